@@ -1,0 +1,85 @@
+"""Shared fixtures: a tiny hand-made warehouse, the real shared data, the Prefect harness."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bookrec.warehouse import connect
+
+SHARED_DATA = Path(
+    os.environ.get("BOOKREC_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data beside the checkout (real Goodreads files); skips when it is absent."""
+    if not (SHARED_DATA / "all_books_dataset").is_dir():
+        pytest.skip(f"real Goodreads files not found at {SHARED_DATA} (set BOOKREC_SHARED_DATA)")
+    return SHARED_DATA
+
+
+# 10 books in two tastes (fantasy 1-5, crime 6-10) and 6 users: 1-3 love fantasy and dislike
+# crime, 4-6 the reverse. Small enough to check every expected value by hand.
+TINY_BOOKS = [
+    (1, "The Dragon Gate", "Ann Vale", "A young mage seeks a dragon beyond the gate.", ["Fantasy"], 4.1, 900),
+    (2, "Crown of Embers", "Ann Vale", "Wizards and a cursed crown in a fallen kingdom.", ["Fantasy"], 3.9, 500),
+    (3, "The Elf Road", "Bo Marsh", "Elves, magic swords and a long quest north.", ["Fantasy"], 4.0, 700),
+    (4, "Spellbound Sea", "Bo Marsh", "A sorceress sails a sea of enchanted storms.", ["Fantasy"], 3.7, 300),
+    (5, "The Last Wizard", "Cy Dunn", "The last wizard guards a magical library.", ["Fantasy"], 4.2, 1200),
+    (6, "Murder at Noon", "Di Frost", "A detective investigates a murder in London.", ["Crime"], 3.8, 800),
+    (7, "The Cold Case", "Di Frost", "An inspector reopens a cold murder case.", ["Crime"], 4.0, 650),
+    (8, "Blood on Baker Street", "Ed Hale", "A killer stalks London; the police hunt him.", ["Crime"], 3.6, 400),
+    (9, "The Silent Witness", "Ed Hale", "A detective and a witness who saw the crime.", ["Crime"], 3.9, 550),
+    (10, "Dead Reckoning", "Fay Lund", "A homicide detective chases a serial killer.", ["Crime"], 4.3, 1500),
+]
+
+
+def _tiny_ratings() -> list[tuple[int, int, int]]:
+    rows = []
+    for user in range(1, 7):
+        likes_fantasy = user <= 3
+        for book in range(1, 11):
+            fantasy = book <= 5
+            rating = 5 if fantasy == likes_fantasy else 2
+            if (user + book) % 4 == 0:
+                rating -= 1  # some spread so correlations are defined
+            rows.append((user, book, rating))
+    return rows
+
+
+def build_tiny_warehouse(db_path: Path) -> Path:
+    """Write `books` and `ratings` in the warehouse layout of flows.prepare_data."""
+    with connect(db_path) as con:
+        con.execute(
+            "create or replace table books (book_id bigint, title varchar, author varchar, "
+            "description varchar, genres varchar[], avg_rating double, num_ratings bigint, "
+            "has_description boolean)"
+        )
+        con.executemany(
+            "insert into books values (?, ?, ?, ?, ?, ?, ?, true)", [list(b) for b in TINY_BOOKS]
+        )
+        con.execute(
+            "create or replace table ratings (user_id bigint, book_id bigint, rating tinyint)"
+        )
+        con.executemany("insert into ratings values (?, ?, ?)", _tiny_ratings())
+    return db_path
+
+
+@pytest.fixture
+def tiny_warehouse(tmp_path: Path) -> Path:
+    """A fresh DuckDB file with a 10-book, 6-user catalog in the final-table layout."""
+    return build_tiny_warehouse(tmp_path / "test.duckdb")
+
+
+@pytest.fixture(scope="session")
+def prefect_backend():
+    """A throwaway Prefect API (SQLite + local server), started once for the flow tests."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
