@@ -1,0 +1,103 @@
+"""Flow `prepare_data`: the original Goodreads files -> the DuckDB warehouse.
+
+    python -m flows.prepare_data --data-dir ../shared/data
+    python -m flows.prepare_data --demo
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+
+from bookrec import prepare
+from bookrec.config import DEFAULT_WAREHOUSE, DataConfig
+from flows._cli import add_data_options, base_parser, run_cli
+
+
+@task(retries=2, retry_delay_seconds=[5, 30])
+def choose_sources(config: DataConfig) -> prepare.ChosenSources:
+    """Find, download (Kaggle; the network can fail, hence the retries) or generate the data."""
+    chosen = prepare.choose_sources(config)
+    get_run_logger().info("data: %s", chosen.label)
+    return chosen
+
+
+@task
+def load_raw(db_path: Path, chosen: prepare.ChosenSources) -> None:
+    counts = prepare.load_raw(db_path, chosen.files)
+    get_run_logger().info("raw rows %s; unreadable %s", counts.rows, counts.rejected)
+
+
+@task
+def clean(db_path: Path) -> None:
+    prepare.clean(db_path)
+
+
+@task
+def merge(db_path: Path) -> None:
+    prepare.merge(db_path)
+
+
+@task
+def check(db_path: Path, chosen: prepare.ChosenSources) -> list[tuple[str, str, int]]:
+    prepare.check(db_path)
+    prepare.record_source(db_path, chosen)
+    return prepare.match_report(db_path)
+
+
+@flow(name="prepare_data", log_prints=True)
+def prepare_data(
+    data_dir: str | None = None,
+    demo: bool = False,
+    warehouse: str = str(DEFAULT_WAREHOUSE),
+    demo_books: int = 2000,
+    demo_users: int = 300,
+    demo_seed: int = 7,
+) -> dict[str, int]:
+    """Ingest, clean and merge both Goodreads datasets into the warehouse (idempotent).
+
+    Returns:
+        The warehouse section of the match report: books, ratings, users, ...
+    """
+    config = DataConfig(
+        data_dir=Path(data_dir) if data_dir else None,
+        demo=demo,
+        warehouse=Path(warehouse),
+        demo_books=demo_books,
+        demo_users=demo_users,
+        demo_seed=demo_seed,
+    )
+    chosen = choose_sources(config)
+    load_raw(config.warehouse, chosen)
+    clean(config.warehouse)
+    merge(config.warehouse)
+    report = check(config.warehouse, chosen)
+    logger = get_run_logger()
+    for section, metric, value in report:
+        logger.info("%-14s %-60s %d", section, metric, value)
+    return {metric: value for section, metric, value in report if section == "warehouse"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = add_data_options(base_parser(__doc__.splitlines()[0]))
+    parser.add_argument("--demo-books", type=int, default=2000, help="books in the demo catalog")
+    parser.add_argument("--demo-users", type=int, default=300, help="users in the demo catalog")
+    parser.add_argument("--demo-seed", type=int, default=7, help="seed of the demo catalog")
+    return parser
+
+
+def main(args: argparse.Namespace) -> None:
+    prepare_data(
+        data_dir=str(args.data_dir) if args.data_dir else None,
+        demo=args.demo,
+        warehouse=str(args.warehouse),
+        demo_books=args.demo_books,
+        demo_users=args.demo_users,
+        demo_seed=args.demo_seed,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main, build_parser()))

@@ -1,0 +1,59 @@
+-- Builds `merge_rating_titles`: each distinct title of the rating files and the book it names.
+-- Reads: clean_ratings, merge_catalog_books. Parameters: none.
+-- Rating files name a book by title only. Matching, in order: the title key names one catalog
+-- book ('title'); it names several, the most rated is taken ('title, ambiguous'); the title
+-- before its subtitle names one book ('main title'); else the title becomes a book of its own,
+-- known by its title only ('title only'), so its ratings stay usable.
+create or replace table merge_rating_titles as
+with rating_titles as (
+    select
+        title_key,
+        arg_max(main_title_key, (n, title)) as main_title_key,
+        -- display title: the spelling used most, ties broken alphabetically
+        arg_max(title, (n, title)) as title,
+        sum(n) as n_ratings
+    from (
+        select title_key, main_title_key, title, count(*) as n
+        from clean_ratings
+        where reject_reason is null
+        group by all
+    )
+    group by title_key
+),
+
+by_title as (
+    select
+        title_key,
+        count(*) as n_books,
+        arg_max(book_key, (coalesce(num_ratings, -1), book_key)) as book_key
+    from merge_catalog_books
+    group by title_key
+),
+
+by_main_title as (
+    select main_title_key, any_value(book_key) as book_key
+    from merge_catalog_books
+    group by main_title_key
+    having count(*) = 1
+),
+
+final as (
+    select
+        r.title_key,
+        r.title,
+        r.n_ratings,
+        coalesce(t.book_key, m.book_key, r.title_key || '|') as book_key,
+        case
+            when t.n_books = 1 then 'title'
+            when t.n_books > 1 then 'title, ambiguous'
+            when m.book_key is not null then 'main title'
+            else 'title only'
+        end as match_type,
+        coalesce(t.n_books, 0) as n_candidates
+    from rating_titles as r
+    left join by_title as t on t.title_key = r.title_key
+    left join by_main_title as m
+        on t.title_key is null and m.main_title_key = r.main_title_key
+)
+
+select * from final

@@ -1,0 +1,5 @@
+-- Builds `warehouse_info`: what this warehouse was built from, so every reader can tell a
+-- synthetic demo warehouse from a real one.
+-- Reads: nothing. Parameters: $data_source, $synthetic.
+create or replace table warehouse_info as
+select $data_source::varchar as data_source, $synthetic::boolean as synthetic
