@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bookrec.errors import DataError
+from bookrec.errors import DataError, DownloadError
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ def download_datasets(
         The folders written.
 
     Raises:
-        DataError: no credentials, or the download failed (the message says which dataset).
+        DataError: no credentials.
+        DownloadError: the download failed (the message says which dataset).
     """
     if not kaggle_credentials_present():
         raise DataError(f"no Kaggle credentials found; {CREDENTIALS_HELP}")
@@ -78,6 +79,6 @@ def download_datasets(
         try:
             api.dataset_download_files(slug, path=str(target), unzip=True, quiet=False)
         except Exception as exc:  # the client raises many kinds; all mean "download failed"
-            raise DataError(f"downloading Kaggle dataset {slug} failed: {exc}") from exc
+            raise DownloadError(f"downloading Kaggle dataset {slug} failed: {exc}") from exc
         written.append(target)
     return written

@@ -15,3 +15,7 @@ class ConfigError(BookrecError):
 
 class WarehouseError(BookrecError):
     """The warehouse lacks a table that a step needs (usually: an earlier step has not run)."""
+
+
+class DownloadError(DataError):
+    """Fetching a dataset over the network failed (worth retrying, unlike other data errors)."""

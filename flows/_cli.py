@@ -50,6 +50,25 @@ def add_data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     return parser
 
 
+class _HideUserErrorTracebacks(logging.Filter):
+    """Prefect logs every task failure with its traceback; for a user mistake the one-line
+    message says all there is to say, so the traceback is dropped (bugs keep theirs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], BookrecError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def hide_user_error_tracebacks() -> None:
+    """Install the filter on the handlers Prefect sets up (console and API log)."""
+    for name in ("", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, _HideUserErrorTracebacks) for f in handler.filters):
+                handler.addFilter(_HideUserErrorTracebacks())
+
+
 def run_cli(
     main: Callable[[argparse.Namespace], object],
     parser: argparse.ArgumentParser,
@@ -60,6 +79,8 @@ def run_cli(
     Errors that are not the user's (bugs) keep their traceback: hiding them would hide the bug.
     """
     args = parser.parse_args(argv)
+    hide_user_error_tracebacks()
+    quiet_library_logs()
     try:
         main(args)
     except BookrecError as exc:

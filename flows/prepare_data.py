@@ -13,10 +13,22 @@ from prefect import flow, get_run_logger, task
 
 from bookrec import prepare
 from bookrec.config import DEFAULT_WAREHOUSE, DataConfig
+from bookrec.errors import DownloadError
 from flows._cli import add_data_options, base_parser, run_cli
 
 
-@task(retries=2, retry_delay_seconds=[5, 30])
+def _is_download_error(task, task_run, state) -> bool:
+    """Retry only what the network broke; a user's missing file will still be missing."""
+    try:
+        state.result()
+    except DownloadError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_is_download_error)
 def choose_sources(config: DataConfig) -> prepare.ChosenSources:
     """Find, download (Kaggle; the network can fail, hence the retries) or generate the data."""
     chosen = prepare.choose_sources(config)
