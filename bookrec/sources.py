@@ -69,9 +69,12 @@ def read_header(path: Path) -> list[str]:
     Raises:
         DataError: the file is empty, not UTF-8, or its first line is not a CSV header.
     """
+    # Only the first line is decoded here: bad bytes further down are the CSV reader's to
+    # report, row by row.
+    with path.open("rb") as handle:
+        first_line = handle.readline()
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
+        header = next(csv.reader([first_line.decode("utf-8-sig")]), None)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path}: the header is not UTF-8 ({exc.reason} at byte {exc.start}); "

@@ -1,7 +1,7 @@
 """Flow `prepare_data`: the original Goodreads files -> the DuckDB warehouse.
 
-    python -m flows.prepare_data --data-dir ../shared/data
-    python -m flows.prepare_data --demo
+python -m flows.prepare_data --data-dir ../shared/data
+python -m flows.prepare_data --demo
 """
 
 from __future__ import annotations

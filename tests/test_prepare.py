@@ -68,8 +68,14 @@ def test_best_books_ever_fields_are_typed_and_repaired(warehouse):
         "select avg_rating, num_ratings, genres, pages, isbn, goodreads_id from books "
         "where title = 'The Hunger Games'",
     )[0]
-    assert row == (4.33, 6376780, ["Young Adult", "Fiction", "Dystopia", "Fantasy"], 374,
-                   "9780439023481", 2767052)
+    assert row == (
+        4.33,
+        6376780,
+        ["Young Adult", "Fiction", "Dystopia", "Fantasy"],
+        374,
+        "9780439023481",
+        2767052,
+    )
     title, author, description = query(
         warehouse, "select title, author, description from books where author like '%Camus%'"
     )[0]
@@ -81,7 +87,8 @@ def test_best_books_ever_fields_are_typed_and_repaired(warehouse):
 
 def test_isbn_placeholder_means_none_and_another_source_fills_it(warehouse):
     assert query(
-        warehouse, "select isbn from clean_best_books_ever where source_id = '7144-crime-and-punishment'"
+        warehouse,
+        "select isbn from clean_best_books_ever where source_id = '7144-crime-and-punishment'",
     ) == [(None,)]
     # the shard's ISBN fills the gap in the merged book
     assert query(warehouse, "select isbn from books where title = 'Crime and Punishment'") == [
@@ -125,7 +132,9 @@ def test_match_report_counts_add_up(warehouse):
     report = {(s, m): v for s, m, v in query(warehouse, "select * from match_report")}
     assert report[("rows in", "user_ratings")] == 13
     assert report[("warehouse", "ratings")] == 8
-    rejected = sum(v for (s, m), v in report.items() if s == "rows rejected" and "user_ratings" in m)
+    rejected = sum(
+        v for (s, m), v in report.items() if s == "rows rejected" and "user_ratings" in m
+    )
     assert rejected == 13 - 8
     assert report[("rating titles", "title only")] == 1
     assert query(warehouse, "select title, n_ratings from unmatched_titles") == [
@@ -156,10 +165,22 @@ def test_other_public_layouts_merge_with_each_other(tmp_path):
         "from books where title in ('To Kill a Mockingbird', 'Lord of the Flies') order by title",
     )
     assert rows == [
-        ("Lord of the Flies", True, ["classics", "fiction", "young-adult"], 3.64, 1605019,
-         ["goodbooks_10k"]),
-        ("To Kill a Mockingbird", True, ["Classics", "Fiction", "Historical Fiction"], 4.27,
-         5691311, ["best_books_10k", "goodbooks_10k"]),
+        (
+            "Lord of the Flies",
+            True,
+            ["classics", "fiction", "young-adult"],
+            3.64,
+            1605019,
+            ["goodbooks_10k"],
+        ),
+        (
+            "To Kill a Mockingbird",
+            True,
+            ["Classics", "Fiction", "Historical Fiction"],
+            4.27,
+            5691311,
+            ["best_books_10k", "goodbooks_10k"],
+        ),
     ]
     # the 10k file's curly apostrophe and series suffix do not stop the key from matching
     assert query(db, "select title_key from books where goodreads_id = 72193") == [
