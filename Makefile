@@ -1,0 +1,78 @@
+# bookrec: the familiar targets, each one calling a Prefect flow.
+#   make all                    set up, then run the whole job (demo catalog unless real files exist)
+#   make all DATA_DIR=../shared/data   ... on real Goodreads files
+#   make test                   lint, format check and the test suite
+# Every flow target takes ARGS for extra options, e.g. make evaluate ARGS="--min-ratings 20".
+
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+WAREHOUSE ?= warehouse/bookrec.duckdb
+DATA_DIR ?=
+DATA_OPTION := $(if $(DATA_DIR),--data-dir $(DATA_DIR),)
+ARGS ?=
+BOOKS ?=
+
+.PHONY: setup prepare_data embed train encode_embeddings test_embeddings evaluate recommend \
+	all full test lint test_pipeline bench deploy clean clean-all
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed  ## create .venv and install bookrec with its pinned dependencies
+
+prepare_data: setup  ## ingest, clean and merge the Goodreads files into the warehouse
+	$(PYTHON) -m flows.prepare_data $(DATA_OPTION) --warehouse $(WAREHOUSE) $(ARGS)
+
+embed: setup  ## encode every book's text with the pretrained encoder (cached by content hash)
+	$(PYTHON) -m flows.embed --warehouse $(WAREHOUSE) $(ARGS)
+
+train: setup  ## train the projection network with a triplet loss
+	$(PYTHON) -m flows.train --warehouse $(WAREHOUSE) $(ARGS)
+
+encode_embeddings: setup  ## write the projected vectors of every book
+	$(PYTHON) -m flows.encode_embeddings --warehouse $(WAREHOUSE) $(ARGS)
+
+test_embeddings: setup  ## compare raw and trained spaces on held-out users (reports/embeddings.*)
+	$(PYTHON) -m flows.test_embeddings --warehouse $(WAREHOUSE) $(ARGS)
+
+evaluate: setup  ## per-user evaluation against the baselines and classic peers (reports/evaluation.*)
+	$(PYTHON) -m flows.evaluate --warehouse $(WAREHOUSE) $(ARGS)
+
+recommend: setup  ## recommendations, e.g. make recommend BOOKS='--book "Dune|Frank Herbert|5"'
+	$(PYTHON) -m flows.recommend --warehouse $(WAREHOUSE) $(BOOKS) $(ARGS)
+
+full: setup  ## the whole job: prepare_data -> embed -> train -> ... -> evaluate
+	$(PYTHON) -m flows.full $(DATA_OPTION) --warehouse $(WAREHOUSE) $(ARGS)
+
+all: setup full  ## set everything up and run the whole job
+
+lint: setup  ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint  ## lint, format check and every test (tests on ../shared/data skip without it)
+	$(VENV)/bin/pytest
+
+test_pipeline: setup  ## the whole job on a tiny demo catalog in a throwaway warehouse
+	rm -rf /tmp/bookrec-test-pipeline
+	$(PYTHON) -m flows.full --demo --demo-books 300 --demo-users 80 \
+		--warehouse /tmp/bookrec-test-pipeline/bookrec.duckdb \
+		--reports-dir /tmp/bookrec-test-pipeline/reports $(ARGS)
+
+bench: setup  ## quality and speed benchmarks on ../shared/data (reports/bench_*.md)
+	$(PYTHON) bench/quality.py
+	$(PYTHON) bench/speed.py
+
+deploy: setup  ## register every deployment of prefect.yaml with the Prefect server
+	$(VENV)/bin/prefect --no-prompt deploy --all
+
+clean:  ## remove the warehouse, generated data, artifacts and caches (keeps .venv)
+	rm -rf warehouse/*.duckdb warehouse/*.wal data/demo artifacts .pytest_cache .ruff_cache \
+		.hypothesis /tmp/bookrec-test-pipeline
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+clean-all: clean  ## clean, and remove the virtual environment too
+	rm -rf $(VENV) *.egg-info
