@@ -6,6 +6,7 @@ stages pass only the warehouse path between them.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from bookrec.download import CREDENTIALS_HELP, download_datasets, kaggle_credent
 from bookrec.errors import DataError
 from bookrec.ingest import IngestCounts, ingest_files
 from bookrec.sources import SourceFiles, find_source_files
-from bookrec.warehouse import SQL_DIR, connect, run_sql
+from bookrec.warehouse import SQL_DIR, connect, run_sql, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,30 @@ def choose_sources(config: DataConfig) -> ChosenSources:
     )
 
 
+def fingerprint(sources: SourceFiles) -> str:
+    """A hash of the input files (path, size, modification time) and of every SQL file, so a
+    re-run with the same inputs and the same code can skip the rebuild."""
+    digest = hashlib.sha256()
+    for name, paths in sorted(sources.files.items()):
+        for path in paths:
+            stat = path.stat()
+            digest.update(f"{name}|{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    for sql_file in sorted(SQL_DIR.rglob("*.sql")):
+        digest.update(sql_file.read_bytes())
+    return digest.hexdigest()
+
+
+def is_up_to_date(db_path: Path, input_fingerprint: str) -> bool:
+    """Whether the warehouse was last built, completely, from exactly these inputs."""
+    if not Path(db_path).exists():
+        return False
+    with connect(db_path, read_only=True) as con:
+        if not table_exists(con, "warehouse_info"):
+            return False
+        row = con.execute("select input_fingerprint from warehouse_info").fetchone()
+    return bool(row) and row[0] == input_fingerprint
+
+
 def load_raw(db_path: Path, sources: SourceFiles) -> IngestCounts:
     """Stage 1: the original files into raw_* tables, unreadable rows into raw_rejects."""
     with connect(db_path) as con:
@@ -145,12 +170,17 @@ def check(db_path: Path) -> dict[str, int]:
 
 
 def record_source(db_path: Path, chosen: ChosenSources) -> None:
-    """Write `warehouse_info`: what the warehouse was built from (synthetic or real)."""
+    """Write `warehouse_info`: what the warehouse was built from (synthetic or real), last, so
+    that a build interrupted earlier is never taken as up to date."""
     with connect(db_path) as con:
         run_sql(
             con,
             "meta/warehouse_info.sql",
-            {"data_source": chosen.label, "synthetic": chosen.synthetic},
+            {
+                "data_source": chosen.label,
+                "synthetic": chosen.synthetic,
+                "input_fingerprint": fingerprint(chosen.files),
+            },
         )
 
 

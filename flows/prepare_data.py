@@ -67,8 +67,12 @@ def prepare_data(
     demo_books: int = 2000,
     demo_users: int = 300,
     demo_seed: int = 7,
+    force: bool = False,
 ) -> dict[str, int]:
     """Ingest, clean and merge both Goodreads datasets into the warehouse (idempotent).
+
+    A warehouse already built from the same files by the same SQL is left as it is, unless
+    force is set.
 
     Returns:
         The warehouse section of the match report: books, ratings, users, ...
@@ -82,11 +86,15 @@ def prepare_data(
         demo_seed=demo_seed,
     )
     chosen = choose_sources(config)
+    logger = get_run_logger()
+    if not force and prepare.is_up_to_date(config.warehouse, prepare.fingerprint(chosen.files)):
+        logger.info("warehouse %s is up to date with its inputs: nothing to do", warehouse)
+        report = prepare.match_report(config.warehouse)
+        return {metric: value for section, metric, value in report if section == "warehouse"}
     load_raw(config.warehouse, chosen)
     clean(config.warehouse)
     merge(config.warehouse)
     report = check(config.warehouse, chosen)
-    logger = get_run_logger()
     for section, metric, value in report:
         logger.info("%-14s %-60s %d", section, metric, value)
     return {metric: value for section, metric, value in report if section == "warehouse"}
@@ -97,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo-books", type=int, default=2000, help="books in the demo catalog")
     parser.add_argument("--demo-users", type=int, default=300, help="users in the demo catalog")
     parser.add_argument("--demo-seed", type=int, default=7, help="seed of the demo catalog")
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild even if the inputs have not changed"
+    )
     return parser
 
 
@@ -108,6 +119,7 @@ def main(args: argparse.Namespace) -> None:
         demo_books=args.demo_books,
         demo_users=args.demo_users,
         demo_seed=args.demo_seed,
+        force=args.force,
     )
 
 

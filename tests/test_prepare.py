@@ -186,3 +186,15 @@ def test_other_public_layouts_merge_with_each_other(tmp_path):
     assert query(db, "select title_key from books where goodreads_id = 72193") == [
         ("harry potter and the philosophers stone",)
     ]
+
+
+def test_up_to_date_only_for_the_same_inputs(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(LAYOUTS_DIR, data)
+    db = build(tmp_path / "w.duckdb", data)
+    sources = find_source_files([data])
+    assert prepare.is_up_to_date(db, prepare.fingerprint(sources))
+    ratings = data / "all_books_dataset" / "user_rating_0_to_1000.csv"
+    ratings.write_bytes(ratings.read_bytes() + b"5,Dune,liked it\r\n")
+    assert not prepare.is_up_to_date(db, prepare.fingerprint(find_source_files([data])))
+    assert not prepare.is_up_to_date(tmp_path / "missing.duckdb", prepare.fingerprint(sources))
