@@ -116,7 +116,9 @@ def is_up_to_date(db_path: Path, input_fingerprint: str) -> bool:
     with connect(db_path, read_only=True) as con:
         if not table_exists(con, "warehouse_info"):
             return False
-        row = con.execute("select input_fingerprint from warehouse_info").fetchone()
+        row = next(
+            iter(con.execute("select input_fingerprint from warehouse_info").fetchall()), None
+        )
     return bool(row) and row[0] == input_fingerprint
 
 

@@ -72,10 +72,24 @@ def _parameters_used(sql: str) -> set[str]:
     return set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", code))
 
 
+def _fill_sizes(sql: str, sizes: Mapping[str, int]) -> str:
+    """Replace `{{name}}` by an integer: array sizes (FLOAT[{{dim}}]) are part of a type, and a
+    type cannot be a bound parameter. Only ints pass, so nothing but a number enters the text."""
+    for name, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"size {name} must be a positive int; got {value!r}")
+        sql = sql.replace("{{" + name + "}}", str(value))
+    left = re.findall(r"\{\{(\w+)\}\}", sql)
+    if left:
+        raise ValueError(f"SQL needs sizes {sorted(set(left))}")
+    return sql
+
+
 def run_sql(
     con: duckdb.DuckDBPyConnection,
     relative_path: str,
     params: Mapping[str, Any] | None = None,
+    sizes: Mapping[str, int] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Run one file of sql/ with named parameters.
 
@@ -86,11 +100,12 @@ def run_sql(
         con: an open connection.
         relative_path: path below sql/.
         params: values for `$name` placeholders.
+        sizes: positive ints for `{{name}}` placeholders inside types, e.g. FLOAT[{{dim}}].
 
     Returns:
         The connection, so a query file can be fetched from: `run_sql(...).fetchall()`.
     """
-    sql = read_sql(relative_path)
+    sql = _fill_sizes(read_sql(relative_path), sizes or {})
     wanted = _parameters_used(sql)
     given = dict(params or {})
     missing = wanted - given.keys()
@@ -103,12 +118,13 @@ def run_sql(
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether a table or view of that name exists in the main schema."""
-    row = con.execute(
+    # fetchall, not fetchone: DuckDB 2 refuses further work while a result is unfinished.
+    rows = con.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'main' and table_name = ?",
         [table],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def require_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:

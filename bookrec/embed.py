@@ -1,0 +1,156 @@
+"""The pretrained text encoder: book text -> one L2-normalized vector (mean pooling).
+
+Speed on a CPU comes from not computing on padding: texts are tokenized once, sorted by
+token count and batched with their neighbours in length, so a batch of titles is never
+padded to the length of a description. The vectors equal a one-text-at-a-time encoding up to
+float tolerance (tests/test_embed.py checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bookrec.config import EncoderConfig, default_model
+from bookrec.errors import ConfigError, DataError
+
+log = logging.getLogger(__name__)
+
+# The name recorded for the packaged model, instead of its folder inside site-packages.
+DEFAULT_MODEL_LABEL = "all-MiniLM-L6-v2"
+
+
+def _model_label(model: str) -> str:
+    if model == default_model():
+        return DEFAULT_MODEL_LABEL
+    return Path(model).name if Path(model).exists() else model
+
+
+def _model_digest(model: str) -> str:
+    """A short digest of the model's config and weights size: the same name with other weights
+    must not reuse cached vectors."""
+    folder = Path(model)
+    digest = hashlib.sha1()
+    for name in ("config.json", "tokenizer.json", "vocab.txt"):
+        if (folder / name).is_file():
+            digest.update((folder / name).read_bytes())
+    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return digest.hexdigest()[:8]
+
+
+@dataclass
+class Encoder:
+    """A loaded tokenizer + transformer; build it with `Encoder.load(config)`."""
+
+    config: EncoderConfig
+    tokenizer: object
+    model: object
+    model_id: str
+    dim: int
+
+    @classmethod
+    def load(cls, config: EncoderConfig | None = None) -> Encoder:
+        """Load the encoder offline from a local folder (or the Hugging Face cache for a name).
+
+        Raises:
+            ConfigError: the folder is missing or does not hold a transformer model.
+        """
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars say nothing to a reader
+
+        config = config or EncoderConfig()
+        model_path = config.resolved_model()
+        looks_like_path = "/" in model_path or model_path.startswith(".")
+        if looks_like_path and not Path(model_path).is_dir():
+            raise ConfigError(f"model folder {model_path} does not exist")
+        if looks_like_path and not (Path(model_path) / "config.json").is_file():
+            raise ConfigError(
+                f"{model_path} is not a Hugging Face model folder (no config.json); "
+                "pass a folder with config.json, tokenizer and weights"
+            )
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+            model = AutoModel.from_pretrained(model_path, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot load encoder {model_path!r}: {exc}") from exc
+        model.eval()
+        label = _model_label(model_path)
+        digest = _model_digest(model_path) if looks_like_path else "hub"
+        model_id = f"{label}@{digest}/max{config.max_tokens}"
+        return cls(config, tokenizer, model, model_id, int(model.config.hidden_size))
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Encode texts to (len(texts), dim) float32 rows of norm 1, in the input order.
+
+        Raises:
+            DataError: a text is empty (it would become a meaningless vector).
+        """
+        import torch
+        from tqdm import tqdm
+
+        empty = [i for i, text in enumerate(texts) if not text or not text.strip()]
+        if empty:
+            raise DataError(
+                f"{len(empty)} empty texts (first at position {empty[0]}); nothing to embed"
+            )
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        tokens = self.tokenizer(
+            list(texts), truncation=True, max_length=self.config.max_tokens, padding=False
+        )["input_ids"]
+        order = np.argsort([len(ids) for ids in tokens], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        started = time.perf_counter()
+        bar = tqdm(total=len(texts), unit="book", desc="encoding", disable=not progress)
+        with torch.inference_mode(), bar:
+            for start in range(0, len(order), self.config.batch_size):
+                rows = order[start : start + self.config.batch_size]
+                batch = self.tokenizer.pad(
+                    {"input_ids": [tokens[i] for i in rows]}, return_tensors="pt"
+                )
+                hidden = self.model(**batch).last_hidden_state
+                out[rows] = _mean_pool(hidden, batch["attention_mask"]).numpy()
+                bar.update(len(rows))
+        seconds = time.perf_counter() - started
+        log.info(
+            "encoded %d texts in %.1f s (%.0f books/s)", len(texts), seconds, len(texts) / seconds
+        )
+        _check_vectors(out)
+        return out
+
+
+def _mean_pool(hidden, attention_mask):
+    """Mean of the token vectors that are not padding, L2-normalized (sentence-transformers)."""
+    import torch
+
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    summed = (hidden * mask).sum(dim=1)
+    pooled = summed / mask.sum(dim=1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+
+def _check_vectors(vectors: np.ndarray) -> None:
+    """Never store a NaN or a zero vector: both would silently poison every similarity."""
+    if not np.isfinite(vectors).all():
+        raise DataError("the encoder produced NaN or infinite values")
+    norms = np.linalg.norm(vectors, axis=1)
+    if len(norms) and not np.allclose(norms, 1.0, atol=1e-3):
+        raise DataError(
+            f"encoder vectors are not unit length (norms {norms.min():.3f}..{norms.max():.3f})"
+        )
+
+
+def encode_texts(texts: list[str], config: EncoderConfig | None = None) -> np.ndarray:
+    """Encode arbitrary texts (loads the encoder each call: keep an Encoder for many calls)."""
+    return Encoder.load(config).encode(texts)
