@@ -19,12 +19,7 @@ OTHER_DIR = FIXTURES / "other_layouts"
 
 def build(db_path: Path, data_dir: Path) -> Path:
     """Run every prepare stage like flows.prepare_data does."""
-    chosen = prepare.choose_sources(DataConfig(data_dir=data_dir))
-    prepare.load_raw(db_path, chosen.files)
-    prepare.clean(db_path)
-    prepare.merge(db_path)
-    prepare.check(db_path)
-    prepare.record_source(db_path, chosen)
+    prepare.build_warehouse(DataConfig(data_dir=data_dir, warehouse=db_path, download=False))
     return db_path
 
 

@@ -1,0 +1,101 @@
+"""Shared pieces of the benchmarks: where the real data is, timing a child process, reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("BOOKREC_SHARED_DATA", ROOT.parent / "shared" / "data"))
+REPORTS = ROOT / "reports"
+
+
+def require_shared_data() -> Path:
+    """../shared/data, or exit with a clear message (benchmarks are about real data)."""
+    if not (SHARED_DATA / "all_books_dataset").is_dir():
+        sys.exit(
+            f"benchmarks need the real Goodreads files at {SHARED_DATA} "
+            "(set BOOKREC_SHARED_DATA to point elsewhere)"
+        )
+    return SHARED_DATA
+
+
+def run_timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run a command to completion; its wall time and its peak resident memory (MiB).
+
+    Peak memory is the child's own maximum RSS (getrusage of a fresh wait4), so each
+    measurement covers exactly one command.
+    """
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = process.stderr.read() if process.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({code}):\n{stderr[-3000:]}")
+    # ru_maxrss is in KiB on Linux
+    return {"wall_s": round(wall, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1)}
+
+
+def machine() -> dict[str, object]:
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "max_rss_self_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def write_report(name: str, payload: dict, markdown: str) -> tuple[Path, Path]:
+    """reports/<name>.json and reports/<name>.md."""
+    REPORTS.mkdir(exist_ok=True)
+    json_path = REPORTS / f"{name}.json"
+    md_path = REPORTS / f"{name}.md"
+    json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    md_path.write_text(markdown)
+    return json_path, md_path
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    """A Markdown table of rows (dicts), numbers rounded to 3 decimals."""
+
+    def cell(value: object) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+BENCH_WAREHOUSE = ROOT / "warehouse" / "bench.duckdb"
+
+
+def real_warehouse(embed: bool = True) -> Path:
+    """warehouse/bench.duckdb built from ../shared/data and embedded with the default encoder.
+
+    Idempotent: prepare skips unchanged inputs and embed encodes only texts not cached yet, so
+    only the first benchmark run on a machine pays for encoding the catalog.
+    """
+    from bookrec.config import DataConfig
+    from bookrec.embed_store import embed_books
+    from bookrec.prepare import build_warehouse
+
+    data = require_shared_data()
+    build_warehouse(DataConfig(data_dir=data, warehouse=BENCH_WAREHOUSE, download=False))
+    if embed:
+        embed_books(BENCH_WAREHOUSE)
+    return BENCH_WAREHOUSE
