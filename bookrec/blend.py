@@ -8,6 +8,18 @@ For a user with rated history H (books j, ratings r_j) and a candidate book b wi
     r̂_b  = (1 - alpha) * m_b + alpha * p_b         blended with the book's average rating
 
 alpha = 0 gives the book-average baseline exactly; alpha is the one learned scalar.
+
+The same prediction reads r̂_b = m_b + alpha * sum_j w_bj * (r_j - m_b): the history says how
+far above or below the book's average this user will land. The deviation variant (pass
+`history_baseline`, one centre c_j per history book) measures the history against those centres
+instead of against m_b:
+
+    r̂_b  = m_b + alpha * sum_j w_bj * (r_j - c_j)
+
+With c_j = the user's own mean rating (user-mean centering) it adds "this reader rates books
+like b above their own habit" to b's average; with c_j = m_j (each history book's average) it
+adds "this reader rated books like b above the crowd". Which one bookrec uses is chosen on
+held-out users by bookrec.evaluate (see reports/evaluation.md).
 """
 
 from __future__ import annotations
@@ -50,6 +62,8 @@ def blend_predict(
     alpha: float,
     temperature: float,
     top_k: int | None = None,
+    *,
+    history_baseline: np.ndarray | None = None,
 ) -> np.ndarray:
     """Predicted ratings of candidates for one user (formula in the module docstring).
 
@@ -60,6 +74,8 @@ def blend_predict(
         alpha: in [0, 1]; weight of the personal part.
         temperature: softmax temperature (> 0).
         top_k: optional number of nearest history books to use.
+        history_baseline: (n_history,) centres c_j for the deviation variant; None keeps the
+            plain blend.
 
     Returns:
         (n_candidates,) predictions on the 1..5 scale.
@@ -70,5 +86,9 @@ def blend_predict(
     if alpha == 0.0 or similarity.shape[1] == 0:
         return candidate_means.copy()
     weights = softmax_weights(similarity, temperature, top_k)
-    personal = weights @ np.asarray(history_ratings, dtype=np.float64)
-    return (1.0 - alpha) * candidate_means + alpha * personal
+    history_ratings = np.asarray(history_ratings, dtype=np.float64)
+    if history_baseline is None:
+        personal = weights @ history_ratings
+        return (1.0 - alpha) * candidate_means + alpha * personal
+    deviation = weights @ (history_ratings - np.asarray(history_baseline, dtype=np.float64))
+    return candidate_means + alpha * deviation
