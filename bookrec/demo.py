@@ -40,6 +40,9 @@ from bookrec.layouts import NO_RATING_TEXT, RATING_TEXTS
 
 log = logging.getLogger(__name__)
 
+# Bumped whenever the same arguments would give different files (callers may put it in the
+# folder name, so that a cached demo folder is never an older generator's).
+GENERATOR_VERSION = 1
 MARKER = "README_SYNTHETIC.txt"
 MIN_BOOKS = 50
 MIN_USERS = 10
@@ -725,7 +728,7 @@ class DemoSummary:
     def counts(self) -> str:
         """What was generated, without the folder (the same for a seed wherever written)."""
         return (
-            f"seed {self.seed}: {self.n_books} Best "
+            f"generator v{GENERATOR_VERSION}, seed {self.seed}: {self.n_books} Best "
             f"Books Ever books, {self.n_shard_books} shard books ({self.n_shard_only_books} "
             f"only there), {self.n_rating_only_books} books named only by ratings; "
             f"{self.n_ratings} ratings by {self.n_users} users "
@@ -1091,6 +1094,13 @@ def _quoted(values: pd.Series) -> pd.Series:
     return '"' + values.str.replace('"', '""', regex=False) + '"'
 
 
+def _garbled(text: str, garble: bool) -> str:
+    """Some real Best Books Ever copies carry UTF-8 read as cp1252 ("cafÃ©" for "café")."""
+    if not garble or text.isascii():
+        return text
+    return text.encode("utf-8").decode("cp1252", errors="replace")
+
+
 def _list_texts(items: list[list[str]]) -> list[str]:
     return [repr(list(x)) for x in items]
 
@@ -1133,6 +1143,7 @@ def _write_best_books_ever(
             tags.append(g.tags[1 + (tag_draws[k, 3] % (len(g.tags) - 1))])
         genres_lists.append(list(dict.fromkeys(tags)))
     has_description = rng.random(n) < 0.94
+    mojibake = rng.random(n) < 0.3
     awarded = rng.random(n) < 0.04
     award_year = rng.integers(1990, 2021, size=n)
     awards = []
@@ -1168,7 +1179,8 @@ def _write_best_books_ever(
         "author": authors,
         "rating": [f"{x:.2f}" for x in avg],
         "description": [
-            catalog.description[i] if has_description[k] else "" for k, i in enumerate(rows)
+            _garbled(catalog.description[i], mojibake[k]) if has_description[k] else ""
+            for k, i in enumerate(rows)
         ],
         "language": ["English"] * n,
         "isbn": list(isbn),

@@ -201,6 +201,18 @@ def test_prepare_builds_books_and_ratings_from_the_demo(demo_warehouse):
     assert report[("rows in", "best_books_ever")] == PREPARE_BOOKS
 
 
+def test_garbled_descriptions_are_repaired(demo_warehouse):
+    summary, db_path = demo_warehouse
+    raw = (summary.folder / "best_books_dataset/books_1.Best_Books_Ever.csv").read_text()
+    assert "cafÃ©" in raw or "fiancÃ©e" in raw  # UTF-8 read as cp1252, like real copies
+    with connect(db_path, read_only=True) as con:
+        garbled, repaired = con.execute(
+            "select count(*) filter (description like '%Ã%'), "
+            "count(*) filter (description similar to '.*(café|fiancée).*') from books"
+        ).fetchone()
+    assert garbled == 0 and repaired > 0
+
+
 def _user_genre_table(db_path: Path):
     with connect(db_path, read_only=True) as con:
         return con.execute(
