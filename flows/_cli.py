@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE
 from bookrec.errors import BookrecError
-
-# Library modules log through `logging.getLogger("bookrec....")`; this routes them into
-# Prefect's run log. Set before prefect is imported by the flow module's caller.
-os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "bookrec")
-# This machine may have no internet: the temporary server's telemetry would only log errors.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:

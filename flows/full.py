@@ -1,0 +1,109 @@
+"""Flow `full`: the whole job, prepare_data -> embed -> train -> encode_embeddings ->
+test_embeddings -> evaluate, then a summary.
+
+python -m flows.full                      # real files under ./data when present, else the demo
+python -m flows.full --demo               # the synthetic demo catalog
+python -m flows.full --data-dir ../shared/data
+
+Every stage is its own flow (a subflow here, a deployment in prefect.yaml) and skips work that
+is already done: prepare_data when its inputs and SQL are unchanged, embed for books whose text
+was encoded before, train when a projector with the same config and data exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+
+from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_REPORTS, DEFAULT_WAREHOUSE
+from bookrec.summary import summarize
+from flows._cli import add_data_options, base_parser, run_cli
+from flows.embed import embed
+from flows.prepare_data import prepare_data
+
+
+@flow(name="full", log_prints=True)
+def full(
+    data_dir: str | None = None,
+    demo: bool = False,
+    warehouse: str = str(DEFAULT_WAREHOUSE),
+    reports_dir: str = str(DEFAULT_REPORTS),
+    artifacts_dir: str = str(DEFAULT_ARTIFACTS),
+    demo_books: int = 2000,
+    demo_users: int = 300,
+    demo_seed: int = 7,
+    model: str | None = None,
+    max_tokens: int = 256,
+    seed: int = 42,
+    force: bool = False,
+) -> dict[str, object]:
+    """Run every stage in order and print a summary of what the warehouse now holds.
+
+    Args:
+        data_dir: folder with the original Kaggle files (None: ./data, else the demo).
+        demo: use the synthetic demo catalog.
+        warehouse: the DuckDB file (feature store).
+        reports_dir: where the Markdown/JSON/PNG reports go.
+        artifacts_dir: where projector weights, configs and curves go.
+        demo_books / demo_users / demo_seed: size and seed of the demo catalog.
+        model: encoder folder or name (None: the packaged all-MiniLM-L6-v2).
+        max_tokens: tokens kept per book text.
+        seed: seed of the training split, the projector and the evaluation split.
+        force: rebuild the warehouse even if its inputs are unchanged.
+    """
+    prepare_data(
+        data_dir=data_dir,
+        demo=demo,
+        warehouse=warehouse,
+        demo_books=demo_books,
+        demo_users=demo_users,
+        demo_seed=demo_seed,
+        force=force,
+    )
+    embed(warehouse=warehouse, model=model, max_tokens=max_tokens)
+    summary = summarize(Path(warehouse), Path(reports_dir))
+    get_run_logger().info("summary\n%s", summary.as_text())
+    return summary.as_dict()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = add_data_options(base_parser(__doc__.splitlines()[0]))
+    parser.add_argument("--reports-dir", type=Path, default=DEFAULT_REPORTS, help="report folder")
+    parser.add_argument(
+        "--artifacts-dir", type=Path, default=DEFAULT_ARTIFACTS, help="projector weights folder"
+    )
+    parser.add_argument("--demo-books", type=int, default=2000, help="books in the demo catalog")
+    parser.add_argument("--demo-users", type=int, default=300, help="readers in the demo catalog")
+    parser.add_argument("--demo-seed", type=int, default=7, help="seed of the demo catalog")
+    parser.add_argument(
+        "--model", default=None, help="encoder folder or name (default: all-MiniLM-L6-v2)"
+    )
+    parser.add_argument("--max-tokens", type=int, default=256, help="tokens kept per book text")
+    parser.add_argument("--seed", type=int, default=42, help="seed of training and evaluation")
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild the warehouse even if inputs are unchanged"
+    )
+    return parser
+
+
+def main(args: argparse.Namespace) -> None:
+    full(
+        data_dir=str(args.data_dir) if args.data_dir else None,
+        demo=args.demo,
+        warehouse=str(args.warehouse),
+        reports_dir=str(args.reports_dir),
+        artifacts_dir=str(args.artifacts_dir),
+        demo_books=args.demo_books,
+        demo_users=args.demo_users,
+        demo_seed=args.demo_seed,
+        model=args.model,
+        max_tokens=args.max_tokens,
+        seed=args.seed,
+        force=args.force,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main, build_parser()))
