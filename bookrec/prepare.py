@@ -51,9 +51,13 @@ def _search_folders(config: DataConfig) -> list[Path]:
 
 
 def _demo_sources(config: DataConfig, reason: str) -> ChosenSources:
-    from bookrec.demo import write_demo_dataset
+    from bookrec.demo import GENERATOR_VERSION, write_demo_dataset
 
-    folder = DEMO_DIR / f"books{config.demo_books}_users{config.demo_users}_seed{config.demo_seed}"
+    # The generator version is in the name so a changed generator never reuses stale files.
+    folder = DEMO_DIR / (
+        f"books{config.demo_books}_users{config.demo_users}_seed{config.demo_seed}"
+        f"_v{GENERATOR_VERSION}"
+    )
     if not find_source_files([folder]).usable:
         write_demo_dataset(
             folder, n_books=config.demo_books, n_users=config.demo_users, seed=config.demo_seed
