@@ -131,6 +131,58 @@ class ScorerConfig:
             raise ConfigError(f"top_k must be at least 1; got {self.top_k!r}")
 
 
+@dataclass(frozen=True)
+class EvalConfig:
+    """The evaluation protocol of flow `evaluate` (bookrec.evaluate).
+
+    min_ratings: users with fewer ratings take no part (their ratings stay training data).
+    hidden_share: share of each taking-part user's ratings hidden as test rows.
+    tune_share: share of taking-part users whose hidden rows choose alpha / temperature /
+      top_k; the rest report.
+    spaces: embedding spaces to evaluate; "trained" is skipped (and said so) when not built.
+    alphas, temperatures, top_ks: the tuning grid (top_k 0 means all history books).
+    surprise: include the scikit-surprise peers (BaselineOnly, SVD, user KNN).
+    ndcg_k: cut-off of NDCG.
+    reports_dir: where evaluation.md / .json and the plots go.
+    """
+
+    min_ratings: int = 10
+    hidden_share: float = 0.2
+    tune_share: float = 0.5
+    spaces: tuple[str, ...] = ("raw", "trained")
+    alphas: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
+    temperatures: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2)
+    top_ks: tuple[int, ...] = (0, 10, 30)
+    surprise: bool = True
+    ndcg_k: int = 10
+    reports_dir: Path = DEFAULT_REPORTS
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.reports_dir, Path):
+            object.__setattr__(self, "reports_dir", Path(self.reports_dir))
+        for name in ("spaces", "alphas", "temperatures", "top_ks"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+            if not getattr(self, name):
+                raise ConfigError(f"{name} must not be empty")
+        if self.min_ratings < 3:
+            raise ConfigError(f"min_ratings must be at least 3; got {self.min_ratings!r}")
+        if not 0.0 < self.hidden_share < 1.0:
+            raise ConfigError(f"hidden_share must lie in (0, 1); got {self.hidden_share!r}")
+        if not 0.0 < self.tune_share < 1.0:
+            raise ConfigError(f"tune_share must lie in (0, 1); got {self.tune_share!r}")
+        bad = [s for s in self.spaces if s not in ("raw", "trained")]
+        if bad:
+            raise ConfigError(f"spaces must be 'raw' or 'trained'; got {bad}")
+        if any(not 0.0 <= a <= 1.0 for a in self.alphas):
+            raise ConfigError(f"alphas must lie in [0, 1]; got {self.alphas}")
+        for t in self.temperatures:
+            _check_positive("temperature", t)
+        if any(k < 0 for k in self.top_ks):
+            raise ConfigError(f"top_ks must be >= 0 (0: all); got {self.top_ks}")
+        if self.ndcg_k < 1:
+            raise ConfigError(f"ndcg_k must be at least 1; got {self.ndcg_k!r}")
+
+
 __all__ = [
     "DataConfig",
     "EncoderConfig",
