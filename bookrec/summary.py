@@ -40,7 +40,11 @@ class Summary:
             f"embedded    {self.counts['books_embedded']:,} books with {self.counts['encoder']}",
         ]
         lines += [f"table       {name}: {rows:,} rows" for name, rows in self.result_tables.items()]
-        lines += [f"{key:<11} {value}" for key, value in self.headline.items()]
+        for key, value in self.headline.items():
+            if isinstance(value, dict):
+                lines += [f"{key:<11} {name:<26} {number}" for name, number in value.items()]
+            else:
+                lines.append(f"{key:<11} {value}")
         lines += [f"report      {path}" for path in self.reports]
         return "\n".join(lines)
 
@@ -51,13 +55,15 @@ def _evaluation_headline(reports_dir: Path) -> dict[str, object]:
     if not path.is_file():
         return {}
     report = json.loads(path.read_text(encoding="utf-8"))
-    methods = report.get("methods", report)
     spearman = {
-        name: round(float(metrics["spearman"]), 3)
-        for name, metrics in methods.items()
-        if isinstance(metrics, dict) and isinstance(metrics.get("spearman"), int | float)
+        row["method"]: round(float(row["spearman"]), 3)
+        for row in report.get("methods", [])
+        if isinstance(row.get("spearman"), int | float)
     }
-    return {"spearman": spearman} if spearman else {}
+    headline: dict[str, object] = {"spearman": spearman} if spearman else {}
+    if "best_method" in report:
+        headline["best"] = report["best_method"]
+    return headline
 
 
 def summarize(db_path: Path, reports_dir: Path) -> Summary:

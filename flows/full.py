@@ -21,6 +21,7 @@ from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_REPORTS, DEFAULT_WAREHOUSE
 from bookrec.summary import summarize
 from flows._cli import add_data_options, base_parser, run_cli
 from flows.embed import embed
+from flows.evaluate import evaluate
 from flows.prepare_data import prepare_data
 
 
@@ -63,6 +64,7 @@ def full(
         force=force,
     )
     embed(warehouse=warehouse, model=model, max_tokens=max_tokens)
+    evaluate(warehouse=warehouse, seed=seed, reports_dir=reports_dir)
     summary = summarize(Path(warehouse), Path(reports_dir))
     get_run_logger().info("summary\n%s", summary.as_text())
     return summary.as_dict()
