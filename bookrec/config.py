@@ -191,3 +191,116 @@ __all__ = [
     "to_json",
     "field",
 ]
+
+
+Negatives = Literal["rated", "hard"]
+
+
+@dataclass(frozen=True)
+class ProjectorConfig:
+    """The triplet-trained projector (bookrec.projection, bookrec.train).
+
+    hidden_sizes: sizes of the hidden residual layers, e.g. (256,) for 384 -> 256 -> 64.
+    embedding_size: output size; None keeps the encoder's size (384 -> 384).
+    residual: identity (or, when a layer shrinks, PCA) skip path plus a zero-initialised MLP,
+      so the untrained projector reproduces the raw space; False is a plain MLP.
+    margin: triplet margin on cosine distance (which lies in [0, 2]).
+    raw_weight: weight of the penalty that keeps projected cosine similarities near raw ones.
+    cross_user_share: share of triplets whose anchor and positive were liked together by
+      at least min_co_likes training readers (negative: a book readers of the anchor disliked).
+    negatives: "rated" draws a random disliked book of the user; "hard" the most similar of
+      negative_candidates disliked books in the current projected space.
+    triplets_per_rating: triplets drawn per training rating each epoch.
+    epochs / patience: training stops after `patience` epochs without a better val Spearman.
+    validation_share / test_share: users held out for model selection / for test_embeddings.
+    hidden_share: share of each held-out user's ratings hidden (the blend predicts them).
+    min_ratings: users with fewer ratings take no part in validation or test.
+    alphas / temperature / top_k: the blend of bookrec.blend used to select epochs.
+    threads: torch threads (speed only).
+    """
+
+    hidden_sizes: tuple[int, ...] = ()
+    embedding_size: int | None = None
+    residual: bool = True
+    margin: float = 0.2
+    raw_weight: float = 1.0
+    cross_user_share: float = 0.5
+    min_co_likes: int = 2
+    negatives: Negatives = "rated"
+    negative_candidates: int = 8
+    triplets_per_rating: float = 1.0
+    epochs: int = 15
+    patience: int = 4
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    batch_size: int = 512
+    validation_share: float = 0.2
+    test_share: float = 0.2
+    hidden_share: float = 0.2
+    min_ratings: int = 10
+    alphas: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
+    temperature: float = 0.05
+    top_k: int | None = 20
+    seed: int = 42
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("hidden_sizes", "alphas"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if any(size < 1 for size in self.hidden_sizes):
+            raise ConfigError(f"hidden_sizes must be positive; got {self.hidden_sizes}")
+        if self.embedding_size is not None and self.embedding_size < 2:
+            raise ConfigError(f"embedding_size must be at least 2; got {self.embedding_size!r}")
+        if not 0.0 < self.margin < 2.0:
+            raise ConfigError(f"margin is a cosine distance, in (0, 2); got {self.margin!r}")
+        if self.raw_weight < 0:
+            raise ConfigError(f"raw_weight must be >= 0; got {self.raw_weight!r}")
+        if not 0.0 <= self.cross_user_share <= 1.0:
+            raise ConfigError(f"cross_user_share must lie in [0, 1]; got {self.cross_user_share}")
+        if self.negatives not in ("rated", "hard"):
+            raise ConfigError(f"negatives must be 'rated' or 'hard'; got {self.negatives!r}")
+        for name in ("min_co_likes", "negative_candidates", "epochs", "patience", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
+        _check_positive("triplets_per_rating", self.triplets_per_rating)
+        _check_positive("learning_rate", self.learning_rate)
+        _check_positive("temperature", self.temperature)
+        if self.weight_decay < 0:
+            raise ConfigError(f"weight_decay must be >= 0; got {self.weight_decay!r}")
+        for name in ("validation_share", "test_share", "hidden_share"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                raise ConfigError(f"{name} must lie in (0, 1); got {getattr(self, name)!r}")
+        if self.validation_share + self.test_share >= 0.9:
+            raise ConfigError("validation_share + test_share must leave users to train on")
+        if self.min_ratings < 3:
+            raise ConfigError(f"min_ratings must be at least 3; got {self.min_ratings!r}")
+        if not self.alphas or any(not 0.0 < a <= 1.0 for a in self.alphas):
+            raise ConfigError(f"alphas must lie in (0, 1]; got {self.alphas}")
+        if self.top_k is not None and self.top_k < 1:
+            raise ConfigError(f"top_k must be at least 1; got {self.top_k!r}")
+        if self.threads < 1:
+            raise ConfigError(f"threads must be at least 1; got {self.threads!r}")
+
+    @classmethod
+    def from_json(cls, text: str) -> ProjectorConfig:
+        """The config written by to_json (lists back to tuples)."""
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class RecommendConfig:
+    """Which books `bookrec recommend` may suggest, and how it explains them.
+
+    min_num_ratings: a candidate needs a known Goodreads average from at least this many
+      ratings (books known only from the rating files have no average and never qualify).
+    because_count: how many history books a "because you liked ..." line names at most.
+    """
+
+    min_num_ratings: int = 1000
+    because_count: int = 3
+
+    def __post_init__(self) -> None:
+        if self.min_num_ratings < 0:
+            raise ConfigError(f"min_num_ratings must be >= 0; got {self.min_num_ratings!r}")
+        if self.because_count < 1:
+            raise ConfigError(f"because_count must be at least 1; got {self.because_count!r}")
