@@ -101,7 +101,8 @@ LAYOUTS: tuple[Layout, ...] = (
 )
 LAYOUTS_BY_NAME = {layout.name: layout for layout in LAYOUTS}
 
-# Text ratings of the user_rating files, as Goodreads shows them.
+# Text ratings of the user_rating files, as Goodreads shows them. The cleaning SQL has its own
+# copy (sql/clean/00_rating_texts.sql); tests/test_prepare.py keeps the two equal.
 RATING_TEXTS = {
     "it was amazing": 5,
     "really liked it": 4,

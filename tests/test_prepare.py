@@ -193,3 +193,14 @@ def test_up_to_date_only_for_the_same_inputs(tmp_path):
     ratings.write_bytes(ratings.read_bytes() + b"5,Dune,liked it\r\n")
     assert not prepare.is_up_to_date(db, prepare.fingerprint(find_source_files([data])))
     assert not prepare.is_up_to_date(tmp_path / "missing.duckdb", prepare.fingerprint(sources))
+
+
+def test_rating_words_of_the_sql_match_the_python_mapping():
+    """The demo writes ratings with layouts.RATING_TEXTS; clean reads them with the SQL table."""
+    from bookrec.layouts import RATING_TEXTS
+    from bookrec.warehouse import run_sql
+
+    with connect(":memory:") as con:
+        run_sql(con, "clean/00_rating_texts.sql")
+        in_sql = dict(con.execute("select rating_text, rating from rating_texts").fetchall())
+    assert in_sql == RATING_TEXTS
