@@ -151,7 +151,7 @@ class EvalConfig:
     tune_share: float = 0.5
     spaces: tuple[str, ...] = ("raw", "trained")
     alphas: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
-    temperatures: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2)
+    temperatures: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.4)
     top_ks: tuple[int, ...] = (0, 10, 30)
     surprise: bool = True
     ndcg_k: int = 10

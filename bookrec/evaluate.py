@@ -137,24 +137,21 @@ def tune_blend(
     per (temperature, top_k) gives the whole alpha curve.
     """
     base = predictor.baseline.predict(tune_test)["prediction"].to_numpy()
+    settings = [(t, k or None) for t in config.temperatures for k in config.top_ks]
+    deviations = predictor.deviation_grid(tune_test, settings)
     grid: list[dict] = []
     best: tuple[float, ScorerConfig] | None = None
-    for temperature in config.temperatures:
-        for top_k in config.top_ks:
-            at_one = ScorerConfig(
-                space=space, alpha=1.0, temperature=temperature, top_k=top_k or None
+    for (temperature, top_k), deviation in deviations.items():
+        for alpha in config.alphas:
+            score = _mean_spearman(tune_test, base + alpha * deviation)
+            grid.append(
+                {"temperature": temperature, "top_k": top_k or 0, "alpha": alpha, "spearman": score}
             )
-            deviation = predictor.with_config(at_one).predict(tune_test)["prediction"] - base
-            for alpha in config.alphas:
-                score = _mean_spearman(tune_test, base + alpha * deviation.to_numpy())
-                grid.append(
-                    {"temperature": temperature, "top_k": top_k, "alpha": alpha, "spearman": score}
+            if best is None or score > best[0] + 1e-12:
+                chosen = ScorerConfig(
+                    space=space, alpha=alpha, temperature=temperature, top_k=top_k
                 )
-                if best is None or score > best[0] + 1e-12:
-                    chosen = ScorerConfig(
-                        space=space, alpha=alpha, temperature=temperature, top_k=top_k or None
-                    )
-                    best = (score, chosen)
+                best = (score, chosen)
     assert best is not None
     return BlendTuning(space, predictor.centering, best[1], best[0], grid)
 

@@ -142,6 +142,43 @@ class BlendPredictor:
         other.scorer = other._scorer(config)
         return other
 
+    def _user_groups(self, pairs: pd.DataFrame):
+        """(user_id, row positions) per user of pairs, users in sorted order."""
+        users = pairs["user_id"].to_numpy()
+        order = np.argsort(users, kind="stable")
+        sorted_users = users[order]
+        starts = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        for s, e in zip(starts, ends, strict=True):
+            yield int(sorted_users[s]), order[s:e]
+
+    def deviation_grid(
+        self, pairs: pd.DataFrame, settings: list[tuple[float, int | None]]
+    ) -> dict[tuple[float, int | None], np.ndarray]:
+        """The blend's deviation from the book mean at alpha = 1, per (temperature, top_k).
+
+        Every variant predicts m_b + alpha * deviation, so tuning needs the similarities of
+        each user once, not once per setting.
+        """
+        if self.scorer is None:
+            raise RuntimeError(f"{self.name}: call fit() before deviation_grid()")
+        books = pairs["book_id"].to_numpy(np.int64)
+        rows_of = self.vectors.index_of(books)
+        means = self.scorer.means_of(books)
+        out = {setting: np.zeros(len(pairs)) for setting in settings}
+        for user, rows in self._user_groups(pairs):
+            history = self.histories.get(user)
+            known = rows[rows_of[rows] >= 0]
+            if history is None or len(known) == 0:
+                continue
+            ids, ratings = history
+            shared = self.scorer.parts(rows_of[known], means[known], ids, ratings)
+            if shared is None:
+                continue
+            for temperature, top_k in settings:
+                out[(temperature, top_k)][known] = self.scorer.combine(shared, temperature, top_k)
+        return out
+
     def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
         if self.scorer is None:
             raise RuntimeError(f"{self.name}: call fit() before predict()")

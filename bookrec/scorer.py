@@ -29,7 +29,7 @@ from bookrec.errors import ConfigError, DataError
 Centering = Literal["plain", "user", "book"]
 CENTERINGS: tuple[str, ...] = ("plain", "user", "book")
 # Chosen on held-out users of the real data (reports/evaluation.md): see bookrec.evaluate.
-DEFAULT_CENTERING: Centering = "user"
+DEFAULT_CENTERING: Centering = "plain"
 
 
 def softmax_rows(similarity: np.ndarray, temperature: float, top_k: int | None) -> np.ndarray:
@@ -110,6 +110,53 @@ class BlendScorer:
             raise DataError("history ratings must lie in 1..5")
         return ids, ratings
 
+    def parts(
+        self,
+        candidate_rows: np.ndarray,
+        candidate_means: np.ndarray,
+        history_ids: np.ndarray,
+        ratings: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """What every setting of one reader's scoring shares: (similarity, targets, usable).
+
+        similarity: (n_candidates, n_usable) cosines to the history books that have a vector;
+        targets: r_j - c_bj, (n_candidates, n_usable) for "plain" else (n_usable,);
+        usable: mask over the history. None when no history book has a vector.
+        """
+        history_rows = self.vectors.index_of(history_ids)
+        usable = history_rows >= 0
+        if not usable.any() or len(candidate_rows) == 0:
+            return None
+        kept_ratings = ratings[usable]
+        similarity = (
+            self.vectors.vectors[candidate_rows] @ self.vectors.vectors[history_rows[usable]].T
+        )
+        if self.centering == "plain":
+            targets = kept_ratings[None, :] - candidate_means[:, None]
+        elif self.centering == "user":
+            # The user's habit comes from all their ratings, with a vector or not.
+            targets = kept_ratings - ratings.mean()
+        else:
+            targets = kept_ratings - self.means_of(history_ids[usable])
+        return similarity, targets, usable
+
+    @staticmethod
+    def combine(
+        parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+        temperature: float,
+        top_k: int | None,
+        contributions: bool = False,
+    ) -> np.ndarray:
+        """Deviation from the book mean at alpha = 1: (n_candidates,) or, with contributions,
+        (n_candidates, n_usable) per history book."""
+        similarity, targets, _ = parts
+        weights = softmax_rows(similarity, temperature, top_k)
+        if contributions:
+            return weights * targets if targets.ndim == 2 else weights * targets[None, :]
+        if targets.ndim == 2:
+            return np.einsum("ij,ij->i", weights, targets)
+        return weights @ targets
+
     def _deviations(
         self,
         candidate_rows: np.ndarray,
@@ -121,31 +168,17 @@ class BlendScorer:
         """(n_candidates, n_history) contributions, or (n_candidates,) their row sums."""
         n_cand, n_hist = len(candidate_rows), len(history_ids)
         alpha = self.config.alpha
-        history_rows = self.vectors.index_of(history_ids)
-        usable = history_rows >= 0
-        if alpha == 0.0 or not usable.any() or n_cand == 0:
+        shared = None
+        if alpha != 0.0:
+            shared = self.parts(candidate_rows, candidate_means, history_ids, ratings)
+        if shared is None:
             return np.zeros((n_cand, n_hist) if contributions else n_cand)
-        rows = history_rows[usable]
-        kept_ratings = ratings[usable]
-        similarity = self.vectors.vectors[candidate_rows] @ self.vectors.vectors[rows].T
-        weights = softmax_rows(similarity, self.config.temperature, self.config.top_k)
-        if self.centering == "plain":
-            if contributions:
-                part = weights * (kept_ratings[None, :] - candidate_means[:, None])
-            else:
-                part = weights @ kept_ratings - candidate_means
-        else:
-            if self.centering == "user":
-                centres = np.full(len(kept_ratings), ratings.mean())
-            else:
-                centres = self.means_of(history_ids[usable])
-            centred = kept_ratings - centres
-            part = weights * centred[None, :] if contributions else weights @ centred
+        part = self.combine(shared, self.config.temperature, self.config.top_k, contributions)
         part = alpha * np.asarray(part, dtype=np.float64)
         if not contributions:
             return part
         full = np.zeros((n_cand, n_hist))
-        full[:, usable] = part
+        full[:, shared[2]] = part
         return full
 
     def predict(self, history_book_ids, history_ratings, candidate_book_ids) -> np.ndarray:

@@ -1,0 +1,194 @@
+"""Quality benchmark: the evaluation protocol of `flows.evaluate`, repeated over 3 seeds of the
+hidden split, on the real files in ../shared/data.
+
+python bench/quality.py                 # seeds 0 1 2
+python bench/quality.py --seeds 0 1 2 3 --no-surprise
+
+Builds warehouse/bench.duckdb from ../shared/data and embeds it (bench.common.real_warehouse;
+only the first run pays for encoding), then for each seed fits every method on the same split:
+book averages (Goodreads-wide, training ratings), Surprise BaselineOnly / SVD / user KNN, the
+raw-embedding blend, the trained-projector blend (when feat_book_projections exists) and the
+blend variants. Reports mean and spread per method, cold-book Spearman, and the targets of the
+benchmark issue with PASS / MISS and the margin. Writes reports/bench_quality.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import machine, real_warehouse, table, write_report  # noqa: E402
+from bookrec.config import EvalConfig  # noqa: E402
+from bookrec.evaluate import PEERS, evaluate_methods  # noqa: E402
+from bookrec.warehouse import connect  # noqa: E402
+
+SURPRISE_PEERS = ("surprise_baseline_only", "surprise_svd", "surprise_knn_user")
+METRICS = ("spearman", "pearson", "ndcg", "rmse", "mae", "cold_spearman")
+# The issue's targets, fixed here: a missed target is reported, never loosened.
+TARGET_BEST = 0.10  # best variant over the best peer, mean per-user Spearman, every seed
+FLOOR_RAW = 0.05  # a plain raw-vector blend over the best peer
+TARGET_COLD = 0.10  # best variant over every peer on cold books
+
+
+def _verdict(margin: float, target: float) -> str:
+    status = "PASS" if margin >= target else "MISS"
+    return (
+        f"{status} (margin {margin:+.3f}, target {target:+.2f}, {margin - target:+.3f} vs target)"
+    )
+
+
+def _peer_best(methods: dict[str, dict], metric: str, peers: list[str]) -> tuple[str, float]:
+    name = max(peers, key=lambda p: methods[p][metric])
+    return name, methods[name][metric]
+
+
+def run(seeds: list[int], surprise: bool) -> dict:
+    started = time.perf_counter()
+    db_path = real_warehouse()
+    prepared = time.perf_counter() - started
+    config = EvalConfig(surprise=surprise)
+    runs = []
+    with connect(db_path, read_only=True) as con:
+        for seed in seeds:
+            tick = time.perf_counter()
+            result = evaluate_methods(con, config, seed)
+            runs.append(result)
+            logging.info("seed %d done in %.1f s", seed, time.perf_counter() - tick)
+    peers = list(PEERS) + (list(SURPRISE_PEERS) if surprise else [])
+    names = list(runs[0].methods)
+
+    summary = []
+    for name in names:
+        row: dict[str, object] = {"method": name}
+        for metric in METRICS:
+            values = np.array([r.methods[name][metric] for r in runs], dtype=float)
+            row[metric] = float(np.mean(values))
+            row[f"{metric}_sd"] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        row["best_variant_on_seeds"] = sum(r.best_method == name for r in runs)
+        summary.append(row)
+
+    per_seed = []
+    for result in runs:
+        m = result.methods
+        best = result.best_method
+        peer, peer_spearman = _peer_best(m, "spearman", peers)
+        cold_peer, cold_peer_value = _peer_best(m, "cold_spearman", peers)
+        entry = {
+            "seed": result.seed,
+            "best_variant": best,
+            "best_variant_spearman": m[best]["spearman"],
+            "best_peer": peer,
+            "best_peer_spearman": peer_spearman,
+            "margin_best": m[best]["spearman"] - peer_spearman,
+            "margin_raw": m["blend_raw"]["spearman"] - peer_spearman,
+            "best_variant_cold": m[best]["cold_spearman"],
+            "best_cold_peer": cold_peer,
+            "margin_cold": m[best]["cold_spearman"] - cold_peer_value,
+            "cold_share": result.counts["cold_share"],
+            "chosen": f"alpha {m[best]['alpha']}, T {m[best]['temperature']}, "
+            f"top_k {m[best]['top_k']}",
+        }
+        if "blend_trained" in m:
+            entry["trained_minus_raw"] = m["blend_trained"]["spearman"] - m["blend_raw"]["spearman"]
+        per_seed.append(entry)
+
+    targets = {
+        "best_variant_vs_best_peer": _verdict(min(e["margin_best"] for e in per_seed), TARGET_BEST),
+        "raw_blend_vs_best_peer_floor": _verdict(min(e["margin_raw"] for e in per_seed), FLOOR_RAW),
+        "cold_best_variant_vs_every_peer": _verdict(
+            min(e["margin_cold"] for e in per_seed), TARGET_COLD
+        ),
+    }
+    if all("trained_minus_raw" in e for e in per_seed):
+        worst = min(e["trained_minus_raw"] for e in per_seed)
+        targets["trained_beats_raw"] = _verdict(worst, 0.0)
+    else:
+        targets["trained_beats_raw"] = "NOT RUN: no trained projections in the warehouse"
+    return {
+        "seeds": seeds,
+        "counts": runs[0].counts,
+        "summary": summary,
+        "per_seed": per_seed,
+        "targets": targets,
+        "notes": sorted({note for r in runs for note in r.notes}),
+        "seconds": {
+            "prepare_and_embed": round(prepared, 1),
+            "total": round(time.perf_counter() - started, 1),
+        },
+        "machine": machine(),
+    }
+
+
+def markdown(payload: dict) -> str:
+    c = payload["counts"]
+    columns = ["method"]
+    for metric in METRICS:
+        columns += [metric, f"{metric}_sd"]
+    lines = [
+        "# Quality benchmark: rating prediction on hidden ratings, real Goodreads data",
+        "",
+        f"Seeds {payload['seeds']}; per seed {c['users_taking_part']} users with >= 10 ratings, "
+        f"20% of each one's ratings hidden, settings tuned on {c['tune_users']} users and "
+        f"reported on the other {c['report_users']}. Cold books (hidden books without any "
+        f"training rating): {np.mean([e['cold_share'] for e in payload['per_seed']]):.1%} of "
+        "hidden ratings. Mean over seeds, `_sd` = standard deviation over seeds. A method that "
+        "gives all of a user's (cold) books one score counts 0.",
+        "",
+        table(payload["summary"], columns),
+        "## Per seed",
+        "",
+        table(
+            payload["per_seed"],
+            [
+                "seed",
+                "best_variant",
+                "chosen",
+                "best_variant_spearman",
+                "best_peer",
+                "best_peer_spearman",
+                "margin_best",
+                "margin_raw",
+                "best_variant_cold",
+                "best_cold_peer",
+                "margin_cold",
+            ],
+        ),
+        "## Targets (worst seed)",
+        "",
+    ]
+    lines += [f"- {name}: {verdict}" for name, verdict in payload["targets"].items()]
+    lines += ["", *[f"- {note}" for note in payload["notes"]]]
+    s = payload["seconds"]
+    lines += [
+        "",
+        f"Time: {s['total']} s in all ({s['prepare_and_embed']} s building and embedding the "
+        f"warehouse), {payload['machine']['cores']} cores.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--no-surprise", action="store_true", help="leave out Surprise peers")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("httpx", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    payload = run(args.seeds, surprise=not args.no_surprise)
+    text = markdown(payload)
+    json_path, md_path = write_report("bench_quality", payload, text)
+    print(text)
+    print(f"wrote {md_path} and {json_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
