@@ -75,7 +75,7 @@ def embed_books(
     """
     config = config or EncoderConfig()
     encoder = Encoder.load(config)
-    with connect(db_path) as con:
+    with connect(db_path, must_exist=True) as con:
         require_tables(con, ["books"])
         run_sql(
             con, "embed/01_feat_book_texts.sql", {"max_description_chars": MAX_DESCRIPTION_CHARS}

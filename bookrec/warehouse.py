@@ -27,12 +27,15 @@ BUILT_BY = {
 
 
 @contextmanager
-def connect(db_path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    db_path: Path | str, read_only: bool = False, must_exist: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse for the length of a `with` block.
 
     Args:
         db_path: the DuckDB file, or ":memory:".
         read_only: open without write access (fails if the file does not exist).
+        must_exist: fail instead of creating an empty file (for steps after prepare_data).
 
     Raises:
         WarehouseError: the file is missing (read-only) or locked by another writing process.
@@ -40,7 +43,7 @@ def connect(db_path: Path | str, read_only: bool = False) -> Iterator[duckdb.Duc
     target = str(db_path)
     if target != ":memory:":
         path = Path(target)
-        if read_only and not path.exists():
+        if (read_only or must_exist) and not path.exists():
             raise WarehouseError(
                 f"warehouse {path} does not exist; build it with `python -m flows.prepare_data`"
             )

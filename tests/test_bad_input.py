@@ -115,3 +115,22 @@ def test_cli_user_mistake_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert "error: no Goodreads files in" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+# Every step after prepare_data, run against a warehouse that was never built.
+STEPS_AFTER_PREPARE = ["flows.embed", "flows.evaluate"]
+
+
+@pytest.mark.parametrize("module", STEPS_AFTER_PREPARE)
+def test_a_step_on_a_missing_warehouse_says_how_to_build_it(module, tmp_path):
+    missing = tmp_path / "never-built.duckdb"
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--warehouse", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "error: " in result.stderr and "flows.prepare_data" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not missing.exists()  # no empty warehouse left behind
