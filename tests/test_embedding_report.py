@@ -85,3 +85,19 @@ def test_same_readers_and_triplets_give_the_same_numbers(trained_db: Path) -> No
         second = build_report(con).as_dict()
     # Compared as JSON text: NaN (a subset without readers) equals itself there.
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+def test_flows_train_encode_and_report(prefect_backend, tmp_path: Path) -> None:
+    from flows.encode_embeddings import encode_embeddings
+    from flows.test_embeddings import test_embeddings
+    from flows.train import train
+
+    db = build_reader_warehouse(tmp_path / "flow.duckdb")
+    artifacts, reports = tmp_path / "artifacts", tmp_path / "reports"
+    run = train(warehouse=str(db), artifacts_dir=str(artifacts), epochs=2, batch_size=64, seed=3)
+    assert not run["reused"] and Path(run["folder"], "weights.pt").is_file()
+    stored = encode_embeddings(warehouse=str(db), artifacts_dir=str(artifacts))
+    assert stored["version"] == run["version"] and stored["books"] == 40
+    result = test_embeddings(warehouse=str(db), reports_dir=str(reports))
+    assert set(result) == {"raw", "trained"}
+    assert (reports / "embeddings.png").is_file()

@@ -1,0 +1,80 @@
+"""Flow `encode_embeddings`: every raw vector through a saved projector -> feat_book_projections.
+
+python -m flows.encode_embeddings
+python -m flows.encode_embeddings --version p0123456789ab
+
+Without --version it takes the newest projector that beat the raw space on the validation
+blend (projector_runs.selected_as_default), else the newest one trained; the stored vectors are
+tied to that version. Which space recommendations use is ScorerConfig.space (raw by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+
+from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE
+from bookrec.errors import WarehouseError
+from bookrec.train import encode_with_projector
+from bookrec.warehouse import connect
+from flows._cli import base_parser, run_cli
+
+
+@task
+def project_books(db_path: Path, artifacts_dir: Path, version: str | None) -> tuple:
+    """Project and store every book's vector; returns (version, books, selected_as_default)."""
+    with connect(db_path) as con:
+        return encode_with_projector(con, artifacts_dir, version)
+
+
+@flow(name="encode_embeddings", log_prints=True)
+def encode_embeddings(
+    warehouse: str = str(DEFAULT_WAREHOUSE),
+    artifacts_dir: str = str(DEFAULT_ARTIFACTS),
+    version: str | None = None,
+) -> dict[str, object]:
+    """Write the projected vectors of one projector version into feat_book_projections.
+
+    Args:
+        warehouse: the DuckDB file with feat_book_embeddings and projector_runs.
+        artifacts_dir: root of projector/<version>/ written by flow `train`.
+        version: projector version (None: the newest that beat raw, else the newest).
+    """
+    version, books, selected = project_books(Path(warehouse), Path(artifacts_dir), version)
+    get_run_logger().info(
+        "stored %d projected vectors of projector %s (%s)",
+        books,
+        version,
+        "beats raw on validation" if selected else "does not beat raw: raw stays the default",
+    )
+    return {"version": version, "books": books, "selected_as_default": selected}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--artifacts-dir", type=Path, default=DEFAULT_ARTIFACTS, help="projector weights folder"
+    )
+    parser.add_argument(
+        "--version",
+        default=None,
+        help="projector version (default: newest that beat raw, else newest)",
+    )
+    return parser
+
+
+def main(args: argparse.Namespace) -> None:
+    if not Path(args.warehouse).is_file():
+        raise WarehouseError(
+            f"warehouse {args.warehouse} does not exist; build it with "
+            "`python -m flows.prepare_data`, `python -m flows.embed` and `python -m flows.train`"
+        )
+    encode_embeddings(
+        warehouse=str(args.warehouse), artifacts_dir=str(args.artifacts_dir), version=args.version
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main, build_parser()))

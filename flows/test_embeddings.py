@@ -1,0 +1,100 @@
+"""Flow `test_embeddings`: raw encoder vs trained projector on readers held out from training.
+
+python -m flows.test_embeddings
+python -m flows.test_embeddings --reports-dir reports --version p0123456789ab
+
+Writes reports/embeddings.md, embeddings.json (one object per space) and embeddings.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+
+from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE
+from bookrec.embedding_report import EmbeddingReport, build_report, write_report
+from bookrec.errors import WarehouseError
+from bookrec.warehouse import connect
+from flows._cli import base_parser, run_cli
+
+
+@task
+def measure_spaces(db_path: Path, version: str | None, seed: int | None) -> EmbeddingReport:
+    """Separation and blend metrics of every stored space on the test readers."""
+    with connect(db_path, read_only=True) as con:
+        return build_report(con, version, seed)
+
+
+@task
+def write_reports(report: EmbeddingReport, reports_dir: Path) -> list[Path]:
+    return write_report(report, reports_dir)
+
+
+@flow(name="test_embeddings", log_prints=True)
+def test_embeddings(
+    warehouse: str = str(DEFAULT_WAREHOUSE),
+    reports_dir: str = str(DEFAULT_REPORTS),
+    version: str | None = None,
+    seed: int | None = None,
+) -> dict[str, object]:
+    """Compare the raw and trained spaces on held-out readers and write the report.
+
+    Args:
+        warehouse: the DuckDB file with the stored spaces.
+        reports_dir: where embeddings.md / .json / .png go.
+        version: projector version of the trained space (None: the newest stored).
+        seed: split seed (None: the projector's, so the test readers are its held-out ones).
+    """
+    report = measure_spaces(Path(warehouse), version, seed)
+    paths = write_reports(report, Path(reports_dir))
+    logger = get_run_logger()
+    for space in report.spaces:
+        m = space.metrics["all"]
+        logger.info(
+            "%-7s triplet acc %.3f  AUC %.3f  cos liked-liked %.3f vs liked-disliked %.3f  "
+            "blend Spearman %.4f",
+            space.space,
+            m["triplet_accuracy"],
+            m["centroid_auc"],
+            m["cos_liked_liked"],
+            m["cos_liked_disliked"],
+            m["blend_spearman"],
+        )
+    for note in report.notes:
+        logger.info(note)
+    logger.info("reports: %s", ", ".join(str(p) for p in paths))
+    return report.as_dict()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--reports-dir", type=Path, default=DEFAULT_REPORTS, help="where the reports go"
+    )
+    parser.add_argument(
+        "--version", default=None, help="projector version (default: the newest stored)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="split seed (default: the projector's)"
+    )
+    return parser
+
+
+def main(args: argparse.Namespace) -> None:
+    if not Path(args.warehouse).is_file():
+        raise WarehouseError(
+            f"warehouse {args.warehouse} does not exist; build it with "
+            "`python -m flows.prepare_data` and `python -m flows.embed`"
+        )
+    test_embeddings(
+        warehouse=str(args.warehouse),
+        reports_dir=str(args.reports_dir),
+        version=args.version,
+        seed=args.seed,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main, build_parser()))
