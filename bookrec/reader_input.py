@@ -1,0 +1,261 @@
+"""A reader's books, from the command line, a small CSV, or a Goodreads library export.
+
+Three ways in, one result: a list of ReaderBook (title, optional author, optional rating 1..5).
+- `--book "Title|Author|Rating"` options (author and rating optional: "Dune", "Dune|Frank Herbert",
+  "Dune||5" and "Dune|Frank Herbert|5" all work);
+- a CSV with a `title` column and optional `author` and `rating` columns (header names are case
+  insensitive; an empty rating means "listed, not rated");
+- the library export every Goodreads user can download ("Import and export"): columns `Title`,
+  `Author`, `My Rating` (0 = not rated), `Exclusive Shelf`, plus `Book Id` and the ISBNs written as
+  `="0439023483"`, which help matching. A CSV given as --csv that has the export's header is read
+  as an export.
+
+Every mistake a reader can make (a rating off 1..5, an empty list, a file that is missing, not
+UTF-8 text, or lacks a needed column) raises DataError naming the place and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bookrec.errors import DataError
+
+log = logging.getLogger(__name__)
+
+EXPORT_COLUMNS = ("Title", "Author", "My Rating", "Exclusive Shelf")
+# The Goodreads export quotes ISBNs as spreadsheet formulas so leading zeros survive: ="0439023483".
+_ISBN_FORMULA = re.compile(r'^="?([0-9Xx]*)"?$')
+
+
+@dataclass(frozen=True)
+class ReaderBook:
+    """One book the reader listed.
+
+    title: as the reader wrote it.
+    author: None when not given.
+    rating: 1..5, or None for a listed but unrated book (a to-read shelf, a plain title).
+    origin: where it came from, for messages ("--book 2", "library.csv line 14").
+    shelf: the export's Exclusive Shelf (read, to-read, ...), else None.
+    goodreads_id: the export's Book Id, else None.
+    isbns: ISBN-10 / ISBN-13 from the export (digits only), possibly empty.
+    """
+
+    title: str
+    author: str | None = None
+    rating: float | None = None
+    origin: str = ""
+    shelf: str | None = None
+    goodreads_id: int | None = None
+    isbns: tuple[str, ...] = ()
+
+    def label(self) -> str:
+        """'Title' or 'Title (Author)', for messages and tables."""
+        return f"{self.title} ({self.author})" if self.author else self.title
+
+
+def parse_rating(text: str | float | int | None, origin: str) -> float | None:
+    """A rating 1..5 from text; empty or None means not rated.
+
+    Raises:
+        DataError: not a number, or outside 1..5.
+    """
+    if text is None:
+        return None
+    if isinstance(text, str):
+        text = text.strip()
+        if not text:
+            return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"{origin}: rating {text!r} is not a number; use 1..5") from None
+    if math.isnan(value) or not 1.0 <= value <= 5.0:
+        raise DataError(f"{origin}: rating {text!r} is outside 1..5")
+    return value
+
+
+def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:
+    """One `--book "Title|Author|Rating"` value (author and rating optional).
+
+    Raises:
+        DataError: no title, more than three fields, or a bad rating.
+    """
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) > 3:
+        raise DataError(
+            f'{origin}: {text!r} has {len(parts)} fields; write "Title|Author|Rating" '
+            "(a title holding '|' is not supported)"
+        )
+    parts += [""] * (3 - len(parts))
+    title, author, rating = parts
+    if not title:
+        raise DataError(f'{origin}: {text!r} has no title; write "Title|Author|Rating"')
+    return ReaderBook(
+        title=title, author=author or None, rating=parse_rating(rating, origin), origin=origin
+    )
+
+
+def parse_book_options(values: Sequence[str]) -> list[ReaderBook]:
+    """Every --book value, numbered in the order given."""
+    return [parse_book_option(v, f"--book {i}") for i, v in enumerate(values, start=1)]
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) pairs of a CSV, with file problems turned into DataError."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            rows = []
+            rows = [(reader.line_num, row) for row in reader]
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text; save it as a UTF-8 CSV") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a readable CSV ({exc})") from None
+    if not header:
+        raise DataError(f"{path}: empty file; expected a header row and one row per book")
+    if "\x00" in "".join(header):
+        raise DataError(f"{path}: not a text CSV file")
+    return header, rows
+
+
+def _check_fields(path: Path, rows: list[tuple[int, dict]]) -> None:
+    for line, row in rows:
+        if None in row:  # DictReader files surplus fields under None
+            raise DataError(
+                f"{path} line {line}: more fields than the header has; "
+                "is it a comma-separated file with a header row?"
+            )
+
+
+def is_goodreads_export(header: Iterable[str]) -> bool:
+    """Whether a CSV header is the Goodreads library export's."""
+    names = {h.strip() for h in header}
+    return all(c in names for c in EXPORT_COLUMNS)
+
+
+def _isbn(value: str | None) -> str | None:
+    match = _ISBN_FORMULA.match((value or "").strip())
+    digits = match.group(1) if match else (value or "").strip()
+    return digits.upper() if digits else None
+
+
+def _cell(row: dict[str, str], name: str) -> str:
+    return (row.get(name) or "").strip()
+
+
+def read_goodreads_export(path: Path) -> list[ReaderBook]:
+    """Every book of a Goodreads library export; `My Rating` 0 means listed but not rated.
+
+    Raises:
+        DataError: the file is missing or unreadable, lacks one of Title, Author, My Rating,
+            Exclusive Shelf, or holds a rating other than 0..5.
+    """
+    path = Path(path)
+    header, rows = _read_rows(path)
+    missing = [c for c in EXPORT_COLUMNS if c not in header]
+    if missing:
+        raise DataError(
+            f"{path}: not a Goodreads library export, missing column(s) {', '.join(missing)}; "
+            "download it from Goodreads > My Books > Import and export, or pass a plain CSV "
+            "(title,author,rating) with --csv"
+        )
+    _check_fields(path, rows)
+    rows = [(n, {k.strip(): v for k, v in row.items()}) for n, row in rows]
+    books = []
+    for line, row in rows:
+        origin = f"{path.name} line {line}"
+        title = _cell(row, "Title")
+        if not title:
+            raise DataError(f"{origin}: the Title is empty")
+        rating_text = _cell(row, "My Rating")
+        # 0 is how Goodreads writes "not rated".
+        rating = None if rating_text in ("0", "0.0", "") else parse_rating(rating_text, origin)
+        book_id = _cell(row, "Book Id")
+        isbns = tuple(i for i in (_isbn(row.get("ISBN")), _isbn(row.get("ISBN13"))) if i)
+        books.append(
+            ReaderBook(
+                title=title,
+                author=_cell(row, "Author") or None,
+                rating=rating,
+                origin=origin,
+                shelf=_cell(row, "Exclusive Shelf") or None,
+                goodreads_id=int(book_id) if book_id.isdigit() else None,
+                isbns=isbns,
+            )
+        )
+    log.info(
+        "%s: %d books, %d rated", path.name, len(books), sum(b.rating is not None for b in books)
+    )
+    return books
+
+
+def read_books_csv(path: Path) -> list[ReaderBook]:
+    """A CSV with a `title` column and optional `author` and `rating` columns.
+
+    A file with the Goodreads export's header is read as an export.
+
+    Raises:
+        DataError: the file is missing or unreadable, has no title column, or holds a bad rating.
+    """
+    path = Path(path)
+    header, rows = _read_rows(path)
+    if is_goodreads_export(header):
+        return read_goodreads_export(path)
+    by_lower = {h.lower(): h for h in header}
+    if "title" not in by_lower:
+        raise DataError(
+            f"{path}: no 'title' column (found {', '.join(header)}); "
+            "expected a header like title,author,rating"
+        )
+    _check_fields(path, rows)
+    books = []
+    for line, row in rows:
+        row = {k.strip().lower(): v for k, v in row.items() if k is not None}
+        origin = f"{path.name} line {line}"
+        title = _cell(row, "title")
+        if not title:
+            if not any(_cell(row, k) for k in row):
+                continue  # a row of empty cells, as spreadsheets leave at the end
+            raise DataError(f"{origin}: the title is empty")
+        books.append(
+            ReaderBook(
+                title=title,
+                author=_cell(row, "author") or None,
+                rating=parse_rating(_cell(row, "rating"), origin),
+                origin=origin,
+            )
+        )
+    return books
+
+
+def gather_reader_books(
+    books: Sequence[str] | None = None,
+    csv_path: Path | str | None = None,
+    goodreads_export: Path | str | None = None,
+) -> list[ReaderBook]:
+    """Every book from every source given, --book options first.
+
+    Raises:
+        DataError: a bad entry, or no book at all.
+    """
+    result = parse_book_options(list(books or []))
+    if csv_path:
+        result += read_books_csv(Path(csv_path))
+    if goodreads_export:
+        result += read_goodreads_export(Path(goodreads_export))
+    if not result:
+        raise DataError(
+            'no books given; pass --book "Title|Author|Rating" (repeatable), --csv FILE '
+            "or --goodreads-export FILE"
+        )
+    return result
