@@ -335,3 +335,31 @@ def test_real_export_matches_beyond_exact_titles(shared_data: Path, tmp_path: Pa
     assert by_label["King Rat"].status == "not_found"
     assert "James Clavell" in by_label["King Rat"].note
     assert by_label["New Moon (Luna #1)"].status == "not_found"
+
+
+def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> None:
+    from flows.recommend import recommend as recommend_flow
+
+    result = recommend_flow(
+        books=["The Dragon Gate|Ann Vale|5", "Murder at Noon|Di Frost|1"],
+        goodreads_export=str(EXPORT),
+        top=3,
+        warehouse=str(warehouse),
+        min_num_ratings=0,
+    )
+    assert result["mode"] == "personal" and len(result["recommendations"]) == 3
+    assert json.loads(json.dumps(result)) == result
+
+
+def test_flow_module_cli(warehouse: Path) -> None:
+    helped = subprocess.run(
+        [sys.executable, "-m", "flows.recommend", "--help"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert helped.returncode == 0 and "--goodreads-export" in helped.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "flows.recommend", "--warehouse", str(warehouse), "--book", "X||9"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == ["error: --book 1: rating '9' is outside 1..5"]
