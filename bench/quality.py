@@ -3,6 +3,7 @@ hidden split, on the real files in ../shared/data.
 
 python bench/quality.py                 # seeds 0 1 2
 python bench/quality.py --seeds 0 1 2 3 --no-surprise
+python bench/quality.py --warehouse /tmp/real.duckdb   # a warehouse already built and embedded
 
 Builds warehouse/bench.duckdb from ../shared/data and embeds it (bench.common.real_warehouse;
 only the first run pays for encoding), then for each seed fits every method on the same split:
@@ -49,9 +50,9 @@ def _peer_best(methods: dict[str, dict], metric: str, peers: list[str]) -> tuple
     return name, methods[name][metric]
 
 
-def run(seeds: list[int], surprise: bool) -> dict:
+def run(seeds: list[int], surprise: bool, warehouse: Path | None = None) -> dict:
     started = time.perf_counter()
-    db_path = real_warehouse()
+    db_path = warehouse or real_warehouse()
     prepared = time.perf_counter() - started
     config = EvalConfig(surprise=surprise)
     runs = []
@@ -61,7 +62,7 @@ def run(seeds: list[int], surprise: bool) -> dict:
             result = evaluate_methods(con, config, seed)
             runs.append(result)
             logging.info("seed %d done in %.1f s", seed, time.perf_counter() - tick)
-    peers = list(PEERS) + (list(SURPRISE_PEERS) if surprise else [])
+    peers = [p for p in (*PEERS, *SURPRISE_PEERS) if p in runs[0].methods]
     names = list(runs[0].methods)
 
     summary = []
@@ -178,11 +179,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--no-surprise", action="store_true", help="leave out Surprise peers")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="an already built and embedded warehouse of ../shared/data "
+        "(default: build warehouse/bench.duckdb)",
+    )
     args = parser.parse_args()
+    if args.warehouse is not None and not args.warehouse.is_file():
+        parser.error(f"no warehouse at {args.warehouse}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("httpx", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    payload = run(args.seeds, surprise=not args.no_surprise)
+    payload = run(args.seeds, surprise=not args.no_surprise, warehouse=args.warehouse)
     text = markdown(payload)
     json_path, md_path = write_report("bench_quality", payload, text)
     print(text)

@@ -142,6 +142,7 @@ class EvalConfig:
     spaces: embedding spaces to evaluate; "trained" is skipped (and said so) when not built.
     alphas, temperatures, top_ks: the tuning grid (top_k 0 means all history books).
     surprise: include the scikit-surprise peers (BaselineOnly, SVD, user KNN).
+    damping: k of the damped book average (book_avg_goodreads_damped, blend_*_damped).
     ndcg_k: cut-off of NDCG.
     reports_dir: where evaluation.md / .json and the plots go.
     """
@@ -154,6 +155,7 @@ class EvalConfig:
     temperatures: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.4)
     top_ks: tuple[int, ...] = (0, 10, 30)
     surprise: bool = True
+    damping: float = 3.0
     ndcg_k: int = 10
     reports_dir: Path = DEFAULT_REPORTS
 
@@ -181,6 +183,8 @@ class EvalConfig:
             raise ConfigError(f"top_ks must be >= 0 (0: all); got {self.top_ks}")
         if self.ndcg_k < 1:
             raise ConfigError(f"ndcg_k must be at least 1; got {self.ndcg_k!r}")
+        if self.damping < 0:
+            raise ConfigError(f"damping must be >= 0; got {self.damping!r}")
 
 
 __all__ = [

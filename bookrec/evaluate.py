@@ -41,7 +41,7 @@ from bookrec.warehouse import run_sql, table_exists
 
 log = logging.getLogger(__name__)
 
-PEERS = ("book_avg_goodreads", "book_avg_train")
+PEERS = ("book_avg_goodreads", "book_avg_train", "book_avg_goodreads_damped")
 SURPRISE = ("baseline_only", "svd", "knn_user")
 METRICS = ("pearson", "spearman", "rmse", "mae", "ndcg")
 
@@ -80,6 +80,7 @@ class EvalResult:
     chosen: ScorerConfig
     best_method: str
     notes: list[str] = field(default_factory=list)
+    chosen_method: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -93,6 +94,7 @@ class EvalResult:
                 "centering": DEFAULT_CENTERING,
             },
             "best_method": self.best_method,
+            "chosen_method": self.chosen_method,
             "methods": [{"method": name, **row} for name, row in self.methods.items()],
             "alpha_curves": {name: t.alpha_curve() for name, t in self.tunings.items()},
             "notes": self.notes,
@@ -250,9 +252,12 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
         per_user[name] = users
         log.info("%-26s spearman %.3f  rmse %.3f", name, row["spearman"], row["rmse"])
 
-    for source in ("goodreads", "train"):
+    baselines = [BookAverage("goodreads", books), BookAverage("train", books)]
+    if config.damping > 0:
+        baselines.append(BookAverage("goodreads", books, damping=config.damping))
+    for baseline in baselines:
         tick = time.perf_counter()
-        baseline = BookAverage(source, books).fit(split.train)
+        baseline.fit(split.train)
         record(baseline.name, baseline, time.perf_counter() - tick)
     if config.surprise:
         for algorithm in SURPRISE:
@@ -262,12 +267,16 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
 
     tunings: dict[str, BlendTuning] = {}
     for space, vectors in spaces.items():
-        for centering in CENTERINGS:
+        variants = [(c, 0.0) for c in CENTERINGS]
+        if config.damping > 0:
+            variants.append(("plain", config.damping))
+        for centering, damping in variants:
             name = f"blend_{space}" if centering == "plain" else f"blend_{space}_{centering}"
+            name += "_damped" if damping else ""
             tick = time.perf_counter()
-            predictor = BlendPredictor(
-                name, vectors, BookAverage("goodreads", books), centering=centering
-            ).fit(split.train)
+            baseline = BookAverage("goodreads", books, damping=damping)
+            predictor = BlendPredictor(name, vectors, baseline, centering=centering)
+            predictor.fit(split.train)
             tuning = tune_blend(predictor, tune_test, config, space)
             tunings[name] = tuning
             chosen = tuning.config
@@ -278,6 +287,7 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
                 {
                     "space": space,
                     "centering": centering,
+                    "damping": damping,
                     "alpha": chosen.alpha,
                     "temperature": chosen.temperature,
                     "top_k": chosen.top_k,
@@ -301,6 +311,7 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
         chosen=tunings[chosen_name].config,
         best_method=best_method,
         notes=notes,
+        chosen_method=chosen_name,
     )
 
 
@@ -378,14 +389,17 @@ def _markdown(result: EvalResult) -> str:
     lines += [
         "",
         f"Best variant on the tuning users: **{result.best_method}**. Saved scorer settings "
-        f"(used by `recommend`): space {result.chosen.space}, centering {DEFAULT_CENTERING}, "
+        f"(used by `recommend`, from {result.chosen_method}): space {result.chosen.space}, "
+        f"centering {DEFAULT_CENTERING}, "
         f"alpha {result.chosen.alpha}, temperature {result.chosen.temperature}, top_k "
         f"{result.chosen.top_k}.",
         "",
         "Blend variants (bookrec.scorer): `blend_<space>` is the plain blend "
         "(1 - alpha) m_b + alpha sum_j w_bj r_j; `_user` adds alpha sum_j w_bj (r_j - mean of "
         "the user's ratings) to m_b; `_book` adds alpha sum_j w_bj (r_j - m_j). m_b is the "
-        "Goodreads-wide average, else the book's mean training rating, else the global mean.",
+        "Goodreads-wide average, else the book's mean training rating, else the global mean; "
+        "`_damped` uses the damped training mean (sum + k mu) / (n + k) instead "
+        f"(k = {result.config.damping}), as does book_avg_goodreads_damped.",
         "",
         "![alpha curve](evaluation_alpha.png)",
         "![per-user Spearman](evaluation_per_user.png)",

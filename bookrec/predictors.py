@@ -9,6 +9,8 @@ book: the book mean, then the global mean).
   (books known only from the rating files) the book's mean training rating, then the global
   training mean.
 - BookAverage("train"): the mean of the book's training ratings, then the global mean.
+- With damping k > 0 the training mean becomes (sum + k * global mean) / (n + k), so a book
+  rated once by someone else does not swing far from the global mean.
 - BlendPredictor: the similarity blend (bookrec.scorer) over raw or trained vectors, on top of
   BookAverage("goodreads").
 - SurprisePredictor: scikit-surprise's BaselineOnly, SVD and user-based KNNWithMeans.
@@ -56,21 +58,29 @@ class BookAverage:
     """
 
     def __init__(
-        self, source: Literal["goodreads", "train"], books: pd.DataFrame | None = None
+        self,
+        source: Literal["goodreads", "train"],
+        books: pd.DataFrame | None = None,
+        damping: float = 0.0,
     ) -> None:
         if source not in ("goodreads", "train"):
             raise ConfigError(f"source must be 'goodreads' or 'train'; got {source!r}")
         if source == "goodreads" and books is None:
             raise ConfigError("the goodreads book average needs the books table")
+        if damping < 0:
+            raise ConfigError(f"damping must be >= 0; got {damping!r}")
         self.source = source
-        self.name = f"book_avg_{source}"
+        self.damping = float(damping)
+        self.name = f"book_avg_{source}" + ("_damped" if damping else "")
         self.books = books
         self.means: pd.Series = pd.Series(dtype=np.float64)
         self.global_mean = float("nan")
 
     def fit(self, train: pd.DataFrame) -> BookAverage:
         self.global_mean = float(train["rating"].mean())
-        means = train.groupby("book_id")["rating"].mean().astype(np.float64)
+        sums = train.groupby("book_id")["rating"].agg(["sum", "count"]).astype(np.float64)
+        # damping k pulls a book with few ratings toward the global mean: (sum + k mu) / (n + k)
+        means = (sums["sum"] + self.damping * self.global_mean) / (sums["count"] + self.damping)
         if self.source == "goodreads":
             catalog = self.books.dropna(subset=["avg_rating"]).set_index("book_id")["avg_rating"]
             catalog = catalog.astype(np.float64)

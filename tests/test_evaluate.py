@@ -84,6 +84,9 @@ def test_book_average_goodreads_falls_back_to_training_mean() -> None:
     out = model.predict(pd.DataFrame({"user_id": [9, 9, 9], "book_id": [1, 2, 3]}))
     np.testing.assert_allclose(out["prediction"], [4.2, 3.0, 7 / 3])
     assert out["fallback"].tolist() == [False, False, True]
+    damped = BookAverage("goodreads", books, damping=2).fit(train).predict(out)
+    # Book 2: ratings 2 and 4 pulled toward the global mean 7/3 by 2 pseudo-ratings.
+    np.testing.assert_allclose(damped["prediction"], [4.2, (6 + 2 * 7 / 3) / 4, 7 / 3])
 
 
 def test_eval_config_rejects_bad_values() -> None:
@@ -122,6 +125,8 @@ def test_evaluation_writes_every_method(tiny_copy: Path, tmp_path: Path) -> None
     expected = {
         "book_avg_goodreads",
         "book_avg_train",
+        "book_avg_goodreads_damped",
+        "blend_raw_damped",
         "surprise_baseline_only",
         "surprise_svd",
         "surprise_knn_user",
@@ -159,6 +164,8 @@ def test_blend_at_alpha_zero_is_the_baseline(tiny_copy: Path) -> None:
     baseline = result.per_user["book_avg_goodreads"]
     for name in ("blend_raw", "blend_raw_user", "blend_raw_book"):
         pd.testing.assert_frame_equal(result.per_user[name], baseline)
+    damped = result.per_user["book_avg_goodreads_damped"]
+    pd.testing.assert_frame_equal(result.per_user["blend_raw_damped"], damped)
 
 
 def test_evaluation_is_deterministic_per_seed(tiny_copy: Path) -> None:
@@ -208,6 +215,8 @@ def test_evaluate_flow_on_tiny(prefect_backend, tiny_copy: Path, tmp_path: Path)
     assert set(out) == {
         "book_avg_goodreads",
         "book_avg_train",
+        "book_avg_goodreads_damped",
+        "blend_raw_damped",
         "blend_raw",
         "blend_raw_user",
         "blend_raw_book",
