@@ -16,8 +16,9 @@ suggested: not the matched book, not another catalog entry with its title and au
 ambiguous candidate. Ties are broken by more ratings, then the smaller book_id, so alpha = 0
 gives exactly the baseline order.
 
-The catalog matrix and the matcher's indexes are built once (Recommender); each call is one
-matrix product of the candidates against the history.
+The candidate matrix and the matcher's indexes are built once (Recommender); each call is one
+matrix product of the candidates against the history (BlendScorer.combine does the rest, so the
+predictions equal BlendScorer.predict's; a test checks it).
 """
 
 from __future__ import annotations
@@ -130,19 +131,6 @@ def _because_dicts(item: Recommendation) -> list[dict]:
     ]
 
 
-def _contributions(
-    scorer: BlendScorer, candidate_ids: np.ndarray, history_ids: np.ndarray, ratings: np.ndarray
-) -> np.ndarray:
-    """(n_candidates, n_history) stars each history book adds to each candidate's prediction.
-
-    Only for the few books shown, so it goes through the scorer's per-row contributions rather
-    than BlendScorer.score_catalog, which computes them for every book in the space.
-    """
-    rows = scorer.vectors.index_of(candidate_ids)
-    means = scorer.means_of(candidate_ids)
-    return scorer._deviations(rows, means, history_ids, ratings, contributions=True)
-
-
 class Recommender:
     """The catalog, its vectors and the matcher, loaded once; `recommend` per reader.
 
@@ -219,6 +207,27 @@ class Recommender:
 
     # -- the three modes -------------------------------------------------------------------
 
+    def _parts(self, history_ids: np.ndarray, ratings: np.ndarray):
+        """BlendScorer.parts over the preloaded candidate matrix: (similarity, targets, usable).
+
+        The same centering as the scorer; the one matrix product runs on the contiguous
+        candidate matrix instead of gathering the candidates' rows on every call.
+        """
+        history_rows = self.vectors.index_of(history_ids)
+        usable = history_rows >= 0
+        if not usable.any() or len(self.cand_ids) == 0:
+            return None
+        kept = ratings[usable]
+        similarity = self.cand_matrix @ self.vectors.vectors[history_rows[usable]].T
+        centering = self.scorer.centering
+        if centering == "plain":
+            targets = kept[None, :] - self.cand_means[:, None]
+        elif centering == "user":
+            targets = kept - ratings.mean()
+        else:
+            targets = kept - self.scorer.means_of(history_ids[usable])
+        return similarity, targets, usable
+
     def _ranked(self, scores: np.ndarray, exclude: set[int], top_n: int) -> np.ndarray:
         """Candidate positions, best first: score, then more ratings, then smaller id."""
         order = np.lexsort((self.cand_ids, -self.cand_num, -scores))
@@ -260,9 +269,21 @@ class Recommender:
         """
         history_ids = np.asarray(history_ids, dtype=np.int64)
         ratings = np.asarray(ratings, dtype=np.float64)
-        predictions = self.scorer.predict(history_ids, ratings, self.cand_ids)
+        if len(history_ids) and (ratings.min() < 1 or ratings.max() > 5):
+            raise DataError("history ratings must lie in 1..5")
+        cfg = self.scorer_config
+        parts = self._parts(history_ids, ratings)
+        predictions = self.cand_means.copy()
+        if parts is not None and cfg.alpha != 0.0:
+            predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
         order = self._ranked(predictions, set(exclude) | set(history_ids.tolist()), top_n)
-        contributions = _contributions(self.scorer, self.cand_ids[order], history_ids, ratings)
+        contributions = np.zeros((len(order), len(history_ids)))
+        if parts is not None and cfg.alpha != 0.0:
+            similarity, targets, usable = parts
+            shown = (similarity[order], targets[order] if targets.ndim == 2 else targets, usable)
+            contributions[:, usable] = cfg.alpha * BlendScorer.combine(
+                shown, cfg.temperature, cfg.top_k, contributions=True
+            )
         items = []
         for pos, row in zip(order, contributions, strict=True):
             best = np.argsort(-row, kind="stable")[: self.config.because_count]

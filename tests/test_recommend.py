@@ -363,3 +363,12 @@ def test_flow_module_cli(warehouse: Path) -> None:
     )  # fmt: skip
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines() == ["error: --book 1: rating '9' is outside 1..5"]
+
+
+def test_personal_predictions_equal_the_scorer(recommender) -> None:
+    history, ratings = [1, 3, 6, 13], [5.0, 4.0, 1.0, 2.0]
+    items = recommender.personal(history, ratings, top_n=20)
+    expected = recommender.scorer.predict(history, ratings, [r.book_id for r in items])
+    np.testing.assert_allclose([r.predicted_rating for r in items], expected, rtol=1e-5)
+    for r in items:  # only history books that raised a prediction are credited
+        assert all(b.weight > 0 for b in r.because)
