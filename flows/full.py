@@ -21,8 +21,11 @@ from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_REPORTS, DEFAULT_WAREHOUSE
 from bookrec.summary import summarize
 from flows._cli import add_data_options, base_parser, run_cli
 from flows.embed import embed
+from flows.encode_embeddings import encode_embeddings
 from flows.evaluate import evaluate
 from flows.prepare_data import prepare_data
+from flows.test_embeddings import test_embeddings
+from flows.train import train
 
 
 @flow(name="full", log_prints=True)
@@ -64,6 +67,9 @@ def full(
         force=force,
     )
     embed(warehouse=warehouse, model=model, max_tokens=max_tokens)
+    train(warehouse=warehouse, artifacts_dir=artifacts_dir, seed=seed)
+    encode_embeddings(warehouse=warehouse, artifacts_dir=artifacts_dir)
+    test_embeddings(warehouse=warehouse, reports_dir=reports_dir)
     evaluate(warehouse=warehouse, seed=seed, reports_dir=reports_dir)
     summary = summarize(Path(warehouse), Path(reports_dir))
     get_run_logger().info("summary\n%s", summary.as_text())
