@@ -81,6 +81,8 @@ def run(seeds: list[int], surprise: bool, warehouse: Path | None = None) -> dict
         best = result.best_method
         peer, peer_spearman = _peer_best(m, "spearman", peers)
         cold_peer, cold_peer_value = _peer_best(m, "cold_spearman", peers)
+        surprise_peers = [p for p in peers if p in SURPRISE_PEERS]
+        surprise_best = _peer_best(m, "spearman", surprise_peers)[1] if surprise_peers else None
         entry = {
             "seed": result.seed,
             "best_variant": best,
@@ -89,6 +91,9 @@ def run(seeds: list[int], surprise: bool, warehouse: Path | None = None) -> dict
             "best_peer_spearman": peer_spearman,
             "margin_best": m[best]["spearman"] - peer_spearman,
             "margin_raw": m["blend_raw"]["spearman"] - peer_spearman,
+            "raw_minus_best_surprise": (
+                m["blend_raw"]["spearman"] - surprise_best if surprise_best is not None else None
+            ),
             "best_variant_cold": m[best]["cold_spearman"],
             "best_cold_peer": cold_peer,
             "margin_cold": m[best]["cold_spearman"] - cold_peer_value,
@@ -156,6 +161,7 @@ def markdown(payload: dict) -> str:
                 "best_peer_spearman",
                 "margin_best",
                 "margin_raw",
+                "raw_minus_best_surprise",
                 "best_variant_cold",
                 "best_cold_peer",
                 "margin_cold",

@@ -112,7 +112,7 @@ class BlendScorer:
 
     def parts(
         self,
-        candidate_rows: np.ndarray,
+        candidate_rows: np.ndarray | None,
         candidate_means: np.ndarray,
         history_ids: np.ndarray,
         ratings: np.ndarray,
@@ -122,17 +122,21 @@ class BlendScorer:
         similarity: (n_candidates, n_usable) cosines to the history books that have a vector;
         targets: r_j - c_bj, (n_candidates, n_usable) for "plain" else (n_usable,);
         usable: mask over the history. None when no history book has a vector.
+        candidate_rows None means every row of the space (no copy of the whole matrix).
         """
         history_rows = self.vectors.index_of(history_ids)
         usable = history_rows >= 0
-        if not usable.any() or len(candidate_rows) == 0:
+        matrix = self.vectors.vectors
+        candidates = matrix if candidate_rows is None else matrix[candidate_rows]
+        if not usable.any() or len(candidates) == 0:
             return None
         kept_ratings = ratings[usable]
-        similarity = (
-            self.vectors.vectors[candidate_rows] @ self.vectors.vectors[history_rows[usable]].T
-        )
+        similarity = candidates @ matrix[history_rows[usable]].T
         if self.centering == "plain":
-            targets = kept_ratings[None, :] - candidate_means[:, None]
+            targets = (
+                kept_ratings.astype(np.float32)[None, :]
+                - candidate_means.astype(np.float32)[:, None]
+            )
         elif self.centering == "user":
             # The user's habit comes from all their ratings, with a vector or not.
             targets = kept_ratings - ratings.mean()
@@ -152,32 +156,37 @@ class BlendScorer:
         similarity, targets, _ = parts
         weights = softmax_rows(similarity, temperature, top_k)
         if contributions:
-            return weights * targets if targets.ndim == 2 else weights * targets[None, :]
+            # In place: the catalog matrix is books x history, worth not copying.
+            weights *= targets if targets.ndim == 2 else targets[None, :].astype(np.float32)
+            return weights
         if targets.ndim == 2:
             return np.einsum("ij,ij->i", weights, targets)
         return weights @ targets
 
     def _deviations(
         self,
-        candidate_rows: np.ndarray,
+        candidate_rows: np.ndarray | None,
         candidate_means: np.ndarray,
         history_ids: np.ndarray,
         ratings: np.ndarray,
         contributions: bool,
     ) -> np.ndarray:
-        """(n_candidates, n_history) contributions, or (n_candidates,) their row sums."""
-        n_cand, n_hist = len(candidate_rows), len(history_ids)
+        """(n_candidates, n_history) float32 contributions, or (n_candidates,) their row sums."""
+        n_cand = len(self.vectors.book_ids) if candidate_rows is None else len(candidate_rows)
+        n_hist = len(history_ids)
         alpha = self.config.alpha
         shared = None
         if alpha != 0.0:
             shared = self.parts(candidate_rows, candidate_means, history_ids, ratings)
         if shared is None:
-            return np.zeros((n_cand, n_hist) if contributions else n_cand)
+            return np.zeros((n_cand, n_hist), np.float32) if contributions else np.zeros(n_cand)
         part = self.combine(shared, self.config.temperature, self.config.top_k, contributions)
-        part = alpha * np.asarray(part, dtype=np.float64)
         if not contributions:
+            return alpha * np.asarray(part, dtype=np.float64)
+        part *= np.float32(alpha)
+        if shared[2].all():
             return part
-        full = np.zeros((n_cand, n_hist))
+        full = np.zeros((n_cand, n_hist), np.float32)
         full[:, shared[2]] = part
         return full
 
@@ -212,12 +221,11 @@ class BlendScorer:
         """Every book of the space scored for this reader.
 
         Returns:
-            book_ids (n,), predictions (n,), and contributions (n, h): how many stars history
-            book j (in the order given) added to book i's prediction; predictions equal the book
-            means plus the row sums. History books are scored too: callers drop them.
+            book_ids (n,), predictions (n,), and contributions (n, h) float32: how many stars
+            history book j (in the order given) added to book i's prediction; predictions equal
+            the book means plus the row sums. History books are scored too: callers drop them.
         """
         ids, ratings = self._history(history_book_ids, history_ratings)
-        rows = np.arange(len(self.vectors.book_ids))
-        contributions = self._deviations(rows, self.catalog_means, ids, ratings, contributions=True)
-        predictions = self.catalog_means + contributions.sum(axis=1)
+        contributions = self._deviations(None, self.catalog_means, ids, ratings, contributions=True)
+        predictions = self.catalog_means + contributions.sum(axis=1, dtype=np.float64)
         return self.vectors.book_ids, predictions, contributions

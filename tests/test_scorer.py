@@ -72,7 +72,9 @@ def test_scorer_catalog_equals_slow_per_book_loop(centering: str, top_k: int | N
     np.testing.assert_allclose(predictions, expected, atol=1e-5)
     # Contributions explain the prediction: book mean + row sum, one column per history book.
     assert contributions.shape == (len(book_ids), len(history))
-    np.testing.assert_allclose(means.to_numpy() + contributions.sum(axis=1), predictions)
+    np.testing.assert_allclose(
+        means.to_numpy() + contributions.sum(axis=1, dtype=np.float64), predictions
+    )
     # The candidate path agrees with the catalog path.
     some = space.book_ids[[0, 7, 39]]
     np.testing.assert_allclose(
