@@ -23,6 +23,8 @@ BUILT_BY = {
     "ratings": "python -m flows.prepare_data",
     "feat_book_embeddings": "python -m flows.embed",
     "feat_book_projections": "python -m flows.encode_embeddings",
+    "eval_runs": "python -m flows.evaluate",
+    "scorer_settings": "python -m flows.evaluate",
 }
 
 
