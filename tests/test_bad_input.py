@@ -118,7 +118,13 @@ def test_cli_user_mistake_is_one_line_and_exit_2(tmp_path):
 
 
 # Every step after prepare_data, run against a warehouse that was never built.
-STEPS_AFTER_PREPARE = ["flows.embed", "flows.evaluate"]
+STEPS_AFTER_PREPARE = [
+    "flows.embed",
+    "flows.train",
+    "flows.encode_embeddings",
+    "flows.test_embeddings",
+    "flows.evaluate",
+]
 
 
 @pytest.mark.parametrize("module", STEPS_AFTER_PREPARE)
