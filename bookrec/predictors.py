@@ -194,14 +194,15 @@ class BlendPredictor:
             raise RuntimeError(f"{self.name}: call fit() before predict()")
         base = self.baseline.predict(pairs)
         prediction = base["prediction"].to_numpy().copy()
-        fallback = base["fallback"].to_numpy().copy()
         users = pairs["user_id"].to_numpy()
         books = pairs["book_id"].to_numpy(np.int64)
+        # Not personalised: a book without a vector, a user without history, or alpha = 0
+        # (a cold book without any average is still personalised by the similarity part).
+        fallback = (self.vectors.index_of(books) < 0) | (self.config.alpha == 0.0)
         order = np.argsort(users, kind="stable")
         sorted_users = users[order]
         starts = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1]])
         ends = np.r_[starts[1:], len(order)]
-        has_vector = self.vectors.index_of(books) >= 0
         for s, e in zip(starts, ends, strict=True):
             rows = order[s:e]
             history = self.histories.get(int(sorted_users[s]))
@@ -209,7 +210,6 @@ class BlendPredictor:
                 fallback[rows] = True
                 continue
             prediction[rows] = self.scorer.predict(history[0], history[1], books[rows])
-            fallback[rows] |= ~has_vector[rows]
         return _result(pairs, prediction, fallback)
 
 
