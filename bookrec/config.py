@@ -208,6 +208,7 @@ class ProjectorConfig:
     embedding_size: output size; None keeps the encoder's size (384 -> 384).
     residual: identity (or, when a layer shrinks, PCA) skip path plus a zero-initialised MLP,
       so the untrained projector reproduces the raw space; False is a plain MLP.
+    branch_size: width of each residual layer's MLP branch.
     margin: triplet margin on cosine distance (which lies in [0, 2]).
     raw_weight: weight of the penalty that keeps projected cosine similarities near raw ones.
     cross_user_share: share of triplets whose anchor and positive were liked together by
@@ -220,19 +221,21 @@ class ProjectorConfig:
     hidden_share: share of each held-out user's ratings hidden (the blend predicts them).
     min_ratings: users with fewer ratings take no part in validation or test.
     alphas / temperature / top_k: the blend of bookrec.blend used to select epochs.
-    threads: torch threads (speed only).
+    threads: torch threads (speed only). 1 by default: the network is small, and on a shared
+      2-core machine a second thread mostly waits (measured 3-7x slower steps under load).
     """
 
     hidden_sizes: tuple[int, ...] = ()
     embedding_size: int | None = None
     residual: bool = True
+    branch_size: int = 128
     margin: float = 0.2
     raw_weight: float = 1.0
     cross_user_share: float = 0.5
     min_co_likes: int = 2
     negatives: Negatives = "rated"
     negative_candidates: int = 8
-    triplets_per_rating: float = 1.0
+    triplets_per_rating: float = 0.5
     epochs: int = 15
     patience: int = 4
     learning_rate: float = 1e-3
@@ -246,7 +249,7 @@ class ProjectorConfig:
     temperature: float = 0.05
     top_k: int | None = 20
     seed: int = 42
-    threads: int = 2
+    threads: int = 1
 
     def __post_init__(self) -> None:
         for name in ("hidden_sizes", "alphas"):
@@ -263,7 +266,14 @@ class ProjectorConfig:
             raise ConfigError(f"cross_user_share must lie in [0, 1]; got {self.cross_user_share}")
         if self.negatives not in ("rated", "hard"):
             raise ConfigError(f"negatives must be 'rated' or 'hard'; got {self.negatives!r}")
-        for name in ("min_co_likes", "negative_candidates", "epochs", "patience", "batch_size"):
+        for name in (
+            "branch_size",
+            "min_co_likes",
+            "negative_candidates",
+            "epochs",
+            "patience",
+            "batch_size",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
         _check_positive("triplets_per_rating", self.triplets_per_rating)
@@ -298,13 +308,19 @@ class RecommendConfig:
     min_num_ratings: a candidate needs a known Goodreads average from at least this many
       ratings (books known only from the rating files have no average and never qualify).
     because_count: how many history books a "because you liked ..." line names at most.
+    neighbourhood: personal recommendations are ranked among the candidates closest to the
+      books the reader liked (this many); 0 ranks the whole catalog. Without it a short
+      history only shifts every book by about the same amount and the list is the baseline's.
     """
 
     min_num_ratings: int = 1000
     because_count: int = 3
+    neighbourhood: int = 300
 
     def __post_init__(self) -> None:
         if self.min_num_ratings < 0:
             raise ConfigError(f"min_num_ratings must be >= 0; got {self.min_num_ratings!r}")
         if self.because_count < 1:
             raise ConfigError(f"because_count must be at least 1; got {self.because_count!r}")
+        if self.neighbourhood < 0:
+            raise ConfigError(f"neighbourhood must be >= 0; got {self.neighbourhood!r}")

@@ -276,7 +276,10 @@ class Recommender:
         predictions = self.cand_means.copy()
         if parts is not None and cfg.alpha != 0.0:
             predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
-        order = self._ranked(predictions, set(exclude) | set(history_ids.tolist()), top_n)
+        ranking = predictions
+        if parts is not None and cfg.alpha != 0.0 and self.config.neighbourhood:
+            ranking = np.where(self._near_liked(parts, ratings), predictions, -np.inf)
+        order = self._ranked(ranking, set(exclude) | set(history_ids.tolist()), top_n)
         contributions = np.zeros((len(order), len(history_ids)))
         if parts is not None and cfg.alpha != 0.0:
             similarity, targets, usable = parts
@@ -299,6 +302,20 @@ class Recommender:
             ]
             items.append(self._item(pos, predictions[pos], because))
         return items
+
+    def _near_liked(self, parts, ratings: np.ndarray) -> np.ndarray:
+        """Candidates among the `neighbourhood` closest to a book the reader liked (rated at
+        or above their own mean), as a boolean mask over the candidates."""
+        similarity, _, usable = parts
+        kept = ratings[usable]
+        liked = kept >= kept.mean()
+        closeness = similarity[:, liked].max(axis=1)
+        size = self.config.neighbourhood
+        if size >= len(closeness):
+            return np.ones(len(closeness), dtype=bool)
+        mask = np.zeros(len(closeness), dtype=bool)
+        mask[np.argpartition(-closeness, size)[:size]] = True
+        return mask
 
     def similar(
         self, book_ids: Sequence[int], exclude: Sequence[int] = (), top_n: int = 10

@@ -372,3 +372,19 @@ def test_personal_predictions_equal_the_scorer(recommender) -> None:
     np.testing.assert_allclose([r.predicted_rating for r in items], expected, rtol=1e-5)
     for r in items:  # only history books that raised a prediction are credited
         assert all(b.weight > 0 for b in r.because)
+
+
+def test_one_loved_book_ranks_its_neighbourhood_not_the_best_rated(warehouse: Path) -> None:
+    """One 5-star crime novel shifts every prediction about alike; the neighbourhood keeps the
+    list about crime instead of the catalog's best-rated books (fantasy here)."""
+    loved = [ReaderBook("Murder at Noon", "Di Frost", 5)]
+    genres = {b[0]: b[4] for b in CATALOG}
+    lists = {}
+    for size in (0, 4):
+        with connect(warehouse, read_only=True) as con:
+            recommender = Recommender.from_warehouse(
+                con, ScorerConfig(), RecommendConfig(min_num_ratings=0, neighbourhood=size)
+            )
+        lists[size] = [genres[r.book_id] for r in recommender.recommend(loved, top_n=3).items]
+    assert lists[4] == ["Crime"] * 3
+    assert "Fantasy" in lists[0]  # the whole catalog: the best-rated books win
