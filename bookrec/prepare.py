@@ -120,10 +120,11 @@ def is_up_to_date(db_path: Path, input_fingerprint: str) -> bool:
     with connect(db_path, read_only=True) as con:
         if not table_exists(con, "warehouse_info"):
             return False
-        row = next(
-            iter(con.execute("select input_fingerprint from warehouse_info").fetchall()), None
-        )
-    return bool(row) and row[0] == input_fingerprint
+        columns = {row[1] for row in con.execute("pragma table_info('warehouse_info')").fetchall()}
+        if "input_fingerprint" not in columns:  # built by an older bookrec: rebuild
+            return False
+        rows = con.execute("select input_fingerprint from warehouse_info").fetchall()
+    return bool(rows) and rows[0][0] == input_fingerprint
 
 
 def load_raw(db_path: Path, sources: SourceFiles) -> IngestCounts:
