@@ -41,11 +41,24 @@ def triplet_loss(
 
 
 def raw_similarity_penalty(projected: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
-    """Mean squared difference of the pairwise cosine similarities of the same rows in the
-    projected and the raw space (the regularisation toward the raw space)."""
-    p = F.normalize(projected, dim=-1)
-    r = F.normalize(raw, dim=-1)
-    return ((p @ p.T - r @ r.T) ** 2).mean()
+    """Regularisation toward the raw space: mean squared difference between the projected and
+    the raw cosine similarity of the three pairs of each triplet.
+
+    Args:
+        projected: (n, 3, k) projected anchor, positive, negative.
+        raw: (n, 3, d) their raw vectors.
+    """
+    pairs = ((0, 1), (0, 2), (1, 2))
+    return torch.stack(
+        [
+            (
+                F.cosine_similarity(projected[:, i], projected[:, j], dim=-1)
+                - F.cosine_similarity(raw[:, i], raw[:, j], dim=-1)
+            )
+            ** 2
+            for i, j in pairs
+        ]
+    ).mean()
 
 
 def principal_basis(vectors: np.ndarray, size: int) -> np.ndarray:
@@ -64,17 +77,20 @@ def principal_basis(vectors: np.ndarray, size: int) -> np.ndarray:
 
 
 class ResidualLayer(nn.Module):
-    """h -> A h + B relu(C h), with B zero-initialised (an identity/PCA start); or, when not
-    residual, h -> relu(C h) (a plain MLP layer, relu left out on the last)."""
+    """h -> A h + B relu(C h), with B zero-initialised (an identity/PCA start) and C of
+    `branch_size` rows; or, when not residual, h -> relu(C h) (a plain MLP layer of size_out,
+    relu left out on the last)."""
 
-    def __init__(self, size_in: int, size_out: int, residual: bool, last: bool) -> None:
+    def __init__(
+        self, size_in: int, size_out: int, residual: bool, last: bool, branch_size: int
+    ) -> None:
         super().__init__()
         self.residual = residual
         self.last = last
-        self.inner = nn.Linear(size_in, size_out)
+        self.inner = nn.Linear(size_in, branch_size if residual else size_out)
         if residual:
             self.skip = nn.Linear(size_in, size_out, bias=False)
-            self.out = nn.Linear(size_out, size_out)
+            self.out = nn.Linear(branch_size, size_out)
             nn.init.zeros_(self.out.weight)
             nn.init.zeros_(self.out.bias)
             with torch.no_grad():
@@ -100,7 +116,9 @@ class Projector(nn.Module):
         output = config.embedding_size or input_size
         self.sizes = [input_size, *config.hidden_sizes, output]
         self.layers = nn.ModuleList(
-            ResidualLayer(a, b, config.residual, last=i == len(self.sizes) - 2)
+            ResidualLayer(
+                a, b, config.residual, last=i == len(self.sizes) - 2, branch_size=config.branch_size
+            )
             for i, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True))
         )
 

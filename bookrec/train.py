@@ -291,19 +291,28 @@ class TrainedProjector:
         }
 
 
+def _subset(vectors: BookVectors, book_ids: np.ndarray) -> BookVectors:
+    """The vectors of only these books (validation scores project just what it reads)."""
+    rows = vectors.index_of(np.unique(book_ids))
+    rows = rows[rows >= 0]
+    return BookVectors(vectors.book_ids[rows], vectors.vectors[rows], vectors.space, "subset")
+
+
 def _validation(data: TrainingData, split: UserSplit, config: ProjectorConfig):
+    """The validation blend task and triplets, as rows of a compact matrix of their books."""
     history, hidden = hide_ratings(data.ratings, split.validation, config.hidden_share, config.seed)
     known = pd.concat(
         [data.ratings[data.ratings["user_id"].isin(split.train)], history], ignore_index=True
     )
     means = BookAverage("goodreads", data.books).fit(known)
-    task = BlendTask.build(history, hidden, means, data.vectors)
     val_ratings = data.ratings[data.ratings["user_id"].isin(split.validation)]
+    compact = _subset(data.vectors, val_ratings["book_id"].to_numpy())
+    task = BlendTask.build(history, hidden, means, compact)
     source = build_source(
-        val_ratings, data.vectors.index_of(val_ratings["book_id"]), len(data.vectors.book_ids)
+        val_ratings, compact.index_of(val_ratings["book_id"]), len(compact.book_ids)
     )
     triplets = sample_triplets(source, VALIDATION_TRIPLETS, np.random.default_rng([config.seed, 2]))
-    return task, triplets
+    return task, triplets, compact
 
 
 def _best(scores: dict[float, float]) -> tuple[float, float]:
@@ -336,7 +345,8 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
         len(raw),
         config.min_co_likes,
     )
-    task, val_triplets = _validation(data, split, config)
+    task, val_triplets, val_vectors = _validation(data, split, config)
+    val_raw = val_vectors.vectors
     log.info(
         "%d training readers (%d with triplets, %d liked-together pairs), %d validation, %d test",
         len(split.train),
@@ -346,8 +356,8 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
         len(split.test),
     )
     grid = (config.alphas, config.temperature, config.top_k)
-    raw_alpha, raw_spearman = _best(task.spearman_by_alpha(raw, *grid))
-    raw_accuracy = triplet_accuracy(raw, val_triplets)
+    raw_alpha, raw_spearman = _best(task.spearman_by_alpha(val_raw, *grid))
+    raw_accuracy = triplet_accuracy(val_raw, val_triplets)
 
     torch.manual_seed(config.seed)
     torch.use_deterministic_algorithms(True)
@@ -359,9 +369,16 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
     raw_tensor = torch.from_numpy(raw)
     n_triplets = max(config.batch_size, int(round(config.triplets_per_rating * source.n_ratings)))
 
+    def similarity(anchors: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Cosine of each anchor to its candidate negatives in the current space."""
+        rows, inverse = np.unique(np.r_[anchors, candidates.ravel()], return_inverse=True)
+        projected = project(model, raw[rows])
+        a = projected[inverse[: len(anchors)]]
+        c = projected[inverse[len(anchors) :]].reshape(*candidates.shape, -1)
+        return np.einsum("nd,nkd->nk", a, c)
+
     curve = []
     best = None
-    projected = project(model, raw)
     since_best = 0
     for epoch in range(config.epochs + 1):
         loss_sum, steps = 0.0, 0
@@ -373,7 +390,7 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
                 rng,
                 cross_user_share=config.cross_user_share,
                 negative_candidates=config.negative_candidates,
-                projected=projected if config.negatives == "hard" else None,
+                similarity=similarity if config.negatives == "hard" else None,
             )
             triplets = torch.from_numpy(triplets[rng.permutation(len(triplets))])
             model.train()
@@ -384,14 +401,14 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
                 loss = triplet_loss(out[:, 0], out[:, 1], out[:, 2], config.margin)
                 if config.raw_weight > 0:
                     loss = loss + config.raw_weight * raw_similarity_penalty(
-                        out.reshape(-1, out.shape[-1]), inputs
+                        out, inputs.reshape(len(batch), 3, -1)
                     )
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
                 loss_sum += float(loss.detach())
                 steps += 1
-            projected = project(model, raw)
+        projected = project(model, val_raw)
         alpha, score = _best(task.spearman_by_alpha(projected, *grid))
         accuracy = triplet_accuracy(projected, val_triplets)
         curve.append(

@@ -15,6 +15,7 @@ triplets. Books are row numbers of the vector matrix the projector trains on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,14 +147,16 @@ def build_source(
     )
 
 
+Similarity = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
 def _hardest(
-    anchors: np.ndarray, candidates: np.ndarray, projected: np.ndarray | None
+    anchors: np.ndarray, candidates: np.ndarray, similarity: Similarity | None
 ) -> np.ndarray:
     """Per row, the candidate most similar to the anchor (candidates: (n, k) book rows)."""
-    if projected is None or candidates.shape[1] == 1:
+    if similarity is None or candidates.shape[1] == 1:
         return candidates[:, 0]
-    similarity = np.einsum("nd,nkd->nk", projected[anchors], projected[candidates])
-    return candidates[np.arange(len(anchors)), similarity.argmax(axis=1)]
+    return candidates[np.arange(len(anchors)), similarity(anchors, candidates).argmax(axis=1)]
 
 
 def sample_triplets(
@@ -162,7 +165,7 @@ def sample_triplets(
     rng: np.random.Generator,
     cross_user_share: float = 0.0,
     negative_candidates: int = 1,
-    projected: np.ndarray | None = None,
+    similarity: Similarity | None = None,
 ) -> np.ndarray:
     """Draw (n, 3) rows (anchor, positive, negative).
 
@@ -172,12 +175,13 @@ def sample_triplets(
         rng: the seeded generator.
         cross_user_share: share drawn from "liked together" pairs (none when there are none).
         negative_candidates: negatives drawn per triplet; the hardest one is kept (needs
-            `projected`, the current unit vectors of every book row; 1 = a random negative).
-        projected: (n_books, k) current projected vectors, for hard negatives.
+            `similarity`; 1 = a random negative).
+        similarity: f(anchors (n,), candidates (n, k)) -> (n, k) similarities in the current
+            projected space, for hard negatives.
     """
     n_cross = int(round(n_triplets * cross_user_share)) if len(source.co_pairs) else 0
     n_user = n_triplets - n_cross
-    k = max(1, negative_candidates if projected is not None else 1)
+    k = max(1, negative_candidates if similarity is not None else 1)
 
     users = rng.choice(source.n_users, size=n_user, p=source.weights)
     sizes = source.liked.sizes[users]
@@ -188,14 +192,14 @@ def sample_triplets(
     anchors = source.liked.values[starts + first]
     positives = source.liked.values[starts + second]
     candidates = np.column_stack([source.disliked.draw(users, rng) for _ in range(k)])
-    negatives = _hardest(anchors, candidates, projected)
+    negatives = _hardest(anchors, candidates, similarity)
     per_user = np.column_stack([anchors, positives, negatives])
     if n_cross == 0:
         return per_user
 
     pairs = source.co_pairs[rng.integers(0, len(source.co_pairs), size=n_cross)]
     candidates = np.column_stack([source.anchor_negatives.draw(pairs[:, 0], rng) for _ in range(k)])
-    negatives = _hardest(pairs[:, 0], candidates, projected)
+    negatives = _hardest(pairs[:, 0], candidates, similarity)
     cross = np.column_stack([pairs[:, 0], pairs[:, 1], negatives])
     # A negative that is the positive itself (liked by some, disliked by others) teaches nothing.
     cross = cross[cross[:, 2] != cross[:, 1]]

@@ -48,7 +48,7 @@ def train(
     learning_rate: float = 1e-3,
     batch_size: int = 512,
     seed: int = 42,
-    threads: int = 2,
+    threads: int = 1,
     force: bool = False,
 ) -> dict[str, object]:
     """Train the projector on triplets from the ratings and keep its best validation epoch.
@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam step size")
     parser.add_argument("--batch-size", type=int, default=512, help="triplets per step")
     parser.add_argument("--seed", type=int, default=42, help="seed of split, triplets, weights")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (speed only)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (speed only)")
     parser.add_argument("--force", action="store_true", help="train again even if saved")
     return parser
 
