@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import resource
@@ -10,6 +9,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bookrec.report_json import report_json
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("BOOKREC_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -65,7 +66,7 @@ def write_report(name: str, payload: dict, markdown: str) -> tuple[Path, Path]:
     REPORTS.mkdir(exist_ok=True)
     json_path = REPORTS / f"{name}.json"
     md_path = REPORTS / f"{name}.md"
-    json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    json_path.write_text(report_json(payload), encoding="utf-8")
     md_path.write_text(markdown)
     return json_path, md_path
 

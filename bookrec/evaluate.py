@@ -34,6 +34,7 @@ from bookrec.embed_store import BookVectors, load_book_vectors
 from bookrec.errors import WarehouseError
 from bookrec.metrics import per_user_metrics
 from bookrec.predictors import BlendPredictor, BookAverage, SurprisePredictor
+from bookrec.report_json import report_json
 from bookrec.scorer import CENTERINGS, DEFAULT_CENTERING
 from bookrec.scorer_settings import save_scorer_settings
 from bookrec.split import Split, split_ratings
@@ -455,9 +456,9 @@ def write_reports(result: EvalResult, reports_dir: Path) -> list[Path]:
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     json_path = reports_dir / "evaluation.json"
-    json_path.write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+    json_path.write_text(report_json(result.to_json()), encoding="utf-8")
     md_path = reports_dir / "evaluation.md"
-    md_path.write_text(_markdown(result))
+    md_path.write_text(_markdown(result), encoding="utf-8")
     return [md_path, json_path, *_plots(result, reports_dir)]
 
 

@@ -222,3 +222,15 @@ def test_evaluate_flow_on_tiny(prefect_backend, tiny_copy: Path, tmp_path: Path)
         "blend_raw_book",
     }
     assert (tmp_path / "reports" / "evaluation.md").is_file()
+
+
+def test_report_json_writes_undefined_numbers_as_null() -> None:
+    import json
+
+    import numpy as np
+
+    from bookrec.report_json import report_json
+
+    text = report_json({"spearman": float("nan"), "rows": [np.float32(0.5), np.inf], "n": 3})
+    assert json.loads(text) == {"spearman": None, "rows": [0.5, None], "n": 3}
+    assert "NaN" not in text
