@@ -220,7 +220,8 @@ class ProjectorConfig:
     validation_share / test_share: users held out for model selection / for test_embeddings.
     hidden_share: share of each held-out user's ratings hidden (the blend predicts them).
     min_ratings: users with fewer ratings take no part in validation or test.
-    alphas / temperature / top_k: the blend of bookrec.blend used to select epochs.
+    alphas / temperature / top_k / centering: the blend of bookrec.blend used to select
+      epochs; centering "plain" (the scorer's default) or "user" (reader-mean deviations).
     threads: torch threads (speed only). 1 by default: the network is small, and on a shared
       2-core machine a second thread mostly waits (measured 3-7x slower steps under load).
     """
@@ -248,6 +249,7 @@ class ProjectorConfig:
     alphas: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
     temperature: float = 0.05
     top_k: int | None = 20
+    centering: Literal["plain", "user"] = "plain"
     seed: int = 42
     threads: int = 1
 
@@ -294,6 +296,8 @@ class ProjectorConfig:
             raise ConfigError(f"top_k must be at least 1; got {self.top_k!r}")
         if self.threads < 1:
             raise ConfigError(f"threads must be at least 1; got {self.threads!r}")
+        if self.centering not in ("plain", "user"):
+            raise ConfigError(f"centering must be 'plain' or 'user'; got {self.centering!r}")
 
     @classmethod
     def from_json(cls, text: str) -> ProjectorConfig:

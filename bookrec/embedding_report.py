@@ -222,7 +222,7 @@ def build_report(
         matrix = vectors.vectors[vectors.index_of(common)]
         if not np.isfinite(matrix).all():
             raise DataError(f"the {name} space holds NaN vectors; rebuild it")
-        grid = (config.alphas, config.temperature, config.top_k)
+        grid = (config.alphas, config.temperature, config.top_k, config.centering)
         val_task = BlendTask.build(val_history, val_hidden, means, vectors)
         by_alpha = val_task.spearman_by_alpha(vectors.vectors, *grid)
         alpha = max(by_alpha, key=lambda a: (np.nan_to_num(by_alpha[a], nan=-np.inf), -a))
@@ -238,7 +238,12 @@ def build_report(
             metrics[subset]["triplet_accuracy"] = triplet_accuracy(matrix, triplets[keep])
             metrics[subset]["triplets"] = int(keep.sum())
             metrics[subset]["blend_spearman"] = test_task.spearman_by_alpha(
-                vectors.vectors, (alpha,), config.temperature, config.top_k, subset
+                vectors.vectors,
+                (alpha,),
+                config.temperature,
+                config.top_k,
+                config.centering,
+                subset,
             )[alpha]
         reports.append(SpaceReport(name, vectors.version, alpha, metrics, ll, ld))
         log.info("%s: %s", name, metrics["all"])

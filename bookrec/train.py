@@ -2,8 +2,8 @@
 
 - Users split (seeded) into training, validation and test readers; only readers with at least
   `min_ratings` ratings are held out. Triplets come from training readers only.
-- Validation readers keep 80% of their ratings as history; the blend (bookrec.blend, user-mean
-  centred, fixed temperature, best alpha of a small grid) predicts the hidden 20%. Its mean
+- Validation readers keep 80% of their ratings as history; the blend (bookrec.blend, config's
+  centering, fixed temperature, best alpha of a small grid) predicts the hidden 20%. Its mean
   per-user Spearman picks the epoch (epoch 0 = the untrained, raw-like projector) and stops
   training after `patience` epochs without progress; triplet accuracy is logged beside it.
 - Fixed seeds (numpy Generator per epoch, torch.manual_seed, deterministic algorithms): the same
@@ -146,8 +146,14 @@ class BlendTask:
             )
         return task
 
-    def deviations(self, matrix: np.ndarray, temperature: float, top_k: int | None) -> list:
-        """Per reader, blend_predict's personal part at alpha = 1 (prediction - mean)."""
+    def deviations(
+        self, matrix: np.ndarray, temperature: float, top_k: int | None, centering: str
+    ) -> list:
+        """Per reader, the blend's personal part at alpha = 1: prediction - book mean.
+
+        centering "plain": blend_predict as is, so prediction = m + alpha * (p - m);
+        "user": blend_predict with the reader's mean rating as every history book's centre.
+        """
         out = []
         for user in self.users:
             rows = user["rows"]
@@ -155,16 +161,22 @@ class BlendTask:
             known = rows >= 0
             if known.any() and len(user["history_rows"]):
                 similarity = matrix[rows[known]] @ matrix[user["history_rows"]].T
-                centre = np.full(len(user["history_ratings"]), user["history_ratings"].mean())
-                dev[known] = blend_predict(
-                    similarity,
-                    user["history_ratings"],
-                    np.zeros(int(known.sum())),
-                    1.0,
-                    temperature,
-                    top_k,
-                    history_baseline=centre,
-                )
+                ratings = user["history_ratings"]
+                means = user["mean"][known]
+                if centering == "plain":
+                    full = blend_predict(similarity, ratings, means, 1.0, temperature, top_k)
+                    dev[known] = full - means
+                else:
+                    centre = np.full(len(ratings), ratings.mean())
+                    dev[known] = blend_predict(
+                        similarity,
+                        ratings,
+                        np.zeros(int(known.sum())),
+                        1.0,
+                        temperature,
+                        top_k,
+                        history_baseline=centre,
+                    )
             out.append(dev)
         return out
 
@@ -174,13 +186,15 @@ class BlendTask:
         alphas: tuple[float, ...],
         temperature: float,
         top_k: int | None,
+        centering: str = "plain",
         subset: str = "all",
     ) -> dict[float, float]:
         """Mean per-user Spearman of the blend for each alpha (users with NaN left out).
 
+        centering: "plain" or "user" (see deviations).
         subset: "all", "with_description" or "without_description" hidden books.
         """
-        deviations = self.deviations(matrix, temperature, top_k)
+        deviations = self.deviations(matrix, temperature, top_k, centering)
         result = {}
         for alpha in alphas:
             values = []
@@ -355,7 +369,7 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
         len(split.validation),
         len(split.test),
     )
-    grid = (config.alphas, config.temperature, config.top_k)
+    grid = (config.alphas, config.temperature, config.top_k, config.centering)
     raw_alpha, raw_spearman = _best(task.spearman_by_alpha(val_raw, *grid))
     raw_accuracy = triplet_accuracy(val_raw, val_triplets)
 
