@@ -231,7 +231,7 @@ class ProjectorConfig:
     residual: bool = True
     branch_size: int = 128
     margin: float = 0.2
-    raw_weight: float = 1.0
+    raw_weight: float = 5.0
     cross_user_share: float = 0.5
     min_co_likes: int = 2
     negatives: Negatives = "rated"

@@ -3,15 +3,18 @@
 - Users split (seeded) into training, validation and test readers; only readers with at least
   `min_ratings` ratings are held out. Triplets come from training readers only.
 - Validation readers keep 80% of their ratings as history; the blend (bookrec.blend, config's
-  centering, fixed temperature, best alpha of a small grid) predicts the hidden 20%. Its mean
-  per-user Spearman picks the epoch (epoch 0 = the untrained, raw-like projector) and stops
-  training after `patience` epochs without progress; triplet accuracy is logged beside it.
+  centering, fixed temperature, best alpha of a small grid) predicts the hidden 20%. On half
+  of them (selection readers) its mean per-user Spearman picks the epoch (epoch 0 = the
+  untrained, raw-like projector) and stops training after `patience` epochs without
+  progress; triplet accuracy is logged beside it. The other half (confirmation readers) then
+  compares the chosen projector with the raw space: val_spearman / raw_val_spearman are their
+  figures, free of the selection's optimism.
 - Fixed seeds (numpy Generator per epoch, torch.manual_seed, deterministic algorithms): the same
   config on the same data gives the same weights.
 - A run is saved under artifacts/projector/<version>/ (weights.pt, config.json, curve.csv,
   run.json) where version hashes the config and a fingerprint of the data, and recorded in the
   warehouse table projector_runs. `selected_as_default` is true only when the projector beats
-  the raw space on the validation blend Spearman.
+  the raw space on the confirmation readers' blend Spearman by more than one standard error.
 """
 
 from __future__ import annotations
@@ -194,6 +197,22 @@ class BlendTask:
         centering: "plain" or "user" (see deviations).
         subset: "all", "with_description" or "without_description" hidden books.
         """
+        per_user = self.per_user_spearman(matrix, alphas, temperature, top_k, centering, subset)
+        return {
+            alpha: float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+            for alpha, values in per_user.items()
+        }
+
+    def per_user_spearman(
+        self,
+        matrix: np.ndarray,
+        alphas: tuple[float, ...],
+        temperature: float,
+        top_k: int | None,
+        centering: str = "plain",
+        subset: str = "all",
+    ) -> dict[float, np.ndarray]:
+        """Each reader's Spearman (NaN where undefined) for each alpha, readers in order."""
         deviations = self.deviations(matrix, temperature, top_k, centering)
         result = {}
         for alpha in alphas:
@@ -201,9 +220,16 @@ class BlendTask:
             for user, dev in zip(self.users, deviations, strict=True):
                 keep = _subset_mask(user["has_description"], subset)
                 values.append(spearman(user["mean"][keep] + alpha * dev[keep], user["truth"][keep]))
-            values = np.asarray(values)
-            result[alpha] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+            result[alpha] = np.asarray(values, dtype=np.float64)
         return result
+
+    def halves(self, seed: int) -> tuple[BlendTask, BlendTask]:
+        """A seeded split of the readers in two: (selection, confirmation)."""
+        order = np.random.default_rng([seed, 6]).permutation(len(self.users))
+        half = (len(order) + 1) // 2
+        first = BlendTask([self.users[i] for i in np.sort(order[:half])])
+        second = BlendTask([self.users[i] for i in np.sort(order[half:])])
+        return first, second
 
 
 def _subset_mask(has_description: np.ndarray, subset: str) -> np.ndarray:
@@ -277,6 +303,9 @@ class TrainedProjector:
     best_alpha: float
     val_spearman: float
     raw_val_spearman: float
+    gain_se: float
+    select_spearman: float
+    raw_select_spearman: float
     raw_alpha: float
     val_triplet_accuracy: float
     raw_val_triplet_accuracy: float
@@ -284,7 +313,11 @@ class TrainedProjector:
 
     @property
     def selected_as_default(self) -> bool:
-        return bool(self.val_spearman > self.raw_val_spearman + 1e-9)
+        """The projector beats raw on the confirmation readers by more than one standard
+        error of the paired per-reader differences (the selection readers chose the epoch
+        and alpha, so their figure flatters the projector)."""
+        gain = self.val_spearman - self.raw_val_spearman
+        return bool(gain > 1e-9 and gain > np.nan_to_num(self.gain_se, nan=np.inf))
 
     def summary(self) -> dict:
         return {
@@ -297,6 +330,9 @@ class TrainedProjector:
             "best_alpha": self.best_alpha,
             "val_spearman": self.val_spearman,
             "raw_val_spearman": self.raw_val_spearman,
+            "gain_se": self.gain_se,
+            "select_spearman": self.select_spearman,
+            "raw_select_spearman": self.raw_select_spearman,
             "raw_alpha": self.raw_alpha,
             "val_triplet_accuracy": self.val_triplet_accuracy,
             "raw_val_triplet_accuracy": self.raw_val_triplet_accuracy,
@@ -370,6 +406,7 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
         len(split.test),
     )
     grid = (config.alphas, config.temperature, config.top_k, config.centering)
+    task, confirm = task.halves(config.seed)
     raw_alpha, raw_spearman = _best(task.spearman_by_alpha(val_raw, *grid))
     raw_accuracy = triplet_accuracy(val_raw, val_triplets)
 
@@ -454,6 +491,20 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
                 break
     torch.use_deterministic_algorithms(False)
     score, epoch, alpha, accuracy, state = best
+    model.load_state_dict(state)
+    trained_users = confirm.per_user_spearman(project(model, val_raw), (alpha,), *grid[1:])[alpha]
+    raw_users = confirm.per_user_spearman(val_raw, (raw_alpha,), *grid[1:])[raw_alpha]
+    both = np.isfinite(trained_users) & np.isfinite(raw_users)
+    gains = trained_users[both] - raw_users[both]
+    gain_se = float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else float("nan")
+    log.info(
+        "confirmation readers (%d): trained %.4f vs raw %.4f (gain %.4f, se %.4f)",
+        int(both.sum()),
+        float(np.nanmean(trained_users)),
+        float(np.nanmean(raw_users)),
+        float(gains.mean()) if len(gains) else float("nan"),
+        gain_se,
+    )
     return TrainedProjector(
         version=projector_version(config, data.fingerprint),
         config=config,
@@ -464,8 +515,11 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
         curve=pd.DataFrame(curve),
         best_epoch=epoch,
         best_alpha=alpha,
-        val_spearman=score,
-        raw_val_spearman=raw_spearman,
+        val_spearman=float(np.nanmean(trained_users)) if both.any() else float("nan"),
+        raw_val_spearman=float(np.nanmean(raw_users)) if both.any() else float("nan"),
+        gain_se=gain_se,
+        select_spearman=score,
+        raw_select_spearman=raw_spearman,
         raw_alpha=raw_alpha,
         val_triplet_accuracy=accuracy,
         raw_val_triplet_accuracy=raw_accuracy,
@@ -523,6 +577,9 @@ def record_run(con: duckdb.DuckDBPyConnection, run: dict, config: ProjectorConfi
                 "best_alpha": float(run["best_alpha"]),
                 "val_spearman": float(run["val_spearman"]),
                 "raw_val_spearman": float(run["raw_val_spearman"]),
+                "gain_se": float(run["gain_se"]),
+                "select_spearman": float(run["select_spearman"]),
+                "raw_select_spearman": float(run["raw_select_spearman"]),
                 "val_triplet_accuracy": float(run["val_triplet_accuracy"]),
                 "raw_val_triplet_accuracy": float(run["raw_val_triplet_accuracy"]),
                 "selected_as_default": bool(run["selected_as_default"]),

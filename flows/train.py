@@ -40,7 +40,7 @@ def train(
     embedding_size: int | None = None,
     residual: bool = True,
     margin: float = 0.2,
-    raw_weight: float = 1.0,
+    raw_weight: float = 5.0,
     cross_user_share: float = 0.5,
     negatives: str = "rated",
     epochs: int = 15,
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--margin", type=float, default=0.2, help="triplet margin (cosine)")
     parser.add_argument(
-        "--raw-weight", type=float, default=1.0, help="penalty toward raw cosine similarities"
+        "--raw-weight", type=float, default=5.0, help="penalty toward raw cosine similarities"
     )
     parser.add_argument(
         "--cross-user-share",

@@ -87,17 +87,20 @@ def test_same_readers_and_triplets_give_the_same_numbers(trained_db: Path) -> No
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
 
 
-def test_flows_train_encode_and_report(prefect_backend, tmp_path: Path) -> None:
+def test_flows_train_encode_and_report(prefect_backend, trained_db: Path, tmp_path: Path) -> None:
     from flows.encode_embeddings import encode_embeddings
     from flows.test_embeddings import test_embeddings
     from flows.train import train
 
-    db = build_reader_warehouse(tmp_path / "flow.duckdb")
+    db = tmp_path / "flow.duckdb"
+    db.write_bytes(trained_db.read_bytes())
     artifacts, reports = tmp_path / "artifacts", tmp_path / "reports"
     run = train(warehouse=str(db), artifacts_dir=str(artifacts), epochs=2, batch_size=64, seed=3)
     assert not run["reused"] and Path(run["folder"], "weights.pt").is_file()
-    stored = encode_embeddings(warehouse=str(db), artifacts_dir=str(artifacts))
+    stored = encode_embeddings(
+        warehouse=str(db), artifacts_dir=str(artifacts), version=run["version"]
+    )
     assert stored["version"] == run["version"] and stored["books"] == 40
     result = test_embeddings(warehouse=str(db), reports_dir=str(reports))
-    assert set(result) == {"raw", "trained"}
+    assert set(result) == {"raw", "trained"} and result["trained"]["version"] == run["version"]
     assert (reports / "embeddings.png").is_file()

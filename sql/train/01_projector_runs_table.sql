@@ -1,4 +1,7 @@
 -- Builds `projector_runs` (if absent): one row per trained projector version.
+-- val_spearman / raw_val_spearman: blend Spearman on the confirmation half of the validation
+-- readers; select_*: on the half that chose the epoch (optimistic); gain_se: standard error of
+-- the paired per-reader gain. selected_as_default: gain > gain_se.
 -- Reads: nothing. Parameters: none.
 create table if not exists projector_runs (
     version varchar primary key,
@@ -9,6 +12,9 @@ create table if not exists projector_runs (
     best_alpha double,
     val_spearman double,
     raw_val_spearman double,
+    gain_se double,
+    select_spearman double,
+    raw_select_spearman double,
     val_triplet_accuracy double,
     raw_val_triplet_accuracy double,
     selected_as_default boolean

@@ -11,6 +11,9 @@ select
     best_alpha,
     val_spearman,
     raw_val_spearman,
+    gain_se,
+    select_spearman,
+    raw_select_spearman,
     val_triplet_accuracy,
     raw_val_triplet_accuracy,
     selected_as_default
