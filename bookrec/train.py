@@ -378,11 +378,14 @@ def fit_projector(data: TrainingData, config: ProjectorConfig) -> TrainedProject
     """
     started = time.perf_counter()
     previous_threads = torch.get_num_threads()
+    previous_deterministic = torch.are_deterministic_algorithms_enabled()
     torch.set_num_threads(config.threads)
+    torch.use_deterministic_algorithms(True)
     try:
         return _fit(data, config, started)
     finally:
         torch.set_num_threads(previous_threads)
+        torch.use_deterministic_algorithms(previous_deterministic)
 
 
 def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> TrainedProjector:
@@ -411,7 +414,6 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
     raw_accuracy = triplet_accuracy(val_raw, val_triplets)
 
     torch.manual_seed(config.seed)
-    torch.use_deterministic_algorithms(True)
     model = Projector(raw.shape[1], config)
     model.init_from_data(raw)
     optimiser = torch.optim.Adam(
@@ -489,7 +491,6 @@ def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> Trained
             if since_best >= config.patience:
                 log.info("no progress for %d epochs: stopping", since_best)
                 break
-    torch.use_deterministic_algorithms(False)
     score, epoch, alpha, accuracy, state = best
     model.load_state_dict(state)
     trained_users = confirm.per_user_spearman(project(model, val_raw), (alpha,), *grid[1:])[alpha]
