@@ -36,6 +36,7 @@ from bookrec.data import load_books, load_ratings
 from bookrec.embed_store import load_book_vectors
 from bookrec.errors import DataError
 from bookrec.predictors import BookAverage
+from bookrec.report_json import report_json
 from bookrec.train import BlendTask, hide_ratings, split_users, triplet_accuracy
 from bookrec.triplets import build_source, liked_disliked, sample_triplets
 from bookrec.warehouse import require_tables, table_exists
@@ -322,6 +323,6 @@ def write_report(report: EmbeddingReport, reports_dir: Path) -> list[Path]:
     reports_dir.mkdir(parents=True, exist_ok=True)
     md, js, png = (reports_dir / f"embeddings.{ext}" for ext in ("md", "json", "png"))
     md.write_text(_markdown(report), encoding="utf-8")
-    js.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    js.write_text(report_json(report.as_dict()), encoding="utf-8")
     _plot(report, png)
     return [md, js, png]

@@ -41,6 +41,7 @@ from bookrec.embed_store import BookVectors, load_book_vectors, store_projection
 from bookrec.errors import DataError, WarehouseError
 from bookrec.predictors import BookAverage
 from bookrec.projection import Projector, project, raw_similarity_penalty, triplet_loss
+from bookrec.report_json import report_json
 from bookrec.triplets import build_source, sample_triplets
 from bookrec.warehouse import require_tables, run_sql, table_exists
 
@@ -543,7 +544,7 @@ def save_run(trained: TrainedProjector, artifacts_dir: Path) -> Path:
     )
     trained.curve.to_csv(folder / "curve.csv", index=False)
     run = {**trained.summary(), "curve": trained.curve.to_dict(orient="records")}
-    (folder / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
+    (folder / "run.json").write_text(report_json(run), encoding="utf-8")
     return folder
 
 
@@ -565,6 +566,11 @@ def load_run(folder: Path) -> tuple[Projector, ProjectorConfig, dict]:
     return model, config, run
 
 
+def _number(value) -> float:
+    """A metric from run.json, where an undefined one is stored as null."""
+    return float("nan") if value is None else float(value)
+
+
 def record_run(con: duckdb.DuckDBPyConnection, run: dict, config: ProjectorConfig) -> None:
     """Insert (or replace) one run's row in projector_runs."""
     run_sql(con, "train/01_projector_runs_table.sql")
@@ -575,14 +581,14 @@ def record_run(con: duckdb.DuckDBPyConnection, run: dict, config: ProjectorConfi
                 "config": to_json(config),
                 "encoder_model": run["encoder_model"],
                 "best_epoch": int(run["best_epoch"]),
-                "best_alpha": float(run["best_alpha"]),
-                "val_spearman": float(run["val_spearman"]),
-                "raw_val_spearman": float(run["raw_val_spearman"]),
-                "gain_se": float(run["gain_se"]),
-                "select_spearman": float(run["select_spearman"]),
-                "raw_select_spearman": float(run["raw_select_spearman"]),
-                "val_triplet_accuracy": float(run["val_triplet_accuracy"]),
-                "raw_val_triplet_accuracy": float(run["raw_val_triplet_accuracy"]),
+                "best_alpha": _number(run["best_alpha"]),
+                "val_spearman": _number(run["val_spearman"]),
+                "raw_val_spearman": _number(run["raw_val_spearman"]),
+                "gain_se": _number(run["gain_se"]),
+                "select_spearman": _number(run["select_spearman"]),
+                "raw_select_spearman": _number(run["raw_select_spearman"]),
+                "val_triplet_accuracy": _number(run["val_triplet_accuracy"]),
+                "raw_val_triplet_accuracy": _number(run["raw_val_triplet_accuracy"]),
                 "selected_as_default": bool(run["selected_as_default"]),
             }
         ]
