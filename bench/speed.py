@@ -71,7 +71,7 @@ def bench_encoder(db_path: Path, n_books: int) -> dict[str, object]:
         texts = [
             row[0]
             for row in con.execute(
-                "select text from feat_book_texts using sample reservoir($n rows) repeatable (7)",
+                "select text from feat_book_texts order by hash(book_id), book_id limit $n",
                 {"n": n_books},
             ).fetchall()
         ]
@@ -191,7 +191,7 @@ def bench_kaggle_size(workdir: Path, books: int, users: int) -> dict[str, object
         "generated_books": books,
         "generated_users": users,
         "generate_s": round(generated, 1),
-        "demo_summary": str(summary),
+        "generated_ratings": summary.n_ratings,
         "books": n_books,
         "ratings": ratings,
         "prepare_wall_s": timing["wall_s"],

@@ -31,13 +31,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bookrec.config import ProjectorConfig, to_json
+from bookrec.config import to_json
 from bookrec.data import load_books, load_ratings
 from bookrec.embed_store import load_book_vectors
 from bookrec.errors import DataError
 from bookrec.predictors import BookAverage
 from bookrec.report_json import report_json
-from bookrec.train import BlendTask, hide_ratings, split_users, triplet_accuracy
+from bookrec.train import (
+    BlendTask,
+    hide_ratings,
+    projector_config_of,
+    split_users,
+    triplet_accuracy,
+)
 from bookrec.triplets import build_source, liked_disliked, sample_triplets
 from bookrec.warehouse import require_tables, table_exists
 
@@ -79,14 +85,6 @@ class EmbeddingReport:
             }
             for report in self.spaces
         }
-
-
-def _projector_config(con: duckdb.DuckDBPyConnection, version: str | None) -> ProjectorConfig:
-    """The config the projector was trained with (so its test readers are the same)."""
-    if version is None or not table_exists(con, "projector_runs"):
-        return ProjectorConfig()
-    rows = con.execute("select config from projector_runs where version = ?", [version]).fetchall()
-    return ProjectorConfig.from_json(rows[0][0]) if rows else ProjectorConfig()
 
 
 def _auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
@@ -185,7 +183,7 @@ def build_report(
             "no trained space stored: run `python -m flows.train` and "
             "`python -m flows.encode_embeddings` to compare"
         )
-    config = _projector_config(con, spaces["trained"].version if "trained" in spaces else None)
+    config = projector_config_of(con, spaces["trained"].version if "trained" in spaces else None)
     if seed is not None:
         config = dataclasses.replace(config, seed=seed)
     split = split_users(ratings, config)

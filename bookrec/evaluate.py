@@ -17,6 +17,7 @@ evaluation_alpha.png (alpha curves) and evaluation_per_user.png (per-user Spearm
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -31,13 +32,14 @@ import pandas as pd
 from bookrec.config import EvalConfig, ScorerConfig, to_json
 from bookrec.data import load_books, load_ratings
 from bookrec.embed_store import BookVectors, load_book_vectors
-from bookrec.errors import WarehouseError
+from bookrec.errors import DataError, WarehouseError
 from bookrec.metrics import per_user_metrics
 from bookrec.predictors import BlendPredictor, BookAverage, SurprisePredictor
 from bookrec.report_json import report_json
 from bookrec.scorer import CENTERINGS, DEFAULT_CENTERING
 from bookrec.scorer_settings import save_scorer_settings
 from bookrec.split import Split, split_ratings
+from bookrec.train import projector_training_readers
 from bookrec.warehouse import run_sql, table_exists
 
 log = logging.getLogger(__name__)
@@ -203,6 +205,35 @@ def _load_spaces(con: duckdb.DuckDBPyConnection, config: EvalConfig, notes: list
     return spaces
 
 
+def _without_projector_readers(
+    con: duckdb.DuckDBPyConnection,
+    split: Split,
+    version: str,
+    ratings: pd.DataFrame,
+    notes: list[str],
+) -> Split:
+    """Leave the projector's training readers out of tuning and reporting, for every method
+    alike: the projector has seen all their ratings, hidden ones included."""
+    seen = projector_training_readers(con, version, ratings)
+    kept = dataclasses.replace(
+        split,
+        tune_users=np.setdiff1d(split.tune_users, seen),
+        report_users=np.setdiff1d(split.report_users, seen),
+    )
+    left_out = len(split.tune_users) + len(split.report_users)
+    left_out -= len(kept.tune_users) + len(kept.report_users)
+    notes.append(
+        f"{left_out} readers whose ratings trained projector {version} are left out of tuning "
+        "and reporting for every method (the projector saw their hidden ratings)"
+    )
+    if len(kept.tune_users) < 3 or len(kept.report_users) < 3:
+        raise DataError(
+            "too few readers outside the projector's training set to evaluate the trained "
+            "space; evaluate the raw space only (--space raw) or retrain with more held out"
+        )
+    return kept
+
+
 def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: int) -> EvalResult:
     """Fit, tune and score every method on one seeded split (reads the warehouse only).
 
@@ -218,6 +249,8 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
     split: Split = split_ratings(
         ratings, config.min_ratings, config.hidden_share, config.tune_share, seed
     )
+    if "trained" in spaces:
+        split = _without_projector_readers(con, split, spaces["trained"].version, ratings, notes)
     tune_test = split.test_of(split.tune_users)
     report_test = split.test_of(split.report_users)
     pairs = report_test[["user_id", "book_id"]]

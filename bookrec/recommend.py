@@ -131,6 +131,12 @@ def _because_dicts(item: Recommendation) -> list[dict]:
     ]
 
 
+def _rows(parts, rows: np.ndarray):
+    """The (similarity, targets, usable) parts of some candidate rows only."""
+    similarity, targets, usable = parts
+    return similarity[rows], targets[rows] if targets.ndim == 2 else targets, usable
+
+
 class Recommender:
     """The catalog, its vectors and the matcher, loaded once; `recommend` per reader.
 
@@ -274,18 +280,24 @@ class Recommender:
         cfg = self.scorer_config
         parts = self._parts(history_ids, ratings)
         predictions = self.cand_means.copy()
-        if parts is not None and cfg.alpha != 0.0:
-            predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
         ranking = predictions
-        if parts is not None and cfg.alpha != 0.0 and self.config.neighbourhood:
-            ranking = np.where(self._near_liked(parts, ratings), predictions, -np.inf)
+        if parts is not None and cfg.alpha != 0.0:
+            # Only the neighbourhood can be suggested, so only its rows are scored.
+            pool = (
+                np.flatnonzero(self._near_liked(parts, ratings))
+                if self.config.neighbourhood
+                else np.arange(len(predictions))
+            )
+            predictions[pool] += cfg.alpha * BlendScorer.combine(
+                _rows(parts, pool), cfg.temperature, cfg.top_k
+            )
+            ranking = np.full(len(predictions), -np.inf)
+            ranking[pool] = predictions[pool]
         order = self._ranked(ranking, set(exclude) | set(history_ids.tolist()), top_n)
         contributions = np.zeros((len(order), len(history_ids)))
         if parts is not None and cfg.alpha != 0.0:
-            similarity, targets, usable = parts
-            shown = (similarity[order], targets[order] if targets.ndim == 2 else targets, usable)
-            contributions[:, usable] = cfg.alpha * BlendScorer.combine(
-                shown, cfg.temperature, cfg.top_k, contributions=True
+            contributions[:, parts[2]] = cfg.alpha * BlendScorer.combine(
+                _rows(parts, order), cfg.temperature, cfg.top_k, contributions=True
             )
         items = []
         for pos, row in zip(order, contributions, strict=True):

@@ -84,6 +84,22 @@ def split_users(ratings: pd.DataFrame, config: ProjectorConfig) -> UserSplit:
     return UserSplit(train=train, validation=validation, test=test)
 
 
+def projector_config_of(con: duckdb.DuckDBPyConnection, version: str | None) -> ProjectorConfig:
+    """The config a stored projector was trained with (so its held-out readers are known)."""
+    if version is None or not table_exists(con, "projector_runs"):
+        return ProjectorConfig()
+    rows = con.execute("select config from projector_runs where version = ?", [version]).fetchall()
+    return ProjectorConfig.from_json(rows[0][0]) if rows else ProjectorConfig()
+
+
+def projector_training_readers(
+    con: duckdb.DuckDBPyConnection, version: str, ratings: pd.DataFrame
+) -> np.ndarray:
+    """The readers whose ratings trained projector `version`: an evaluation of the trained
+    space on them would be flattered, so they are left out of it."""
+    return split_users(ratings, projector_config_of(con, version)).train
+
+
 def hide_ratings(
     ratings: pd.DataFrame, users: np.ndarray, hidden_share: float, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
