@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE
-from bookrec.errors import BookrecError
+from bookrec.errors import BookrecError, WarehouseError
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:
@@ -89,3 +89,12 @@ def quiet_library_logs() -> None:
     """Keep third-party chatter (httpx, transformers) out of the terminal."""
     for name in ("httpx", "transformers", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def require_built_warehouse(warehouse: Path) -> None:
+    """Fail before Prefect starts when the warehouse was never built: one line, no run logs."""
+    if not Path(warehouse).is_file():
+        raise WarehouseError(
+            f"warehouse {warehouse} does not exist; build it with "
+            "`python -m flows.prepare_data` and `python -m flows.embed`"
+        )

@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_WAREHOUSE, EncoderConfig
 from bookrec.embed_store import EmbedCounts, embed_books
-from flows._cli import base_parser, run_cli
+from flows._cli import base_parser, require_built_warehouse, run_cli
 
 
 @task
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> None:
+    require_built_warehouse(args.warehouse)
     embed(
         warehouse=str(args.warehouse),
         model=args.model,

@@ -16,10 +16,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE
-from bookrec.errors import WarehouseError
 from bookrec.train import encode_with_projector
 from bookrec.warehouse import connect
-from flows._cli import base_parser, run_cli
+from flows._cli import base_parser, require_built_warehouse, run_cli
 
 
 @task
@@ -66,11 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> None:
-    if not Path(args.warehouse).is_file():
-        raise WarehouseError(
-            f"warehouse {args.warehouse} does not exist; build it with "
-            "`python -m flows.prepare_data`, `python -m flows.embed` and `python -m flows.train`"
-        )
+    require_built_warehouse(args.warehouse)
     encode_embeddings(
         warehouse=str(args.warehouse), artifacts_dir=str(args.artifacts_dir), version=args.version
     )

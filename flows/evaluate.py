@@ -13,9 +13,8 @@ from prefect import flow, get_run_logger, task
 
 from bookrec import evaluate as evaluation
 from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE, EvalConfig
-from bookrec.errors import WarehouseError
 from bookrec.warehouse import connect
-from flows._cli import base_parser, run_cli
+from flows._cli import base_parser, require_built_warehouse, run_cli
 
 
 @task
@@ -119,12 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> None:
-    if not Path(args.warehouse).is_file():
-        # Said before Prefect starts, so the user sees one line and no run logs.
-        raise WarehouseError(
-            f"warehouse {args.warehouse} does not exist; build it with "
-            "`python -m flows.prepare_data` and `python -m flows.embed`"
-        )
+    require_built_warehouse(args.warehouse)
     evaluate(
         warehouse=str(args.warehouse),
         min_ratings=args.min_ratings,

@@ -16,11 +16,11 @@ from prefect import flow, get_run_logger, task
 
 from bookrec.cli import format_result
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig
-from bookrec.errors import DataError, WarehouseError
+from bookrec.errors import DataError
 from bookrec.reader_input import ReaderBook, gather_reader_books
 from bookrec.recommend import Recommender
 from bookrec.warehouse import connect
-from flows._cli import base_parser, run_cli
+from flows._cli import base_parser, require_built_warehouse, run_cli
 
 
 @task
@@ -108,12 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> None:
-    if not Path(args.warehouse).is_file():
-        # Said before Prefect starts, so the user sees one line and no run logs.
-        raise WarehouseError(
-            f"warehouse {args.warehouse} does not exist; build it with "
-            "`python -m flows.prepare_data` and `python -m flows.embed`"
-        )
+    require_built_warehouse(args.warehouse)
     # Parsed before Prefect starts too: a bad rating is one line, not a failed run.
     gather_reader_books(args.books, args.csv, args.goodreads_export)
     recommend(

@@ -15,9 +15,8 @@ from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE
 from bookrec.embedding_report import EmbeddingReport, build_report, write_report
-from bookrec.errors import WarehouseError
 from bookrec.warehouse import connect
-from flows._cli import base_parser, run_cli
+from flows._cli import base_parser, require_built_warehouse, run_cli
 
 
 @task
@@ -83,11 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> None:
-    if not Path(args.warehouse).is_file():
-        raise WarehouseError(
-            f"warehouse {args.warehouse} does not exist; build it with "
-            "`python -m flows.prepare_data` and `python -m flows.embed`"
-        )
+    require_built_warehouse(args.warehouse)
     test_embeddings(
         warehouse=str(args.warehouse),
         reports_dir=str(args.reports_dir),

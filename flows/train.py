@@ -17,10 +17,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE, ProjectorConfig
-from bookrec.errors import WarehouseError
 from bookrec.train import TrainOutcome, train_projector
 from bookrec.warehouse import connect
-from flows._cli import base_parser, run_cli
+from flows._cli import base_parser, require_built_warehouse, run_cli
 
 
 @task
@@ -148,11 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> None:
-    if not Path(args.warehouse).is_file():
-        raise WarehouseError(
-            f"warehouse {args.warehouse} does not exist; build it with "
-            "`python -m flows.prepare_data` and `python -m flows.embed`"
-        )
+    require_built_warehouse(args.warehouse)
     # Settings are checked before Prefect starts, so a mistake prints one line.
     ProjectorConfig(
         hidden_sizes=tuple(args.hidden_sizes),
