@@ -40,6 +40,9 @@ def add_data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         action="store_true",
         help="use the generated, synthetic demo catalog (no downloads needed)",
     )
+    parser.add_argument("--demo-books", type=int, default=2000, help="books in the demo catalog")
+    parser.add_argument("--demo-users", type=int, default=300, help="readers in the demo catalog")
+    parser.add_argument("--demo-seed", type=int, default=7, help="seed of the demo catalog")
     return parser
 
 

@@ -82,9 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--artifacts-dir", type=Path, default=DEFAULT_ARTIFACTS, help="projector weights folder"
     )
-    parser.add_argument("--demo-books", type=int, default=2000, help="books in the demo catalog")
-    parser.add_argument("--demo-users", type=int, default=300, help="readers in the demo catalog")
-    parser.add_argument("--demo-seed", type=int, default=7, help="seed of the demo catalog")
     parser.add_argument(
         "--model", default=None, help="encoder folder or name (default: all-MiniLM-L6-v2)"
     )

@@ -102,9 +102,6 @@ def prepare_data(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = add_data_options(base_parser(__doc__.splitlines()[0]))
-    parser.add_argument("--demo-books", type=int, default=2000, help="books in the demo catalog")
-    parser.add_argument("--demo-users", type=int, default=300, help="users in the demo catalog")
-    parser.add_argument("--demo-seed", type=int, default=7, help="seed of the demo catalog")
     parser.add_argument(
         "--force", action="store_true", help="rebuild even if the inputs have not changed"
     )
