@@ -9,6 +9,8 @@ from pathlib import Path
 from bookrec.warehouse import connect, require_tables, run_sql, table_exists
 
 # Tables a finished run leaves behind, each with the flow that builds it.
+# The reports a full run writes (reports/ may hold others, e.g. the benchmarks').
+JOB_REPORTS = ("embeddings.md", "evaluation.md", "embeddings.json", "evaluation.json")
 RESULT_TABLES = ("feat_book_projections", "projector_runs", "eval_runs", "scorer_settings")
 
 
@@ -79,5 +81,5 @@ def summarize(db_path: Path, reports_dir: Path) -> Summary:
             for name in RESULT_TABLES
             if table_exists(con, name)
         }
-    reports = sorted(reports_dir.glob("*.md")) if reports_dir.is_dir() else []
+    reports = [path for name in JOB_REPORTS if (path := reports_dir / name).is_file()]
     return Summary(db_path, counts, result_tables, reports, _evaluation_headline(reports_dir))
