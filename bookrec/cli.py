@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig
-from bookrec.errors import BookrecError, DataError
+from bookrec.errors import DataError, exit_code_of
 
 EXAMPLES = """\
 examples:
@@ -171,19 +170,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `bookrec` console script."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
+
+    def recommend_and_print() -> None:
         result = run_recommend(args)
-    except BookrecError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-    else:
-        print(format_result(result, args.show_matches))
-    return 0
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            print(format_result(result, args.show_matches))
+
+    return exit_code_of(recommend_and_print)
 
 
 if __name__ == "__main__":

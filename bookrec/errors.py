@@ -1,5 +1,10 @@
 """Errors a user can cause and fix. Entry points print their message in one line and exit 2."""
 
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
 
 class BookrecError(Exception):
     """Base of every error that is the user's to fix (bad input, missing files, bad settings)."""
@@ -19,3 +24,19 @@ class WarehouseError(BookrecError):
 
 class DownloadError(DataError):
     """Fetching a dataset over the network failed (worth retrying, unlike other data errors)."""
+
+
+def exit_code_of(command: Callable[[], object]) -> int:
+    """Run an entry point's work; a user mistake becomes one line on stderr and exit code 2.
+
+    Errors that are not the user's (bugs) keep their traceback: hiding them would hide the bug.
+    """
+    try:
+        command()
+    except BookrecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

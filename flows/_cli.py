@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE
-from bookrec.errors import BookrecError, WarehouseError
+from bookrec.errors import BookrecError, WarehouseError, exit_code_of
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:
@@ -77,15 +76,7 @@ def run_cli(
     args = parser.parse_args(argv)
     hide_user_error_tracebacks()
     quiet_library_logs()
-    try:
-        main(args)
-    except BookrecError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    return 0
+    return exit_code_of(lambda: main(args))
 
 
 def quiet_library_logs() -> None:
