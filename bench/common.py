@@ -115,10 +115,10 @@ def real_warehouse(embed: bool = True) -> Path:
     machine pays for encoding the catalog (~10 minutes on 2 cores).
     """
     from bookrec.config import DataConfig, ProjectorConfig
-    from bookrec.embed_store import embed_books
-    from bookrec.prepare import build_warehouse
-    from bookrec.train import encode_with_projector, train_projector
-    from bookrec.warehouse import connect
+    from bookrec.embedding.store import embed_books
+    from bookrec.embedding.training import encode_with_projector, train_projector
+    from bookrec.warehouse.connection import connect
+    from bookrec.warehouse.prepare import build_warehouse
 
     data = require_shared_data()
     build_warehouse(DataConfig(data_dir=data, warehouse=BENCH_WAREHOUSE, download=False))

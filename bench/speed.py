@@ -35,8 +35,8 @@ from bench.common import (  # noqa: E402
     write_report,
 )
 from bookrec.config import DataConfig, EncoderConfig  # noqa: E402
-from bookrec.embed import Encoder, _mean_pool  # noqa: E402
-from bookrec.warehouse import connect  # noqa: E402
+from bookrec.embedding.encoder import Encoder, _mean_pool  # noqa: E402
+from bookrec.warehouse.connection import connect  # noqa: E402
 
 TARGETS = {
     "encoder_speedup": 1.5,
@@ -101,8 +101,8 @@ def bench_recommend(db_path: Path, calls: int = 200, history: int = 50) -> dict[
     from matched books (the scoring, what the target is about) and from raw titles (matching
     included).
     """
-    from bookrec.reader_input import ReaderBook
-    from bookrec.recommend import Recommender
+    from bookrec.serving.reader_input import ReaderBook
+    from bookrec.serving.recommender import Recommender
 
     with connect(db_path, read_only=True) as con:
         rows = con.execute(
@@ -127,7 +127,7 @@ def bench_recommend(db_path: Path, calls: int = 200, history: int = 50) -> dict[
     scoring = timed(lambda: recommender.recommend_matches(matches, top_n=10))
     with_matching = timed(lambda: recommender.recommend(books, top_n=10))
     cold = run_timed(
-        [sys.executable, "-m", "bookrec.cli", "recommend", "--warehouse", str(db_path)]
+        [sys.executable, "-m", "bookrec.serving.cli", "recommend", "--warehouse", str(db_path)]
         + [arg for title, author in rows[:5] for arg in ("--book", f"{title}|{author or ''}|5")]
     )
     return {
@@ -145,7 +145,7 @@ def bench_recommend(db_path: Path, calls: int = 200, history: int = 50) -> dict[
 
 def bench_ingestion(data_dir: Path, workdir: Path) -> dict[str, object]:
     """Rows per second of load + clean + merge on the real shared files."""
-    from bookrec import prepare
+    from bookrec.warehouse import prepare
 
     db_path = workdir / "ingest.duckdb"
     config = DataConfig(data_dir=data_dir, warehouse=db_path, download=False)

@@ -107,7 +107,7 @@ Space = Literal["raw", "trained"]
 
 @dataclass(frozen=True)
 class ScorerConfig:
-    """The similarity blend of bookrec.blend: which space and how personal.
+    """The similarity blend of bookrec.scoring.blend: which space and how personal.
 
     space: "raw" encoder vectors or the "trained" projector's; raw is the default until the
       projector beats it on the blend's per-user Spearman (see reports/evaluation.md).
@@ -133,7 +133,7 @@ class ScorerConfig:
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """The evaluation protocol of flow `evaluate` (bookrec.evaluate).
+    """The evaluation protocol of flow `evaluate` (bookrec.evaluation.protocol).
 
     min_ratings: users with fewer ratings take no part (their ratings stay training data).
     hidden_share: share of each taking-part user's ratings hidden as test rows.
@@ -202,7 +202,7 @@ Negatives = Literal["rated", "hard"]
 
 @dataclass(frozen=True)
 class ProjectorConfig:
-    """The triplet-trained projector (bookrec.projection, bookrec.train).
+    """The triplet-trained projector (bookrec.embedding.projection, bookrec.embedding.training).
 
     hidden_sizes: sizes of the hidden residual layers, e.g. (256,) for 384 -> 256 -> 64.
     embedding_size: output size; None keeps the encoder's size (384 -> 384).
@@ -220,7 +220,7 @@ class ProjectorConfig:
     validation_share / test_share: users held out for model selection / for test_embeddings.
     hidden_share: share of each held-out user's ratings hidden (the blend predicts them).
     min_ratings: users with fewer ratings take no part in validation or test.
-    alphas / temperature / top_k / centering: the blend of bookrec.blend used to select
+    alphas / temperature / top_k / centering: the blend of bookrec.scoring.blend used to select
       epochs; centering "plain" (the scorer's default) or "user" (reader-mean deviations).
     threads: torch threads (speed only). 1 by default: the network is small, and on a shared
       2-core machine a second thread mostly waits (measured 3-7x slower steps under load).

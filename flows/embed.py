@@ -15,7 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_WAREHOUSE, EncoderConfig
-from bookrec.embed_store import EmbedCounts, embed_books
+from bookrec.embedding.store import EmbedCounts, embed_books
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from bookrec import evaluate as evaluation
 from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE, EvalConfig
-from bookrec.warehouse import connect
+from bookrec.evaluation import protocol as evaluation
+from bookrec.warehouse.connection import connect
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_REPORTS, DEFAULT_WAREHOUSE
-from bookrec.summary import summarize
+from bookrec.warehouse.summary import summarize
 from flows._cli import add_data_options, base_parser, run_cli
 from flows.embed import embed
 from flows.encode_embeddings import encode_embeddings

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from bookrec import prepare
 from bookrec.config import DEFAULT_WAREHOUSE, DataConfig
 from bookrec.errors import DownloadError
+from bookrec.warehouse import prepare
 from flows._cli import add_data_options, base_parser, run_cli
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from bookrec.cli import format_result
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig
 from bookrec.errors import DataError
-from bookrec.reader_input import ReaderBook, gather_reader_books
-from bookrec.recommend import Recommender
-from bookrec.warehouse import connect
+from bookrec.serving.cli import format_result
+from bookrec.serving.reader_input import ReaderBook, gather_reader_books
+from bookrec.serving.recommender import Recommender
+from bookrec.warehouse.connection import connect
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
 
@@ -71,7 +71,8 @@ def recommend(
         min_num_ratings: suggest only books whose average comes from this many ratings.
 
     Returns:
-        mode, message, counts, matches and recommendations (bookrec.recommend.Recommendations).
+        mode, message, counts, matches and recommendations
+        (bookrec.serving.recommender.Recommendations).
     """
     if top < 1:
         raise DataError(f"top must be at least 1; got {top}")

@@ -14,8 +14,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE
-from bookrec.embedding_report import EmbeddingReport, build_report, write_report
-from bookrec.warehouse import connect
+from bookrec.evaluation.embedding_report import EmbeddingReport, build_report, write_report
+from bookrec.warehouse.connection import connect
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
 

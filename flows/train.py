@@ -17,8 +17,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE, ProjectorConfig
-from bookrec.train import TrainOutcome, train_projector
-from bookrec.warehouse import connect
+from bookrec.embedding.training import TrainOutcome, train_projector
+from bookrec.warehouse.connection import connect
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
 

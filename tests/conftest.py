@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bookrec.warehouse import connect
+from bookrec.warehouse.connection import connect
 
 SHARED_DATA = Path(
     os.environ.get("BOOKREC_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")

@@ -1,6 +1,6 @@
 -- Builds `clean_best_books_ever`: Best Books Ever rows as typed columns (keys and checks: 05).
 -- Reads: raw_best_books_ever. Parameters: none.
--- Needs the Python function repair_mojibake (registered by bookrec.prepare) for rows whose
+-- Needs the Python function repair_mojibake (registered by bookrec.warehouse.prepare) for rows whose
 -- text was UTF-8 read as cp1252 ("beforeâ€”and"); other rows never call it.
 create or replace table clean_best_books_ever as
 with source as (

@@ -1,0 +1,185 @@
+"""The `bookrec` command: `bookrec recommend` suggests what to read next.
+
+A user mistake (bad rating, unreadable file, warehouse not built) prints one line
+`error: ...` on stderr and exits 2; bugs keep their traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig
+from bookrec.errors import DataError, exit_code_of
+
+EXAMPLES = """\
+examples:
+  bookrec recommend --book "The Hobbit|J.R.R. Tolkien|5" --book "Dune|Frank Herbert|4"
+  bookrec recommend --book "Gone Girl||2" --book "The Martian"      (author, rating optional)
+  bookrec recommend --csv my_books.csv --top 20          (columns: title,author,rating)
+  bookrec recommend --goodreads-export goodreads_library_export.csv --json
+
+A book is "Title|Author|Rating": rating 1..5, author and rating may be left out. Books without a
+rating are never suggested back and, when no book has a rating, steer the suggestions by
+closeness. The Goodreads export is the CSV from Goodreads > My Books > Import and export
+(My Rating 0 = not rated). Matching is fuzzy: the output first lists what matched, what was
+ambiguous (with candidates) and what was not found. Build the warehouse first with
+`python -m flows.prepare_data` and `python -m flows.embed`.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one line (and exits 2, as argparse does)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="bookrec", description="Personalized Goodreads book recommendations.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    rec = commands.add_parser(
+        "recommend",
+        help="suggest books to read next from the books you rated",
+        description="Suggest the books to read next from the books you have read and rated.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rec.add_argument(
+        "--book",
+        action="append",
+        default=[],
+        metavar='"TITLE|AUTHOR|RATING"',
+        help="a book you read (repeatable); author and rating optional",
+    )
+    rec.add_argument("--csv", type=Path, help="a CSV with columns title, author, rating")
+    rec.add_argument("--goodreads-export", type=Path, help="your Goodreads library export (CSV)")
+    rec.add_argument("--top", type=int, default=10, help="how many books to suggest (default 10)")
+    rec.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    rec.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help=f"the DuckDB warehouse (default {DEFAULT_WAREHOUSE})",
+    )
+    rec.add_argument(
+        "--space",
+        choices=["raw", "trained"],
+        help="embedding space (default: the one `evaluate` chose, raw before it has run)",
+    )
+    rec.add_argument(
+        "--min-num-ratings",
+        type=int,
+        default=RecommendConfig().min_num_ratings,
+        help="suggest only books whose Goodreads average comes from at least this many ratings",
+    )
+    rec.add_argument(
+        "--show-matches",
+        action="store_true",
+        help="list every matched book (by default only when there are 20 or fewer)",
+    )
+    return parser
+
+
+def _shorten(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_result(result: dict, show_matches: bool = False) -> str:
+    """The recommend result (Recommendations.to_dict()) as readable text tables."""
+    lines: list[str] = []
+    matches = result["matches"]
+    groups = {
+        s: [m for m in matches if m["status"] == s] for s in ("matched", "ambiguous", "not_found")
+    }
+    counts = result["counts"]
+    methods = ", ".join(
+        f"{k.removeprefix('matched_').replace('_', ' ')} {v}"
+        for k, v in sorted(counts.items())
+        if k.startswith("matched_")
+    )
+    lines.append(
+        f"Your books: {len(matches)} listed, {len(groups['matched'])} matched"
+        + (f" ({methods})" if methods else "")
+        + f", {len(groups['ambiguous'])} ambiguous, {len(groups['not_found'])} not found"
+    )
+    if groups["matched"] and (show_matches or len(groups["matched"]) <= 20):
+        lines.append("")
+        lines.append("Matched:")
+        for m in groups["matched"]:
+            rating = "-" if m["rating"] is None else f"{m['rating']:g}★"
+            lines.append(
+                f"  {rating:>4}  {_shorten(m['input']['title'], 45):45}  ->  "
+                f"{_shorten(m['title'], 45)} ({m['author'] or 'author unknown'})"
+                f"  [{m['method']}, {m['score']:g}]"
+            )
+    if groups["ambiguous"]:
+        lines.append("")
+        lines.append("Ambiguous (not used; give the author or the exact title):")
+        for m in groups["ambiguous"]:
+            lines.append(
+                f"  {m['input']['title']} ({m['input']['author'] or 'no author'}): could be"
+            )
+            for c in m["candidates"]:
+                lines.append(
+                    f"      {c['title']} ({c['author'] or 'author unknown'})  [{c['score']:g}]"
+                )
+    if groups["not_found"]:
+        lines.append("")
+        lines.append("Not found in the catalog:")
+        for m in groups["not_found"]:
+            note = f"  ({m['note']})" if m.get("note") else ""
+            lines.append(f"  {m['input']['title']} ({m['input']['author'] or 'no author'}){note}")
+    lines.append("")
+    lines.append(result["message"])
+    lines.append("")
+    header = f"{'#':>3}  {'title':50}  {'author':24}  {'pred':>5}  {'avg':>4}"
+    lines.append(header)
+    lines.append("-" * len(header))
+    for r in result["recommendations"]:
+        pred = "-" if r["predicted_rating"] is None else f"{r['predicted_rating']:.2f}"
+        lines.append(
+            f"{r['rank']:>3}  {_shorten(r['title'], 50):50}  {_shorten(r['author'], 24):24}  "
+            f"{pred:>5}  {r['avg_rating']:4.2f}"
+        )
+        if r["because_text"]:
+            lines.append(f"     {_shorten(r['because_text'], 110)}")
+    return "\n".join(lines)
+
+
+def run_recommend(args: argparse.Namespace) -> dict:
+    """Read the books, open the warehouse read-only, recommend; the JSON-able result."""
+    from bookrec.serving.reader_input import gather_reader_books
+    from bookrec.serving.recommender import Recommender
+    from bookrec.warehouse.connection import connect
+
+    if args.top < 1:
+        raise DataError(f"--top must be at least 1; got {args.top}")
+    books = gather_reader_books(args.book, args.csv, args.goodreads_export)
+    config = RecommendConfig(min_num_ratings=args.min_num_ratings)
+    with connect(args.warehouse, read_only=True) as con:
+        recommender = Recommender.from_warehouse(con, config=config, space=args.space)
+    return recommender.recommend(books, args.top).to_dict()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `bookrec` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    def recommend_and_print() -> None:
+        result = run_recommend(args)
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            print(format_result(result, args.show_matches))
+
+    return exit_code_of(recommend_and_print)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

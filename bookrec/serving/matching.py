@@ -1,0 +1,464 @@
+"""Finding a reader's books in the catalog: ids, normalized titles, then author-aware fuzzy titles.
+
+Titles and authors are keyed by the warehouse's own DuckDB macros (sql/clean/00_macros.sql:
+title_key, main_title_key, author_key, author_surname; sql/recommend/01_match_keys.sql), so a
+reader's "The Hunger Games (The Hunger Games, #1)" and the catalog's "The Hunger Games" meet on
+the same key. Each listed book then goes through these steps; the first that decides wins:
+
+1. ids: the Goodreads export's Book Id equals a catalog goodreads_id, or one of its ISBNs a
+   catalog isbn (score 100, method "goodreads_id" / "isbn").
+2. exact: equal title_key. Catalog books whose author differs from the reader's are never
+   taken ("King Rat" by China Miéville is not James Clavell's). One book with the same author,
+   or a single book whose author is unknown on either side, is a match (score 100); several
+   books with unknown authors are ambiguous.
+3. main title: any of the reader's title forms (full, before the subtitle, without a trailing
+   "(...)" note) equals one of the catalog book's. Same author: a match (score 95). Unknown
+   author: a match only when the forms differ by a trailing note and one book qualifies
+   (score 90); otherwise ambiguous.
+4. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
+   at least FUZZY_AUTHOR_MIN and clear of the runner-up by FUZZY_MARGIN: a match (its score).
+5. fuzzy title only (ratio >= FUZZY_TITLE_MIN over the whole catalog, >= FUZZY_TITLE_SURE when
+   the reader named an author): without an author on
+   either side a near-identical title cannot be told from a sequel or a namesake, so these are
+   shown as ambiguous candidates, except a reader who gave no author and a single clear
+   winner >= FUZZY_TITLE_SURE with a known average rating (a typo).
+Everything else is not found.
+
+Every match also carries `related_ids`: catalog books that are the same work by a compatible
+author (same title key, another title in the same series slot, a split volume; see
+CatalogMatcher.same_work), which recommend never suggests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from bookrec.serving.reader_input import ReaderBook
+from bookrec.warehouse.connection import connect, require_tables, run_sql
+
+log = logging.getLogger(__name__)
+
+MatchStatus = Literal["matched", "ambiguous", "not_found"]
+AuthorRelation = Literal["same", "unknown", "different"]
+
+FUZZY_AUTHOR_MIN = 90.0  # "Foundation and Empire" vs "Foundation and Earth" scores 88
+FUZZY_MARGIN = 3.0
+FUZZY_TITLE_MIN = 90.0  # 95 when the reader named an author the catalog lacks
+FUZZY_TITLE_SURE = 96.0
+MAX_CANDIDATES = 5
+_OPTIONAL_COLUMNS = ("goodreads_id", "isbn")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A catalog book a listed book may be."""
+
+    book_id: int
+    title: str
+    author: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """What became of one listed book.
+
+    status: "matched" (book_id set), "ambiguous" (candidates set) or "not_found".
+    method: how it matched: goodreads_id, isbn, exact, main_title, fuzzy_author, fuzzy_title.
+    score: 0..100, how sure (100 for ids and equal keys).
+    note: why it was not matched, when there is more to say than "not found".
+    related_ids: catalog books that are this listed book too (never recommended).
+    """
+
+    book: ReaderBook
+    status: MatchStatus
+    method: str | None = None
+    score: float = 0.0
+    book_id: int | None = None
+    title: str | None = None
+    author: str | None = None
+    candidates: tuple[Candidate, ...] = ()
+    note: str | None = None
+    related_ids: tuple[int, ...] = field(default=(), repr=False)
+
+    def to_dict(self) -> dict:
+        """JSON-able form (without related_ids)."""
+        out = {
+            "input": {"title": self.book.title, "author": self.book.author},
+            "rating": self.book.rating,
+            "origin": self.book.origin,
+            "status": self.status,
+            "method": self.method,
+            "score": round(self.score, 1),
+            "book_id": self.book_id,
+            "title": self.title,
+            "author": self.author,
+            "candidates": [asdict(c) for c in self.candidates],
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def match_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """title_key, main_title_key, bare_title_key, author_key, author_surname of each row.
+
+    Args:
+        frame: columns title, author (author may be None); any index.
+
+    Returns:
+        A frame aligned with `frame` (same order) holding the five keys.
+    """
+    match_input = pd.DataFrame(
+        {
+            "row_id": np.arange(len(frame), dtype=np.int64),
+            "title": frame["title"].astype(object).to_numpy(),
+            "author": frame["author"].astype(object).to_numpy(),
+        }
+    ).astype({"title": "string", "author": "string"})
+    # The macros live in their own in-memory database: the warehouse may be open read-only.
+    with connect(":memory:") as con:
+        run_sql(con, "clean/00_macros.sql")
+        con.register("match_input", match_input)
+        keys = run_sql(con, "recommend/01_match_keys.sql").df()
+    keys = keys.drop(columns="row_id")
+    return keys.astype(object).where(keys.notna(), None).set_axis(frame.index)
+
+
+def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every book with what matching and recommending need (ids, title, author, ratings)."""
+    require_tables(con, ["books"])
+    columns = ["book_id", "title", "author", "avg_rating", "num_ratings"]
+    present = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = 'books'"
+        ).fetchall()
+    }
+    columns += [c for c in _OPTIONAL_COLUMNS if c in present]
+    frame = con.execute(f"select {', '.join(columns)} from books order by book_id").df()
+    for column in _OPTIONAL_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    return frame
+
+
+def _isbn_key(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip().upper().lstrip("0")
+    return text or None
+
+
+def author_relation(
+    reader_key: str | None,
+    reader_surname: str | None,
+    catalog_key: str | None,
+    catalog_surname: str | None,
+) -> AuthorRelation:
+    """Whether two author keys name the same person ("unknown" when either is missing).
+
+    Same: equal keys, keys within 90% similar ("alanwwatts" / "alanwatts"), or the same surname
+    with the same first letter ("jrrtolkien" / "johnronaldreueltolkien").
+    """
+    if not reader_key or not catalog_key:
+        return "unknown"
+    if reader_key == catalog_key or fuzz.ratio(reader_key, catalog_key) >= 90:
+        return "same"
+    if reader_surname and reader_surname == catalog_surname and reader_key[0] == catalog_key[0]:
+        return "same"
+    return "different"
+
+
+class CatalogMatcher:
+    """The catalog indexed once by its keys; `match` then looks up a reader's books.
+
+    Args:
+        catalog: load_catalog's frame (book_id, title, author, avg_rating, num_ratings and
+            optionally goodreads_id, isbn).
+    """
+
+    def __init__(self, catalog: pd.DataFrame) -> None:
+        catalog = catalog.reset_index(drop=True)
+        keys = match_keys(catalog)
+        self.book_ids = catalog["book_id"].to_numpy(np.int64)
+        self.titles = catalog["title"].tolist()
+        self.authors = [a if isinstance(a, str) and a else None for a in catalog["author"]]
+        self.title_keys = keys["title_key"].tolist()
+        self.forms = [
+            {k for k in (t, m, b) if k}
+            for t, m, b in zip(
+                keys["title_key"], keys["main_title_key"], keys["bare_title_key"], strict=True
+            )
+        ]
+        self.bare_keys = keys["bare_title_key"].tolist()
+        self.series_keys = keys["series_key"].tolist()
+        self.subtitle_keys = keys["subtitle_key"].tolist()
+        self.author_keys = keys["author_key"].tolist()
+        self.surnames = keys["author_surname"].tolist()
+        self.has_average = catalog["avg_rating"].notna().to_numpy()
+        popularity = pd.to_numeric(catalog["num_ratings"], errors="coerce").fillna(-1)
+        # Preferred first among equals: a known average, more ratings, the smaller id.
+        order = np.lexsort((self.book_ids, -popularity.to_numpy(), ~self.has_average))
+        self.rank = np.empty(len(order), dtype=np.int64)
+        self.rank[order] = np.arange(len(order))
+
+        self.exact_index: dict[str, list[int]] = defaultdict(list)
+        self.form_index: dict[str, list[int]] = defaultdict(list)
+        self.surname_index: dict[str, list[int]] = defaultdict(list)
+        self.series_index: dict[str, list[int]] = defaultdict(list)
+        self.subtitle_index: dict[str, list[int]] = defaultdict(list)
+        for row, (title_key, forms, surname) in enumerate(
+            zip(self.title_keys, self.forms, self.surnames, strict=True)
+        ):
+            if title_key:
+                self.exact_index[title_key].append(row)
+            for form in forms:
+                self.form_index[form].append(row)
+            if surname:
+                self.surname_index[surname].append(row)
+            if self.series_keys[row]:
+                self.series_index[self.series_keys[row]].append(row)
+            if self.subtitle_keys[row]:
+                self.subtitle_index[self.subtitle_keys[row]].append(row)
+        self.id_index: dict[int, int] = {}
+        for row, gid in enumerate(catalog["goodreads_id"]):
+            if gid is not None and not pd.isna(gid):
+                self.id_index.setdefault(int(gid), row)
+        self.isbn_index: dict[str, int] = {}
+        for row, isbn in enumerate(catalog["isbn"]):
+            key = _isbn_key(isbn)
+            if key:
+                self.isbn_index.setdefault(key, row)
+        self._fuzzy_choices = [k or "" for k in self.title_keys]
+        log.info("matcher indexed %d catalog books", len(self.book_ids))
+
+    @classmethod
+    def from_warehouse(cls, con: duckdb.DuckDBPyConnection) -> CatalogMatcher:
+        """Index the warehouse's books table."""
+        return cls(load_catalog(con))
+
+    def match(self, books: Sequence[ReaderBook]) -> list[Match]:
+        """One Match per listed book, in the order given (module docstring: the steps)."""
+        if not books:
+            return []
+        frame = pd.DataFrame(
+            {"title": [b.title for b in books], "author": [b.author for b in books]}
+        )
+        keys = match_keys(frame)
+        return [
+            self._match_one(book, row)
+            for book, row in zip(books, keys.itertuples(index=False), strict=True)
+        ]
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def _relation(self, keys, row: int) -> AuthorRelation:
+        return author_relation(
+            keys.author_key, keys.author_surname, self.author_keys[row], self.surnames[row]
+        )
+
+    def _best(self, rows) -> int:
+        return min(rows, key=lambda r: self.rank[r])
+
+    def _candidate(self, row: int, score: float) -> Candidate:
+        return Candidate(
+            book_id=int(self.book_ids[row]),
+            title=self.titles[row],
+            author=self.authors[row],
+            score=round(float(score), 1),
+        )
+
+    def same_work(self, row: int) -> set[int]:
+        """Catalog rows that are the book at `row` again: another edition or title of it
+        ("Philosopher's Stone" for "Sorcerer's Stone": same series and number), a split volume
+        ("A Storm of Swords: Blood and Gold"), the title as another's subtitle ("The Sandman
+        Vol. 1: Preludes & Nocturnes"), always by a compatible author."""
+        forms = self.forms[row]
+        rows = {r for f in forms for r in self.form_index.get(f, [])}
+        rows |= {r for f in forms for r in self.subtitle_index.get(f, [])}
+        if self.subtitle_keys[row]:
+            rows |= set(self.exact_index.get(self.subtitle_keys[row], []))
+        if self.series_keys[row]:
+            rows |= set(self.series_index.get(self.series_keys[row], []))
+        ak, sn = self.author_keys[row], self.surnames[row]
+        return {
+            r
+            for r in rows
+            if author_relation(ak, sn, self.author_keys[r], self.surnames[r]) != "different"
+        } | {row}
+
+    def _matched(self, book, method: str, score: float, row: int, related) -> Match:
+        rows = set(related) | self.same_work(row)
+        return Match(
+            book=book,
+            status="matched",
+            method=method,
+            score=float(score),
+            book_id=int(self.book_ids[row]),
+            title=self.titles[row],
+            author=self.authors[row],
+            related_ids=tuple(sorted(int(self.book_ids[r]) for r in rows)),
+        )
+
+    def _ambiguous(self, book, method: str, scored: list[tuple[int, float]], related) -> Match:
+        scored = sorted(scored, key=lambda rs: (-rs[1], self.rank[rs[0]]))[:MAX_CANDIDATES]
+        rows = {r for r, _ in scored} | set(related)
+        return Match(
+            book=book,
+            status="ambiguous",
+            method=method,
+            score=float(scored[0][1]),
+            candidates=tuple(self._candidate(r, s) for r, s in scored),
+            related_ids=tuple(sorted(int(self.book_ids[r]) for r in rows)),
+        )
+
+    def _match_one(self, book: ReaderBook, keys) -> Match:
+        exact_rows = self.exact_index.get(keys.title_key, []) if keys.title_key else []
+        relations = {r: self._relation(keys, r) for r in exact_rows}
+        exact = [r for r in exact_rows if relations[r] != "different"]
+
+        found = self._by_ids(book, keys)
+        if found is not None:
+            return self._matched(book, found[0], 100.0, found[1], exact)
+
+        if exact:
+            same = [r for r in exact if relations[r] == "same"]
+            if same:
+                return self._matched(book, "exact", 100.0, self._best(same), exact)
+            if len(exact) == 1:
+                return self._matched(book, "exact", 100.0, exact[0], exact)
+            return self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)
+
+        result = self._by_forms(book, keys)
+        if result is None:
+            result = self._by_author_fuzzy(book, keys)
+        if result is None:
+            result = self._by_title_fuzzy(book, keys)
+        if result is not None:
+            return result
+        others = [r for r in exact_rows if relations[r] == "different"]
+        note = None
+        if others:
+            names = "; ".join(f"{self.titles[r]} by {self.authors[r]}" for r in others[:3])
+            note = f"same title by another author in the catalog: {names}"
+        return Match(book=book, status="not_found", note=note)
+
+    def _by_ids(self, book: ReaderBook, keys) -> tuple[str, int] | None:
+        hits = []
+        if book.goodreads_id is not None and book.goodreads_id in self.id_index:
+            hits.append(("goodreads_id", self.id_index[book.goodreads_id]))
+        for isbn in book.isbns:
+            key = _isbn_key(isbn)
+            if key in self.isbn_index:
+                hits.append(("isbn", self.isbn_index[key]))
+        for method, row in hits:
+            # An id is trusted unless the author plainly disagrees (a merge gone wrong).
+            if self._relation(keys, row) != "different":
+                return method, row
+        return None
+
+    def _by_forms(self, book: ReaderBook, keys) -> Match | None:
+        reader_forms = {k for k in (keys.title_key, keys.main_title_key, keys.bare_title_key) if k}
+        rows = sorted({r for f in reader_forms for r in self.form_index.get(f, [])})
+        rows = [r for r in rows if self._relation(keys, r) != "different"]
+        if not rows:
+            return None
+        same = [r for r in rows if self._relation(keys, r) == "same"]
+        if same:
+            return self._matched(book, "main_title", 95.0, self._best(same), same)
+        # Author unknown: only a trailing "(...)" note may differ, never a subtitle.
+        bare = {keys.title_key, keys.bare_title_key} - {None}
+        noted = [
+            r for r in rows if self.title_keys[r] in bare or self.bare_keys[r] == keys.title_key
+        ]
+        if len(noted) == 1:
+            return self._matched(book, "main_title", 90.0, noted[0], noted)
+        return self._ambiguous(book, "main_title", [(r, 90.0) for r in rows], [])
+
+    def _fuzzy_score(self, keys, row: int) -> float:
+        reader = [k for k in (keys.title_key, keys.bare_title_key) if k]
+        catalog = list(self.forms[row])
+        if not reader or not catalog:
+            return 0.0
+        return max(fuzz.token_sort_ratio(a, b) for a in reader for b in catalog)
+
+    def _by_author_fuzzy(self, book: ReaderBook, keys) -> Match | None:
+        if not keys.author_surname or not keys.title_key:
+            return None
+        rows = [
+            r
+            for r in self.surname_index.get(keys.author_surname, [])
+            if self._relation(keys, r) == "same"
+        ]
+        scored = [(r, self._fuzzy_score(keys, r)) for r in rows]
+        scored = [(r, s) for r, s in scored if s >= FUZZY_AUTHOR_MIN]
+        if not scored:
+            return None
+        scored.sort(key=lambda rs: (-rs[1], self.rank[rs[0]]))
+        best_row, best = scored[0]
+        rivals = [
+            (r, s)
+            for r, s in scored[1:]
+            if best - s < FUZZY_MARGIN and self.title_keys[r] != self.title_keys[best_row]
+        ]
+        if rivals:
+            return self._ambiguous(book, "fuzzy_author", scored, [])
+        return self._matched(book, "fuzzy_author", best, best_row, [])
+
+    def _by_title_fuzzy(self, book: ReaderBook, keys) -> Match | None:
+        if not keys.title_key:
+            return None
+        hits = process.extract(
+            keys.title_key,
+            self._fuzzy_choices,
+            scorer=fuzz.ratio,
+            # A title alone is weaker evidence when the reader named an author the catalog lacks.
+            score_cutoff=FUZZY_TITLE_MIN if book.author is None else FUZZY_TITLE_SURE,
+            limit=4 * MAX_CANDIDATES,
+        )
+        scored = [(i, s) for _, s, i in hits if self._relation(keys, i) != "different"]
+        if not scored:
+            return None
+        scored.sort(key=lambda rs: (-rs[1], self.rank[rs[0]]))
+        best_row, best = scored[0]
+        clear = all(best - s >= FUZZY_MARGIN for _, s in scored[1:])
+        if (
+            book.author is None
+            and best >= FUZZY_TITLE_SURE
+            and clear
+            and self.has_average[best_row]
+        ):
+            return self._matched(book, "fuzzy_title", best, best_row, [])
+        return self._ambiguous(book, "fuzzy_title", scored, [])
+
+
+def summarize(matches: Sequence[Match]) -> dict[str, int]:
+    """Counts by status and, for matches, by method."""
+    counts: dict[str, int] = defaultdict(int)
+    for m in matches:
+        counts[m.status] += 1
+        if m.status == "matched":
+            counts[f"matched_{m.method}"] += 1
+    return dict(counts)
+
+
+__all__ = [
+    "Candidate",
+    "CatalogMatcher",
+    "Match",
+    "author_relation",
+    "load_catalog",
+    "match_keys",
+    "summarize",
+]

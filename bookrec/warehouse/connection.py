@@ -1,0 +1,142 @@
+"""The only module that opens DuckDB: connections, running the SQL files, table checks."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from bookrec.errors import WarehouseError
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+
+# Which flow builds each table, so a missing table names the command that fixes it.
+BUILT_BY = {
+    "books": "python -m flows.prepare_data",
+    "ratings": "python -m flows.prepare_data",
+    "feat_book_embeddings": "python -m flows.embed",
+    "feat_book_projections": "python -m flows.encode_embeddings",
+    "eval_runs": "python -m flows.evaluate",
+    "scorer_settings": "python -m flows.evaluate",
+}
+
+
+@contextmanager
+def connect(
+    db_path: Path | str, read_only: bool = False, must_exist: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse for the length of a `with` block.
+
+    Args:
+        db_path: the DuckDB file, or ":memory:".
+        read_only: open without write access (fails if the file does not exist).
+        must_exist: fail instead of creating an empty file (for steps after prepare_data).
+
+    Raises:
+        WarehouseError: the file is missing (read-only) or locked by another writing process.
+    """
+    target = str(db_path)
+    if target != ":memory:":
+        path = Path(target)
+        if (read_only or must_exist) and not path.exists():
+            raise WarehouseError(
+                f"warehouse {path} does not exist; build it with `python -m flows.prepare_data`"
+            )
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        raise WarehouseError(
+            f"cannot open warehouse {target}: {exc}. Another bookrec process may be writing it."
+        ) from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def read_sql(relative_path: str) -> str:
+    """The text of one file under sql/, e.g. "clean/02_clean_ratings.sql"."""
+    path = SQL_DIR / relative_path
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def _parameters_used(sql: str) -> set[str]:
+    # Strip comments first: a `$name` in a comment is documentation, not a binding.
+    code = re.sub(r"--[^\n]*", "", sql)
+    return set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", code))
+
+
+def _fill_sizes(sql: str, sizes: Mapping[str, int]) -> str:
+    """Replace `{{name}}` by an integer: array sizes (FLOAT[{{dim}}]) are part of a type, and a
+    type cannot be a bound parameter. Only ints pass, so nothing but a number enters the text."""
+    for name, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"size {name} must be a positive int; got {value!r}")
+        sql = sql.replace("{{" + name + "}}", str(value))
+    left = re.findall(r"\{\{(\w+)\}\}", sql)
+    if left:
+        raise ValueError(f"SQL needs sizes {sorted(set(left))}")
+    return sql
+
+
+def run_sql(
+    con: duckdb.DuckDBPyConnection,
+    relative_path: str,
+    params: Mapping[str, Any] | None = None,
+    sizes: Mapping[str, int] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Run one file of sql/ with named parameters.
+
+    Only the parameters the file names are bound (DuckDB rejects unused ones), so callers may
+    pass one shared dict to several files.
+
+    Args:
+        con: an open connection.
+        relative_path: path below sql/.
+        params: values for `$name` placeholders.
+        sizes: positive ints for `{{name}}` placeholders inside types, e.g. FLOAT[{{dim}}].
+
+    Returns:
+        The connection, so a query file can be fetched from: `run_sql(...).fetchall()`.
+    """
+    sql = _fill_sizes(read_sql(relative_path), sizes or {})
+    wanted = _parameters_used(sql)
+    given = dict(params or {})
+    missing = wanted - given.keys()
+    if missing:
+        raise ValueError(f"{relative_path} needs parameters {sorted(missing)}")
+    log.debug("running %s", relative_path)
+    bound = {k: v for k, v in given.items() if k in wanted}
+    return con.execute(sql, bound) if bound else con.execute(sql)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether a table or view of that name exists in the main schema."""
+    # fetchall, not fetchone: DuckDB 2 refuses further work while a result is unfinished.
+    rows = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'main' and table_name = ?",
+        [table],
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def require_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    """Raise a WarehouseError naming the command that builds each missing table."""
+    missing = [t for t in tables if not table_exists(con, t)]
+    if missing:
+        fixes = sorted({BUILT_BY.get(t, "the step that builds it") for t in missing})
+        raise WarehouseError(
+            f"the warehouse has no table {', '.join(missing)}; run {' then '.join(fixes)} first"
+        )

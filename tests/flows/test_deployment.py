@@ -1,0 +1,122 @@
+"""The deployment path for real: a local Prefect server on 127.0.0.1, a process work pool,
+`prefect deploy --all` from prefect.yaml, a worker, and `prefect deployment run`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(api_url: str, server: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"prefect server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise TimeoutError(f"prefect server at {api_url} not healthy after {timeout} s")
+
+
+@pytest.fixture
+def prefect_server(tmp_path):
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect_home"),
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "bookrec",
+    }
+    server = subprocess.Popen(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_healthy(api_url, server)
+        yield env
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def prefect(env: dict, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [PREFECT, "--no-prompt", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def test_deploy_and_run_full_flow_on_a_local_server(prefect_server, tmp_path):
+    env = prefect_server
+    prefect(env, "work-pool", "create", "bookrec-pool", "--type", "process")
+    deployed = prefect(env, "deploy", "--all")
+    assert "full/demo" in deployed.stdout + deployed.stderr
+    worker = subprocess.Popen(
+        [PREFECT, "worker", "start", "--pool", "bookrec-pool"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        warehouse = tmp_path / "deployed.duckdb"
+        run = prefect(
+            env,
+            "deployment",
+            "run",
+            "full/tiny-demo",
+            "--param",
+            f'warehouse="{warehouse}"',
+            "--param",
+            f'reports_dir="{tmp_path / "reports"}"',
+            "--param",
+            f'artifacts_dir="{tmp_path / "artifacts"}"',
+            "--watch",
+            "--watch-timeout",
+            "600",
+            timeout=700,
+        )
+        assert "Completed" in run.stdout + run.stderr
+        assert warehouse.exists()
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()

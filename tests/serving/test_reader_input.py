@@ -1,0 +1,127 @@
+"""Reading a reader's books: --book options, plain CSVs, the Goodreads library export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bookrec.errors import DataError
+from bookrec.serving.reader_input import (
+    gather_reader_books,
+    parse_book_option,
+    read_books_csv,
+    read_goodreads_export,
+)
+from tests.conftest import FIXTURES
+
+EXPORT = FIXTURES / "goodreads_export" / "goodreads_library_export.csv"
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "author", "rating"),
+    [
+        ("Dune", "Dune", None, None),
+        ("Dune|Frank Herbert", "Dune", "Frank Herbert", None),
+        ("Dune||5", "Dune", None, 5.0),
+        (" Dune | Frank Herbert | 4 ", "Dune", "Frank Herbert", 4.0),
+        ("Dune|Frank Herbert|3.5", "Dune", "Frank Herbert", 3.5),
+    ],
+)
+def test_book_option_fields_are_optional(text, title, author, rating) -> None:
+    book = parse_book_option(text)
+    assert (book.title, book.author, book.rating) == (title, author, rating)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Dune|Frank Herbert|6", "outside 1..5"),
+        ("Dune|Frank Herbert|0", "outside 1..5"),
+        ("Dune|Frank Herbert|great", "not a number"),
+        ("|Frank Herbert|4", "no title"),
+        ("Dune|Frank Herbert|4|extra", "4 fields"),
+    ],
+)
+def test_bad_book_options_say_what_is_wrong(text, message) -> None:
+    with pytest.raises(DataError, match=message):
+        parse_book_option(text)
+
+
+def test_export_fixture_reads_ratings_shelves_and_ids() -> None:
+    books = read_goodreads_export(EXPORT)
+    assert len(books) == 6
+    by_title = {b.title: b for b in books}
+    dragon = by_title["The Dragon Gate (Gate Cycle #1)"]
+    assert (dragon.author, dragon.rating, dragon.shelf) == ("Ann Vale", 5.0, "read")
+    assert dragon.goodreads_id == 5001
+    assert dragon.isbns == ("0441172717", "9780441172719")  # ="..." formulas unwrapped
+    wizard = by_title["The Last Wizard"]
+    assert wizard.rating is None and wizard.shelf == "to-read"  # My Rating 0 = not rated
+    assert by_title["The Elf Road"].isbns == ()
+    assert "line 2" in dragon.origin
+
+
+def test_csv_with_the_export_header_is_read_as_an_export() -> None:
+    assert read_books_csv(EXPORT) == read_goodreads_export(EXPORT)
+
+
+def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Path) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        'Title,AUTHOR,Rating\nDune,Frank Herbert,5\nEmma,,\n,,\n"Gone Girl",Gillian Flynn,2\n',
+        encoding="utf-8",
+    )
+    books = read_books_csv(path)
+    assert [(b.title, b.author, b.rating) for b in books] == [
+        ("Dune", "Frank Herbert", 5.0),
+        ("Emma", None, None),
+        ("Gone Girl", "Gillian Flynn", 2.0),
+    ]
+    only_titles = tmp_path / "titles.csv"
+    only_titles.write_text("title\nDune\n", encoding="utf-8")
+    assert read_books_csv(only_titles)[0].author is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("name,author\nDune,Frank Herbert\n", "no 'title' column"),
+        ("title,author,rating\nDune,Frank Herbert,9\n", r"mine\.csv line 2: rating '9'"),
+        ("title,rating\nDune,5,extra\n", "more fields than the header"),
+        ("", "empty file"),
+    ],
+)
+def test_bad_csv_files_raise_data_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        read_books_csv(path)
+
+
+def test_unreadable_files_raise_data_error(tmp_path: Path) -> None:
+    binary = tmp_path / "export.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x01\x89PNG\x00\x00")
+    with pytest.raises(DataError, match="UTF-8|text"):
+        read_goodreads_export(binary)
+    with pytest.raises(DataError, match="no such file"):
+        read_books_csv(tmp_path / "missing.csv")
+
+
+def test_export_missing_columns_and_bad_ratings(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"
+    plain.write_text("title,author,rating\nDune,Frank Herbert,5\n", encoding="utf-8")
+    with pytest.raises(DataError, match="missing column.*My Rating"):
+        read_goodreads_export(plain)
+    lines = EXPORT.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "bad_export.csv"
+    bad.write_text("\n".join([lines[0], lines[1].replace(",5,4.10,", ",7,4.10,")]) + "\n")
+    with pytest.raises(DataError, match="line 2: rating '7' is outside 1..5"):
+        read_goodreads_export(bad)
+
+
+def test_gather_joins_sources_and_refuses_nothing() -> None:
+    books = gather_reader_books(["Dune|Frank Herbert|5"], None, EXPORT)
+    assert len(books) == 7 and books[0].title == "Dune"
+    with pytest.raises(DataError, match="no books given"):
+        gather_reader_books([], None, None)

@@ -1,0 +1,390 @@
+"""Matching a reader's books, recommending, the `bookrec` command, and the real export."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bookrec.config import DataConfig, RecommendConfig, ScorerConfig
+from bookrec.serving.matching import (
+    CatalogMatcher,
+    author_relation,
+    load_catalog,
+    match_keys,
+    summarize,
+)
+from bookrec.serving.reader_input import ReaderBook, read_goodreads_export
+from bookrec.serving.recommender import Recommender, recommend
+from bookrec.warehouse.connection import connect
+from tests.conftest import FIXTURES
+
+EXPORT = FIXTURES / "goodreads_export" / "goodreads_library_export.csv"
+ROOT = Path(__file__).resolve().parents[2]
+EVERYONE = RecommendConfig(min_num_ratings=0)
+
+FANTASY = "A young mage, dragons, wizards and elves on a magical quest."
+CRIME = "A detective investigates a murder; the police hunt a killer in London."
+# id, title, author, description, genre, avg_rating, num_ratings, goodreads_id, isbn
+CATALOG = [
+    (1, "The Dragon Gate (Gate Cycle, #1)", "Ann Vale", FANTASY, "Fantasy", 4.1, 900, 5001, None),
+    (2, "Crown of Embers: A Tale", "Ann Vale", FANTASY, "Fantasy", 3.9, 500, None, None),
+    (3, "The Elf Road", "Bo Marsh", FANTASY, "Fantasy", 4.0, 700, None, None),
+    (4, "Spellbound Sea", "Bo Marsh", FANTASY, "Fantasy", 3.7, 300, None, None),
+    (5, "The Last Wizard", "Cy Dunn", FANTASY, "Fantasy", 4.2, 1200, None, "441172717"),
+    (6, "Murder at Noon", "Di Frost", CRIME, "Crime", 3.8, 800, None, None),
+    (7, "The Cold Case", "Di Frost", CRIME, "Crime", 4.0, 650, None, None),
+    (8, "Blood on Baker Street", "Ed Hale", CRIME, "Crime", 3.6, 400, None, None),
+    (9, "The Silent Witness", "Ed Hale", CRIME, "Crime", 3.9, 550, None, None),
+    (10, "Dead Reckoning", "Fay Lund", CRIME, "Crime", 4.3, 1500, None, None),
+    (11, "Dead Reckoning", "Gil Ray", CRIME, "Crime", 3.5, 200, None, None),
+    (12, "The Dragon Gate: Illustrated (Gate Cycle, #1)", "Ann Vale", FANTASY, "Fantasy", 4.4,
+     100, None, None),
+    (13, "Harbor Lights", None, None, None, None, None, None, None),
+    (14, "Midnight", "Hal Ito", CRIME, "Crime", 3.9, 300, None, None),
+    (15, "Midnight", "Ivy Orr", FANTASY, "Fantasy", 4.0, 300, None, None),
+]  # fmt: skip
+
+
+def build_catalog_warehouse(db_path: Path) -> Path:
+    """books in the warehouse layout (with goodreads_id and isbn) plus a ratings table."""
+    with connect(db_path) as con:
+        con.execute(
+            "create or replace table books (book_id bigint, title varchar, author varchar, "
+            "description varchar, genres varchar[], avg_rating double, num_ratings bigint, "
+            "has_description boolean, goodreads_id bigint, isbn varchar)"
+        )
+        for b in CATALOG:
+            genres = [b[4]] if b[4] else []
+            con.execute(
+                "insert into books values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [b[0], b[1], b[2], b[3], genres, b[5], b[6], b[3] is not None, b[7], b[8]],
+            )
+        con.execute(
+            "create or replace table ratings (user_id bigint, book_id bigint, rating tinyint)"
+        )
+        con.execute("insert into ratings values (1, 1, 5), (1, 6, 2)")
+    return db_path
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    """The catalog above with real all-MiniLM-L6-v2 vectors."""
+    from bookrec.embedding.store import embed_books
+
+    path = build_catalog_warehouse(tmp_path_factory.mktemp("rec") / "rec.duckdb")
+    embed_books(path, progress=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def recommender(warehouse: Path) -> Recommender:
+    with connect(warehouse, read_only=True) as con:
+        return Recommender.from_warehouse(con, ScorerConfig(), EVERYONE)
+
+
+def _match(recommender: Recommender, title: str, author: str | None = None, **kw):
+    return recommender.matcher.match([ReaderBook(title=title, author=author, **kw)])[0]
+
+
+def test_author_relation() -> None:
+    assert author_relation("alanwwatts", "watts", "alanwatts", "watts") == "same"
+    assert author_relation("jrrtolkien", "tolkien", "johnronaldreueltolkien", "tolkien") == "same"
+    assert author_relation("stephenking", "king", "owenking", "king") == "different"
+    assert author_relation(None, None, "owenking", "king") == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("title", "author", "status", "method", "book_id"),
+    [
+        ("The Dragon Gate", "Ann Vale", "matched", "exact", 1),  # series suffix dropped
+        ("the dragon gate (gate cycle #1)", None, "matched", "exact", 1),
+        ("Crown of Embers", "Ann Vale", "matched", "main_title", 2),  # subtitle dropped
+        ("Dead Reckoning", "Fay Lund", "matched", "exact", 10),
+        ("Dead Reckoning", "Gil  Ray", "matched", "exact", 11),
+        ("The Silent Witnes", "Ed Hale", "matched", "fuzzy_author", 9),  # typo, author known
+        ("Spelbound Sea", None, "matched", "fuzzy_title", 4),  # typo, clear winner
+        ("Harbor Lights", "Kim Lee", "matched", "exact", 13),  # catalog lacks the author
+        ("Dead Reckoning", "Someone Else", "not_found", None, None),  # namesake, other author
+        ("Midnight", None, "ambiguous", "exact", None),
+        ("A Book Nobody Has", "Zed Nobody", "not_found", None, None),
+    ],
+)
+def test_matching_steps(recommender, title, author, status, method, book_id) -> None:
+    match = _match(recommender, title, author)
+    assert (match.status, match.method, match.book_id) == (status, method, book_id)
+    if status == "ambiguous":
+        assert {c.book_id for c in match.candidates} == {14, 15}
+
+
+def test_ids_match_first_and_editions_are_related(recommender) -> None:
+    by_id = _match(recommender, "Some Other Title", "Ann Vale", goodreads_id=5001)
+    assert (by_id.status, by_id.method, by_id.book_id) == ("matched", "goodreads_id", 1)
+    by_isbn = _match(recommender, "The Last Wizard", "Cy Dunn", isbns=("0441172717",))
+    assert (by_isbn.method, by_isbn.book_id) == ("isbn", 5)
+    # The illustrated edition fills the same series slot: the same work, never suggested.
+    assert 12 in by_id.related_ids
+    assert 2 not in by_id.related_ids
+
+
+def test_never_returns_a_listed_book(recommender) -> None:
+    rng = np.random.default_rng(0)
+    titles = {b[0]: (b[1], b[2]) for b in CATALOG if b[5] is not None}
+    for _ in range(20):
+        listed = rng.choice(sorted(titles), size=rng.integers(1, 6), replace=False)
+        books = [
+            ReaderBook(
+                title=titles[i][0],
+                author=titles[i][1],
+                rating=None if rng.random() < 0.3 else float(rng.integers(1, 6)),
+            )
+            for i in listed
+        ]
+        result = recommender.recommend(books, top_n=20)
+        returned = {r.book_id for r in result.items}
+        assert result.items and not returned & {int(i) for i in listed}
+        if 1 in listed:
+            assert 12 not in returned  # another edition of a listed book
+
+
+def test_alpha_zero_ranks_exactly_as_the_baseline(warehouse: Path) -> None:
+    with connect(warehouse, read_only=True) as con:
+        flat = Recommender.from_warehouse(con, ScorerConfig(alpha=0.0), EVERYONE)
+    history = [
+        ReaderBook("The Elf Road", "Bo Marsh", 5),
+        ReaderBook("Murder at Noon", "Di Frost", 1),
+    ]
+    result = flat.recommend(history, top_n=8)
+    baseline = flat.baseline(exclude=[3, 6], top_n=8)
+    assert result.mode == "personal"
+    assert [r.book_id for r in result.items] == [r.book_id for r in baseline]
+    assert [r.predicted_rating for r in result.items] == [r.avg_rating for r in baseline]
+    assert all(not r.because for r in result.items)  # nothing personal to credit
+
+
+def test_history_steers_the_ranking_and_explains_it(recommender) -> None:
+    books = [
+        ReaderBook("The Dragon Gate", "Ann Vale", 5),
+        ReaderBook("The Elf Road", "Bo Marsh", 5),
+        ReaderBook("Murder at Noon", "Di Frost", 1),
+        ReaderBook("The Cold Case", "Di Frost", 1),
+    ]
+    result = recommender.recommend(books, top_n=4)
+    genres = {b[0]: b[4] for b in CATALOG}
+    assert [genres[r.book_id] for r in result.items[:3]] == ["Fantasy"] * 3
+    top = result.items[0]
+    assert top.predicted_rating > top.avg_rating
+    assert top.because and {r.book_id for r in top.because} <= {1, 3}
+    assert top.because_text("personal").startswith("because you liked ")
+    loving_crime = [ReaderBook(b.title, b.author, 6 - b.rating) for b in books]
+    flipped = recommender.recommend(loving_crime, top_n=3)
+    assert [genres[r.book_id] for r in flipped.items] == ["Crime"] * 3
+
+
+def test_unrated_books_give_close_books(recommender) -> None:
+    result = recommender.recommend([ReaderBook("Murder at Noon", "Di Frost")], top_n=3)
+    assert result.mode == "similar"
+    assert all(r.predicted_rating is None for r in result.items)
+    genres = {b[0]: b[4] for b in CATALOG}
+    assert [genres[r.book_id] for r in result.items] == ["Crime"] * 3
+    assert result.items[0].because_text("similar") == "close to Murder at Noon"
+
+
+def test_nothing_matched_gives_the_baseline_and_says_so(recommender) -> None:
+    result = recommender.recommend([ReaderBook("Nothing Like It", "Nobody", 5)], top_n=3)
+    assert result.mode == "baseline"
+    assert "none of your 1 books matched" in result.message
+    assert [r.book_id for r in result.items] == [12, 10, 5]  # averages 4.4, 4.3, 4.2
+
+
+def test_candidate_threshold(warehouse: Path) -> None:
+    with connect(warehouse, read_only=True) as con:
+        strict = Recommender.from_warehouse(
+            con, ScorerConfig(), RecommendConfig(min_num_ratings=700)
+        )
+    assert [r.book_id for r in strict.baseline(top_n=10)] == [10, 5, 1, 3, 6]
+
+
+def test_recommend_function_reads_the_warehouse(warehouse: Path) -> None:
+    books = read_goodreads_export(EXPORT)
+    with connect(warehouse, read_only=True) as con:
+        result = recommend(con, books, top_n=5, config=EVERYONE)
+    counts = result.counts
+    assert counts["matched"] == 5 and counts["not_found"] == 1
+    assert counts["history"] == 4  # the to-read book has no rating
+    listed = {m.book_id for m in result.matches}
+    assert not listed & {r.book_id for r in result.items}
+    json.dumps(result.to_dict())  # JSON-able
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bookrec.serving.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_cli_json_output(warehouse: Path) -> None:
+    run = _cli(
+        "recommend",
+        "--warehouse",
+        str(warehouse),
+        "--book",
+        "The Dragon Gate|Ann Vale|5",
+        "--goodreads-export",
+        str(EXPORT),
+        "--top",
+        "3",
+        "--min-num-ratings",
+        "0",
+        "--json",
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["mode"] == "personal" and len(result["recommendations"]) == 3
+    text = _cli(
+        "recommend", "--warehouse", str(warehouse), "--book", "Midnight", "--min-num-ratings", "0"
+    )
+    assert text.returncode == 0, text.stderr
+    assert "Ambiguous" in text.stdout and "Midnight (Hal Ito)" in text.stdout
+
+
+def test_cli_help_explains_with_examples() -> None:
+    run = _cli("recommend", "--help")
+    assert run.returncode == 0
+    assert "examples:" in run.stdout and "--goodreads-export" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--book", "Dune|Frank Herbert|7"], "outside 1..5"),
+        ([], "no books given"),
+        (["--goodreads-export", "pyproject.toml"], "not a Goodreads library export"),
+        (["--csv", "missing.csv"], "no such file"),
+        (["--book", "Dune", "--top", "0"], "--top must be at least 1"),
+        (["--book", "Dune", "--top", "many"], "invalid int value"),
+        (["--book", "Dune", "--space", "trained"], "flows.encode_embeddings"),
+    ],
+)
+def test_cli_user_mistakes_exit_2_in_one_line(warehouse: Path, args, message) -> None:
+    run = _cli("recommend", "--warehouse", str(warehouse), *args)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_cli_warehouse_not_built(tmp_path: Path) -> None:
+    missing = _cli("recommend", "--warehouse", str(tmp_path / "none.duckdb"), "--book", "Dune")
+    assert missing.returncode == 2 and "flows.prepare_data" in missing.stderr
+    books_only = build_catalog_warehouse(tmp_path / "no_vectors.duckdb")
+    run = _cli("recommend", "--warehouse", str(books_only), "--book", "Dune")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "flows.embed" in run.stderr
+
+
+@pytest.mark.real_data
+def test_real_export_matches_beyond_exact_titles(shared_data: Path, tmp_path: Path) -> None:
+    from bookrec.warehouse import prepare
+
+    db_path = tmp_path / "real.duckdb"
+    prepare.build_warehouse(DataConfig(data_dir=shared_data, warehouse=db_path, download=False))
+    books = read_goodreads_export(
+        shared_data / "goodreads_exports" / "goodreads_library_export.csv"
+    )
+    rated = [b for b in books if b.rating is not None]
+    assert len(rated) == 434  # the shared README's count
+    with connect(db_path, read_only=True) as con:
+        matcher = CatalogMatcher(load_catalog(con))
+    matches = matcher.match(rated)
+    counts = summarize(matches)
+    # By title and author alone (ids removed) as well as with the export's ids.
+    from dataclasses import replace
+
+    by_title = summarize(matcher.match([replace(b, goodreads_id=None, isbns=()) for b in rated]))
+    assert by_title["matched_exact"] >= 299  # the README's exact-title figure
+    assert by_title["matched"] > by_title["matched_exact"]  # main-title / fuzzy add more
+    assert counts["matched"] >= by_title["matched"] >= 360
+    # No false matches: where both sides name an author, they agree...
+    both = [m for m in matches if m.status == "matched" and m.author and m.book.author]
+    keys = match_keys(
+        pd.DataFrame(
+            {
+                "title": ["x"] * 2 * len(both),
+                "author": [m.book.author for m in both] + [m.author for m in both],
+            }
+        )
+    )
+    reader, catalog = keys.iloc[: len(both)], keys.iloc[len(both) :]
+    relations = [
+        author_relation(a.author_key, a.author_surname, c.author_key, c.author_surname)
+        for a, c in zip(reader.itertuples(), catalog.itertuples(), strict=True)
+    ]
+    assert len(both) > 250 and set(relations) == {"same"}
+    # ...and namesakes by other authors stay unmatched.
+    by_label = {m.book.title: m for m in matches}
+    assert by_label["King Rat"].status == "not_found"
+    assert "James Clavell" in by_label["King Rat"].note
+    assert by_label["New Moon (Luna #1)"].status == "not_found"
+
+
+def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> None:
+    from flows.recommend import recommend as recommend_flow
+
+    result = recommend_flow(
+        books=["The Dragon Gate|Ann Vale|5", "Murder at Noon|Di Frost|1"],
+        goodreads_export=str(EXPORT),
+        top=3,
+        warehouse=str(warehouse),
+        min_num_ratings=0,
+    )
+    assert result["mode"] == "personal" and len(result["recommendations"]) == 3
+    assert json.loads(json.dumps(result)) == result
+
+
+def test_flow_module_cli(warehouse: Path) -> None:
+    helped = subprocess.run(
+        [sys.executable, "-m", "flows.recommend", "--help"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert helped.returncode == 0 and "--goodreads-export" in helped.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "flows.recommend", "--warehouse", str(warehouse), "--book", "X||9"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == ["error: --book 1: rating '9' is outside 1..5"]
+
+
+def test_personal_predictions_equal_the_scorer(recommender) -> None:
+    history, ratings = [1, 3, 6, 13], [5.0, 4.0, 1.0, 2.0]
+    items = recommender.personal(history, ratings, top_n=20)
+    expected = recommender.scorer.predict(history, ratings, [r.book_id for r in items])
+    np.testing.assert_allclose([r.predicted_rating for r in items], expected, rtol=1e-5)
+    for r in items:  # only history books that raised a prediction are credited
+        assert all(b.weight > 0 for b in r.because)
+
+
+def test_one_loved_book_ranks_its_neighbourhood_not_the_best_rated(warehouse: Path) -> None:
+    """One 5-star crime novel shifts every prediction about alike; the neighbourhood keeps the
+    list about crime instead of the catalog's best-rated books (fantasy here)."""
+    loved = [ReaderBook("Murder at Noon", "Di Frost", 5)]
+    genres = {b[0]: b[4] for b in CATALOG}
+    lists = {}
+    for size in (0, 4):
+        with connect(warehouse, read_only=True) as con:
+            recommender = Recommender.from_warehouse(
+                con, ScorerConfig(), RecommendConfig(min_num_ratings=0, neighbourhood=size)
+            )
+        lists[size] = [genres[r.book_id] for r in recommender.recommend(loved, top_n=3).items]
+    assert lists[4] == ["Crime"] * 3
+    assert "Fantasy" in lists[0]  # the whole catalog: the best-rated books win

@@ -1,0 +1,55 @@
+"""The warehouse built from the real Goodreads files in ../shared/data (skips without them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.warehouse.test_prepare import build, query
+
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture(scope="module")
+def real_warehouse(shared_data, tmp_path_factory):
+    return build(tmp_path_factory.mktemp("real") / "real.duckdb", shared_data)
+
+
+def test_every_rating_row_is_a_rating_or_a_rejected_row(real_warehouse):
+    (n_raw,) = query(real_warehouse, "select count(*) from raw_user_ratings")[0]
+    assert n_raw == 125_564  # the shared README's row count
+    (n_ratings,) = query(real_warehouse, "select count(*) from ratings")[0]
+    (n_rejected,) = query(
+        real_warehouse, "select count(*) from rejected_rows where layout = 'user_ratings'"
+    )[0]
+    assert n_ratings + n_rejected == n_raw
+
+
+def test_user_count_matches_the_files(real_warehouse):
+    (n_users,) = query(real_warehouse, "select count(distinct user_id) from ratings")[0]
+    (n_empty,) = query(
+        real_warehouse, "select count(*) from rejected_rows where reason = 'user has no ratings'"
+    )[0]
+    assert n_users + n_empty == 2_747  # every user id of the three files
+
+
+def test_match_rates_reach_the_measured_coverage(real_warehouse):
+    (share_matched,) = query(
+        real_warehouse,
+        "select avg((b.source <> 'user_ratings')::int) from ratings r join books b using (book_id)",
+    )[0]
+    (share_described,) = query(
+        real_warehouse,
+        "select avg(b.has_description::int) from ratings r join books b using (book_id)",
+    )[0]
+    # shared README: any book at all 50%, a book with a description 39% of rating rows
+    assert share_matched >= 0.50
+    assert share_described >= 0.39
+
+
+def test_known_books_merge_across_layouts(real_warehouse):
+    rows = query(
+        real_warehouse,
+        "select sources, has_description, avg_rating > 4 from books "
+        "where title_key = 'the hunger games' and author_key = 'suzannecollins'",
+    )
+    assert rows == [(["best_books_10k", "goodbooks_10k"], True, True)]
