@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig
 from bookrec.errors import DataError
-from bookrec.serving.cli import format_result
+from bookrec.serving.formatting import format_result
 from bookrec.serving.reader_input import ReaderBook, gather_reader_books
 from bookrec.serving.recommender import Recommender
 from bookrec.warehouse.connection import connect

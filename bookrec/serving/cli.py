@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig
 from bookrec.errors import DataError, exit_code_of
+from bookrec.serving.formatting import format_result
 
 EXAMPLES = """\
 examples:
@@ -82,73 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="list every matched book (by default only when there are 20 or fewer)",
     )
     return parser
-
-
-def _shorten(text: str | None, width: int) -> str:
-    text = text or ""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def format_result(result: dict, show_matches: bool = False) -> str:
-    """The recommend result (Recommendations.to_dict()) as readable text tables."""
-    lines: list[str] = []
-    matches = result["matches"]
-    groups = {
-        s: [m for m in matches if m["status"] == s] for s in ("matched", "ambiguous", "not_found")
-    }
-    counts = result["counts"]
-    methods = ", ".join(
-        f"{k.removeprefix('matched_').replace('_', ' ')} {v}"
-        for k, v in sorted(counts.items())
-        if k.startswith("matched_")
-    )
-    lines.append(
-        f"Your books: {len(matches)} listed, {len(groups['matched'])} matched"
-        + (f" ({methods})" if methods else "")
-        + f", {len(groups['ambiguous'])} ambiguous, {len(groups['not_found'])} not found"
-    )
-    if groups["matched"] and (show_matches or len(groups["matched"]) <= 20):
-        lines.append("")
-        lines.append("Matched:")
-        for m in groups["matched"]:
-            rating = "-" if m["rating"] is None else f"{m['rating']:g}★"
-            lines.append(
-                f"  {rating:>4}  {_shorten(m['input']['title'], 45):45}  ->  "
-                f"{_shorten(m['title'], 45)} ({m['author'] or 'author unknown'})"
-                f"  [{m['method']}, {m['score']:g}]"
-            )
-    if groups["ambiguous"]:
-        lines.append("")
-        lines.append("Ambiguous (not used; give the author or the exact title):")
-        for m in groups["ambiguous"]:
-            lines.append(
-                f"  {m['input']['title']} ({m['input']['author'] or 'no author'}): could be"
-            )
-            for c in m["candidates"]:
-                lines.append(
-                    f"      {c['title']} ({c['author'] or 'author unknown'})  [{c['score']:g}]"
-                )
-    if groups["not_found"]:
-        lines.append("")
-        lines.append("Not found in the catalog:")
-        for m in groups["not_found"]:
-            note = f"  ({m['note']})" if m.get("note") else ""
-            lines.append(f"  {m['input']['title']} ({m['input']['author'] or 'no author'}){note}")
-    lines.append("")
-    lines.append(result["message"])
-    lines.append("")
-    header = f"{'#':>3}  {'title':50}  {'author':24}  {'pred':>5}  {'avg':>4}"
-    lines.append(header)
-    lines.append("-" * len(header))
-    for r in result["recommendations"]:
-        pred = "-" if r["predicted_rating"] is None else f"{r['predicted_rating']:.2f}"
-        lines.append(
-            f"{r['rank']:>3}  {_shorten(r['title'], 50):50}  {_shorten(r['author'], 24):24}  "
-            f"{pred:>5}  {r['avg_rating']:4.2f}"
-        )
-        if r["because_text"]:
-            lines.append(f"     {_shorten(r['because_text'], 110)}")
-    return "\n".join(lines)
 
 
 def run_recommend(args: argparse.Namespace) -> dict:

@@ -1,0 +1,71 @@
+"""A recommend result as readable text tables, shared by `bookrec recommend` and the
+`recommend` flow's run log."""
+
+from __future__ import annotations
+
+
+def _shorten(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_result(result: dict, show_matches: bool = False) -> str:
+    """The recommend result (Recommendations.to_dict()) as readable text tables."""
+    lines: list[str] = []
+    matches = result["matches"]
+    groups = {
+        s: [m for m in matches if m["status"] == s] for s in ("matched", "ambiguous", "not_found")
+    }
+    counts = result["counts"]
+    methods = ", ".join(
+        f"{k.removeprefix('matched_').replace('_', ' ')} {v}"
+        for k, v in sorted(counts.items())
+        if k.startswith("matched_")
+    )
+    lines.append(
+        f"Your books: {len(matches)} listed, {len(groups['matched'])} matched"
+        + (f" ({methods})" if methods else "")
+        + f", {len(groups['ambiguous'])} ambiguous, {len(groups['not_found'])} not found"
+    )
+    if groups["matched"] and (show_matches or len(groups["matched"]) <= 20):
+        lines.append("")
+        lines.append("Matched:")
+        for m in groups["matched"]:
+            rating = "-" if m["rating"] is None else f"{m['rating']:g}★"
+            lines.append(
+                f"  {rating:>4}  {_shorten(m['input']['title'], 45):45}  ->  "
+                f"{_shorten(m['title'], 45)} ({m['author'] or 'author unknown'})"
+                f"  [{m['method']}, {m['score']:g}]"
+            )
+    if groups["ambiguous"]:
+        lines.append("")
+        lines.append("Ambiguous (not used; give the author or the exact title):")
+        for m in groups["ambiguous"]:
+            lines.append(
+                f"  {m['input']['title']} ({m['input']['author'] or 'no author'}): could be"
+            )
+            for c in m["candidates"]:
+                lines.append(
+                    f"      {c['title']} ({c['author'] or 'author unknown'})  [{c['score']:g}]"
+                )
+    if groups["not_found"]:
+        lines.append("")
+        lines.append("Not found in the catalog:")
+        for m in groups["not_found"]:
+            note = f"  ({m['note']})" if m.get("note") else ""
+            lines.append(f"  {m['input']['title']} ({m['input']['author'] or 'no author'}){note}")
+    lines.append("")
+    lines.append(result["message"])
+    lines.append("")
+    header = f"{'#':>3}  {'title':50}  {'author':24}  {'pred':>5}  {'avg':>4}"
+    lines.append(header)
+    lines.append("-" * len(header))
+    for r in result["recommendations"]:
+        pred = "-" if r["predicted_rating"] is None else f"{r['predicted_rating']:.2f}"
+        lines.append(
+            f"{r['rank']:>3}  {_shorten(r['title'], 50):50}  {_shorten(r['author'], 24):24}  "
+            f"{pred:>5}  {r['avg_rating']:4.2f}"
+        )
+        if r["because_text"]:
+            lines.append(f"     {_shorten(r['because_text'], 110)}")
+    return "\n".join(lines)
