@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +19,10 @@ DEFAULT_ARTIFACTS = Path("artifacts")
 # Where the original project kept the two Kaggle datasets; searched when no --data-dir is given.
 DEFAULT_BEST_BOOKS_DIR = Path("data/best_books_dataset")
 DEFAULT_ALL_BOOKS_DIR = Path("data/all_books_dataset")
+# Where a generated demo catalog is written (one subfolder per size, seed and generator version).
+DEFAULT_DEMO_DIR = Path("data/demo")
+# Seed of the evaluation's hidden split when run on its own (flow `full` passes its own seed).
+DEFAULT_EVAL_SEED = 0
 
 
 def to_json(config: Any) -> str:
@@ -34,6 +38,7 @@ class DataConfig:
       None means the default folders under ./data.
     demo: use the generated, synthetic demo catalog instead of real files.
     demo_books / demo_users / demo_seed: size and seed of the demo catalog.
+    demo_dir: where generated demo catalogs are kept (reused when already written).
     download: try the Kaggle API when no real files are found and credentials exist.
     """
 
@@ -43,13 +48,15 @@ class DataConfig:
     demo_books: int = 2000
     demo_users: int = 300
     demo_seed: int = 7
+    demo_dir: Path = DEFAULT_DEMO_DIR
     download: bool = True
 
     def __post_init__(self) -> None:
         if self.data_dir is not None and not isinstance(self.data_dir, Path):
             object.__setattr__(self, "data_dir", Path(self.data_dir))
-        if not isinstance(self.warehouse, Path):
-            object.__setattr__(self, "warehouse", Path(self.warehouse))
+        for name in ("warehouse", "demo_dir"):
+            if not isinstance(getattr(self, name), Path):
+                object.__setattr__(self, name, Path(getattr(self, name)))
         if self.demo_books < 50:
             raise ConfigError(f"demo_books must be at least 50; got {self.demo_books!r}")
         if self.demo_users < 10:
@@ -187,16 +194,6 @@ class EvalConfig:
             raise ConfigError(f"damping must be >= 0; got {self.damping!r}")
 
 
-__all__ = [
-    "DataConfig",
-    "EncoderConfig",
-    "ScorerConfig",
-    "ConfigError",
-    "to_json",
-    "field",
-]
-
-
 Negatives = Literal["rated", "hard"]
 
 
@@ -309,6 +306,7 @@ class ProjectorConfig:
 class RecommendConfig:
     """Which books `bookrec recommend` may suggest, and how it explains them.
 
+    top: how many books to suggest.
     min_num_ratings: a candidate needs a known Goodreads average from at least this many
       ratings (books known only from the rating files have no average and never qualify).
     because_count: how many history books a "because you liked ..." line names at most.
@@ -317,14 +315,100 @@ class RecommendConfig:
       history only shifts every book by about the same amount and the list is the baseline's.
     """
 
+    top: int = 10
     min_num_ratings: int = 1000
     because_count: int = 3
     neighbourhood: int = 300
 
     def __post_init__(self) -> None:
+        if self.top < 1:
+            raise ConfigError(f"top must be at least 1; got {self.top!r}")
         if self.min_num_ratings < 0:
             raise ConfigError(f"min_num_ratings must be >= 0; got {self.min_num_ratings!r}")
         if self.because_count < 1:
             raise ConfigError(f"because_count must be at least 1; got {self.because_count!r}")
         if self.neighbourhood < 0:
             raise ConfigError(f"neighbourhood must be >= 0; got {self.neighbourhood!r}")
+
+
+@dataclass(frozen=True)
+class MergeConfig:
+    """How prepare_data's merge (sql/merge/) joins the sources; the names are its $parameters.
+
+    min_surname_similarity: two records of one title are one book when their authors'
+      surnames are at least this similar (Jaro-Winkler, 0..1).
+    unmatched_titles_limit: rows kept in unmatched_titles (the most-rated rating titles
+      that matched no book), a sample for reading, not a complete list.
+    """
+
+    min_surname_similarity: float = 0.85
+    unmatched_titles_limit: int = 100
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_surname_similarity <= 1.0:
+            raise ConfigError(
+                f"min_surname_similarity must lie in [0, 1]; got {self.min_surname_similarity!r}"
+            )
+        if self.unmatched_titles_limit < 0:
+            raise ConfigError(
+                f"unmatched_titles_limit must be >= 0; got {self.unmatched_titles_limit!r}"
+            )
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """How `bookrec recommend` finds a reader's books in the catalog (bookrec.serving.matching).
+
+    Scores are rapidfuzz ratios, 0..100.
+    same_author_min: two author keys at least this similar name one person ("alanwwatts" /
+      "alanwatts").
+    fuzzy_author_min: a fuzzy title among the same author's books needs this score
+      ("Foundation and Empire" vs "Foundation and Earth" scores 88).
+    fuzzy_margin: and must lead the runner-up by this much.
+    fuzzy_title_min: a fuzzy title over the whole catalog needs this score (shown as a
+      candidate) when the reader named no author.
+    fuzzy_title_sure: the score of a title-only match taken without asking (a typo), and the
+      candidate cut-off when the reader named an author the catalog lacks.
+    max_candidates: candidates listed for an ambiguous book.
+    """
+
+    same_author_min: float = 90.0
+    fuzzy_author_min: float = 90.0
+    fuzzy_margin: float = 3.0
+    fuzzy_title_min: float = 90.0
+    fuzzy_title_sure: float = 96.0
+    max_candidates: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("same_author_min", "fuzzy_author_min", "fuzzy_title_min", "fuzzy_title_sure"):
+            if not 0.0 <= getattr(self, name) <= 100.0:
+                raise ConfigError(f"{name} must lie in [0, 100]; got {getattr(self, name)!r}")
+        if self.fuzzy_margin < 0:
+            raise ConfigError(f"fuzzy_margin must be >= 0; got {self.fuzzy_margin!r}")
+        if self.max_candidates < 1:
+            raise ConfigError(f"max_candidates must be at least 1; got {self.max_candidates!r}")
+
+
+__all__ = [
+    "DEFAULT_ALL_BOOKS_DIR",
+    "DEFAULT_ARTIFACTS",
+    "DEFAULT_BEST_BOOKS_DIR",
+    "DEFAULT_DEMO_DIR",
+    "DEFAULT_EVAL_SEED",
+    "DEFAULT_REPORTS",
+    "DEFAULT_WAREHOUSE",
+    "ConfigError",
+    "DataConfig",
+    "Distance",
+    "EncoderConfig",
+    "EvalConfig",
+    "MatchConfig",
+    "MergeConfig",
+    "Negatives",
+    "ProjectorConfig",
+    "RecommendConfig",
+    "ScorerConfig",
+    "Space",
+    "default_model",
+    "to_json",
+]

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bookrec.config import DEFAULT_WAREHOUSE
+from bookrec.config import DEFAULT_WAREHOUSE, DataConfig
 from bookrec.errors import BookrecError, WarehouseError, exit_code_of
 
 
@@ -39,9 +39,16 @@ def add_data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         action="store_true",
         help="use the generated, synthetic demo catalog (no downloads needed)",
     )
-    parser.add_argument("--demo-books", type=int, default=2000, help="books in the demo catalog")
-    parser.add_argument("--demo-users", type=int, default=300, help="readers in the demo catalog")
-    parser.add_argument("--demo-seed", type=int, default=7, help="seed of the demo catalog")
+    defaults = DataConfig()
+    parser.add_argument(
+        "--demo-books", type=int, default=defaults.demo_books, help="books in the demo catalog"
+    )
+    parser.add_argument(
+        "--demo-users", type=int, default=defaults.demo_users, help="readers in the demo catalog"
+    )
+    parser.add_argument(
+        "--demo-seed", type=int, default=defaults.demo_seed, help="seed of the demo catalog"
+    )
     return parser
 
 

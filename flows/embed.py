@@ -18,6 +18,8 @@ from bookrec.config import DEFAULT_WAREHOUSE, EncoderConfig
 from bookrec.embedding.store import EmbedCounts, embed_books
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
+_DEFAULTS = EncoderConfig()
+
 
 @task
 def encode_books(db_path: Path, config: EncoderConfig) -> EmbedCounts:
@@ -35,10 +37,10 @@ def encode_books(db_path: Path, config: EncoderConfig) -> EmbedCounts:
 @flow(name="embed", log_prints=True)
 def embed(
     warehouse: str = str(DEFAULT_WAREHOUSE),
-    model: str | None = None,
-    max_tokens: int = 256,
-    batch_size: int = 64,
-    threads: int | None = None,
+    model: str | None = _DEFAULTS.model,
+    max_tokens: int = _DEFAULTS.max_tokens,
+    batch_size: int = _DEFAULTS.batch_size,
+    threads: int | None = _DEFAULTS.threads,
 ) -> dict[str, object]:
     """Embed every book with the pretrained encoder, re-encoding only what changed.
 
@@ -60,12 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument(
         "--model",
-        default=None,
+        default=_DEFAULTS.model,
         help="Hugging Face model folder or name (default: all-MiniLM-L6-v2)",
     )
-    parser.add_argument("--max-tokens", type=int, default=256, help="tokens kept per book text")
-    parser.add_argument("--batch-size", type=int, default=64, help="books per batch (speed only)")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (speed only)")
+    parser.add_argument(
+        "--max-tokens", type=int, default=_DEFAULTS.max_tokens, help="tokens kept per book text"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=_DEFAULTS.batch_size,
+        help="books per batch (speed only)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=_DEFAULTS.threads, help="torch threads (speed only)"
+    )
     return parser
 
 

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE, EvalConfig
+from bookrec.config import DEFAULT_EVAL_SEED, DEFAULT_REPORTS, DEFAULT_WAREHOUSE, EvalConfig
 from bookrec.evaluation import protocol as evaluation
 from bookrec.warehouse.connection import connect
 from flows._cli import base_parser, require_built_warehouse, run_cli
+
+_DEFAULTS = EvalConfig()
 
 
 @task
@@ -39,12 +41,12 @@ def write_reports(result: evaluation.EvalResult, reports_dir: Path) -> list[Path
 @flow(name="evaluate", log_prints=True)
 def evaluate(
     warehouse: str = str(DEFAULT_WAREHOUSE),
-    min_ratings: int = 10,
-    hidden_share: float = 0.2,
-    tune_share: float = 0.5,
-    seed: int = 0,
-    spaces: list[str] | None = None,
-    surprise: bool = True,
+    min_ratings: int = _DEFAULTS.min_ratings,
+    hidden_share: float = _DEFAULTS.hidden_share,
+    tune_share: float = _DEFAULTS.tune_share,
+    seed: int = DEFAULT_EVAL_SEED,
+    spaces: tuple[str, ...] = _DEFAULTS.spaces,
+    surprise: bool = _DEFAULTS.surprise,
     reports_dir: str = str(DEFAULT_REPORTS),
 ) -> dict[str, float]:
     """Evaluate the baselines, Surprise peers and similarity blends on one hidden split.
@@ -56,7 +58,7 @@ def evaluate(
         min_ratings=min_ratings,
         hidden_share=hidden_share,
         tune_share=tune_share,
-        spaces=tuple(spaces or ("raw", "trained")),
+        spaces=tuple(spaces),
         surprise=surprise,
         reports_dir=Path(reports_dir),
     )
@@ -89,18 +91,26 @@ def evaluate(
 def build_parser() -> argparse.ArgumentParser:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument(
-        "--min-ratings", type=int, default=10, help="users with fewer ratings take no part"
+        "--min-ratings",
+        type=int,
+        default=_DEFAULTS.min_ratings,
+        help="users with fewer ratings take no part",
     )
     parser.add_argument(
-        "--hidden-share", type=float, default=0.2, help="share of each user's ratings hidden"
+        "--hidden-share",
+        type=float,
+        default=_DEFAULTS.hidden_share,
+        help="share of each user's ratings hidden",
     )
     parser.add_argument(
         "--tune-share",
         type=float,
-        default=0.5,
+        default=_DEFAULTS.tune_share,
         help="share of users whose hidden ratings tune alpha/temperature (the rest report)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the hidden split")
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_EVAL_SEED, help="seed of the hidden split"
+    )
     parser.add_argument(
         "--space",
         action="append",
@@ -125,9 +135,10 @@ def main(args: argparse.Namespace) -> None:
         hidden_share=args.hidden_share,
         tune_share=args.tune_share,
         seed=args.seed,
-        spaces=args.spaces,
         surprise=not args.no_surprise,
         reports_dir=str(args.reports_dir),
+        # no --space: the flow's default (every space of EvalConfig)
+        **({"spaces": tuple(args.spaces)} if args.spaces else {}),
     )
 
 

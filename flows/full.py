@@ -17,7 +17,14 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_REPORTS, DEFAULT_WAREHOUSE
+from bookrec.config import (
+    DEFAULT_ARTIFACTS,
+    DEFAULT_REPORTS,
+    DEFAULT_WAREHOUSE,
+    DataConfig,
+    EncoderConfig,
+    ProjectorConfig,
+)
 from bookrec.warehouse.summary import summarize
 from flows._cli import add_data_options, base_parser, run_cli
 from flows.embed import embed
@@ -27,6 +34,8 @@ from flows.prepare_data import prepare_data
 from flows.test_embeddings import test_embeddings
 from flows.train import train
 
+_DATA, _ENCODER, _PROJECTOR = DataConfig(), EncoderConfig(), ProjectorConfig()
+
 
 @flow(name="full", log_prints=True)
 def full(
@@ -35,12 +44,12 @@ def full(
     warehouse: str = str(DEFAULT_WAREHOUSE),
     reports_dir: str = str(DEFAULT_REPORTS),
     artifacts_dir: str = str(DEFAULT_ARTIFACTS),
-    demo_books: int = 2000,
-    demo_users: int = 300,
-    demo_seed: int = 7,
-    model: str | None = None,
-    max_tokens: int = 256,
-    seed: int = 42,
+    demo_books: int = _DATA.demo_books,
+    demo_users: int = _DATA.demo_users,
+    demo_seed: int = _DATA.demo_seed,
+    model: str | None = _ENCODER.model,
+    max_tokens: int = _ENCODER.max_tokens,
+    seed: int = _PROJECTOR.seed,
     force: bool = False,
 ) -> dict[str, object]:
     """Run every stage in order and print a summary of what the warehouse now holds.
@@ -85,8 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model", default=None, help="encoder folder or name (default: all-MiniLM-L6-v2)"
     )
-    parser.add_argument("--max-tokens", type=int, default=256, help="tokens kept per book text")
-    parser.add_argument("--seed", type=int, default=42, help="seed of training and evaluation")
+    parser.add_argument(
+        "--max-tokens", type=int, default=_ENCODER.max_tokens, help="tokens kept per book text"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=_PROJECTOR.seed, help="seed of training and evaluation"
+    )
     parser.add_argument(
         "--force", action="store_true", help="rebuild the warehouse even if inputs are unchanged"
     )

@@ -16,6 +16,8 @@ from bookrec.errors import DownloadError
 from bookrec.warehouse import prepare
 from flows._cli import add_data_options, base_parser, run_cli
 
+_DEFAULTS = DataConfig()
+
 
 def _is_download_error(task, task_run, state) -> bool:
     """Retry only what the network broke; a user's missing file will still be missing."""
@@ -64,9 +66,9 @@ def prepare_data(
     data_dir: str | None = None,
     demo: bool = False,
     warehouse: str = str(DEFAULT_WAREHOUSE),
-    demo_books: int = 2000,
-    demo_users: int = 300,
-    demo_seed: int = 7,
+    demo_books: int = _DEFAULTS.demo_books,
+    demo_users: int = _DEFAULTS.demo_users,
+    demo_seed: int = _DEFAULTS.demo_seed,
     force: bool = False,
 ) -> dict[str, int]:
     """Ingest, clean and merge both Goodreads datasets into the warehouse (idempotent).

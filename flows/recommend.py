@@ -22,6 +22,8 @@ from bookrec.serving.recommender import Recommender
 from bookrec.warehouse.connection import connect
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
+_DEFAULTS = RecommendConfig()
+
 
 @task
 def read_reader_books(
@@ -54,10 +56,10 @@ def recommend(
     books: list[str] | None = None,
     csv: str | None = None,
     goodreads_export: str | None = None,
-    top: int = 10,
+    top: int = _DEFAULTS.top,
     warehouse: str = str(DEFAULT_WAREHOUSE),
     space: str | None = None,
-    min_num_ratings: int = RecommendConfig().min_num_ratings,
+    min_num_ratings: int = _DEFAULTS.min_num_ratings,
 ) -> dict:
     """The books to read next for one reader.
 
@@ -95,14 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--csv", type=Path, help="a CSV with columns title, author, rating")
     parser.add_argument("--goodreads-export", type=Path, help="a Goodreads library export CSV")
-    parser.add_argument("--top", type=int, default=10, help="how many books to suggest")
+    parser.add_argument("--top", type=int, default=_DEFAULTS.top, help="how many books to suggest")
     parser.add_argument(
         "--space", choices=["raw", "trained"], help="embedding space (default: evaluate's choice)"
     )
     parser.add_argument(
         "--min-num-ratings",
         type=int,
-        default=RecommendConfig().min_num_ratings,
+        default=_DEFAULTS.min_num_ratings,
         help="suggest only books whose average comes from at least this many ratings",
     )
     return parser

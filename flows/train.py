@@ -21,6 +21,8 @@ from bookrec.embedding.training import TrainOutcome, train_projector
 from bookrec.warehouse.connection import connect
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
+_DEFAULTS = ProjectorConfig()
+
 
 @task
 def train_and_record(
@@ -35,19 +37,19 @@ def train_and_record(
 def train(
     warehouse: str = str(DEFAULT_WAREHOUSE),
     artifacts_dir: str = str(DEFAULT_ARTIFACTS),
-    hidden_sizes: list[int] | None = None,
-    embedding_size: int | None = None,
-    residual: bool = True,
-    margin: float = 0.2,
-    raw_weight: float = 5.0,
-    cross_user_share: float = 0.5,
-    negatives: str = "rated",
-    epochs: int = 15,
-    patience: int = 4,
-    learning_rate: float = 1e-3,
-    batch_size: int = 512,
-    seed: int = 42,
-    threads: int = 1,
+    hidden_sizes: tuple[int, ...] = _DEFAULTS.hidden_sizes,
+    embedding_size: int | None = _DEFAULTS.embedding_size,
+    residual: bool = _DEFAULTS.residual,
+    margin: float = _DEFAULTS.margin,
+    raw_weight: float = _DEFAULTS.raw_weight,
+    cross_user_share: float = _DEFAULTS.cross_user_share,
+    negatives: str = _DEFAULTS.negatives,
+    epochs: int = _DEFAULTS.epochs,
+    patience: int = _DEFAULTS.patience,
+    learning_rate: float = _DEFAULTS.learning_rate,
+    batch_size: int = _DEFAULTS.batch_size,
+    seed: int = _DEFAULTS.seed,
+    threads: int = _DEFAULTS.threads,
     force: bool = False,
 ) -> dict[str, object]:
     """Train the projector on triplets from the ratings and keep its best validation epoch.
@@ -70,7 +72,7 @@ def train(
         force: train again even when this version was saved before.
     """
     config = ProjectorConfig(
-        hidden_sizes=tuple(hidden_sizes or ()),
+        hidden_sizes=tuple(hidden_sizes),
         embedding_size=embedding_size,
         residual=residual,
         margin=margin,
@@ -111,73 +113,86 @@ def build_parser() -> argparse.ArgumentParser:
         "--hidden-sizes",
         type=int,
         nargs="*",
-        default=[],
+        default=list(_DEFAULTS.hidden_sizes),
         help="hidden residual layer sizes, e.g. 256 (none: a single layer)",
     )
     parser.add_argument(
-        "--embedding-size", type=int, default=None, help="output size (default: the encoder's)"
+        "--embedding-size",
+        type=int,
+        default=_DEFAULTS.embedding_size,
+        help="output size (default: the encoder's)",
     )
     parser.add_argument(
-        "--plain-mlp", action="store_true", help="no identity-initialised residual layers"
+        "--plain-mlp",
+        action="store_true",
+        default=not _DEFAULTS.residual,
+        help="no identity-initialised residual layers",
     )
-    parser.add_argument("--margin", type=float, default=0.2, help="triplet margin (cosine)")
     parser.add_argument(
-        "--raw-weight", type=float, default=5.0, help="penalty toward raw cosine similarities"
+        "--margin", type=float, default=_DEFAULTS.margin, help="triplet margin (cosine)"
+    )
+    parser.add_argument(
+        "--raw-weight",
+        type=float,
+        default=_DEFAULTS.raw_weight,
+        help="penalty toward raw cosine similarities",
     )
     parser.add_argument(
         "--cross-user-share",
         type=float,
-        default=0.5,
+        default=_DEFAULTS.cross_user_share,
         help="share of triplets from books liked together by several readers",
     )
     parser.add_argument(
         "--negatives",
         choices=["rated", "hard"],
-        default="rated",
+        default=_DEFAULTS.negatives,
         help="random disliked book, or the closest of several in the current space",
     )
-    parser.add_argument("--epochs", type=int, default=15, help="most training epochs")
-    parser.add_argument("--patience", type=int, default=4, help="epochs without progress")
-    parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam step size")
-    parser.add_argument("--batch-size", type=int, default=512, help="triplets per step")
-    parser.add_argument("--seed", type=int, default=42, help="seed of split, triplets, weights")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (speed only)")
+    parser.add_argument("--epochs", type=int, default=_DEFAULTS.epochs, help="most training epochs")
+    parser.add_argument(
+        "--patience", type=int, default=_DEFAULTS.patience, help="epochs without progress"
+    )
+    parser.add_argument(
+        "--learning-rate", type=float, default=_DEFAULTS.learning_rate, help="Adam step size"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=_DEFAULTS.batch_size, help="triplets per step"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=_DEFAULTS.seed, help="seed of split, triplets, weights"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=_DEFAULTS.threads, help="torch threads (speed only)"
+    )
     parser.add_argument("--force", action="store_true", help="train again even if saved")
     return parser
 
 
 def main(args: argparse.Namespace) -> None:
     require_built_warehouse(args.warehouse)
+    settings = {
+        "hidden_sizes": tuple(args.hidden_sizes),
+        "embedding_size": args.embedding_size,
+        "residual": not args.plain_mlp,
+        "margin": args.margin,
+        "raw_weight": args.raw_weight,
+        "cross_user_share": args.cross_user_share,
+        "negatives": args.negatives,
+        "epochs": args.epochs,
+        "patience": args.patience,
+        "learning_rate": args.learning_rate,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "threads": args.threads,
+    }
     # Settings are checked before Prefect starts, so a mistake prints one line.
-    ProjectorConfig(
-        hidden_sizes=tuple(args.hidden_sizes),
-        embedding_size=args.embedding_size,
-        margin=args.margin,
-        raw_weight=args.raw_weight,
-        cross_user_share=args.cross_user_share,
-        epochs=args.epochs,
-        patience=args.patience,
-        learning_rate=args.learning_rate,
-        batch_size=args.batch_size,
-        threads=args.threads,
-    )
+    ProjectorConfig(**settings)
     train(
         warehouse=str(args.warehouse),
         artifacts_dir=str(args.artifacts_dir),
-        hidden_sizes=list(args.hidden_sizes),
-        embedding_size=args.embedding_size,
-        residual=not args.plain_mlp,
-        margin=args.margin,
-        raw_weight=args.raw_weight,
-        cross_user_share=args.cross_user_share,
-        negatives=args.negatives,
-        epochs=args.epochs,
-        patience=args.patience,
-        learning_rate=args.learning_rate,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        threads=args.threads,
         force=args.force,
+        **settings,
     )
 
 

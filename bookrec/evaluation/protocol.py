@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bookrec.config import EvalConfig, ScorerConfig, to_json
+from bookrec.config import DEFAULT_EVAL_SEED, EvalConfig, ScorerConfig, to_json
 from bookrec.embedding.store import BookVectors, load_book_vectors
 from bookrec.embedding.training import projector_training_readers
 from bookrec.errors import DataError, WarehouseError
@@ -500,7 +500,9 @@ def write_reports(result: EvalResult, reports_dir: Path) -> list[Path]:
 
 
 def run_evaluation(
-    con: duckdb.DuckDBPyConnection, config: EvalConfig | None = None, seed: int = 0
+    con: duckdb.DuckDBPyConnection,
+    config: EvalConfig | None = None,
+    seed: int = DEFAULT_EVAL_SEED,
 ) -> EvalResult:
     """Evaluate every method, store the numbers and tuned settings, write the reports.
 

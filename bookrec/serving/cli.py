@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rec.add_argument("--csv", type=Path, help="a CSV with columns title, author, rating")
     rec.add_argument("--goodreads-export", type=Path, help="your Goodreads library export (CSV)")
-    rec.add_argument("--top", type=int, default=10, help="how many books to suggest (default 10)")
+    rec.add_argument(
+        "--top",
+        type=int,
+        default=RecommendConfig().top,
+        help=f"how many books to suggest (default {RecommendConfig().top})",
+    )
     rec.add_argument("--json", action="store_true", help="print JSON instead of tables")
     rec.add_argument(
         "--warehouse",

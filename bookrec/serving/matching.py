@@ -16,12 +16,13 @@ the same key. Each listed book then goes through these steps; the first that dec
    author: a match only when the forms differ by a trailing note and one book qualifies
    (score 90); otherwise ambiguous.
 4. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
-   at least FUZZY_AUTHOR_MIN and clear of the runner-up by FUZZY_MARGIN: a match (its score).
-5. fuzzy title only (ratio >= FUZZY_TITLE_MIN over the whole catalog, >= FUZZY_TITLE_SURE when
+   at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
+5. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
    the reader named an author): without an author on
    either side a near-identical title cannot be told from a sequel or a namesake, so these are
    shown as ambiguous candidates, except a reader who gave no author and a single clear
-   winner >= FUZZY_TITLE_SURE with a known average rating (a typo).
+   winner >= fuzzy_title_sure with a known average rating (a typo).
+The thresholds are bookrec.config.MatchConfig's.
 Everything else is not found.
 
 Every match also carries `related_ids`: catalog books that are the same work by a compatible
@@ -42,6 +43,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from bookrec.config import MatchConfig
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.warehouse.connection import connect, require_tables, run_sql
 
@@ -50,11 +52,6 @@ log = logging.getLogger(__name__)
 MatchStatus = Literal["matched", "ambiguous", "not_found"]
 AuthorRelation = Literal["same", "unknown", "different"]
 
-FUZZY_AUTHOR_MIN = 90.0  # "Foundation and Empire" vs "Foundation and Earth" scores 88
-FUZZY_MARGIN = 3.0
-FUZZY_TITLE_MIN = 90.0  # 95 when the reader named an author the catalog lacks
-FUZZY_TITLE_SURE = 96.0
-MAX_CANDIDATES = 5
 _OPTIONAL_COLUMNS = ("goodreads_id", "isbn")
 
 
@@ -165,15 +162,16 @@ def author_relation(
     reader_surname: str | None,
     catalog_key: str | None,
     catalog_surname: str | None,
+    same_author_min: float = MatchConfig().same_author_min,
 ) -> AuthorRelation:
     """Whether two author keys name the same person ("unknown" when either is missing).
 
-    Same: equal keys, keys within 90% similar ("alanwwatts" / "alanwatts"), or the same surname
-    with the same first letter ("jrrtolkien" / "johnronaldreueltolkien").
+    Same: equal keys, keys at least same_author_min similar ("alanwwatts" / "alanwatts"), or
+    the same surname with the same first letter ("jrrtolkien" / "johnronaldreueltolkien").
     """
     if not reader_key or not catalog_key:
         return "unknown"
-    if reader_key == catalog_key or fuzz.ratio(reader_key, catalog_key) >= 90:
+    if reader_key == catalog_key or fuzz.ratio(reader_key, catalog_key) >= same_author_min:
         return "same"
     if reader_surname and reader_surname == catalog_surname and reader_key[0] == catalog_key[0]:
         return "same"
@@ -186,9 +184,11 @@ class CatalogMatcher:
     Args:
         catalog: load_catalog's frame (book_id, title, author, avg_rating, num_ratings and
             optionally goodreads_id, isbn).
+        config: the matching thresholds (MatchConfig() when None).
     """
 
-    def __init__(self, catalog: pd.DataFrame) -> None:
+    def __init__(self, catalog: pd.DataFrame, config: MatchConfig | None = None) -> None:
+        self.config = config or MatchConfig()
         catalog = catalog.reset_index(drop=True)
         keys = match_keys(catalog)
         self.book_ids = catalog["book_id"].to_numpy(np.int64)
@@ -265,7 +265,11 @@ class CatalogMatcher:
 
     def _relation(self, keys, row: int) -> AuthorRelation:
         return author_relation(
-            keys.author_key, keys.author_surname, self.author_keys[row], self.surnames[row]
+            keys.author_key,
+            keys.author_surname,
+            self.author_keys[row],
+            self.surnames[row],
+            self.config.same_author_min,
         )
 
     def _best(self, rows) -> int:
@@ -295,7 +299,10 @@ class CatalogMatcher:
         return {
             r
             for r in rows
-            if author_relation(ak, sn, self.author_keys[r], self.surnames[r]) != "different"
+            if author_relation(
+                ak, sn, self.author_keys[r], self.surnames[r], self.config.same_author_min
+            )
+            != "different"
         } | {row}
 
     def _matched(self, book, method: str, score: float, row: int, related) -> Match:
@@ -312,7 +319,8 @@ class CatalogMatcher:
         )
 
     def _ambiguous(self, book, method: str, scored: list[tuple[int, float]], related) -> Match:
-        scored = sorted(scored, key=lambda rs: (-rs[1], self.rank[rs[0]]))[:MAX_CANDIDATES]
+        scored = sorted(scored, key=lambda rs: (-rs[1], self.rank[rs[0]]))
+        scored = scored[: self.config.max_candidates]
         rows = {r for r, _ in scored} | set(related)
         return Match(
             book=book,
@@ -402,7 +410,7 @@ class CatalogMatcher:
             if self._relation(keys, r) == "same"
         ]
         scored = [(r, self._fuzzy_score(keys, r)) for r in rows]
-        scored = [(r, s) for r, s in scored if s >= FUZZY_AUTHOR_MIN]
+        scored = [(r, s) for r, s in scored if s >= self.config.fuzzy_author_min]
         if not scored:
             return None
         scored.sort(key=lambda rs: (-rs[1], self.rank[rs[0]]))
@@ -410,7 +418,8 @@ class CatalogMatcher:
         rivals = [
             (r, s)
             for r, s in scored[1:]
-            if best - s < FUZZY_MARGIN and self.title_keys[r] != self.title_keys[best_row]
+            if best - s < self.config.fuzzy_margin
+            and self.title_keys[r] != self.title_keys[best_row]
         ]
         if rivals:
             return self._ambiguous(book, "fuzzy_author", scored, [])
@@ -424,18 +433,20 @@ class CatalogMatcher:
             self._fuzzy_choices,
             scorer=fuzz.ratio,
             # A title alone is weaker evidence when the reader named an author the catalog lacks.
-            score_cutoff=FUZZY_TITLE_MIN if book.author is None else FUZZY_TITLE_SURE,
-            limit=4 * MAX_CANDIDATES,
+            score_cutoff=(
+                self.config.fuzzy_title_min if book.author is None else self.config.fuzzy_title_sure
+            ),
+            limit=4 * self.config.max_candidates,
         )
         scored = [(i, s) for _, s, i in hits if self._relation(keys, i) != "different"]
         if not scored:
             return None
         scored.sort(key=lambda rs: (-rs[1], self.rank[rs[0]]))
         best_row, best = scored[0]
-        clear = all(best - s >= FUZZY_MARGIN for _, s in scored[1:])
+        clear = all(best - s >= self.config.fuzzy_margin for _, s in scored[1:])
         if (
             book.author is None
-            and best >= FUZZY_TITLE_SURE
+            and best >= self.config.fuzzy_title_sure
             and clear
             and self.has_average[best_row]
         ):

@@ -1,8 +1,8 @@
 -- Builds `unmatched_titles`: the rating titles no metadata file describes, most rated first.
--- Reads: merge_rating_titles. Parameters: $limit.
+-- Reads: merge_rating_titles. Parameters: $unmatched_titles_limit (rows kept).
 create or replace table unmatched_titles as
 select title, n_ratings
 from merge_rating_titles
 where match_type = 'title only'
 order by n_ratings desc, title
-limit $limit
+limit $unmatched_titles_limit
