@@ -12,14 +12,10 @@ import pytest
 from scipy.stats import spearmanr
 
 from bookrec.config import DataConfig
-from bookrec.demo.generator import (
-    BBE_COLUMNS,
-    GENRE_NAMES,
-    SHARD1_COLUMNS,
-    SHARD2_COLUMNS,
-    main,
-    write_demo_dataset,
-)
+from bookrec.demo.__main__ import main
+from bookrec.demo.files import BBE_COLUMNS, SHARD1_COLUMNS, SHARD2_COLUMNS
+from bookrec.demo.generator import write_demo_dataset
+from bookrec.demo.vocabulary import GENRE_NAMES
 from bookrec.errors import ConfigError
 from bookrec.warehouse import prepare
 from bookrec.warehouse.connection import connect
