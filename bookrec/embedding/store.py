@@ -20,7 +20,13 @@ import pyarrow as pa
 from bookrec.config import EncoderConfig
 from bookrec.embedding.encoder import Encoder
 from bookrec.errors import DataError, WarehouseError
-from bookrec.warehouse.connection import connect, require_tables, run_sql, table_exists
+from bookrec.warehouse.connection import (
+    connect,
+    require_tables,
+    run_sql,
+    sql_relation,
+    table_exists,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ def embed_books(
         )
         run_sql(con, "embed/00_embedding_cache.sql")
         todo = run_sql(con, "embed/02_texts_to_encode.sql", {"model": encoder.model_id}).df()
-        books = con.execute("select count(*) from feat_book_texts").fetchall()[0][0]
+        books = run_sql(con, "embed/count_feat_book_texts.sql").fetchall()[0][0]
         if books == 0:
             raise DataError("the books table is empty; nothing to embed")
         log.info("%d books, %d texts to encode with %s", books, len(todo), encoder.model_id)
@@ -106,7 +112,7 @@ def embed_books(
             {"model": encoder.model_id},
             sizes={"dim": encoder.dim},
         )
-        stored = con.execute("select count(*) from feat_book_embeddings").fetchall()[0][0]
+        stored = run_sql(con, "embed/count_feat_book_embeddings.sql").fetchall()[0][0]
     if stored != books:
         raise DataError(f"{books - stored} books got no vector; rerun `python -m flows.embed`")
     return EmbedCounts(
@@ -135,18 +141,14 @@ def load_book_vectors(
     """
     if space == "raw":
         require_tables(con, ["feat_book_embeddings"])
-        version = con.execute("select any_value(model) from feat_book_embeddings").fetchall()[0][0]
-        table = con.sql(
-            "select book_id, embedding from feat_book_embeddings order by book_id"
-        ).to_arrow_table()
+        version = run_sql(con, "embed/raw_model.sql").fetchall()[0][0]
+        table = sql_relation(con, "embed/raw_vectors.sql").to_arrow_table()
     elif space == "trained":
         require_tables(con, ["feat_book_projections"])
         if version is None:
             version = newest_projection_version(con)
-        table = con.sql(
-            "select book_id, embedding from feat_book_projections "
-            "where version = $version order by book_id",
-            params={"version": version},
+        table = sql_relation(
+            con, "embed/projected_vectors.sql", {"version": version}
         ).to_arrow_table()
         if table.num_rows == 0:
             raise WarehouseError(
@@ -170,9 +172,7 @@ def newest_projection_version(con: duckdb.DuckDBPyConnection) -> str:
     """The projector version whose vectors were stored last (by rowid order of insertion)."""
     if not table_exists(con, "feat_book_projections"):
         raise WarehouseError("no projected vectors; run `python -m flows.encode_embeddings`")
-    rows = con.execute(
-        "select version from feat_book_projections order by rowid desc limit 1"
-    ).fetchall()
+    rows = run_sql(con, "embed/newest_projection_version.sql").fetchall()
     if not rows:
         raise WarehouseError("no projected vectors; run `python -m flows.encode_embeddings`")
     return rows[0][0]
@@ -200,17 +200,10 @@ def store_projections(
         raise DataError(f"projector {version} vectors are not unit length; nothing stored")
     dim = vectors.shape[1]
     if table_exists(con, "feat_book_projections"):
-        stored_dim = next(
-            iter(
-                con.execute(
-                    "select array_length(embedding) from feat_book_projections limit 1"
-                ).fetchall()
-            ),
-            None,
-        )
+        stored_dim = next(iter(run_sql(con, "embed/projection_size.sql").fetchall()), None)
         if stored_dim is not None and stored_dim[0] != dim:
             log.warning("projections change size %d -> %d: replacing the table", stored_dim[0], dim)
-            con.execute("drop table feat_book_projections")
+            run_sql(con, "embed/drop_projections.sql")
     run_sql(con, "embed/05_feat_book_projections.sql", sizes={"dim": dim})
     con.register(
         "new_projections",

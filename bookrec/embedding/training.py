@@ -89,7 +89,7 @@ def projector_config_of(con: duckdb.DuckDBPyConnection, version: str | None) -> 
     """The config a stored projector was trained with (so its held-out readers are known)."""
     if version is None or not table_exists(con, "projector_runs"):
         return ProjectorConfig()
-    rows = con.execute("select config from projector_runs where version = ?", [version]).fetchall()
+    rows = run_sql(con, "train/projector_config.sql", {"version": version}).fetchall()
     return ProjectorConfig.from_json(rows[0][0]) if rows else ProjectorConfig()
 
 

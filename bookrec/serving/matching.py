@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 MatchStatus = Literal["matched", "ambiguous", "not_found"]
 AuthorRelation = Literal["same", "unknown", "different"]
 
-_OPTIONAL_COLUMNS = ("goodreads_id", "isbn")
+_CATALOG_COLUMNS = ("book_id", "title", "author", "avg_rating", "num_ratings")
+_OPTIONAL_COLUMNS = ("goodreads_id", "isbn")  # absent from warehouses of an older bookrec
 
 
 @dataclass(frozen=True)
@@ -134,20 +135,12 @@ def match_keys(frame: pd.DataFrame) -> pd.DataFrame:
 def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every book with what matching and recommending need (ids, title, author, ratings)."""
     require_tables(con, ["books"])
-    columns = ["book_id", "title", "author", "avg_rating", "num_ratings"]
-    present = {
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'main' and table_name = 'books'"
-        ).fetchall()
-    }
-    columns += [c for c in _OPTIONAL_COLUMNS if c in present]
-    frame = con.execute(f"select {', '.join(columns)} from books order by book_id").df()
+    frame = run_sql(con, "recommend/02_catalog.sql").df()
     for column in _OPTIONAL_COLUMNS:
         if column not in frame:
             frame[column] = None
-    return frame
+    # The file picks columns in the table's order; callers get one fixed order.
+    return frame[[*_CATALOG_COLUMNS, *_OPTIONAL_COLUMNS]]
 
 
 def _isbn_key(value) -> str | None:

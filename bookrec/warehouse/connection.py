@@ -110,6 +110,25 @@ def run_sql(
     Returns:
         The connection, so a query file can be fetched from: `run_sql(...).fetchall()`.
     """
+    sql, bound = _prepare(relative_path, params, sizes)
+    return con.execute(sql, bound) if bound else con.execute(sql)
+
+
+def sql_relation(
+    con: duckdb.DuckDBPyConnection,
+    relative_path: str,
+    params: Mapping[str, Any] | None = None,
+) -> duckdb.DuckDBPyRelation:
+    """One query file of sql/ as a relation, for results fetched as Arrow without the extra
+    copy a DB-API result makes (`sql_relation(...).to_arrow_table()`)."""
+    sql, bound = _prepare(relative_path, params, None)
+    return con.sql(sql, params=bound or None)
+
+
+def _prepare(
+    relative_path: str, params: Mapping[str, Any] | None, sizes: Mapping[str, int] | None
+) -> tuple[str, dict[str, Any]]:
+    """The file's text with sizes filled in, and the parameters it names (all must be given)."""
     sql = _fill_sizes(read_sql(relative_path), sizes or {})
     wanted = _parameters_used(sql)
     given = dict(params or {})
@@ -117,18 +136,13 @@ def run_sql(
     if missing:
         raise ValueError(f"{relative_path} needs parameters {sorted(missing)}")
     log.debug("running %s", relative_path)
-    bound = {k: v for k, v in given.items() if k in wanted}
-    return con.execute(sql, bound) if bound else con.execute(sql)
+    return sql, {k: v for k, v in given.items() if k in wanted}
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether a table or view of that name exists in the main schema."""
     # fetchall, not fetchone: DuckDB 2 refuses further work while a result is unfinished.
-    rows = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'main' and table_name = ?",
-        [table],
-    ).fetchall()
+    rows = run_sql(con, "meta/table_exists.sql", {"table": table}).fetchall()
     return bool(rows[0][0])
 
 

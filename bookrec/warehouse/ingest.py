@@ -50,10 +50,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, layout: Layout, path) -> tuple[in
         f"select {selected}, source_file, source_row from csv_file"
     )
     run_sql(con, "ingest/collect_csv_rejects.sql", {"layout": layout.name, "path": str(path)})
-    rows = con.execute("select count(*) from csv_file").fetchall()[0][0]
-    rejected = con.execute("select count(*) from csv_rejects").fetchall()[0][0]
-    con.execute("drop table csv_file")
-    con.execute("delete from csv_rejects")
+    rows, rejected = run_sql(con, "ingest/csv_file_counts.sql").fetchall()[0]
+    run_sql(con, "ingest/csv_file_done.sql")
     if rows == 0 and rejected == 0:
         log.warning("%s has a header but no rows", path)
     if rejected and rejected > MAX_REJECTED_SHARE * (rows + rejected):

@@ -122,11 +122,10 @@ def is_up_to_date(db_path: Path, input_fingerprint: str) -> bool:
     with connect(db_path, read_only=True) as con:
         if not table_exists(con, "warehouse_info"):
             return False
-        columns = {row[1] for row in con.execute("pragma table_info('warehouse_info')").fetchall()}
-        if "input_fingerprint" not in columns:  # built by an older bookrec: rebuild
-            return False
-        rows = con.execute("select input_fingerprint from warehouse_info").fetchall()
-    return bool(rows) and rows[0][0] == input_fingerprint
+        info = run_sql(con, "meta/warehouse_info_read.sql").df()
+    if "input_fingerprint" not in info:  # built by an older bookrec: rebuild
+        return False
+    return len(info) > 0 and bool(info["input_fingerprint"].iloc[0] == input_fingerprint)
 
 
 def load_raw(db_path: Path, sources: SourceFiles) -> IngestCounts:
@@ -198,7 +197,7 @@ def record_source(db_path: Path, chosen: ChosenSources) -> None:
 def match_report(db_path: Path) -> list[tuple[str, str, int]]:
     """The rows of match_report, ordered by section."""
     with connect(db_path, read_only=True) as con:
-        return con.execute("select section, metric, value from match_report").fetchall()
+        return run_sql(con, "meta/match_report_rows.sql").fetchall()
 
 
 def build_warehouse(config: DataConfig, force: bool = False) -> ChosenSources:
