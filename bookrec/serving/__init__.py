@@ -1,2 +1,3 @@
 """What a reader uses: their books (`reader_input`), found in the catalog (`matching`), scored
-into a list (`recommender`), and the `bookrec` command (`cli`)."""
+into a list (`recommender`), shown as text tables (`formatting`), and the `bookrec` command
+(`cli`)."""
