@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import hashlib
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from scipy.stats import spearmanr
 from bookrec.config import DataConfig
 from bookrec.demo.__main__ import main
 from bookrec.demo.files import BBE_COLUMNS, SHARD1_COLUMNS, SHARD2_COLUMNS
-from bookrec.demo.generator import write_demo_dataset
+from bookrec.demo.generator import GENERATOR_VERSION, write_demo_dataset
 from bookrec.demo.vocabulary import GENRE_NAMES
 from bookrec.errors import ConfigError
 from bookrec.warehouse import prepare
@@ -44,6 +45,21 @@ def test_same_seed_same_bytes_other_seed_other_files(small_demo, tmp_path):
     second = _files(other.folder)
     assert first.keys() == second.keys()
     assert all(first[name] != second[name] for name in first)
+
+
+# sha256 over the files (name, then bytes) of write_demo_dataset(folder, 60, 12, seed=5), as
+# written by generator v1 before its word lists moved to vocabulary.json. A change to the words,
+# their order or the model changes every demo catalog: bump GENERATOR_VERSION (so cached demo
+# folders are not reused), then write the new digest here.
+DIGEST_V1_60_12_5 = "89314231289e83c70d8d86cea805e9bb6c784c79ea7c58e567a79ae0a3304f25"
+
+
+def test_generator_v1_still_writes_its_bytes(tmp_path):
+    write_demo_dataset(tmp_path / "demo", n_books=60, n_users=12, seed=5)
+    digest = hashlib.sha256()
+    for name, data in _files(tmp_path / "demo").items():
+        digest.update(name.encode() + b"\0" + data)
+    assert (GENERATOR_VERSION, digest.hexdigest()) == (1, DIGEST_V1_60_12_5)
 
 
 def test_rewriting_a_demo_folder_replaces_it_whole(tmp_path):
