@@ -91,17 +91,17 @@ def train(
     get_run_logger().info(
         "projector %s%s: val blend Spearman %.4f (raw %.4f) at epoch %d, triplet accuracy "
         "%.3f (raw %.3f); default space: %s; artifacts in %s",
-        run["version"],
+        run.version,
         " (reused)" if outcome.reused else "",
-        run["val_spearman"],
-        run["raw_val_spearman"],
-        run["best_epoch"],
-        run["val_triplet_accuracy"],
-        run["raw_val_triplet_accuracy"],
-        "trained" if run["selected_as_default"] else "raw",
+        run.val_spearman,
+        run.raw_val_spearman,
+        run.best_epoch,
+        run.val_triplet_accuracy,
+        run.raw_val_triplet_accuracy,
+        "trained" if run.selected_as_default else "raw",
         outcome.folder,
     )
-    return {**run, "folder": str(outcome.folder), "reused": outcome.reused}
+    return {**run.to_dict(), "folder": str(outcome.folder), "reused": outcome.reused}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,7 @@
 """How well each embedding space separates a reader's liked books from their disliked ones.
 
-Measured on the test readers of the projector's user split (bookrec.embedding.training.split_users:
-never
-used for triplets nor for model selection), for the raw encoder space and, when stored, the
+Measured on the test readers of the projector's user split (bookrec.evaluation.split.split_users:
+never used for triplets nor for model selection), for the raw encoder space and, when stored, the
 trained projector's space, on the same readers, books and triplets:
 
 - triplet_accuracy: share of (liked, liked, disliked) triplets of one reader in which the two
@@ -11,8 +10,9 @@ trained projector's space, on the same readers, books and triplets:
   liked vs disliked books (a liked book is left out of its own centroid), averaged.
 - cos_liked_liked / cos_liked_disliked: per reader, mean cosine of liked-liked pairs and of
   liked-disliked pairs, averaged over readers; `cos_gap` is their difference.
-- blend_spearman: the blend's mean per-user Spearman on the readers' hidden ratings, alpha
-  chosen per space on the validation readers (as in training).
+- blend_spearman: the blend's mean per-user Spearman on the readers' hidden ratings
+  (bookrec.evaluation.blend_task), alpha chosen per space on the validation readers as in
+  training (bookrec.evaluation.selection.best_alpha).
 
 "Liked" is rated above the reader's own mean rating, "disliked" below it. Every metric is also
 given for books with a description and books without one (known by title only): a triplet or
@@ -32,17 +32,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bookrec.config import to_json
-from bookrec.embedding.store import load_book_vectors
-from bookrec.embedding.training import (
-    BlendTask,
-    hide_ratings,
-    projector_config_of,
-    split_users,
-    triplet_accuracy,
-)
+from bookrec.config import ProjectorConfig, to_json
+from bookrec.embedding.runs import projector_config_of
+from bookrec.embedding.store import BookVectors, load_book_vectors
 from bookrec.embedding.triplets import build_source, liked_disliked, sample_triplets
 from bookrec.errors import DataError
+from bookrec.evaluation.blend_task import SUBSETS, BlendTask
+from bookrec.evaluation.metrics import mean_defined, triplet_accuracy
+from bookrec.evaluation.selection import best_alpha
+from bookrec.evaluation.split import UserSplit, hide_ratings, split_users
 from bookrec.report_json import report_json
 from bookrec.scoring.predictors import BookAverage
 from bookrec.warehouse.connection import require_tables, table_exists
@@ -50,7 +48,6 @@ from bookrec.warehouse.tables import load_books, load_ratings
 
 log = logging.getLogger(__name__)
 
-SUBSETS = ("all", "with_description", "without_description")
 REPORT_TRIPLETS = 20000
 PAIRS_PER_READER = 200  # cosine pairs kept per reader for the distribution plot
 
@@ -94,11 +91,6 @@ def _auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
     ranks = stats.rankdata(np.r_[scores_pos, scores_neg])
     n_pos, n_neg = len(scores_pos), len(scores_neg)
     return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def _mean(values: list[float]) -> float:
-    array = np.asarray(values, dtype=np.float64)
-    return float(np.nanmean(array)) if np.isfinite(array).any() else float("nan")
 
 
 def _separation(
@@ -146,9 +138,9 @@ def _separation(
             target.append(values)
     metrics = {}
     for subset, bucket in per_subset.items():
-        ll_mean, ld_mean = _mean(bucket["ll"]), _mean(bucket["ld"])
+        ll_mean, ld_mean = mean_defined(bucket["ll"]), mean_defined(bucket["ld"])
         metrics[subset] = {
-            "centroid_auc": _mean(bucket["auc"]),
+            "centroid_auc": mean_defined(bucket["auc"]),
             "auc_users": int(np.isfinite(np.asarray(bucket["auc"], dtype=float)).sum()),
             "cos_liked_liked": ll_mean,
             "cos_liked_disliked": ld_mean,
@@ -158,24 +150,26 @@ def _separation(
     return metrics, concat(sample_ll), concat(sample_ld)
 
 
-def build_report(
-    con: duckdb.DuckDBPyConnection, version: str | None = None, seed: int | None = None
-) -> EmbeddingReport:
-    """Measure every stored space on the projector's test readers.
+@dataclass(frozen=True)
+class ReportReaders:
+    """What every space is measured on: the test readers' labelled ratings on the books every
+    space knows (`pos`: row in `common`), their triplets, and the blend tasks of the test and
+    validation readers."""
 
-    Args:
-        con: the warehouse (read only is enough).
-        version: projector version of the trained space; None takes the newest stored one.
-        seed: overrides the split seed (default: the projector's, so test readers match).
+    common: np.ndarray
+    described: np.ndarray
+    test: pd.DataFrame
+    triplets: np.ndarray
+    test_history: pd.DataFrame
+    test_hidden: pd.DataFrame
+    val_history: pd.DataFrame
+    val_hidden: pd.DataFrame
+    means: BookAverage
 
-    Raises:
-        WarehouseError: books, ratings or raw vectors are missing.
-        DataError: too few readers or ratings to form test triplets.
-    """
-    require_tables(con, ["books", "ratings", "feat_book_embeddings"])
-    notes: list[str] = []
-    books = load_books(con)
-    ratings = load_ratings(con)
+
+def _stored_spaces(
+    con: duckdb.DuckDBPyConnection, version: str | None, notes: list[str]
+) -> dict[str, BookVectors]:
     spaces = {"raw": load_book_vectors(con, "raw")}
     if table_exists(con, "feat_book_projections"):
         spaces["trained"] = load_book_vectors(con, "trained", version)
@@ -184,13 +178,18 @@ def build_report(
             "no trained space stored: run `python -m flows.train` and "
             "`python -m flows.encode_embeddings` to compare"
         )
-    config = projector_config_of(con, spaces["trained"].version if "trained" in spaces else None)
-    if seed is not None:
-        config = dataclasses.replace(config, seed=seed)
-    split = split_users(ratings, config)
-    described_of = books.set_index("book_id")["has_description"].astype(bool)
+    return spaces
 
-    # Held-out readers' ratings on books every space knows, labelled liked / disliked.
+
+def _report_readers(
+    books: pd.DataFrame,
+    ratings: pd.DataFrame,
+    spaces: dict[str, BookVectors],
+    split: UserSplit,
+    config: ProjectorConfig,
+) -> ReportReaders:
+    """Held-out readers' ratings on books every space knows, labelled liked / disliked."""
+    described_of = books.set_index("book_id")["has_description"].astype(bool)
     common = spaces["raw"].book_ids
     for vectors in spaces.values():
         common = np.intersect1d(common, vectors.book_ids)
@@ -216,40 +215,77 @@ def build_report(
     )
     means = BookAverage("goodreads", books).fit(known)
     hidden = hidden.assign(has_description=described_of.reindex(hidden["book_id"]).to_numpy())
+    return ReportReaders(
+        common, described, test, triplets, history, hidden, val_history, val_hidden, means
+    )
 
-    reports = []
-    for name, vectors in spaces.items():
-        matrix = vectors.vectors[vectors.index_of(common)]
-        if not np.isfinite(matrix).all():
-            raise DataError(f"the {name} space holds NaN vectors; rebuild it")
-        grid = (config.alphas, config.temperature, config.top_k, config.centering)
-        val_task = BlendTask.build(val_history, val_hidden, means, vectors)
-        by_alpha = val_task.spearman_by_alpha(vectors.vectors, *grid)
-        alpha = max(by_alpha, key=lambda a: (np.nan_to_num(by_alpha[a], nan=-np.inf), -a))
-        test_task = BlendTask.build(history, hidden, means, vectors)
-        rng = np.random.default_rng([config.seed, 5])
-        metrics, ll, ld = _separation(matrix, test.assign(row=test["pos"]), described, rng)
-        for subset in SUBSETS:
-            keep = np.ones(len(triplets), bool)
-            if subset != "all":
-                inside = described[triplets].all(axis=1)
-                outside = (~described[triplets]).all(axis=1)
-                keep = inside if subset == "with_description" else outside
-            metrics[subset]["triplet_accuracy"] = triplet_accuracy(matrix, triplets[keep])
-            metrics[subset]["triplets"] = int(keep.sum())
-            metrics[subset]["blend_spearman"] = test_task.spearman_by_alpha(
-                vectors.vectors,
-                (alpha,),
-                config.temperature,
-                config.top_k,
-                config.centering,
-                subset,
-            )[alpha]
-        reports.append(SpaceReport(name, vectors.version, alpha, metrics, ll, ld))
-        log.info("%s: %s", name, metrics["all"])
+
+def _space_report(
+    name: str, vectors: BookVectors, readers: ReportReaders, config: ProjectorConfig
+) -> SpaceReport:
+    """Every metric of one space, per subset (alpha chosen on the validation readers)."""
+    matrix = vectors.vectors[vectors.index_of(readers.common)]
+    if not np.isfinite(matrix).all():
+        raise DataError(f"the {name} space holds NaN vectors; rebuild it")
+    val_task = BlendTask.build(readers.val_history, readers.val_hidden, readers.means, vectors)
+    alpha, _ = best_alpha(
+        val_task.spearman_by_alpha(
+            vectors.vectors, config.alphas, config.temperature, config.top_k, config.centering
+        )
+    )
+    test_task = BlendTask.build(readers.test_history, readers.test_hidden, readers.means, vectors)
+    rng = np.random.default_rng([config.seed, 5])
+    test = readers.test.assign(row=readers.test["pos"])
+    metrics, ll, ld = _separation(matrix, test, readers.described, rng)
+    triplets, described = readers.triplets, readers.described
+    for subset in SUBSETS:
+        keep = np.ones(len(triplets), bool)
+        if subset != "all":
+            inside = described[triplets].all(axis=1)
+            outside = (~described[triplets]).all(axis=1)
+            keep = inside if subset == "with_description" else outside
+        metrics[subset]["triplet_accuracy"] = triplet_accuracy(matrix, triplets[keep])
+        metrics[subset]["triplets"] = int(keep.sum())
+        metrics[subset]["blend_spearman"] = test_task.spearman_by_alpha(
+            vectors.vectors,
+            (alpha,),
+            config.temperature,
+            config.top_k,
+            config.centering,
+            subset,
+        )[alpha]
+    log.info("%s: %s", name, metrics["all"])
+    return SpaceReport(name, vectors.version, alpha, metrics, ll, ld)
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection, version: str | None = None, seed: int | None = None
+) -> EmbeddingReport:
+    """Measure every stored space on the projector's test readers.
+
+    Args:
+        con: the warehouse (read only is enough).
+        version: projector version of the trained space; None takes the newest stored one.
+        seed: overrides the split seed (default: the projector's, so test readers match).
+
+    Raises:
+        WarehouseError: books, ratings or raw vectors are missing.
+        DataError: too few readers or ratings to form test triplets.
+    """
+    require_tables(con, ["books", "ratings", "feat_book_embeddings"])
+    notes: list[str] = []
+    books = load_books(con)
+    ratings = load_ratings(con)
+    spaces = _stored_spaces(con, version, notes)
+    config = projector_config_of(con, spaces["trained"].version if "trained" in spaces else None)
+    if seed is not None:
+        config = dataclasses.replace(config, seed=seed)
+    split = split_users(ratings, config)
+    readers = _report_readers(books, ratings, spaces, split, config)
+    reports = [_space_report(name, vectors, readers, config) for name, vectors in spaces.items()]
     return EmbeddingReport(
         spaces=reports,
-        test_users=int(test["user_id"].nunique()),
+        test_users=int(readers.test["user_id"].nunique()),
         validation_users=len(split.validation),
         projector_config=json.loads(to_json(config)),
         notes=notes,

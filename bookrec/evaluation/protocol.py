@@ -1,16 +1,16 @@
 """The honest evaluation: every method on the same hidden ratings, settings tuned on other users.
 
 Protocol (bookrec.evaluation.split): users with >= min_ratings ratings; a seeded 20% of each one's
-ratings
-is hidden; every method is fitted on the rest. The taking-part users are split in two: the
+ratings is hidden; every method is fitted on the rest. The taking-part users are split in two: the
 similarity blends choose alpha, temperature and top_k on the hidden ratings of the tuning users
-(by mean per-user Spearman), and every number reported is measured on the other users.
+(by mean per-user Spearman, bookrec.evaluation.selection's rule), and every number reported is
+measured on the other users. When the trained space is evaluated, the readers whose ratings
+trained the projector (bookrec.embedding.runs) are left out for every method.
 
 Per user: Pearson, Spearman, RMSE, MAE and NDCG@10 of the hidden books
-(bookrec.evaluation.metrics), then
-averaged; users with < 3 hidden ratings or constant truth are skipped and counted. Cold books
-(hidden books nobody rated in training) get their own Spearman, where a method that gives all of
-a user's cold books one score counts 0.
+(bookrec.evaluation.metrics), then averaged; users with < 3 hidden ratings or constant truth
+are skipped and counted. Cold books (hidden books nobody rated in training) get their own
+Spearman, where a method that gives all of a user's cold books one score counts 0.
 
 Outputs: EvalResult; table eval_runs (one row per run, method and metric) and the chosen
 scorer settings (bookrec.scoring.settings) in the warehouse; reports/evaluation.md, .json,
@@ -32,14 +32,20 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import DEFAULT_EVAL_SEED, EvalConfig, ScorerConfig, to_json
+from bookrec.embedding.runs import projector_training_readers
 from bookrec.embedding.store import BookVectors, load_book_vectors
-from bookrec.embedding.training import projector_training_readers
 from bookrec.errors import DataError, WarehouseError
-from bookrec.evaluation.metrics import per_user_metrics
+from bookrec.evaluation.metrics import mean_spearman, per_user_metrics
+from bookrec.evaluation.selection import best_setting
 from bookrec.evaluation.split import Split, split_ratings
 from bookrec.report_json import report_json
-from bookrec.scoring.predictors import BlendPredictor, BookAverage, SurprisePredictor
-from bookrec.scoring.scorer import CENTERINGS, DEFAULT_CENTERING
+from bookrec.scoring.blend import CENTERINGS, DEFAULT_CENTERING
+from bookrec.scoring.predictors import (
+    BlendPredictor,
+    BookAverage,
+    Predictor,
+    SurprisePredictor,
+)
 from bookrec.scoring.settings import save_scorer_settings
 from bookrec.warehouse.connection import run_sql, table_exists
 from bookrec.warehouse.tables import load_books, load_ratings
@@ -106,63 +112,30 @@ class EvalResult:
         }
 
 
-def user_spearman(users: np.ndarray, truth: np.ndarray, pred: np.ndarray) -> pd.Series:
-    """Per-user Spearman as in bookrec.evaluation.metrics (NaN: < 3 rows or constant truth; 0:
-    constant
-    prediction), vectorised with grouped ranks so tuning can afford a whole grid."""
-    frame = pd.DataFrame({"u": users, "t": truth, "p": pred})
-    grouped = frame.groupby("u", sort=True)
-    frame["rt"] = grouped["t"].rank(method="average")
-    frame["rp"] = grouped["p"].rank(method="average")
-    regroup = frame.groupby("u", sort=True)
-    frame["ct"] = frame["rt"] - regroup["rt"].transform("mean")
-    frame["cp"] = frame["rp"] - regroup["rp"].transform("mean")
-    frame["xy"] = frame["ct"] * frame["cp"]
-    frame["xx"] = frame["ct"] ** 2
-    frame["yy"] = frame["cp"] ** 2
-    sums = frame.groupby("u", sort=True)[["xy", "xx", "yy"]].sum()
-    size = regroup.size()
-    spread = regroup["p"].max() - regroup["p"].min()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = sums["xy"] / np.sqrt(sums["xx"] * sums["yy"])
-    rho = rho.where(spread > 0, 0.0)
-    rho = rho.where((size >= 3) & (sums["xx"] > 0), np.nan)
-    return rho
-
-
-def _mean_spearman(test: pd.DataFrame, pred: np.ndarray) -> float:
-    values = user_spearman(test["user_id"].to_numpy(), test["rating"].to_numpy(), pred)
-    values = values.dropna()
-    return float(values.mean()) if len(values) else float("nan")
-
-
 def tune_blend(
     predictor: BlendPredictor, tune_test: pd.DataFrame, config: EvalConfig, space: str
 ) -> BlendTuning:
     """Grid search of temperature x top_k x alpha on the tuning users' hidden ratings.
 
-    Every variant's prediction is m_b + alpha * d_b (bookrec.scoring.scorer), so one pass at alpha
-    = 1
-    per (temperature, top_k) gives the whole alpha curve.
+    Every variant's prediction is m_b + alpha * d_b (bookrec.scoring.blend), so one pass at
+    alpha = 1 per (temperature, top_k) gives the whole alpha curve. The first setting in grid
+    order wins ties (bookrec.evaluation.selection.best_setting).
     """
     base = predictor.baseline.predict(tune_test)["prediction"].to_numpy()
     settings = [(t, k or None) for t in config.temperatures for k in config.top_ks]
     deviations = predictor.deviation_grid(tune_test, settings)
     grid: list[dict] = []
-    best: tuple[float, ScorerConfig] | None = None
+    scored: list[tuple[ScorerConfig, float]] = []
     for (temperature, top_k), deviation in deviations.items():
         for alpha in config.alphas:
-            score = _mean_spearman(tune_test, base + alpha * deviation)
+            score = mean_spearman(tune_test, base + alpha * deviation)
             grid.append(
                 {"temperature": temperature, "top_k": top_k or 0, "alpha": alpha, "spearman": score}
             )
-            if best is None or score > best[0] + 1e-12:
-                chosen = ScorerConfig(
-                    space=space, alpha=alpha, temperature=temperature, top_k=top_k
-                )
-                best = (score, chosen)
-    assert best is not None
-    return BlendTuning(space, predictor.centering, best[1], best[0], grid)
+            setting = ScorerConfig(space=space, alpha=alpha, temperature=temperature, top_k=top_k)
+            scored.append((setting, score))
+    chosen, score = best_setting(scored, tolerance=1e-12)
+    return BlendTuning(space, predictor.centering, chosen, score, grid)
 
 
 def _summarise(
@@ -238,18 +211,36 @@ def _without_projector_readers(
     return kept
 
 
-def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: int) -> EvalResult:
-    """Fit, tune and score every method on one seeded split (reads the warehouse only).
+@dataclass(frozen=True)
+class EvalSplit:
+    """The seeded split every method is scored on: fitted on `split.train`, tuned on
+    `tune_test`, reported on `report_test` (`cold` marks its hidden books without any training
+    rating)."""
 
-    Raises:
-        WarehouseError: books, ratings or the raw embeddings are missing.
-        DataError: too few users with min_ratings ratings.
-    """
-    started = time.perf_counter()
-    notes: list[str] = []
-    books = load_books(con)
-    ratings = load_ratings(con)
-    spaces = _load_spaces(con, config, notes)
+    split: Split
+    tune_test: pd.DataFrame
+    report_test: pd.DataFrame
+    cold: np.ndarray
+    counts: dict[str, float]
+
+
+@dataclass(frozen=True)
+class MethodScore:
+    """One method's summary row (report users) and its per-user metrics."""
+
+    name: str
+    row: dict
+    per_user: pd.DataFrame
+
+
+def _eval_split(
+    con: duckdb.DuckDBPyConnection,
+    config: EvalConfig,
+    seed: int,
+    ratings: pd.DataFrame,
+    spaces: dict[str, BookVectors],
+    notes: list[str],
+) -> EvalSplit:
     split: Split = split_ratings(
         ratings, config.min_ratings, config.hidden_share, config.tune_share, seed
     )
@@ -257,7 +248,6 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
         split = _without_projector_readers(con, split, spaces["trained"].version, ratings, notes)
     tune_test = split.test_of(split.tune_users)
     report_test = split.test_of(split.report_users)
-    pairs = report_test[["user_id", "book_id"]]
     trained_books = set(split.train["book_id"].unique().tolist())
     cold = ~report_test["book_id"].isin(trained_books).to_numpy()
     counts = {
@@ -271,38 +261,54 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
         "cold_share": float(cold.mean()) if len(cold) else float("nan"),
     }
     log.info("split (seed %d): %s", seed, counts)
+    return EvalSplit(split, tune_test, report_test, cold, counts)
 
-    methods: dict[str, dict] = {}
-    per_user: dict[str, pd.DataFrame] = {}
 
-    def record(name: str, predictor, seconds: float, extra: dict | None = None) -> None:
-        tick = time.perf_counter()
-        predictions = predictor.predict(pairs)
-        row, users = _summarise(
-            name,
-            predictions,
-            report_test,
-            cold,
-            config.ndcg_k,
-            seconds + time.perf_counter() - tick,
-        )
-        methods[name] = {**row, **(extra or {})}
-        per_user[name] = users
-        log.info("%-26s spearman %.3f  rmse %.3f", name, row["spearman"], row["rmse"])
+def _score(
+    name: str,
+    predictor: Predictor,
+    data: EvalSplit,
+    config: EvalConfig,
+    seconds: float,
+    extra: dict | None = None,
+) -> MethodScore:
+    """Predict the report users' hidden ratings with a fitted predictor and summarise them."""
+    tick = time.perf_counter()
+    predictions = predictor.predict(data.report_test[["user_id", "book_id"]])
+    row, users = _summarise(
+        name,
+        predictions,
+        data.report_test,
+        data.cold,
+        config.ndcg_k,
+        seconds + time.perf_counter() - tick,
+    )
+    log.info("%-26s spearman %.3f  rmse %.3f", name, row["spearman"], row["rmse"])
+    return MethodScore(name, {**row, **(extra or {})}, users)
 
-    baselines = [BookAverage("goodreads", books), BookAverage("train", books)]
+
+def _peers(
+    books: pd.DataFrame, data: EvalSplit, config: EvalConfig, seed: int
+) -> list[MethodScore]:
+    """The book averages and, when asked, scikit-surprise's classic methods."""
+    peers: list[Predictor] = [BookAverage("goodreads", books), BookAverage("train", books)]
     if config.damping > 0:
-        baselines.append(BookAverage("goodreads", books, damping=config.damping))
-    for baseline in baselines:
-        tick = time.perf_counter()
-        baseline.fit(split.train)
-        record(baseline.name, baseline, time.perf_counter() - tick)
+        peers.append(BookAverage("goodreads", books, damping=config.damping))
     if config.surprise:
-        for algorithm in SURPRISE:
-            tick = time.perf_counter()
-            peer = SurprisePredictor(algorithm, seed=seed).fit(split.train)
-            record(peer.name, peer, time.perf_counter() - tick)
+        peers += [SurprisePredictor(algorithm, seed=seed) for algorithm in SURPRISE]
+    scores = []
+    for peer in peers:
+        tick = time.perf_counter()
+        peer.fit(data.split.train)
+        scores.append(_score(peer.name, peer, data, config, time.perf_counter() - tick))
+    return scores
 
+
+def _blends(
+    books: pd.DataFrame, spaces: dict[str, BookVectors], data: EvalSplit, config: EvalConfig
+) -> tuple[list[MethodScore], dict[str, BlendTuning]]:
+    """Every blend variant (space x centering, plus the damped plain one), tuned then scored."""
+    scores: list[MethodScore] = []
     tunings: dict[str, BlendTuning] = {}
     for space, vectors in spaces.items():
         variants = [(c, 0.0) for c in CENTERINGS]
@@ -314,37 +320,53 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
             tick = time.perf_counter()
             baseline = BookAverage("goodreads", books, damping=damping)
             predictor = BlendPredictor(name, vectors, baseline, centering=centering)
-            predictor.fit(split.train)
-            tuning = tune_blend(predictor, tune_test, config, space)
+            predictor.fit(data.split.train)
+            tuning = tune_blend(predictor, data.tune_test, config, space)
             tunings[name] = tuning
             chosen = tuning.config
-            record(
-                name,
-                predictor.with_config(chosen),
-                time.perf_counter() - tick,
-                {
-                    "space": space,
-                    "centering": centering,
-                    "damping": damping,
-                    "alpha": chosen.alpha,
-                    "temperature": chosen.temperature,
-                    "top_k": chosen.top_k,
-                    "tune_spearman": tuning.tune_spearman,
-                },
+            settings = {
+                "space": space,
+                "centering": centering,
+                "damping": damping,
+                "alpha": chosen.alpha,
+                "temperature": chosen.temperature,
+                "top_k": chosen.top_k,
+                "tune_spearman": tuning.tune_spearman,
+            }
+            elapsed = time.perf_counter() - tick
+            scores.append(
+                _score(name, predictor.with_config(chosen), data, config, elapsed, settings)
             )
+    return scores, tunings
+
+
+def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: int) -> EvalResult:
+    """Fit, tune and score every method on one seeded split (reads the warehouse only).
+
+    Raises:
+        WarehouseError: books, ratings or the raw embeddings are missing.
+        DataError: too few users with min_ratings ratings.
+    """
+    started = time.perf_counter()
+    notes: list[str] = []
+    books = load_books(con)
+    ratings = load_ratings(con)
+    spaces = _load_spaces(con, config, notes)
+    data = _eval_split(con, config, seed, ratings, spaces, notes)
+    peers = _peers(books, data, config, seed)
+    blends, tunings = _blends(books, spaces, data, config)
     best_method = max(tunings, key=lambda n: tunings[n].tune_spearman)
     defaults = [n for n in tunings if tunings[n].centering == DEFAULT_CENTERING]
     chosen_name = max(defaults, key=lambda n: tunings[n].tune_spearman)
-    for name, row in methods.items():
-        row["best_variant"] = name == best_method
-    counts["seconds"] = round(time.perf_counter() - started, 1)
+    methods = {m.name: {**m.row, "best_variant": m.name == best_method} for m in peers + blends}
+    counts = {**data.counts, "seconds": round(time.perf_counter() - started, 1)}
     return EvalResult(
         run_id=f"eval-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-seed{seed}",
         seed=seed,
         config=config,
         counts=counts,
         methods=methods,
-        per_user=per_user,
+        per_user={m.name: m.per_user for m in peers + blends},
         tunings=tunings,
         chosen=tunings[chosen_name].config,
         best_method=best_method,

@@ -11,9 +11,8 @@ book: the book mean, then the global mean).
 - BookAverage("train"): the mean of the book's training ratings, then the global mean.
 - With damping k > 0 the training mean becomes (sum + k * global mean) / (n + k), so a book
   rated once by someone else does not swing far from the global mean.
-- BlendPredictor: the similarity blend (bookrec.scoring.scorer) over raw or trained vectors, on top
-of
-  BookAverage("goodreads").
+- BlendPredictor: the similarity blend (bookrec.scoring.blend through bookrec.scoring.scorer) over
+  raw or trained vectors, on top of BookAverage("goodreads").
 - SurprisePredictor: scikit-surprise's BaselineOnly, SVD and user-based KNNWithMeans.
 """
 
@@ -28,7 +27,8 @@ import pandas as pd
 from bookrec.config import ScorerConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.errors import ConfigError
-from bookrec.scoring.scorer import DEFAULT_CENTERING, BlendScorer, Centering
+from bookrec.scoring.blend import DEFAULT_CENTERING, Centering
+from bookrec.scoring.scorer import BlendScorer
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,9 @@ class BlendPredictor:
             if history is None or len(known) == 0:
                 continue
             ids, ratings = history
-            shared = self.scorer.parts(rows_of[known], means[known], ids, ratings)
+            shared = self.scorer.parts(
+                self.vectors.vectors[rows_of[known]], means[known], ids, ratings
+            )
             if shared is None:
                 continue
             for temperature, top_k in settings:

@@ -1,24 +1,23 @@
-"""Scoring one reader against many books at once: the similarity blend as matrix products.
+"""Scoring one reader against many books at once: the blend of bookrec.scoring.blend as matrix
+products.
 
 For history H (books j with ratings r_j) and candidates b, with unit vectors v and book
-averages m (bookrec.scoring.blend gives the formula and its variants):
+averages m (bookrec.scoring.blend gives the formula and its centerings):
 
     S = V_candidates @ V_H.T                 cosine similarities, one matrix product
-    W = softmax(S / temperature) per row     over the top_k most similar history books
-    contributions[b, j] = alpha * W[b, j] * (r_j - c_bj)
+    contributions[b, j] = alpha * w_bj * (r_j - c_bj)      (bookrec.scoring.blend)
     prediction[b]       = m_b + sum_j contributions[b, j]
 
-with c_bj = m_b ("plain": the blend of bookrec.scoring.blend without a baseline), c_bj = the user's
-mean
-rating ("user") or c_bj = m_j ("book"). The contributions say how many stars each history book
-moved a prediction, which is what "because you liked ..." quotes. A history book without a
-vector takes no part; a candidate without a vector gets its average.
+The contributions say how many stars each history book moved a prediction, which is what
+"because you liked ..." quotes. A history book without a vector takes no part (the user's mean
+of the "user" centering still counts all their ratings); a candidate without a vector gets its
+average. This module gathers the inputs (vectors, book means, histories); the arithmetic is
+bookrec.scoring.blend's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -26,34 +25,16 @@ import pandas as pd
 from bookrec.config import ScorerConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.errors import ConfigError, DataError
+from bookrec.scoring.blend import (
+    CENTERINGS,
+    DEFAULT_CENTERING,
+    Centering,
+    blend_deviation,
+    centred_targets,
+)
 
-Centering = Literal["plain", "user", "book"]
-CENTERINGS: tuple[str, ...] = ("plain", "user", "book")
-# Chosen on held-out users of the real data (reports/evaluation.md): see
-# bookrec.evaluation.protocol.
-DEFAULT_CENTERING: Centering = "plain"
-
-
-def softmax_rows(similarity: np.ndarray, temperature: float, top_k: int | None) -> np.ndarray:
-    """Float32 row softmax of similarity / temperature over each row's top_k (None: all).
-
-    The same weights as bookrec.scoring.blend.softmax_weights, in float32 and in place, because the
-    catalog matrix is large (books x history).
-    """
-    logits = np.asarray(similarity, dtype=np.float32) * np.float32(1.0 / temperature)
-    n_history = logits.shape[1]
-    row_max = logits.max(axis=1, keepdims=True)
-    if top_k is not None and top_k < n_history:
-        kth = np.partition(logits, n_history - top_k, axis=1)[:, n_history - top_k, None]
-        drop = logits < kth
-    else:
-        drop = None
-    logits -= row_max
-    np.exp(logits, out=logits)
-    if drop is not None:
-        logits[drop] = 0.0
-    logits /= logits.sum(axis=1, keepdims=True)
-    return logits
+# What every setting of one reader's scoring shares: (similarity, targets, usable history mask).
+BlendParts = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class BlendScorer:
@@ -114,56 +95,50 @@ class BlendScorer:
 
     def parts(
         self,
-        candidate_rows: np.ndarray | None,
+        candidate_vectors: np.ndarray,
         candidate_means: np.ndarray,
         history_ids: np.ndarray,
         ratings: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    ) -> BlendParts | None:
         """What every setting of one reader's scoring shares: (similarity, targets, usable).
 
         similarity: (n_candidates, n_usable) cosines to the history books that have a vector;
-        targets: r_j - c_bj, (n_candidates, n_usable) for "plain" else (n_usable,);
+        targets: bookrec.scoring.blend.centred_targets of those books;
         usable: mask over the history. None when no history book has a vector.
-        candidate_rows None means every row of the space (no copy of the whole matrix).
+
+        Args:
+            candidate_vectors: the candidates' rows of the space (the whole matrix for the
+                catalog: no copy of it).
         """
         history_rows = self.vectors.index_of(history_ids)
         usable = history_rows >= 0
-        matrix = self.vectors.vectors
-        candidates = matrix if candidate_rows is None else matrix[candidate_rows]
-        if not usable.any() or len(candidates) == 0:
+        if not usable.any() or len(candidate_vectors) == 0:
             return None
-        kept_ratings = ratings[usable]
-        similarity = candidates @ matrix[history_rows[usable]].T
-        if self.centering == "plain":
-            targets = (
-                kept_ratings.astype(np.float32)[None, :]
-                - candidate_means.astype(np.float32)[:, None]
-            )
-        elif self.centering == "user":
+        similarity = candidate_vectors @ self.vectors.vectors[history_rows[usable]].T
+        history_means = None
+        if self.centering == "book":
+            history_means = self.means_of(history_ids[usable])
+        targets = centred_targets(
+            self.centering,
+            ratings[usable],
+            candidate_means,
             # The user's habit comes from all their ratings, with a vector or not.
-            targets = kept_ratings - ratings.mean()
-        else:
-            targets = kept_ratings - self.means_of(history_ids[usable])
+            user_mean=float(ratings.mean()),
+            history_means=history_means,
+        )
         return similarity, targets, usable
 
     @staticmethod
     def combine(
-        parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+        parts: BlendParts,
         temperature: float,
         top_k: int | None,
         contributions: bool = False,
     ) -> np.ndarray:
         """Deviation from the book mean at alpha = 1: (n_candidates,) or, with contributions,
-        (n_candidates, n_usable) per history book."""
+        (n_candidates, n_usable) per history book (bookrec.scoring.blend.blend_deviation)."""
         similarity, targets, _ = parts
-        weights = softmax_rows(similarity, temperature, top_k)
-        if contributions:
-            # In place: the catalog matrix is books x history, worth not copying.
-            weights *= targets if targets.ndim == 2 else targets[None, :].astype(np.float32)
-            return weights
-        if targets.ndim == 2:
-            return np.einsum("ij,ij->i", weights, targets)
-        return weights @ targets
+        return blend_deviation(similarity, targets, temperature, top_k, contributions=contributions)
 
     def _deviations(
         self,
@@ -179,7 +154,9 @@ class BlendScorer:
         alpha = self.config.alpha
         shared = None
         if alpha != 0.0:
-            shared = self.parts(candidate_rows, candidate_means, history_ids, ratings)
+            matrix = self.vectors.vectors
+            candidates = matrix if candidate_rows is None else matrix[candidate_rows]
+            shared = self.parts(candidates, candidate_means, history_ids, ratings)
         if shared is None:
             return np.zeros((n_cand, n_hist), np.float32) if contributions else np.zeros(n_cand)
         part = self.combine(shared, self.config.temperature, self.config.top_k, contributions)

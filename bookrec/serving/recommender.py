@@ -36,7 +36,7 @@ import pandas as pd
 from bookrec.config import RecommendConfig, ScorerConfig
 from bookrec.embedding.store import BookVectors, load_book_vectors
 from bookrec.errors import DataError
-from bookrec.scoring.scorer import BlendScorer
+from bookrec.scoring.scorer import BlendParts, BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import CatalogMatcher, Match, load_catalog, summarize
 from bookrec.serving.reader_input import ReaderBook
@@ -131,7 +131,7 @@ def _because_dicts(item: Recommendation) -> list[dict]:
     ]
 
 
-def _rows(parts, rows: np.ndarray):
+def _rows(parts: BlendParts, rows: np.ndarray) -> BlendParts:
     """The (similarity, targets, usable) parts of some candidate rows only."""
     similarity, targets, usable = parts
     return similarity[rows], targets[rows] if targets.ndim == 2 else targets, usable
@@ -213,26 +213,15 @@ class Recommender:
 
     # -- the three modes -------------------------------------------------------------------
 
-    def _parts(self, history_ids: np.ndarray, ratings: np.ndarray):
+    def _parts(self, history_ids: np.ndarray, ratings: np.ndarray) -> BlendParts | None:
         """BlendScorer.parts over the preloaded candidate matrix: (similarity, targets, usable).
 
-        The same centering as the scorer; the one matrix product runs on the contiguous
-        candidate matrix instead of gathering the candidates' rows on every call.
+        The one matrix product runs on the contiguous candidate matrix instead of gathering
+        the candidates' rows on every call.
         """
-        history_rows = self.vectors.index_of(history_ids)
-        usable = history_rows >= 0
-        if not usable.any() or len(self.cand_ids) == 0:
+        if len(self.cand_ids) == 0:
             return None
-        kept = ratings[usable]
-        similarity = self.cand_matrix @ self.vectors.vectors[history_rows[usable]].T
-        centering = self.scorer.centering
-        if centering == "plain":
-            targets = kept[None, :] - self.cand_means[:, None]
-        elif centering == "user":
-            targets = kept - ratings.mean()
-        else:
-            targets = kept - self.scorer.means_of(history_ids[usable])
-        return similarity, targets, usable
+        return self.scorer.parts(self.cand_matrix, self.cand_means, history_ids, ratings)
 
     def _ranked(self, scores: np.ndarray, exclude: set[int], top_n: int) -> np.ndarray:
         """Candidate positions, best first: score, then more ratings, then smaller id."""

@@ -11,18 +11,16 @@ import pytest
 import torch
 
 from bookrec.config import EncoderConfig, ProjectorConfig
+from bookrec.embedding.artifacts import load_run
+from bookrec.embedding.fit import fit_projector
 from bookrec.embedding.projection import Projector, project, triplet_loss
+from bookrec.embedding.reencode import encode_with_projector
 from bookrec.embedding.store import embed_books, load_book_vectors
-from bookrec.embedding.training import (
-    encode_with_projector,
-    fit_projector,
-    load_run,
-    load_training_data,
-    split_users,
-    train_projector,
-)
+from bookrec.embedding.training import train_projector
+from bookrec.embedding.training_data import load_training_data
 from bookrec.embedding.triplets import build_source, sample_triplets
 from bookrec.errors import ConfigError, DataError, WarehouseError
+from bookrec.evaluation.split import split_users
 from bookrec.warehouse.connection import connect
 
 # Four tastes, ten books each; some books lack a description (title-only, as on the real data).
@@ -174,7 +172,7 @@ def test_training_is_deterministic(readers_db: Path) -> None:
         data = load_training_data(con)
     first = fit_projector(data, config)
     second = fit_projector(data, config)
-    assert first.version == second.version
+    assert first.run.version == second.run.version
     assert len(first.curve) == 3  # epoch 0 (untrained) and two trained epochs
     for name, tensor in first.state_dict.items():
         assert torch.equal(tensor, second.state_dict[name]), name
@@ -201,9 +199,9 @@ def test_train_saves_records_and_encodes(readers_db: Path, tmp_path: Path) -> No
     }
     curve = pd.read_csv(outcome.folder / "curve.csv")
     assert {"epoch", "val_spearman", "val_triplet_accuracy"} <= set(curve.columns)
-    assert len(runs) == 1 and runs["version"][0] == outcome.run["version"] == version
-    gain = outcome.run["val_spearman"] - outcome.run["raw_val_spearman"]
-    expected = gain > 0 and gain > outcome.run["gain_se"]
+    assert len(runs) == 1 and runs["version"][0] == outcome.run.version == version
+    gain = outcome.run.val_spearman - outcome.run.raw_val_spearman
+    expected = gain > 0 and gain > outcome.run.gain_se
     assert bool(runs["selected_as_default"][0]) == expected
     assert stored == 40 and trained.vectors.shape == (40, 384)
     assert np.isfinite(trained.vectors).all()

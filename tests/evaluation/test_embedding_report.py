@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bookrec.config import ProjectorConfig
-from bookrec.embedding.training import encode_with_projector, train_projector
+from bookrec.embedding.reencode import encode_with_projector
+from bookrec.embedding.training import train_projector
 from bookrec.errors import DataError, WarehouseError
 from bookrec.evaluation.embedding_report import SUBSETS, build_report, write_report
 from bookrec.warehouse.connection import connect

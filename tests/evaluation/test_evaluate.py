@@ -14,8 +14,8 @@ import pytest
 
 from bookrec.config import EvalConfig
 from bookrec.errors import ConfigError, DataError
-from bookrec.evaluation.metrics import per_user_metrics
-from bookrec.evaluation.protocol import evaluate_methods, run_evaluation, user_spearman
+from bookrec.evaluation.metrics import grouped_spearman, per_user_metrics
+from bookrec.evaluation.protocol import evaluate_methods, run_evaluation
 from bookrec.evaluation.split import split_ratings
 from bookrec.scoring.predictors import BookAverage
 from bookrec.scoring.settings import load_scorer_settings
@@ -71,7 +71,7 @@ def test_fast_spearman_equals_metrics() -> None:
     frame.loc[frame["user_id"] == 1, "prediction"] = 3.0
     frame.loc[frame["user_id"] == 2, "rating"] = 4
     frame["prediction"] = frame["prediction"].round(0)  # ties, averaged like scipy
-    fast = user_spearman(frame["user_id"].to_numpy(), frame["rating"], frame["prediction"])
+    fast = grouped_spearman(frame["user_id"].to_numpy(), frame["rating"], frame["prediction"])
     slow = per_user_metrics(frame)["spearman"]
     pd.testing.assert_series_equal(fast, slow, check_names=False, check_index_type=False)
     assert fast.loc[1] == 0.0 and np.isnan(fast.loc[2])

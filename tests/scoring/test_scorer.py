@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from bookrec.config import ScorerConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.errors import ConfigError, DataError
-from bookrec.scoring.blend import blend_predict
-from bookrec.scoring.scorer import CENTERINGS, BlendScorer, softmax_rows
+from bookrec.scoring.blend import CENTERINGS, blend_predict, softmax_weights
+from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings, save_scorer_settings
 from bookrec.warehouse.connection import connect
 
@@ -34,28 +34,25 @@ def _means(space: BookVectors, seed: int = 4) -> pd.Series:
 def _slow_predictions(
     space: BookVectors, means: pd.Series, config: ScorerConfig, centering: str, history, ratings
 ) -> np.ndarray:
-    """One book at a time through bookrec.scoring.blend.blend_predict: the reference."""
+    """The formula of bookrec.scoring.blend written out by hand, one book at a time in float64:
+    the reference the vectorised paths must match."""
     index = {int(b): i for i, b in enumerate(space.book_ids)}
     history_vectors = space.vectors[[index[int(b)] for b in history]].astype(np.float64)
+    ratings = np.asarray(ratings, dtype=np.float64)
     out = []
     for book in space.book_ids:
-        similarity = space.vectors[index[int(book)]].astype(np.float64) @ history_vectors.T
-        baseline = None
-        if centering == "user":
-            baseline = np.full(len(ratings), np.mean(ratings))
-        elif centering == "book":
-            baseline = means.loc[history].to_numpy()
-        out.append(
-            blend_predict(
-                similarity[None, :],
-                ratings,
-                np.array([means.loc[book]]),
-                config.alpha,
-                config.temperature,
-                config.top_k,
-                history_baseline=baseline,
-            )[0]
-        )
+        m_b = float(means.loc[book])
+        s = space.vectors[index[int(book)]].astype(np.float64) @ history_vectors.T
+        kept = np.argsort(-s)[: config.top_k] if config.top_k else np.arange(len(s))
+        w = np.exp(s[kept] / config.temperature)
+        w /= w.sum()
+        if centering == "plain":
+            centre = np.full(len(kept), m_b)
+        elif centering == "user":
+            centre = np.full(len(kept), ratings.mean())
+        else:
+            centre = means.loc[history].to_numpy()[kept]
+        out.append(m_b + config.alpha * float(w @ (ratings[kept] - centre)))
     return np.array(out)
 
 
@@ -124,16 +121,32 @@ def test_predictions_stay_on_scale_and_ignore_history_order(
             assert first.min() >= 1.0 - 1e-9 and first.max() <= 5.0 + 1e-9
 
 
-def test_softmax_rows_matches_blend_weights() -> None:
-    from bookrec.scoring.blend import softmax_weights
-
+def test_softmax_weights_float32_equals_float64() -> None:
     similarity = np.random.default_rng(1).uniform(-1, 1, (30, 9))
     for top_k in (None, 1, 4, 9):
-        np.testing.assert_allclose(
-            softmax_rows(similarity, 0.07, top_k),
-            softmax_weights(similarity, 0.07, top_k),
-            atol=1e-6,
-        )
+        single = softmax_weights(similarity, 0.07, top_k)
+        double = softmax_weights(similarity, 0.07, top_k, np.float64)
+        assert single.dtype == np.float32 and double.dtype == np.float64
+        np.testing.assert_allclose(single, double, atol=1e-6)
+        np.testing.assert_allclose(double.sum(axis=1), 1.0)
+        assert ((double > 0).sum(axis=1) == (top_k or 9)).all()
+
+
+def test_blend_predict_by_hand() -> None:
+    """Two history books, one candidate: the plain, user and book centerings by hand."""
+    similarity = np.array([[0.2, 0.0]])
+    ratings = np.array([5.0, 3.0])
+    w = np.exp([0.2 / 0.1, 0.0]) / np.exp([0.2 / 0.1, 0.0]).sum()
+    plain = blend_predict(similarity, ratings, [4.0], 0.5, 0.1, dtype=np.float64)
+    np.testing.assert_allclose(plain, 0.5 * 4.0 + 0.5 * (w @ ratings))
+    user = blend_predict(similarity, ratings, [4.0], 0.5, 0.1, centering="user")
+    np.testing.assert_allclose(user, 4.0 + 0.5 * (w @ (ratings - 4.0)), atol=1e-6)
+    book = blend_predict(
+        similarity, ratings, [4.0], 1.0, 0.1, centering="book", history_means=np.array([4.5, 3.5])
+    )
+    np.testing.assert_allclose(book, 4.0 + w @ np.array([0.5, -0.5]), atol=1e-6)
+    with pytest.raises(ConfigError, match="history books' means"):
+        blend_predict(similarity, ratings, [4.0], 1.0, 0.1, centering="book")
 
 
 def test_books_without_vectors() -> None:
