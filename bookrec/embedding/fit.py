@@ -32,7 +32,7 @@ from bookrec.embedding.runs import ProjectorRun, selected_as_default
 from bookrec.embedding.store import BookVectors
 from bookrec.embedding.training_data import TrainingData, projector_version
 from bookrec.embedding.triplets import TripletSource, build_source, sample_triplets
-from bookrec.evaluation.blend_task import BlendTask
+from bookrec.evaluation.blend_task import BlendGrid, BlendTask
 from bookrec.evaluation.metrics import triplet_accuracy
 from bookrec.evaluation.selection import best_alpha
 from bookrec.evaluation.split import UserSplit, hide_ratings, split_users
@@ -102,10 +102,7 @@ def _validation(data: TrainingData, split: UserSplit, config: ProjectorConfig) -
 
 def _score(matrix: np.ndarray, validation: Validation, config: ProjectorConfig) -> EpochScore:
     """The selection readers' best-alpha blend Spearman and the triplet accuracy of a space."""
-    by_alpha = validation.select.spearman_by_alpha(
-        matrix, config.alphas, config.temperature, config.top_k, config.centering
-    )
-    alpha, score = best_alpha(by_alpha)
+    alpha, score = best_alpha(validation.select.spearman_by_alpha(matrix, BlendGrid.of(config)))
     return EpochScore(-1, score, alpha, triplet_accuracy(matrix, validation.triplets))
 
 
@@ -224,10 +221,9 @@ def _confirm(
 ) -> tuple[float, float, float]:
     """(trained, raw, standard error of the paired gain) on the confirmation readers, each
     space at its own selected alpha; readers undefined in either space are left out."""
-    grid = (config.temperature, config.top_k, config.centering)
-    confirm = validation.confirm
-    trained_users = confirm.per_user_spearman(trained, (alpha,), *grid)[alpha]
-    raw_users = confirm.per_user_spearman(validation.raw, (raw_alpha,), *grid)[raw_alpha]
+    grid, confirm = BlendGrid.of(config), validation.confirm
+    trained_users = confirm.per_user_spearman(trained, grid.at(alpha))[alpha]
+    raw_users = confirm.per_user_spearman(validation.raw, grid.at(raw_alpha))[raw_alpha]
     both = np.isfinite(trained_users) & np.isfinite(raw_users)
     gains = trained_users[both] - raw_users[both]
     gain_se = float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else float("nan")

@@ -9,12 +9,14 @@ books without a vector keep the book mean in every space, so spaces compare fair
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from bookrec.config import ProjectorConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.evaluation.metrics import mean_defined, spearman
 from bookrec.scoring.blend import blend_deviation, centred_targets
@@ -24,6 +26,25 @@ from bookrec.scoring.predictors import BookAverage
 Subset = Literal["all", "with_description", "without_description"]
 SUBSETS: tuple[Subset, ...] = ("all", "with_description", "without_description")
 TaskCentering = Literal["plain", "user"]
+
+
+@dataclass(frozen=True)
+class BlendGrid:
+    """The blend settings a task is scored at: each alpha, at one temperature, top_k and
+    centering (the projector config's, bookrec.config.ProjectorConfig)."""
+
+    alphas: tuple[float, ...]
+    temperature: float
+    top_k: int | None
+    centering: TaskCentering = "plain"
+
+    @classmethod
+    def of(cls, config: ProjectorConfig) -> BlendGrid:
+        return cls(tuple(config.alphas), config.temperature, config.top_k, config.centering)
+
+    def at(self, alpha: float) -> BlendGrid:
+        """The same settings at one alpha."""
+        return dataclasses.replace(self, alphas=(alpha,))
 
 
 @dataclass(frozen=True)
@@ -109,18 +130,15 @@ class BlendTask:
         return task
 
     def per_user_spearman(
-        self,
-        matrix: np.ndarray,
-        alphas: tuple[float, ...],
-        temperature: float,
-        top_k: int | None,
-        centering: TaskCentering = "plain",
-        subset: Subset = "all",
+        self, matrix: np.ndarray, grid: BlendGrid, subset: Subset = "all"
     ) -> dict[float, np.ndarray]:
         """Each reader's Spearman (NaN where undefined) for each alpha, readers in order."""
-        deviations = [user.deviation(matrix, temperature, top_k, centering) for user in self.users]
+        deviations = [
+            user.deviation(matrix, grid.temperature, grid.top_k, grid.centering)
+            for user in self.users
+        ]
         result = {}
-        for alpha in alphas:
+        for alpha in grid.alphas:
             values = []
             for user, dev in zip(self.users, deviations, strict=True):
                 keep = user.subset_mask(subset)
@@ -129,16 +147,10 @@ class BlendTask:
         return result
 
     def spearman_by_alpha(
-        self,
-        matrix: np.ndarray,
-        alphas: tuple[float, ...],
-        temperature: float,
-        top_k: int | None,
-        centering: TaskCentering = "plain",
-        subset: Subset = "all",
+        self, matrix: np.ndarray, grid: BlendGrid, subset: Subset = "all"
     ) -> dict[float, float]:
         """Mean per-user Spearman of the blend for each alpha (readers with NaN left out)."""
-        per_user = self.per_user_spearman(matrix, alphas, temperature, top_k, centering, subset)
+        per_user = self.per_user_spearman(matrix, grid, subset)
         return {alpha: mean_defined(values) for alpha, values in per_user.items()}
 
     def halves(self, seed: int) -> tuple[BlendTask, BlendTask]:

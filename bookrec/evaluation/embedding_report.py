@@ -37,7 +37,7 @@ from bookrec.embedding.runs import projector_config_of
 from bookrec.embedding.store import BookVectors, load_book_vectors
 from bookrec.embedding.triplets import build_source, liked_disliked, sample_triplets
 from bookrec.errors import DataError
-from bookrec.evaluation.blend_task import SUBSETS, BlendTask
+from bookrec.evaluation.blend_task import SUBSETS, BlendGrid, BlendTask
 from bookrec.evaluation.metrics import mean_defined, triplet_accuracy
 from bookrec.evaluation.selection import best_alpha
 from bookrec.evaluation.split import UserSplit, hide_ratings, split_users
@@ -228,11 +228,8 @@ def _space_report(
     if not np.isfinite(matrix).all():
         raise DataError(f"the {name} space holds NaN vectors; rebuild it")
     val_task = BlendTask.build(readers.val_history, readers.val_hidden, readers.means, vectors)
-    alpha, _ = best_alpha(
-        val_task.spearman_by_alpha(
-            vectors.vectors, config.alphas, config.temperature, config.top_k, config.centering
-        )
-    )
+    grid = BlendGrid.of(config)
+    alpha, _ = best_alpha(val_task.spearman_by_alpha(vectors.vectors, grid))
     test_task = BlendTask.build(readers.test_history, readers.test_hidden, readers.means, vectors)
     rng = np.random.default_rng([config.seed, 5])
     test = readers.test.assign(row=readers.test["pos"])
@@ -247,12 +244,7 @@ def _space_report(
         metrics[subset]["triplet_accuracy"] = triplet_accuracy(matrix, triplets[keep])
         metrics[subset]["triplets"] = int(keep.sum())
         metrics[subset]["blend_spearman"] = test_task.spearman_by_alpha(
-            vectors.vectors,
-            (alpha,),
-            config.temperature,
-            config.top_k,
-            config.centering,
-            subset,
+            vectors.vectors, grid.at(alpha), subset
         )[alpha]
     log.info("%s: %s", name, metrics["all"])
     return SpaceReport(name, vectors.version, alpha, metrics, ll, ld)

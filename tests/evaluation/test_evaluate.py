@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bookrec.config import EvalConfig
+from bookrec.config import EvalConfig, ProjectorConfig
 from bookrec.errors import ConfigError, DataError
 from bookrec.evaluation.metrics import grouped_spearman, per_user_metrics
 from bookrec.evaluation.protocol import evaluate_methods, run_evaluation
-from bookrec.evaluation.split import split_ratings
+from bookrec.evaluation.split import hidden_mask, hide_ratings, split_ratings, split_users
 from bookrec.scoring.predictors import BookAverage
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.warehouse.connection import connect
@@ -234,3 +234,32 @@ def test_report_json_writes_undefined_numbers_as_null() -> None:
     text = report_json({"spearman": float("nan"), "rows": [np.float32(0.5), np.inf], "n": 3})
     assert json.loads(text) == {"spearman": None, "rows": [0.5, None], "n": 3}
     assert "NaN" not in text
+
+
+def test_hidden_mask_hides_a_share_of_each_user_at_least_one() -> None:
+    users = np.repeat([1, 2, 3], [10, 2, 5])
+    keys = np.random.default_rng(0).random(len(users))
+    hidden = hidden_mask(users, keys, 0.2)
+    assert [int(hidden[users == u].sum()) for u in (1, 2, 3)] == [2, 1, 1]
+    # The smallest keys of each user are the hidden ones.
+    for user in (1, 2, 3):
+        mine = keys[users == user]
+        assert mine[hidden[users == user]].max() < mine[~hidden[users == user]].min()
+
+
+def test_projector_user_split_and_hidden_ratings_partition() -> None:
+    ratings = _ratings(n_users=40, seed=5)
+    config = ProjectorConfig(min_ratings=10, seed=3)
+    split = split_users(ratings, config)
+    groups = [set(split.train), set(split.validation), set(split.test)]
+    assert set().union(*groups) == set(ratings["user_id"])
+    assert sum(len(g) for g in groups) == ratings["user_id"].nunique()
+    counts = ratings.groupby("user_id").size()
+    assert (counts.loc[np.r_[split.validation, split.test]] >= 10).all()
+    history, hidden = hide_ratings(ratings, split.validation, 0.2, config.seed)
+    mine = ratings[ratings["user_id"].isin(split.validation)]
+    assert len(history) + len(hidden) == len(mine)
+    pairs = lambda f: set(zip(f["user_id"], f["book_id"], strict=True))  # noqa: E731
+    assert not pairs(history) & pairs(hidden) and pairs(history) | pairs(hidden) == pairs(mine)
+    again = hide_ratings(ratings.sample(frac=1, random_state=1), split.validation, 0.2, 3)[1]
+    pd.testing.assert_frame_equal(hidden, again)
