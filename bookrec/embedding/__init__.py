@@ -1,2 +1,4 @@
 """Book vectors: the pretrained encoder (`encoder`), the vectors in the warehouse (`store`),
-the projector (`projection`), its triplets (`triplets`) and its training (`training`)."""
+the projector (`projection`) and its triplets (`triplets`); training it (`training`, which
+runs `training_data` -> `fit` -> `artifacts` + `runs`), and re-encoding the catalog with a saved
+projector (`reencode`)."""
