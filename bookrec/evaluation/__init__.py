@@ -3,5 +3,7 @@ user's ratings, the evaluation split, the projector's reader split), per-user me
 (`metrics`: the one per-user Spearman), the best-setting rule (`selection`), the held-out
 readers' blend task (`blend_task`, what projector training selects on), the protocol that
 scores every method on the same hidden ratings (`protocol`), its records (`results`) and report
-files (`evaluation_report`), and the raw-vs-trained space report (`embedding_report`). Evaluation never imports training (bookrec.embedding.training / fit);
-training imports evaluation's split, metrics and selection."""
+files (`evaluation_report`), and the raw-vs-trained space report (`embedding_report`).
+
+Evaluation never imports training (bookrec.embedding.training, fit); training imports
+evaluation's split, metrics and selection."""
