@@ -28,10 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine, real_warehouse, table, write_report  # noqa: E402
 from bookrec.config import EvalConfig  # noqa: E402
 from bookrec.evaluation.protocol import PEERS, evaluate_methods  # noqa: E402
+from bookrec.evaluation.results import MethodRow, Metric  # noqa: E402
 from bookrec.warehouse.connection import connect, table_exists  # noqa: E402
 
 SURPRISE_PEERS = ("surprise_baseline_only", "surprise_svd", "surprise_knn_user")
-METRICS = ("spearman", "pearson", "ndcg", "rmse", "mae", "cold_spearman")
+METRICS: tuple[Metric, ...] = ("spearman", "pearson", "ndcg", "rmse", "mae", "cold_spearman")
 # The targets, fixed here: a missed target is reported, never loosened.
 TARGET_BEST = 0.10  # best variant over the best peer, mean per-user Spearman, every seed
 FLOOR_RAW = 0.05  # a plain raw-vector blend over the best peer
@@ -45,9 +46,11 @@ def _verdict(margin: float, target: float) -> str:
     )
 
 
-def _peer_best(methods: dict[str, dict], metric: str, peers: list[str]) -> tuple[str, float]:
-    name = max(peers, key=lambda p: methods[p][metric])
-    return name, methods[name][metric]
+def _peer_best(
+    methods: dict[str, MethodRow], metric: Metric, peers: list[str]
+) -> tuple[str, float]:
+    name = max(peers, key=lambda p: methods[p].value(metric))
+    return name, methods[name].value(metric)
 
 
 def _summary(runs: list, names: list[str] | None = None) -> list[dict]:
@@ -56,7 +59,7 @@ def _summary(runs: list, names: list[str] | None = None) -> list[dict]:
     for name in names if names is not None else (list(runs[0].methods) if runs else []):
         row: dict[str, object] = {"method": name}
         for metric in METRICS:
-            values = np.array([r.methods[name][metric] for r in runs], dtype=float)
+            values = np.array([r.methods[name].value(metric) for r in runs], dtype=float)
             row[metric] = float(np.mean(values))
             row[f"{metric}_sd"] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
         row["best_variant_on_seeds"] = sum(r.best_method == name for r in runs)
@@ -113,27 +116,27 @@ def run(seeds: list[int], surprise: bool, warehouse: Path | None = None) -> dict
         entry = {
             "seed": result.seed,
             "best_variant": best,
-            "best_variant_spearman": m[best]["spearman"],
+            "best_variant_spearman": m[best].spearman,
             "best_peer": peer,
             "best_peer_spearman": peer_spearman,
-            "margin_best": m[best]["spearman"] - peer_spearman,
-            "margin_raw": m["blend_raw"]["spearman"] - peer_spearman,
+            "margin_best": m[best].spearman - peer_spearman,
+            "margin_raw": m["blend_raw"].spearman - peer_spearman,
             "raw_minus_best_surprise": (
-                m["blend_raw"]["spearman"] - surprise_best if surprise_best is not None else None
+                m["blend_raw"].spearman - surprise_best if surprise_best is not None else None
             ),
-            "best_variant_cold": m[best]["cold_spearman"],
+            "best_variant_cold": m[best].cold_spearman,
             "best_cold_peer": cold_peer,
-            "margin_cold": m[best]["cold_spearman"] - cold_peer_value,
+            "margin_cold": m[best].cold_spearman - cold_peer_value,
             "cold_share": result.counts["cold_share"],
-            "chosen": f"alpha {m[best]['alpha']}, T {m[best]['temperature']}, "
-            f"top_k {m[best]['top_k']}",
+            "chosen": f"alpha {m[best].blend.alpha}, T {m[best].blend.temperature}, "
+            f"top_k {m[best].blend.top_k}",
         }
         per_seed.append(entry)
     for entry, result in zip(per_seed, trained_runs, strict=False):
         m = result.methods
-        entry["trained_minus_raw"] = m["blend_trained"]["spearman"] - m["blend_raw"]["spearman"]
+        entry["trained_minus_raw"] = m["blend_trained"].spearman - m["blend_raw"].spearman
         entry["trained_minus_raw_damped"] = (
-            m["blend_trained_damped"]["spearman"] - m["blend_raw_damped"]["spearman"]
+            m["blend_trained_damped"].spearman - m["blend_raw_damped"].spearman
         )
         entry["unseen_readers"] = result.counts["report_users"]
 

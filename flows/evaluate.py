@@ -71,10 +71,10 @@ def evaluate(
         logger.info(
             "%-26s spearman %.3f  cold %.3f  rmse %.3f  ndcg %.3f",
             name,
-            row["spearman"],
-            row["cold_spearman"],
-            row["rmse"],
-            row["ndcg"],
+            row.spearman,
+            row.cold_spearman,
+            row.rmse,
+            row.ndcg,
         )
     for note in result.notes:
         logger.info(note)
@@ -85,7 +85,7 @@ def evaluate(
         rows,
         ", ".join(str(p) for p in paths),
     )
-    return {name: row["spearman"] for name, row in result.methods.items()}
+    return {name: row.spearman for name, row in result.methods.items()}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,8 +52,9 @@ def _markdown(result: EvalResult) -> str:
         "| " + " | ".join(columns) + " |",
         "|" + "---|" * len(columns),
     ]
-    for name, row in result.methods.items():
-        label = f"**{name}**" if row.get("best_variant") else name
+    for name, method in result.methods.items():
+        row = method.to_dict()
+        label = f"**{name}**" if method.best_variant else name
         lines.append("| " + " | ".join([label] + [cell(row.get(k)) for k in columns[1:]]) + " |")
     lines += [
         "",

@@ -36,7 +36,14 @@ from bookrec.embedding.store import BookVectors, load_book_vectors
 from bookrec.errors import DataError, WarehouseError
 from bookrec.evaluation.evaluation_report import write_reports
 from bookrec.evaluation.metrics import mean_spearman, per_user_metrics
-from bookrec.evaluation.results import METRICS, BlendTuning, EvalResult
+from bookrec.evaluation.results import (
+    METRICS,
+    BlendChoice,
+    BlendTuning,
+    EvalResult,
+    MethodRow,
+    Metric,
+)
 from bookrec.evaluation.selection import best_setting
 from bookrec.evaluation.split import Split, split_ratings
 from bookrec.scoring.blend import CENTERINGS, DEFAULT_CENTERING
@@ -89,7 +96,7 @@ def _summarise(
     cold: np.ndarray,
     ndcg_k: int,
     seconds: float,
-) -> tuple[dict, pd.DataFrame]:
+) -> tuple[MethodRow, pd.DataFrame]:
     frame = report_test.assign(
         prediction=predictions["prediction"].to_numpy(),
         fallback=predictions["fallback"].to_numpy(),
@@ -97,17 +104,17 @@ def _summarise(
     if frame["prediction"].isna().any():
         raise RuntimeError(f"{name} left {int(frame['prediction'].isna().sum())} pairs unscored")
     per_user = per_user_metrics(frame, k=ndcg_k)
-    row: dict[str, float | int | str] = {}
-    for metric in METRICS:
-        row[metric] = float(per_user[metric].mean())
-    row["spearman_median"] = float(per_user["spearman"].median())
-    row["users"] = int(per_user["spearman"].notna().sum())
-    row["users_skipped"] = int(per_user["spearman"].isna().sum())
-    row["fallback_share"] = float(frame["fallback"].mean())
     cold_users = per_user_metrics(frame[cold], k=ndcg_k)["spearman"] if cold.any() else None
-    row["cold_spearman"] = float(cold_users.mean()) if cold_users is not None else float("nan")
-    row["cold_users"] = int(cold_users.notna().sum()) if cold_users is not None else 0
-    row["seconds"] = round(seconds, 2)
+    row = MethodRow(
+        **{metric: float(per_user[metric].mean()) for metric in METRICS},
+        spearman_median=float(per_user["spearman"].median()),
+        users=int(per_user["spearman"].notna().sum()),
+        users_skipped=int(per_user["spearman"].isna().sum()),
+        fallback_share=float(frame["fallback"].mean()),
+        cold_spearman=float(cold_users.mean()) if cold_users is not None else float("nan"),
+        cold_users=int(cold_users.notna().sum()) if cold_users is not None else 0,
+        seconds=round(seconds, 2),
+    )
     return row, per_user
 
 
@@ -173,7 +180,7 @@ class MethodScore:
     """One method's summary row (report users) and its per-user metrics."""
 
     name: str
-    row: dict
+    row: MethodRow
     per_user: pd.DataFrame
 
 
@@ -214,7 +221,7 @@ def _score(
     data: EvalSplit,
     config: EvalConfig,
     seconds: float,
-    extra: dict | None = None,
+    blend: BlendChoice | None = None,
 ) -> MethodScore:
     """Predict the report users' hidden ratings with a fitted predictor and summarise them."""
     tick = time.perf_counter()
@@ -227,8 +234,8 @@ def _score(
         config.ndcg_k,
         seconds + time.perf_counter() - tick,
     )
-    log.info("%-26s spearman %.3f  rmse %.3f", name, row["spearman"], row["rmse"])
-    return MethodScore(name, {**row, **(extra or {})}, users)
+    log.info("%-26s spearman %.3f  rmse %.3f", name, row.spearman, row.rmse)
+    return MethodScore(name, dataclasses.replace(row, blend=blend), users)
 
 
 def _peers(
@@ -268,15 +275,15 @@ def _blends(
             tuning = tune_blend(predictor, data.tune_test, config, space)
             tunings[name] = tuning
             chosen = tuning.config
-            settings = {
-                "space": space,
-                "centering": centering,
-                "damping": damping,
-                "alpha": chosen.alpha,
-                "temperature": chosen.temperature,
-                "top_k": chosen.top_k,
-                "tune_spearman": tuning.tune_spearman,
-            }
+            settings = BlendChoice(
+                space=space,
+                centering=centering,
+                damping=damping,
+                alpha=chosen.alpha,
+                temperature=chosen.temperature,
+                top_k=chosen.top_k,
+                tune_spearman=tuning.tune_spearman,
+            )
             elapsed = time.perf_counter() - tick
             scores.append(
                 _score(name, predictor.with_config(chosen), data, config, elapsed, settings)
@@ -302,7 +309,10 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
     best_method = max(tunings, key=lambda n: tunings[n].tune_spearman)
     defaults = [n for n in tunings if tunings[n].centering == DEFAULT_CENTERING]
     chosen_name = max(defaults, key=lambda n: tunings[n].tune_spearman)
-    methods = {m.name: {**m.row, "best_variant": m.name == best_method} for m in peers + blends}
+    methods = {
+        m.name: dataclasses.replace(m.row, best_variant=m.name == best_method)
+        for m in peers + blends
+    }
     counts = {**data.counts, "seconds": round(time.perf_counter() - started, 1)}
     return EvalResult(
         run_id=f"eval-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-seed{seed}",
@@ -327,12 +337,22 @@ def store_result(con: duckdb.DuckDBPyConnection, result: EvalResult) -> int:
     """
     rows = []
     for method, row in result.methods.items():
-        settings = {k: row.get(k) for k in ("space", "centering", "alpha", "temperature", "top_k")}
+        blend = row.blend
+        settings = {
+            key: None if blend is None else getattr(blend, key)
+            for key in ("space", "centering", "alpha", "temperature", "top_k")
+        }
         settings_json = json.dumps({"seed": result.seed, **settings}, sort_keys=True)
-        for metric in (*METRICS, "spearman_median", "cold_spearman", "fallback_share"):
-            n_users = row["cold_users"] if metric == "cold_spearman" else row["users"]
+        metrics: tuple[Metric, ...] = (
+            *METRICS,
+            "spearman_median",
+            "cold_spearman",
+            "fallback_share",
+        )
+        for metric in metrics:
+            n_users = row.cold_users if metric == "cold_spearman" else row.users
             rows.append(
-                (result.run_id, method, settings_json, metric, float(row[metric]), int(n_users))
+                (result.run_id, method, settings_json, metric, row.value(metric), int(n_users))
             )
     frame = pd.DataFrame(rows, columns=["run_id", "method", "config", "metric", "value", "n_users"])
     run_sql(con, "eval/04_eval_runs_table.sql")

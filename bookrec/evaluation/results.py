@@ -3,8 +3,10 @@ bookrec.evaluation.evaluation_report writes them out, flows/evaluate passes them
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 
@@ -12,6 +14,63 @@ from bookrec.config import EvalConfig, ScorerConfig, to_json
 from bookrec.scoring.blend import DEFAULT_CENTERING, Centering
 
 METRICS = ("pearson", "spearman", "rmse", "mae", "ndcg")
+# Every figure of a method row that eval_runs stores and benchmarks compare by name.
+Metric = Literal[
+    "pearson",
+    "spearman",
+    "rmse",
+    "mae",
+    "ndcg",
+    "spearman_median",
+    "cold_spearman",
+    "fallback_share",
+]
+
+
+@dataclass(frozen=True)
+class BlendChoice:
+    """The settings tuning chose for one blend method (tuning users' Spearman beside)."""
+
+    space: str
+    centering: Centering
+    damping: float
+    alpha: float
+    temperature: float
+    top_k: int | None
+    tune_spearman: float
+
+
+@dataclass(frozen=True)
+class MethodRow:
+    """One method's summary on the report users: per-user metrics averaged, users counted,
+    the cold books' Spearman, and for a blend the settings tuning chose."""
+
+    pearson: float
+    spearman: float
+    rmse: float
+    mae: float
+    ndcg: float
+    spearman_median: float
+    users: int
+    users_skipped: int
+    fallback_share: float
+    cold_spearman: float
+    cold_users: int
+    seconds: float
+    blend: BlendChoice | None = None
+    best_variant: bool = False
+
+    def value(self, metric: Metric) -> float:
+        """One figure by name (eval_runs rows, benchmark tables)."""
+        return float(getattr(self, metric))
+
+    def to_dict(self) -> dict:
+        """The flat JSON row of reports/evaluation.json (blend settings inline)."""
+        row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        row.pop("blend")
+        best = row.pop("best_variant")
+        settings = dataclasses.asdict(self.blend) if self.blend is not None else {}
+        return {**row, **settings, "best_variant": best}
 
 
 @dataclass
@@ -42,7 +101,7 @@ class EvalResult:
     seed: int
     config: EvalConfig
     counts: dict[str, float]
-    methods: dict[str, dict]
+    methods: dict[str, MethodRow]
     per_user: dict[str, pd.DataFrame]
     tunings: dict[str, BlendTuning]
     chosen: ScorerConfig
@@ -63,7 +122,7 @@ class EvalResult:
             },
             "best_method": self.best_method,
             "chosen_method": self.chosen_method,
-            "methods": [{"method": name, **row} for name, row in self.methods.items()],
+            "methods": [{"method": name, **row.to_dict()} for name, row in self.methods.items()],
             "alpha_curves": {name: t.alpha_curve() for name, t in self.tunings.items()},
             "notes": self.notes,
         }

@@ -151,10 +151,7 @@ def test_evaluation_writes_every_method(tiny_copy: Path, tmp_path: Path) -> None
     markdown = (reports / "evaluation.md").read_text()
     assert all(name in markdown for name in expected)
     # The tiny readers' tastes follow the text (fantasy vs crime): the blend must see it.
-    assert (
-        result.methods["blend_raw_user"]["spearman"]
-        > result.methods["book_avg_goodreads"]["spearman"]
-    )
+    assert result.methods["blend_raw_user"].spearman > result.methods["book_avg_goodreads"].spearman
 
 
 def test_blend_at_alpha_zero_is_the_baseline(tiny_copy: Path) -> None:
@@ -177,7 +174,10 @@ def test_evaluation_is_deterministic_per_seed(tiny_copy: Path) -> None:
 
     def strip(methods: dict) -> str:
         # JSON, so NaN (no cold books here) compares equal to NaN; timings differ by nature.
-        rows = {m: {k: v for k, v in row.items() if k != "seconds"} for m, row in methods.items()}
+        rows = {
+            m: {k: v for k, v in row.to_dict().items() if k != "seconds"}
+            for m, row in methods.items()
+        }
         return json.dumps(rows, sort_keys=True)
 
     assert strip(first.methods) == strip(second.methods)
