@@ -161,5 +161,7 @@ def prefect_backend():
     """A throwaway Prefect API (SQLite + local server), started once for the flow tests."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # 30 s (the harness default) is too little on a loaded 2-core machine: a slow start would
+    # fail every flow test at setup, so give it the same 120 s as the flows' temporary server.
+    with prefect_test_harness(server_startup_timeout=120):
         yield
