@@ -389,6 +389,40 @@ class MatchConfig:
             raise ConfigError(f"max_candidates must be at least 1; got {self.max_candidates!r}")
 
 
+
+@dataclass(frozen=True)
+class WebConfig:
+    """The reader's web page and JSON API (`bookrec serve`, bookrec.serving.web).
+
+    host: the address to bind; 127.0.0.1 keeps the page on this machine unless told otherwise.
+    port: the TCP port.
+    max_upload_bytes: a Goodreads export larger than this is refused (413); real exports of
+      thousands of books are well under 1 MB.
+    max_books: most books in one request or upload (a library of a few thousand fits); more is
+      refused (422) rather than tying a worker up for seconds.
+    max_top_n: most recommendations one request may ask for.
+    suggestions: how many catalog books the search box suggests.
+    min_query_chars: shorter search text gets no suggestions (one letter matches half the catalog).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_upload_bytes: int = 5 * 1024 * 1024
+    max_books: int = 5000
+    max_top_n: int = 100
+    suggestions: int = 8
+    min_query_chars: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must lie in 1..65535; got {self.port!r}")
+        for name in ("max_upload_bytes", "max_books", "max_top_n", "suggestions"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
+        if self.min_query_chars < 1:
+            raise ConfigError(f"min_query_chars must be at least 1; got {self.min_query_chars!r}")
+
+
 __all__ = [
     "DEFAULT_ALL_BOOKS_DIR",
     "DEFAULT_ARTIFACTS",
@@ -409,6 +443,7 @@ __all__ = [
     "RecommendConfig",
     "ScorerConfig",
     "Space",
+    "WebConfig",
     "default_model",
     "to_json",
 ]

@@ -1,4 +1,5 @@
-"""The `bookrec` command: `bookrec recommend` suggests what to read next.
+"""The `bookrec` command: `bookrec recommend` suggests what to read next, `bookrec serve` starts
+the web page and JSON API (bookrec.serving.web).
 
 A user mistake (bad rating, unreadable file, warehouse not built) prints one line
 `error: ...` on stderr and exits 2; bugs keep their traceback.
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig
+from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig
 from bookrec.errors import DataError, exit_code_of
 from bookrec.serving.formatting import format_result
 
@@ -87,7 +88,67 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list every matched book (by default only when there are 20 or fewer)",
     )
+    add_serve_parser(commands)
     return parser
+
+
+SERVE_EXAMPLES = """\
+examples:
+  bookrec serve                                  (http://127.0.0.1:8000, API docs at /docs)
+  bookrec serve --warehouse /data/bookrec.duckdb --port 8080
+  bookrec serve --host 0.0.0.0                   (reachable from other machines: no login!)
+
+The warehouse is opened read-only and loaded into memory; the page says which flow to run
+when it is missing or not built yet, and picks it up once it is.
+"""
+
+
+def add_serve_parser(commands) -> None:
+    """The `serve` subcommand's options."""
+    web = WebConfig()
+    serve = commands.add_parser(
+        "serve",
+        help="start the web page and JSON API for readers",
+        description="Serve the reader's web page and the JSON API over the warehouse.",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help=f"the DuckDB warehouse (default {DEFAULT_WAREHOUSE})",
+    )
+    serve.add_argument("--host", default=web.host, help=f"address to bind (default {web.host})")
+    serve.add_argument("--port", type=int, default=web.port, help=f"port (default {web.port})")
+    serve.add_argument(
+        "--space",
+        choices=["raw", "trained"],
+        help="embedding space (default: the one `evaluate` chose, raw before it has run)",
+    )
+    serve.add_argument(
+        "--min-num-ratings",
+        type=int,
+        default=RecommendConfig().min_num_ratings,
+        help="suggest only books whose Goodreads average comes from at least this many ratings",
+    )
+
+
+def run_serve(args: argparse.Namespace) -> None:
+    """Build the app and serve it with uvicorn until interrupted."""
+    import uvicorn
+
+    from bookrec.serving.web import create_app
+
+    config = WebConfig(host=args.host, port=args.port)
+    app = create_app(
+        args.warehouse,
+        config,
+        RecommendConfig(min_num_ratings=args.min_num_ratings),
+        space=args.space,
+    )
+    logging.getLogger("bookrec").setLevel(logging.INFO)
+    uvicorn.run(app, host=config.host, port=config.port, log_level="info")
 
 
 def run_recommend(args: argparse.Namespace) -> dict:
@@ -117,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(format_result(result, args.show_matches))
 
+    if args.command == "serve":
+        return exit_code_of(lambda: run_serve(args))
     return exit_code_of(recommend_and_print)
 
 

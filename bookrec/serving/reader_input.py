@@ -17,6 +17,7 @@ UTF-8 text, or lacks a needed column) raises DataError naming the place and the 
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import math
 import re
@@ -111,24 +112,29 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
+    return _rows_of_bytes(path.read_bytes(), str(path))
+
+
+def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) pairs of CSV bytes (a file's or an upload's) named `name`."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = []
-            rows = [(reader.line_num, row) for row in reader]
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{path}: not UTF-8 text; save it as a UTF-8 CSV") from None
+        raise DataError(f"{name}: not UTF-8 text; save it as a UTF-8 CSV") from None
+    if "\x00" in text:
+        raise DataError(f"{name}: not a text CSV file")
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        raise DataError(f"{path}: not a readable CSV ({exc})") from None
+        raise DataError(f"{name}: not a readable CSV ({exc})") from None
     if not header:
-        raise DataError(f"{path}: empty file; expected a header row and one row per book")
-    if "\x00" in "".join(header):
-        raise DataError(f"{path}: not a text CSV file")
+        raise DataError(f"{name}: empty file; expected a header row and one row per book")
     return header, rows
 
 
-def _check_fields(path: Path, rows: list[tuple[int, dict]]) -> None:
+def _check_fields(path: Path | str, rows: list[tuple[int, dict]]) -> None:
     for line, row in rows:
         if None in row:  # DictReader files surplus fields under None
             raise DataError(
@@ -162,6 +168,23 @@ def read_goodreads_export(path: Path) -> list[ReaderBook]:
     """
     path = Path(path)
     header, rows = _read_rows(path)
+    return _export_books(header, rows, str(path), path.name)
+
+
+def parse_goodreads_export(data: bytes, name: str) -> list[ReaderBook]:
+    """read_goodreads_export for the bytes of an uploaded export (the web page's import).
+
+    Raises:
+        DataError: as read_goodreads_export, naming the upload `name`.
+    """
+    header, rows = _rows_of_bytes(data, name)
+    return _export_books(header, rows, name, name)
+
+
+def _export_books(
+    header: list[str], rows: list[tuple[int, dict[str, str]]], path: str, short: str
+) -> list[ReaderBook]:
+    """The export's rows as books; `path` names the file in errors, `short` in origins."""
     missing = [c for c in EXPORT_COLUMNS if c not in header]
     if missing:
         raise DataError(
@@ -173,7 +196,7 @@ def read_goodreads_export(path: Path) -> list[ReaderBook]:
     rows = [(n, {k.strip(): v for k, v in row.items()}) for n, row in rows]
     books = []
     for line, row in rows:
-        origin = f"{path.name} line {line}"
+        origin = f"{short} line {line}"
         title = _cell(row, "Title")
         if not title:
             raise DataError(f"{origin}: the Title is empty")
@@ -193,9 +216,7 @@ def read_goodreads_export(path: Path) -> list[ReaderBook]:
                 isbns=isbns,
             )
         )
-    log.info(
-        "%s: %d books, %d rated", path.name, len(books), sum(b.rating is not None for b in books)
-    )
+    log.info("%s: %d books, %d rated", short, len(books), sum(b.rating is not None for b in books))
     return books
 
 

@@ -1,0 +1,155 @@
+"""The ASGI app of `bookrec serve`: one page for readers and the JSON API under /api.
+
+The page (static/index.html with app.js and style.css, no build step, no outside requests)
+keeps the reader's books in the browser's localStorage and talks to the API. Every error a
+user can cause comes back as JSON `{"error": "..."}` with a 4xx status, never a traceback:
+DataError 400, an upload over the limit 413, invalid or unknown parameters 422, and a missing
+or unbuilt warehouse 503 (the page then says which flow to run).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bookrec.config import RecommendConfig, WebConfig
+from bookrec.errors import BookrecError
+from bookrec.serving.web.api import UploadTooLarge, router
+from bookrec.serving.web.service import NotReady, ReaderService
+
+log = logging.getLogger(__name__)
+
+STATIC = resources.files("bookrec.serving.web") / "static"
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an upload's bytes
+
+
+class BodyLimit:
+    """Refuse a request whose declared Content-Length exceeds the limit, before reading it.
+
+    A body sent without a length (chunked) is still bounded: the import reads at most
+    limit + 1 bytes of the file and answers 413 past the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > self.limit:
+                message = (
+                    f"the request is larger than the {self.limit // (1024 * 1024)} MB limit"
+                    if length.isdigit()
+                    else "invalid Content-Length header"
+                )
+                response = JSONResponse({"error": message}, status_code=413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _field(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "request"
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict]]:
+    details = []
+    for error in exc.errors():
+        message = error.get("msg", "invalid")
+        field = _field(tuple(error.get("loc", ())))
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field (see /docs for the fields this call takes)"
+        elif error.get("type") == "json_invalid":
+            field, message = "body", "not valid JSON"
+        details.append({"field": field, "message": message})
+    shown = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
+    more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
+    return f"invalid request: {shown}{more}", details
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotReady)
+    async def not_ready(request: Request, exc: NotReady) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=503)
+
+    @app.exception_handler(UploadTooLarge)
+    async def too_large(request: Request, exc: UploadTooLarge) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=413)
+
+    @app.exception_handler(BookrecError)
+    async def user_error(request: Request, exc: BookrecError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, details = _validation_message(exc)
+        return JSONResponse({"error": message, "detail": details}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+
+
+def setup_page(message: str, warehouse: Path) -> str:
+    """The page shown while the warehouse cannot be loaded (every value escaped)."""
+    template = Template((STATIC / "setup.html").read_text(encoding="utf-8"))
+    return template.substitute(message=html.escape(message), warehouse=html.escape(str(warehouse)))
+
+
+def create_app(
+    warehouse: Path | str,
+    config: WebConfig | None = None,
+    recommend_config: RecommendConfig | None = None,
+    space: str | None = None,
+) -> FastAPI:
+    """The web app over one warehouse, loaded now (a missing one is retried once it appears).
+
+    Args:
+        warehouse: the DuckDB file; opened read-only.
+        config: limits of the page and the API.
+        recommend_config: candidate threshold and explanation length.
+        space: "raw" or "trained"; None: the space `evaluate` chose.
+    """
+    config = config or WebConfig()
+    service = ReaderService(Path(warehouse), config, recommend_config, space)
+    app = FastAPI(
+        title="bookrec",
+        summary="Personalized book recommendations from Goodreads data",
+        description=(
+            "Search the catalog, then ask for recommendations for a list of books with "
+            'optional 1-5 star ratings. Errors come back as `{"error": "..."}`.'
+        ),
+        version="0.1.0",
+    )
+    app.state.service = service
+    _add_error_handlers(app)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        try:
+            service.load()
+        except NotReady as exc:
+            return HTMLResponse(setup_page(str(exc), service.warehouse), status_code=503)
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+
+    try:
+        service.load()
+    except NotReady as exc:
+        log.warning("%s", exc)
+    # The Content-Length check wraps everything, so a huge body is refused unread.
+    app.add_middleware(BodyLimit, limit=config.max_upload_bytes + MULTIPART_OVERHEAD)
+    return app

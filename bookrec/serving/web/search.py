@@ -1,0 +1,162 @@
+"""Suggestions as the reader types: the catalog's titles and authors indexed once, at startup.
+
+A query matches a book when every word of it begins a word of the book's title or author
+("hob tolk" finds "The Hobbit" by J.R.R. Tolkien). Words are compared lower-cased, without
+accents or punctuation. Books whose title begins with the query come first, then the other
+hits; within each group the more rated books first. Editions with the same title and author
+are shown once (the most rated). When nothing matches (a typo: "hary poter"), each word may
+also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it ("harry", "potter").
+
+The index is two sorted lists searched by bisection (word -> books, full title -> book), so a
+lookup costs a few binary searches plus the hits, not a scan of the catalog.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+FUZZY_MIN = 75.0  # below this a "typo" suggestion is more often another book
+_END = "\uffff"  # sorts after every normalized text, so [key, key + _END) is a prefix range
+
+
+def normalize(text: str | None) -> str:
+    """Lower case, accents dropped, every run of non-alphanumerics one space."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NOT_WORD.sub(" ", ascii_only).strip()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One catalog book offered for a query."""
+
+    book_id: int
+    title: str
+    author: str | None
+    avg_rating: float | None
+    num_ratings: int | None
+
+
+class SearchIndex:
+    """Prefix search over titles and authors of a catalog frame.
+
+    Args:
+        catalog: columns book_id, title, author, avg_rating, num_ratings
+            (bookrec.serving.matching.load_catalog's frame).
+    """
+
+    def __init__(self, catalog: pd.DataFrame) -> None:
+        catalog = catalog.reset_index(drop=True)
+        self.book_ids = catalog["book_id"].to_numpy(np.int64)
+        self.titles = catalog["title"].fillna("").astype(str).tolist()
+        self.authors = [a if isinstance(a, str) and a else None for a in catalog["author"]]
+        avg = pd.to_numeric(catalog["avg_rating"], errors="coerce")
+        num = pd.to_numeric(catalog["num_ratings"], errors="coerce")
+        self.avg = [None if pd.isna(v) else float(v) for v in avg]
+        self.num = [None if pd.isna(v) else int(v) for v in num]
+        # popularity order: a row's position when sorted by more ratings, then smaller id
+        order = np.lexsort((self.book_ids, -num.fillna(-1).to_numpy()))
+        self.rank = np.empty(len(order), dtype=np.int64)
+        self.rank[order] = np.arange(len(order))
+        self.title_keys = [normalize(t) for t in self.titles]
+        author_keys = [normalize(a) for a in self.authors]
+        self.identity = [f"{t}|{a}" for t, a in zip(self.title_keys, author_keys, strict=True)]
+
+        pairs = sorted(
+            (word, row)
+            for row, (t, a) in enumerate(zip(self.title_keys, author_keys, strict=True))
+            for word in set(f"{t} {a}".split())
+        )
+        self._words = [w for w, _ in pairs]
+        self._word_rows = np.array([r for _, r in pairs], dtype=np.int64)
+        self._vocabulary = sorted(set(self._words))
+        by_title = sorted((k, row) for row, k in enumerate(self.title_keys) if k)
+        self._title_sorted = [k for k, _ in by_title]
+        self._title_rows = np.array([r for _, r in by_title], dtype=np.int64)
+        self.row_of = {int(b): r for r, b in enumerate(self.book_ids)}
+
+    def __len__(self) -> int:
+        return len(self.book_ids)
+
+    def _word_rows_of(self, word: str, prefix: bool) -> np.ndarray:
+        """Rows holding `word` (or a word starting with it), possibly repeated."""
+        lo = bisect.bisect_left(self._words, word)
+        hi = bisect.bisect_left(self._words, word + _END if prefix else word + " ")
+        return self._word_rows[lo:hi]
+
+    def _typo_rows(self, word: str) -> np.ndarray:
+        """Rows holding a word that begins with `word` or is within FUZZY_MIN of it."""
+        close = process.extract(
+            word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN, limit=8
+        )
+        parts = [self._word_rows_of(word, prefix=True)]
+        parts += [self._word_rows_of(w, prefix=False) for w, _, _ in close]
+        return np.concatenate(parts)
+
+    def _having_all(self, words: list[str], typos: bool) -> np.ndarray:
+        """Rows that have every word (each as a prefix, or a near spelling when `typos`)."""
+        found = [self._typo_rows(w) if typos else self._word_rows_of(w, True) for w in words]
+        found.sort(key=len)  # intersect from the rarest word: the later masks stay cheap
+        hits = np.unique(found[0])
+        for rows in found[1:]:
+            if len(hits) == 0:
+                break
+            mask = np.zeros(len(self.book_ids), dtype=bool)
+            mask[rows] = True
+            hits = hits[mask[hits]]
+        return hits
+
+    def _by_popularity(self, rows: np.ndarray, keep: int) -> np.ndarray:
+        """The `keep` most rated of `rows`, most rated first."""
+        if len(rows) > keep:
+            rows = rows[np.argpartition(self.rank[rows], keep)[:keep]]
+        return rows[np.argsort(self.rank[rows], kind="stable")]
+
+    def search(self, query: str, limit: int = 8) -> list[Suggestion]:
+        """Up to `limit` books for the text typed so far (module docstring: the order)."""
+        key = normalize(query)
+        if not key or limit < 1:
+            return []
+        keep = 4 * limit  # room for editions dropped as duplicates
+        lo = bisect.bisect_left(self._title_sorted, key)
+        hi = bisect.bisect_left(self._title_sorted, key + _END)
+        starts = self._by_popularity(self._title_rows[lo:hi], keep)
+        hits = self._by_popularity(self._having_all(key.split(), typos=False), keep)
+        rows = self._distinct(np.concatenate([starts, hits]), limit)
+        if not rows:
+            typos = self._having_all(key.split(), typos=True)
+            rows = self._distinct(self._by_popularity(typos, keep), limit)
+        return [self.suggestion(r) for r in rows]
+
+    def _distinct(self, rows: np.ndarray, limit: int) -> list[int]:
+        """The first `limit` rows, one per title and author."""
+        seen: set[str] = set()
+        out: list[int] = []
+        for row in rows.tolist():
+            if self.identity[row] in seen:
+                continue
+            seen.add(self.identity[row])
+            out.append(row)
+            if len(out) == limit:
+                break
+        return out
+
+    def suggestion(self, row: int) -> Suggestion:
+        """The book at a catalog row."""
+        return Suggestion(
+            book_id=int(self.book_ids[row]),
+            title=self.titles[row],
+            author=self.authors[row],
+            avg_rating=self.avg[row],
+            num_ratings=self.num[row],
+        )

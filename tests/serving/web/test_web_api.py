@@ -1,0 +1,284 @@
+"""The JSON API and the page over a demo warehouse, through FastAPI's TestClient."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bookrec.config import RecommendConfig, WebConfig
+from bookrec.serving.cli import build_parser
+from bookrec.serving.reader_input import EXPORT_COLUMNS, ReaderBook
+from bookrec.serving.web import create_app
+from bookrec.serving.web.app import setup_page
+from bookrec.warehouse.connection import connect
+from tests.conftest import build_tiny_warehouse
+from tests.serving.web.conftest import HOSTILE_ID, HOSTILE_TITLE
+
+EVERYONE = RecommendConfig(min_num_ratings=0)
+
+
+@pytest.fixture(scope="module")
+def client(web_warehouse: Path) -> TestClient:
+    return TestClient(create_app(web_warehouse, recommend_config=EVERYONE))
+
+
+def _reader(popular, ratings=(5, 2, 4)) -> list[dict]:
+    return [{"book_id": b[0], "rating": r} for b, r in zip(popular, ratings, strict=False)]
+
+
+def _export(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["Book Id", *EXPORT_COLUMNS])
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_health_reports_the_loaded_catalog(client, web_warehouse) -> None:
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok" and body["space"] == "raw"
+    with connect(web_warehouse, read_only=True) as con:
+        assert body["books"] == con.execute("select count(*) from books").fetchall()[0][0]
+
+
+def test_search_suggests_by_title_and_author_words(client, popular_books) -> None:
+    book_id, title, author = popular_books[0]
+    words = title.split()
+    found = client.get("/api/books", params={"q": " ".join(words[:2])}).json()["books"]
+    assert book_id in [b["book_id"] for b in found]
+    # a title word's beginning plus the author's surname
+    query = f"{words[-1][:4]} {author.split()[-1]}"
+    assert book_id in [b["book_id"] for b in client.get(f"/api/books?q={query}").json()["books"]]
+    typo = (
+        title.replace(words[-1], words[-1][:-1] + "x" + words[-1][-1])
+        if len(words[-1]) > 4
+        else None
+    )
+    if typo:
+        hits = client.get("/api/books", params={"q": typo}).json()["books"]
+        assert book_id in [b["book_id"] for b in hits]
+    assert client.get("/api/books?q=t").json()["books"] == []  # below min_query_chars
+    limited = client.get("/api/books?q=the&limit=3").json()["books"]
+    assert 1 <= len(limited) <= 3
+
+
+def test_titles_come_back_verbatim_and_the_page_holds_no_catalog_text(client) -> None:
+    found = client.get("/api/books", params={"q": "script alert"}).json()["books"]
+    assert [(b["book_id"], b["title"]) for b in found] == [(HOSTILE_ID, HOSTILE_TITLE)]
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "<script>alert" not in page.text  # titles only ever reach the page as JSON
+
+
+def test_recommend_personal_list_with_explanations(client, popular_books) -> None:
+    reader = _reader(popular_books)
+    response = client.post("/api/recommend", json={"books": reader, "top_n": 5})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["mode"] == "personal" and len(body["recommendations"]) == 5
+    assert [m["method"] for m in body["matches"]] == ["picked"] * 3
+    assert [m["title"] for m in body["matches"]] == [b[1] for b in popular_books[:3]]
+    listed = {b["book_id"] for b in reader}
+    for item in body["recommendations"]:
+        assert item["book_id"] not in listed
+        assert item["predicted_rating"] is not None and 1 <= item["predicted_rating"] <= 5
+        assert "next_in_series" in item and "avg_rating" in item
+    explained = [i for i in body["recommendations"] if i["because"]]
+    assert explained, "no recommendation says which liked book it comes from"
+    assert all(r["book_id"] in listed for i in explained for r in i["because"])
+    assert explained[0]["because_text"].startswith("because you liked ")
+
+
+def test_recommend_agrees_with_the_recommender(client, popular_books) -> None:
+    """The API only passes the list on: same books, same order as the Recommender's."""
+    recommender = client.app.state.service.load().recommender
+    listed = [(t, a, r) for (_, t, a), r in zip(popular_books[:2], (5, 3), strict=True)]
+    titles = [{"title": t, "author": a, "rating": r} for t, a, r in listed]
+    body = client.post("/api/recommend", json={"books": titles, "top_n": 8}).json()
+    direct = recommender.recommend(
+        [ReaderBook(title=t, author=a, rating=r) for t, a, r in listed], 8
+    )
+    assert [i["book_id"] for i in body["recommendations"]] == [i.book_id for i in direct.items]
+
+
+def test_recommend_reports_matched_ambiguous_and_not_found(client, popular_books) -> None:
+    _, title, author = popular_books[3]
+    books = [
+        {"title": title.upper(), "author": author, "rating": 4},
+        {"title": "A Book That Nobody Ever Wrote", "author": "Zed Nobody"},
+        {"book_id": 123, "rating": 3},
+    ]
+    body = client.post("/api/recommend", json={"books": books}).json()
+    assert [m["status"] for m in body["matches"]] == ["matched", "not_found", "not_found"]
+    assert body["matches"][0]["title"] == title
+    assert "123" in body["matches"][2]["note"]
+    assert body["counts"]["matched"] == 1 and body["counts"]["not_found"] == 2
+
+
+def test_unrated_books_give_similar_mode_and_nothing_gives_baseline(client, popular_books):
+    unrated = [{"book_id": b[0]} for b in popular_books[:2]]
+    body = client.post("/api/recommend", json={"books": unrated}).json()
+    assert body["mode"] == "similar"
+    assert all(i["predicted_rating"] is None for i in body["recommendations"])
+    nothing = client.post("/api/recommend", json={"books": [{"title": "Qwxz Zyxw"}]}).json()
+    assert nothing["mode"] == "baseline" and nothing["recommendations"]
+
+
+def test_more_like_this_skips_the_book_and_the_excluded(client, popular_books) -> None:
+    book_id = popular_books[0][0]
+    first = client.post("/api/similar", json={"book_id": book_id, "top_n": 3}).json()
+    assert first["book"]["book_id"] == book_id
+    ids = [i["book_id"] for i in first["recommendations"]]
+    assert len(ids) == 3 and book_id not in ids
+    assert all(i["because"][0]["book_id"] == book_id for i in first["recommendations"])
+    again = client.post(
+        "/api/similar", json={"book_id": book_id, "exclude": ids[:1], "top_n": 3}
+    ).json()
+    assert ids[0] not in [i["book_id"] for i in again["recommendations"]]
+    unknown = client.post("/api/similar", json={"book_id": 42})
+    assert unknown.status_code == 400 and "42" in unknown.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "says"),
+    [
+        ({"books": [{"title": "Dune", "rating": 6}]}, 422, "books.0.rating"),
+        ({"books": [{"title": "Dune", "rating": 0}]}, 422, "books.0.rating"),
+        ({"books": [{"title": "Dune", "rating": "five"}]}, 422, "books.0.rating"),
+        ({"books": [{"title": "Dune"}], "colour": "red"}, 422, "colour: unknown field"),
+        ({"books": [{"title": "Dune", "stars": 5}]}, 422, "books.0.stars: unknown field"),
+        ({"books": []}, 422, "books"),
+        ({"books": [{"author": "Frank Herbert"}]}, 422, "book_id or a title"),
+        ({"books": [{"title": "Dune"}], "top_n": 0}, 422, "top_n"),
+        ({"books": [{"title": "Dune"}], "top_n": 5000}, 422, "top_n"),
+        ({"books": [{"title": f"Book {i}"} for i in range(10_000)]}, 400, "at most 5000"),
+    ],
+)
+def test_bad_recommend_requests_get_a_4xx_json_error(client, payload, status, says) -> None:
+    response = client.post("/api/recommend", json=payload)
+    assert response.status_code == status
+    assert says in response.json()["error"]
+
+
+def test_malformed_requests_and_unknown_parameters(client) -> None:
+    bad_json = client.post(
+        "/api/recommend", content=b"{nope", headers={"content-type": "application/json"}
+    )
+    assert bad_json.status_code == 422 and "not valid JSON" in bad_json.json()["error"]
+    unknown = client.get("/api/books?q=the&sort=title")
+    assert unknown.status_code == 400 and "sort" in unknown.json()["error"]
+    assert client.get("/api/books?q=the&limit=0").status_code == 422
+    assert (
+        client.post("/api/recommend?debug=1", json={"books": [{"title": "x"}]}).status_code == 400
+    )
+    missing = client.get("/api/nothing")
+    assert missing.status_code == 404 and missing.json() == {"error": "Not Found"}
+    assert client.get("/api/recommend").status_code == 405
+
+
+def test_goodreads_import_matches_the_export(client, popular_books) -> None:
+    (id1, t1, a1), (_, t2, a2) = popular_books[:2]
+    rows = [
+        {"Book Id": "1", "Title": t1, "Author": a1, "My Rating": "5", "Exclusive Shelf": "read"},
+        {"Book Id": "2", "Title": t2, "Author": a2, "My Rating": "0", "Exclusive Shelf": "to-read"},
+        {"Book Id": "3", "Title": "Never Written", "Author": "No One", "My Rating": "3",
+         "Exclusive Shelf": "read"},
+    ]  # fmt: skip
+    response = client.post(
+        "/api/import/goodreads",
+        files={"file": ("goodreads_library_export.csv", _export(rows), "text/csv")},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert [m["status"] for m in body["matches"]] == ["matched", "matched", "not_found"]
+    assert body["matches"][0]["book_id"] == id1 and body["matches"][0]["rating"] == 5
+    assert body["matches"][1]["rating"] is None  # 0 stars = not rated
+    assert body["counts"] == {"matched": 2, "matched_exact": 2, "not_found": 1}
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "says"),
+    [
+        (b"", 400, "empty file"),
+        (bytes(range(256)) * 40, 400, "not UTF-8 text"),
+        (b"Title,Author\x00\nDune,Frank Herbert\n", 400, "not a text CSV"),
+        (b"title,author\nDune,Frank Herbert\n", 400, "not a Goodreads library export"),
+        (b"Title,Author,My Rating,Exclusive Shelf\nDune,Herbert,9,read\n", 400, "outside 1..5"),
+        (b"x" * (6 * 1024 * 1024), 413, "5 MB"),  # refused by its Content-Length
+        (b"x" * (5 * 1024 * 1024 + 10), 413, "5 MB"),  # within the allowance: read, then refused
+    ],
+)
+def test_bad_uploads_get_a_4xx_json_error(client, content, status, says) -> None:
+    response = client.post("/api/import/goodreads", files={"file": ("export.csv", content)})
+    assert response.status_code == status
+    assert says in response.json()["error"]
+
+
+def test_import_without_a_file_is_a_422(client) -> None:
+    response = client.post("/api/import/goodreads", data={"other": "x"})
+    assert response.status_code == 422 and "file" in response.json()["error"]
+
+
+def test_too_many_books_in_an_upload(web_warehouse, popular_books) -> None:
+    small = TestClient(create_app(web_warehouse, WebConfig(max_books=2), EVERYONE))
+    rows = [{"Title": t, "Author": a, "My Rating": "4", "Exclusive Shelf": "read"}
+            for _, t, a in popular_books[:3]]  # fmt: skip
+    response = small.post("/api/import/goodreads", files={"file": ("e.csv", _export(rows))})
+    assert response.status_code == 400 and "at most 2" in response.json()["error"]
+
+
+def test_openapi_documents_the_api(client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/books", "/api/recommend", "/api/import/goodreads", "/api/health"):
+        assert path in paths
+    assert client.get("/docs").status_code == 200
+
+
+def test_missing_warehouse_names_the_flow_and_is_picked_up_once_built(
+    tmp_path, web_warehouse
+) -> None:
+    target = tmp_path / "later.duckdb"
+    client = TestClient(create_app(target, recommend_config=EVERYONE))
+    page = client.get("/")
+    assert page.status_code == 503 and "flows.prepare_data" in page.text and "make all" in page.text
+    health = client.get("/api/health")
+    assert health.status_code == 503 and health.json()["status"] == "unavailable"
+    search = client.get("/api/books?q=the")
+    assert search.status_code == 503 and "flows.prepare_data" in search.json()["error"]
+    shutil.copy(web_warehouse, target)
+    assert client.get("/api/health").json()["status"] == "ok"
+    assert client.get("/").status_code == 200
+
+
+def test_unembedded_warehouse_names_the_embed_flow(tmp_path) -> None:
+    client = TestClient(create_app(build_tiny_warehouse(tmp_path / "tiny.duckdb")))
+    page = client.get("/")
+    assert page.status_code == 503 and "flows.embed" in page.text
+
+
+def test_warehouse_is_opened_read_only_and_released(tmp_path, web_warehouse) -> None:
+    copy = Path(shutil.copy(web_warehouse, tmp_path / "copy.duckdb"))
+    before = copy.read_bytes()
+    client = TestClient(create_app(copy, recommend_config=EVERYONE))
+    assert client.get("/api/health").json()["status"] == "ok"
+    assert copy.read_bytes() == before
+    with connect(copy) as con:  # no lock held: a flow may rebuild it while the page runs
+        con.execute("create table touched (x int)")
+
+
+def test_setup_page_escapes_what_it_shows(tmp_path) -> None:
+    text = setup_page("<script>alert(1)</script> missing", tmp_path / "<b>w</b>.duckdb")
+    assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<b>w</b>" not in text
+
+
+def test_serve_binds_localhost_unless_told() -> None:
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port) == ("127.0.0.1", 8000)
+    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "9000"])
+    assert (args.host, args.port) == ("0.0.0.0", 9000)
