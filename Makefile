@@ -2,6 +2,7 @@
 #   make all                    set up, then run the whole job (demo catalog unless real files exist)
 #   make all DATA_DIR=../shared/data   ... on real Goodreads files
 #   make test                   lint, format check and the test suite
+#   make serve                  the reader's web page and JSON API on http://127.0.0.1:8000
 # Every flow target takes ARGS for extra options, e.g. make evaluate ARGS="--min-ratings 20".
 
 VENV ?= .venv
@@ -13,7 +14,7 @@ ARGS ?=
 BOOKS ?=
 
 .PHONY: setup prepare_data embed train encode_embeddings test_embeddings evaluate recommend \
-	all full test lint test_pipeline bench deploy clean clean-all
+	all full test lint browser serve test_pipeline bench deploy clean clean-all
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -44,6 +45,9 @@ evaluate: setup  ## per-user evaluation against the baselines and classic peers 
 recommend: setup  ## recommendations, e.g. make recommend BOOKS='--book "Dune|Frank Herbert|5"'
 	$(PYTHON) -m flows.recommend --warehouse $(WAREHOUSE) $(BOOKS) $(ARGS)
 
+serve: setup  ## the web page and JSON API, e.g. make serve ARGS="--port 8080" (docs at /docs)
+	$(VENV)/bin/bookrec serve --warehouse $(WAREHOUSE) $(ARGS)
+
 full: setup  ## the whole job: prepare_data -> embed -> train -> ... -> evaluate
 	$(PYTHON) -m flows.full $(DATA_OPTION) --warehouse $(WAREHOUSE) $(ARGS)
 
@@ -53,7 +57,20 @@ lint: setup  ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint  ## lint, format check and every test (tests on ../shared/data skip without it)
+# Debian's chromium for the browser test; installed only when missing and apt-get is usable
+# (as root). Without it the browser test skips and says why.
+browser:  ## headless chromium for the browser test (apt-get install chromium when missing)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium for the browser test (apt-get, a few minutes once)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+	      || echo "chromium could not be installed: the browser test will skip"; \
+	  else \
+	    echo "chromium missing and apt-get unusable here: the browser test will skip"; \
+	  fi; }
+
+test: lint browser  ## lint, format check and every test (tests on ../shared/data skip without it)
 	$(VENV)/bin/pytest
 
 test_pipeline: setup  ## the whole job on a tiny demo catalog in a throwaway warehouse

@@ -252,7 +252,7 @@ function card(item, mode, index) {
       el("span", { class: "title", text: item.title }),
       item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null),
     facts, because(item, mode));
-  li.append(el("div", { class: "line" },
+  li.append(el("div", { class: "line card-actions" },
     el("button", { type: "button", class: "link", text: "more like this",
       onclick: () => moreLikeThis(item, li) }),
     el("button", { type: "button", class: "link", text: "+ add to my books",
