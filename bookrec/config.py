@@ -403,6 +403,9 @@ class WebConfig:
     max_top_n: most recommendations one request may ask for.
     suggestions: how many catalog books the search box suggests.
     min_query_chars: shorter search text gets no suggestions (one letter matches half the catalog).
+    blas_threads: BLAS threads per matrix product (speed only). Requests already run in
+      parallel threads, so a multi-threaded product per request only oversubscribes the cores:
+      1 halved the latency under load on 2 cores (reports/bench_web.md).
     """
 
     host: str = "127.0.0.1"
@@ -412,11 +415,12 @@ class WebConfig:
     max_top_n: int = 100
     suggestions: int = 8
     min_query_chars: int = 2
+    blas_threads: int = 1
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must lie in 1..65535; got {self.port!r}")
-        for name in ("max_upload_bytes", "max_books", "max_top_n", "suggestions"):
+        for name in ("max_upload_bytes", "max_books", "max_top_n", "suggestions", "blas_threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)!r}")
         if self.min_query_chars < 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -136,11 +137,14 @@ def add_serve_parser(commands) -> None:
 
 def run_serve(args: argparse.Namespace) -> None:
     """Build the app and serve it with uvicorn until interrupted."""
+    config = WebConfig(host=args.host, port=args.port)
+    # Read by the BLAS library when numpy loads, which the imports below do first.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, str(config.blas_threads))
     import uvicorn
 
     from bookrec.serving.web import create_app
 
-    config = WebConfig(host=args.host, port=args.port)
     app = create_app(
         args.warehouse,
         config,

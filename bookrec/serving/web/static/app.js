@@ -247,8 +247,8 @@ function card(item, mode, index) {
     class: "badge", text: `Goodreads ${item.avg_rating.toFixed(2)}★ (${fmtCount(item.num_ratings)} ratings)`,
   }));
   const li = el("li", { class: "result", "data-testid": "result" },
-    el("div", { class: "line" },
-      el("span", { class: "rank", text: `${index}.` }),
+    el("span", { class: "rank", text: `${index}.` }),
+    el("div", { class: "heading" },
       el("span", { class: "title", text: item.title }),
       item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null),
     facts, because(item, mode));
