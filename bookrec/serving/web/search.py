@@ -2,9 +2,10 @@
 
 A query matches a book when every word of it begins a word of the book's title or author
 ("hob tolk" finds "The Hobbit" by J.R.R. Tolkien). Words are compared lower-cased, without
-accents or punctuation. Books whose title begins with the query come first, then the other
-hits; within each group the more rated books first. Editions with the same title and author
-are shown once (the most rated). When nothing matches (a typo: "hary poter"), each word may
+accents or punctuation. Books whose title begins with the query (with or without a leading
+"The", "A", "An") come first, then the other hits; within each group the more rated books
+first. Editions with the same title (series note aside) and author are shown once (the most
+rated). When nothing matches (a typo: "hary poter"), each word may
 also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it ("harry", "potter").
 
 The index is two sorted lists searched by bisection (word -> books, full title -> book), so a
@@ -23,6 +24,8 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+_ARTICLE = re.compile(r"^(the|a|an) ")
+_SERIES_NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # "Dune (Dune, #1)" -> "Dune"
 FUZZY_MIN = 75.0  # below this a "typo" suggestion is more often another book
 _END = "\uffff"  # sorts after every normalized text, so [key, key + _END) is a prefix range
 
@@ -70,7 +73,10 @@ class SearchIndex:
         self.rank[order] = np.arange(len(order))
         self.title_keys = [normalize(t) for t in self.titles]
         author_keys = [normalize(a) for a in self.authors]
-        self.identity = [f"{t}|{a}" for t, a in zip(self.title_keys, author_keys, strict=True)]
+        self.identity = [
+            f"{normalize(_SERIES_NOTE.sub('', t))}|{a}"
+            for t, a in zip(self.titles, author_keys, strict=True)
+        ]
 
         pairs = sorted(
             (word, row)
@@ -80,7 +86,12 @@ class SearchIndex:
         self._words = [w for w, _ in pairs]
         self._word_rows = np.array([r for _, r in pairs], dtype=np.int64)
         self._vocabulary = sorted(set(self._words))
-        by_title = sorted((k, row) for row, k in enumerate(self.title_keys) if k)
+        by_title = sorted(
+            (form, row)
+            for row, key in enumerate(self.title_keys)
+            for form in {key, _ARTICLE.sub("", key)}
+            if form
+        )
         self._title_sorted = [k for k, _ in by_title]
         self._title_rows = np.array([r for _, r in by_title], dtype=np.int64)
         self.row_of = {int(b): r for r, b in enumerate(self.book_ids)}

@@ -1,0 +1,90 @@
+"""The search index behind the suggestions, on a hand-made catalog (expected order by hand)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from bookrec.serving.recommender import Recommendation
+from bookrec.serving.web.search import SearchIndex, normalize
+from bookrec.serving.web.service import series_label
+
+# book_id, title, author, avg_rating, num_ratings
+CATALOG = [
+    (1, "The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien", 4.3, 3_600_000),
+    (2, "The Hobbit", "J.R.R. Tolkien", 4.2, 90_000),  # another edition: shown once
+    (3, "The Hobbit: Graphic Novel", "Chuck Dixon", 4.5, 150_000),
+    (4, "Hobbits and Dragons", "Ann Vale", 3.9, 500),
+    (5, "Dune (Dune, #1)", "Frank Herbert", 4.2, 1_200_000),
+    (6, "Dune Messiah (Dune, #2)", "Frank Herbert", 3.9, 230_000),
+    (7, "Brontë Sisters", "Émile Zola", 3.5, None),
+    (8, "Harry Potter and the Philosopher's Stone", "J.K. Rowling", 4.5, 9_000_000),
+    (9, "The Fellowship of the Ring", "J.R.R. Tolkien", 4.4, 2_500_000),
+    (10, "Ring of Fire", "Ed Hale", 3.0, 50),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    frame = pd.DataFrame(
+        CATALOG, columns=["book_id", "title", "author", "avg_rating", "num_ratings"]
+    )
+    return SearchIndex(frame)
+
+
+def _ids(index: SearchIndex, query: str, limit: int = 8) -> list[int]:
+    return [s.book_id for s in index.search(query, limit)]
+
+
+def test_normalize_drops_case_accents_and_punctuation() -> None:
+    assert normalize("  Brontë: SISTERS!! ") == "bronte sisters"
+    assert normalize("J.R.R. Tolkien") == "j r r tolkien"
+    assert normalize(None) == ""
+
+
+def test_title_start_first_then_other_hits_by_popularity(index) -> None:
+    # 1, 3, 4 start with "hobbit" after the article (by popularity); 2 is 1's edition.
+    assert _ids(index, "hobbit") == [1, 3, 4]
+    assert _ids(index, "The Hobb") == [1, 3]  # 4 has no word "the"
+    # 10 starts with "ring", however little rated; then the word hits ("rings", "ring")
+    assert _ids(index, "ring") == [10, 1, 9]
+
+
+def test_every_word_must_begin_a_title_or_author_word(index) -> None:
+    assert _ids(index, "hob tolk") == [1]
+    assert _ids(index, "tolkien") == [1, 9]
+    assert _ids(index, "dune herb") == [5, 6]
+    assert _ids(index, "dune tolkien") == []
+
+
+def test_accents_and_typos(index) -> None:
+    assert _ids(index, "bronte") == [7]
+    assert _ids(index, "emile zola") == [7]
+    assert _ids(index, "hary poter") == [8]  # no word begins so: near spellings
+    assert _ids(index, "zzzz") == []
+
+
+def test_limit_and_suggestion_fields(index) -> None:
+    assert _ids(index, "the", limit=2) == [1, 9]  # titles starting with "the" first
+    first = index.search("dune", 1)[0]
+    assert (first.title, first.author, first.avg_rating, first.num_ratings) == (
+        "Dune (Dune, #1)",
+        "Frank Herbert",
+        4.2,
+        1_200_000,
+    )
+    assert index.search("bronte")[0].num_ratings is None
+
+
+def test_series_label_reads_the_result_objects_field() -> None:
+    plain = Recommendation(1, "Dune Messiah", "Frank Herbert", 4.0, 3.9, 100)
+    assert series_label(plain) is None  # the ranking gives none yet: nothing shown
+    with_field = dataclasses.make_dataclass(
+        "Ranked", [("next_in_series", object, None)], bases=(Recommendation,), frozen=True
+    )
+    labelled = with_field(1, "Dune Messiah", "Frank Herbert", 4.0, 3.9, 100, (), "Dune #2")
+    assert series_label(labelled) == "Dune #2"
+    flagged = with_field(1, "Dune Messiah", "Frank Herbert", 4.0, 3.9, 100, (), True)
+    assert series_label(flagged) == "next in series"
