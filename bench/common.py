@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -82,12 +83,20 @@ def machine() -> dict[str, object]:
 
 
 def write_report(name: str, payload: dict, markdown: str) -> tuple[Path, Path]:
-    """reports/<name>.json and reports/<name>.md."""
+    """reports/<name>.json and reports/<name>.md.
+
+    Sections another benchmark wrote into the same Markdown report (between
+    `<!-- section: NAME -->` and `<!-- /section: NAME -->`, e.g. bench/web_load.py's part of
+    bench_speed.md) are kept at the end, so rerunning one benchmark never drops another's.
+    """
     REPORTS.mkdir(exist_ok=True)
     json_path = REPORTS / f"{name}.json"
     md_path = REPORTS / f"{name}.md"
     json_path.write_text(report_json(payload), encoding="utf-8")
-    md_path.write_text(markdown)
+    old = md_path.read_text() if md_path.exists() else ""
+    blocks = re.findall(r"(<!-- section: (\S+) -->.*?<!-- /section: \2 -->)", old, re.S)
+    kept = [text for text, section in blocks if f"<!-- section: {section} -->" not in markdown]
+    md_path.write_text(markdown.rstrip("\n") + "".join(f"\n\n{k}" for k in kept) + "\n")
     return json_path, md_path
 
 

@@ -179,6 +179,25 @@ def urllib_quote(text: str) -> str:
     return quote(text)
 
 
+def why(results: dict) -> str:
+    """What the numbers say about the latency: queueing (Little's law) or the request itself."""
+    picked = results["scenarios"]["recommend_picked"]
+    alone = results["scenarios"]["recommend_picked_1_client"]
+    clients = picked["clients"]
+    queued = clients / picked["requests_per_s"] * 1000
+    needed = clients / (TARGET_P95_MS / 1000)
+    cores = results["machine"]["cores"]
+    budget = cores * 1000 / needed
+    return (
+        f"With {clients} requests always in flight, latency is about {clients} / throughput "
+        f"= {clients} / {picked['requests_per_s']} per s = {queued:.0f} ms: the wait in the "
+        f"queue, since one request alone takes p50 {alone['p50_ms']} ms "
+        f"(p95 {alone['p95_ms']} ms). Meeting the target under {clients} clients takes about "
+        f"{needed:.0f} requests/s, at most {budget:.0f} ms of CPU per request on "
+        f"{cores} otherwise idle cores."
+    )
+
+
 def markdown(results: dict) -> str:
     rows = [{"scenario": name, **values} for name, values in results["scenarios"].items()]
     picked = results["scenarios"]["recommend_picked"]
@@ -196,7 +215,9 @@ def markdown(results: dict) -> str:
         f"{results['load_average_before']} before, {results['load_average_after']} after: "
         "other jobs shared the machine.\n\n"
         f"Target: recommend (picked) p95 < {TARGET_P95_MS:.0f} ms with 0 errors: "
-        f"**{verdict}** (p95 {picked['p95_ms']} ms, {picked['errors']} errors).\n\n"
+        f"**{verdict}** (p95 {picked['p95_ms']} ms, {picked['errors']} errors). "
+        + why(results)
+        + "\n\n"
         + table(
             rows,
             [
