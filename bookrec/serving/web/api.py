@@ -111,6 +111,9 @@ async def import_goodreads(
 
     from bookrec.serving.matching import summarize
 
+    unknown = sorted(set((await request.form()).keys()) - {"file"})
+    if unknown:
+        raise DataError(f"unknown form field(s) {', '.join(unknown)}; send only `file`")
     limit = service.config.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:

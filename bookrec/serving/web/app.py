@@ -47,14 +47,14 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             length = dict(scope["headers"]).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.limit:
-                message = (
-                    f"the request is larger than the {self.limit // (1024 * 1024)} MB limit"
-                    if length.isdigit()
-                    else "invalid Content-Length header"
-                )
-                response = JSONResponse({"error": message}, status_code=413)
-                await response(scope, receive, send)
+            refusal = None
+            if not length.isdigit():
+                refusal = JSONResponse({"error": "invalid Content-Length header"}, 400)
+            elif int(length) > self.limit:
+                message = f"the request is larger than the {self.limit // (1024 * 1024)} MB limit"
+                refusal = JSONResponse({"error": message}, 413)
+            if refusal is not None:
+                await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

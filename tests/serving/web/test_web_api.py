@@ -219,9 +219,13 @@ def test_bad_uploads_get_a_4xx_json_error(client, content, status, says) -> None
     assert says in response.json()["error"]
 
 
-def test_import_without_a_file_is_a_422(client) -> None:
+def test_import_without_a_file_or_with_other_fields(client) -> None:
     response = client.post("/api/import/goodreads", data={"other": "x"})
     assert response.status_code == 422 and "file" in response.json()["error"]
+    extra = client.post(
+        "/api/import/goodreads", data={"shelf": "read"}, files={"file": ("e.csv", b"Title\n")}
+    )
+    assert extra.status_code == 400 and "shelf" in extra.json()["error"]
 
 
 def test_too_many_books_in_an_upload(web_warehouse, popular_books) -> None:

@@ -20,6 +20,8 @@ import pytest
 
 from tests.serving.web.conftest import HOSTILE_TITLE
 
+pytestmark = pytest.mark.slow  # a server, a browser: about a minute (make test runs it)
+
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
