@@ -389,7 +389,6 @@ class MatchConfig:
             raise ConfigError(f"max_candidates must be at least 1; got {self.max_candidates!r}")
 
 
-
 @dataclass(frozen=True)
 class WebConfig:
     """The reader's web page and JSON API (`bookrec serve`, bookrec.serving.web).
