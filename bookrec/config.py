@@ -426,6 +426,59 @@ class WebConfig:
             raise ConfigError(f"min_query_chars must be at least 1; got {self.min_query_chars!r}")
 
 
+@dataclass(frozen=True)
+class CoratingConfig:
+    """The co-rating vectors (bookrec.lists.corating): ALS item factors from `implicit`.
+
+    factors: length of each vector (the feature store's FLOAT[factors] column).
+    iterations / regularization: ALS settings; every rating counts as one interaction (who read
+      what carries the signal; how much they liked it is the list's liked-books filter).
+    seed: ALS's random start, so a rebuild gives the same vectors.
+    """
+
+    factors: int = 64
+    iterations: int = 15
+    regularization: float = 0.05
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.factors < 2 or self.iterations < 1 or self.regularization < 0:
+            raise ConfigError(f"bad co-rating settings: {self!r}")
+
+
+@dataclass(frozen=True)
+class ListConfig:
+    """How the list a reader sees is ranked and constrained (bookrec.lists.ranking).
+
+    Score = w_pop z(log popularity) + w_text z(text closeness) + w_corating z(co-rating
+    closeness) + w_rating z(predicted rating); closeness = mean cosine to the `closest` nearest
+    liked books (rated >= liked_rating, else >= the reader's mean). Weights are tuned on the
+    evaluation's tuning readers (flow `evaluate`, saved in list_settings); these are the
+    fallbacks before any evaluation.
+    max_per_author / max_per_series: at most this many books of one author / series in a list.
+    """
+
+    w_pop: float = 1.0
+    w_text: float = 1.0
+    w_corating: float = 1.0
+    w_rating: float = 0.0
+    closest: int = 3
+    liked_rating: float = 4.0
+    max_per_author: int = 2
+    max_per_series: int = 2
+    # the weight grid tuned on held-out tuning readers
+    grid_pop: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5)
+    grid_text: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5)
+    grid_corating: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5, 2.0)
+    grid_rating: tuple[float, ...] = (0.0, 0.25)
+
+    def __post_init__(self) -> None:
+        if self.closest < 1:
+            raise ConfigError(f"closest must be at least 1; got {self.closest!r}")
+        if self.max_per_author < 1 or self.max_per_series < 1:
+            raise ConfigError("max_per_author and max_per_series must be at least 1")
+
+
 __all__ = [
     "DEFAULT_ALL_BOOKS_DIR",
     "DEFAULT_ARTIFACTS",
@@ -435,10 +488,12 @@ __all__ = [
     "DEFAULT_REPORTS",
     "DEFAULT_WAREHOUSE",
     "ConfigError",
+    "CoratingConfig",
     "DataConfig",
     "Distance",
     "EncoderConfig",
     "EvalConfig",
+    "ListConfig",
     "MatchConfig",
     "MergeConfig",
     "Negatives",

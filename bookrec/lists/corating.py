@@ -1,0 +1,94 @@
+"""Co-rating vectors: ALS item factors (implicit) of every book with ratings, in the feature
+store beside the text embeddings (feat_book_corating(book_id, model, embedding FLOAT[k])).
+
+Two books are close in this space when the same readers read them, whatever their texts say.
+The flow step fits on all ratings (serving); the evaluation fits on its training split only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import duckdb
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from bookrec.config import CoratingConfig
+from bookrec.embedding.store import BookVectors
+from bookrec.warehouse.connection import require_tables, run_sql, table_exists
+
+log = logging.getLogger(__name__)
+
+SPACE = "corating"
+
+
+def interaction_matrix(ratings: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """users x books CSR of ones (one per rating), with the sorted user and book ids."""
+    users, user_rows = np.unique(ratings["user_id"].to_numpy(np.int64), return_inverse=True)
+    books, book_cols = np.unique(ratings["book_id"].to_numpy(np.int64), return_inverse=True)
+    data = np.ones(len(ratings), dtype=np.float32)
+    matrix = sp.csr_matrix((data, (user_rows, book_cols)), shape=(len(users), len(books)))
+    return matrix, users, books
+
+
+def fit_als(matrix: sp.csr_matrix, config: CoratingConfig):
+    """implicit's ALS on a users x items matrix (CPU, at most 2 threads: the machine is shared)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    model = AlternatingLeastSquares(
+        factors=config.factors,
+        regularization=config.regularization,
+        iterations=config.iterations,
+        random_state=config.seed,
+        num_threads=2,
+        calculate_training_loss=False,
+    )
+    model.fit(matrix, show_progress=False)
+    return model
+
+
+def corating_vectors(ratings: pd.DataFrame, config: CoratingConfig | None = None) -> BookVectors:
+    """Unit-length ALS item factors of every rated book (rows follow sorted book ids)."""
+    config = config or CoratingConfig()
+    matrix, _, books = interaction_matrix(ratings)
+    model = fit_als(matrix, config)
+    factors = np.asarray(model.item_factors, dtype=np.float32)
+    norms = np.linalg.norm(factors, axis=1, keepdims=True)
+    factors = factors / np.where(norms > 0, norms, 1.0)
+    version = f"als{config.factors}-it{config.iterations}-reg{config.regularization}-s{config.seed}"
+    return BookVectors(book_ids=books, vectors=factors, space=SPACE, version=version)
+
+
+def store_corating(con: duckdb.DuckDBPyConnection, vectors: BookVectors) -> int:
+    """Replace feat_book_corating with these vectors; returns the rows written."""
+    frame = pd.DataFrame(
+        {"book_id": vectors.book_ids, "model": vectors.version, "embedding": list(vectors.vectors)}
+    )
+    con.register("new_corating", frame)
+    try:
+        run_sql(con, "lists/01_feat_book_corating.sql", sizes={"dim": vectors.vectors.shape[1]})
+    finally:
+        con.unregister("new_corating")
+    return len(frame)
+
+
+def load_corating(con: duckdb.DuckDBPyConnection) -> BookVectors | None:
+    """The stored co-rating vectors, or None before `python -m flows.lists` has run."""
+    if not table_exists(con, "feat_book_corating"):
+        return None
+    require_tables(con, ["feat_book_corating"])
+    frame = con.execute(
+        "select book_id, model, embedding from feat_book_corating order by book_id"
+    ).df()
+    if frame.empty:
+        return None
+    vectors = np.stack(frame["embedding"].to_numpy()).astype(np.float32)
+    return BookVectors(
+        book_ids=frame["book_id"].to_numpy(np.int64),
+        vectors=vectors,
+        space=SPACE,
+        version=str(frame["model"].iloc[0]),
+    )

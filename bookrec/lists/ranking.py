@@ -1,0 +1,235 @@
+"""Rank candidates for "will read and like", then apply the list's constraints.
+
+Score (bookrec.config.ListConfig) = w_pop z(log popularity) + w_text z(text closeness)
++ w_corating z(co-rating closeness) [+ w_rating z(predicted rating)], z over the candidates;
+closeness = mean cosine to the `closest` nearest liked books in that space.
+
+Constraints, in order: nothing already read in any form (bookrec.lists.works.Works.already_read:
+editions, containing collections, derivatives); one edition per work (the most-rated
+candidate); in a series the reader has read, only the first unread entry ("next in series"),
+and only if they liked the series; in another series, only its first entry among the
+candidates; at most max_per_author / max_per_series per list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bookrec.config import ListConfig
+from bookrec.embedding.store import BookVectors
+from bookrec.lists.works import Works
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The books a list may hold, in a fixed order, with what ranking needs of each."""
+
+    book_ids: np.ndarray
+    authors: list[str]
+    popularity: np.ndarray  # log(1 + Goodreads ratings)
+    text: np.ndarray  # unit text vectors, one row per candidate
+    corating: np.ndarray  # unit co-rating vectors (zeros where a book has none)
+    has_corating: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        book_ids: np.ndarray,
+        authors: list[str],
+        num_ratings: np.ndarray,
+        text: BookVectors,
+        corating: BookVectors | None,
+        works: Works | None,
+    ) -> Candidates:
+        """Candidates restricted to one edition per work and to books with a text vector."""
+        book_ids = np.asarray(book_ids, np.int64)
+        keep = text.index_of(book_ids) >= 0
+        if works is not None:
+            best: dict[int, int] = {}
+            for i in np.argsort(-np.asarray(num_ratings, np.float64), kind="stable"):
+                if keep[i]:
+                    best.setdefault(works.work(int(book_ids[i])), int(i))
+            keep = np.zeros(len(book_ids), bool)
+            keep[list(best.values())] = True
+        idx = np.flatnonzero(keep)
+        ids = book_ids[idx]
+        text_rows = text.vectors[text.index_of(ids)]
+        co = np.zeros((len(ids), corating.vectors.shape[1] if corating else 1), np.float32)
+        has = np.zeros(len(ids), bool)
+        if corating is not None:
+            rows = corating.index_of(ids)
+            has = rows >= 0
+            co[has] = corating.vectors[rows[has]]
+        return cls(
+            book_ids=ids,
+            authors=[authors[i] or "" for i in idx],
+            popularity=np.log1p(np.asarray(num_ratings, np.float64)[idx]),
+            text=np.ascontiguousarray(text_rows),
+            corating=co,
+            has_corating=has,
+        )
+
+
+def liked_mask(ratings: np.ndarray, liked_rating: float) -> np.ndarray:
+    """Books the reader liked: rated >= liked_rating, else (none such) >= their own mean."""
+    ratings = np.asarray(ratings, np.float64)
+    liked = ratings >= liked_rating
+    return liked if liked.any() else ratings >= ratings.mean()
+
+
+def closeness(
+    candidates: np.ndarray, liked: np.ndarray, closest: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(mean cosine to the `closest` nearest liked rows, the cosine matrix)."""
+    if len(liked) == 0:
+        return np.zeros(len(candidates)), np.zeros((len(candidates), 0))
+    sims = candidates @ liked.T
+    k = min(closest, sims.shape[1])
+    top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else sims
+    return top.mean(axis=1), sims
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    std = values.std()
+    return (values - values.mean()) / std if std > 0 else np.zeros_like(values, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Features:
+    """One reader's z-scored features over the candidates, and the cosines behind them."""
+
+    pop: np.ndarray
+    text: np.ndarray
+    corating: np.ndarray
+    text_sims: np.ndarray  # candidates x liked books
+    corating_sims: np.ndarray
+    liked_ids: np.ndarray
+
+    def score(self, config: ListConfig, rating: np.ndarray | None = None) -> np.ndarray:
+        score = config.w_pop * self.pop + config.w_text * self.text
+        score = score + config.w_corating * self.corating
+        if rating is not None and config.w_rating:
+            score = score + config.w_rating * zscore(rating)
+        return score
+
+
+def reader_features(
+    cands: Candidates,
+    text: BookVectors,
+    corating: BookVectors | None,
+    history_ids: np.ndarray,
+    ratings: np.ndarray,
+    config: ListConfig,
+) -> Features:
+    """The reader's features: popularity, and closeness to their liked books in both spaces."""
+    history_ids = np.asarray(history_ids, np.int64)
+    liked_ids = (
+        history_ids[liked_mask(ratings, config.liked_rating)] if len(history_ids) else history_ids
+    )
+    text_rows = text.index_of(liked_ids)
+    text_close, text_sims = closeness(
+        cands.text, text.vectors[text_rows[text_rows >= 0]], config.closest
+    )
+    if text_sims.shape[1] != len(liked_ids):  # keep one column per liked book
+        full = np.zeros((len(cands.book_ids), len(liked_ids)), np.float32)
+        full[:, text_rows >= 0] = text_sims
+        text_sims = full
+    co_close = np.zeros(len(cands.book_ids))
+    co_sims = np.zeros((len(cands.book_ids), len(liked_ids)), np.float32)
+    if corating is not None:
+        rows = corating.index_of(liked_ids)
+        co_close, sims = closeness(
+            cands.corating, corating.vectors[rows[rows >= 0]], config.closest
+        )
+        co_sims[:, rows >= 0] = sims
+        # books nobody rated get the median, not the bottom: no evidence either way
+        if cands.has_corating.any():
+            co_close = np.where(
+                cands.has_corating, co_close, np.median(co_close[cands.has_corating])
+            )
+    return Features(
+        pop=zscore(cands.popularity),
+        text=zscore(text_close),
+        corating=zscore(co_close),
+        text_sims=text_sims,
+        corating_sims=co_sims,
+        liked_ids=liked_ids,
+    )
+
+
+def blocked_mask(
+    cands: Candidates, works: Works | None, history_ids, ratings, config: ListConfig
+) -> tuple[np.ndarray, set[int]]:
+    """(candidates that may not appear, the positions labelled "next in series")."""
+    history_ids = [int(b) for b in history_ids]
+    ids = cands.book_ids
+    if works is None:
+        return np.isin(ids, np.asarray(history_ids, np.int64)), set()
+    blocked = np.isin(ids, np.fromiter(works.already_read(history_ids), np.int64))
+    read_positions: dict[str, set[float]] = {}
+    liked_series: set[str] = set()
+    liked = liked_mask(np.asarray(ratings, np.float64), config.liked_rating) if history_ids else []
+    for b, ok in zip(history_ids, liked, strict=False):
+        series = works.series_of.get(b)
+        if series is not None:
+            read_positions.setdefault(series, set()).add(works.position_of[b])
+            if ok:
+                liked_series.add(series)
+    entries: dict[str, list[tuple[float, int]]] = {}
+    for i, b in enumerate(ids.tolist()):
+        series = works.series_of.get(b)
+        if series is not None and not blocked[i]:
+            entries.setdefault(series, []).append((works.position_of[b], i))
+    next_up: set[int] = set()
+    for series, items in entries.items():
+        items.sort()
+        keep = items[0][1]
+        if series in read_positions:
+            if series in liked_series:
+                next_up.add(keep)
+            else:
+                keep = -1
+        for _, i in items:
+            if i != keep:
+                blocked[i] = True
+    return blocked, next_up
+
+
+def pick(
+    order: np.ndarray,
+    cands: Candidates,
+    works: Works | None,
+    top_n: int,
+    config: ListConfig,
+) -> list[int]:
+    """The first top_n candidate positions of `order` under the per-author / per-series caps."""
+    authors: dict[str, int] = {}
+    series: dict[str, int] = {}
+    chosen: list[int] = []
+    for i in order.tolist():
+        author = cands.authors[i]
+        s = works.series_of.get(int(cands.book_ids[i])) if works is not None else None
+        if author and authors.get(author, 0) >= config.max_per_author:
+            continue
+        if s is not None and series.get(s, 0) >= config.max_per_series:
+            continue
+        chosen.append(i)
+        if author:
+            authors[author] = authors.get(author, 0) + 1
+        if s is not None:
+            series[s] = series.get(s, 0) + 1
+        if len(chosen) == top_n:
+            break
+    return chosen
+
+
+def rank(score: np.ndarray, blocked: np.ndarray, depth: int) -> np.ndarray:
+    """Positions of the `depth` best unblocked candidates, best first."""
+    score = np.where(blocked, -np.inf, score)
+    depth = min(depth, int((~blocked).sum()))
+    if depth <= 0:
+        return np.zeros(0, np.int64)
+    top = np.argpartition(-score, depth - 1)[:depth]
+    return top[np.argsort(-score[top], kind="stable")]

@@ -1,0 +1,133 @@
+"""Works, series, collections and derivatives: built in SQL (sql/works/), loaded for ranking.
+
+Tables (every decision with its reason; `work_decisions` gathers them):
+- book_series(book_id, series_key, position, position_hi, is_collection, collection_rule, ...)
+- book_works(book_id, work_id, work_title, surname, series_key, position, reason,
+  is_main_edition): the work each book is an edition of (work_id = its smallest book_id).
+- collection_works(collection_id, work_id, reason): the works a collection contains.
+- derivative_works(book_id, work_id, reason): guides, critical editions, adaptations of a work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from bookrec.warehouse.connection import SQL_DIR, require_tables, run_sql
+
+log = logging.getLogger(__name__)
+
+WORK_STEPS = sorted(p.relative_to(SQL_DIR).as_posix() for p in (SQL_DIR / "works").glob("*.sql"))
+WORK_TABLES = ["book_series", "book_works", "collection_works", "derivative_works"]
+
+
+def build_works(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Run sql/works/ on the warehouse (needs `books`); returns the rows of each decision kind."""
+    require_tables(con, ["books"])
+    for step in WORK_STEPS:
+        run_sql(con, step)
+    rows = con.execute("select decision, count(*) from work_decisions group by 1").fetchall()
+    return {decision: int(n) for decision, n in rows}
+
+
+@dataclass(frozen=True)
+class Works:
+    """Per-book work and series, and the collection / derivative links, as lookups.
+
+    work_of, series_of, position_of: book_id -> work_id / series key / position.
+    main_edition: work_id -> its most-rated book_id.
+    contains: collection book_id -> work_ids it contains.
+    derived_from: derivative book_id -> work_ids it is about or adapted from.
+    collections_of / derivatives_of: work_id -> book_ids (the reverse links).
+    """
+
+    work_of: dict[int, int]
+    series_of: dict[int, str]
+    position_of: dict[int, float]
+    main_edition: dict[int, int]
+    is_collection: frozenset[int]
+    contains: dict[int, frozenset[int]]
+    derived_from: dict[int, frozenset[int]]
+    collections_of: dict[int, frozenset[int]]
+    derivatives_of: dict[int, frozenset[int]]
+    editions_of: dict[int, frozenset[int]]
+
+    def work(self, book_id: int) -> int:
+        """The book's work (the book itself when the warehouse does not know it)."""
+        return self.work_of.get(book_id, book_id)
+
+    def read_works(self, book_ids) -> set[int]:
+        """Works read through these books: their works and, for a collection, its contents."""
+        works: set[int] = set()
+        for b in book_ids:
+            b = int(b)
+            works.add(self.work(b))
+            works |= self.contains.get(b, frozenset())
+        return works
+
+    def already_read(self, book_ids) -> set[int]:
+        """Every book that is an edition, a containing collection or a derivative of a work
+        read through these books (the books themselves included)."""
+        blocked: set[int] = {int(b) for b in book_ids}
+        for w in self.read_works(book_ids):
+            blocked |= self.editions_of.get(w, frozenset({w}))
+            blocked |= self.collections_of.get(w, frozenset())
+            blocked |= self.derivatives_of.get(w, frozenset())
+        return blocked
+
+    def why_blocked(self, book_id: int, read_book_ids) -> str | None:
+        """Why a book counts as already read for this history ('' reasons in order), or None."""
+        works = self.read_works(read_book_ids)
+        if self.work(book_id) in works:
+            return "another edition of a book you rated"
+        if self.contains.get(book_id, frozenset()) & works:
+            return "a collection containing a book you rated"
+        if self.derived_from.get(book_id, frozenset()) & works:
+            return "a derivative (guide, adaptation) of a book you rated"
+        return None
+
+
+def _groups(frame: pd.DataFrame, key: str, value: str) -> dict[int, frozenset[int]]:
+    if frame.empty:
+        return {}
+    grouped = frame.groupby(key)[value].agg(lambda s: frozenset(int(v) for v in s))
+    return {int(k): v for k, v in grouped.items()}
+
+
+def load_works(con: duckdb.DuckDBPyConnection) -> Works:
+    """The works tables as lookups.
+
+    Raises:
+        WarehouseError: the tables are missing (run `python -m flows.lists`).
+    """
+    require_tables(con, WORK_TABLES)
+    books = con.execute(
+        "select book_id, work_id, series_key, position, is_main_edition from book_works"
+    ).df()
+    flags = con.execute("select book_id from book_series where is_collection").df()
+    contains = con.execute("select collection_id, work_id from collection_works").df()
+    derived = con.execute("select book_id, work_id from derivative_works").df()
+    ids = books["book_id"].to_numpy(np.int64)
+    works = books["work_id"].to_numpy(np.int64)
+    series = books[books["series_key"].notna() & books["position"].notna()]
+    main = books[books["is_main_edition"]]
+    return Works(
+        work_of=dict(zip(ids.tolist(), works.tolist(), strict=True)),
+        series_of=dict(zip(series["book_id"].astype(int), series["series_key"], strict=True)),
+        position_of=dict(
+            zip(series["book_id"].astype(int), series["position"].astype(float), strict=True)
+        ),
+        main_edition=dict(
+            zip(main["work_id"].astype(int), main["book_id"].astype(int), strict=True)
+        ),
+        is_collection=frozenset(int(b) for b in flags["book_id"]),
+        contains=_groups(contains, "collection_id", "work_id"),
+        derived_from=_groups(derived, "book_id", "work_id"),
+        collections_of=_groups(contains, "work_id", "collection_id"),
+        derivatives_of=_groups(derived, "work_id", "book_id"),
+        editions_of=_groups(books, "work_id", "book_id"),
+    )

@@ -1,0 +1,79 @@
+-- Builds `book_series`: each book's series and position read from its title, and whether the
+-- book is a collection (box set, omnibus, "#1-3", ...), with the rule that said so.
+-- Reads: books. Parameters: none.
+-- Goodreads writes the series as a suffix: "A Clash of Kings (A Song of Ice and Fire, #2)",
+-- "(Little House, #1-9)", "(A Song of Ice and Fire #5, Part 2 of 2)"; a few titles carry it
+-- inline: "... Book One", "..., Volume 2".
+create or replace table book_series as
+with titled as (
+    select
+        book_id,
+        title,
+        fold_text(strip_series(title)) as folded,
+        regexp_extract(
+            title, '\(([^()]*?),?\s*#\s*([0-9]+(?:\.[0-9]+)?)\s*(?:-\s*([0-9]+(?:\.[0-9]+)?))?[^()]*\)\s*$',
+            ['name', 'lo', 'hi']
+        ) as suffix,
+        regexp_extract(
+            number_words(fold_text(strip_series(title))),
+            '^(.+?)[,:]?\s+(?:book|volume|vol\.?|part)\s+([0-9]+)\b', ['name', 'pos']
+        ) as inline
+    from books
+),
+
+parsed as (
+    select
+        book_id,
+        title,
+        folded,
+        case
+            when suffix.name <> '' then suffix.name
+            when inline.name <> '' then inline.name
+        end as series_name,
+        case
+            when suffix.lo <> '' then suffix.lo::double
+            when inline.pos <> '' then inline.pos::double
+        end as position,
+        -- "Book 2", "Part Two" in the title itself: editions of one work agree on it
+        nullif(inline.pos, '')::double as title_number,
+        case when suffix.hi <> '' and suffix.hi::double > suffix.lo::double
+            then suffix.hi::double end as position_hi,
+        case when suffix.name <> '' then 'series suffix' when inline.name <> '' then
+            'book/volume number in title' end as series_rule
+    from titled
+),
+
+marked as (
+    select
+        *,
+        -- the first rule that marks a collection, or null
+        case
+            when position_hi > position
+                then 'series range #' || position::int || '-' || position_hi::int
+            when regexp_matches(folded, '\bbox(ed)? ?set\b|\b[0-9]+[- ]book set\b')
+                then 'box set'
+            when regexp_matches(folded, '\bomnibus\b') then 'omnibus'
+            when regexp_matches(folded, '\bcollection\b|\bcollected\b') then 'collection'
+            when regexp_matches(folded, '\bcomplete (novels|stories|works|tales|series)\b')
+                then 'complete works'
+            when regexp_matches(folded, '^the (complete|annotated|essential) ')
+                then 'complete/annotated edition'
+            when regexp_matches(folded, '\btrilogy\b|\bquartet\b|\bchronicles\b.*\bset\b')
+                then 'trilogy/quartet in one'
+            when regexp_matches(strip_series(title), ' / ') then 'several titles joined by /'
+        end as collection_rule
+    from parsed
+)
+
+select
+    book_id,
+    series_name,
+    nullif(title_key(series_name), '') as series_key,
+    position,
+    position_hi,
+    title_number,
+    series_rule,
+    collection_rule is not null as is_collection,
+    collection_rule
+from marked
+order by book_id

@@ -1,0 +1,127 @@
+-- Builds `book_works`: every book with the work it is an edition of (work_id = the smallest
+-- book_id of the work) and the rule that grouped it.
+-- Reads: books, book_series. Parameters: none.
+-- Editions of one work share (a) the title before any subtitle, number words as digits ("The 5
+-- Love Languages: ..." = "The Five Love Languages: ..."), and the author's surname, or (b) a
+-- series and a single position and the surname ("The Sign of Four (Sherlock Holmes, #2)" =
+-- "The Sign of the Four (Sherlock Holmes, #2)"; "A Storm of Swords: Steel and Snow (#3: Part 1
+-- of 2)" is part of #3), or (c) the Goodreads id. Books known only from the rating files have no
+-- author: they take the surname of the one author the catalog has for their title (or series
+-- entry), if only one.
+-- Keys are joined by two rounds of "smallest id over the key", enough for a chain
+-- title -> series -> title (a longer chain would stay split, which only under-groups).
+create or replace table book_works as
+with keyed as (
+    select
+        b.book_id,
+        b.goodreads_id,
+        coalesce(b.num_ratings, 0) as num_ratings,
+        nullif(number_words(coalesce(main_title_key(b.title), '')), '')
+            || coalesce(' #' || s.title_number, '') as work_title,
+        author_surname(b.author) as surname,
+        s.series_key,
+        s.position,
+        s.is_collection
+    from books as b
+    join book_series as s using (book_id)
+),
+
+title_authors as (
+    -- the surname of a title when the catalog knows exactly one author for it
+    select work_title, any_value(surname) as only_surname
+    from keyed
+    where surname is not null and work_title is not null
+    group by work_title
+    having count(distinct surname) = 1
+),
+
+series_authors as (
+    -- the surname of a series entry when the catalog knows exactly one author for it
+    select series_key, position, any_value(surname) as series_surname
+    from keyed
+    where surname is not null and series_key is not null and position is not null
+    group by series_key, position
+    having count(distinct surname) = 1
+),
+
+filled as (
+    select
+        k.* replace (coalesce(k.surname, t.only_surname, s.series_surname) as surname),
+        k.surname is null and coalesce(t.only_surname, s.series_surname) is not null
+            as surname_from_title
+    from keyed as k
+    left join title_authors as t using (work_title)
+    left join series_authors as s using (series_key, position)
+),
+
+positions as (
+    -- a title whose editions name different series positions ("Genghis: Birth of an Empire
+    -- (Conqueror, #1)", "Genghis: Lords of the Bow (Conqueror, #2)") is several works
+    select
+        *,
+        count(distinct position) over (partition by work_title, surname) > 1 as split_title
+    from filled
+),
+
+keys as (
+    select
+        *,
+        work_title || '|' || coalesce(surname, '')
+        || case when split_title then '|#' || coalesce(position::varchar, '') else '' end
+            as title_group,
+        case
+            when series_key is not null and position is not null and not is_collection
+                then series_key || '#' || position || '|' || coalesce(surname, '')
+        end as series_group
+    from positions
+),
+
+round1 as (
+    select *, min(book_id) over (partition by title_group) as m1 from keys
+),
+
+round2 as (
+    select
+        *,
+        case when series_group is null then m1
+            else min(m1) over (partition by series_group) end as m2
+    from round1
+),
+
+round3 as (
+    select *, min(m2) over (partition by title_group) as m3 from round2
+),
+
+round4 as (
+    select
+        *,
+        case when goodreads_id is null then m3
+            else min(m3) over (partition by goodreads_id) end as work_id
+    from round3
+),
+
+final as (
+    select
+        book_id,
+        work_id,
+        work_title,
+        surname,
+        series_key,
+        position,
+        case
+            when work_id = book_id and count(*) over (partition by work_id) = 1
+                then 'a work of its own'
+            when m1 <> book_id and m1 = work_id then 'same title and author'
+            when m2 < m1 and m2 = work_id then 'same series position and author'
+            when work_id < m3 then 'same Goodreads id'
+            else 'same title and author, via another edition'
+        end
+        || case when surname_from_title then ' (author taken from the title or series entry)' else '' end
+            as reason,
+        row_number() over (
+            partition by work_id order by num_ratings desc, book_id
+        ) = 1 as is_main_edition
+    from round4
+)
+
+select * from final order by book_id

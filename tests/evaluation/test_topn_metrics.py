@@ -1,0 +1,44 @@
+"""Top-N metrics against examples worked by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from bookrec.evaluation.topn_metrics import (
+    hit_at,
+    intra_list_diversity,
+    ndcg_at,
+    recall_at,
+    reciprocal_rank,
+)
+
+
+def test_ndcg_by_hand():
+    # hits at ranks 1 and 3 of 3 relevant: (1 + 1/log2(4)) / (1 + 1/log2(3) + 1/log2(4))
+    hits = np.array([1, 0, 1, 0], bool)
+    expected = (1 + 0.5) / (1 + 1 / math.log2(3) + 0.5)
+    assert ndcg_at(hits, 3, 10) == pytest.approx(expected)
+    # the ideal list scores 1; nothing relevant in the list scores 0
+    assert ndcg_at(np.array([1, 1, 0], bool), 2, 10) == pytest.approx(1.0)
+    assert ndcg_at(np.zeros(5, bool), 2, 10) == 0.0
+    # a hit below the cut-off does not count
+    assert ndcg_at(np.array([0, 0, 1], bool), 1, 2) == 0.0
+    assert math.isnan(ndcg_at(np.zeros(3, bool), 0, 10))
+
+
+def test_recall_hit_mrr_by_hand():
+    hits = np.array([0, 1, 0, 1, 1], bool)
+    assert recall_at(hits, 4, 2) == 0.25
+    assert recall_at(hits, 4, 5) == 0.75
+    assert hit_at(hits, 1) == 0.0
+    assert hit_at(hits, 2) == 1.0
+    assert reciprocal_rank(hits) == 0.5
+    assert reciprocal_rank(np.zeros(3, bool)) == 0.0
+
+
+def test_intra_list_diversity_by_hand():
+    # two identical and one orthogonal unit vectors: pair cosines 1, 0, 0 -> 1 - 1/3
+    v = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert intra_list_diversity(v) == pytest.approx(2 / 3)
+    assert math.isnan(intra_list_diversity(v[:1]))

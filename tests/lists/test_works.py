@@ -1,0 +1,206 @@
+"""sql/works on real Goodreads titles (copied from ../shared/data, so no data is needed here):
+editions grouped into works, series read from titles, collections and derivatives linked."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from bookrec.lists.works import build_works, load_works
+from bookrec.warehouse.connection import run_sql
+
+# (title, author, Goodreads ratings, goodreads_id): real rows of the shared files.
+BOOKS = [
+    ("To Kill a Mockingbird", "Harper Lee", 5691311, 2657),
+    ("Harper Lee's To Kill a Mockingbird", "Harold Bloom", 7508, 24374),
+    ("Mockingbird", "Kathryn Erskine", 21138, 6596547),
+    ("Ender’s Game (Ender's Saga, #1)", "Orson Scott Card", 1309236, 375802),
+    ("Ender's Game, Volume 1: Battle School (Ender's Saga)", "Christopher Yost", 32247, 6393082),
+    ("Anne of Green Gables (Anne of Green Gables, #1)", "L.M. Montgomery", 918700, 8127),
+    ("Anne of Avonlea (Anne of Green Gables, #2)", "L.M. Montgomery", 184388, 77390),
+    ("Anne of Windy Poplars (Anne of Green Gables, #4)", "L.M. Montgomery", 47657, 65840),
+    ("The Complete Anne of Green Gables 8-Book Box Set", "L.M. Montgomery", 104065, 3579),
+    (
+        "The Complete Anne of Green Gables Boxed Set (Anne of Green Gables, #1-8)",
+        "L.M. Montgomery",
+        92142,
+        3579,
+    ),
+    ("A Game of Thrones (A Song of Ice and Fire, #1)", "George R.R. Martin", 2355688, 13496),
+    ("A Clash of Kings  (A Song of Ice and Fire, #2)", "George R.R. Martin", 890493, 10572),
+    ("A Storm of Swords (A Song of Ice and Fire, #3)", "George R.R. Martin", 743700, 62291),
+    (
+        "A Storm of Swords: Steel and Snow (A Song of Ice and Fire, #3: Part 1 of 2)",
+        "George R.R. Martin",
+        42072,
+        768889,
+    ),
+    (
+        "A Song of Ice and Fire (A Song of Ice and Fire, #1-4)",
+        "George R.R. Martin",
+        46756,
+        9814682,
+    ),
+    (
+        "A Game of Thrones / A Clash of Kings (A Song of Ice and Fire, #1-2)",
+        "George R.R. Martin",
+        22259,
+        5061675,
+    ),
+    ("Little House in the Big Woods (Little House, #1)", "Laura Ingalls Wilder", 258953, 8337),
+    ("Farmer Boy (Little House, #2)", "Laura Ingalls Wilder", 65058, 8252),
+    (
+        "The Little House Collection (Little House, #1-9)",
+        "Laura Ingalls Wilder",
+        150166,
+        114345,
+    ),
+    ("The Little House", "Virginia Lee Burton", 40869, 153540),
+    ("The Hound of the Baskervilles (Sherlock Holmes, #5)", "Arthur Conan Doyle", 322447, 8921),
+    ("The Sign of Four (Sherlock Holmes, #2)", "Arthur Conan Doyle", 145103, 608474),
+    ("The Sign of the Four (Sherlock Holmes, #2)", None, None, None),
+    (
+        "The Annotated Sherlock Holmes: The Four Novels and the Fifty-Six Short Stories "
+        "Complete (2 Volume Set)",
+        "Arthur Conan Doyle",
+        9551,
+        892295,
+    ),
+    (
+        "Sherlock Holmes and the Case of the Hound of the Baskervilles (Illustrated Classic "
+        "Editions)",
+        "Malvina G. Vogel",
+        9805,
+        653559,
+    ),
+    ("The House of Silk (Sherlock Holmes, #1)", "Anthony Horowitz", 23541, 11093329),
+    ("The 5 Love Languages: The Secret to Love that Lasts", "Gary Chapman", 395531, 23878688),
+    (
+        "The Five Love Languages: How to Express Heartfelt Commitment to Your Mate",
+        "Gary Chapman",
+        165675,
+        567795,
+    ),
+    ("The Five Love Languages of Children", "Gary Chapman", 9744, 952),
+    ("Genghis: Birth of an Empire (Conqueror, #1)", "Conn Iggulden", 32310, 1),
+    ("Genghis: Lords of the Bow (Conqueror, #2)", "Conn Iggulden", 11600, 2),
+]
+
+
+@pytest.fixture(scope="module")
+def con():
+    con = duckdb.connect(":memory:")
+    run_sql(con, "clean/00_macros.sql")
+    con.execute(
+        "create table books (book_id bigint, title varchar, author varchar, "
+        "num_ratings bigint, goodreads_id bigint)"
+    )
+    con.executemany(
+        "insert into books values (?, ?, ?, ?, ?)",
+        [(i + 1, *row) for i, row in enumerate(BOOKS)],
+    )
+    build_works(con)
+    return con
+
+
+def _id(title: str) -> int:
+    return next(i + 1 for i, row in enumerate(BOOKS) if row[0] == title)
+
+
+def _titles(ids) -> set[str]:
+    return {BOOKS[i - 1][0] for i in ids}
+
+
+def test_editions_share_a_work(con):
+    works = load_works(con)
+    same = [
+        ("The Sign of Four (Sherlock Holmes, #2)", "The Sign of the Four (Sherlock Holmes, #2)"),
+        (
+            "The 5 Love Languages: The Secret to Love that Lasts",
+            "The Five Love Languages: How to Express Heartfelt Commitment to Your Mate",
+        ),
+        (
+            "The Complete Anne of Green Gables 8-Book Box Set",
+            "The Complete Anne of Green Gables Boxed Set (Anne of Green Gables, #1-8)",
+        ),
+        (
+            "A Storm of Swords (A Song of Ice and Fire, #3)",
+            "A Storm of Swords: Steel and Snow (A Song of Ice and Fire, #3: Part 1 of 2)",
+        ),
+    ]
+    for a, b in same:
+        assert works.work(_id(a)) == works.work(_id(b)), (a, b)
+    different = [
+        (
+            "The 5 Love Languages: The Secret to Love that Lasts",
+            "The Five Love Languages of Children",
+        ),
+        (
+            "Genghis: Birth of an Empire (Conqueror, #1)",
+            "Genghis: Lords of the Bow (Conqueror, #2)",
+        ),
+        ("The Little House", "Little House in the Big Woods (Little House, #1)"),
+        ("The House of Silk (Sherlock Holmes, #1)", "The Sign of Four (Sherlock Holmes, #2)"),
+    ]
+    for a, b in different:
+        assert works.work(_id(a)) != works.work(_id(b)), (a, b)
+    reasons = dict(con.execute("select book_id, reason from book_works").fetchall())
+    assert reasons[_id("The Sign of the Four (Sherlock Holmes, #2)")].startswith("same")
+
+
+def test_series_and_positions(con):
+    works = load_works(con)
+    assert works.series_of[_id("Farmer Boy (Little House, #2)")] == "little house"
+    assert works.position_of[_id("Anne of Windy Poplars (Anne of Green Gables, #4)")] == 4.0
+    rows = dict(
+        con.execute(
+            "select book_id, collection_rule from book_series where is_collection"
+        ).fetchall()
+    )
+    assert rows[_id("The Little House Collection (Little House, #1-9)")] == "series range #1-9"
+    assert rows[_id("The Complete Anne of Green Gables 8-Book Box Set")] == "box set"
+    assert _id("Farmer Boy (Little House, #2)") not in rows
+
+
+def test_already_read_blocks_editions_collections_and_derivatives(con):
+    works = load_works(con)
+    read = [
+        _id("To Kill a Mockingbird"),
+        _id("Ender’s Game (Ender's Saga, #1)"),
+        _id("Anne of Green Gables (Anne of Green Gables, #1)"),
+        _id("A Game of Thrones (A Song of Ice and Fire, #1)"),
+        _id("Little House in the Big Woods (Little House, #1)"),
+        _id("The Hound of the Baskervilles (Sherlock Holmes, #5)"),
+        _id("The 5 Love Languages: The Secret to Love that Lasts"),
+    ]
+    blocked = _titles(works.already_read(read)) - _titles(read)
+    assert blocked == {
+        "Harper Lee's To Kill a Mockingbird",
+        "Ender's Game, Volume 1: Battle School (Ender's Saga)",
+        "The Complete Anne of Green Gables 8-Book Box Set",
+        "The Complete Anne of Green Gables Boxed Set (Anne of Green Gables, #1-8)",
+        "A Song of Ice and Fire (A Song of Ice and Fire, #1-4)",
+        "A Game of Thrones / A Clash of Kings (A Song of Ice and Fire, #1-2)",
+        "The Little House Collection (Little House, #1-9)",
+        "The Annotated Sherlock Holmes: The Four Novels and the Fifty-Six Short Stories "
+        "Complete (2 Volume Set)",
+        "Sherlock Holmes and the Case of the Hound of the Baskervilles (Illustrated Classic "
+        "Editions)",
+        "The Five Love Languages: How to Express Heartfelt Commitment to Your Mate",
+    }
+    # Not blocked: a one-word title inside another ("Mockingbird"), the next entries.
+    assert "Mockingbird" not in blocked
+    assert "Anne of Avonlea (Anne of Green Gables, #2)" not in blocked
+
+
+def test_every_decision_has_a_reason(con):
+    missing = con.execute("select count(*) from work_decisions where reason is null").fetchone()
+    assert missing == (0,)
+    kinds = {k for (k,) in con.execute("select distinct decision from work_decisions").fetchall()}
+    assert kinds == {
+        "edition of",
+        "series entry",
+        "collection",
+        "collection contains",
+        "derivative of",
+    }
