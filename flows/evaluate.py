@@ -1,4 +1,5 @@
-"""Flow `evaluate`: every method on the same hidden ratings; tunes and saves the blend's settings.
+"""Flow `evaluate`: every method on the same hidden ratings; tunes and saves the blend's settings;
+then the top-N lists (bookrec.evaluation.topn) on the same split, tuning the list's weights.
 
 python -m flows.evaluate --warehouse warehouse/bookrec.duckdb
 python -m flows.evaluate --min-ratings 10 --seed 1 --reports-dir reports --space raw
@@ -13,7 +14,9 @@ from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_EVAL_SEED, DEFAULT_REPORTS, DEFAULT_WAREHOUSE, EvalConfig
 from bookrec.evaluation import protocol as evaluation
-from bookrec.warehouse.connection import connect
+from bookrec.evaluation.topn import TopNResult, evaluate_topn
+from bookrec.evaluation.topn_report import store_topn, write_topn_reports
+from bookrec.warehouse.connection import connect, table_exists
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
 _DEFAULTS = EvalConfig()
@@ -34,6 +37,29 @@ def store_result(db_path: Path, result: evaluation.EvalResult) -> int:
 
 
 @task
+def evaluate_lists(db_path: Path, config: EvalConfig, seed: int, run_id: str) -> TopNResult | None:
+    """Top-N lists of every method on the same split; stores the tuned list weights."""
+    with connect(db_path, read_only=True) as con:
+        if not table_exists(con, "book_works"):
+            get_run_logger().info("top-N skipped: no works tables (run `python -m flows.lists`)")
+            return None
+        result = evaluate_topn(con, config, seed)
+    with connect(db_path) as con:
+        store_topn(con, run_id, result)
+    write_topn_reports([result], config.reports_dir)
+    for name, row in result.methods.items():
+        get_run_logger().info(
+            "top-N %-22s ndcg@10 %.3f  recall@10 %.3f  coverage %.3f  already-read %.3f",
+            name,
+            row["ndcg@10"],
+            row["recall@10"],
+            row["coverage"],
+            row["already_read"],
+        )
+    return result
+
+
+@task
 def write_reports(result: evaluation.EvalResult, reports_dir: Path) -> list[Path]:
     return evaluation.write_reports(result, reports_dir)
 
@@ -48,8 +74,11 @@ def evaluate(
     spaces: tuple[str, ...] = _DEFAULTS.spaces,
     surprise: bool = _DEFAULTS.surprise,
     reports_dir: str = str(DEFAULT_REPORTS),
+    topn: bool = True,
 ) -> dict[str, float]:
     """Evaluate the baselines, Surprise peers and similarity blends on one hidden split.
+
+    With topn, the lists are evaluated too (reports/topn.md) and their tuned weights saved.
 
     Returns:
         Mean per-user Spearman (report users) per method.
@@ -78,6 +107,8 @@ def evaluate(
         )
     for note in result.notes:
         logger.info(note)
+    if topn:
+        evaluate_lists(db_path, config, seed, result.run_id)
     logger.info(
         "best variant %s; saved settings %s; %d eval_runs rows; reports: %s",
         result.best_method,
@@ -124,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--reports-dir", type=Path, default=DEFAULT_REPORTS, help="where the reports go"
     )
+    parser.add_argument(
+        "--no-topn", action="store_true", help="leave out the top-N evaluation of the lists"
+    )
     return parser
 
 
@@ -137,6 +171,7 @@ def main(args: argparse.Namespace) -> None:
         seed=args.seed,
         surprise=not args.no_surprise,
         reports_dir=str(args.reports_dir),
+        topn=not args.no_topn,
         # no --space: the flow's default (every space of EvalConfig)
         **({"spaces": tuple(args.spaces)} if args.spaces else {}),
     )

@@ -1,4 +1,4 @@
-"""Flow `full`: the whole job, prepare_data -> embed -> train -> encode_embeddings ->
+"""Flow `full`: the whole job, prepare_data -> embed -> lists -> train -> encode_embeddings ->
 test_embeddings -> evaluate, then a summary.
 
 python -m flows.full                      # real files under ./data when present, else the demo
@@ -30,6 +30,7 @@ from flows._cli import add_data_options, base_parser, run_cli
 from flows.embed import embed
 from flows.encode_embeddings import encode_embeddings
 from flows.evaluate import evaluate
+from flows.lists import lists
 from flows.prepare_data import prepare_data
 from flows.test_embeddings import test_embeddings
 from flows.train import train
@@ -76,6 +77,7 @@ def full(
         force=force,
     )
     embed(warehouse=warehouse, model=model, max_tokens=max_tokens)
+    lists(warehouse=warehouse)
     train(warehouse=warehouse, artifacts_dir=artifacts_dir, seed=seed)
     encode_embeddings(warehouse=warehouse, artifacts_dir=artifacts_dir)
     test_embeddings(warehouse=warehouse, reports_dir=reports_dir)

@@ -21,6 +21,8 @@ from bookrec.config import ListConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.lists.works import Works
 
+CORATING_REG = 1.0  # ridge of the reader's ALS user vector (Y'Y is in the thousands: mild)
+
 
 @dataclass(frozen=True)
 class Candidates:
@@ -32,6 +34,9 @@ class Candidates:
     text: np.ndarray  # unit text vectors, one row per candidate
     corating: np.ndarray  # unit co-rating vectors (zeros where a book has none)
     has_corating: np.ndarray
+    # (Y'Y + reg I)^-1 over every book's co-rating vector Y: one solve turns a reader's books
+    # into ALS's user vector, as implicit's recalculate_user does with all-ones confidences
+    corating_solver: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -57,11 +62,14 @@ class Candidates:
         ids = book_ids[idx]
         text_rows = text.vectors[text.index_of(ids)]
         co = np.zeros((len(ids), corating.vectors.shape[1] if corating else 1), np.float32)
+        solver = None
         has = np.zeros(len(ids), bool)
         if corating is not None:
             rows = corating.index_of(ids)
             has = rows >= 0
             co[has] = corating.vectors[rows[has]]
+            gram = corating.vectors.T.astype(np.float64) @ corating.vectors
+            solver = np.linalg.inv(gram + CORATING_REG * np.eye(gram.shape[0]))
         return cls(
             book_ids=ids,
             authors=[authors[i] or "" for i in idx],
@@ -69,6 +77,7 @@ class Candidates:
             text=np.ascontiguousarray(text_rows),
             corating=co,
             has_corating=has,
+            corating_solver=solver,
         )
 
 
@@ -82,11 +91,11 @@ def liked_mask(ratings: np.ndarray, liked_rating: float) -> np.ndarray:
 def closeness(
     candidates: np.ndarray, liked: np.ndarray, closest: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(mean cosine to the `closest` nearest liked rows, the cosine matrix)."""
+    """(mean cosine to the `closest` nearest liked rows (0: all), the cosine matrix)."""
     if len(liked) == 0:
         return np.zeros(len(candidates)), np.zeros((len(candidates), 0))
     sims = candidates @ liked.T
-    k = min(closest, sims.shape[1])
+    k = min(closest, sims.shape[1]) if closest > 0 else sims.shape[1]
     top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else sims
     return top.mean(axis=1), sims
 
@@ -141,9 +150,13 @@ def reader_features(
     if corating is not None:
         rows = corating.index_of(liked_ids)
         co_close, sims = closeness(
-            cands.corating, corating.vectors[rows[rows >= 0]], config.closest
+            cands.corating, corating.vectors[rows[rows >= 0]], config.closest_corating
         )
         co_sims[:, rows >= 0] = sims
+        read = corating.index_of(history_ids)
+        if config.corating_feature == "user" and (read >= 0).any():
+            user = cands.corating_solver @ corating.vectors[read[read >= 0]].sum(axis=0)
+            co_close = cands.corating @ user.astype(np.float32)
         # books nobody rated get the median, not the bottom: no evidence either way
         if cands.has_corating.any():
             co_close = np.where(

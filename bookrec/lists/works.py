@@ -28,6 +28,7 @@ WORK_TABLES = ["book_series", "book_works", "collection_works", "derivative_work
 def build_works(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Run sql/works/ on the warehouse (needs `books`); returns the rows of each decision kind."""
     require_tables(con, ["books"])
+    run_sql(con, "clean/00_macros.sql")  # fold_text, title_key, ...: the same as cleaning's
     for step in WORK_STEPS:
         run_sql(con, step)
     rows = con.execute("select decision, count(*) from work_decisions group by 1").fetchall()

@@ -1,7 +1,12 @@
 """What to read next: a reader's books matched to the catalog, then the catalog scored for them.
 
 Three modes, decided by what matched (bookrec.serving.matching):
-- "personal": the matched books with a rating form the history; every candidate is scored by
+- "personal": the matched books with a rating form the history. When the warehouse holds the
+  works tables and co-rating vectors (flow `lists`), the list is ranked for "will read and
+  like" by bookrec.lists (popularity + closeness in text and co-rating space to liked books,
+  nothing already read in any edition, collection or derivative, "next in series"); the
+  predicted rating shown beside each book stays the blend's. Without them, every candidate is
+  scored by
   the similarity blend (bookrec.scoring.scorer.BlendScorer, settings from `evaluate` via
   bookrec.scoring.settings) and the best predictions win. "Because you liked ..." names the history
   books that added the most stars to a prediction.
@@ -33,13 +38,19 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bookrec.config import RecommendConfig, ScorerConfig
+from bookrec.config import ListConfig, RecommendConfig, ScorerConfig
 from bookrec.embedding.store import BookVectors, load_book_vectors
 from bookrec.errors import DataError
+from bookrec.lists.corating import load_corating
+from bookrec.lists.ranking import Candidates
+from bookrec.lists.reader_list import ListItem, ListRanker
+from bookrec.lists.settings import load_list_settings
+from bookrec.lists.works import WORK_TABLES, Works, load_works
 from bookrec.scoring.scorer import BlendParts, BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import CatalogMatcher, Match, load_catalog, summarize
 from bookrec.serving.reader_input import ReaderBook
+from bookrec.warehouse.connection import table_exists
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +65,9 @@ class Reason:
     title: str
     rating: float | None
     weight: float  # stars added to the prediction (personal) or cosine similarity (similar)
+    # what the weight measures: "blend" (stars), "text" (content cosine), "corating" (cosine of
+    # the co-rating vectors: liked by the same readers)
+    kind: str = "blend"
 
 
 @dataclass(frozen=True)
@@ -65,11 +79,21 @@ class Recommendation:
     avg_rating: float
     num_ratings: int
     because: tuple[Reason, ...] = ()
+    label: str | None = None  # "next in series"
 
     def because_text(self, mode: Mode) -> str:
-        """'because you liked A (5★), B (4★)' or 'close to A, B' ('' when nothing stands out)."""
+        """'because you liked A (5★), B (4★)' or 'close to A, B' ('' when nothing stands out);
+        for a ranked list, the similarity each reason rests on."""
         if not self.because:
             return ""
+        if self.because[0].kind != "blend":
+            parts = []
+            for r in self.because:
+                what = (
+                    "read by readers who liked" if r.kind == "corating" else "close in content to"
+                )
+                parts.append(f"{what} {r.title} ({r.kind} similarity {r.weight:.2f})")
+            return "; ".join(parts)
         if mode == "personal":
             return "because you liked " + ", ".join(
                 f"{r.title} ({r.rating:g}★)" for r in self.because
@@ -113,6 +137,7 @@ class Recommendations:
                     "num_ratings": r.num_ratings,
                     "because": _because_dicts(r),
                     "because_text": r.because_text(self.mode),
+                    "label": r.label,
                 }
                 for i, r in enumerate(self.items, start=1)
             ],
@@ -126,6 +151,7 @@ def _because_dicts(item: Recommendation) -> list[dict]:
             "title": r.title,
             "rating": r.rating,
             "weight": round(r.weight, 4),
+            "kind": r.kind,
         }
         for r in item.because
     ]
@@ -155,6 +181,9 @@ class Recommender:
         scorer_config: ScorerConfig | None = None,
         config: RecommendConfig | None = None,
         matcher: CatalogMatcher | None = None,
+        works: Works | None = None,
+        corating: BookVectors | None = None,
+        list_config: ListConfig | None = None,
     ) -> None:
         self.config = config or RecommendConfig()
         self.scorer_config = scorer_config or ScorerConfig(space=vectors.space)
@@ -183,6 +212,7 @@ class Recommender:
         self.cand_authors = [a if isinstance(a, str) else None for a in cand["author"]]
         # The candidate matrix, contiguous, so a call is one product with the history.
         self.cand_matrix = np.ascontiguousarray(vectors.vectors[self.cand_rows])
+        self.ranker = self._list_ranker(works, corating, list_config)
         log.info(
             "recommender: %d candidates of %d books (space %s, >= %d ratings)",
             len(self.cand_ids),
@@ -190,6 +220,21 @@ class Recommender:
             vectors.space,
             self.config.min_num_ratings,
         )
+
+    def _list_ranker(self, works, corating, list_config) -> ListRanker | None:
+        """The "will read and like" list over the same candidates, when works are known."""
+        if works is None or corating is None or len(self.cand_ids) == 0:
+            return None
+        cands = Candidates.build(
+            self.cand_ids,
+            [a or "" for a in self.cand_authors],
+            self.cand_num.astype(np.float64),
+            self.vectors,
+            corating,
+            works,
+        )
+        self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
+        return ListRanker(cands, self.vectors, corating, works, list_config)
 
     @classmethod
     def from_warehouse(
@@ -209,7 +254,19 @@ class Recommender:
             scorer_config = dataclasses.replace(scorer_config, space=space)
         catalog = load_catalog(con)
         vectors = load_book_vectors(con, scorer_config.space)
-        return cls(catalog, vectors, scorer_config, config)
+        works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None
+        corating = load_corating(con)
+        if works is None or corating is None:
+            log.info("no works/co-rating tables (run `python -m flows.lists`): blend ranking")
+        return cls(
+            catalog,
+            vectors,
+            scorer_config,
+            config,
+            works=works,
+            corating=corating,
+            list_config=load_list_settings(con),
+        )
 
     # -- the three modes -------------------------------------------------------------------
 
@@ -266,6 +323,8 @@ class Recommender:
         ratings = np.asarray(ratings, dtype=np.float64)
         if len(history_ids) and (ratings.min() < 1 or ratings.max() > 5):
             raise DataError("history ratings must lie in 1..5")
+        if self.ranker is not None and len(history_ids):
+            return self._listed(history_ids, ratings, exclude, top_n)
         cfg = self.scorer_config
         parts = self._parts(history_ids, ratings)
         predictions = self.cand_means.copy()
@@ -302,6 +361,38 @@ class Recommender:
                 if row[j] > 0.005  # at least a hundredth of a star, rounded
             ]
             items.append(self._item(pos, predictions[pos], because))
+        return items
+
+    def _listed(self, history_ids, ratings, exclude, top_n: int) -> list[Recommendation]:
+        """The ranked list (bookrec.lists), each book with the blend's predicted rating."""
+        listed: list[ListItem] = self.ranker.rank(
+            history_ids, ratings, top_n, exclude, self.config.because_count
+        )
+        positions = np.array([self._cand_pos[i.book_id] for i in listed], dtype=np.int64)
+        predictions = self.cand_means[positions].copy()
+        parts = self._parts(history_ids, ratings)
+        cfg = self.scorer_config
+        if parts is not None and cfg.alpha != 0.0 and len(positions):
+            predictions += cfg.alpha * BlendScorer.combine(
+                _rows(parts, positions), cfg.temperature, cfg.top_k
+            )
+        rated = dict(zip(history_ids.tolist(), ratings.tolist(), strict=True))
+        items = []
+        for item, pos, predicted in zip(listed, positions, predictions, strict=True):
+            because = [
+                Reason(
+                    book_id=e.book_id,
+                    title=self._titles.get(e.book_id, str(e.book_id)),
+                    rating=rated.get(e.book_id),
+                    weight=e.similarity,
+                    kind=e.kind,
+                )
+                for e in item.evidence
+            ]
+            rec = self._item(int(pos), predicted, because)
+            if item.next_in_series:
+                rec = dataclasses.replace(rec, label="next in series")
+            items.append(rec)
         return items
 
     def _near_liked(self, parts, ratings: np.ndarray) -> np.ndarray:

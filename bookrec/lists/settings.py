@@ -1,0 +1,44 @@
+"""The tuned list weights in the warehouse: `evaluate` writes them, `recommend` reads them.
+
+Table `list_settings(run_id, w_pop, w_text, w_corating, tune_ndcg, created_at)`; the newest row
+wins; before any evaluation, ListConfig()'s defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+
+from bookrec.config import ListConfig
+from bookrec.warehouse.connection import run_sql, table_exists
+
+
+def save_list_settings(
+    con: duckdb.DuckDBPyConnection, run_id: str, config: ListConfig, tune_ndcg: float
+) -> None:
+    run_sql(con, "lists/02_list_settings_table.sql")
+    run_sql(
+        con,
+        "lists/03_list_settings_insert.sql",
+        {
+            "run_id": run_id,
+            "w_pop": float(config.w_pop),
+            "w_text": float(config.w_text),
+            "w_corating": float(config.w_corating),
+            "tune_ndcg": float(tune_ndcg),
+        },
+    )
+
+
+def load_list_settings(
+    con: duckdb.DuckDBPyConnection, base: ListConfig | None = None
+) -> ListConfig:
+    """The newest tuned weights over `base` (ListConfig() when None)."""
+    base = base or ListConfig()
+    if not table_exists(con, "list_settings"):
+        return base
+    row = run_sql(con, "lists/04_list_settings_latest.sql").fetchone()
+    if row is None:
+        return base
+    return dataclasses.replace(base, w_pop=row[0], w_text=row[1], w_corating=row[2])
