@@ -11,6 +11,7 @@ book averages (Goodreads-wide, training ratings), Surprise BaselineOnly / SVD / 
 raw-embedding blend, the trained-projector blend (when feat_book_projections exists) and the
 blend variants. Reports mean and spread per method, cold-book Spearman, and the targets of the
 benchmark issue with PASS / MISS and the margin. Writes reports/bench_quality.md and .json.
+Then the top-N lists over the same seeds (bench/topn.py: reports/bench_topn.md and .json).
 """
 
 from __future__ import annotations
@@ -244,6 +245,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--no-surprise", action="store_true", help="leave out Surprise peers")
+    parser.add_argument("--no-topn", action="store_true", help="leave out the top-N lists")
     parser.add_argument(
         "--warehouse",
         type=Path,
@@ -262,6 +264,15 @@ def main() -> int:
     json_path, md_path = write_report("bench_quality", payload, text)
     print(text)
     print(f"wrote {md_path} and {json_path}")
+    if not args.no_topn:
+        from bench.topn import markdown as topn_markdown
+        from bench.topn import run_topn
+
+        topn = run_topn(args.warehouse or real_warehouse(), args.seeds)
+        text = topn_markdown(topn)
+        json_path, md_path = write_report("bench_topn", topn, text)
+        print(text)
+        print(f"wrote {md_path} and {json_path}")
     return 0
 
 

@@ -458,7 +458,7 @@ class ListConfig:
     max_per_author / max_per_series: at most this many books of one author / series in a list.
     """
 
-    w_pop: float = 1.0
+    w_pop: float = 1.5
     w_text: float = 1.0
     w_corating: float = 1.0
     w_rating: float = 0.0

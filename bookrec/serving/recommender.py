@@ -89,10 +89,10 @@ class Recommendation:
         if self.because[0].kind != "blend":
             parts = []
             for r in self.because:
-                what = (
-                    "read by readers who liked" if r.kind == "corating" else "close in content to"
-                )
-                parts.append(f"{what} {r.title} ({r.kind} similarity {r.weight:.2f})")
+                if r.kind == "corating":
+                    parts.append(f"readers of {r.title} read it too (co-rating {r.weight:.2f})")
+                else:
+                    parts.append(f"close in content to {r.title} (text {r.weight:.2f})")
             return "; ".join(parts)
         if mode == "personal":
             return "because you liked " + ", ".join(

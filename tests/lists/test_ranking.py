@@ -1,0 +1,124 @@
+"""The list's constraints on real titles: nothing already read in any form, one edition per work,
+"next in series" only after a liked entry, at most N per author and per series."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+import numpy as np
+import pytest
+
+from bookrec.config import ListConfig
+from bookrec.embedding.store import BookVectors
+from bookrec.lists.ranking import Candidates, blocked_mask, pick, rank, reader_features
+from bookrec.lists.reader_list import ListRanker
+from bookrec.lists.works import build_works, load_works
+from bookrec.warehouse.connection import run_sql
+from tests.lists.test_works import BOOKS
+
+
+@pytest.fixture(scope="module")
+def setup():
+    con = duckdb.connect(":memory:")
+    run_sql(con, "clean/00_macros.sql")
+    con.execute(
+        "create table books (book_id bigint, title varchar, author varchar, "
+        "num_ratings bigint, goodreads_id bigint)"
+    )
+    con.executemany(
+        "insert into books values (?, ?, ?, ?, ?)", [(i + 1, *r) for i, r in enumerate(BOOKS)]
+    )
+    build_works(con)
+    works = load_works(con)
+    ids = np.arange(1, len(BOOKS) + 1, dtype=np.int64)
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(ids), 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    text = BookVectors(ids, vectors, "raw", "test")
+    corating = BookVectors(ids, vectors[:, ::-1].copy(), "corating", "test")
+    num = np.array([r[2] or 0 for r in BOOKS], np.float64)
+    authors = [r[1] or "" for r in BOOKS]
+    cands = Candidates.build(ids, authors, num, text, corating, works)
+    return works, cands, text, corating
+
+
+def _id(title):
+    return next(i + 1 for i, r in enumerate(BOOKS) if r[0] == title)
+
+
+def test_one_edition_per_work_the_most_rated(setup):
+    works, cands, *_ = setup
+    kept = set(cands.book_ids.tolist())
+    assert _id("The 5 Love Languages: The Secret to Love that Lasts") in kept
+    assert (
+        _id("The Five Love Languages: How to Express Heartfelt Commitment to Your Mate") not in kept
+    )
+    assert _id("The Sign of Four (Sherlock Holmes, #2)") in kept
+    assert _id("The Sign of the Four (Sherlock Holmes, #2)") not in kept  # no ratings
+
+
+def test_next_in_series_only_after_a_liked_entry(setup):
+    works, cands, *_ = setup
+    config = ListConfig()
+    anne1 = _id("Anne of Green Gables (Anne of Green Gables, #1)")
+    anne2 = _id("Anne of Avonlea (Anne of Green Gables, #2)")
+    anne4 = _id("Anne of Windy Poplars (Anne of Green Gables, #4)")
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    blocked, next_up = blocked_mask(cands, works, [anne1], [5.0], config)
+    assert not blocked[pos[anne2]] and pos[anne2] in next_up
+    assert blocked[pos[anne4]]  # later entries wait for #2
+    # the box sets holding #1 are never suggested
+    box = _id("The Complete Anne of Green Gables 8-Book Box Set")
+    assert box not in pos or blocked[pos[box]]
+    # a disliked series gets no next entry
+    ender = _id("Ender’s Game (Ender's Saga, #1)")
+    blocked, next_up = blocked_mask(cands, works, [anne1, ender], [2.0, 5.0], config)
+    assert blocked[pos[anne2]] and pos[anne2] not in next_up
+    # a series the reader never read: only its first entry
+    farmer = _id("Farmer Boy (Little House, #2)")
+    woods = _id("Little House in the Big Woods (Little House, #1)")
+    blocked, _ = blocked_mask(cands, works, [anne1], [5.0], config)
+    assert blocked[pos[farmer]] and not blocked[pos[woods]]
+
+
+def test_caps_per_author_and_series(setup):
+    works, cands, *_ = setup
+    config = dataclasses.replace(ListConfig(), max_per_author=1, max_per_series=1)
+    order = np.argsort(-cands.popularity)
+    chosen = pick(order, cands, works, 20, config)
+    authors = [cands.authors[i] for i in chosen if cands.authors[i]]
+    assert len(authors) == len(set(authors))
+    series = [works.series_of.get(int(cands.book_ids[i])) for i in chosen]
+    series = [s for s in series if s]
+    assert len(series) == len(set(series))
+
+
+def test_ranker_never_lists_what_was_read_in_any_form(setup):
+    works, cands, text, corating = setup
+    read = [
+        _id("To Kill a Mockingbird"),
+        _id("Ender’s Game (Ender's Saga, #1)"),
+        _id("A Game of Thrones (A Song of Ice and Fire, #1)"),
+        _id("The Hound of the Baskervilles (Sherlock Holmes, #5)"),
+    ]
+    ranker = ListRanker(cands, text, corating, works, ListConfig())
+    items = ranker.rank(read, [5, 5, 4, 5], top_n=len(BOOKS))
+    listed = {i.book_id for i in items}
+    assert not listed & works.already_read(read)
+    got = {BOOKS[b - 1][0] for b in listed}
+    assert "A Clash of Kings  (A Song of Ice and Fire, #2)" in got
+    assert next(
+        i for i in items if i.book_id == _id("A Clash of Kings  (A Song of Ice and Fire, #2)")
+    ).next_in_series
+
+
+def test_scores_combine_z_scored_features(setup):
+    works, cands, text, corating = setup
+    feats = reader_features(
+        cands, text, corating, np.array([1, 4]), np.array([5.0, 4.0]), ListConfig()
+    )
+    assert abs(feats.pop.mean()) < 1e-9 and abs(feats.pop.std() - 1) < 1e-9
+    only_pop = dataclasses.replace(ListConfig(), w_pop=1.0, w_text=0.0, w_corating=0.0)
+    order = rank(feats.score(only_pop), np.zeros(len(cands.book_ids), bool), 3)
+    assert list(order) == list(np.argsort(-cands.popularity, kind="stable")[:3])
