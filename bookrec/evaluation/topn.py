@@ -160,8 +160,8 @@ def _evaluate(setup: Setup, users, lists: Callable[[int], list[int]]) -> dict[st
         items = lists(u)
         shown |= set(items[:10])
         rows.append(_score_list(setup, u, items))
-    frame = pd.DataFrame(rows)
-    summary = {m: float(frame[m].mean()) for m in frame.columns}
+    frame = pd.DataFrame(rows, columns=[m for m in METRICS if m != "coverage"])
+    summary = {m: float(frame[m].mean()) if len(frame) else float("nan") for m in frame.columns}
     summary["coverage"] = len(shown) / len(setup.cands.book_ids)
     summary["users"] = len(rows)
     return summary
@@ -215,6 +215,15 @@ def tune_list(setup: Setup, users, config: ListConfig) -> tuple[ListConfig, list
     """The weight grid on the tuning readers' NDCG@10 (masks applied, caps left out for speed):
     every reader's features stacked once, each grid point one matrix sum and top-10 pass."""
     n = len(setup.cands.book_ids)
+    if not users or n < 10:
+        return config, [
+            {
+                "w_pop": config.w_pop,
+                "w_text": config.w_text,
+                "w_corating": config.w_corating,
+                "ndcg@10": float("nan"),
+            }
+        ]
     feats = np.zeros((3, len(users), n), np.float32)
     blocked = np.zeros((len(users), n), bool)
     relevant = np.zeros((len(users), n), bool)
@@ -309,7 +318,7 @@ def evaluate_topn(
         counts=counts,
         methods=methods,
         chosen=chosen,
-        tune_ndcg=max(g["ndcg@10"] for g in grid),
+        tune_ndcg=float(np.nanmax([g["ndcg@10"] for g in grid] + [np.nan])),
         grid=grid,
         notes=notes,
     )

@@ -8,7 +8,6 @@ The flow step fits on all ratings (serving); the evaluation fits on its training
 from __future__ import annotations
 
 import logging
-import os
 
 import duckdb
 import numpy as np
@@ -35,18 +34,20 @@ def interaction_matrix(ratings: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray
 
 def fit_als(matrix: sp.csr_matrix, config: CoratingConfig):
     """implicit's ALS on a users x items matrix (CPU, at most 2 threads: the machine is shared)."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
 
-    model = AlternatingLeastSquares(
-        factors=config.factors,
-        regularization=config.regularization,
-        iterations=config.iterations,
-        random_state=config.seed,
-        num_threads=2,
-        calculate_training_loss=False,
-    )
-    model.fit(matrix, show_progress=False)
+    # implicit parallelises itself; a BLAS thread pool under it only oversubscribes the cores
+    with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(
+            factors=config.factors,
+            regularization=config.regularization,
+            iterations=config.iterations,
+            random_state=config.seed,
+            num_threads=2,
+            calculate_training_loss=False,
+        )
+        model.fit(matrix, show_progress=False)
     return model
 
 
