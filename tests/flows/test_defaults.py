@@ -18,6 +18,7 @@ from bookrec.config import (
     DEFAULT_EVAL_SEED,
     DEFAULT_REPORTS,
     DEFAULT_WAREHOUSE,
+    CoratingConfig,
     DataConfig,
     EncoderConfig,
     EvalConfig,
@@ -33,6 +34,7 @@ CONFIGS: dict[str, tuple[type, ...]] = {
     "encode_embeddings": (),
     "test_embeddings": (),
     "evaluate": (EvalConfig,),
+    "lists": (CoratingConfig,),
     "recommend": (RecommendConfig,),
     "full": (DataConfig, EncoderConfig, ProjectorConfig),
 }
@@ -50,6 +52,7 @@ NOT_SETTINGS = {
     "test_embeddings": {"version", "seed"},
     "recommend": {"books", "csv", "goodreads_export", "space"},
     "full": {"force"},
+    "evaluate": {"topn"},  # whether to run the top-N part at all
 }
 # Command-line flags that say the opposite of a flow parameter.
 NEGATED = {"plain_mlp": "residual", "no_surprise": "surprise"}
