@@ -13,7 +13,7 @@ DATA_OPTION := $(if $(DATA_DIR),--data-dir $(DATA_DIR),)
 ARGS ?=
 BOOKS ?=
 
-.PHONY: setup prepare_data embed train encode_embeddings test_embeddings evaluate recommend \
+.PHONY: setup prepare_data embed lists train encode_embeddings test_embeddings evaluate recommend \
 	all full test lint browser serve test_pipeline bench deploy clean clean-all
 
 $(VENV)/.installed: pyproject.toml
@@ -29,6 +29,9 @@ prepare_data: setup  ## ingest, clean and merge the Goodreads files into the war
 
 embed: setup  ## encode every book's text with the pretrained encoder (cached by content hash)
 	$(PYTHON) -m flows.embed --warehouse $(WAREHOUSE) $(ARGS)
+
+lists: setup  ## works/series/collections/derivatives (sql/works) and co-rating vectors
+	$(PYTHON) -m flows.lists --warehouse $(WAREHOUSE) $(ARGS)
 
 train: setup  ## train the projection network with a triplet loss
 	$(PYTHON) -m flows.train --warehouse $(WAREHOUSE) $(ARGS)
@@ -48,7 +51,7 @@ recommend: setup  ## recommendations, e.g. make recommend BOOKS='--book "Dune|Fr
 serve: setup  ## the web page and JSON API, e.g. make serve ARGS="--port 8080" (docs at /docs)
 	$(VENV)/bin/bookrec serve --warehouse $(WAREHOUSE) $(ARGS)
 
-full: setup  ## the whole job: prepare_data -> embed -> train -> ... -> evaluate
+full: setup  ## the whole job: prepare_data -> embed -> lists -> train -> ... -> evaluate
 	$(PYTHON) -m flows.full $(DATA_OPTION) --warehouse $(WAREHOUSE) $(ARGS)
 
 all: setup full  ## set everything up and run the whole job
