@@ -66,8 +66,8 @@ def format_result(result: dict, show_matches: bool = False) -> str:
             f"{r['rank']:>3}  {_shorten(r['title'], 50):50}  {_shorten(r['author'], 24):24}  "
             f"{pred:>5}  {r['avg_rating']:4.2f}"
         )
-        if r.get("label"):
-            lines.append(f"     [{r['label']}]")
+        if r.get("next_in_series"):
+            lines.append(f"     [{r['next_in_series']}]")
         if r["because_text"]:
             lines.append(f"     {_shorten(r['because_text'], 110)}")
     return "\n".join(lines)

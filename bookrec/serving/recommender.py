@@ -79,7 +79,7 @@ class Recommendation:
     avg_rating: float
     num_ratings: int
     because: tuple[Reason, ...] = ()
-    label: str | None = None  # "next in series"
+    next_in_series: str | None = None  # "next in series" when it follows a liked entry
 
     def because_text(self, mode: Mode) -> str:
         """'because you liked A (5★), B (4★)' or 'close to A, B' ('' when nothing stands out);
@@ -137,7 +137,7 @@ class Recommendations:
                     "num_ratings": r.num_ratings,
                     "because": _because_dicts(r),
                     "because_text": r.because_text(self.mode),
-                    "label": r.label,
+                    "next_in_series": r.next_in_series,
                 }
                 for i, r in enumerate(self.items, start=1)
             ],
@@ -391,7 +391,7 @@ class Recommender:
             ]
             rec = self._item(int(pos), predicted, because)
             if item.next_in_series:
-                rec = dataclasses.replace(rec, label="next in series")
+                rec = dataclasses.replace(rec, next_in_series="next in series")
             items.append(rec)
         return items
 
