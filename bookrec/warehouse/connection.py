@@ -53,14 +53,55 @@ def connect(
             path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(target, read_only=read_only)
-    except duckdb.IOException as exc:
-        raise WarehouseError(
-            f"cannot open warehouse {target}: {exc}. Another bookrec process may be writing it."
-        ) from exc
+    except duckdb.Error as exc:
+        raise _opening_error(target, exc) from exc
     try:
         yield con
+    except duckdb.IOException as exc:
+        # A file cut short (a full disk, a copy interrupted) opens fine and fails on the first
+        # page past the cut: only then can the damage be told apart from a bad query.
+        if target != ":memory:" and _is_damage(target, str(exc)):
+            raise WarehouseError(_damaged(target, exc)) from exc
+        raise
     finally:
         con.close()
+
+
+# Messages DuckDB gives for a file that exists but is not (or no longer) a whole database.
+_DAMAGE_SIGNS = (
+    "not a valid DuckDB database file",
+    "Could not read enough bytes",
+    "Is a directory",
+    "checksum",
+    "Corrupt",
+)
+
+
+def _is_damage(target: str, message: str) -> bool:
+    return any(sign in message for sign in _DAMAGE_SIGNS) and Path(target).name in message
+
+
+def _damaged(target: str, exc: Exception) -> str:
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (
+        f"warehouse {target} is damaged or not a DuckDB file ({first_line}); move it away "
+        f"(mv {target} {target}.damaged) and rebuild it with `python -m flows.full`"
+    )
+
+
+def _opening_error(target: str, exc: duckdb.Error) -> WarehouseError:
+    """One line for each way opening fails; the lock hint only when a lock is the cause."""
+    message = str(exc)
+    if "lock" in message.lower():
+        holder = re.search(r"PID (\d+)", message)
+        who = f" (process {holder.group(1)})" if holder else ""
+        return WarehouseError(
+            f"warehouse {target} is in use by another bookrec process{who} that is writing it; "
+            "wait for it to finish (DuckDB allows one writing process at a time)"
+        )
+    if _is_damage(target, message):
+        return WarehouseError(_damaged(target, exc))
+    return WarehouseError(f"cannot open warehouse {target}: {message.splitlines()[0]}")
 
 
 def read_sql(relative_path: str) -> str:

@@ -80,6 +80,9 @@ def choose_sources(config: DataConfig) -> ChosenSources:
     """
     if config.demo:
         return _demo_sources(config, "--demo given")
+    if config.data_dir is not None and not config.data_dir.is_dir():
+        what = "is not a folder" if config.data_dir.exists() else "does not exist"
+        raise DataError(f"--data-dir {config.data_dir} {what}; name the folder with the files")
     folders = _search_folders(config)
     found = find_source_files(folders)
     where = ", ".join(str(f) for f in folders)

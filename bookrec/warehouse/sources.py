@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,37 +44,85 @@ class SourceFiles:
         return "; ".join(parts) if parts else "no known files"
 
 
+def _csv_files(folder: Path) -> Iterator[Path]:
+    """Every *.csv below folder, following linked folders (a data folder is often a link to a
+    download elsewhere) but entering each real folder once, so a link loop ends."""
+    seen: set[Path] = set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = Path(root).resolve()
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        # A folder named like a data file is listed in dirs, not names: report it too.
+        for name in sorted(names) + [d for d in dirs if d.lower().endswith(".csv")]:
+            if name.lower().endswith(".csv"):
+                yield Path(root) / name
+
+
+def unusable_reason(path: Path) -> str | None:
+    """Why a path named like a data file cannot be read, with the fix; None when it can."""
+    if path.is_symlink() and not path.exists():
+        return f"is a link to {os.readlink(path)}, which does not exist; fix or remove the link"
+    if path.is_dir():
+        return "is a folder, not a CSV file; rename it or move it out of the data folder"
+    if not path.is_file():
+        return "is not a regular file; replace it with the CSV file"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied); make it readable (chmod a+r) or move it away"
+    return None
+
+
 def find_source_files(folders: list[Path]) -> SourceFiles:
-    """Search folders recursively for the file names of every known layout.
+    """Search folders recursively (linked folders included) for every known layout's file names.
 
     Args:
         folders: folders to search; missing ones are skipped.
 
     Returns:
         SourceFiles with the matches of each layout, sorted by path.
+
+    Raises:
+        DataError: a match is a folder, a dangling link or an unreadable file (names the fix).
     """
     found: dict[str, set[Path]] = {layout.name: set() for layout in LAYOUTS}
     for folder in folders:
         if not folder.is_dir():
             continue
-        for path in folder.rglob("*.csv"):
-            for layout in LAYOUTS:
-                if layout.matches(path.name):
-                    found[layout.name].add(path.resolve())
+        for path in _csv_files(folder):
+            layout = next((lay for lay in LAYOUTS if lay.matches(path.name)), None)
+            if layout is None:
+                continue
+            problem = unusable_reason(path)
+            if problem:
+                raise DataError(f"{path} {problem}")
+            found[layout.name].add(path.resolve())
     files = {name: tuple(sorted(paths)) for name, paths in found.items() if paths}
     return SourceFiles(files)
+
+
+# The longest line DuckDB is allowed to read (sql/ingest/read_csv_file.sql's max_line_size);
+# Python's csv module stops at 128 KB by default.
+MAX_FIELD_BYTES = 20_000_000
 
 
 def read_header(path: Path) -> list[str]:
     """The column names of a CSV file's first line.
 
     Raises:
-        DataError: the file is empty, not UTF-8, or its first line is not a CSV header.
+        DataError: the file is unreadable, empty, not UTF-8, or its first line is not a header.
     """
     # Only the first line is decoded here: bad bytes further down are the CSV reader's to
     # report, row by row.
-    with path.open("rb") as handle:
-        first_line = handle.readline()
+    try:
+        with path.open("rb") as handle:
+            first_line = handle.readline(MAX_FIELD_BYTES)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror}); check the file") from exc
+    if len(first_line) >= MAX_FIELD_BYTES:
+        raise DataError(f"{path}: the first line is longer than 20 MB; is it a CSV file?")
+    csv.field_size_limit(MAX_FIELD_BYTES)
     try:
         header = next(csv.reader([first_line.decode("utf-8-sig")]), None)
     except UnicodeDecodeError as exc:
@@ -80,6 +130,8 @@ def read_header(path: Path) -> list[str]:
             f"{path}: the header is not UTF-8 ({exc.reason} at byte {exc.start}); "
             "re-save the file as UTF-8"
         ) from exc
+    except csv.Error as exc:
+        raise DataError(f"{path}: the first line is not a CSV header ({exc})") from exc
     if not header or not any(name.strip() for name in header):
         raise DataError(f"{path}: the file is empty (no header line)")
     return [name.strip() for name in header]

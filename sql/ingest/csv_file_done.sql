@@ -1,4 +1,3 @@
--- Clears one file's scratch tables once its rows are in raw_* and raw_rejects.
--- Changes: csv_file (dropped), csv_rejects (emptied).
-drop table csv_file;
-delete from csv_rejects;
+-- Clears one file's scratch table once its rows are in raw_* and raw_rejects.
+-- Changes: csv_file (dropped).
+drop table csv_file
