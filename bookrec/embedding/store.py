@@ -20,6 +20,7 @@ import pyarrow as pa
 from bookrec.config import EncoderConfig
 from bookrec.embedding.encoder import Encoder
 from bookrec.errors import DataError, WarehouseError
+from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import (
     connect,
     require_tables,
@@ -112,6 +113,7 @@ def embed_books(
             {"model": encoder.model_id},
             sizes={"dim": encoder.dim},
         )
+        lineage.record(con, "feat_book_embeddings", encoder.model_id)
         stored = run_sql(con, "embed/count_feat_book_embeddings.sql").fetchall()[0][0]
     if stored != books:
         raise DataError(f"{books - stored} books got no vector; rerun `python -m flows.embed`")
@@ -141,12 +143,14 @@ def load_book_vectors(
     """
     if space == "raw":
         require_tables(con, ["feat_book_embeddings"])
+        lineage.require_fresh(con, "feat_book_embeddings")
         version = run_sql(con, "embed/raw_model.sql").fetchall()[0][0]
         table = sql_relation(con, "embed/raw_vectors.sql").to_arrow_table()
     elif space == "trained":
         require_tables(con, ["feat_book_projections"])
         if version is None:
             version = newest_projection_version(con)
+        lineage.require_fresh(con, f"{lineage.PROJECTIONS}:{version}")
         table = sql_relation(
             con, "embed/projected_vectors.sql", {"version": version}
         ).to_arrow_table()
@@ -211,4 +215,5 @@ def store_projections(
     )
     run_sql(con, "embed/06_store_projections.sql", {"version": version}, sizes={"dim": dim})
     con.unregister("new_projections")
+    lineage.record(con, f"{lineage.PROJECTIONS}:{version}", version)
     return len(book_ids)

@@ -12,6 +12,7 @@ import logging
 import duckdb
 
 from bookrec.config import ScorerConfig
+from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, table_exists
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def save_scorer_settings(con: duckdb.DuckDBPyConnection, run_id: str, config: Sc
             "top_k": None if config.top_k is None else int(config.top_k),
         },
     )
+    lineage.record(con, TABLE, run_id)
     log.info("saved scorer settings of run %s: %s", run_id, config)
 
 
@@ -47,9 +49,11 @@ def load_scorer_settings(con: duckdb.DuckDBPyConnection) -> ScorerConfig:
 
     Raises:
         ConfigError: a stored row holds values that ScorerConfig rejects.
+        WarehouseError: the settings were tuned on data the warehouse no longer holds.
     """
     if not table_exists(con, TABLE):
         return ScorerConfig()
+    lineage.require_fresh(con, TABLE)
     row = run_sql(con, "eval/03_scorer_settings_latest.sql").fetchone()
     if row is None:
         return ScorerConfig()

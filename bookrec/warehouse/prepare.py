@@ -16,6 +16,7 @@ import ftfy
 
 from bookrec.config import DEFAULT_ALL_BOOKS_DIR, DEFAULT_BEST_BOOKS_DIR, DataConfig, MergeConfig
 from bookrec.errors import DataError
+from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import SQL_DIR, connect, run_sql, table_exists
 from bookrec.warehouse.download import (
     CREDENTIALS_HELP,
@@ -131,9 +132,19 @@ def is_up_to_date(db_path: Path, input_fingerprint: str) -> bool:
     return len(info) > 0 and bool(info["input_fingerprint"].iloc[0] == input_fingerprint)
 
 
+def begin_rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the warehouse as being rebuilt before any table changes: until record_source
+    ends the rebuild, readers refuse it and the next prepare_data redoes the rebuild (a
+    failed or killed rebuild leaves a mix of old and new tables)."""
+    lineage.mark_building(con)
+    run_sql(con, "meta/warehouse_info_clear.sql")
+
+
 def load_raw(db_path: Path, sources: SourceFiles) -> IngestCounts:
-    """Stage 1: the original files into raw_* tables, unreadable rows into raw_rejects."""
+    """Stage 1 (which starts the rebuild): the original files into raw_* tables, unreadable
+    rows into raw_rejects."""
     with connect(db_path) as con:
+        begin_rebuild(con)
         return ingest_files(con, sources)
 
 
@@ -184,17 +195,23 @@ def check(db_path: Path) -> dict[str, int]:
 
 def record_source(db_path: Path, chosen: ChosenSources) -> None:
     """Write `warehouse_info`: what the warehouse was built from (synthetic or real), last, so
-    that a build interrupted earlier is never taken as up to date."""
+    that a build interrupted earlier is never taken as up to date; it ends the rebuild that
+    begin_rebuild marked (lineage of books and ratings)."""
+    input_fingerprint = fingerprint(chosen.files)
     with connect(db_path) as con:
+        # One transaction: a kill between the two writes must not end the rebuild half-way.
+        con.begin()
         run_sql(
             con,
             "meta/warehouse_info.sql",
             {
                 "data_source": chosen.label,
                 "synthetic": chosen.synthetic,
-                "input_fingerprint": fingerprint(chosen.files),
+                "input_fingerprint": input_fingerprint,
             },
         )
+        lineage.record_inputs(con, input_fingerprint)
+        con.commit()
 
 
 def match_report(db_path: Path) -> list[tuple[str, str, int]]:

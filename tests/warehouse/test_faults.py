@@ -1,0 +1,310 @@
+"""Faults a user meets: odd input files, damaged warehouses, failed and killed rebuilds.
+
+Each bad input is a real file (tests/fixtures/faults/, or made here when it is a link, a
+folder or a size); each kill is a real SIGKILL of a prepare_data subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bookrec.config import DataConfig
+from bookrec.embedding.store import embed_books
+from bookrec.errors import DataError, WarehouseError
+from bookrec.warehouse import prepare
+from bookrec.warehouse.connection import connect
+from bookrec.warehouse.sources import find_source_files
+from tests.conftest import FIXTURES
+from tests.warehouse.test_prepare import build, query
+
+LAYOUTS_DIR = FIXTURES / "layouts"
+FAULTS = FIXTURES / "faults"
+RATINGS = "all_books_dataset/user_rating_0_to_1000.csv"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(LAYOUTS_DIR, target)
+    return target
+
+
+def with_ratings(data_dir: Path, fixture: str) -> Path:
+    shutil.copy(FAULTS / fixture, data_dir / RATINGS)
+    return data_dir
+
+
+def unreadable_rows(db: Path) -> list[tuple]:
+    return query(
+        db,
+        "select source_row, reason, raw_values from rejected_rows "
+        "where reason like 'unreadable%' order by source_row",
+    )
+
+
+# -- item 3 and 5: odd input files ---------------------------------------------------------
+
+
+def test_mixed_line_endings_are_read_row_by_row(data_dir, tmp_path):
+    db = build(tmp_path / "w.duckdb", with_ratings(data_dir, "mixed_line_endings.csv"))
+    # The two LF rows are ratings like the CRLF ones (users 5 and 6 rate Lord of the Flies).
+    rows = query(db, "select user_id, rating from ratings where user_id in (5, 6) order by 1")
+    assert rows == [(5, 3), (6, 2)]
+    assert unreadable_rows(db) == []
+    assert query(db, "select count(*) from rejected_rows where source_row is null") == [(0,)]
+
+
+def test_binary_rows_become_one_reject_each(data_dir, tmp_path):
+    db = build(tmp_path / "w.duckdb", with_ratings(data_dir, "binary_rows.csv"))
+    rejects = unreadable_rows(db)
+    assert [line for line, _, _ in rejects] == [15, 16]
+    assert all("invalid encoding" in reason for _, reason, _ in rejects)
+    assert rejects[0][2].startswith("7,")
+
+
+def test_a_header_followed_by_binary_is_one_line_naming_the_file(data_dir, tmp_path):
+    with pytest.raises(DataError, match=r"user_rating_0_to_1000\.csv: \d+ of \d+ rows could not"):
+        build(tmp_path / "w.duckdb", with_ratings(data_dir, "binary_body.csv"))
+
+
+def test_two_bad_rows_are_two_rejects_without_a_stray_newline(data_dir, tmp_path):
+    db = build(tmp_path / "w.duckdb", with_ratings(data_dir, "two_bad_rows.csv"))
+    rejects = unreadable_rows(db)
+    assert [line for line, _, _ in rejects] == [15, 16]
+    assert all("invalid encoding" in r and "missing columns" in r for _, r, _ in rejects)
+    assert [values[:2] for _, _, values in rejects] == ["5,", "6,"]
+    # rows read = ratings + rejects still holds with the true count (the check ran in build).
+    assert query(db, "select count(*) from raw_rejects") == [(2,)]
+
+
+def test_a_header_field_over_128_kb_is_read(data_dir, tmp_path):
+    path = data_dir / RATINGS
+    lines = path.read_bytes().split(b"\r\n")
+    wide = b"x" * 140_000
+    path.write_bytes(b"\r\n".join([lines[0] + b"," + wide] + [ln + b"," for ln in lines[1:] if ln]))
+    db = build(tmp_path / "w.duckdb", data_dir)
+    assert query(db, "select count(*) from ratings where user_id = 1") == [(4,)]
+
+
+def test_a_folder_named_like_a_data_file_is_named_with_the_fix(data_dir):
+    (data_dir / "all_books_dataset" / "user_rating_1000_to_2000.csv").mkdir()
+    with pytest.raises(DataError, match=r"user_rating_1000_to_2000\.csv is a folder, not a CSV"):
+        prepare.choose_sources(DataConfig(data_dir=data_dir))
+
+
+def test_a_dangling_link_is_named_with_the_fix(data_dir, tmp_path):
+    link = data_dir / "all_books_dataset" / "user_rating_1000_to_2000.csv"
+    link.symlink_to(tmp_path / "gone.csv")
+    with pytest.raises(DataError, match=r"is a link to .*gone\.csv, which does not exist"):
+        prepare.choose_sources(DataConfig(data_dir=data_dir))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file: no unreadable file here")
+def test_an_unreadable_file_is_named_with_the_fix(data_dir):
+    (data_dir / RATINGS).chmod(0)
+    with pytest.raises(DataError, match=r"user_rating_0_to_1000\.csv cannot be read"):
+        prepare.choose_sources(DataConfig(data_dir=data_dir))
+
+
+def test_a_missing_data_dir_is_said_to_not_exist(tmp_path):
+    with pytest.raises(DataError, match=r"--data-dir .*nowhere does not exist"):
+        prepare.choose_sources(DataConfig(data_dir=tmp_path / "nowhere"))
+
+
+def test_cli_on_a_dangling_link_is_one_line(data_dir, tmp_path):
+    (data_dir / "all_books_dataset" / "user_rating_1000_to_2000.csv").symlink_to(tmp_path / "x")
+    result = run_module("flows.prepare_data", "--data-dir", data_dir, "--warehouse", tmp_path / "w")
+    assert result.returncode == 2
+    assert "is a link to" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- item 6: linked data folders -------------------------------------------------------------
+
+
+def test_linked_data_folders_are_searched_and_loops_end(data_dir, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(data_dir / "best_books_dataset", elsewhere)
+    (data_dir / "best_books_dataset").symlink_to(elsewhere)
+    (elsewhere / "loop").symlink_to(data_dir)  # data -> elsewhere -> data -> ...
+    found = find_source_files([data_dir])
+    assert [p.name for p in found.files["best_books_ever"]] == ["books_1.Best_Books_Ever.csv"]
+    assert len(found.files["user_ratings"]) == 1
+
+
+# -- item 4 and 8: damaged warehouses --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The fixture catalog, built and embedded (every table a later step reads)."""
+    db = build(tmp_path_factory.mktemp("built") / "w.duckdb", LAYOUTS_DIR)
+    embed_books(db, progress=False)
+    return db
+
+
+def truncated_copy(built: Path, target: Path) -> Path:
+    target.write_bytes(built.read_bytes()[: built.stat().st_size // 2])
+    return target
+
+
+def test_a_truncated_warehouse_is_one_line_naming_file_and_fix(built, tmp_path):
+    cut = truncated_copy(built, tmp_path / "cut.duckdb")
+    with pytest.raises(WarehouseError, match=r"cut\.duckdb is damaged .*move it away"):
+        with connect(cut, read_only=True) as con:
+            for (table,) in con.execute(
+                "select table_name from information_schema.tables"
+            ).fetchall():
+                con.execute(f"select * from {table}").fetchall()
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database\n", None])
+def test_empty_text_or_folder_warehouse_is_damaged_not_locked(tmp_path, content):
+    target = tmp_path / "w.duckdb"
+    target.mkdir() if content is None else target.write_bytes(content)
+    with pytest.raises(WarehouseError) as caught:
+        with connect(target, read_only=True):
+            pass
+    assert "damaged" in str(caught.value) and "another" not in str(caught.value).lower()
+
+
+SLOW = pytest.mark.slow
+
+
+def run_module(module: str, *args, timeout: int = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["bookrec.serving.cli", "recommend", "--book", "Crime and Punishment||5"],
+        # Each flow starts a temporary Prefect server (~20 s): run by `make test`.
+        pytest.param(["flows.prepare_data", "--data-dir", str(LAYOUTS_DIR)], marks=SLOW),
+        pytest.param(["flows.embed"], marks=SLOW),
+        pytest.param(["flows.train"], marks=SLOW),
+        pytest.param(["flows.evaluate"], marks=SLOW),
+    ],
+    ids=lambda c: c[0],
+)
+def test_every_step_on_a_truncated_warehouse_is_one_line(built, tmp_path, command):
+    cut = truncated_copy(built, tmp_path / "cut.duckdb")
+    result = run_module(*command, "--warehouse", cut)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "cut.duckdb is damaged" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# -- item 1: failed and killed rebuilds ----------------------------------------------------
+
+# The tables prepare_data builds (lineage holds timestamps: its fingerprints are compared).
+BUILT_TABLES = ("books", "ratings", "rejected_rows", "match_report", "raw_user_ratings")
+
+
+def checksums(db: Path) -> dict[str, tuple]:
+    sums = {
+        table: query(
+            db,
+            f"select count(*), md5(string_agg(t::varchar, '|' order by t::varchar)) from {table} as t",
+        )[0]
+        for table in BUILT_TABLES
+    }
+    sums["warehouse_info"] = tuple(query(db, "select * from warehouse_info")[0])
+    sums["lineage"] = tuple(
+        query(db, "select name, built_from, fingerprint from lineage order by 1")
+    )
+    return sums
+
+
+def other_inputs(tmp_path: Path) -> Path:
+    """The fixture files with one ratings row less: another catalog to rebuild from."""
+    other = tmp_path / "other"
+    shutil.copytree(LAYOUTS_DIR, other)
+    path = other / RATINGS
+    path.write_bytes(b"\r\n".join(path.read_bytes().split(b"\r\n")[:-3]) + b"\r\n")
+    return other
+
+
+def test_a_failed_rebuild_is_redone_by_the_next_run(tmp_path, data_dir):
+    clean = build(tmp_path / "clean.duckdb", LAYOUTS_DIR)
+    db = build(tmp_path / "w.duckdb", LAYOUTS_DIR)
+    with pytest.raises(DataError):
+        build(db, with_ratings(data_dir, "binary_body.csv"))
+    with pytest.raises(WarehouseError, match="being rebuilt, or its last rebuild stopped"):
+        with connect(db, read_only=True) as con:
+            from bookrec.warehouse import lineage
+
+            lineage.require_fresh(con, "books")
+    assert not prepare.is_up_to_date(db, prepare.fingerprint(find_source_files([LAYOUTS_DIR])))
+    build(db, LAYOUTS_DIR)
+    assert checksums(db) == checksums(clean)
+
+
+KILLER = """
+import os, signal, sys
+from pathlib import Path
+from bookrec.config import DataConfig
+from bookrec.warehouse import connection, ingest, prepare
+
+point, data_dir, db = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+calls = {"n": 0}
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if point == "second_file":  # half-way through ingest
+    real_load = ingest._load_file
+    def load(*args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            die()
+        return real_load(*args)
+    ingest._load_file = load
+else:  # just before one SQL file runs (clean, merge, checks) or warehouse_info is written
+    real_run = connection.run_sql
+    def run(con, path, *args, **kwargs):
+        if path.startswith(point):
+            die()
+        return real_run(con, path, *args, **kwargs)
+    for module in (connection, prepare, ingest):
+        module.run_sql = run
+
+prepare.build_warehouse(DataConfig(data_dir=data_dir, warehouse=db, download=False))
+"""
+
+KILL_POINTS = ["second_file", "clean/01", "merge/04", "checks/", "meta/warehouse_info"]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_rebuild_killed_at_any_point_is_redone(tmp_path, point):
+    clean = build(tmp_path / "clean.duckdb", LAYOUTS_DIR)
+    db = build(tmp_path / "w.duckdb", LAYOUTS_DIR)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, point, str(other_inputs(tmp_path)), str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    # Readers refuse the half-built state instead of serving a mix of both catalogs.
+    with pytest.raises(WarehouseError, match="being rebuilt"):
+        with connect(db, read_only=True) as con:
+            from bookrec.warehouse import lineage
+
+            lineage.require_fresh(con, "books")
+    build(db, LAYOUTS_DIR)  # the same inputs as before the kill: not "up to date"
+    assert checksums(db) == checksums(clean)
