@@ -110,9 +110,15 @@ def parse_book_options(values: Sequence[str]) -> list[ReaderBook]:
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (line number, row) pairs of a CSV, with file problems turned into DataError."""
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: a folder, not a CSV file; name the file inside it")
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    return _rows_of_bytes(path.read_bytes(), str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from None
+    return _rows_of_bytes(data, str(path))
 
 
 def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

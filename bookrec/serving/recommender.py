@@ -212,6 +212,12 @@ class Recommender:
         self.cand_authors = [a if isinstance(a, str) else None for a in cand["author"]]
         # The candidate matrix, contiguous, so a call is one product with the history.
         self.cand_matrix = np.ascontiguousarray(vectors.vectors[self.cand_rows])
+        if len(self.cand_ids) == 0:
+            most = int(num.max()) if num.notna().any() else 0
+            raise DataError(
+                f"no book has an average from at least {self.config.min_num_ratings} ratings "
+                f"(the most rated has {most}); lower --min-num-ratings"
+            )
         self.ranker = self._list_ranker(works, corating, list_config)
         log.info(
             "recommender: %d candidates of %d books (space %s, >= %d ratings)",
@@ -462,6 +468,7 @@ class Recommender:
                 unrated.append(m.book_id)
             else:
                 rated.setdefault(m.book_id, []).append(m.book.rating)
+        conflicts = _conflicting_ratings(matches)
         # Only books with a vector take part in the history (all do once `embed` has run).
         has_vector = self.vectors.index_of(np.fromiter(rated, np.int64, len(rated))) >= 0
         history = {
@@ -494,6 +501,9 @@ class Recommender:
                 f"books (average of at least {self.config.min_num_ratings} ratings), "
                 "not personal recommendations"
             )
+        if conflicts:
+            log.warning(conflicts)
+            message = f"{message}. {conflicts}"
         log.info("recommend: %s mode, %s", mode, counts)
         return Recommendations(
             mode=mode,
@@ -533,3 +543,20 @@ def recommend(
         raise DataError("no books given; list at least one book you have read")
     recommender = Recommender.from_warehouse(con, scorer_config, config, space)
     return recommender.recommend(reader_books, top_n)
+
+
+def _conflicting_ratings(matches: Sequence[Match]) -> str:
+    """A note naming each book listed more than once with different ratings ('' when none):
+    their mean is used, which the reader should know rather than find out."""
+    ratings: dict[int, list[float]] = {}
+    titles: dict[int, str] = {}
+    for m in matches:
+        if m.status == "matched" and m.book.rating is not None:
+            ratings.setdefault(m.book_id, []).append(m.book.rating)
+            titles[m.book_id] = m.book.title
+    parts = [
+        f"{titles[b]} ({', '.join(f'{r:g}' for r in rs)}: {float(np.mean(rs)):g} used)"
+        for b, rs in ratings.items()
+        if len(set(rs)) > 1
+    ]
+    return "listed more than once with different ratings: " + "; ".join(parts) if parts else ""
