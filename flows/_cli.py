@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE, DataConfig
 from bookrec.errors import BookrecError, WarehouseError, exit_code_of
+from flows._server_guard import guard_temporary_server
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:
@@ -81,6 +82,7 @@ def run_cli(
     Errors that are not the user's (bugs) keep their traceback: hiding them would hide the bug.
     """
     args = parser.parse_args(argv)
+    guard_temporary_server()
     hide_user_error_tracebacks()
     quiet_library_logs()
     return exit_code_of(lambda: main(args))
