@@ -139,6 +139,8 @@ def require_fresh(con: duckdb.DuckDBPyConnection, name: str) -> None:
         if current in INPUTS:
             continue
         link = links.get(current)
+        if link is None and current != name:
+            continue  # never recorded (built by hand): its children recorded it as unknown
         if link is None or link.built_from != _built_from(current, links):
             raise WarehouseError(
                 f"{current} was built from other data than the warehouse now holds "
