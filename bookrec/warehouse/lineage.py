@@ -60,7 +60,7 @@ def parents_of(name: str) -> tuple[str, ...]:
 def _links(con: duckdb.DuckDBPyConnection) -> dict[str, Link]:
     if not table_exists(con, "lineage"):
         return {}
-    rows = con.execute("select name, built_from, fingerprint from lineage").fetchall()
+    rows = run_sql(con, "lineage/03_read.sql").fetchall()
     return {name: Link(built_from, fingerprint) for name, built_from, fingerprint in rows}
 
 

@@ -136,8 +136,11 @@ def begin_rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Mark the warehouse as being rebuilt before any table changes: until record_source
     ends the rebuild, readers refuse it and the next prepare_data redoes the rebuild (a
     failed or killed rebuild leaves a mix of old and new tables)."""
-    lineage.mark_building(con)
+    # One transaction: a kill between the two writes must not leave "built" beside "building".
+    con.begin()
     run_sql(con, "meta/warehouse_info_clear.sql")
+    lineage.mark_building(con)
+    con.commit()
 
 
 def load_raw(db_path: Path, sources: SourceFiles) -> IngestCounts:

@@ -18,7 +18,7 @@ import pytest
 from bookrec.config import DataConfig
 from bookrec.embedding.store import embed_books
 from bookrec.errors import DataError, WarehouseError
-from bookrec.warehouse import prepare
+from bookrec.warehouse import lineage, prepare
 from bookrec.warehouse.connection import connect
 from bookrec.warehouse.sources import find_source_files
 from tests.conftest import FIXTURES
@@ -243,11 +243,11 @@ def test_a_failed_rebuild_is_redone_by_the_next_run(tmp_path, data_dir):
     db = build(tmp_path / "w.duckdb", LAYOUTS_DIR)
     with pytest.raises(DataError):
         build(db, with_ratings(data_dir, "binary_body.csv"))
-    with pytest.raises(WarehouseError, match="being rebuilt, or its last rebuild stopped"):
-        with connect(db, read_only=True) as con:
-            from bookrec.warehouse import lineage
-
-            lineage.require_fresh(con, "books")
+    with (
+        pytest.raises(WarehouseError, match="being rebuilt, or its last rebuild stopped"),
+        connect(db, read_only=True) as con,
+    ):
+        lineage.require_fresh(con, "books")
     assert not prepare.is_up_to_date(db, prepare.fingerprint(find_source_files([LAYOUTS_DIR])))
     build(db, LAYOUTS_DIR)
     assert checksums(db) == checksums(clean)
@@ -285,7 +285,14 @@ else:  # just before one SQL file runs (clean, merge, checks) or warehouse_info 
 prepare.build_warehouse(DataConfig(data_dir=data_dir, warehouse=db, download=False))
 """
 
-KILL_POINTS = ["second_file", "clean/01", "merge/04", "checks/", "meta/warehouse_info"]
+KILL_POINTS = [
+    "meta/warehouse_info_clear",  # the very start of the rebuild
+    "second_file",
+    "clean/01",
+    "merge/04",
+    "checks/",
+    "meta/warehouse_info.sql",  # the last write
+]
 
 
 @pytest.mark.parametrize("point", KILL_POINTS)
@@ -300,11 +307,11 @@ def test_a_rebuild_killed_at_any_point_is_redone(tmp_path, point):
         cwd=REPO,
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    # Readers refuse the half-built state instead of serving a mix of both catalogs.
-    with pytest.raises(WarehouseError, match="being rebuilt"):
-        with connect(db, read_only=True) as con:
-            from bookrec.warehouse import lineage
-
+    with connect(db, read_only=True) as con:
+        if point == KILL_POINTS[0]:  # killed before it changed anything: the old state stands
             lineage.require_fresh(con, "books")
+        else:  # readers refuse the half-built state instead of serving a mix of two catalogs
+            with pytest.raises(WarehouseError, match="being rebuilt"):
+                lineage.require_fresh(con, "books")
     build(db, LAYOUTS_DIR)  # the same inputs as before the kill: not "up to date"
     assert checksums(db) == checksums(clean)
