@@ -39,7 +39,9 @@ def test_a_min_num_ratings_above_every_book_says_so(warehouse):
 
 def test_one_book_listed_twice_with_different_ratings_is_named(warehouse):
     with connect(warehouse, read_only=True) as con:
-        recommender = Recommender.from_warehouse(con, ScorerConfig(), RecommendConfig(0))
+        recommender = Recommender.from_warehouse(
+            con, ScorerConfig(), RecommendConfig(min_num_ratings=0)
+        )
     books = [
         ReaderBook(title="The Elf Road", author="Bo Marsh", rating=5.0),
         ReaderBook(title="The Elf Road", author="Bo Marsh", rating=1.0),
