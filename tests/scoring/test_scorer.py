@@ -117,8 +117,9 @@ def test_predictions_stay_on_scale_and_ignore_history_order(
         second = scorer.predict(history[order], np.array(ratings)[order], space.book_ids)
         np.testing.assert_allclose(first, second, atol=1e-6)
         if centering == "plain":
-            # A convex mix of a mean in 1..5 and ratings in 1..5 stays in 1..5.
-            assert first.min() >= 1.0 - 1e-9 and first.max() <= 5.0 + 1e-9
+            # A convex mix of a mean in 1..5 and ratings in 1..5 stays in 1..5, up to float32
+            # rounding (the scorer works in float32: ratings=[1], alpha=1 gives 0.99999977).
+            assert first.min() >= 1.0 - 1e-5 and first.max() <= 5.0 + 1e-5
 
 
 def test_softmax_weights_float32_equals_float64() -> None:
