@@ -64,6 +64,7 @@ class DataConfig:
 
 
 Distance = Literal["cosine", "euclidean"]
+Device = Literal["auto", "cpu", "cuda"]
 
 
 def _check_positive(name: str, value: float) -> None:
@@ -92,18 +93,30 @@ class EncoderConfig:
     max_tokens: texts are cut to this many tokens (descriptions can be very long).
     batch_size: books per forward pass; batches are formed from texts of similar length.
     threads: torch intra-op threads; None keeps torch's default (one per core).
+    device: "auto" runs on a GPU when torch sees one, else on the CPU; "cpu" / "cuda" force it
+      (vectors agree to 1e-4 cosine across devices, so they share the cache).
+    chunk_size: texts per chunk; each chunk's vectors are committed to embedding_cache when it
+      finishes (a killed run keeps them) and a chunk is the unit of work of a Dask worker.
     """
 
     model: str | None = None
     max_tokens: int = 256
     batch_size: int = 64
     threads: int | None = None
+    device: Device = "auto"
+    chunk_size: int = 1024
 
     def __post_init__(self) -> None:
         if not 8 <= self.max_tokens <= 512:
             raise ConfigError(f"max_tokens must lie in 8..512; got {self.max_tokens!r}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1; got {self.batch_size!r}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"device must be auto, cpu or cuda; got {self.device!r}")
+        if self.chunk_size < 1:
+            raise ConfigError(f"chunk_size must be at least 1; got {self.chunk_size!r}")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"threads must be at least 1; got {self.threads!r}")
 
     def resolved_model(self) -> str:
         return self.model or default_model()

@@ -8,6 +8,7 @@ float tolerance (tests/test_embed.py checks it).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -44,6 +45,39 @@ def _model_digest(model: str) -> str:
     return digest.hexdigest()[:8]
 
 
+def _looks_like_path(model_path: str) -> bool:
+    return "/" in model_path or model_path.startswith(".")
+
+
+def model_id_of(config: EncoderConfig) -> str:
+    """The cache key of a config's vectors ("label@digest/maxN"), without loading the model:
+    the flow plans what to encode before any worker has loaded it. The device is not part of
+    it: CPU and GPU vectors agree to 1e-4 cosine (bench/device_check.py), so they share a cache.
+    """
+    model_path = config.resolved_model()
+    digest = _model_digest(model_path) if _looks_like_path(model_path) else "hub"
+    return f"{_model_label(model_path)}@{digest}/max{config.max_tokens}"
+
+
+def resolve_device(device: str) -> str:
+    """ "auto" -> "cuda" when torch sees a GPU, else "cpu"; "cuda" without one is an error.
+
+    Raises:
+        ConfigError: cuda asked for on a machine where torch sees no GPU.
+    """
+    import torch
+
+    has_gpu = torch.cuda.is_available()
+    if device == "auto":
+        return "cuda" if has_gpu else "cpu"
+    if device == "cuda" and not has_gpu:
+        raise ConfigError(
+            "--device cuda, but torch sees no GPU here (CPU-only torch or no driver); "
+            "use --device auto or cpu"
+        )
+    return device
+
+
 @dataclass
 class Encoder:
     """A loaded tokenizer + transformer; build it with `Encoder.load(config)`."""
@@ -53,6 +87,7 @@ class Encoder:
     model: object
     model_id: str
     dim: int
+    device: str = "cpu"
 
     @classmethod
     def load(cls, config: EncoderConfig | None = None) -> Encoder:
@@ -69,7 +104,7 @@ class Encoder:
 
         config = config or EncoderConfig()
         model_path = config.resolved_model()
-        looks_like_path = "/" in model_path or model_path.startswith(".")
+        looks_like_path = _looks_like_path(model_path)
         if looks_like_path and not Path(model_path).is_dir():
             raise ConfigError(f"model folder {model_path} does not exist")
         if looks_like_path and not (Path(model_path) / "config.json").is_file():
@@ -77,6 +112,7 @@ class Encoder:
                 f"{model_path} is not a Hugging Face model folder (no config.json); "
                 "pass a folder with config.json, tokenizer and weights"
             )
+        device = resolve_device(config.device)
         if config.threads:
             torch.set_num_threads(config.threads)
         try:
@@ -85,10 +121,9 @@ class Encoder:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot load encoder {model_path!r}: {exc}") from exc
         model.eval()
-        label = _model_label(model_path)
-        digest = _model_digest(model_path) if looks_like_path else "hub"
-        model_id = f"{label}@{digest}/max{config.max_tokens}"
-        return cls(config, tokenizer, model, model_id, int(model.config.hidden_size))
+        model.to(device)
+        model_id = model_id_of(config)
+        return cls(config, tokenizer, model, model_id, int(model.config.hidden_size), device)
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Encode texts to (len(texts), dim) float32 rows of norm 1, in the input order.
@@ -118,9 +153,9 @@ class Encoder:
                 rows = order[start : start + self.config.batch_size]
                 batch = self.tokenizer.pad(
                     {"input_ids": [tokens[i] for i in rows]}, return_tensors="pt"
-                )
+                ).to(self.device)
                 hidden = self.model(**batch).last_hidden_state
-                out[rows] = _mean_pool(hidden, batch["attention_mask"]).numpy()
+                out[rows] = _mean_pool(hidden, batch["attention_mask"]).float().cpu().numpy()
                 bar.update(len(rows))
         seconds = time.perf_counter() - started
         log.info(
@@ -149,6 +184,14 @@ def _check_vectors(vectors: np.ndarray) -> None:
         raise DataError(
             f"encoder vectors are not unit length (norms {norms.min():.3f}..{norms.max():.3f})"
         )
+
+
+@functools.lru_cache(maxsize=2)
+def cached_encoder(config: EncoderConfig) -> Encoder:
+    """One loaded encoder per config and process: a Dask worker loads the model for its first
+    chunk and reuses it for every later one (loading costs seconds, a chunk fractions of that).
+    """
+    return Encoder.load(config)
 
 
 def encode_texts(texts: list[str], config: EncoderConfig | None = None) -> np.ndarray:

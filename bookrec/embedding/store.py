@@ -10,6 +10,9 @@ Tables (built by the SQL under sql/embed/):
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from bookrec.config import EncoderConfig
-from bookrec.embedding.encoder import Encoder
+from bookrec.embedding.encoder import Encoder, model_id_of
 from bookrec.errors import DataError, WarehouseError
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import (
@@ -41,6 +44,31 @@ class EmbedCounts:
     encoded: int
     reused: int
     model: str
+
+
+@dataclass(frozen=True)
+class EmbedChunk:
+    """Texts to encode together; their vectors are committed to embedding_cache as one write.
+
+    number: 1-based position among the run's chunks (for progress messages).
+    """
+
+    number: int
+    content_hashes: tuple[str, ...]
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EmbedPlan:
+    """What one embed run has to do: the books, and the missing texts split into chunks."""
+
+    model: str
+    books: int
+    chunks: tuple[EmbedChunk, ...]
+
+    @property
+    def to_encode(self) -> int:
+        return sum(len(c.texts) for c in self.chunks)
 
 
 @dataclass(frozen=True)
@@ -71,55 +99,149 @@ def _fixed_size_array(vectors: np.ndarray) -> pa.FixedSizeListArray:
     return pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1])
 
 
-def embed_books(
-    db_path: Path, config: EncoderConfig | None = None, progress: bool = True
-) -> EmbedCounts:
-    """Embed every book of the warehouse, encoding only texts the cache lacks for this model.
+def plan_embedding(db_path: Path, model: str, chunk_size: int) -> EmbedPlan:
+    """Refresh feat_book_texts and list the texts embedding_cache lacks for `model`, in chunks.
+
+    Chunks are cut from the missing texts in content-hash order, so a re-run after a kill
+    forms the same chunks from what is still missing. One short write (feat_book_texts), then
+    the connection is closed: encoding happens without holding the warehouse's write lock.
 
     Raises:
         WarehouseError: the books table is missing.
-        ConfigError: the model cannot be loaded.
+        DataError: the books table is empty.
     """
-    config = config or EncoderConfig()
-    encoder = Encoder.load(config)
-    with connect(db_path, must_exist=True) as con:
+    with _connect_patiently(db_path) as con:
         require_tables(con, ["books"])
         run_sql(
             con, "embed/01_feat_book_texts.sql", {"max_description_chars": MAX_DESCRIPTION_CHARS}
         )
         run_sql(con, "embed/00_embedding_cache.sql")
-        todo = run_sql(con, "embed/02_texts_to_encode.sql", {"model": encoder.model_id}).df()
+        todo = run_sql(con, "embed/02_texts_to_encode.sql", {"model": model}).fetchall()
         books = run_sql(con, "embed/count_feat_book_texts.sql").fetchall()[0][0]
-        if books == 0:
-            raise DataError("the books table is empty; nothing to embed")
-        log.info("%d books, %d texts to encode with %s", books, len(todo), encoder.model_id)
-        if len(todo):
-            vectors = encoder.encode(todo["text"].tolist(), progress=progress)
-            new_vectors = pa.table(
-                {
-                    "content_hash": pa.array(todo["content_hash"].tolist()),
-                    "embedding": pa.ListArray.from_arrays(
-                        pa.array(np.arange(0, vectors.size + 1, vectors.shape[1], dtype=np.int32)),
-                        pa.array(vectors.ravel()),
-                    ),
-                }
-            )
-            con.register("new_vectors", new_vectors)
-            run_sql(con, "embed/03_add_to_cache.sql", {"model": encoder.model_id})
-            con.unregister("new_vectors")
+    if books == 0:
+        raise DataError("the books table is empty; nothing to embed")
+    chunks = tuple(
+        EmbedChunk(
+            number=i // chunk_size + 1,
+            content_hashes=tuple(h for h, _ in todo[i : i + chunk_size]),
+            texts=tuple(t for _, t in todo[i : i + chunk_size]),
+        )
+        for i in range(0, len(todo), chunk_size)
+    )
+    log.info(
+        "%d books, %d texts to encode with %s in %d chunks", books, len(todo), model, len(chunks)
+    )
+    return EmbedPlan(model=model, books=books, chunks=chunks)
+
+
+def store_chunk(db_path: Path, model: str, chunk: EmbedChunk, vectors: np.ndarray) -> None:
+    """Commit one chunk's vectors to embedding_cache in one short write transaction.
+
+    Raises:
+        DataError: the vectors do not match the chunk (count) or are not finite.
+    """
+    if len(vectors) != len(chunk.content_hashes) or not np.isfinite(vectors).all():
+        raise DataError(
+            f"chunk {chunk.number}: {len(vectors)} vectors for {len(chunk.content_hashes)} texts "
+            "or non-finite values; nothing stored"
+        )
+    new_vectors = pa.table(
+        {
+            "content_hash": pa.array(list(chunk.content_hashes)),
+            "embedding": pa.ListArray.from_arrays(
+                pa.array(np.arange(0, vectors.size + 1, vectors.shape[1], dtype=np.int32)),
+                pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel()),
+            ),
+        }
+    )
+    with _connect_patiently(db_path) as con:
+        con.register("new_vectors", new_vectors)
+        run_sql(con, "embed/03_add_to_cache.sql", {"model": model})
+        con.unregister("new_vectors")
+
+
+@contextmanager
+def _connect_patiently(db_path: Path, attempts: int = 8) -> Iterator[duckdb.DuckDBPyConnection]:
+    """connect(), waiting a little while another process holds the file: since embed lets go of
+    the warehouse between chunks, a reader may be in it when the next chunk is ready, and that
+    must not cost the encoded chunk (about 13 s of waiting in all before giving up)."""
+    for attempt in range(attempts):
+        opened = connect(db_path, must_exist=True)
+        try:
+            con = opened.__enter__()
+        except WarehouseError:
+            if attempt == attempts - 1 or not Path(db_path).exists():
+                raise
+            log.info("warehouse busy; chunk waits %.1f s", 0.1 * 2**attempt)
+            time.sleep(0.1 * 2**attempt)
+            continue
+        try:
+            yield con
+        finally:
+            opened.__exit__(None, None, None)  # closes the connection, error or not
+        return
+
+
+def finish_embedding(db_path: Path, plan: EmbedPlan) -> EmbedCounts:
+    """Build feat_book_embeddings from the cache once every chunk is stored.
+
+    Raises:
+        DataError: some books still have no vector (a chunk was not stored).
+    """
+    with _connect_patiently(db_path) as con:
+        dims = run_sql(con, "embed/cache_sizes.sql", {"model": plan.model}).fetchall()
+        if len(dims) != 1:
+            raise DataError(f"embedding_cache holds vectors of sizes {dims} for {plan.model}")
         run_sql(
             con,
             "embed/04_feat_book_embeddings.sql",
-            {"model": encoder.model_id},
-            sizes={"dim": encoder.dim},
+            {"model": plan.model},
+            sizes={"dim": int(dims[0][0])},
         )
         lineage.record(con, "feat_book_embeddings", encoder.model_id)
         stored = run_sql(con, "embed/count_feat_book_embeddings.sql").fetchall()[0][0]
-    if stored != books:
-        raise DataError(f"{books - stored} books got no vector; rerun `python -m flows.embed`")
+    if stored != plan.books:
+        raise DataError(f"{plan.books - stored} books got no vector; rerun `python -m flows.embed`")
     return EmbedCounts(
-        books=books, encoded=len(todo), reused=books - len(todo), model=encoder.model_id
+        books=plan.books,
+        encoded=plan.to_encode,
+        reused=plan.books - plan.to_encode,
+        model=plan.model,
     )
+
+
+def embed_books(
+    db_path: Path, config: EncoderConfig | None = None, progress: bool = True
+) -> EmbedCounts:
+    """Embed every book of the warehouse in-process, encoding only texts the cache lacks.
+
+    Each chunk (EncoderConfig.chunk_size texts) is committed as soon as it is encoded, with the
+    warehouse closed while encoding: a killed run keeps its finished chunks and the re-run
+    encodes only the rest, and other steps can read the warehouse between chunks.
+
+    Raises:
+        WarehouseError: the books table is missing.
+        ConfigError: the model cannot be loaded.
+    """
+    from tqdm import tqdm
+
+    config = config or EncoderConfig()
+    plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
+    if plan.chunks:
+        encoder = Encoder.load(config)
+        bar = tqdm(total=plan.to_encode, unit="book", desc="encoding", disable=not progress)
+        with bar:
+            for chunk in plan.chunks:
+                vectors = encoder.encode(list(chunk.texts))
+                store_chunk(db_path, plan.model, chunk, vectors)
+                bar.update(len(chunk.texts))
+                log_chunk_stored(chunk, len(plan.chunks))
+    return finish_embedding(db_path, plan)
+
+
+def log_chunk_stored(chunk: EmbedChunk, chunks: int) -> None:
+    """One log line per committed chunk (what a killed run kept is in the log)."""
+    log.info("stored chunk %d/%d (%d texts)", chunk.number, chunks, len(chunk.texts))
 
 
 def _arrow_matrix(column: pa.ChunkedArray, dim: int) -> np.ndarray:
