@@ -499,6 +499,52 @@ class ListConfig:
             raise ConfigError("max_per_author and max_per_series must be at least 1")
 
 
+@dataclass(frozen=True)
+class BatchConfig:
+    """Flow `recommend_all` (every reader's top-N into the table recommendations); how many
+    books and which candidates come from RecommendConfig.
+
+    readers_per_chunk: readers scored together (one Dask task); a few hundred keeps a task at
+      about a second, long enough to hide the scheduling overhead.
+    """
+
+    readers_per_chunk: int = 250
+
+    def __post_init__(self) -> None:
+        if self.readers_per_chunk < 1:
+            raise ConfigError(
+                f"readers_per_chunk must be at least 1; got {self.readers_per_chunk!r}"
+            )
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Where flows that fan out chunks (embed, recommend_all) run them.
+
+    dask_address: an existing Dask scheduler (tcp://host:8786) whose workers see the warehouse
+      path; None: no existing cluster.
+    dask_workers: start a local Dask cluster of this many worker processes for the run; None:
+      no local cluster. Neither set: the flow's own process, as on a single machine.
+    """
+
+    dask_address: str | None = None
+    dask_workers: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.dask_address and self.dask_workers:
+            raise ConfigError("give --dask-address or --dask-workers, not both")
+        if self.dask_workers is not None and self.dask_workers < 1:
+            raise ConfigError(f"--dask-workers must be at least 1; got {self.dask_workers}")
+        if self.dask_address and "://" not in self.dask_address:
+            raise ConfigError(
+                f"--dask-address must look like tcp://host:8786; got {self.dask_address!r}"
+            )
+
+    @property
+    def uses_dask(self) -> bool:
+        return bool(self.dask_address or self.dask_workers)
+
+
 __all__ = [
     "DEFAULT_ALL_BOOKS_DIR",
     "DEFAULT_ARTIFACTS",
@@ -507,9 +553,12 @@ __all__ = [
     "DEFAULT_EVAL_SEED",
     "DEFAULT_REPORTS",
     "DEFAULT_WAREHOUSE",
+    "BatchConfig",
+    "ClusterConfig",
     "ConfigError",
     "CoratingConfig",
     "DataConfig",
+    "Device",
     "Distance",
     "EncoderConfig",
     "EvalConfig",

@@ -89,8 +89,8 @@ def run_cli(
 
 
 def quiet_library_logs() -> None:
-    """Keep third-party chatter (httpx, transformers) out of the terminal."""
-    for name in ("httpx", "transformers", "urllib3"):
+    """Keep third-party chatter (httpx, transformers, Dask's scheduler) out of the terminal."""
+    for name in ("httpx", "transformers", "urllib3", "distributed"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -2,28 +2,66 @@
 
 python -m flows.embed
 python -m flows.embed --model path/to/hf-model-folder --max-tokens 128
+python -m flows.embed --device cuda              # on a GPU (auto: when torch sees one)
+python -m flows.embed --dask-workers 4           # a local Dask cluster of 4 processes
+python -m flows.embed --dask-address tcp://scheduler:8786
 
 Vectors are cached by content hash and model: a second run encodes nothing, a changed book
-re-encodes that book, a changed model re-encodes everything.
+re-encodes that book, a changed model re-encodes everything. The texts to encode are cut into
+chunks that are committed to the cache one by one, with the warehouse closed while encoding: a
+killed run keeps its finished chunks and the re-run encodes only the rest. With a Dask option the
+chunks are encoded on the cluster's workers (each loads the encoder once, a failed chunk is
+retried) and this process writes what they return: the warehouse has one writer either way.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import time
 from pathlib import Path
 
+import numpy as np
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 
-from bookrec.config import DEFAULT_WAREHOUSE, EncoderConfig
-from bookrec.embedding.store import EmbedCounts, embed_books
+from bookrec.config import DEFAULT_WAREHOUSE, ClusterConfig, EncoderConfig
+from bookrec.embedding.encoder import cached_encoder, model_id_of
+from bookrec.embedding.store import (
+    EmbedChunk,
+    EmbedCounts,
+    embed_books,
+    finish_embedding,
+    plan_embedding,
+    store_chunk,
+)
 from flows._cli import base_parser, require_built_warehouse, run_cli
+from flows._dask import (
+    add_dask_options,
+    dask_task_runner,
+    fail_once_if_asked,
+    threads_per_local_worker,
+)
+
+CHUNK_RETRIES = 2
+# Chunks handed to the cluster at a time: enough to keep many workers busy, few enough that the
+# texts and vectors in flight stay small for a catalog of millions of books.
+CHUNKS_IN_FLIGHT = 64
 
 _DEFAULTS = EncoderConfig()
+_CLUSTER = ClusterConfig()
 
 
 @task
 def encode_books(db_path: Path, config: EncoderConfig) -> EmbedCounts:
+    """In this process, chunk by chunk (bookrec.embedding.store.embed_books)."""
     counts = embed_books(db_path, config)
+    _log_counts(counts)
+    return counts
+
+
+def _log_counts(counts: EmbedCounts) -> None:
     get_run_logger().info(
         "%d books: %d encoded, %d from the cache (%s)",
         counts.books,
@@ -31,6 +69,39 @@ def encode_books(db_path: Path, config: EncoderConfig) -> EmbedCounts:
         counts.reused,
         counts.model,
     )
+
+
+@task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> np.ndarray:
+    """On a worker: the chunk's vectors, with the worker's encoder (loaded once per process)."""
+    fail_once_if_asked(f"embed chunk {chunk.number}")
+    return cached_encoder(config).encode(list(chunk.texts))
+
+
+@flow(name="embed-chunks")
+def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
+    """Plan, fan the chunks out on this flow's task runner, store each as it comes back."""
+    logger = get_run_logger()
+    db_path = Path(warehouse)
+    plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
+    started, done = time.perf_counter(), 0
+    for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
+        window = plan.chunks[first : first + CHUNKS_IN_FLIGHT]
+        futures = {encode_chunk.submit(chunk, config): chunk for chunk in window}
+        for future in as_completed(list(futures)):
+            chunk = futures[future]
+            store_chunk(db_path, plan.model, chunk, future.result())
+            done += len(chunk.texts)
+            logger.info(
+                "stored chunk %d/%d: %d of %d texts (%.1f books/s)",
+                chunk.number,
+                len(plan.chunks),
+                done,
+                plan.to_encode,
+                done / (time.perf_counter() - started),
+            )
+    counts = finish_embedding(db_path, plan)
+    _log_counts(counts)
     return counts
 
 
@@ -41,6 +112,10 @@ def embed(
     max_tokens: int = _DEFAULTS.max_tokens,
     batch_size: int = _DEFAULTS.batch_size,
     threads: int | None = _DEFAULTS.threads,
+    device: str = _DEFAULTS.device,
+    chunk_size: int = _DEFAULTS.chunk_size,
+    dask_address: str | None = _CLUSTER.dask_address,
+    dask_workers: int | None = _CLUSTER.dask_workers,
 ) -> dict[str, object]:
     """Embed every book with the pretrained encoder, re-encoding only what changed.
 
@@ -49,12 +124,29 @@ def embed(
         model: a Hugging Face model folder or name; None is the packaged all-MiniLM-L6-v2.
         max_tokens: texts are cut to this many tokens.
         batch_size: books per forward pass (speed only).
-        threads: torch threads (speed only); None uses every core.
+        threads: torch threads (speed only); None uses every core (shared out between local
+            Dask workers).
+        device: "auto" (a GPU when torch sees one), "cpu" or "cuda".
+        chunk_size: texts per committed chunk (and per Dask task).
+        dask_address: an existing Dask scheduler, e.g. tcp://host:8786.
+        dask_workers: start a local Dask cluster of this many worker processes.
     """
+    cluster = ClusterConfig(dask_address=dask_address, dask_workers=dask_workers)
     config = EncoderConfig(
-        model=model, max_tokens=max_tokens, batch_size=batch_size, threads=threads
+        model=model,
+        max_tokens=max_tokens,
+        batch_size=batch_size,
+        threads=threads,
+        device=device,
+        chunk_size=chunk_size,
     )
-    counts = encode_books(Path(warehouse), config)
+    if cluster.uses_dask:
+        if threads is None:
+            config = dataclasses.replace(config, threads=threads_per_local_worker(dask_workers))
+        runner = dask_task_runner(cluster)
+        counts = encode_on_cluster.with_options(task_runner=runner)(warehouse, config)
+    else:
+        counts = encode_books(Path(warehouse), config)
     return {"books": counts.books, "encoded": counts.encoded, "model": counts.model}
 
 
@@ -77,17 +169,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--threads", type=int, default=_DEFAULTS.threads, help="torch threads (speed only)"
     )
-    return parser
+    parser.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda"],
+        default=_DEFAULTS.device,
+        help="where the encoder runs; auto uses a GPU when torch sees one",
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=_DEFAULTS.chunk_size,
+        help="texts per chunk: each is committed when encoded (a killed run resumes from there)",
+    )
+    return add_dask_options(parser)
 
 
 def main(args: argparse.Namespace) -> None:
     require_built_warehouse(args.warehouse)
+    ClusterConfig(dask_address=args.dask_address, dask_workers=args.dask_workers)  # one line
     embed(
         warehouse=str(args.warehouse),
         model=args.model,
         max_tokens=args.max_tokens,
         batch_size=args.batch_size,
         threads=args.threads,
+        device=args.device,
+        chunk_size=args.chunk_size,
+        dask_address=args.dask_address,
+        dask_workers=args.dask_workers,
     )
 
 

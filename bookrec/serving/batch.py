@@ -1,0 +1,212 @@
+"""Batch recommendations: the top-N for every reader in `ratings`, scored in chunks of readers.
+
+The flow `recommend_all` reads the histories (read_histories), cuts them into ReaderChunk
+records, scores each chunk with score_chunk (in-process or on Dask workers, each worker loading
+the Recommender once: cached_recommender) and writes every row in one transaction
+(store_recommendations). Each reader goes through recommend_known_reader, the one place that
+turns a warehouse reader into a Recommender call, so the batch lists are the lists
+`bookrec recommend` gives the same reader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from bookrec.config import RecommendConfig, ScorerConfig
+from bookrec.errors import DataError
+from bookrec.scoring.settings import load_scorer_settings
+from bookrec.serving.matching import Match
+from bookrec.serving.reader_input import ReaderBook
+from bookrec.serving.recommender import Recommendations, Recommender
+from bookrec.warehouse.connection import connect, require_tables, run_sql
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["user_id", "rank", "book_id", "predicted", "reason", "mode"]
+
+
+@dataclass(frozen=True)
+class ReaderChunk:
+    """Some readers' histories: rows of user_ids / book_ids / ratings, grouped by reader."""
+
+    number: int
+    user_ids: np.ndarray
+    book_ids: np.ndarray
+    ratings: np.ndarray
+
+    @property
+    def readers(self) -> int:
+        return len(np.unique(self.user_ids))
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What a recommend_all run scores with; stored as JSON beside every row it writes."""
+
+    scorer: ScorerConfig
+    recommend: RecommendConfig
+    top_n: int
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "scorer": dataclasses.asdict(self.scorer),
+                "recommend": dataclasses.asdict(self.recommend),
+                "top_n": self.top_n,
+            },
+            sort_keys=True,
+        )
+
+
+def batch_settings(
+    db_path: Path, top_n: int, space: str | None, config: RecommendConfig
+) -> BatchSettings:
+    """The tuned scorer settings (evaluate's, else the defaults), with an optional space.
+
+    Raises:
+        DataError: top_n < 1.
+    """
+    if top_n < 1:
+        raise DataError(f"top must be at least 1; got {top_n}")
+    with connect(db_path, read_only=True) as con:
+        scorer = load_scorer_settings(con)
+    if space is not None:
+        scorer = dataclasses.replace(scorer, space=space)
+    return BatchSettings(scorer=scorer, recommend=config, top_n=top_n)
+
+
+def read_histories(db_path: Path) -> pd.DataFrame:
+    """Every reader's (user_id, book_id, rating), ordered by reader (read-only).
+
+    Raises:
+        WarehouseError: no ratings table (names the flow to run).
+    """
+    with connect(db_path, read_only=True) as con:
+        require_tables(con, ["ratings", "books"])
+        return run_sql(con, "recommend_all/01_reader_histories.sql").df()
+
+
+def reader_chunks(histories: pd.DataFrame, readers_per_chunk: int) -> list[ReaderChunk]:
+    """Cut the histories (ordered by user_id) into chunks of whole readers."""
+    if readers_per_chunk < 1:
+        raise DataError(f"readers per chunk must be at least 1; got {readers_per_chunk}")
+    users = histories["user_id"].to_numpy(np.int64)
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if len(users) else []
+    bounds = [*starts[::readers_per_chunk], len(users)]
+    return [
+        ReaderChunk(
+            number=i + 1,
+            user_ids=users[lo:hi],
+            book_ids=histories["book_id"].to_numpy(np.int64)[lo:hi],
+            ratings=histories["rating"].to_numpy(np.float64)[lo:hi],
+        )
+        for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+    ]
+
+
+def recommend_known_reader(
+    recommender: Recommender, book_ids: np.ndarray, ratings: np.ndarray, top_n: int
+) -> Recommendations:
+    """A reader of the warehouse through the same path as a listed reader: their rated books
+    become matched books (no text matching needed: the ids are known)."""
+    matches = [
+        Match(
+            book=ReaderBook(title=f"book {book_id}", rating=float(rating), origin="ratings"),
+            status="matched",
+            method="user_id",
+            score=100.0,
+            book_id=int(book_id),
+        )
+        for book_id, rating in zip(book_ids, ratings, strict=True)
+    ]
+    return recommender.recommend_matches(matches, top_n)
+
+
+def score_chunk(recommender: Recommender, chunk: ReaderChunk, top_n: int) -> pd.DataFrame:
+    """The top_n rows of every reader of the chunk (columns COLUMNS)."""
+    rows = []
+    bounds = np.flatnonzero(np.r_[True, chunk.user_ids[1:] != chunk.user_ids[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        result = recommend_known_reader(
+            recommender, chunk.book_ids[lo:hi], chunk.ratings[lo:hi], top_n
+        )
+        for rank, item in enumerate(result.items, start=1):
+            rows.append(
+                (
+                    int(chunk.user_ids[lo]),
+                    rank,
+                    item.book_id,
+                    item.predicted_rating,
+                    item.because_text(result.mode) or None,
+                    result.mode,
+                )
+            )
+    return pd.DataFrame(rows, columns=COLUMNS).astype(
+        {"user_id": "int64", "rank": "int32", "book_id": "int64", "predicted": "float64"}
+    )
+
+
+def load_recommender(db_path: Path, settings: BatchSettings) -> Recommender:
+    """The Recommender of the warehouse for these settings (read-only)."""
+    with connect(db_path, read_only=True) as con:
+        return Recommender.from_warehouse(con, settings.scorer, settings.recommend)
+
+
+@functools.lru_cache(maxsize=2)
+def _cached(db_path: str, modified_ns: int, settings: BatchSettings) -> Recommender:
+    return load_recommender(Path(db_path), settings)
+
+
+def cached_recommender(db_path: Path, settings: BatchSettings) -> Recommender:
+    """One Recommender per process, warehouse version and settings: a Dask worker loads the
+    catalog and vectors for its first chunk only (a changed warehouse file loads anew)."""
+    path = Path(db_path).resolve()
+    return _cached(str(path), os.stat(path).st_mtime_ns, settings)
+
+
+def store_recommendations(
+    db_path: Path,
+    run_id: str,
+    settings: BatchSettings,
+    frames: list[pd.DataFrame],
+    runner: str,
+    seconds: float,
+) -> int:
+    """Replace `recommendations` with this run's rows and log the run, in one transaction.
+
+    Returns:
+        The number of rows written.
+    """
+    new_recommendations = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    )
+    params = {"run_id": run_id, "scorer_settings": settings.to_json()}
+    with connect(db_path, must_exist=True) as con:
+        run_sql(con, "recommend_all/02_recommendations_table.sql")
+        con.register("new_recommendations", new_recommendations)
+        con.execute("begin transaction")
+        try:
+            run_sql(con, "recommend_all/03_replace_recommendations.sql", params)
+            run_sql(
+                con,
+                "recommend_all/04_log_run.sql",
+                {**params, "top_n": settings.top_n, "runner": runner, "seconds": seconds},
+            )
+            con.execute("commit")
+        except duckdb.Error:
+            con.execute("rollback")
+            raise
+        finally:
+            con.unregister("new_recommendations")
+    log.info("stored %d recommendations of run %s", len(new_recommendations), run_id)
+    return len(new_recommendations)

@@ -1,0 +1,94 @@
+"""The task runner of flows that fan chunks out: in-process threads, or a Dask cluster.
+
+--dask-address tcp://host:8786 sends tasks to an existing cluster (its workers must see the
+warehouse path and have bookrec installed); --dask-workers N starts a local cluster of N worker
+processes on 127.0.0.1 for the length of the run. Without either, nothing changes: the flow
+runs in its own process as before. Either way the flow process stays the only DuckDB writer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from bookrec.config import ClusterConfig
+
+# Fault injection for the tests (a real mechanism read in the worker, not a mock): when set to
+# a file path, the first chunk task that finds no file there creates it and fails, so one chunk
+# fails exactly once and its retry must complete the run.
+FAULT_ONCE_ENV = "BOOKREC_FAULT_CHUNK_ONCE"
+
+
+def dask_task_runner(cluster: ClusterConfig):
+    """prefect-dask's DaskTaskRunner for an existing cluster or a local one of N processes."""
+    # Read when distributed is first imported: keeps its start/stop chatter out of the log.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    from prefect_dask import DaskTaskRunner
+
+    if cluster.dask_address:
+        return DaskTaskRunner(address=cluster.dask_address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": cluster.dask_workers,
+            "threads_per_worker": 1,  # one chunk at a time per process; torch has the cores
+            "processes": True,
+            "host": "127.0.0.1",
+            "dashboard_address": ":0",  # any free port: several runs may share a machine
+            "env": {
+                "PREFECT_API_URL": current_api_url(),
+                # the workers' own start/stop chatter, not their errors
+                "DASK_LOGGING__DISTRIBUTED": "warning",
+            },
+        }
+    )
+
+
+def current_api_url() -> str:
+    """The Prefect API this flow reports to, for the local workers: without it each worker
+    process would start a temporary Prefect server of its own (a minute of start-up each)."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return str(client.api_url).rstrip("/")
+
+
+def threads_per_local_worker(dask_workers: int | None) -> int | None:
+    """torch threads for each local worker: the cores shared out, so N workers do not each
+    start one thread per core and fight over them. None (torch's default) for a remote cluster.
+    """
+    if not dask_workers:
+        return None
+    return max(1, (os.cpu_count() or 1) // dask_workers)
+
+
+def fail_once_if_asked(what: str) -> None:
+    """The fault-injection hook (see FAULT_ONCE_ENV); does nothing when the variable is unset."""
+    marker = os.environ.get(FAULT_ONCE_ENV)
+    if not marker:
+        return
+    try:
+        with open(marker, "x") as handle:
+            handle.write(what)
+    except FileExistsError:
+        return
+    raise RuntimeError(f"injected fault in {what} ({FAULT_ONCE_ENV}={marker})")
+
+
+def add_dask_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    group = parser.add_argument_group("distributed (Dask)")
+    defaults = ClusterConfig()
+    group.add_argument(
+        "--dask-address",
+        default=defaults.dask_address,
+        metavar="tcp://HOST:8786",
+        help="run the chunks on this existing Dask cluster (its workers must see the warehouse "
+        "path); default: in this process",
+    )
+    group.add_argument(
+        "--dask-workers",
+        type=int,
+        default=defaults.dask_workers,
+        metavar="N",
+        help="start a local Dask cluster of N worker processes for this run",
+    )
+    return parser

@@ -1,0 +1,194 @@
+"""Flow `recommend_all`: the top-N books for every reader in `ratings` -> table recommendations.
+
+python -m flows.recommend_all
+python -m flows.recommend_all --top 20 --dask-workers 4
+python -m flows.recommend_all --dask-address tcp://scheduler:8786
+
+Readers are scored in chunks (in this process, or on Dask workers that each load the catalog and
+vectors once and return rows); this process then replaces the table in one transaction, so the
+table always holds one whole run. Inspect it with SQL, e.g.
+  select * from recommendations where user_id = 42 order by rank;
+Each row carries its run id and the scorer settings (JSON); recommend_all_runs logs every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from bookrec.config import DEFAULT_WAREHOUSE, BatchConfig, ClusterConfig, RecommendConfig
+from bookrec.serving.batch import (
+    BatchSettings,
+    ReaderChunk,
+    batch_settings,
+    cached_recommender,
+    load_recommender,
+    read_histories,
+    reader_chunks,
+    score_chunk,
+    store_recommendations,
+)
+from flows._cli import base_parser, require_built_warehouse, run_cli
+from flows._dask import add_dask_options, dask_task_runner, fail_once_if_asked
+
+_RECOMMEND = RecommendConfig()
+_BATCH = BatchConfig()
+_CLUSTER = ClusterConfig()
+
+
+@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def score_readers(warehouse: str, chunk: ReaderChunk, settings: BatchSettings) -> pd.DataFrame:
+    """On a worker: one chunk of readers' top-N rows (the Recommender loaded once per worker)."""
+    fail_once_if_asked(f"recommend_all chunk {chunk.number}")
+    recommender = cached_recommender(Path(warehouse), settings)
+    return score_chunk(recommender, chunk, settings.top_n)
+
+
+def _chunks(warehouse: str, readers_per_chunk: int) -> list[ReaderChunk]:
+    """Read here, not passed in: a flow's parameters are stored by the Prefect API."""
+    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
+    get_run_logger().info("%d readers in %d chunks", sum(c.readers for c in chunks), len(chunks))
+    return chunks
+
+
+def _log_chunk(chunk: ReaderChunk, chunks: int, readers: int) -> None:
+    get_run_logger().info("scored chunk %d/%d (%d readers so far)", chunk.number, chunks, readers)
+
+
+@flow(name="recommend_all-chunks")
+def score_on_cluster(
+    warehouse: str, settings: BatchSettings, readers_per_chunk: int
+) -> tuple[list[pd.DataFrame], int]:
+    """Fan the chunks out on this flow's task runner; rows come back to the flow process."""
+    chunks = _chunks(warehouse, readers_per_chunk)
+    futures = {score_readers.submit(warehouse, chunk, settings): chunk for chunk in chunks}
+    frames, readers = [], 0
+    for future in as_completed(list(futures)):
+        frames.append(future.result())
+        readers += futures[future].readers
+        _log_chunk(futures[future], len(chunks), readers)
+    return frames, readers
+
+
+@task(cache_policy=NO_CACHE)
+def score_in_process(
+    warehouse: str, settings: BatchSettings, readers_per_chunk: int
+) -> tuple[list[pd.DataFrame], int]:
+    """Today's single-machine path: one Recommender, the chunks one after the other."""
+    chunks = _chunks(warehouse, readers_per_chunk)
+    recommender = load_recommender(Path(warehouse), settings)
+    frames, readers = [], 0
+    for chunk in chunks:
+        frames.append(score_chunk(recommender, chunk, settings.top_n))
+        readers += chunk.readers
+        _log_chunk(chunk, len(chunks), readers)
+    return frames, readers
+
+
+@flow(name="recommend_all", log_prints=True)
+def recommend_all(
+    warehouse: str = str(DEFAULT_WAREHOUSE),
+    top: int = _RECOMMEND.top,
+    space: str | None = None,
+    min_num_ratings: int = _RECOMMEND.min_num_ratings,
+    readers_per_chunk: int = _BATCH.readers_per_chunk,
+    dask_address: str | None = _CLUSTER.dask_address,
+    dask_workers: int | None = _CLUSTER.dask_workers,
+) -> dict[str, object]:
+    """Write the top-N books of every reader in `ratings` to the table recommendations.
+
+    Args:
+        warehouse: the DuckDB file (built by prepare_data and embed).
+        top: books per reader.
+        space: "raw" or "trained"; None uses the space `evaluate` chose.
+        min_num_ratings: suggest only books whose average comes from this many ratings.
+        readers_per_chunk: readers per chunk (the unit of work of a Dask worker).
+        dask_address: an existing Dask scheduler, e.g. tcp://host:8786.
+        dask_workers: start a local Dask cluster of this many worker processes.
+
+    Returns:
+        run_id, readers, rows written, seconds and readers/s.
+    """
+    cluster = ClusterConfig(dask_address=dask_address, dask_workers=dask_workers)
+    BatchConfig(readers_per_chunk=readers_per_chunk)  # checks it
+    logger = get_run_logger()
+    started = time.perf_counter()
+    db_path = Path(warehouse)
+    settings = batch_settings(db_path, top, space, RecommendConfig(min_num_ratings=min_num_ratings))
+    if cluster.uses_dask:
+        runner_name = f"dask:{dask_address or f'local x{dask_workers}'}"
+        runner = dask_task_runner(cluster)
+        frames, readers = score_on_cluster.with_options(task_runner=runner)(
+            warehouse, settings, readers_per_chunk
+        )
+    else:
+        runner_name = "in-process"
+        frames, readers = score_in_process(warehouse, settings, readers_per_chunk)
+    run_id = uuid.uuid4().hex[:12]
+    seconds = time.perf_counter() - started
+    rows = store_recommendations(db_path, run_id, settings, frames, runner_name, seconds)
+    logger.info(
+        "run %s: %d rows for %d readers in %.1f s (%.0f readers/s, %s)",
+        run_id,
+        rows,
+        readers,
+        seconds,
+        readers / seconds,
+        runner_name,
+    )
+    return {
+        "run_id": run_id,
+        "readers": readers,
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "readers_per_s": round(readers / seconds, 1),
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--top", type=int, default=_RECOMMEND.top, help="books per reader")
+    parser.add_argument(
+        "--space", choices=["raw", "trained"], help="embedding space (default: evaluate's choice)"
+    )
+    parser.add_argument(
+        "--min-num-ratings",
+        type=int,
+        default=_RECOMMEND.min_num_ratings,
+        help="suggest only books whose average comes from at least this many ratings",
+    )
+    parser.add_argument(
+        "--readers-per-chunk",
+        type=int,
+        default=_BATCH.readers_per_chunk,
+        help="readers scored per chunk (per Dask task)",
+    )
+    return add_dask_options(parser)
+
+
+def main(args: argparse.Namespace) -> None:
+    require_built_warehouse(args.warehouse)
+    # one-line errors before Prefect starts
+    ClusterConfig(dask_address=args.dask_address, dask_workers=args.dask_workers)
+    BatchConfig(readers_per_chunk=args.readers_per_chunk)
+    RecommendConfig(top=args.top, min_num_ratings=args.min_num_ratings)
+    recommend_all(
+        warehouse=str(args.warehouse),
+        top=args.top,
+        space=args.space,
+        min_num_ratings=args.min_num_ratings,
+        readers_per_chunk=args.readers_per_chunk,
+        dask_address=args.dask_address,
+        dask_workers=args.dask_workers,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main, build_parser()))
