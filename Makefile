@@ -14,7 +14,7 @@ ARGS ?=
 BOOKS ?=
 
 .PHONY: setup prepare_data embed lists train encode_embeddings test_embeddings evaluate recommend \
-	all full test lint browser serve test_pipeline bench deploy clean clean-all
+	recommend_all all full test lint browser serve test_pipeline bench deploy clean clean-all
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,7 +27,7 @@ setup: $(VENV)/.installed  ## create .venv and install bookrec with its pinned d
 prepare_data: setup  ## ingest, clean and merge the Goodreads files into the warehouse
 	$(PYTHON) -m flows.prepare_data $(DATA_OPTION) --warehouse $(WAREHOUSE) $(ARGS)
 
-embed: setup  ## encode every book's text with the pretrained encoder (cached by content hash)
+embed: setup  ## encode every book's text (cached by content hash; ARGS="--dask-workers 2", "--device cuda")
 	$(PYTHON) -m flows.embed --warehouse $(WAREHOUSE) $(ARGS)
 
 lists: setup  ## works/series/collections/derivatives (sql/works) and co-rating vectors
@@ -50,6 +50,9 @@ recommend: setup  ## recommendations, e.g. make recommend BOOKS='--book "Dune|Fr
 
 serve: setup  ## the web page and JSON API, e.g. make serve ARGS="--port 8080" (docs at /docs)
 	$(VENV)/bin/bookrec serve --warehouse $(WAREHOUSE) $(ARGS)
+
+recommend_all: setup  ## every reader's top-N into table recommendations (ARGS="--top 20 --dask-workers 2")
+	$(PYTHON) -m flows.recommend_all --warehouse $(WAREHOUSE) $(ARGS)
 
 full: setup  ## the whole job: prepare_data -> embed -> lists -> train -> ... -> evaluate
 	$(PYTHON) -m flows.full $(DATA_OPTION) --warehouse $(WAREHOUSE) $(ARGS)

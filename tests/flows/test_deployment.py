@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -120,3 +121,55 @@ def test_deploy_and_run_full_flow_on_a_local_server(prefect_server, tmp_path):
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def test_deployed_embed_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
+    """embed/dask-local: the deployment's flow run fans chunks out to 2 Dask worker processes
+    and stores every book's vector (the run's log names the Dask runner)."""
+    from bookrec.warehouse.connection import connect
+    from tests.conftest import build_tiny_warehouse
+
+    env = prefect_server
+    warehouse = build_tiny_warehouse(tmp_path / "tiny.duckdb")
+    prefect(env, "work-pool", "create", "bookrec-pool", "--type", "process")
+    deployed = prefect(env, "deploy", "--all")
+    assert "embed/dask-local" in deployed.stdout + deployed.stderr
+    worker = subprocess.Popen(
+        [PREFECT, "worker", "start", "--pool", "bookrec-pool"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        run = prefect(
+            env,
+            "deployment",
+            "run",
+            "embed/dask-local",
+            "--param",
+            f'warehouse="{warehouse}"',
+            "--param",
+            "chunk_size=4",
+            "--watch",
+            "--watch-timeout",
+            "500",
+            timeout=600,
+        )
+        assert "Completed" in run.stdout + run.stderr
+        # The subflow "embed-chunks" runs only on the Dask path (the task runner of the run).
+        chunk_runs = json.loads(
+            prefect(env, "flow-run", "ls", "--flow-name", "embed-chunks", "-o", "json").stdout
+        )
+        assert [r["state_type"] for r in chunk_runs] == ["COMPLETED"]
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    with connect(warehouse, read_only=True) as con:
+        stored = con.execute("select count(*) from feat_book_embeddings").fetchall()[0][0]
+        cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]
+    assert stored == cached == 10

@@ -1,0 +1,139 @@
+"""Embed and recommend_all on a real local Dask cluster (2 worker processes on 127.0.0.1) give
+the in-process results; a chunk that fails once (a fault injected in the worker through
+BOOKREC_FAULT_CHUNK_ONCE) is retried and the run completes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bookrec.errors import ConfigError
+from bookrec.warehouse.connection import connect
+from flows._dask import FAULT_ONCE_ENV, check_dask_options
+from flows.embed import embed
+from flows.prepare_data import prepare_data
+from flows.recommend_all import recommend_all
+
+pytestmark = pytest.mark.slow
+
+
+def vectors(db: Path) -> tuple[list[int], np.ndarray]:
+    with connect(db, read_only=True) as con:
+        rows = con.execute(
+            "select book_id, embedding from feat_book_embeddings order by book_id"
+        ).fetchall()
+    return [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.float64)
+
+
+def readers(db: Path) -> int:
+    with connect(db, read_only=True) as con:
+        return con.execute("select count(distinct user_id) from ratings").fetchall()[0][0]
+
+
+def recommendations(db: Path) -> list[tuple]:
+    with connect(db, read_only=True) as con:
+        return con.execute(
+            "select user_id, rank, book_id, round(predicted, 9), reason, mode, scorer_settings "
+            "from recommendations order by user_id, rank"
+        ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def prepared(prefect_backend, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("prepared") / "demo.duckdb"
+    prepare_data(demo=True, demo_books=60, demo_users=20, warehouse=str(db))
+    return db
+
+
+def test_distributed_embed_and_recommend_all_equal_in_process(
+    prepared: Path, tmp_path: Path, monkeypatch
+) -> None:
+    local, distributed = tmp_path / "local.duckdb", tmp_path / "dask.duckdb"
+    shutil.copy(prepared, local)
+    shutil.copy(prepared, distributed)
+
+    embed(warehouse=str(local), chunk_size=16)
+    recommend_all(warehouse=str(local), min_num_ratings=0, readers_per_chunk=4)
+
+    embed_fault = tmp_path / "embed-fault"
+    monkeypatch.setenv(FAULT_ONCE_ENV, str(embed_fault))
+    result = embed(warehouse=str(distributed), chunk_size=16, dask_workers=2)
+    assert embed_fault.read_text().startswith("embed chunk")  # one chunk did fail once
+    assert result["encoded"] == result["books"] > 60
+
+    local_ids, local_vectors = vectors(local)
+    dask_ids, dask_vectors = vectors(distributed)
+    assert dask_ids == local_ids
+    cosine = (local_vectors * dask_vectors).sum(axis=1)
+    assert cosine.min() >= 0.9999
+
+    recommend_fault = tmp_path / "recommend-fault"
+    monkeypatch.setenv(FAULT_ONCE_ENV, str(recommend_fault))
+    summary = recommend_all(
+        warehouse=str(distributed), min_num_ratings=0, readers_per_chunk=4, dask_workers=2
+    )
+    assert recommend_fault.read_text().startswith("recommend_all chunk")
+    assert summary["readers"] == readers(distributed) > 10
+    assert summary["rows"] == summary["readers"] * 10
+    assert recommendations(distributed) == recommendations(local)
+    with connect(distributed, read_only=True) as con:
+        runners = con.execute("select runner from recommend_all_runs").fetchall()
+    assert runners == [("dask:local x2",)]
+
+
+def test_recommend_all_in_process_replaces_the_previous_run(prefect_backend, prepared, tmp_path):
+    db = tmp_path / "w.duckdb"
+    shutil.copy(prepared, db)
+    embed(warehouse=str(db), chunk_size=1000)
+    first = recommend_all(warehouse=str(db), min_num_ratings=0, top=5)
+    second = recommend_all(warehouse=str(db), min_num_ratings=0, top=3)
+    with connect(db, read_only=True) as con:
+        per_run = con.execute(
+            "select run_id, count(*), max(rank) from recommendations group by run_id"
+        ).fetchall()
+        runs = con.execute(
+            "select run_id, rows from recommend_all_runs order by created_at"
+        ).fetchall()
+        history_hits = con.execute(
+            "select count(*) from recommendations r join ratings t using (user_id, book_id)"
+        ).fetchall()[0][0]
+    n = readers(db)
+    assert per_run == [(second["run_id"], n * 3, 3)]
+    assert runs == [(first["run_id"], n * 5), (second["run_id"], n * 3)]
+    assert history_hits == 0  # a reader's own books are never suggested back
+
+
+def test_dask_options_are_checked_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not both"):
+        check_dask_options("tcp://127.0.0.1:8786", 2)
+    with pytest.raises(ConfigError, match="tcp://"):
+        check_dask_options("127.0.0.1:8786", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.embed",
+            "--warehouse",
+            str(tmp_path / "none.duckdb"),
+            "--dask-workers",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+    helped = subprocess.run(
+        [sys.executable, "-m", "flows.recommend_all", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    for option in ("--dask-address", "--dask-workers", "--top", "--readers-per-chunk"):
+        assert option in helped.stdout
