@@ -38,7 +38,7 @@ def readers(db: Path) -> int:
 def recommendations(db: Path) -> list[tuple]:
     with connect(db, read_only=True) as con:
         return con.execute(
-            "select user_id, rank, book_id, round(predicted, 9), reason, mode, scorer_settings "
+            "select user_id, rank, book_id, round(predicted, 5), reason, mode, scorer_settings "
             "from recommendations order by user_id, rank"
         ).fetchall()
 
