@@ -18,36 +18,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
 from pathlib import Path
 
-import numpy as np
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect import flow, task
 
 from bookrec.config import DEFAULT_WAREHOUSE, ClusterConfig, EncoderConfig
-from bookrec.embedding.encoder import cached_encoder, model_id_of
-from bookrec.embedding.store import (
-    EmbedChunk,
-    EmbedCounts,
-    embed_books,
-    finish_embedding,
-    plan_embedding,
-    store_chunk,
-)
+from bookrec.embedding.store import EmbedCounts, embed_books
+from flows._chunks import encode_on_cluster, log_counts
 from flows._cli import base_parser, require_built_warehouse, run_cli
-from flows._dask import (
-    add_dask_options,
-    dask_task_runner,
-    fail_once_if_asked,
-    threads_per_local_worker,
-)
-
-CHUNK_RETRIES = 2
-# Chunks handed to the cluster at a time: enough to keep many workers busy, few enough that the
-# texts and vectors in flight stay small for a catalog of millions of books.
-CHUNKS_IN_FLIGHT = 64
+from flows._dask import add_dask_options, dask_task_runner, threads_per_local_worker
 
 _DEFAULTS = EncoderConfig()
 _CLUSTER = ClusterConfig()
@@ -57,51 +36,7 @@ _CLUSTER = ClusterConfig()
 def encode_books(db_path: Path, config: EncoderConfig) -> EmbedCounts:
     """In this process, chunk by chunk (bookrec.embedding.store.embed_books)."""
     counts = embed_books(db_path, config)
-    _log_counts(counts)
-    return counts
-
-
-def _log_counts(counts: EmbedCounts) -> None:
-    get_run_logger().info(
-        "%d books: %d encoded, %d from the cache (%s)",
-        counts.books,
-        counts.encoded,
-        counts.reused,
-        counts.model,
-    )
-
-
-@task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> np.ndarray:
-    """On a worker: the chunk's vectors, with the worker's encoder (loaded once per process)."""
-    fail_once_if_asked(f"embed chunk {chunk.number}")
-    return cached_encoder(config).encode(list(chunk.texts))
-
-
-@flow(name="embed-chunks")
-def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
-    """Plan, fan the chunks out on this flow's task runner, store each as it comes back."""
-    logger = get_run_logger()
-    db_path = Path(warehouse)
-    plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
-    started, done = time.perf_counter(), 0
-    for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
-        window = plan.chunks[first : first + CHUNKS_IN_FLIGHT]
-        futures = {encode_chunk.submit(chunk, config): chunk for chunk in window}
-        for future in as_completed(list(futures)):
-            chunk = futures[future]
-            store_chunk(db_path, plan.model, chunk, future.result())
-            done += len(chunk.texts)
-            logger.info(
-                "stored chunk %d/%d: %d of %d texts (%.1f books/s)",
-                chunk.number,
-                len(plan.chunks),
-                done,
-                plan.to_encode,
-                done / (time.perf_counter() - started),
-            )
-    counts = finish_embedding(db_path, plan)
-    _log_counts(counts)
+    log_counts(counts)
     return counts
 
 

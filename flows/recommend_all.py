@@ -21,60 +21,22 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
 
 from bookrec.config import DEFAULT_WAREHOUSE, BatchConfig, ClusterConfig, RecommendConfig
 from bookrec.serving.batch import (
     BatchSettings,
-    ReaderChunk,
     batch_settings,
-    cached_recommender,
     load_recommender,
-    read_histories,
-    reader_chunks,
     score_chunk,
     store_recommendations,
 )
+from flows._chunks import log_reader_chunk, read_reader_chunks, score_on_cluster
 from flows._cli import base_parser, require_built_warehouse, run_cli
-from flows._dask import add_dask_options, dask_task_runner, fail_once_if_asked
+from flows._dask import add_dask_options, dask_task_runner
 
 _RECOMMEND = RecommendConfig()
 _BATCH = BatchConfig()
 _CLUSTER = ClusterConfig()
-
-
-@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def score_readers(warehouse: str, chunk: ReaderChunk, settings: BatchSettings) -> pd.DataFrame:
-    """On a worker: one chunk of readers' top-N rows (the Recommender loaded once per worker)."""
-    fail_once_if_asked(f"recommend_all chunk {chunk.number}")
-    recommender = cached_recommender(Path(warehouse), settings)
-    return score_chunk(recommender, chunk, settings.top_n)
-
-
-def _chunks(warehouse: str, readers_per_chunk: int) -> list[ReaderChunk]:
-    """Read here, not passed in: a flow's parameters are stored by the Prefect API."""
-    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
-    get_run_logger().info("%d readers in %d chunks", sum(c.readers for c in chunks), len(chunks))
-    return chunks
-
-
-def _log_chunk(chunk: ReaderChunk, chunks: int, readers: int) -> None:
-    get_run_logger().info("scored chunk %d/%d (%d readers so far)", chunk.number, chunks, readers)
-
-
-@flow(name="recommend_all-chunks")
-def score_on_cluster(
-    warehouse: str, settings: BatchSettings, readers_per_chunk: int
-) -> tuple[list[pd.DataFrame], int]:
-    """Fan the chunks out on this flow's task runner; rows come back to the flow process."""
-    chunks = _chunks(warehouse, readers_per_chunk)
-    futures = {score_readers.submit(warehouse, chunk, settings): chunk for chunk in chunks}
-    frames, readers = [], 0
-    for future in as_completed(list(futures)):
-        frames.append(future.result())
-        readers += futures[future].readers
-        _log_chunk(futures[future], len(chunks), readers)
-    return frames, readers
 
 
 @task(cache_policy=NO_CACHE)
@@ -82,13 +44,13 @@ def score_in_process(
     warehouse: str, settings: BatchSettings, readers_per_chunk: int
 ) -> tuple[list[pd.DataFrame], int]:
     """Today's single-machine path: one Recommender, the chunks one after the other."""
-    chunks = _chunks(warehouse, readers_per_chunk)
+    chunks = read_reader_chunks(warehouse, readers_per_chunk)
     recommender = load_recommender(Path(warehouse), settings)
     frames, readers = [], 0
     for chunk in chunks:
         frames.append(score_chunk(recommender, chunk, settings.top_n))
         readers += chunk.readers
-        _log_chunk(chunk, len(chunks), readers)
+        log_reader_chunk(chunk, len(chunks), readers)
     return frames, readers
 
 

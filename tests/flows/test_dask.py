@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bookrec.config import ClusterConfig
 from bookrec.errors import ConfigError
 from bookrec.warehouse.connection import connect
-from flows._dask import FAULT_ONCE_ENV, check_dask_options
+from flows._dask import FAULT_ONCE_ENV
 from flows.embed import embed
 from flows.prepare_data import prepare_data
 from flows.recommend_all import recommend_all
@@ -110,9 +111,9 @@ def test_recommend_all_in_process_replaces_the_previous_run(prefect_backend, pre
 
 def test_dask_options_are_checked_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not both"):
-        check_dask_options("tcp://127.0.0.1:8786", 2)
+        ClusterConfig(dask_address="tcp://127.0.0.1:8786", dask_workers=2)
     with pytest.raises(ConfigError, match="tcp://"):
-        check_dask_options("127.0.0.1:8786", None)
+        ClusterConfig(dask_address="127.0.0.1:8786")
     result = subprocess.run(
         [
             sys.executable,

@@ -18,6 +18,8 @@ from bookrec.config import (
     DEFAULT_EVAL_SEED,
     DEFAULT_REPORTS,
     DEFAULT_WAREHOUSE,
+    BatchConfig,
+    ClusterConfig,
     CoratingConfig,
     DataConfig,
     EncoderConfig,
@@ -29,7 +31,8 @@ from bookrec.config import (
 # The config dataclasses each flow builds (or hands on to the flows it runs).
 CONFIGS: dict[str, tuple[type, ...]] = {
     "prepare_data": (DataConfig,),
-    "embed": (EncoderConfig,),
+    "embed": (EncoderConfig, ClusterConfig),
+    "recommend_all": (RecommendConfig, BatchConfig, ClusterConfig),
     "train": (ProjectorConfig,),
     "encode_embeddings": (),
     "test_embeddings": (),
@@ -51,6 +54,7 @@ NOT_SETTINGS = {
     "encode_embeddings": {"version"},
     "test_embeddings": {"version", "seed"},
     "recommend": {"books", "csv", "goodreads_export", "space"},
+    "recommend_all": {"space"},
     "full": {"force"},
     "evaluate": {"topn"},  # whether to run the top-N part at all
 }

@@ -1,0 +1,120 @@
+"""The subflows and tasks that flows `embed` and `recommend_all` run on a Dask task runner.
+
+A private module (not a flow entry point of its own): each subflow is started by its parent with
+`.with_options(task_runner=dask_task_runner(...))`, plans or reads in the flow process, fans
+chunks out to the workers as tasks (retried when they fail) and keeps every DuckDB write in the
+flow process.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from bookrec.config import EncoderConfig
+from bookrec.embedding.encoder import cached_encoder, model_id_of
+from bookrec.embedding.store import (
+    EmbedChunk,
+    EmbedCounts,
+    finish_embedding,
+    plan_embedding,
+    store_chunk,
+)
+from bookrec.serving.batch import (
+    BatchSettings,
+    ReaderChunk,
+    cached_recommender,
+    read_histories,
+    reader_chunks,
+    score_chunk,
+)
+from flows._dask import fail_once_if_asked
+
+CHUNK_RETRIES = 2
+# Chunks handed to the cluster at a time: enough to keep many workers busy, few enough that the
+# texts and vectors in flight stay small for a catalog of millions of books.
+CHUNKS_IN_FLIGHT = 64
+
+
+def log_counts(counts: EmbedCounts) -> None:
+    get_run_logger().info(
+        "%d books: %d encoded, %d from the cache (%s)",
+        counts.books,
+        counts.encoded,
+        counts.reused,
+        counts.model,
+    )
+
+
+@task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> np.ndarray:
+    """On a worker: the chunk's vectors, with the worker's encoder (loaded once per process)."""
+    fail_once_if_asked(f"embed chunk {chunk.number}")
+    return cached_encoder(config).encode(list(chunk.texts))
+
+
+@flow(name="embed-chunks")
+def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
+    """Plan, fan the chunks out on this flow's task runner, store each as it comes back."""
+    logger = get_run_logger()
+    db_path = Path(warehouse)
+    plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
+    started, done = time.perf_counter(), 0
+    for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
+        window = plan.chunks[first : first + CHUNKS_IN_FLIGHT]
+        futures = {encode_chunk.submit(chunk, config): chunk for chunk in window}
+        for future in as_completed(list(futures)):
+            chunk = futures[future]
+            store_chunk(db_path, plan.model, chunk, future.result())
+            done += len(chunk.texts)
+            logger.info(
+                "stored chunk %d/%d: %d of %d texts (%.1f books/s)",
+                chunk.number,
+                len(plan.chunks),
+                done,
+                plan.to_encode,
+                done / (time.perf_counter() - started),
+            )
+    counts = finish_embedding(db_path, plan)
+    log_counts(counts)
+    return counts
+
+
+@task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def score_readers(warehouse: str, chunk: ReaderChunk, settings: BatchSettings) -> pd.DataFrame:
+    """On a worker: one chunk of readers' top-N rows (the Recommender loaded once per worker)."""
+    fail_once_if_asked(f"recommend_all chunk {chunk.number}")
+    recommender = cached_recommender(Path(warehouse), settings)
+    return score_chunk(recommender, chunk, settings.top_n)
+
+
+def read_reader_chunks(warehouse: str, readers_per_chunk: int) -> list[ReaderChunk]:
+    """Read here, not passed in: a flow's parameters are stored by the Prefect API."""
+    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
+    get_run_logger().info("%d readers in %d chunks", sum(c.readers for c in chunks), len(chunks))
+    return chunks
+
+
+def log_reader_chunk(chunk: ReaderChunk, chunks: int, readers: int) -> None:
+    get_run_logger().info("scored chunk %d/%d (%d readers so far)", chunk.number, chunks, readers)
+
+
+@flow(name="recommend_all-chunks")
+def score_on_cluster(
+    warehouse: str, settings: BatchSettings, readers_per_chunk: int
+) -> tuple[list[pd.DataFrame], int]:
+    """Fan the chunks out on this flow's task runner; rows come back to the flow process."""
+    chunks = read_reader_chunks(warehouse, readers_per_chunk)
+    futures = {score_readers.submit(warehouse, chunk, settings): chunk for chunk in chunks}
+    frames, readers = [], 0
+    for future in as_completed(list(futures)):
+        frames.append(future.result())
+        readers += futures[future].readers
+        log_reader_chunk(futures[future], len(chunks), readers)
+    return frames, readers
