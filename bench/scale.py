@@ -142,13 +142,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--books", type=int, default=200, help="texts of the encoding test")
     parser.add_argument("--real-warehouse", type=Path, default=REAL_WAREHOUSE)
     parser.add_argument("--skip-full-size", action="store_true")
+    parser.add_argument(
+        "--skip-encoding",
+        type=float,
+        metavar="BOOKS_PER_S",
+        help="skip step 1 and use this encoder rate for the extrapolation",
+    )
     args = parser.parse_args(argv)
     if not args.real_warehouse.is_file():
         sys.exit(f"no embedded real warehouse at {args.real_warehouse} (--real-warehouse)")
     payload: dict[str, object] = {"machine": machine()}
     with tempfile.TemporaryDirectory(prefix="bookrec-scale-") as tmp:
         work = Path(tmp)
-        payload["encoding"] = bench_encoding(args.real_warehouse, work, args.books)
+        if args.skip_encoding:
+            payload["encoding"] = {"encoder_books_per_s": args.skip_encoding, "skipped": True}
+        else:
+            payload["encoding"] = bench_encoding(args.real_warehouse, work, args.books)
         print("encoding:", payload["encoding"], flush=True)
 
         tiny = work / "tiny.duckdb"
@@ -169,11 +178,14 @@ def main(argv: list[str] | None = None) -> int:
         emb = run_timed([PY, "-m", "flows.embed", "--warehouse", str(tiny)])
         runs = [recommend_all_run(tiny, "tiny demo", [])]
         runs[-1].update(prepare_s=prep["wall_s"], embed_s=emb["wall_s"])
+        print("tiny:", runs[-1], flush=True)
 
         real = work / "real.duckdb"
         shutil.copy(args.real_warehouse, real)
         runs.append(recommend_all_run(real, "shared data", []))
+        print("shared:", runs[-1], flush=True)
         runs.append(recommend_all_run(real, "shared data", ["--dask-workers", "2"]))
+        print("shared dask:", runs[-1], flush=True)
         print("recommend_all:", runs, flush=True)
 
         if not args.skip_full_size:

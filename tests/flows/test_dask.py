@@ -39,7 +39,7 @@ def readers(db: Path) -> int:
 def recommendations(db: Path) -> list[tuple]:
     with connect(db, read_only=True) as con:
         return con.execute(
-            "select user_id, rank, book_id, round(predicted, 5), reason, mode, scorer_settings "
+            "select user_id, rank, book_id, predicted, reason, mode, scorer_settings "
             "from recommendations order by user_id, rank"
         ).fetchall()
 
@@ -81,7 +81,10 @@ def test_distributed_embed_and_recommend_all_equal_in_process(
     assert recommend_fault.read_text().startswith("recommend_all chunk")
     assert summary["readers"] == readers(distributed) > 10
     assert summary["rows"] == summary["readers"] * 10
-    assert recommendations(distributed) == recommendations(local)
+    # The same lists; predictions to 1e-5 (worker torch threads change the last float digits).
+    got, want = recommendations(distributed), recommendations(local)
+    assert [r[:3] + r[4:] for r in got] == [r[:3] + r[4:] for r in want]
+    np.testing.assert_allclose([r[3] for r in got], [r[3] for r in want], atol=1e-5)
     with connect(distributed, read_only=True) as con:
         runners = con.execute("select runner from recommend_all_runs").fetchall()
     assert runners == [("dask:local x2",)]
