@@ -198,7 +198,7 @@ def finish_embedding(db_path: Path, plan: EmbedPlan) -> EmbedCounts:
             {"model": plan.model},
             sizes={"dim": int(dims[0][0])},
         )
-        lineage.record(con, "feat_book_embeddings", encoder.model_id)
+        lineage.record(con, "feat_book_embeddings", plan.model)
         stored = run_sql(con, "embed/count_feat_book_embeddings.sql").fetchall()[0][0]
     if stored != plan.books:
         raise DataError(f"{plan.books - stored} books got no vector; rerun `python -m flows.embed`")
