@@ -27,8 +27,11 @@ DEFAULT_MODEL_LABEL = "all-MiniLM-L6-v2"
 
 
 def _model_label(model: str) -> str:
-    if model == default_model():
-        return DEFAULT_MODEL_LABEL
+    try:
+        if model == default_model():
+            return DEFAULT_MODEL_LABEL
+    except ConfigError:
+        pass  # the packaged model is not installed (a bare GPU machine): not the default, then
     return Path(model).name if Path(model).exists() else model
 
 
