@@ -34,6 +34,7 @@ from bookrec.config import DEFAULT_EVAL_SEED, EvalConfig, ScorerConfig
 from bookrec.embedding.runs import projector_training_readers
 from bookrec.embedding.store import BookVectors, load_book_vectors
 from bookrec.errors import DataError, WarehouseError
+from bookrec.evaluation.eval_runs import append_eval_runs
 from bookrec.evaluation.evaluation_report import write_reports
 from bookrec.evaluation.metrics import mean_spearman, per_user_metrics
 from bookrec.evaluation.results import (
@@ -54,7 +55,7 @@ from bookrec.scoring.predictors import (
     SurprisePredictor,
 )
 from bookrec.scoring.settings import save_scorer_settings
-from bookrec.warehouse.connection import run_sql, table_exists
+from bookrec.warehouse.connection import table_exists
 from bookrec.warehouse.tables import load_books, load_ratings
 
 log = logging.getLogger(__name__)
@@ -354,15 +355,9 @@ def store_result(con: duckdb.DuckDBPyConnection, result: EvalResult) -> int:
             rows.append(
                 (result.run_id, method, settings_json, metric, row.value(metric), int(n_users))
             )
-    frame = pd.DataFrame(rows, columns=["run_id", "method", "config", "metric", "value", "n_users"])
-    run_sql(con, "eval/04_eval_runs_table.sql")
-    con.register("new_eval_rows", frame)
-    try:
-        run_sql(con, "eval/05_eval_runs_insert.sql")
-    finally:
-        con.unregister("new_eval_rows")
+    written = append_eval_runs(con, rows)
     save_scorer_settings(con, result.run_id, result.chosen)
-    return len(frame)
+    return written
 
 
 def run_evaluation(

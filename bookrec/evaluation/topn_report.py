@@ -6,24 +6,11 @@ import json
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
+from bookrec.evaluation.eval_runs import append_eval_runs
 from bookrec.evaluation.topn import METRICS, TopNResult
 from bookrec.lists.settings import save_list_settings
 from bookrec.report_json import report_json
-from bookrec.warehouse.connection import run_sql
-
-COLUMNS = (
-    "ndcg@10",
-    "recall@10",
-    "recall@50",
-    "hit@10",
-    "mrr",
-    "coverage",
-    "novelty_rank",
-    "diversity",
-    "already_read",
-)
 
 
 def store_topn(con: duckdb.DuckDBPyConnection, run_id: str, result: TopNResult) -> int:
@@ -35,15 +22,9 @@ def store_topn(con: duckdb.DuckDBPyConnection, run_id: str, result: TopNResult) 
             rows.append(
                 (run_id, method, settings, f"topn_{metric}", float(row[metric]), int(row["users"]))
             )
-    frame = pd.DataFrame(rows, columns=["run_id", "method", "config", "metric", "value", "n_users"])
-    run_sql(con, "eval/04_eval_runs_table.sql")
-    con.register("new_eval_rows", frame)
-    try:
-        run_sql(con, "eval/05_eval_runs_insert.sql")
-    finally:
-        con.unregister("new_eval_rows")
+    written = append_eval_runs(con, rows)
     save_list_settings(con, run_id, result.chosen, result.tune_ndcg)
-    return len(frame)
+    return written
 
 
 def markdown(results: list[TopNResult]) -> str:
@@ -69,11 +50,11 @@ def markdown(results: list[TopNResult]) -> str:
             f"report readers. Tuned weights: pop {r.chosen.w_pop}, text {r.chosen.w_text}, "
             f"co-rating {r.chosen.w_corating} (tuning NDCG@10 {r.tune_ndcg:.3f}).",
             "",
-            "| method | " + " | ".join(COLUMNS) + " |",
-            "|" + "---|" * (len(COLUMNS) + 1),
+            "| method | " + " | ".join(METRICS) + " |",
+            "|" + "---|" * (len(METRICS) + 1),
         ]
         for name, row in r.methods.items():
-            cells = [f"{row[m]:.1f}" if m == "novelty_rank" else f"{row[m]:.3f}" for m in COLUMNS]
+            cells = [f"{row[m]:.1f}" if m == "novelty_rank" else f"{row[m]:.3f}" for m in METRICS]
             label = f"**{name}**" if name == "bookrec_list" else name
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines += ["", *margins(r), ""]
