@@ -90,7 +90,11 @@ class ReasonOut(_Response):
     book_id: int
     title: str
     rating: float | None
-    weight: float = Field(description="stars added (personal) or cosine similarity (similar)")
+    weight: float = Field(
+        description="stars added (kind blend, personal), or the cosine similarity the reason "
+        "rests on (kind text or corating in a ranked list; similar mode)"
+    )
+    kind: str = Field("blend", description="blend, text (content) or corating (same readers)")
 
 
 class RecommendationOut(_Response):

@@ -220,18 +220,36 @@ function fmtCount(n) {
   return String(n);
 }
 
+// What one reason rests on: stars the reader's book added to the prediction (the blend), or the
+// similarity the list used (text: content; corating: the same readers read both).
+function reasonText(reason, personal) {
+  if (reason.kind === "text") return `text similarity ${reason.weight.toFixed(2)}`;
+  if (reason.kind === "corating") return `co-rating ${reason.weight.toFixed(2)}, read by the same readers`;
+  return personal
+    ? `${reason.rating}★, +${reason.weight.toFixed(2)}★`
+    : `similarity ${reason.weight.toFixed(2)}`;
+}
+
 function because(item, mode) {
   if (!item.because || !item.because.length) return null;
   const personal = mode === "personal";
   const line = el("p", { class: "because", "data-testid": "because" },
     el("span", { text: personal ? "Because you liked " : "Close to " }));
-  item.because.forEach((reason, i) => {
-    if (i) line.append(", ");
-    const extra = personal
-      ? `${reason.rating}★, +${reason.weight.toFixed(2)}★`
-      : `similarity ${reason.weight.toFixed(2)}`;
-    line.append(el("b", { text: reason.title }), el("span", { class: "muted", text: ` (${extra})` }));
-  });
+  // One entry per book of the reader's: a book can be both close in content and co-read.
+  const byBook = new Map();
+  for (const reason of item.because) {
+    const entry = byBook.get(reason.book_id) || { title: reason.title, rating: reason.rating, texts: [] };
+    entry.texts.push(reasonText(reason, personal));
+    byBook.set(reason.book_id, entry);
+  }
+  let first = true;
+  for (const entry of byBook.values()) {
+    if (!first) line.append(", ");
+    first = false;
+    const stars = personal && entry.rating != null && !entry.texts[0].includes("★") ? `${entry.rating}★; ` : "";
+    line.append(el("b", { text: entry.title }),
+      el("span", { class: "muted", text: ` (${stars}${entry.texts.join("; ")})` }));
+  }
   return line;
 }
 
