@@ -376,12 +376,14 @@ class Recommender:
         )
         positions = np.array([self._cand_pos[i.book_id] for i in listed], dtype=np.int64)
         predictions = self.cand_means[positions].copy()
-        parts = self._parts(history_ids, ratings)
         cfg = self.scorer_config
-        if parts is not None and cfg.alpha != 0.0 and len(positions):
-            predictions += cfg.alpha * BlendScorer.combine(
-                _rows(parts, positions), cfg.temperature, cfg.top_k
+        if cfg.alpha != 0.0 and len(positions):
+            # The predicted rating is shown for the listed books only: blend just their rows
+            # (one product of top_n candidates, not of the whole catalog, per request).
+            parts = self.scorer.parts(
+                self.cand_matrix[positions], self.cand_means[positions], history_ids, ratings
             )
+            predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
         rated = dict(zip(history_ids.tolist(), ratings.tolist(), strict=True))
         items = []
         for item, pos, predicted in zip(listed, positions, predictions, strict=True):
