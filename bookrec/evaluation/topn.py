@@ -37,7 +37,14 @@ from bookrec.evaluation.topn_metrics import (
     reciprocal_rank,
 )
 from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
-from bookrec.lists.ranking import Candidates, blocked_mask, pick, rank, reader_features
+from bookrec.lists.ranking import (
+    Candidates,
+    SeriesLayout,
+    blocked_mask,
+    pick,
+    rank,
+    reader_features,
+)
 from bookrec.lists.works import Works, load_works
 from bookrec.warehouse.tables import load_books, load_ratings
 
@@ -93,6 +100,7 @@ class Setup:
     histories: dict[int, tuple[np.ndarray, np.ndarray]]
     relevant: dict[int, set[int]]
     pop_rank: dict[int, int]
+    layout: SeriesLayout | None = None  # the candidates' series, built once for every reader
 
 
 def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConfig) -> Setup:
@@ -121,7 +129,8 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
     relevant = {
         int(u): {works.work(int(b)) for b in g["book_id"]} for u, g in liked.groupby("user_id")
     }
-    return Setup(cands, text, corating, works, split.train, histories, relevant, pop_rank)
+    layout = SeriesLayout.build(cands, works)
+    return Setup(cands, text, corating, works, split.train, histories, relevant, pop_rank, layout)
 
 
 def _score_list(setup: Setup, user: int, items: list[int]) -> dict[str, float]:
@@ -203,7 +212,7 @@ def _bookrec_lists(setup: Setup, config: ListConfig) -> Callable[[int], list[int
     def lists(user: int) -> list[int]:
         ids, ratings = setup.histories[user]
         feats = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
-        blocked, _ = blocked_mask(setup.cands, setup.works, ids, ratings, config)
+        blocked, _ = blocked_mask(setup.cands, setup.works, ids, ratings, config, setup.layout)
         order = rank(feats.score(config), blocked, 4 * DEPTH)
         chosen = pick(order, setup.cands, setup.works, DEPTH, config)
         return setup.cands.book_ids[chosen].tolist()
@@ -233,7 +242,7 @@ def tune_list(setup: Setup, users, config: ListConfig) -> tuple[ListConfig, list
         ids, ratings = setup.histories[u]
         f = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
         feats[:, row] = (f.pop, f.text, f.corating)
-        blocked[row], _ = blocked_mask(setup.cands, setup.works, ids, ratings, config)
+        blocked[row], _ = blocked_mask(setup.cands, setup.works, ids, ratings, config, setup.layout)
         relevant[row] = np.isin(cand_works, np.fromiter(setup.relevant[u], np.int64))
         n_relevant[row] = len(setup.relevant[u])
     discount = 1.0 / np.log2(np.arange(2, 12))

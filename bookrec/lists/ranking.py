@@ -172,42 +172,75 @@ def reader_features(
     )
 
 
+@dataclass(frozen=True)
+class SeriesLayout:
+    """Which candidates belong to a series, computed once per candidate set (not per reader).
+
+    code: series number of each candidate (-1: none); names: series key of each code;
+    order: the positions of series members, by series, then position in it, then row.
+    """
+
+    code: np.ndarray
+    names: list[str]
+    order: np.ndarray
+
+    @classmethod
+    def build(cls, cands: Candidates, works: Works) -> SeriesLayout:
+        names: dict[str, int] = {}
+        code = np.full(len(cands.book_ids), -1, np.int64)
+        position = np.zeros(len(cands.book_ids), np.float64)
+        for i, b in enumerate(cands.book_ids.tolist()):
+            series = works.series_of.get(b)
+            if series is not None:
+                code[i] = names.setdefault(series, len(names))
+                position[i] = works.position_of[b]
+        members = np.flatnonzero(code >= 0)
+        order = members[np.lexsort((members, position[members], code[members]))]
+        return cls(code=code, names=list(names), order=order)
+
+
 def blocked_mask(
-    cands: Candidates, works: Works | None, history_ids, ratings, config: ListConfig
+    cands: Candidates,
+    works: Works | None,
+    history_ids,
+    ratings,
+    config: ListConfig,
+    layout: SeriesLayout | None = None,
 ) -> tuple[np.ndarray, set[int]]:
-    """(candidates that may not appear, the positions labelled "next in series")."""
+    """(candidates that may not appear, the positions labelled "next in series").
+
+    Blocked: every edition, collection and derivative of a work the reader rated; in every
+    series, all but its first entry not read yet, and that one too unless the reader liked the
+    series (then it is "next in series"). `layout` (SeriesLayout.build) saves its per-call
+    cost when the same candidates serve many readers.
+    """
     history_ids = [int(b) for b in history_ids]
     ids = cands.book_ids
     if works is None:
         return np.isin(ids, np.asarray(history_ids, np.int64)), set()
+    layout = layout or SeriesLayout.build(cands, works)
     blocked = np.isin(ids, np.fromiter(works.already_read(history_ids), np.int64))
-    read_positions: dict[str, set[float]] = {}
+    read_series: set[str] = set()
     liked_series: set[str] = set()
     liked = liked_mask(np.asarray(ratings, np.float64), config.liked_rating) if history_ids else []
     for b, ok in zip(history_ids, liked, strict=False):
         series = works.series_of.get(b)
         if series is not None:
-            read_positions.setdefault(series, set()).add(works.position_of[b])
+            read_series.add(series)
             if ok:
                 liked_series.add(series)
-    entries: dict[str, list[tuple[float, int]]] = {}
-    for i, b in enumerate(ids.tolist()):
-        series = works.series_of.get(b)
-        if series is not None and not blocked[i]:
-            entries.setdefault(series, []).append((works.position_of[b], i))
-    next_up: set[int] = set()
-    for series, items in entries.items():
-        items.sort()
-        keep = items[0][1]
-        if series in read_positions:
-            if series in liked_series:
-                next_up.add(keep)
-            else:
-                keep = -1
-        for _, i in items:
-            if i != keep:
-                blocked[i] = True
-    return blocked, next_up
+    open_members = layout.order[~blocked[layout.order]]
+    if len(open_members) == 0:
+        return blocked, set()
+    codes = layout.code[open_members]
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    blocked[open_members[~first]] = True  # past a series' first open entry
+    firsts = open_members[first]
+    first_names = [layout.names[c] for c in codes[first].tolist()]
+    read = np.fromiter((n in read_series for n in first_names), bool, len(first_names))
+    liked_first = np.fromiter((n in liked_series for n in first_names), bool, len(first_names))
+    blocked[firsts[read & ~liked_first]] = True  # a series the reader read but did not like
+    return blocked, set(firsts[read & liked_first].tolist())
 
 
 def pick(

@@ -14,7 +14,14 @@ import numpy as np
 
 from bookrec.config import ListConfig
 from bookrec.embedding.store import BookVectors
-from bookrec.lists.ranking import Candidates, blocked_mask, pick, rank, reader_features
+from bookrec.lists.ranking import (
+    Candidates,
+    SeriesLayout,
+    blocked_mask,
+    pick,
+    rank,
+    reader_features,
+)
 from bookrec.lists.works import Works
 
 # A similarity below this explains nothing (cosines of unrelated books sit around 0.2-0.3).
@@ -56,6 +63,7 @@ class ListRanker:
         self.corating = corating
         self.works = works
         self.config = config or ListConfig()
+        self.layout = SeriesLayout.build(cands, works) if works is not None else None
 
     def rank(
         self,
@@ -70,7 +78,7 @@ class ListRanker:
         ratings = np.asarray(ratings, np.float64)
         cfg = self.config
         feats = reader_features(self.cands, self.text, self.corating, ids, ratings, cfg)
-        blocked, next_up = blocked_mask(self.cands, self.works, ids, ratings, cfg)
+        blocked, next_up = blocked_mask(self.cands, self.works, ids, ratings, cfg, self.layout)
         if len(exclude):
             blocked |= np.isin(self.cands.book_ids, np.asarray(list(exclude), np.int64))
         score = feats.score(cfg)
