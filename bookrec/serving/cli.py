@@ -41,6 +41,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
+def add_catalog_options(parser: argparse.ArgumentParser) -> None:
+    """The options `recommend` and `serve` share: which warehouse, space and candidates."""
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help=f"the DuckDB warehouse (default {DEFAULT_WAREHOUSE})",
+    )
+    parser.add_argument(
+        "--space",
+        choices=["raw", "trained"],
+        help="embedding space (default: the one `evaluate` chose, raw before it has run)",
+    )
+    parser.add_argument(
+        "--min-num-ratings",
+        type=int,
+        default=RecommendConfig().min_num_ratings,
+        help="suggest only books whose Goodreads average comes from at least this many ratings",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bookrec", description="Personalized Goodreads book recommendations.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -67,23 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how many books to suggest (default {RecommendConfig().top})",
     )
     rec.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    rec.add_argument(
-        "--warehouse",
-        type=Path,
-        default=DEFAULT_WAREHOUSE,
-        help=f"the DuckDB warehouse (default {DEFAULT_WAREHOUSE})",
-    )
-    rec.add_argument(
-        "--space",
-        choices=["raw", "trained"],
-        help="embedding space (default: the one `evaluate` chose, raw before it has run)",
-    )
-    rec.add_argument(
-        "--min-num-ratings",
-        type=int,
-        default=RecommendConfig().min_num_ratings,
-        help="suggest only books whose Goodreads average comes from at least this many ratings",
-    )
+    add_catalog_options(rec)
     rec.add_argument(
         "--show-matches",
         action="store_true",
@@ -114,25 +119,9 @@ def add_serve_parser(commands) -> None:
         epilog=SERVE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument(
-        "--warehouse",
-        type=Path,
-        default=DEFAULT_WAREHOUSE,
-        help=f"the DuckDB warehouse (default {DEFAULT_WAREHOUSE})",
-    )
+    add_catalog_options(serve)
     serve.add_argument("--host", default=web.host, help=f"address to bind (default {web.host})")
     serve.add_argument("--port", type=int, default=web.port, help=f"port (default {web.port})")
-    serve.add_argument(
-        "--space",
-        choices=["raw", "trained"],
-        help="embedding space (default: the one `evaluate` chose, raw before it has run)",
-    )
-    serve.add_argument(
-        "--min-num-ratings",
-        type=int,
-        default=RecommendConfig().min_num_ratings,
-        help="suggest only books whose Goodreads average comes from at least this many ratings",
-    )
 
 
 def run_serve(args: argparse.Namespace) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -62,11 +63,7 @@ def prefect_server(tmp_path):
         wait_healthy(api_url, server)
         yield env
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def prefect(env: dict, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -82,20 +79,38 @@ def prefect(env: dict, *args: str, timeout: int = 300) -> subprocess.CompletedPr
     return result
 
 
-def test_deploy_and_run_full_flow_on_a_local_server(prefect_server, tmp_path):
-    env = prefect_server
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextlib.contextmanager
+def deployed_with_worker(env: dict, cwd: Path, expected: str):
+    """Every deployment of prefect.yaml registered (`expected` among them) and a process
+    worker polling the pool, stopped on exit."""
     prefect(env, "work-pool", "create", "bookrec-pool", "--type", "process")
     deployed = prefect(env, "deploy", "--all")
-    assert "full/demo" in deployed.stdout + deployed.stderr
+    assert expected in deployed.stdout + deployed.stderr
     worker = subprocess.Popen(
         [PREFECT, "worker", "start", "--pool", "bookrec-pool"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
+        yield
+    finally:
+        stop(worker)
+
+
+def test_deploy_and_run_full_flow_on_a_local_server(prefect_server, tmp_path):
+    env = prefect_server
+    with deployed_with_worker(env, tmp_path, "full/demo"):
         warehouse = tmp_path / "deployed.duckdb"
         run = prefect(
             env,
@@ -115,12 +130,6 @@ def test_deploy_and_run_full_flow_on_a_local_server(prefect_server, tmp_path):
         )
         assert "Completed" in run.stdout + run.stderr
         assert warehouse.exists()
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 def test_deployed_embed_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
@@ -131,18 +140,7 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
 
     env = prefect_server
     warehouse = build_tiny_warehouse(tmp_path / "tiny.duckdb")
-    prefect(env, "work-pool", "create", "bookrec-pool", "--type", "process")
-    deployed = prefect(env, "deploy", "--all")
-    assert "embed/dask-local" in deployed.stdout + deployed.stderr
-    worker = subprocess.Popen(
-        [PREFECT, "worker", "start", "--pool", "bookrec-pool"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
+    with deployed_with_worker(env, tmp_path, "embed/dask-local"):
         run = prefect(
             env,
             "deployment",
@@ -163,12 +161,6 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
             prefect(env, "flow-run", "ls", "--flow-name", "embed-chunks", "-o", "json").stdout
         )
         assert [r["state_type"] for r in chunk_runs] == ["COMPLETED"]
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
     with connect(warehouse, read_only=True) as con:
         stored = con.execute("select count(*) from feat_book_embeddings").fetchall()[0][0]
         cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]
