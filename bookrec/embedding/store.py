@@ -169,16 +169,23 @@ def _connect_patiently(db_path: Path, attempts: int = 8) -> Iterator[duckdb.Duck
         opened = connect(db_path, must_exist=True)
         try:
             con = opened.__enter__()
-        except WarehouseError:
-            if attempt == attempts - 1 or not Path(db_path).exists():
+        except WarehouseError as exc:
+            # Only a lock held by another process is worth waiting for; a missing or damaged
+            # file is told at once.
+            if attempt == attempts - 1 or "in use" not in str(exc):
                 raise
             log.info("warehouse busy; chunk waits %.1f s", 0.1 * 2**attempt)
             time.sleep(0.1 * 2**attempt)
             continue
         try:
             yield con
-        finally:
-            opened.__exit__(None, None, None)  # closes the connection, error or not
+        except BaseException as exc:
+            # connect() closes the connection and turns a damaged file's IOException into
+            # its one-line WarehouseError (raised from here); anything else goes on as it was.
+            if not opened.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            opened.__exit__(None, None, None)
         return
 
 
