@@ -90,16 +90,20 @@ def clean_run(tmp_path_factory) -> tuple[list, np.ndarray, int]:
     return embedding_tables(db_path)
 
 
-def run_and_kill(db_path: Path, kill_after: str) -> str:
-    """Start the child, SIGKILL it right after the first log line containing kill_after."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen(
+def start_embed_child(db_path: Path) -> subprocess.Popen:
+    """A separate process that embeds db_path chunk by chunk, logging each stored chunk."""
+    return subprocess.Popen(
         [sys.executable, "-c", CHILD, str(db_path), str(CHUNK)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+
+
+def run_and_kill(db_path: Path, kill_after: str) -> str:
+    """Start the child, SIGKILL it right after the first log line containing kill_after."""
+    child = start_embed_child(db_path)
     seen = []
     try:
         for line in child.stdout:
@@ -140,14 +144,7 @@ def test_killed_embed_keeps_its_chunks_and_the_rerun_equals_a_clean_run(
 def test_the_warehouse_is_readable_while_embed_encodes(tmp_path: Path) -> None:
     """Between chunks embed holds no connection: another process reads the committed chunks."""
     db_path = build_catalog(tmp_path / "busy.duckdb")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db_path), str(CHUNK)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
+    child = start_embed_child(db_path)
     counts = []
     output = []
     for line in child.stdout:
