@@ -9,7 +9,6 @@ from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE, DataConfig
 from bookrec.errors import BookrecError, WarehouseError, exit_code_of
-from flows._server_guard import guard_temporary_server
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:
@@ -82,6 +81,9 @@ def run_cli(
     Errors that are not the user's (bugs) keep their traceback: hiding them would hide the bug.
     """
     args = parser.parse_args(argv)
+    # imported here: Prefect's server module takes seconds to import, and --help needs none of it
+    from flows._server_guard import guard_temporary_server
+
     guard_temporary_server()
     hide_user_error_tracebacks()
     quiet_library_logs()
