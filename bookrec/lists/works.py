@@ -17,11 +17,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bookrec.warehouse.connection import SQL_DIR, require_tables, run_sql
+from bookrec.warehouse.connection import SQL_DIR, require_tables, run_sql, table_exists
 
 log = logging.getLogger(__name__)
 
-WORK_STEPS = sorted(p.relative_to(SQL_DIR).as_posix() for p in (SQL_DIR / "works").glob("*.sql"))
+WORK_STEPS = sorted(p.relative_to(SQL_DIR).as_posix() for p in (SQL_DIR / "works").glob("0*.sql"))
+GOODREADS_WORKS_STEP = "works/00_goodreads_works.sql"
 WORK_TABLES = ["book_series", "book_works", "collection_works", "derivative_works"]
 
 
@@ -29,7 +30,12 @@ def build_works(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Run sql/works/ on the warehouse (needs `books`); returns the rows of each decision kind."""
     require_tables(con, ["books"])
     run_sql(con, "clean/00_macros.sql")  # fold_text, title_key, ...: the same as cleaning's
-    for step in WORK_STEPS:
+    steps = WORK_STEPS
+    if not table_exists(con, "clean_goodbooks"):
+        # a warehouse not built by prepare_data (by hand, another pipeline): no goodbooks work ids
+        run_sql(con, "works/no_goodreads_works.sql")
+        steps = [s for s in steps if s != GOODREADS_WORKS_STEP]
+    for step in steps:
         run_sql(con, step)
     rows = con.execute("select decision, count(*) from work_decisions group by 1").fetchall()
     return {decision: int(n) for decision, n in rows}

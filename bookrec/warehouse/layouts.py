@@ -69,7 +69,8 @@ GOODBOOKS_BOOKS = Layout(
     raw_table="raw_goodbooks_books",
     file_pattern=re.compile(r"books\.csv", re.IGNORECASE),
     required=("goodreads_book_id", "isbn", "authors", "title", "average_rating", "ratings_count"),
-    optional=("original_title", "language_code"),
+    # work_id / best_book_id: Goodreads' own work of each book and that work's best edition
+    optional=("original_title", "language_code", "work_id", "best_book_id"),
     description="goodbooks-10k books.csv",
 )
 

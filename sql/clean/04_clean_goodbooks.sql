@@ -42,7 +42,11 @@ typed as (
         parse_count(b.ratings_count) as num_ratings,
         d.pages::varchar as pages_text,
         d.pages,
-        nullif(trim(b.isbn), '') as isbn
+        nullif(trim(b.isbn), '') as isbn,
+        -- Goodreads' work of the book and the id of that work's best edition (often another
+        -- edition in Best Books Ever): bookrec.lists groups editions by it (sql/works)
+        try_cast(b.work_id as bigint) as goodreads_work_id,
+        try_cast(b.best_book_id as bigint) as best_goodreads_id
     from books as b
     left join details as d on d.isbn_key = ltrim(trim(b.isbn), '0') and d.isbn_key <> ''
     left join genres as g on g.isbn_key = ltrim(trim(b.isbn), '0') and g.isbn_key <> ''

@@ -1,11 +1,13 @@
 -- Builds `book_works`: every book with the work it is an edition of (work_id = the smallest
 -- book_id of the work) and the rule that grouped it.
--- Reads: books, book_series. Parameters: none.
+-- Reads: books, book_series, goodreads_works. Parameters: none.
 -- Editions of one work share (a) the title before any subtitle, number words as digits ("The 5
 -- Love Languages: ..." = "The Five Love Languages: ..."), and the author's surname, or (b) a
 -- series and a single position and the surname ("The Sign of Four (Sherlock Holmes, #2)" =
 -- "The Sign of the Four (Sherlock Holmes, #2)"; "A Storm of Swords: Steel and Snow (#3: Part 1
--- of 2)" is part of #3), or (c) the Goodreads id. Books known only from the rating files have no
+-- of 2)" is part of #3), or (c) the Goodreads id, or the Goodreads work that goodbooks-10k
+-- names for it (its work_id; both the book's id and its work's best edition id map to it). Books
+-- known only from the rating files have no
 -- author: they take the surname of the one author the catalog has for their title (or series
 -- entry), if only one.
 -- Keys are joined by two rounds of "smallest id over the key", enough for a chain
@@ -15,6 +17,7 @@ with keyed as (
     select
         b.book_id,
         b.goodreads_id,
+        g.goodreads_work_id,
         coalesce(b.num_ratings, 0) as num_ratings,
         nullif(number_words(coalesce(main_title_key(b.title), '')), '')
             || coalesce(' #' || s.title_number, '') as work_title,
@@ -24,6 +27,7 @@ with keyed as (
         s.is_collection
     from books as b
     join book_series as s using (book_id)
+    left join goodreads_works as g using (goodreads_id)
 ),
 
 title_authors as (
@@ -96,8 +100,15 @@ round4 as (
     select
         *,
         case when goodreads_id is null then m3
-            else min(m3) over (partition by goodreads_id) end as work_id
+            else min(m3) over (
+                partition by coalesce('work ' || goodreads_work_id, 'id ' || goodreads_id)
+            ) end as m4
     from round3
+),
+
+round5 as (
+    -- the rest of a title group follows an edition that the Goodreads id moved
+    select *, min(m4) over (partition by m3) as work_id from round4
 ),
 
 final as (
@@ -113,6 +124,8 @@ final as (
                 then 'a work of its own'
             when m1 <> book_id and m1 = work_id then 'same title and author'
             when m2 < m1 and m2 = work_id then 'same series position and author'
+            when work_id < m3 and goodreads_work_id is not null
+                then 'same Goodreads work (goodbooks-10k work_id)'
             when work_id < m3 then 'same Goodreads id'
             else 'same title and author, via another edition'
         end
@@ -121,7 +134,7 @@ final as (
         row_number() over (
             partition by work_id order by num_ratings desc, book_id
         ) = 1 as is_main_edition
-    from round4
+    from round5
 )
 
 select * from final order by book_id

@@ -84,7 +84,14 @@ BOOKS = [
     ("The Five Love Languages of Children", "Gary Chapman", 9744, 952),
     ("Genghis: Birth of an Empire (Conqueror, #1)", "Conn Iggulden", 32310, 1),
     ("Genghis: Lords of the Bow (Conqueror, #2)", "Conn Iggulden", 11600, 2),
+    # one work by goodbooks-10k's work_id alone: a retitled edition and a translation
+    ("Someone Knows My Name", "Lawrence Hill", 22146, 875441),
+    ("The Book of Negroes", "Lawrence Hill", 83988, 23316548),
+    ("Ruby Red (Precious Stone Trilogy, #1)", "Kerstin Gier", 62978, 8835379),
+    ("Rubinrot (Edelstein-Trilogie, #1)", "Kerstin Gier", 144398, 6325285),
 ]
+# goodbooks-10k rows (goodreads_book_id, work_id, best_book_id) of books above
+GOODBOOKS = [(875441, 860779, 23316548), (8835379, 6510846, 6325285)]
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +106,11 @@ def con():
         "insert into books values (?, ?, ?, ?, ?)",
         [(i + 1, *row) for i, row in enumerate(BOOKS)],
     )
+    con.execute(
+        "create table clean_goodbooks "
+        "(goodreads_id bigint, goodreads_work_id bigint, best_goodreads_id bigint)"
+    )
+    con.executemany("insert into clean_goodbooks values (?, ?, ?)", GOODBOOKS)
     build_works(con)
     return con
 
@@ -144,6 +156,17 @@ def test_editions_share_a_work(con):
     ]
     for a, b in different:
         assert works.work(_id(a)) != works.work(_id(b)), (a, b)
+
+
+def test_goodbooks_work_ids_join_retitled_and_translated_editions(con):
+    works = load_works(con)
+    reasons = dict(con.execute("select book_id, reason from book_works").fetchall())
+    for a, b in (
+        ("Someone Knows My Name", "The Book of Negroes"),
+        ("Ruby Red (Precious Stone Trilogy, #1)", "Rubinrot (Edelstein-Trilogie, #1)"),
+    ):
+        assert works.work(_id(a)) == works.work(_id(b)), (a, b)
+        assert "goodbooks-10k work_id" in reasons[max(_id(a), _id(b))]
     reasons = dict(con.execute("select book_id, reason from book_works").fetchall())
     assert reasons[_id("The Sign of the Four (Sherlock Holmes, #2)")].startswith("same")
 
