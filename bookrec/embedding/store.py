@@ -79,6 +79,9 @@ class BookVectors:
     vectors: np.ndarray
     space: str
     version: str
+    # each vector's length before it was made unit, where the space keeps it (co-rating: the
+    # lengths of ALS's item factors say how widely a book is read, and ALS's scores need them)
+    norms: np.ndarray | None = None
 
     def index_of(self, book_ids) -> np.ndarray:
         """Row positions of the given book ids, -1 where a book has no vector."""

@@ -19,6 +19,7 @@ import dataclasses
 import itertools
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,13 +45,19 @@ from bookrec.lists.ranking import (
     pick,
     rank,
     reader_features,
+    zscore,
 )
 from bookrec.lists.works import Works, load_works
+from bookrec.scoring.scorer import BlendScorer
+from bookrec.scoring.settings import load_scorer_settings
 from bookrec.warehouse.tables import load_books, load_ratings
 
 log = logging.getLogger(__name__)
 
 DEPTH = 50  # items kept per list: recall@50 and MRR look this deep
+# diagnostic rows (not methods a reader gets): the cost of the list's rules, measured both ways
+DIAG_WITHOUT_RULES = "diag_bookrec_score_without_rules"
+DIAG_ALS_UNDER_RULES = "diag_implicit_als_under_the_rules"
 METRICS = (
     "ndcg@10",
     "recall@10",
@@ -101,12 +108,28 @@ class Setup:
     relevant: dict[int, set[int]]
     pop_rank: dict[int, int]
     layout: SeriesLayout | None = None  # the candidates' series, built once for every reader
+    scorer: BlendScorer | None = None  # the blend, for the predicted-rating feature
+
+    def predicted(self, user: int) -> np.ndarray | None:
+        """The blend's predicted rating of every candidate for this reader."""
+        if self.scorer is None:
+            return None
+        ids, ratings = self.histories[user]
+        return self.scorer.predict(ids, ratings, self.cands.book_ids)
 
 
 def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConfig) -> Setup:
     books = load_books(con)
     works = load_works(con)
     text = load_book_vectors(con, "raw")
+    # the blend as `recommend` runs it (tuned settings, their space) predicts the ratings
+    settings = load_scorer_settings(con)
+    known = books[books["avg_rating"].notna()]
+    scorer = BlendScorer(
+        text if settings.space == "raw" else load_book_vectors(con, settings.space),
+        pd.Series(known["avg_rating"].to_numpy(np.float64), index=known["book_id"].to_numpy()),
+        settings,
+    )
     num = pd.to_numeric(books["num_ratings"], errors="coerce").fillna(0)
     eligible = books["avg_rating"].notna() & (num >= recommend.min_num_ratings)
     chosen = books[eligible]
@@ -130,7 +153,9 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
         int(u): {works.work(int(b)) for b in g["book_id"]} for u, g in liked.groupby("user_id")
     }
     layout = SeriesLayout.build(cands, works)
-    return Setup(cands, text, corating, works, split.train, histories, relevant, pop_rank, layout)
+    return Setup(
+        cands, text, corating, works, split.train, histories, relevant, pop_rank, layout, scorer
+    )
 
 
 def _score_list(setup: Setup, user: int, items: list[int]) -> dict[str, float]:
@@ -208,32 +233,58 @@ def _implicit_lists(setup: Setup, model, matrix, users_index, books_index):
     return lists
 
 
-def _bookrec_lists(setup: Setup, config: ListConfig) -> Callable[[int], list[int]]:
+def _ruled_lists(
+    setup: Setup, config: ListConfig, score_of: Callable[[int], np.ndarray], rules: bool = True
+) -> Callable[[int], list[int]]:
+    """Lists ranked by score_of(user) under the list's rules (nothing read in any form, one
+    entry per series, caps), or, without rules, with only the training books left out."""
+
     def lists(user: int) -> list[int]:
+        score = score_of(user)
+        if not rules:
+            return setup.cands.book_ids[rank(score, _training_mask(setup, user), DEPTH)].tolist()
         ids, ratings = setup.histories[user]
-        feats = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
         blocked, _ = blocked_mask(setup.cands, setup.works, ids, ratings, config, setup.layout)
-        order = rank(feats.score(config), blocked, 4 * DEPTH)
+        order = rank(score, blocked, 4 * DEPTH)
         chosen = pick(order, setup.cands, setup.works, DEPTH, config)
         return setup.cands.book_ids[chosen].tolist()
 
     return lists
 
 
+def _bookrec_score(setup: Setup, config: ListConfig) -> Callable[[int], np.ndarray]:
+    def score_of(user: int) -> np.ndarray:
+        ids, ratings = setup.histories[user]
+        feats = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
+        return feats.score(config, setup.predicted(user) if config.w_rating else None)
+
+    return score_of
+
+
+def _als_score(setup: Setup, als, users_index, books_index) -> Callable[[int], np.ndarray]:
+    """implicit ALS's own scores of the candidates (-inf where no training reader read one)."""
+    cols = np.clip(np.searchsorted(books_index, setup.cands.book_ids), 0, len(books_index) - 1)
+    known = books_index[cols] == setup.cands.book_ids
+    items = np.asarray(als.item_factors)[cols[known]]
+    users = np.asarray(als.user_factors)
+
+    def score_of(user: int) -> np.ndarray:
+        score = np.full(len(setup.cands.book_ids), -np.inf)
+        score[known] = items @ users[int(np.searchsorted(users_index, user))]
+        return score
+
+    return score_of
+
+
 def tune_list(setup: Setup, users, config: ListConfig) -> tuple[ListConfig, list[dict]]:
     """The weight grid on the tuning readers' NDCG@10 (masks applied, caps left out for speed):
-    every reader's features stacked once, each grid point one matrix sum and top-10 pass."""
+    every reader's features stacked once, each grid point one matrix sum and top-10 pass.
+    The predicted-rating weight is tuned too (grid_rating) when the setup has the blend."""
     n = len(setup.cands.book_ids)
     if not users or n < 10:
-        return config, [
-            {
-                "w_pop": config.w_pop,
-                "w_text": config.w_text,
-                "w_corating": config.w_corating,
-                "ndcg@10": float("nan"),
-            }
-        ]
-    feats = np.zeros((3, len(users), n), np.float32)
+        return config, [{**_weights(config), "ndcg@10": float("nan")}]
+    grid_rating = config.grid_rating if setup.scorer is not None else (0.0,)
+    feats = np.zeros((4, len(users), n), np.float32)
     blocked = np.zeros((len(users), n), bool)
     relevant = np.zeros((len(users), n), bool)
     cand_works = np.array([setup.works.work(int(b)) for b in setup.cands.book_ids], np.int64)
@@ -241,7 +292,8 @@ def tune_list(setup: Setup, users, config: ListConfig) -> tuple[ListConfig, list
     for row, u in enumerate(users):
         ids, ratings = setup.histories[u]
         f = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
-        feats[:, row] = (f.pop, f.text, f.corating)
+        rating = zscore(setup.predicted(u)) if any(grid_rating) else np.zeros(n)
+        feats[:, row] = (f.pop, f.text, f.corating, rating)
         blocked[row], _ = blocked_mask(setup.cands, setup.works, ids, ratings, config, setup.layout)
         relevant[row] = np.isin(cand_works, np.fromiter(setup.relevant[u], np.int64))
         n_relevant[row] = len(setup.relevant[u])
@@ -250,21 +302,29 @@ def tune_list(setup: Setup, users, config: ListConfig) -> tuple[ListConfig, list
     grid = []
     best = (-1.0, config)
     rows = np.arange(len(users))[:, None]
-    for w_pop, w_text, w_co in itertools.product(
-        config.grid_pop, config.grid_text, config.grid_corating
+    for weights in itertools.product(
+        config.grid_pop, config.grid_text, config.grid_corating, grid_rating
     ):
-        if w_pop == w_text == w_co == 0:
+        if not any(weights):
             continue
-        score = w_pop * feats[0] + w_text * feats[1] + w_co * feats[2]
+        score = np.tensordot(np.asarray(weights, np.float32), feats, axes=1)
         score[blocked] = -np.inf
         top = np.argpartition(-score, 9, axis=1)[:, :10]
         top = np.take_along_axis(top, np.argsort(-score[rows, top], axis=1), axis=1)
         ndcg = (relevant[rows, top] * discount).sum(axis=1) / ideal
         value = float(ndcg.mean())
-        grid.append({"w_pop": w_pop, "w_text": w_text, "w_corating": w_co, "ndcg@10": value})
+        chosen = dataclasses.replace(config, **dict(zip(WEIGHTS, weights, strict=True)))
+        grid.append({**_weights(chosen), "ndcg@10": value})
         if value > best[0] + 1e-12:
-            best = (value, dataclasses.replace(config, w_pop=w_pop, w_text=w_text, w_corating=w_co))
+            best = (value, chosen)
     return best[1], grid
+
+
+WEIGHTS = ("w_pop", "w_text", "w_corating", "w_rating")
+
+
+def _weights(config: ListConfig) -> dict[str, float]:
+    return {name: getattr(config, name) for name in WEIGHTS}
 
 
 def evaluate_topn(
@@ -291,6 +351,7 @@ def evaluate_topn(
     books = load_books(con).set_index("book_id")
     avg = books["avg_rating"].reindex(setup.cands.book_ids).to_numpy(np.float64)
     methods: dict[str, dict[str, float]] = {}
+    ours = _bookrec_score(setup, chosen)
     methods["most_popular"] = _evaluate(
         setup, report, _static_lists(setup, train_pop + 1e-6 * setup.cands.popularity)
     )
@@ -306,11 +367,22 @@ def evaluate_topn(
         ("implicit_item_cosine", CosineRecommender(K=100)),
         ("implicit_item_bm25", BM25Recommender(K=100)),
     ):
-        model.fit(matrix, show_progress=False)
+        with warnings.catch_warnings():
+            # implicit's item-item models convert their own weighted matrix to COO and then
+            # warn that they were passed COO: nothing the caller can change
+            warnings.filterwarnings("ignore", message="Method expects CSR input")
+            model.fit(matrix, show_progress=False)
         methods[name] = _evaluate(
             setup, report, _implicit_lists(setup, model, matrix, users_index, books_index)
         )
-    methods["bookrec_list"] = _evaluate(setup, report, _bookrec_lists(setup, chosen))
+    methods["bookrec_list"] = _evaluate(setup, report, _ruled_lists(setup, chosen, ours))
+    # what the list's rules cost: bookrec's score without them, ALS's own scores under them
+    methods[DIAG_WITHOUT_RULES] = _evaluate(
+        setup, report, _ruled_lists(setup, chosen, ours, rules=False)
+    )
+    methods[DIAG_ALS_UNDER_RULES] = _evaluate(
+        setup, report, _ruled_lists(setup, chosen, _als_score(setup, als, users_index, books_index))
+    )
     counts = {
         "candidates": len(setup.cands.book_ids),
         "tune_users": len(tune),
@@ -321,6 +393,10 @@ def evaluate_topn(
         "relevant = works of hidden books rated 4-5; hidden books outside the candidates still "
         "count as relevant for every method",
         "the co-rating vectors and the implicit peers are fitted on the training ratings only",
+        f"{DIAG_WITHOUT_RULES}: bookrec's score with only the training books left out (other "
+        "editions, later series entries and more than 2 books per author allowed); "
+        f"{DIAG_ALS_UNDER_RULES}: implicit ALS's own scores under bookrec's rules. Together "
+        "they show what the rules cost",
     ]
     return TopNResult(
         seed=seed,

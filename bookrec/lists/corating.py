@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from bookrec.config import CoratingConfig
 from bookrec.embedding.store import BookVectors
+from bookrec.errors import WarehouseError
 from bookrec.warehouse.connection import require_tables, run_sql, table_exists
 
 log = logging.getLogger(__name__)
@@ -57,16 +58,21 @@ def corating_vectors(ratings: pd.DataFrame, config: CoratingConfig | None = None
     matrix, _, books = interaction_matrix(ratings)
     model = fit_als(matrix, config)
     factors = np.asarray(model.item_factors, dtype=np.float32)
-    norms = np.linalg.norm(factors, axis=1, keepdims=True)
-    factors = factors / np.where(norms > 0, norms, 1.0)
+    norms = np.linalg.norm(factors, axis=1)
+    factors = factors / np.where(norms > 0, norms, 1.0)[:, None]
     version = f"als{config.factors}-it{config.iterations}-reg{config.regularization}-s{config.seed}"
-    return BookVectors(book_ids=books, vectors=factors, space=SPACE, version=version)
+    return BookVectors(books, factors, SPACE, version, norms=norms.astype(np.float32))
 
 
 def store_corating(con: duckdb.DuckDBPyConnection, vectors: BookVectors) -> int:
     """Replace feat_book_corating with these vectors; returns the rows written."""
     frame = pd.DataFrame(
-        {"book_id": vectors.book_ids, "model": vectors.version, "embedding": list(vectors.vectors)}
+        {
+            "book_id": vectors.book_ids,
+            "model": vectors.version,
+            "embedding": list(vectors.vectors),
+            "norm": vectors.norms,
+        }
     )
     con.register("new_corating", frame)
     try:
@@ -81,15 +87,19 @@ def load_corating(con: duckdb.DuckDBPyConnection) -> BookVectors | None:
     if not table_exists(con, "feat_book_corating"):
         return None
     require_tables(con, ["feat_book_corating"])
-    frame = con.execute(
-        "select book_id, model, embedding from feat_book_corating order by book_id"
-    ).df()
+    frame = run_sql(con, "lists/05_corating_load.sql").df()
     if frame.empty:
         return None
+    if "norm" not in frame.columns:
+        raise WarehouseError(
+            "feat_book_corating predates the stored factor lengths: "
+            "run `python -m flows.lists` to rebuild it"
+        )
     vectors = np.stack(frame["embedding"].to_numpy()).astype(np.float32)
     return BookVectors(
         book_ids=frame["book_id"].to_numpy(np.int64),
         vectors=vectors,
         space=SPACE,
         version=str(frame["model"].iloc[0]),
+        norms=frame["norm"].to_numpy(np.float32),
     )

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bookrec.config import ListConfig
+from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.lists.works import Works
 
-CORATING_REG = 1.0  # ridge of the reader's ALS user vector (Y'Y is in the thousands: mild)
+# the ridge of ALS's own user solve, so a reader's user vector is the one ALS would fit
+CORATING_REG = CoratingConfig().regularization
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,10 @@ class Candidates:
     text: np.ndarray  # unit text vectors, one row per candidate
     corating: np.ndarray  # unit co-rating vectors (zeros where a book has none)
     has_corating: np.ndarray
-    # (Y'Y + reg I)^-1 over every book's co-rating vector Y: one solve turns a reader's books
-    # into ALS's user vector, as implicit's recalculate_user does with all-ones confidences
+    # ALS's own item factors Y (unit vector x its length) and (Y'Y + reg I)^-1 over every rated
+    # book: one solve turns a reader's books into ALS's user vector, as implicit's
+    # recalculate_user does with all-ones confidences; a candidate's ALS score is Y_c . user
+    corating_factors: np.ndarray | None = None
     corating_solver: np.ndarray | None = None
 
     @classmethod
@@ -62,14 +65,16 @@ class Candidates:
         ids = book_ids[idx]
         text_rows = text.vectors[text.index_of(ids)]
         co = np.zeros((len(ids), corating.vectors.shape[1] if corating else 1), np.float32)
-        solver = None
+        factors = solver = None
         has = np.zeros(len(ids), bool)
         if corating is not None:
             rows = corating.index_of(ids)
             has = rows >= 0
             co[has] = corating.vectors[rows[has]]
-            gram = corating.vectors.T.astype(np.float64) @ corating.vectors
-            solver = np.linalg.inv(gram + CORATING_REG * np.eye(gram.shape[0]))
+            every = als_factors(corating).astype(np.float64)
+            solver = np.linalg.inv(every.T @ every + CORATING_REG * np.eye(every.shape[1]))
+            factors = np.zeros_like(co)
+            factors[has] = als_factors(corating)[rows[has]]
         return cls(
             book_ids=ids,
             authors=[authors[i] or "" for i in idx],
@@ -77,8 +82,16 @@ class Candidates:
             text=np.ascontiguousarray(text_rows),
             corating=co,
             has_corating=has,
+            corating_factors=factors,
             corating_solver=solver,
         )
+
+
+def als_factors(corating: BookVectors) -> np.ndarray:
+    """ALS's item factors: the stored unit vectors times their stored lengths."""
+    if corating.norms is None:
+        return corating.vectors
+    return corating.vectors * corating.norms[:, None]
 
 
 def liked_mask(ratings: np.ndarray, liked_rating: float) -> np.ndarray:
@@ -155,8 +168,9 @@ def reader_features(
         co_sims[:, rows >= 0] = sims
         read = corating.index_of(history_ids)
         if config.corating_feature == "user" and (read >= 0).any():
-            user = cands.corating_solver @ corating.vectors[read[read >= 0]].sum(axis=0)
-            co_close = cands.corating @ user.astype(np.float32)
+            read_factors = als_factors(corating)[read[read >= 0]]
+            user = cands.corating_solver @ read_factors.sum(axis=0, dtype=np.float64)
+            co_close = cands.corating_factors @ user.astype(np.float32)
         # books nobody rated get the median, not the bottom: no evidence either way
         if cands.has_corating.any():
             co_close = np.where(

@@ -7,7 +7,7 @@ content (text cosine) and in who read them (co-rating cosine), and "next in seri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,12 +57,16 @@ class ListRanker:
         corating: BookVectors | None,
         works: Works | None,
         config: ListConfig | None = None,
+        predict: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> None:
+        """predict(history_ids, ratings): the predicted rating of every candidate (in
+        cands.book_ids order), needed only when config.w_rating is not 0."""
         self.cands = cands
         self.text = text
         self.corating = corating
         self.works = works
         self.config = config or ListConfig()
+        self.predict = predict
         self.layout = SeriesLayout.build(cands, works) if works is not None else None
 
     def rank(
@@ -81,7 +85,8 @@ class ListRanker:
         blocked, next_up = blocked_mask(self.cands, self.works, ids, ratings, cfg, self.layout)
         if len(exclude):
             blocked |= np.isin(self.cands.book_ids, np.asarray(list(exclude), np.int64))
-        score = feats.score(cfg)
+        rating = self.predict(ids, ratings) if cfg.w_rating and self.predict else None
+        score = feats.score(cfg, rating)
         order = rank(score, blocked, max(4 * top_n, 50))
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         items = []

@@ -1,7 +1,7 @@
 """The tuned list weights in the warehouse: `evaluate` writes them, `recommend` reads them.
 
-Table `list_settings(run_id, w_pop, w_text, w_corating, tune_ndcg, created_at)`; the newest row
-wins; before any evaluation, ListConfig()'s defaults.
+Table `list_settings(run_id, w_pop, w_text, w_corating, tune_ndcg, created_at, w_rating)`; the
+newest row wins; before any evaluation, ListConfig()'s defaults.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 import duckdb
+import pandas as pd
 
 from bookrec.config import ListConfig
 from bookrec.warehouse.connection import run_sql, table_exists
@@ -26,6 +27,7 @@ def save_list_settings(
             "w_pop": float(config.w_pop),
             "w_text": float(config.w_text),
             "w_corating": float(config.w_corating),
+            "w_rating": float(config.w_rating),
             "tune_ndcg": float(tune_ndcg),
         },
     )
@@ -38,7 +40,15 @@ def load_list_settings(
     base = base or ListConfig()
     if not table_exists(con, "list_settings"):
         return base
-    row = run_sql(con, "lists/04_list_settings_latest.sql").fetchone()
-    if row is None:
+    latest = run_sql(con, "lists/04_list_settings_latest.sql").df()
+    if latest.empty:
         return base
-    return dataclasses.replace(base, w_pop=row[0], w_text=row[1], w_corating=row[2])
+    row = latest.iloc[0]
+    w_rating = row.get("w_rating")
+    return dataclasses.replace(
+        base,
+        w_pop=float(row["w_pop"]),
+        w_text=float(row["w_text"]),
+        w_corating=float(row["w_corating"]),
+        w_rating=0.0 if w_rating is None or pd.isna(w_rating) else float(w_rating),
+    )

@@ -240,7 +240,11 @@ class Recommender:
             works,
         )
         self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
-        return ListRanker(cands, self.vectors, corating, works, list_config)
+
+        def predict(history_ids: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+            return self.scorer.predict(history_ids, ratings, cands.book_ids)
+
+        return ListRanker(cands, self.vectors, corating, works, list_config, predict)
 
     @classmethod
     def from_warehouse(

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from bookrec.config import EvalConfig, RecommendConfig
-from bookrec.evaluation.topn import METRICS, evaluate_topn
+from bookrec.evaluation.topn import (
+    DIAG_ALS_UNDER_RULES,
+    DIAG_WITHOUT_RULES,
+    METRICS,
+    evaluate_topn,
+)
 from bookrec.evaluation.topn_report import store_topn, write_topn_reports
 from bookrec.lists.settings import load_list_settings
 from bookrec.lists.works import build_works
@@ -39,6 +44,8 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         "implicit_item_cosine",
         "implicit_item_bm25",
         "bookrec_list",
+        DIAG_WITHOUT_RULES,
+        DIAG_ALS_UNDER_RULES,
     }
     for row in result.methods.values():
         assert set(METRICS) <= set(row)
@@ -47,7 +54,14 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
     assert result.methods["bookrec_list"]["already_read"] == 0.0
     with connect(tiny_with_works) as con:
         assert store_topn(con, "run-1", result) == len(result.methods) * len(METRICS)
-        assert load_list_settings(con).w_pop == result.chosen.w_pop
+        stored = load_list_settings(con)
+        assert (stored.w_pop, stored.w_text, stored.w_corating, stored.w_rating) == (
+            result.chosen.w_pop,
+            result.chosen.w_text,
+            result.chosen.w_corating,
+            result.chosen.w_rating,
+        )
     paths = write_topn_reports([result], tmp_path)
     assert all(p.is_file() for p in paths)
     assert "bookrec_list" in (tmp_path / "topn.md").read_text()
+    assert "the list's rules" in (tmp_path / "topn.md").read_text()
