@@ -464,8 +464,9 @@ class ListConfig:
     """How the list a reader sees is ranked and constrained (bookrec.lists.ranking).
 
     Score = w_pop z(log popularity) + w_text z(text closeness) + w_corating z(co-rating
-    closeness) + w_rating z(predicted rating); closeness = mean cosine to the `closest` nearest
-    liked books (rated >= liked_rating, else >= the reader's mean). Weights are tuned on the
+    feature: ALS's own score for the reader by default) + w_rating z(the blend's predicted
+    rating); text closeness = mean cosine to the `closest` nearest liked books (rated >=
+    liked_rating, else >= the reader's mean). Weights are tuned on the
     evaluation's tuning readers (flow `evaluate`, saved in list_settings); these are the
     fallbacks before any evaluation.
     max_per_author / max_per_series: at most this many books of one author / series in a list.

@@ -1,8 +1,10 @@
 """Rank candidates for "will read and like", then apply the list's constraints.
 
 Score (bookrec.config.ListConfig) = w_pop z(log popularity) + w_text z(text closeness)
-+ w_corating z(co-rating closeness) [+ w_rating z(predicted rating)], z over the candidates;
-closeness = mean cosine to the `closest` nearest liked books in that space.
++ w_corating z(co-rating feature) [+ w_rating z(predicted rating)], z over the candidates;
+text closeness = mean cosine to the `closest` nearest liked books; the co-rating feature is
+ALS's own score for the reader ("user", the default) or the same closeness in the co-rating
+space ("closest").
 
 Constraints, in order: nothing already read in any form (bookrec.lists.works.Works.already_read:
 editions, containing collections, derivatives); one edition per work (the most-rated
