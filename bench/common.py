@@ -138,3 +138,16 @@ def real_warehouse(embed: bool = True) -> Path:
             train_projector(con, ProjectorConfig(), BENCH_ARTIFACTS)
             encode_with_projector(con, BENCH_ARTIFACTS)
     return BENCH_WAREHOUSE
+
+
+def replace_section(path: Path, name: str, text: str) -> None:
+    """Put `text` between this section's markers in a report, replacing an earlier run's."""
+    begin, end = f"<!-- section: {name} -->", f"<!-- /section: {name} -->"
+    old = path.read_text() if path.exists() else ""
+    block = f"{begin}\n{text.rstrip()}\n{end}\n"
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        new = head + block + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    path.write_text(new)

@@ -1,23 +1,27 @@
 """Scale benchmark: encoding in-process vs a local 2-worker Dask cluster, and recommend_all
 readers/s, at three sizes (reports/bench_scale.md and .json; docs/scaling.md reads from it).
 
-1. Encoding: the same N real book texts (sampled from the embedded real warehouse) embedded by
-   `python -m flows.embed` in-process and with `--dask-workers 2`, each into a fresh warehouse;
+1. Encoding, at each --books size: the same N real book texts (sampled from the embedded real
+   warehouse) embedded by `python -m flows.embed` in-process and with `--dask-workers 2`, each
+   into a fresh warehouse;
    wall time of the whole command (Prefect start, cluster start, model loads, encoding, writes)
    and the encoder alone (books/s of Encoder.encode on the same texts, in this process).
-2. recommend_all on: the tiny demo (300 books, 80 readers: prepare + embed + recommend_all),
-   the real data (a copy of the embedded real warehouse), and the full-size demo (52k books,
-   20k readers: prepare + recommend_all only; its vectors are random unit vectors written by
-   this script, since scoring costs the same whatever the vectors hold and a full re-encode
-   would take hours here; its encoding time is extrapolated from step 1's books/s).
+2. recommend_all on: the tiny demo (300 books, 80 readers), the real data (a copy of the embedded
+   real warehouse, in-process and on a 2-worker cluster), and the full-size demo (52k books, 20k
+   readers). For both demos every step is run and timed as a user runs it: prepare_data, embed
+   (the real encoder over every book text), lists (works, series, co-rating vectors), then
+   recommend_all.
 
-Usage: python bench/scale.py [--books 200] [--real-warehouse PATH] [--skip-full-size]
-The real warehouse is only read (copied to a temporary folder first).
+Usage: python bench/scale.py [--books 200 2000] [--real-warehouse PATH] [--skip-full-size]
+       python bench/scale.py --only-encoding   # step 1 again, keeping the stored step 2 rows
+The real warehouse is only read (copied to a temporary folder first). Writes
+reports/bench_scale.md and .json, and the "scale" section of reports/bench_speed.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -25,18 +29,22 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine, run_timed, table, write_report  # noqa: E402
+from bench.common import (  # noqa: E402
+    REPORTS,
+    machine,
+    replace_section,
+    run_timed,
+    table,
+    write_report,
+)
 from bookrec.config import EncoderConfig  # noqa: E402
 from bookrec.embedding.encoder import Encoder  # noqa: E402
 from bookrec.warehouse.connection import connect  # noqa: E402
 
 PY = sys.executable
-REAL_WAREHOUSE = Path("/work/realwh/bookrec.duckdb")
+REAL_WAREHOUSE = Path("/work/realwh2/bookrec.duckdb")
 
 
 def load_average() -> float:
@@ -70,7 +78,7 @@ def sample_warehouse(real: Path, target: Path, n_books: int) -> list[str]:
 
 
 def bench_encoding(real: Path, work: Path, n_books: int) -> dict[str, object]:
-    base = work / "sample.duckdb"
+    base = work / f"sample_{n_books}.duckdb"
     texts = sample_warehouse(real, base, n_books)
     encoder = Encoder.load(EncoderConfig())
     encoder.encode(texts[:8])
@@ -79,7 +87,7 @@ def bench_encoding(real: Path, work: Path, n_books: int) -> dict[str, object]:
     encoder_rate = len(texts) / (time.perf_counter() - start)
     row: dict[str, object] = {"books": len(texts), "encoder_books_per_s": round(encoder_rate, 1)}
     for label, extra in (("in_process", []), ("dask_2_workers", ["--dask-workers", "2"])):
-        target = work / f"{label}.duckdb"
+        target = work / f"{label}_{n_books}.duckdb"
         shutil.copy(base, target)
         row[f"load_avg_before_{label}"] = load_average()
         timed = run_timed([PY, "-m", "flows.embed", "--warehouse", str(target), *extra])
@@ -113,114 +121,87 @@ def recommend_all_run(db: Path, label: str, extra: list[str]) -> dict[str, objec
     }
 
 
-def random_vectors(db: Path, dim: int = 384, seed: int = 0) -> None:
-    """feat_book_embeddings filled with random unit vectors (bench only; see the docstring)."""
-    with connect(db) as con:
-        ids = np.array(
-            [r[0] for r in con.execute("select book_id from books order by book_id").fetchall()]
-        )
-        vectors = np.random.default_rng(seed).normal(size=(len(ids), dim)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        con.register(
-            "v",
-            pa.table(
-                {
-                    "book_id": pa.array(ids),
-                    "embedding": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), dim),
-                }
-            ),
-        )
-        con.execute(
-            f"create or replace table feat_book_embeddings as select book_id, "
-            f"'random-bench' as model, '' as content_hash, embedding::float[{dim}] as embedding "
-            "from v order by book_id"
-        )
+def demo_run(work: Path, label: str, books: int, readers: int) -> dict[str, object]:
+    """prepare_data -> embed -> lists -> recommend_all on a fresh demo warehouse, each timed."""
+    db = work / f"{label.replace(' ', '_')}.duckdb"
+    steps = {
+        "prepare": ["flows.prepare_data", "--demo", "--demo-books", str(books)],
+        "embed": ["flows.embed"],
+        "lists": ["flows.lists"],
+    }
+    timings: dict[str, object] = {}
+    for step, command in steps.items():
+        if step == "prepare":
+            command = [*command, "--demo-users", str(readers)]
+        timed = run_timed([PY, "-m", *command, "--warehouse", str(db)])
+        timings[f"{step}_s"] = timed["wall_s"]
+        timings[f"{step}_peak_mib"] = timed["peak_mib"]
+        print(f"{label} {step}: {timed}", flush=True)
+    row = recommend_all_run(db, label, [])
+    row.update(timings)
+    with connect(db, read_only=True) as con:
+        row["ratings"] = con.execute("select count(*) from ratings").fetchall()[0][0]
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--books", type=int, default=200, help="texts of the encoding test")
+    parser.add_argument(
+        "--books", type=int, nargs="+", default=[200, 2000], help="texts of each encoding test"
+    )
     parser.add_argument("--real-warehouse", type=Path, default=REAL_WAREHOUSE)
     parser.add_argument("--skip-full-size", action="store_true")
     parser.add_argument(
-        "--skip-encoding",
-        type=float,
-        metavar="BOOKS_PER_S",
-        help="skip step 1 and use this encoder rate for the extrapolation",
+        "--only-encoding",
+        action="store_true",
+        help="re-measure step 1 only and rewrite the report with the stored recommend_all rows",
     )
     args = parser.parse_args(argv)
     if not args.real_warehouse.is_file():
         sys.exit(f"no embedded real warehouse at {args.real_warehouse} (--real-warehouse)")
-    payload: dict[str, object] = {"machine": machine()}
+    stored = REPORTS / "bench_scale.json"
+    if args.only_encoding and not stored.is_file():
+        sys.exit(f"--only-encoding needs an earlier full run's {stored}")
+    payload = json.loads(stored.read_text()) if args.only_encoding else {}
+    payload["machine"] = machine()
     with tempfile.TemporaryDirectory(prefix="bookrec-scale-") as tmp:
         work = Path(tmp)
-        if args.skip_encoding:
-            payload["encoding"] = {"encoder_books_per_s": args.skip_encoding, "skipped": True}
-        else:
-            payload["encoding"] = bench_encoding(args.real_warehouse, work, args.books)
+        payload["encoding"] = [bench_encoding(args.real_warehouse, work, n) for n in args.books]
         print("encoding:", payload["encoding"], flush=True)
+        if not args.only_encoding:
+            payload["recommend_all"] = recommend_all_runs(work, args)
 
-        tiny = work / "tiny.duckdb"
-        prep = run_timed(
-            [
-                PY,
-                "-m",
-                "flows.prepare_data",
-                "--demo",
-                "--demo-books",
-                "300",
-                "--demo-users",
-                "80",
-                "--warehouse",
-                str(tiny),
-            ]
-        )
-        emb = run_timed([PY, "-m", "flows.embed", "--warehouse", str(tiny)])
-        runs = [recommend_all_run(tiny, "tiny demo", [])]
-        runs[-1].update(prepare_s=prep["wall_s"], embed_s=emb["wall_s"])
-        print("tiny:", runs[-1], flush=True)
+    json_path, md_path = write_report("bench_scale", payload, report_markdown(payload))
+    replace_section(REPORTS / "bench_speed.md", SECTION, speed_section(payload))
+    print(f"wrote {md_path}, {json_path} and the {SECTION} section of bench_speed.md")
+    return 0
 
-        real = work / "real.duckdb"
-        shutil.copy(args.real_warehouse, real)
-        runs.append(recommend_all_run(real, "shared data", []))
-        print("shared:", runs[-1], flush=True)
-        runs.append(recommend_all_run(real, "shared data", ["--dask-workers", "2"]))
-        print("shared dask:", runs[-1], flush=True)
-        print("recommend_all:", runs, flush=True)
 
-        if not args.skip_full_size:
-            full = work / "full.duckdb"
-            prep = run_timed(
-                [
-                    PY,
-                    "-m",
-                    "flows.prepare_data",
-                    "--demo",
-                    "--demo-books",
-                    "52000",
-                    "--demo-users",
-                    "20000",
-                    "--warehouse",
-                    str(full),
-                ]
-            )
-            random_vectors(full)
-            runs.append(recommend_all_run(full, "full-size demo", []))
-            runs[-1]["prepare_s"] = prep["wall_s"]
-            rate = payload["encoding"]["encoder_books_per_s"]
-            runs[-1]["embed_s_extrapolated"] = round(runs[-1]["books"] / rate, 0)
-            print("full size:", runs[-1], flush=True)
-        payload["recommend_all"] = runs
+def recommend_all_runs(work: Path, args: argparse.Namespace) -> list[dict[str, object]]:
+    runs = [demo_run(work, "tiny demo", 300, 80)]
+    print("tiny:", runs[-1], flush=True)
+    real = work / "real.duckdb"
+    shutil.copy(args.real_warehouse, real)
+    runs.append(recommend_all_run(real, "shared data", []))
+    print("shared:", runs[-1], flush=True)
+    runs.append(recommend_all_run(real, "shared data", ["--dask-workers", "2"]))
+    print("shared dask:", runs[-1], flush=True)
+    if not args.skip_full_size:
+        runs.append(demo_run(work, "full-size demo", 52000, 20000))
+        print("full size:", runs[-1], flush=True)
+    return runs
 
-    enc = payload["encoding"]
-    markdown = (
+
+def report_markdown(payload: dict) -> str:
+    encoding = payload["encoding"]
+    return (
         "# bookrec scale benchmark\n\n"
         f"Machine: {payload['machine']['cores']} cores, {payload['machine']['platform']}. "
-        "Load averages are recorded per measurement: the machine is shared, and a load above "
-        "the core count slows every number here by about that factor.\n\n"
+        "Load averages are recorded per measurement: a load above the core count slows every "
+        "number here by about that factor.\n\n"
         "Command: `python bench/scale.py`\n\n## Encoding: in-process vs a local 2-worker Dask "
         "cluster (same texts)\n\n"
-        + table([enc], list(enc))
+        + table(encoding, list(encoding[0]))
         + "\nOn 2 cores a 2-worker cluster cannot beat the in-process encoder (which already "
         "uses both cores through torch threads): what it adds is start-up (scheduler, two "
         "worker processes each importing torch and loading the model) and shipping texts and "
@@ -239,15 +220,45 @@ def main(argv: list[str] | None = None) -> int:
                 "command_wall_s",
                 "peak_mib",
                 "load_avg_before",
+                "ratings",
                 "prepare_s",
                 "embed_s",
-                "embed_s_extrapolated",
+                "lists_s",
+                "embed_peak_mib",
             ],
         )
     )
-    json_path, md_path = write_report("bench_scale", payload, markdown)
-    print(f"wrote {md_path} and {json_path}")
-    return 0
+
+
+SECTION = "scale"
+
+
+def speed_section(payload: dict) -> str:
+    """The two figures the speed report carries: encoding in-process vs a 2-worker cluster on
+    the same texts, and recommend_all readers/s (the rest stays in bench_scale.md)."""
+    runs = payload["recommend_all"]
+    rows = [
+        {
+            "texts": enc["books"],
+            "runner": label,
+            "command_wall_s": enc[f"{key}_wall_s"],
+            "books_per_s": enc[f"{key}_books_per_s"],
+            "peak_mib": enc[f"{key}_peak_mib"],
+            "encoder_alone_books_per_s": enc["encoder_books_per_s"],
+        }
+        for enc in payload["encoding"]
+        for label, key in (("in-process", "in_process"), ("2-worker Dask", "dask_2_workers"))
+    ]
+    return (
+        "## Scale (bench/scale.py; whole table in bench_scale.md)\n\n"
+        "Encoding the same real texts, whole `flows.embed` command (Prefect start, model "
+        "loads, encoding, writes) against the encoder alone in one warm process. On 2 cores "
+        "the cluster cannot be much faster: both use both cores; what it adds is start-up "
+        "(scheduler, two worker processes each loading torch and the model) and memory.\n\n"
+        + table(rows, list(rows[0]))
+        + "\nrecommend_all:\n\n"
+        + table(runs, ["size", "books", "readers", "runner", "flow_s", "readers_per_s"])
+    )
 
 
 if __name__ == "__main__":

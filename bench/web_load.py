@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, machine, table, write_report  # noqa: E402
+from bench.common import ROOT, machine, replace_section, table, write_report  # noqa: E402
 from bookrec.warehouse.connection import connect  # noqa: E402
 
 TARGET_P95_MS = 150.0
@@ -283,19 +283,6 @@ def main() -> None:
     replace_section(speed, SECTION, md)
     print(md)
     print(f"wrote reports/bench_web.md, .json and the {SECTION} section of {speed.name}")
-
-
-def replace_section(path: Path, name: str, text: str) -> None:
-    """Put `text` between this section's markers in a report, replacing an earlier run's."""
-    begin, end = f"<!-- section: {name} -->", f"<!-- /section: {name} -->"
-    old = path.read_text() if path.exists() else ""
-    block = f"{begin}\n{text.rstrip()}\n{end}\n"
-    if begin in old and end in old:
-        head, rest = old.split(begin, 1)
-        new = head + block + rest.split(end, 1)[1].lstrip("\n")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new)
 
 
 if __name__ == "__main__":
