@@ -73,10 +73,11 @@ class Candidates:
             rows = corating.index_of(ids)
             has = rows >= 0
             co[has] = corating.vectors[rows[has]]
-            every = als_factors(corating).astype(np.float64)
-            solver = np.linalg.inv(every.T @ every + CORATING_REG * np.eye(every.shape[1]))
+            every = als_factors(corating)
+            gram = every.T.astype(np.float64) @ every
+            solver = np.linalg.inv(gram + CORATING_REG * np.eye(every.shape[1]))
             factors = np.zeros_like(co)
-            factors[has] = als_factors(corating)[rows[has]]
+            factors[has] = every[rows[has]]
         return cls(
             book_ids=ids,
             authors=[authors[i] or "" for i in idx],

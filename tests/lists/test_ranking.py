@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import duckdb
 import numpy as np
 import pytest
 
@@ -13,24 +12,13 @@ from bookrec.config import ListConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.lists.ranking import Candidates, blocked_mask, pick, rank, reader_features
 from bookrec.lists.reader_list import ListRanker
-from bookrec.lists.works import build_works, load_works
-from bookrec.warehouse.connection import run_sql
-from tests.lists.test_works import BOOKS
+from bookrec.lists.works import load_works
+from tests.lists.test_works import BOOKS, works_connection
 
 
 @pytest.fixture(scope="module")
 def setup():
-    con = duckdb.connect(":memory:")
-    run_sql(con, "clean/00_macros.sql")
-    con.execute(
-        "create table books (book_id bigint, title varchar, author varchar, "
-        "num_ratings bigint, goodreads_id bigint)"
-    )
-    con.executemany(
-        "insert into books values (?, ?, ?, ?, ?)", [(i + 1, *r) for i, r in enumerate(BOOKS)]
-    )
-    build_works(con)
-    works = load_works(con)
+    works = load_works(works_connection())
     ids = np.arange(1, len(BOOKS) + 1, dtype=np.int64)
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(len(ids), 8)).astype(np.float32)

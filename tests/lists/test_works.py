@@ -94,8 +94,8 @@ BOOKS = [
 GOODBOOKS = [(875441, 860779, 23316548), (8835379, 6510846, 6325285)]
 
 
-@pytest.fixture(scope="module")
-def con():
+def works_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse holding BOOKS and GOODBOOKS, with sql/works run over it."""
     con = duckdb.connect(":memory:")
     run_sql(con, "clean/00_macros.sql")
     con.execute(
@@ -113,6 +113,11 @@ def con():
     con.executemany("insert into clean_goodbooks values (?, ?, ?)", GOODBOOKS)
     build_works(con)
     return con
+
+
+@pytest.fixture(scope="module")
+def con():
+    return works_connection()
 
 
 def _id(title: str) -> int:
