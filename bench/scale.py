@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     REPORTS,
     machine,
+    real_warehouse,
     replace_section,
     run_timed,
     table,
@@ -44,7 +45,6 @@ from bookrec.embedding.encoder import Encoder  # noqa: E402
 from bookrec.warehouse.connection import connect  # noqa: E402
 
 PY = sys.executable
-REAL_WAREHOUSE = Path("/work/realwh2/bookrec.duckdb")
 
 
 def load_average() -> float:
@@ -149,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--books", type=int, nargs="+", default=[200, 2000], help="texts of each encoding test"
     )
-    parser.add_argument("--real-warehouse", type=Path, default=REAL_WAREHOUSE)
+    parser.add_argument(
+        "--real-warehouse",
+        type=Path,
+        help="an embedded warehouse of ../shared/data with its lists (default: the benchmarks' "
+        "warehouse/bench.duckdb, built or brought up to date first)",
+    )
     parser.add_argument("--skip-full-size", action="store_true")
     parser.add_argument(
         "--only-encoding",
@@ -157,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         help="re-measure step 1 only and rewrite the report with the stored recommend_all rows",
     )
     args = parser.parse_args(argv)
+    if args.real_warehouse is None:
+        args.real_warehouse = real_warehouse()
+        run_timed([PY, "-m", "flows.lists", "--warehouse", str(args.real_warehouse)])
     if not args.real_warehouse.is_file():
         sys.exit(f"no embedded real warehouse at {args.real_warehouse} (--real-warehouse)")
     stored = REPORTS / "bench_scale.json"
