@@ -323,15 +323,11 @@ class RecommendConfig:
     min_num_ratings: a candidate needs a known Goodreads average from at least this many
       ratings (books known only from the rating files have no average and never qualify).
     because_count: how many history books a "because you liked ..." line names at most.
-    neighbourhood: personal recommendations are ranked among the candidates closest to the
-      books the reader liked (this many); 0 ranks the whole catalog. Without it a short
-      history only shifts every book by about the same amount and the list is the baseline's.
     """
 
     top: int = 10
     min_num_ratings: int = 1000
     because_count: int = 3
-    neighbourhood: int = 300
 
     def __post_init__(self) -> None:
         if self.top < 1:
@@ -340,8 +336,6 @@ class RecommendConfig:
             raise ConfigError(f"min_num_ratings must be >= 0; got {self.min_num_ratings!r}")
         if self.because_count < 1:
             raise ConfigError(f"because_count must be at least 1; got {self.because_count!r}")
-        if self.neighbourhood < 0:
-            raise ConfigError(f"neighbourhood must be >= 0; got {self.neighbourhood!r}")
 
 
 @dataclass(frozen=True)
@@ -465,8 +459,11 @@ class ListConfig:
 
     Score = w_pop z(log popularity) + w_text z(text closeness) + w_corating z(co-rating
     feature: ALS's own score for the reader by default) + w_rating z(the blend's predicted
-    rating); text closeness = mean cosine to the `closest` nearest liked books (rated >=
-    liked_rating, else >= the reader's mean). Weights are tuned on the
+    rating) - w_dislike z(closeness to disliked books) - dislike_author_penalty (author of a
+    disliked book) [+ w_quality z(average rating) when nothing is liked]; text closeness = mean
+    cosine to the `closest` nearest liked or listed-unrated books (liked: rated >=
+    liked_rating, or >= the reader's mean from mean_liked_min_ratings ratings on; never a book
+    rated <= disliked_rating). Weights are tuned on the
     evaluation's tuning readers (flow `evaluate`, saved in list_settings); these are the
     fallbacks before any evaluation.
     max_per_author / max_per_series: at most this many books of one author / series in a list.
@@ -487,6 +484,19 @@ class ListConfig:
     corating_feature: Literal["user", "closest"] = "user"
     closest_corating: int = 0
     liked_rating: float = 4.0
+    # a book rated at or below this is a dislike: never "liked", its series never continued,
+    # its author pushed down, and closeness to it lowers a candidate's score
+    disliked_rating: float = 2.0
+    # "liked" also means ">= the reader's own mean" (above disliked_rating) only from this many
+    # ratings on: with fewer, a lone 1-star book would count as liked
+    mean_liked_min_ratings: int = 10
+    # weight of z(closeness to the disliked books: text + co-rating cosines), subtracted
+    w_dislike: float = 0.5
+    # z-score units taken off a candidate by the author of a disliked book
+    dislike_author_penalty: float = 1.5
+    # with no liked or listed book (nothing matched, only dislikes): weight of z(average
+    # rating), so the list is well-liked popular books rather than the most rated alone
+    w_quality: float = 1.0
     max_per_author: int = 2
     max_per_series: int = 2
     # the weight grid tuned on held-out tuning readers
@@ -500,6 +510,15 @@ class ListConfig:
             raise ConfigError(f"closest must be at least 1; got {self.closest!r}")
         if self.max_per_author < 1 or self.max_per_series < 1:
             raise ConfigError("max_per_author and max_per_series must be at least 1")
+        if self.disliked_rating >= self.liked_rating:
+            raise ConfigError(
+                f"disliked_rating ({self.disliked_rating!r}) must lie below liked_rating "
+                f"({self.liked_rating!r})"
+            )
+        if self.mean_liked_min_ratings < 1:
+            raise ConfigError(
+                f"mean_liked_min_ratings must be at least 1; got {self.mean_liked_min_ratings!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from bookrec.lists.ranking import (
     reader_features,
     zscore,
 )
+from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.works import Works, load_works
 from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
@@ -109,6 +110,26 @@ class Setup:
     pop_rank: dict[int, int]
     layout: SeriesLayout | None = None  # the candidates' series, built once for every reader
     scorer: BlendScorer | None = None  # the blend, for the predicted-rating feature
+    authors: dict[int, str] | None = None  # every book's author (a disliked book's is pushed down)
+
+    def ranker(self, config: ListConfig) -> ListRanker:
+        """The one ranker `bookrec recommend` serves with, over this split's candidates."""
+        predict = None
+        if self.scorer is not None:
+
+            def predict(ids: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+                return self.scorer.predict(ids, ratings, self.cands.book_ids)
+
+        return ListRanker(
+            self.cands,
+            self.text,
+            self.corating,
+            self.works,
+            config,
+            predict,
+            self.authors,
+            self.layout,
+        )
 
     def predicted(self, user: int) -> np.ndarray | None:
         """The blend's predicted rating of every candidate for this reader."""
@@ -141,6 +162,7 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
         text,
         corating,
         works,
+        avg_rating=chosen["avg_rating"].to_numpy(np.float64),
     )
     order = np.argsort(-cands.popularity, kind="stable")
     pop_rank = {int(cands.book_ids[i]): r + 1 for r, i in enumerate(order)}
@@ -153,8 +175,25 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
         int(u): {works.work(int(b)) for b in g["book_id"]} for u, g in liked.groupby("user_id")
     }
     layout = SeriesLayout.build(cands, works)
+    authors = dict(
+        zip(
+            books["book_id"].astype(np.int64).tolist(),
+            [a if isinstance(a, str) else "" for a in books["author"]],
+            strict=True,
+        )
+    )
     return Setup(
-        cands, text, corating, works, split.train, histories, relevant, pop_rank, layout, scorer
+        cands,
+        text,
+        corating,
+        works,
+        split.train,
+        histories,
+        relevant,
+        pop_rank,
+        layout,
+        scorer,
+        authors,
     )
 
 
@@ -252,11 +291,23 @@ def _ruled_lists(
     return lists
 
 
-def _bookrec_score(setup: Setup, config: ListConfig) -> Callable[[int], np.ndarray]:
-    def score_of(user: int) -> np.ndarray:
+def _bookrec_lists(setup: Setup, config: ListConfig) -> Callable[[int], list[int]]:
+    """bookrec's list: exactly what `bookrec recommend` serves (ListRanker.recommend)."""
+    ranker = setup.ranker(config)
+
+    def lists(user: int) -> list[int]:
         ids, ratings = setup.histories[user]
-        feats = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
-        return feats.score(config, setup.predicted(user) if config.w_rating else None)
+        return [item.book_id for item in ranker.recommend(ids, ratings, DEPTH)]
+
+    return lists
+
+
+def _bookrec_score(setup: Setup, config: ListConfig) -> Callable[[int], np.ndarray]:
+    """The one ranker's scores before its rules (for the diagnostic rows)."""
+    ranker = setup.ranker(config)
+
+    def score_of(user: int) -> np.ndarray:
+        return ranker.score(*setup.histories[user])
 
     return score_of
 
@@ -375,7 +426,7 @@ def evaluate_topn(
         methods[name] = _evaluate(
             setup, report, _implicit_lists(setup, model, matrix, users_index, books_index)
         )
-    methods["bookrec_list"] = _evaluate(setup, report, _ruled_lists(setup, chosen, ours))
+    methods["bookrec_list"] = _evaluate(setup, report, _bookrec_lists(setup, chosen))
     # what the list's rules cost: bookrec's score without them, ALS's own scores under them
     methods[DIAG_WITHOUT_RULES] = _evaluate(
         setup, report, _ruled_lists(setup, chosen, ours, rules=False)

@@ -1,16 +1,25 @@
 """Rank candidates for "will read and like", then apply the list's constraints.
 
 Score (bookrec.config.ListConfig) = w_pop z(log popularity) + w_text z(text closeness)
-+ w_corating z(co-rating feature) [+ w_rating z(predicted rating)], z over the candidates;
-text closeness = mean cosine to the `closest` nearest liked books; the co-rating feature is
-ALS's own score for the reader ("user", the default) or the same closeness in the co-rating
-space ("closest").
++ w_corating z(co-rating feature) [+ w_rating z(predicted rating)] - w_dislike z(closeness to
+disliked books) - dislike_author_penalty [author of a disliked book] [+ w_quality z(average
+rating) when the reader likes nothing], z over the candidates; text closeness = mean cosine to
+the `closest` nearest liked (or listed, unrated) books; the co-rating feature is ALS's own score
+for the reader ("user", the default: solved from every book read and not disliked) or the same
+closeness in the co-rating space ("closest").
+
+A reader's books (reader_roles): liked = rated >= liked_rating, or >= their own mean when they
+rated at least mean_liked_min_ratings books; a book rated <= disliked_rating is a dislike, never
+liked; a listed book without a rating (NaN) counts as liked (the reader named it as a book like
+the ones they want). Nothing liked and nothing listed (nothing matched, only dislikes): the
+list is well-liked popular books (popularity + average rating), unlike the disliked ones.
 
 Constraints, in order: nothing already read in any form (bookrec.lists.works.Works.already_read:
-editions, containing collections, derivatives); one edition per work (the most-rated
-candidate); in a series the reader has read, only the first unread entry ("next in series"),
-and only if they liked the series; in another series, only its first entry among the
-candidates; at most max_per_author / max_per_series per list.
+editions, containing collections, derivatives and companions); one edition per work (the
+most-rated candidate); in a series the reader has read, only the next main entry (the first
+unread whole-numbered one: never a #1.1 split or a #0.5 novella), and only if they liked the
+series and disliked none of it ("next in series"); in another series, only its first main entry
+among the candidates; at most max_per_author / max_per_series per list.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ class Candidates:
     # recalculate_user does with all-ones confidences; a candidate's ALS score is Y_c . user
     corating_factors: np.ndarray | None = None
     corating_solver: np.ndarray | None = None
+    avg_rating: np.ndarray | None = None  # Goodreads average (the "well-liked" of a baseline)
 
     @classmethod
     def build(
@@ -52,8 +62,10 @@ class Candidates:
         text: BookVectors,
         corating: BookVectors | None,
         works: Works | None,
+        avg_rating: np.ndarray | None = None,
     ) -> Candidates:
-        """Candidates restricted to one edition per work and to books with a text vector."""
+        """Candidates restricted to one edition per work and to books with a text vector
+        (avg_rating, one per book_id, feeds the "well-liked" term; None: not used)."""
         book_ids = np.asarray(book_ids, np.int64)
         keep = text.index_of(book_ids) >= 0
         if works is not None:
@@ -87,6 +99,7 @@ class Candidates:
             has_corating=has,
             corating_factors=factors,
             corating_solver=solver,
+            avg_rating=None if avg_rating is None else np.asarray(avg_rating, np.float64)[idx],
         )
 
 
@@ -97,11 +110,21 @@ def als_factors(corating: BookVectors) -> np.ndarray:
     return corating.vectors * corating.norms[:, None]
 
 
-def liked_mask(ratings: np.ndarray, liked_rating: float) -> np.ndarray:
-    """Books the reader liked: rated >= liked_rating, else (none such) >= their own mean."""
+def reader_roles(ratings, config: ListConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(liked, disliked) masks over a reader's books; ratings NaN = listed without a rating.
+
+    Liked: rated >= liked_rating; with at least mean_liked_min_ratings ratings also >= the
+    reader's own mean; a listed book without a rating. Disliked: rated <= disliked_rating,
+    never liked. A 3-star book in a short history is neither.
+    """
     ratings = np.asarray(ratings, np.float64)
-    liked = ratings >= liked_rating
-    return liked if liked.any() else ratings >= ratings.mean()
+    rated = ~np.isnan(ratings)
+    disliked = rated & (ratings <= config.disliked_rating)
+    liked = rated & (ratings >= config.liked_rating)
+    if rated.sum() >= config.mean_liked_min_ratings:
+        liked |= rated & (ratings >= ratings[rated].mean())
+    liked = (liked | ~rated) & ~disliked
+    return liked, disliked
 
 
 def closeness(
@@ -123,7 +146,12 @@ def zscore(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Features:
-    """One reader's z-scored features over the candidates, and the cosines behind them."""
+    """One reader's z-scored features over the candidates, and the cosines behind them.
+
+    liked_ids: the books the closeness (and the explanations) rest on: liked or listed unrated.
+    dislike: z(closeness to the disliked books), zeros without any; author_penalty: 1 where a
+    candidate's author wrote a disliked book; quality: z(average rating) when nothing is liked.
+    """
 
     pop: np.ndarray
     text: np.ndarray
@@ -131,12 +159,21 @@ class Features:
     text_sims: np.ndarray  # candidates x liked books
     corating_sims: np.ndarray
     liked_ids: np.ndarray
+    dislike: np.ndarray | None = None
+    author_penalty: np.ndarray | None = None
+    quality: np.ndarray | None = None
 
     def score(self, config: ListConfig, rating: np.ndarray | None = None) -> np.ndarray:
         score = config.w_pop * self.pop + config.w_text * self.text
         score = score + config.w_corating * self.corating
         if rating is not None and config.w_rating:
             score = score + config.w_rating * zscore(rating)
+        if self.dislike is not None:
+            score = score - config.w_dislike * self.dislike
+        if self.author_penalty is not None:
+            score = score - config.dislike_author_penalty * self.author_penalty
+        if self.quality is not None:
+            score = score + config.w_quality * self.quality
         return score
 
 
@@ -147,38 +184,58 @@ def reader_features(
     history_ids: np.ndarray,
     ratings: np.ndarray,
     config: ListConfig,
+    disliked_authors: set[str] | None = None,
 ) -> Features:
-    """The reader's features: popularity, and closeness to their liked books in both spaces."""
+    """The reader's features: popularity, closeness to their liked books in both spaces, and
+    closeness to their disliked ones (ratings NaN: listed without a rating).
+
+    disliked_authors: the authors of the disliked books (None: those among the candidates).
+    """
     history_ids = np.asarray(history_ids, np.int64)
-    liked_ids = (
-        history_ids[liked_mask(ratings, config.liked_rating)] if len(history_ids) else history_ids
-    )
-    text_rows = text.index_of(liked_ids)
-    text_close, text_sims = closeness(
-        cands.text, text.vectors[text_rows[text_rows >= 0]], config.closest
-    )
-    if text_sims.shape[1] != len(liked_ids):  # keep one column per liked book
-        full = np.zeros((len(cands.book_ids), len(liked_ids)), np.float32)
-        full[:, text_rows >= 0] = text_sims
-        text_sims = full
+    ratings = np.asarray(ratings, np.float64)
+    liked, disliked = reader_roles(ratings, config)
+    liked_ids = history_ids[liked]
+    disliked_ids = history_ids[disliked]
+    text_close, text_sims = _space_closeness(cands.text, text, liked_ids, config.closest)
     co_close = np.zeros(len(cands.book_ids))
     co_sims = np.zeros((len(cands.book_ids), len(liked_ids)), np.float32)
     if corating is not None:
-        rows = corating.index_of(liked_ids)
-        co_close, sims = closeness(
-            cands.corating, corating.vectors[rows[rows >= 0]], config.closest_corating
+        co_close, co_sims = _space_closeness(
+            cands.corating, corating, liked_ids, config.closest_corating
         )
-        co_sims[:, rows >= 0] = sims
-        read = corating.index_of(history_ids)
-        if config.corating_feature == "user" and (read >= 0).any():
-            read_factors = als_factors(corating)[read[read >= 0]]
-            user = cands.corating_solver @ read_factors.sum(axis=0, dtype=np.float64)
-            co_close = cands.corating_factors @ user.astype(np.float32)
+        # every book read and not disliked: reading a book is interest, disliking it is not
+        read = corating.index_of(history_ids[~disliked])
+        if config.corating_feature == "user":
+            co_close = np.zeros(len(cands.book_ids))
+            if (read >= 0).any():
+                read_factors = als_factors(corating)[read[read >= 0]]
+                user = cands.corating_solver @ read_factors.sum(axis=0, dtype=np.float64)
+                co_close = cands.corating_factors @ user.astype(np.float32)
         # books nobody rated get the median, not the bottom: no evidence either way
         if cands.has_corating.any():
             co_close = np.where(
                 cands.has_corating, co_close, np.median(co_close[cands.has_corating])
             )
+    dislike = author_penalty = quality = None
+    if len(disliked_ids):
+        against, _ = _space_closeness(cands.text, text, disliked_ids, config.closest)
+        if corating is not None:
+            against = (
+                against
+                + _space_closeness(cands.corating, corating, disliked_ids, config.closest)[0]
+            )
+        dislike = zscore(against)
+        if disliked_authors is None:
+            disliked_authors = {
+                cands.authors[i] for i in np.flatnonzero(np.isin(cands.book_ids, disliked_ids))
+            }
+        disliked_authors = {a for a in disliked_authors if a}
+        if disliked_authors:
+            author_penalty = np.fromiter(
+                (a in disliked_authors for a in cands.authors), np.float64, len(cands.authors)
+            )
+    if not len(liked_ids) and cands.avg_rating is not None:
+        quality = zscore(np.nan_to_num(cands.avg_rating, nan=np.nanmean(cands.avg_rating)))
     return Features(
         pop=zscore(cands.popularity),
         text=zscore(text_close),
@@ -186,7 +243,24 @@ def reader_features(
         text_sims=text_sims,
         corating_sims=co_sims,
         liked_ids=liked_ids,
+        dislike=dislike,
+        author_penalty=author_penalty,
+        quality=quality,
     )
+
+
+def _space_closeness(
+    cand_vectors: np.ndarray, space: BookVectors, book_ids: np.ndarray, closest: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """closeness() of the candidates to these books in one space, with one cosine column per
+    book (zeros for a book without a vector there)."""
+    rows = space.index_of(book_ids)
+    close, sims = closeness(cand_vectors, space.vectors[rows[rows >= 0]], closest)
+    if sims.shape[1] != len(book_ids):
+        full = np.zeros((len(cand_vectors), len(book_ids)), np.float32)
+        full[:, rows >= 0] = sims
+        sims = full
+    return close, sims
 
 
 @dataclass(frozen=True)
@@ -194,12 +268,15 @@ class SeriesLayout:
     """Which candidates belong to a series, computed once per candidate set (not per reader).
 
     code: series number of each candidate (-1: none); names: series key of each code;
-    order: the positions of series members, by series, then position in it, then row.
+    order: the positions of main series members (whole-numbered positions), by series, then
+    position in it, then row; minor: members at a fractional position (#0.5 novellas, #1.1 split
+    parts) of a series that has main members among the candidates: never a series' entry point.
     """
 
     code: np.ndarray
     names: list[str]
     order: np.ndarray
+    minor: np.ndarray
 
     @classmethod
     def build(cls, cands: Candidates, works: Works) -> SeriesLayout:
@@ -211,9 +288,13 @@ class SeriesLayout:
             if series is not None:
                 code[i] = names.setdefault(series, len(names))
                 position[i] = works.position_of[b]
+        whole = position == np.floor(position)
         members = np.flatnonzero(code >= 0)
+        with_main = np.unique(code[members[whole[members]]])
+        minor = members[~whole[members] & np.isin(code[members], with_main)]
+        members = members[~np.isin(members, minor)]
         order = members[np.lexsort((members, position[members], code[members]))]
-        return cls(code=code, names=list(names), order=order)
+        return cls(code=code, names=list(names), order=order, minor=minor)
 
 
 def blocked_mask(
@@ -226,10 +307,12 @@ def blocked_mask(
 ) -> tuple[np.ndarray, set[int]]:
     """(candidates that may not appear, the positions labelled "next in series").
 
-    Blocked: every edition, collection and derivative of a work the reader rated; in every
-    series, all but its first entry not read yet, and that one too unless the reader liked the
-    series (then it is "next in series"). `layout` (SeriesLayout.build) saves its per-call
-    cost when the same candidates serve many readers.
+    Blocked: every edition, collection, derivative and companion of a work the reader has
+    (rated or listed); every fractional series entry (#1.1, #0.5) where the series has whole
+    ones; in every series, all but its first main entry not read yet, and that one too unless
+    the reader liked the series and disliked none of it (then it is "next in series").
+    ratings: NaN for a book listed without a rating (it counts as liked). `layout`
+    (SeriesLayout.build) saves its per-call cost when the same candidates serve many readers.
     """
     history_ids = [int(b) for b in history_ids]
     ids = cands.book_ids
@@ -237,15 +320,23 @@ def blocked_mask(
         return np.isin(ids, np.asarray(history_ids, np.int64)), set()
     layout = layout or SeriesLayout.build(cands, works)
     blocked = np.isin(ids, np.fromiter(works.already_read(history_ids), np.int64))
+    blocked[layout.minor] = True
     read_series: set[str] = set()
     liked_series: set[str] = set()
-    liked = liked_mask(np.asarray(ratings, np.float64), config.liked_rating) if history_ids else []
-    for b, ok in zip(history_ids, liked, strict=False):
+    disliked_series: set[str] = set()
+    if history_ids:
+        liked, disliked = reader_roles(ratings, config)
+    else:
+        liked = disliked = np.zeros(0, bool)
+    for b, ok, bad in zip(history_ids, liked, disliked, strict=True):
         series = works.series_of.get(b)
         if series is not None:
             read_series.add(series)
             if ok:
                 liked_series.add(series)
+            if bad:
+                disliked_series.add(series)
+    liked_series -= disliked_series
     open_members = layout.order[~blocked[layout.order]]
     if len(open_members) == 0:
         return blocked, set()

@@ -1,13 +1,16 @@
-"""One reader's list: the library API used by serving, evaluation and batch runs.
+"""One reader's list: the one ranking path of serving, evaluation and batch runs.
 
-ListRanker(candidates, text, corating, works, config).rank(history_ids, ratings, top_n) ->
-[ListItem], best first, each with the similarities it rests on: the liked books closest in
-content (text cosine) and in who read them (co-rating cosine), and "next in series".
+ListRanker(candidates, text, corating, works, config).recommend(book_ids, ratings, top_n) ->
+[ListItem], best first, each with the similarities it rests on: the liked (or listed) books
+closest in content (text cosine) and in who read them (co-rating cosine), and "next in series".
+Every kind of reader goes through it: a rated history, books listed without ratings (NaN), a
+mix, only dislikes, "more like this" (one unrated book), and nobody at all (no books: the
+popular, well-rated list under the same rules and caps).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,11 +19,13 @@ from bookrec.config import ListConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.lists.ranking import (
     Candidates,
+    Features,
     SeriesLayout,
     blocked_mask,
     pick,
     rank,
     reader_features,
+    reader_roles,
 )
 from bookrec.lists.works import Works
 
@@ -48,7 +53,7 @@ class ListItem:
 
 
 class ListRanker:
-    """Candidates and vectors loaded once; `rank` per reader."""
+    """Candidates and vectors loaded once; `recommend` per reader."""
 
     def __init__(
         self,
@@ -58,35 +63,84 @@ class ListRanker:
         works: Works | None,
         config: ListConfig | None = None,
         predict: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+        authors: Mapping[int, str] | None = None,
+        layout: SeriesLayout | None = None,
     ) -> None:
-        """predict(history_ids, ratings): the predicted rating of every candidate (in
-        cands.book_ids order), needed only when config.w_rating is not 0."""
+        """predict(rated_ids, ratings): the predicted rating of every candidate (in
+        cands.book_ids order) from the rated books only, needed only when config.w_rating is not
+        0. authors: book_id -> author of any book a reader may list (None: the candidates'), so
+        the author of a disliked book that is no candidate is known too. layout: the candidates'
+        SeriesLayout when the caller built it already."""
         self.cands = cands
         self.text = text
         self.corating = corating
         self.works = works
         self.config = config or ListConfig()
         self.predict = predict
-        self.layout = SeriesLayout.build(cands, works) if works is not None else None
+        self.authors = authors
+        self.layout = layout
+        if self.layout is None and works is not None:
+            self.layout = SeriesLayout.build(cands, works)
 
-    def rank(
+    def features(self, book_ids, ratings) -> Features:
+        """The reader's features over the candidates (ratings NaN: listed without a rating)."""
+        ids = np.asarray(book_ids, np.int64)
+        ratings = np.asarray(ratings, np.float64)
+        authors = None
+        if self.authors is not None:
+            _, disliked = reader_roles(ratings, self.config)
+            authors = {self.authors.get(int(b)) or "" for b in ids[disliked]}
+        return reader_features(
+            self.cands, self.text, self.corating, ids, ratings, self.config, authors
+        )
+
+    def score(self, book_ids, ratings, feats: Features | None = None) -> np.ndarray:
+        """The score of every candidate for this reader (before the rules)."""
+        ids = np.asarray(book_ids, np.int64)
+        ratings = np.asarray(ratings, np.float64)
+        feats = feats or self.features(ids, ratings)
+        rating = None
+        if self.config.w_rating and self.predict is not None:
+            rated = ~np.isnan(ratings)
+            rating = self.predict(ids[rated], ratings[rated])
+        return feats.score(self.config, rating)
+
+    def recommend(
         self,
-        history_ids: Sequence[int],
-        ratings: Sequence[float],
+        book_ids: Sequence[int],
+        ratings: Sequence[float | None] | None = None,
         top_n: int = 10,
         exclude: Sequence[int] = (),
         because_count: int = 2,
     ) -> list[ListItem]:
-        """The reader's top_n under every constraint (bookrec.lists.ranking)."""
-        ids = np.asarray(history_ids, np.int64)
-        ratings = np.asarray(ratings, np.float64)
+        """The reader's top_n under every constraint (bookrec.lists.ranking).
+
+        Args:
+            book_ids: the reader's books (distinct); empty for nobody in particular.
+            ratings: one per book, 1..5, NaN or None where the book is listed without a
+                rating; None: none rated ("more like this", a to-read shelf).
+            top_n: how many.
+            exclude: books never to suggest (besides everything the rules block).
+            because_count: how many liked books one explanation names per space.
+
+        Raises:
+            ValueError: ratings and book_ids differ in length, or a rating lies outside 1..5.
+        """
+        ids = np.asarray(book_ids, np.int64).reshape(-1)
+        if ratings is None:
+            ratings = np.full(len(ids), np.nan)
+        ratings = np.array([np.nan if r is None else r for r in ratings], np.float64)
+        if len(ratings) != len(ids):
+            raise ValueError(f"{len(ids)} books but {len(ratings)} ratings")
+        rated = ratings[~np.isnan(ratings)]
+        if len(rated) and (rated.min() < 1 or rated.max() > 5):
+            raise ValueError("ratings must lie in 1..5 (NaN or None: not rated)")
         cfg = self.config
-        feats = reader_features(self.cands, self.text, self.corating, ids, ratings, cfg)
+        feats = self.features(ids, ratings)
+        score = self.score(ids, ratings, feats)
         blocked, next_up = blocked_mask(self.cands, self.works, ids, ratings, cfg, self.layout)
         if len(exclude):
             blocked |= np.isin(self.cands.book_ids, np.asarray(list(exclude), np.int64))
-        rating = self.predict(ids, ratings) if cfg.w_rating and self.predict else None
-        score = feats.score(cfg, rating)
         order = rank(score, blocked, max(4 * top_n, 50))
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         items = []

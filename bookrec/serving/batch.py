@@ -3,9 +3,9 @@
 The flow `recommend_all` reads the histories (read_histories), cuts them into ReaderChunk
 records, scores each chunk with score_chunk (in-process or on Dask workers, each worker loading
 the Recommender once: cached_recommender) and writes every row in one transaction
-(store_recommendations). Each reader goes through recommend_known_reader, the one place that
-turns a warehouse reader into a Recommender call, so the batch lists are the lists
-`bookrec recommend` gives the same reader.
+(store_recommendations). Each reader goes through recommend_known_reader: their book ids and
+ratings go straight to the one ranker (Recommender.recommend_ids), so the batch lists are the
+lists `bookrec recommend` gives the same reader.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ import pandas as pd
 from bookrec.config import RecommendConfig, ScorerConfig
 from bookrec.errors import DataError
 from bookrec.scoring.settings import load_scorer_settings
-from bookrec.serving.matching import Match
-from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.recommender import Recommendations, Recommender
 from bookrec.warehouse.connection import connect, require_tables, run_sql
 
@@ -117,19 +115,11 @@ def reader_chunks(histories: pd.DataFrame, readers_per_chunk: int) -> list[Reade
 def recommend_known_reader(
     recommender: Recommender, book_ids: np.ndarray, ratings: np.ndarray, top_n: int
 ) -> Recommendations:
-    """A reader of the warehouse through the same path as a listed reader: their rated books
-    become matched books (no text matching needed: the ids are known)."""
-    matches = [
-        Match(
-            book=ReaderBook(title=f"book {book_id}", rating=float(rating), origin="ratings"),
-            status="matched",
-            method="user_id",
-            score=100.0,
-            book_id=int(book_id),
-        )
-        for book_id, rating in zip(book_ids, ratings, strict=True)
-    ]
-    return recommender.recommend_matches(matches, top_n)
+    """A reader of the warehouse through the one ranking path: their (book ids, ratings) go to
+    Recommender.recommend_ids, the call `bookrec recommend` makes once titles are matched."""
+    return recommender.recommend_ids(
+        np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64), top_n
+    )
 
 
 def score_chunk(recommender: Recommender, chunk: ReaderChunk, top_n: int) -> pd.DataFrame:

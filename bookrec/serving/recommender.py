@@ -1,29 +1,24 @@
-"""What to read next: a reader's books matched to the catalog, then the catalog scored for them.
+"""What to read next: a reader's books matched to the catalog, then one ranked list for them.
 
-Three modes, decided by what matched (bookrec.serving.matching):
-- "personal": the matched books with a rating form the history. When the warehouse holds the
-  works tables and co-rating vectors (flow `lists`), the list is ranked for "will read and
-  like" by bookrec.lists (popularity + closeness in text and co-rating space to liked books,
-  nothing already read in any edition, collection or derivative, "next in series"); the
-  predicted rating shown beside each book stays the blend's. Without them, every candidate is
-  scored by
-  the similarity blend (bookrec.scoring.scorer.BlendScorer, settings from `evaluate` via
-  bookrec.scoring.settings) and the best predictions win. "Because you liked ..." names the history
-  books that added the most stars to a prediction.
-- "similar": books were listed without ratings (a to-read shelf, bare titles): candidates are
-  ranked by closeness x average rating, closeness being the cosine to the nearest listed book.
-  No rating is predicted.
-- "baseline": nothing matched: the highest average ratings, and the reader is told so.
+Every reader goes through one ranker (bookrec.lists.reader_list.ListRanker.recommend): the same
+candidates, works rules, caps and explanations whatever they listed. The mode only names what
+the list rests on, decided by what matched (bookrec.serving.matching):
+- "personal": some matched books carry a rating. The list is ranked for "will read and like"
+  (popularity + closeness in text and co-rating space to liked books - closeness to disliked
+  ones; nothing already read in any edition, collection, derivative or companion; "next in
+  series" only after a liked entry); the predicted rating shown beside each book is the
+  blend's (bookrec.scoring.scorer.BlendScorer, settings from `evaluate`).
+- "similar": books were listed without ratings (a to-read shelf, bare titles, "more like this"
+  from one book): they count as liked; no rating is predicted.
+- "baseline": nothing matched: popular, well-rated books under the same rules and caps, and the
+  reader is told so.
+Without the works tables and co-rating vectors (flow `lists`), the same ranker runs on text
+closeness and popularity alone, leaving out only the listed books.
 
 Candidates are books with a Goodreads-wide average from at least
 RecommendConfig.min_num_ratings ratings and a vector in the chosen space. A listed book is never
 suggested: not the matched book, not another catalog entry with its title and author, not an
-ambiguous candidate. Ties are broken by more ratings, then the smaller book_id, so alpha = 0
-gives exactly the baseline order.
-
-The candidate matrix and the matcher's indexes are built once (Recommender); each call is one
-matrix product of the candidates against the history (BlendScorer.combine does the rest, so the
-predictions equal BlendScorer.predict's; a test checks it).
+ambiguous candidate.
 """
 
 from __future__ import annotations
@@ -46,7 +41,7 @@ from bookrec.lists.ranking import Candidates
 from bookrec.lists.reader_list import ListItem, ListRanker
 from bookrec.lists.settings import load_list_settings
 from bookrec.lists.works import WORK_TABLES, Works, load_works
-from bookrec.scoring.scorer import BlendParts, BlendScorer
+from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import CatalogMatcher, Match, load_catalog, summarize
 from bookrec.serving.reader_input import ReaderBook
@@ -157,12 +152,6 @@ def _because_dicts(item: Recommendation) -> list[dict]:
     ]
 
 
-def _rows(parts: BlendParts, rows: np.ndarray) -> BlendParts:
-    """The (similarity, targets, usable) parts of some candidate rows only."""
-    similarity, targets, usable = parts
-    return similarity[rows], targets[rows] if targets.ndim == 2 else targets, usable
-
-
 class Recommender:
     """The catalog, its vectors and the matcher, loaded once; `recommend` per reader.
 
@@ -219,6 +208,7 @@ class Recommender:
                 f"(the most rated has {most}); lower --min-num-ratings"
             )
         self.ranker = self._list_ranker(works, corating, list_config)
+        self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         log.info(
             "recommender: %d candidates of %d books (space %s, >= %d ratings)",
             len(self.cand_ids),
@@ -227,10 +217,8 @@ class Recommender:
             self.config.min_num_ratings,
         )
 
-    def _list_ranker(self, works, corating, list_config) -> ListRanker | None:
-        """The "will read and like" list over the same candidates, when works are known."""
-        if works is None or corating is None or len(self.cand_ids) == 0:
-            return None
+    def _list_ranker(self, works, corating, list_config) -> ListRanker:
+        """The one "will read and like" ranker over the candidates (bookrec.lists)."""
         cands = Candidates.build(
             self.cand_ids,
             [a or "" for a in self.cand_authors],
@@ -238,13 +226,21 @@ class Recommender:
             self.vectors,
             corating,
             works,
+            avg_rating=self.cand_means,
         )
         self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
+        authors = dict(
+            zip(
+                self.catalog["book_id"].astype(np.int64).tolist(),
+                [a if isinstance(a, str) else "" for a in self.catalog["author"]],
+                strict=True,
+            )
+        )
 
-        def predict(history_ids: np.ndarray, ratings: np.ndarray) -> np.ndarray:
-            return self.scorer.predict(history_ids, ratings, cands.book_ids)
+        def predict(rated_ids: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+            return self.scorer.predict(rated_ids, ratings, cands.book_ids)
 
-        return ListRanker(cands, self.vectors, corating, works, list_config, predict)
+        return ListRanker(cands, self.vectors, corating, works, list_config, predict, authors)
 
     @classmethod
     def from_warehouse(
@@ -267,7 +263,10 @@ class Recommender:
         works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None
         corating = load_corating(con)
         if works is None or corating is None:
-            log.info("no works/co-rating tables (run `python -m flows.lists`): blend ranking")
+            log.info(
+                "no works/co-rating tables (run `python -m flows.lists`): "
+                "the list rests on text closeness and popularity alone"
+            )
         return cls(
             catalog,
             vectors,
@@ -278,25 +277,7 @@ class Recommender:
             list_config=load_list_settings(con),
         )
 
-    # -- the three modes -------------------------------------------------------------------
-
-    def _parts(self, history_ids: np.ndarray, ratings: np.ndarray) -> BlendParts | None:
-        """BlendScorer.parts over the preloaded candidate matrix: (similarity, targets, usable).
-
-        The one matrix product runs on the contiguous candidate matrix instead of gathering
-        the candidates' rows on every call.
-        """
-        if len(self.cand_ids) == 0:
-            return None
-        return self.scorer.parts(self.cand_matrix, self.cand_means, history_ids, ratings)
-
-    def _ranked(self, scores: np.ndarray, exclude: set[int], top_n: int) -> np.ndarray:
-        """Candidate positions, best first: score, then more ratings, then smaller id."""
-        order = np.lexsort((self.cand_ids, -self.cand_num, -scores))
-        if exclude:
-            keep = ~np.isin(self.cand_ids[order], np.fromiter(exclude, np.int64))
-            order = order[keep]
-        return order[:top_n]
+    # -- the one ranking path ---------------------------------------------------------------
 
     def _item(self, pos: int, predicted: float | None, because=()) -> Recommendation:
         return Recommendation(
@@ -309,144 +290,100 @@ class Recommender:
             because=tuple(because),
         )
 
-    def baseline(self, exclude: Sequence[int] = (), top_n: int = 10) -> list[Recommendation]:
-        """The highest average ratings among the candidates (nothing personal)."""
-        order = self._ranked(self.cand_means, set(exclude), top_n)
-        return [self._item(p, None) for p in order]
-
-    def personal(
+    def rank_books(
         self,
-        history_ids: Sequence[int],
-        ratings: Sequence[float],
+        book_ids: Sequence[int],
+        ratings: Sequence[float | None] | None = None,
         exclude: Sequence[int] = (),
         top_n: int = 10,
     ) -> list[Recommendation]:
-        """Top candidates by the blend's predicted rating for this rated history.
+        """The reader's list (ListRanker.recommend), each book with the blend's predicted
+        rating when some books are rated.
 
         Args:
-            history_ids: rated books (distinct).
-            ratings: their ratings, 1..5.
-            exclude: books never to suggest (the history is always excluded too).
+            book_ids: the reader's books (distinct catalog ids); empty: nothing matched.
+            ratings: one per book, 1..5, NaN/None where unrated; None: none rated.
+            exclude: books never to suggest (the listed books and their works never are).
             top_n: how many.
-        """
-        history_ids = np.asarray(history_ids, dtype=np.int64)
-        ratings = np.asarray(ratings, dtype=np.float64)
-        if len(history_ids) and (ratings.min() < 1 or ratings.max() > 5):
-            raise DataError("history ratings must lie in 1..5")
-        if self.ranker is not None and len(history_ids):
-            return self._listed(history_ids, ratings, exclude, top_n)
-        cfg = self.scorer_config
-        parts = self._parts(history_ids, ratings)
-        predictions = self.cand_means.copy()
-        ranking = predictions
-        if parts is not None and cfg.alpha != 0.0:
-            # Only the neighbourhood can be suggested, so only its rows are scored.
-            pool = (
-                np.flatnonzero(self._near_liked(parts, ratings))
-                if self.config.neighbourhood
-                else np.arange(len(predictions))
-            )
-            predictions[pool] += cfg.alpha * BlendScorer.combine(
-                _rows(parts, pool), cfg.temperature, cfg.top_k
-            )
-            ranking = np.full(len(predictions), -np.inf)
-            ranking[pool] = predictions[pool]
-        order = self._ranked(ranking, set(exclude) | set(history_ids.tolist()), top_n)
-        contributions = np.zeros((len(order), len(history_ids)))
-        if parts is not None and cfg.alpha != 0.0:
-            contributions[:, parts[2]] = cfg.alpha * BlendScorer.combine(
-                _rows(parts, order), cfg.temperature, cfg.top_k, contributions=True
-            )
-        items = []
-        for pos, row in zip(order, contributions, strict=True):
-            best = np.argsort(-row, kind="stable")[: self.config.because_count]
-            because = [
-                Reason(
-                    book_id=int(history_ids[j]),
-                    title=self._titles.get(int(history_ids[j]), str(history_ids[j])),
-                    rating=float(ratings[j]),
-                    weight=float(row[j]),
-                )
-                for j in best
-                if row[j] > 0.005  # at least a hundredth of a star, rounded
-            ]
-            items.append(self._item(pos, predictions[pos], because))
-        return items
 
-    def _listed(self, history_ids, ratings, exclude, top_n: int) -> list[Recommendation]:
-        """The ranked list (bookrec.lists), each book with the blend's predicted rating."""
-        listed: list[ListItem] = self.ranker.rank(
-            history_ids, ratings, top_n, exclude, self.config.because_count
-        )
-        positions = np.array([self._cand_pos[i.book_id] for i in listed], dtype=np.int64)
-        predictions = self.cand_means[positions].copy()
-        cfg = self.scorer_config
-        if cfg.alpha != 0.0 and len(positions):
-            # The predicted rating is shown for the listed books only: blend just their rows
-            # (one product of top_n candidates, not of the whole catalog, per request).
-            parts = self.scorer.parts(
-                self.cand_matrix[positions], self.cand_means[positions], history_ids, ratings
+        Raises:
+            DataError: a rating outside 1..5, or ratings and books of different lengths.
+        """
+        ids = np.asarray(book_ids, np.int64).reshape(-1)
+        if ratings is None:
+            ratings = [None] * len(ids)
+        ratings = np.array([np.nan if r is None else r for r in ratings], np.float64)
+        try:
+            listed: list[ListItem] = self.ranker.recommend(
+                ids, ratings, top_n, exclude, self.config.because_count
             )
-            predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
-        rated = dict(zip(history_ids.tolist(), ratings.tolist(), strict=True))
+        except ValueError as exc:
+            raise DataError(f"history: {exc}") from exc
+        positions = np.array([self._cand_pos[i.book_id] for i in listed], dtype=np.int64)
+        rated = ~np.isnan(ratings)
+        predictions: np.ndarray | None = None
+        if rated.any():
+            predictions = self.cand_means[positions].copy()
+            cfg = self.scorer_config
+            if cfg.alpha != 0.0 and len(positions):
+                # The predicted rating is shown for the listed books only: blend just their rows
+                # (one product of top_n candidates, not of the whole catalog, per request).
+                parts = self.scorer.parts(
+                    self.cand_matrix[positions],
+                    self.cand_means[positions],
+                    ids[rated],
+                    ratings[rated],
+                )
+                predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
+        given = {
+            int(b): (None if np.isnan(r) else float(r))
+            for b, r in zip(ids.tolist(), ratings, strict=True)
+        }
         items = []
-        for item, pos, predicted in zip(listed, positions, predictions, strict=True):
+        for n, (item, pos) in enumerate(zip(listed, positions, strict=True)):
             because = [
                 Reason(
                     book_id=e.book_id,
                     title=self._titles.get(e.book_id, str(e.book_id)),
-                    rating=rated.get(e.book_id),
+                    rating=given.get(e.book_id),
                     weight=e.similarity,
                     kind=e.kind,
                 )
                 for e in item.evidence
             ]
-            rec = self._item(int(pos), predicted, because)
+            rec = self._item(int(pos), None if predictions is None else predictions[n], because)
             if item.next_in_series:
                 rec = dataclasses.replace(rec, next_in_series="next in series")
             items.append(rec)
         return items
 
-    def _near_liked(self, parts, ratings: np.ndarray) -> np.ndarray:
-        """Candidates among the `neighbourhood` closest to a book the reader liked (rated at
-        or above their own mean), as a boolean mask over the candidates."""
-        similarity, _, usable = parts
-        kept = ratings[usable]
-        liked = kept >= kept.mean()
-        closeness = similarity[:, liked].max(axis=1)
-        size = self.config.neighbourhood
-        if size >= len(closeness):
-            return np.ones(len(closeness), dtype=bool)
-        mask = np.zeros(len(closeness), dtype=bool)
-        mask[np.argpartition(-closeness, size)[:size]] = True
-        return mask
-
     def similar(
-        self, book_ids: Sequence[int], exclude: Sequence[int] = (), top_n: int = 10
+        self, book_id: int, exclude: Sequence[int] = (), top_n: int = 10
     ) -> list[Recommendation]:
-        """Top candidates by closeness to the listed (unrated) books x average rating."""
-        book_ids = np.asarray(book_ids, dtype=np.int64)
-        rows = self.vectors.index_of(book_ids)
-        book_ids, rows = book_ids[rows >= 0], rows[rows >= 0]
-        similarity = self.cand_matrix @ self.vectors.vectors[rows].T
-        closeness = np.clip(similarity.max(axis=1), 0.0, None)
-        order = self._ranked(
-            closeness * self.cand_means, set(exclude) | set(book_ids.tolist()), top_n
-        )
-        items = []
-        for pos in order:
-            nearest = np.argsort(-similarity[pos], kind="stable")[: self.config.because_count]
-            because = [
-                Reason(
-                    book_id=int(book_ids[j]),
-                    title=self._titles.get(int(book_ids[j]), str(book_ids[j])),
-                    rating=None,
-                    weight=float(similarity[pos, j]),
-                )
-                for j in nearest
-            ]
-            items.append(self._item(pos, None, because))
-        return items
+        """More like this: the list of a reader who listed only this book, unrated."""
+        return self.rank_books([book_id], None, exclude, top_n)
+
+    def recommend_ids(
+        self,
+        book_ids: Sequence[int],
+        ratings: Sequence[float | None] | None = None,
+        top_n: int = 10,
+    ) -> Recommendations:
+        """recommend() for a reader whose books are catalog ids already (a warehouse reader:
+        `recommend_all`); no matching, the same list."""
+        ids = [int(b) for b in book_ids]
+        ratings = [None] * len(ids) if ratings is None else list(ratings)
+        history = {b: r for b, r in zip(ids, ratings, strict=True)}
+        return self._answer([], history, top_n, self.same_work_ids(ids), counts={})
+
+    def same_work_ids(self, book_ids: Sequence[int]) -> set[int]:
+        """The catalog ids the matcher counts as these books again (other editions, titles,
+        split volumes), as a listed book's Match.related_ids: never suggested either."""
+        if self._matcher_rows is None:
+            self._matcher_rows = {int(b): r for r, b in enumerate(self.matcher.book_ids)}
+        known = self.matcher.book_ids
+        rows = [self._matcher_rows[int(b)] for b in book_ids if int(b) in self._matcher_rows]
+        return {int(known[r]) for row in rows for r in self.matcher.same_work(row)}
 
     # -- a reader's books --------------------------------------------------------------------
 
@@ -475,41 +412,52 @@ class Recommender:
             else:
                 rated.setdefault(m.book_id, []).append(m.book.rating)
         conflicts = _conflicting_ratings(matches)
-        # Only books with a vector take part in the history (all do once `embed` has run).
-        has_vector = self.vectors.index_of(np.fromiter(rated, np.int64, len(rated))) >= 0
-        history = {
-            b: float(np.mean(r)) for (b, r), ok in zip(rated.items(), has_vector, strict=True) if ok
-        }
-        unrated = [b for b in unrated if self.vectors.index_of([b])[0] >= 0 and b not in history]
-        counts = summarize(matches)
-        counts["history"] = len(history)
-        n_listed = len(matches)
-        n_matched = counts.get("matched", 0)
-        if history:
+        books: dict[int, float | None] = {b: float(np.mean(r)) for b, r in rated.items()}
+        for b in unrated:
+            books.setdefault(b, None)
+        answer = self._answer(matches, books, top_n, exclude, summarize(matches))
+        if conflicts:
+            log.warning(conflicts)
+            answer.message = f"{answer.message}. {conflicts}"
+        return answer
+
+    def _answer(
+        self,
+        matches: Sequence[Match],
+        books: dict[int, float | None],
+        top_n: int,
+        exclude: set[int],
+        counts: dict[str, int],
+    ) -> Recommendations:
+        """The list for these books (book_id -> rating or None) and the message naming its mode."""
+        # Only books with a vector take part (all do once `embed` has run).
+        ids = np.fromiter(books, np.int64, len(books))
+        ids = ids[self.vectors.index_of(ids) >= 0]
+        ratings = [books[int(b)] for b in ids]
+        n_rated = sum(r is not None for r in ratings)
+        counts["history"] = n_rated
+        n_listed = len(matches) or len(books)
+        n_matched = counts.get("matched", len(books))
+        items = self.rank_books(ids, ratings, sorted(exclude), top_n)
+        if n_rated:
             mode: Mode = "personal"
-            items = self.personal(list(history), list(history.values()), list(exclude), top_n)
             message = (
-                f"{n_matched} of {n_listed} books matched; {len(history)} rated books form your "
+                f"{n_matched} of {n_listed} books matched; {n_rated} rated books form your "
                 f"history (blend alpha {self.scorer_config.alpha:g}, {self.vectors.space} space)"
             )
-        elif unrated:
+        elif len(ids):
             mode = "similar"
-            items = self.similar(unrated, list(exclude), top_n)
             message = (
-                f"{n_matched} of {n_listed} books matched, none with a rating: books close to "
-                "yours, weighted by their average rating (add ratings for personal predictions)"
+                f"{n_matched} of {n_listed} books matched, none with a rating: books like yours "
+                "(add ratings for personal predictions)"
             )
         else:
             mode = "baseline"
-            items = self.baseline(list(exclude), top_n)
             message = (
-                f"none of your {n_listed} books matched the catalog: here are the highest-rated "
-                f"books (average of at least {self.config.min_num_ratings} ratings), "
+                f"none of your {n_listed} books matched the catalog: here are popular, "
+                f"well-rated books (average of at least {self.config.min_num_ratings} ratings), "
                 "not personal recommendations"
             )
-        if conflicts:
-            log.warning(conflicts)
-            message = f"{message}. {conflicts}"
         log.info("recommend: %s mode, %s", mode, counts)
         return Recommendations(
             mode=mode,
@@ -518,7 +466,7 @@ class Recommender:
             items=items,
             space=self.vectors.space,
             scorer=self.scorer_config,
-            history_size=len(history),
+            history_size=n_rated,
             counts=counts,
         )
 

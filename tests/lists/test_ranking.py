@@ -10,7 +10,14 @@ import pytest
 
 from bookrec.config import ListConfig
 from bookrec.embedding.store import BookVectors
-from bookrec.lists.ranking import Candidates, blocked_mask, pick, rank, reader_features
+from bookrec.lists.ranking import (
+    Candidates,
+    blocked_mask,
+    pick,
+    rank,
+    reader_features,
+    reader_roles,
+)
 from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.works import load_works
 from tests.lists.test_works import BOOKS, works_connection
@@ -91,7 +98,7 @@ def test_ranker_never_lists_what_was_read_in_any_form(setup):
         _id("The Hound of the Baskervilles (Sherlock Holmes, #5)"),
     ]
     ranker = ListRanker(cands, text, corating, works, ListConfig())
-    items = ranker.rank(read, [5, 5, 4, 5], top_n=len(BOOKS))
+    items = ranker.recommend(read, [5, 5, 4, 5], top_n=len(BOOKS))
     listed = {i.book_id for i in items}
     assert not listed & works.already_read(read)
     got = {BOOKS[b - 1][0] for b in listed}
@@ -110,3 +117,92 @@ def test_scores_combine_z_scored_features(setup):
     only_pop = dataclasses.replace(ListConfig(), w_pop=1.0, w_text=0.0, w_corating=0.0)
     order = rank(feats.score(only_pop), np.zeros(len(cands.book_ids), bool), 3)
     assert list(order) == list(np.argsort(-cands.popularity, kind="stable")[:3])
+
+
+def test_a_lone_low_rating_is_never_liked():
+    config = ListConfig()
+    liked, disliked = reader_roles(np.array([1.0]), config)
+    assert not liked.any() and disliked.all()
+    # below 10 ratings a 3 is neither liked nor disliked, whatever the reader's mean
+    liked, disliked = reader_roles(np.array([3.0, 2.0, 1.0]), config)
+    assert not liked.any() and list(disliked) == [False, True, True]
+    # from 10 ratings on, >= the reader's own mean counts too, but never a 2
+    ratings = np.array([3.0] * 5 + [1.0] * 5)
+    liked, disliked = reader_roles(ratings, config)
+    assert list(liked) == [True] * 5 + [False] * 5
+    low = np.array([2.0] * 10)
+    assert not reader_roles(low, config)[0].any()
+    # a book listed without a rating counts as liked
+    liked, _ = reader_roles(np.array([np.nan, 1.0]), config)
+    assert list(liked) == [True, False]
+
+
+def test_no_next_in_series_after_a_dislike(setup):
+    works, cands, text, corating = setup
+    config = ListConfig()
+    anne1 = _id("Anne of Green Gables (Anne of Green Gables, #1)")
+    anne2 = _id("Anne of Avonlea (Anne of Green Gables, #2)")
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    for rating in (1.0, 2.0):
+        blocked, next_up = blocked_mask(cands, works, [anne1], [rating], config)
+        assert blocked[pos[anne2]] and not next_up
+    # a liked #1 and a disliked #2: the series is not continued either
+    got1 = _id("A Game of Thrones (A Song of Ice and Fire, #1)")
+    got2 = _id("A Clash of Kings  (A Song of Ice and Fire, #2)")
+    got3 = _id("A Storm of Swords (A Song of Ice and Fire, #3)")
+    blocked, next_up = blocked_mask(cands, works, [got1, got2], [5.0, 1.0], config)
+    assert blocked[pos[got3]] and pos[got3] not in next_up
+    # an unrated listed book continues its series (it counts as liked)
+    blocked, next_up = blocked_mask(cands, works, [anne1], [np.nan], config)
+    assert pos[anne2] in next_up
+    items = ListRanker(cands, text, corating, works, config).recommend([anne1], [1.0], top_n=30)
+    assert not any(i.next_in_series for i in items)
+
+
+def test_dislikes_push_down_their_author_and_neighbours(setup):
+    works, cands, text, corating = setup
+    config = ListConfig()
+    ranker = ListRanker(cands, text, corating, works, config)
+    holmes = _id("The Hound of the Baskervilles (Sherlock Holmes, #5)")
+    doyle = {i for i, a in enumerate(cands.authors) if a == "Arthur Conan Doyle"}
+    neutral = ranker.score([], [])
+    disliked = ranker.score([holmes], [1.0])
+    feats = ranker.features([holmes], [1.0])
+    assert feats.author_penalty is not None and feats.dislike is not None
+    # the score drops by w_dislike x z(closeness to it) and the penalty on its author
+    expected = config.w_dislike * feats.dislike + config.dislike_author_penalty * (
+        feats.author_penalty
+    )
+    np.testing.assert_allclose(neutral - disliked, expected, atol=1e-9)
+    assert {int(i) for i in np.flatnonzero(feats.author_penalty)} == doyle
+    # ...and the disliked book read by nobody else counts nothing toward the reader's taste
+    assert not feats.liked_ids.size and not np.any(feats.corating)
+
+
+def test_only_dislikes_get_well_liked_books_unlike_them(setup):
+    works, cands, text, corating = setup
+    avg = np.linspace(3.5, 4.5, len(cands.book_ids))
+    rated = dataclasses.replace(cands, avg_rating=avg)
+    ranker = ListRanker(rated, text, corating, works, ListConfig())
+    mock = _id("To Kill a Mockingbird")
+    feats = ranker.features([mock], [1.0])
+    assert feats.quality is not None and len(feats.liked_ids) == 0
+    items = ranker.recommend([mock], [1.0], top_n=5)
+    assert items and all(i.book_id != mock and not i.evidence for i in items)
+    assert all(cands.authors[i.position] != "Harper Lee" for i in items)
+    # a reader who likes something gets no quality term: their closeness decides
+    assert ranker.features([mock], [5.0]).quality is None
+
+
+def test_nobody_gets_the_popular_well_rated_list_under_the_rules(setup):
+    works, cands, text, corating = setup
+    config = dataclasses.replace(ListConfig(), max_per_author=1)
+    ranker = ListRanker(cands, text, corating, works, config)
+    items = ranker.recommend([], None, top_n=8)
+    authors = [cands.authors[i.position] for i in items if cands.authors[i.position]]
+    assert len(authors) == len(set(authors))
+    assert items[0].book_id == int(cands.book_ids[np.argmax(cands.popularity)])
+    with pytest.raises(ValueError, match="1..5"):
+        ranker.recommend([1], [7.0])
+    with pytest.raises(ValueError, match="ratings"):
+        ranker.recommend([1, 2], [5.0])

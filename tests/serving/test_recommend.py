@@ -152,7 +152,7 @@ def test_never_returns_a_listed_book(recommender) -> None:
             assert 12 not in returned  # another edition of a listed book
 
 
-def test_alpha_zero_ranks_exactly_as_the_baseline(warehouse: Path) -> None:
+def test_alpha_zero_shows_the_book_means_as_predictions(warehouse: Path) -> None:
     with connect(warehouse, read_only=True) as con:
         flat = Recommender.from_warehouse(con, ScorerConfig(alpha=0.0), EVERYONE)
     history = [
@@ -160,11 +160,9 @@ def test_alpha_zero_ranks_exactly_as_the_baseline(warehouse: Path) -> None:
         ReaderBook("Murder at Noon", "Di Frost", 1),
     ]
     result = flat.recommend(history, top_n=8)
-    baseline = flat.baseline(exclude=[3, 6], top_n=8)
-    assert result.mode == "personal"
-    assert [r.book_id for r in result.items] == [r.book_id for r in baseline]
-    assert [r.predicted_rating for r in result.items] == [r.avg_rating for r in baseline]
-    assert all(not r.because for r in result.items)  # nothing personal to credit
+    assert result.mode == "personal" and result.items
+    assert [r.predicted_rating for r in result.items] == [r.avg_rating for r in result.items]
+    assert not {3, 6} & {r.book_id for r in result.items}
 
 
 def test_history_steers_the_ranking_and_explains_it(recommender) -> None:
@@ -179,8 +177,9 @@ def test_history_steers_the_ranking_and_explains_it(recommender) -> None:
     assert [genres[r.book_id] for r in result.items[:3]] == ["Fantasy"] * 3
     top = result.items[0]
     assert top.predicted_rating > top.avg_rating
+    # explained by the liked books only, never by the disliked ones
     assert top.because and {r.book_id for r in top.because} <= {1, 3}
-    assert top.because_text("personal").startswith("because you liked ")
+    assert top.because_text("personal").startswith("close in content to ")
     loving_crime = [ReaderBook(b.title, b.author, 6 - b.rating) for b in books]
     flipped = recommender.recommend(loving_crime, top_n=3)
     assert [genres[r.book_id] for r in flipped.items] == ["Crime"] * 3
@@ -192,14 +191,19 @@ def test_unrated_books_give_close_books(recommender) -> None:
     assert all(r.predicted_rating is None for r in result.items)
     genres = {b[0]: b[4] for b in CATALOG}
     assert [genres[r.book_id] for r in result.items] == ["Crime"] * 3
-    assert result.items[0].because_text("similar") == "close to Murder at Noon"
+    assert result.items[0].because_text("similar").startswith("close in content to Murder at Noon")
 
 
 def test_nothing_matched_gives_the_baseline_and_says_so(recommender) -> None:
     result = recommender.recommend([ReaderBook("Nothing Like It", "Nobody", 5)], top_n=3)
     assert result.mode == "baseline"
     assert "none of your 1 books matched" in result.message
-    assert [r.book_id for r in result.items] == [12, 10, 5]  # averages 4.4, 4.3, 4.2
+    # the same ranker with no books: popular and well rated (10: 1,500 ratings, average 4.3)
+    assert [r.book_id for r in result.items] == [
+        r.book_id for r in recommender.rank_books([], top_n=3)
+    ]
+    assert result.items[0].book_id == 10
+    assert all(r.predicted_rating is None and not r.because for r in result.items)
 
 
 def test_candidate_threshold(warehouse: Path) -> None:
@@ -207,7 +211,7 @@ def test_candidate_threshold(warehouse: Path) -> None:
         strict = Recommender.from_warehouse(
             con, ScorerConfig(), RecommendConfig(min_num_ratings=700)
         )
-    assert [r.book_id for r in strict.baseline(top_n=10)] == [10, 5, 1, 3, 6]
+    assert sorted(r.book_id for r in strict.rank_books([], top_n=10)) == [1, 3, 5, 6, 10]
 
 
 def test_recommend_function_reads_the_warehouse(warehouse: Path) -> None:
@@ -367,24 +371,33 @@ def test_flow_module_cli(warehouse: Path) -> None:
 
 def test_personal_predictions_equal_the_scorer(recommender) -> None:
     history, ratings = [1, 3, 6, 13], [5.0, 4.0, 1.0, 2.0]
-    items = recommender.personal(history, ratings, top_n=20)
+    items = recommender.rank_books(history, ratings, top_n=20)
     expected = recommender.scorer.predict(history, ratings, [r.book_id for r in items])
     np.testing.assert_allclose([r.predicted_rating for r in items], expected, rtol=1e-5)
-    for r in items:  # only history books that raised a prediction are credited
-        assert all(b.weight > 0 for b in r.because)
+    for r in items:  # explained by the liked books only
+        assert {b.book_id for b in r.because} <= {1, 3}
 
 
-def test_one_loved_book_ranks_its_neighbourhood_not_the_best_rated(warehouse: Path) -> None:
-    """One 5-star crime novel shifts every prediction about alike; the neighbourhood keeps the
-    list about crime instead of the catalog's best-rated books (fantasy here)."""
+def test_one_loved_book_ranks_its_neighbourhood_not_the_best_rated(recommender) -> None:
+    """One 5-star crime novel: the list is about crime, not the catalog's best-rated books."""
     loved = [ReaderBook("Murder at Noon", "Di Frost", 5)]
     genres = {b[0]: b[4] for b in CATALOG}
-    lists = {}
-    for size in (0, 4):
-        with connect(warehouse, read_only=True) as con:
-            recommender = Recommender.from_warehouse(
-                con, ScorerConfig(), RecommendConfig(min_num_ratings=0, neighbourhood=size)
-            )
-        lists[size] = [genres[r.book_id] for r in recommender.recommend(loved, top_n=3).items]
-    assert lists[4] == ["Crime"] * 3
-    assert "Fantasy" in lists[0]  # the whole catalog: the best-rated books win
+    assert [genres[r.book_id] for r in recommender.recommend(loved, top_n=3).items] == ["Crime"] * 3
+
+
+def test_every_entry_point_is_the_one_ranker(recommender) -> None:
+    """Listed titles, known ids (recommend_all) and "more like this" give the same list."""
+    books = [
+        ReaderBook("The Dragon Gate", "Ann Vale", 5),
+        ReaderBook("Murder at Noon", "Di Frost", 2),
+        ReaderBook("The Elf Road", "Bo Marsh"),
+    ]
+    by_title = recommender.recommend(books, top_n=5)
+    by_id = recommender.recommend_ids([1, 6, 3], [5.0, 2.0, None], top_n=5)
+    listed = recommender.ranker.recommend([1, 6, 3], [5.0, 2.0, np.nan], top_n=5)
+    assert [r.book_id for r in by_title.items] == [r.book_id for r in by_id.items]
+    assert [r.book_id for r in by_id.items][:3] == [i.book_id for i in listed][:3]
+    assert by_title.mode == by_id.mode == "personal"
+    like = recommender.similar(6, top_n=4)
+    unrated = recommender.recommend([ReaderBook("Murder at Noon", "Di Frost")], top_n=4)
+    assert [r.book_id for r in like] == [r.book_id for r in unrated.items]

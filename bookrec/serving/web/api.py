@@ -93,7 +93,7 @@ def recommend(body: schemas.RecommendIn, service: Service, _: NoQuery = None) ->
 
 @router.post("/similar", response_model=schemas.SimilarOut)
 def similar(body: schemas.SimilarIn, service: Service, _: NoQuery = None) -> dict:
-    """More like this: the books closest to one book, weighted by their average rating."""
+    """More like this: the list of a reader who listed only this book (no rating)."""
     book, result = service.similar(body.book_id, body.exclude, body.top_n)
     rows = _with_series(result, result.to_dict()["recommendations"])
     return {"book": book, "recommendations": rows}

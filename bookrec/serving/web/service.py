@@ -190,7 +190,8 @@ class ReaderService:
     def similar(
         self, book_id: int, exclude: Sequence[int] = (), top_n: int = 10
     ) -> tuple[Suggestion, Recommendations]:
-        """The book, and the candidates closest to it x their average ("more like this").
+        """The book, and its "more like this" list: the list of a reader who listed only this
+        book, without a rating (the one ranker, its rules and caps; Recommender.similar).
 
         Raises:
             DataError: an unknown book_id, too many excluded books, or a bad top_n.
@@ -209,9 +210,9 @@ class ReaderService:
         book = loaded.search.suggestion(row)
         return book, Recommendations(
             mode="similar",
-            message=f"books close to {book.title}, weighted by their average rating",
+            message=f"books like {book.title}",
             matches=[],
-            items=recommender.similar([book_id], exclude=skip, top_n=top_n),
+            items=recommender.similar(book_id, exclude=skip, top_n=top_n),
             space=recommender.vectors.space,
             scorer=recommender.scorer_config,
             history_size=0,

@@ -1,0 +1,56 @@
+"""What is measured is what is served: the evaluation's bookrec list of a reader is the list
+`bookrec recommend` gives the same reader (same candidates, rules and co-rating vectors)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig
+from bookrec.embedding.store import load_book_vectors
+from bookrec.evaluation.split import split_ratings
+from bookrec.evaluation.topn import DEPTH, _bookrec_lists, _setup
+from bookrec.scoring.settings import load_scorer_settings
+from bookrec.serving.matching import load_catalog
+from bookrec.serving.reader_input import ReaderBook
+from bookrec.serving.recommender import Recommender
+from bookrec.warehouse.connection import connect
+from bookrec.warehouse.tables import load_ratings
+from tests.evaluation.test_topn import tiny_with_works  # noqa: F401 (the shared fixture)
+
+EVERYONE = RecommendConfig(min_num_ratings=0)
+
+
+def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works):  # noqa: F811
+    config = EvalConfig(min_ratings=5, hidden_share=0.4)
+    # 2 stars and below are dislikes here: some readers have them, so dislikes are compared too
+    lists_config = ListConfig(w_rating=0.5)
+    with connect(tiny_with_works, read_only=True) as con:
+        split = split_ratings(load_ratings(con), config.min_ratings, 0.4, config.tune_share, 0)
+        setup = _setup(con, split, EVERYONE, CoratingConfig())
+        recommender = Recommender(
+            load_catalog(con),
+            load_book_vectors(con, "raw"),
+            load_scorer_settings(con),
+            EVERYONE,
+            works=setup.works,
+            corating=setup.corating,  # the split's co-rating vectors, as the evaluation's
+            list_config=lists_config,
+        )
+    evaluated = _bookrec_lists(setup, lists_config)
+    titles = dict(zip(recommender.catalog["book_id"], recommender.catalog["title"], strict=True))
+    authors = dict(zip(recommender.catalog["book_id"], recommender.catalog["author"], strict=True))
+    compared = 0
+    for user, (ids, ratings) in setup.histories.items():
+        expected = evaluated(user)
+        by_ids = recommender.recommend_ids(ids, ratings, top_n=DEPTH)
+        books = [
+            ReaderBook(titles[b], authors[b], float(r)) for b, r in zip(ids, ratings, strict=True)
+        ]
+        by_title = recommender.recommend(books, top_n=DEPTH)
+        assert [r.book_id for r in by_ids.items] == expected
+        assert [r.book_id for r in by_title.items] == expected
+        assert by_title.mode == "personal" and expected
+        compared += 1
+    assert compared == len(setup.histories) >= 4
+    assert any((r <= 2).any() for _, r in setup.histories.values())
+    assert np.isin(setup.cands.book_ids, recommender.ranker.cands.book_ids).all()
