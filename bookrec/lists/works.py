@@ -2,10 +2,15 @@
 
 Tables (every decision with its reason; `work_decisions` gathers them):
 - book_series(book_id, series_key, position, position_hi, is_collection, collection_rule, ...)
-- book_works(book_id, work_id, work_title, surname, series_key, position, reason,
-  is_main_edition): the work each book is an edition of (work_id = its smallest book_id).
-- collection_works(collection_id, work_id, reason): the works a collection contains.
-- derivative_works(book_id, work_id, reason): guides, critical editions, adaptations of a work.
+- book_works(book_id, work_id, work_title, surname, series_key, title_series_key, position,
+  reason, is_main_edition): the work each book is an edition of (work_id = its smallest
+  book_id; split editions "Part 1 (#1.1)" join their entry's work); series_key is the series
+  with its spellings joined ("Dune Chronicles" = "Dune"), title_series_key as the title spells it.
+- collection_works(collection_id, work_id, reason): the works a collection contains (box sets,
+  "A, B, C" of one author, "The Complete Novels", an omnibus titled as its series).
+- derivative_works(book_id, work_id, reason): guides, critical editions, adaptations (graphic
+  novels, manga), companions and books about a work or series ("The World of X", movie
+  companions, tribute guides).
 """
 
 from __future__ import annotations
@@ -94,7 +99,7 @@ class Works:
         if self.contains.get(book_id, frozenset()) & works:
             return "a collection containing a book you rated"
         if self.derived_from.get(book_id, frozenset()) & works:
-            return "a derivative (guide, adaptation) of a book you rated"
+            return "a derivative (guide, adaptation, companion) of a book you rated"
         return None
 
 

@@ -10,23 +10,71 @@
 -- known only from the rating files have no
 -- author: they take the surname of the one author the catalog has for their title (or series
 -- entry), if only one.
+-- A series spelled two ways ("Dune" / "Dune Chronicles", "The Wheel of Time" / "Wheel of
+-- Time") is one series: names equal once a leading "the" and a trailing "chronicles", "saga",
+-- "series", "cycle", "sequence" are dropped, and shared by one author, take the smallest
+-- spelling (series_key here; book_series keeps the spelling of the title). A split edition
+-- ("The Way of Kings, Part 1 (The Stormlight Archive #1.1)": a fractional position and "part"
+-- in the title) is an edition of its whole-numbered entry.
 -- Keys are joined by two rounds of "smallest id over the key", enough for a chain
 -- title -> series -> title (a longer chain would stay split, which only under-groups).
 create or replace table book_works as
-with keyed as (
+with spelled as (
+    select
+        b.book_id,
+        b.goodreads_id,
+        b.title,
+        b.num_ratings,
+        author_surname(b.author) as surname,
+        s.series_key,
+        s.position,
+        s.title_number,
+        s.is_collection,
+        nullif(regexp_replace(
+            regexp_replace(s.series_key, '^the ', ''),
+            ' (chronicles|saga|series|cycle|sequence)$', ''), '') as series_root
+    from books as b
+    join book_series as s using (book_id)
+),
+
+series_spellings as (
+    -- the smallest spelling of a series root among the series one author wrote in
+    select distinct
+        series_key,
+        min(series_key) over (partition by series_root, surname) as same_series
+    from spelled
+    where series_key is not null and series_root is not null and surname is not null
+),
+
+series_names as (
+    select series_key, min(same_series) as series_name
+    from series_spellings
+    group by series_key
+),
+
+keyed as (
     select
         b.book_id,
         b.goodreads_id,
         g.goodreads_work_id,
         coalesce(b.num_ratings, 0) as num_ratings,
         nullif(number_words(coalesce(main_title_key(b.title), '')), '')
-            || coalesce(' #' || s.title_number, '') as work_title,
-        author_surname(b.author) as surname,
-        s.series_key,
-        s.position,
-        s.is_collection
-    from books as b
-    join book_series as s using (book_id)
+            || coalesce(' #' || b.title_number, '') as work_title,
+        b.surname,
+        coalesce(n.series_name, b.series_key) as series_key,
+        b.series_key as title_series_key,
+        -- a split edition ("Part 1" of #1: #1.1) fills its whole-numbered entry's slot
+        case
+            when b.position <> floor(b.position)
+                and regexp_matches(fold_text(b.title), '\bpart\b|\bvol(ume|\.)?\b')
+                then floor(b.position)
+            else b.position
+        end as position,
+        b.position <> floor(b.position)
+            and regexp_matches(fold_text(b.title), '\bpart\b|\bvol(ume|\.)?\b') as split_part,
+        b.is_collection
+    from spelled as b
+    left join series_names as n using (series_key)
     left join goodreads_works as g using (goodreads_id)
 ),
 
@@ -118,11 +166,14 @@ final as (
         work_title,
         surname,
         series_key,
+        title_series_key,
         position,
         case
             when work_id = book_id and count(*) over (partition by work_id) = 1
                 then 'a work of its own'
             when m1 <> book_id and m1 = work_id then 'same title and author'
+            when m2 < m1 and m2 = work_id and split_part
+                then 'split edition: a part of the series entry #' || position::int
             when m2 < m1 and m2 = work_id then 'same series position and author'
             when work_id < m3 and goodreads_work_id is not null
                 then 'same Goodreads work (goodbooks-10k work_id)'

@@ -4,7 +4,13 @@
 -- A collection contains (a) the entries of its series inside its range "(Little House, #1-9)",
 -- (b) every entry of a series it names, by the same author ("The Complete Anne of Green Gables
 -- 8-Book Box Set", "The Annotated Sherlock Holmes"), (c) a work it names by the same author
--- ("A Game of Thrones / A Clash of Kings"). Short names (one word) are not trusted for (b)/(c).
+-- ("A Game of Thrones / A Clash of Kings"). Short names (one word) are not trusted for (c), nor
+-- for (b) unless the collection's author wrote the series ("The Great Dune Trilogy").
+-- Besides the marked collections: (d) a title that lists two or more works of its author ("Pride
+-- and Prejudice, Mansfield Park, Persuasion"), (e) a "complete novels/works" naming no series or
+-- work holds every work of its author ("The Complete Novels", Jane Austen), (f) a book titled
+-- exactly as a series of its author that has a #1, entry of none ("The Lord of the Rings",
+-- J.R.R. Tolkien), is the omnibus of that series.
 create or replace table collection_works as
 with collections as (
     select
@@ -44,9 +50,72 @@ names_series as (
     from collections as c
     join entries as e
         on e.surname = c.surname
-        and e.series_key like '% %'
+        and (e.series_key like '% %' or length(e.series_key) >= 4)
         and contains(c.padded_title, ' ' || e.series_key || ' ')
     where c.position_hi is null
+),
+
+listed_titles as (
+    -- (d): each part of a title cut at commas, slashes, "&" and "and" before the last part
+    select
+        b.book_id,
+        w.surname,
+        w.work_id as own_work,
+        title_key(trim(part)) as part_key
+    from books as b
+    join book_works as w using (book_id)
+    cross join unnest(string_split_regex(strip_series(b.title), ',\s*(?:and\s+)?|\s+/\s+|\s+&\s+'))
+        as parts(part)
+    where w.surname is not null
+        and regexp_matches(strip_series(b.title), ',|\s/\s|\s&\s')
+),
+
+lists_works as (
+    select l.book_id, e.work_id, 'lists the work "' || e.work_title || '" in its title' as reason
+    from listed_titles as l
+    join entries as e
+        on e.surname = l.surname
+        and e.work_title = number_words(l.part_key)
+        and e.work_id <> l.own_work
+    qualify count(distinct e.work_id) over (partition by l.book_id) >= 2
+),
+
+complete_works as (
+    -- (e): only where no series or work named gave the collection its contents
+    select c.book_id, e.work_id, 'the complete novels or works of its author' as reason
+    from collections as c
+    join book_series as s using (book_id)
+    join entries as e on e.surname = c.surname
+    where s.collection_rule = 'complete works'
+        and regexp_matches(c.padded_title, ' complete (novels|works) ')
+        and c.position_hi is null
+        and not exists (
+            select 1 from entries as x
+            where x.surname = c.surname
+                and ((x.series_key like '% %' and contains(c.padded_title, ' ' || x.series_key || ' '))
+                    or (x.work_title like '% %' and contains(c.padded_title, ' ' || x.work_title || ' ')))
+        )
+),
+
+omnibus as (
+    -- (f): the book's work has no series entry among its editions
+    -- whole title = the series' name, and the series has its own #1: "Little Women" (the
+    -- first book of its series, unnumbered) and "The Sandman: Overture" stay single works
+    select o.book_id, e.work_id, 'titled as the series "' || e.series_key || '"' as reason
+    from book_works as o
+    join books as b using (book_id)
+    join entries as e
+        on e.surname = o.surname
+        and e.series_key = title_key(b.title)
+        and e.series_key like '% %'
+    where o.position is null
+        and not exists (
+            select 1 from book_works as x where x.work_id = o.work_id and x.position is not null
+        )
+        and exists (
+            select 1 from entries as f
+            where f.series_key = e.series_key and f.surname = o.surname and f.position = 1
+        )
 ),
 
 names_work as (
@@ -64,6 +133,12 @@ linked as (
     select * from names_series
     union all
     select * from names_work
+    union all
+    select * from lists_works
+    union all
+    select * from complete_works
+    union all
+    select * from omnibus
 )
 
 select book_id as collection_id, work_id, min(reason) as reason

@@ -1,11 +1,18 @@
--- Builds `derivative_works`: books that are about or adapted from another work by another
--- author (study guides, critical editions, summaries, graphic or abridged adaptations), with
--- the rule that linked them.
+-- Builds `derivative_works`: books that are about, adapted from or companions to another work or
+-- series by another author (study guides, critical editions, summaries, graphic or abridged
+-- adaptations, "The World of X", movie companions, tribute guides), with the rule that linked
+-- them.
 -- Reads: books, book_series, book_works. Parameters: none.
--- A derivative names the work's title (two words or more, whole words), is by another author,
--- has fewer Goodreads ratings than the work, and says what it is: a guide/notes/summary word,
--- an adaptation word, "<Author>'s <Title>" ("Harper Lee's To Kill a Mockingbird"), or
--- "<Title>, Volume n" ("Ender's Game, Volume 1: Battle School", a graphic novel).
+-- A derivative names the work's title or its series' name (two words or more, whole words; a
+-- one-word name only at the start of the title; a series by a name in its entries' titles or of
+-- three words or more), is by another author (or says it is a companion, a film book or drawn),
+-- has fewer Goodreads
+-- ratings than the work, and says what it is: a guide/notes/summary word, an adaptation word, a
+-- companion phrase ("The History of", "Official Illustrated Movie Companion", "Harry, a
+-- History"), "<Author>'s <Title>" ("Harper Lee's To Kill a Mockingbird"), or "<Title>, Volume n"
+-- ("Ender's Game, Volume 1: Battle School", a graphic novel). A book with exactly the work's title
+-- by another author is its adaptation when it is shelved or described as a graphic novel, comic
+-- or manga ("The Hobbit" by Chuck Dixon).
 create or replace table derivative_works as
 with marker_books as (
     select
@@ -13,14 +20,31 @@ with marker_books as (
         coalesce(b.num_ratings, 0) as num_ratings,
         w.surname,
         w.work_id,
+        w.work_title,
         ' ' || number_words(title_key(b.title)) || ' ' as padded_title,
         regexp_extract(
             fold_text(b.title),
             '\b(study guide|guide|notes|sparknotes|cliffsnotes|summary|analysis|critical|'
             || 'criticism|companion|casebook|interpretations|graphic novel|manga|'
             || 'illustrated classics?|abridged|retold|adapted|adaptation|dramatization|'
-            || 'reader''s guide|workbook|teaching|study|novel units?)\b'
-        ) as marker
+            || 'reader''s guide|workbook|teaching|study|novel units?|'
+            -- books about a work or a series, and its film
+            || 'the worlds? of|magical worlds? of|the history of|a history|the art of|'
+            || 'the making of|the science of|the philosophy of|and philosophy|unofficial|'
+            || 'official|tribute|movie|film|filmmaking|page to screen|behind the scenes|'
+            || 'sketchbook|visual|cookbook|trivia|quiz|encyclopedia|lexicon|atlas|'
+            || 'coloring book|sheet music|pop-up|handbook|treasury|phenomenon)\b'
+        ) as marker,
+        list_has_any(
+            list_transform(coalesce(b.genres, []), lambda g: lower(g)),
+            ['graphic novels', 'graphic-novels', 'comics', 'comic book', 'manga',
+             'graphic novels comics']
+        )
+        or regexp_matches(
+            fold_text(coalesce(b.description, '')), '\b(graphic novel|manga|comic book)\b'
+        ) as drawn,
+        title_key(b.title) as full_title,
+        ' ' || fold_text(coalesce(b.description, '')) || ' ' as padded_description
     from books as b
     join book_works as w using (book_id)
 ),
@@ -43,13 +67,47 @@ works as (
         work_id,
         any_value(work_title) as work_title,
         any_value(surname) as surname,
-        max(coalesce(b.num_ratings, 0)) as num_ratings,
-        split_part(any_value(work_title), ' ', 1) as first_word
+        max(coalesce(b.num_ratings, 0)) as num_ratings
     from book_works as w
     join books as b using (book_id)
-    where w.work_title like '% %' and w.surname is not null and length(w.work_title) >= 8
+    where w.surname is not null and w.work_title is not null
     group by work_id
+),
 
+series_works as (
+    -- a series' name stands for each of its single entries: its most-rated entry's ratings
+    select
+        w.work_id,
+        w.series_key as name,
+        w.surname,
+        max(coalesce(b.num_ratings, 0)) over (partition by w.series_key) as num_ratings
+    from book_works as w
+    join books as b using (book_id)
+    join book_series as s using (book_id)
+    where w.series_key is not null and w.position is not null and not s.is_collection
+        and w.surname is not null
+        -- a name readers know the series by: in an entry's title, or three words or more
+        -- ("Ancient Egypt" names a subject far more often than Wilbur Smith's series)
+        and (w.series_key like '% % %' or w.series_key in (
+            select x.series_key from book_works as x
+            where contains(' ' || x.work_title || ' ', ' ' || x.series_key || ' ')
+        ))
+),
+
+names as (
+    -- what a derivative may name: a work's title, or a series' name (then every entry)
+    select work_id, work_title as name, surname, num_ratings, 'work' as kind from works
+    union
+    select work_id, name, surname, num_ratings, 'series' as kind from series_works
+),
+
+named as (
+    select
+        *,
+        split_part(name, ' ', 1) as first_word,
+        name like '% %' and length(name) >= 8 as long_name
+    from names
+    where length(name) >= 6
 ),
 
 linked as (
@@ -57,22 +115,64 @@ linked as (
         m.book_id,
         w.work_id,
         case
-            when m.marker <> '' then 'names "' || w.work_title || '" and says "' || m.marker || '"'
-            when contains(m.padded_title, ' ' || w.surname || 's ' || w.work_title || ' ')
-                then 'names "' || w.work_title || '" after its author'
-            else 'names "' || w.work_title || '" with a volume number'
+            when m.marker <> ''
+                then 'names ' || case when w.kind = 'series' then 'the series "' else '"' end
+                || w.name || '" and says "' || m.marker || '"'
+            when contains(m.padded_title, ' ' || w.surname || 's ' || w.name || ' ')
+                then 'names "' || w.name || '" after its author'
+            else 'names "' || w.name || '" with a volume number'
         end as reason
     from candidates as m
     join candidate_words as cw on cw.book_id = m.book_id
-    join works as w
+    join named as w
         on w.first_word = cw.word
-        and contains(m.padded_title, ' ' || w.work_title || ' ')
+        and contains(m.padded_title, ' ' || w.name || ' ')
+        and m.work_id <> w.work_id
+        -- by another author, or by the same one when it says it is a companion or drawn
+        -- ("Twilight: The Graphic Novel" under Stephenie Meyer's name)
+        and (coalesce(m.surname, '') <> w.surname or m.marker in (
+            'graphic novel', 'manga', 'movie', 'film', 'filmmaking', 'companion', 'official',
+            'unofficial', 'the world of', 'the worlds of', 'tribute', 'page to screen',
+            'behind the scenes', 'sketchbook', 'visual', 'cookbook', 'trivia', 'quiz',
+            'coloring book', 'sheet music', 'pop-up', 'encyclopedia', 'lexicon'))
+        and m.num_ratings < w.num_ratings
+        -- a one-word name ("Twilight") only opens the title, with a marker
+        and (w.long_name or (m.marker <> '' and starts_with(m.padded_title, ' ' || w.name || ' ')))
+    where m.marker <> ''
+        or (w.kind = 'work' and w.long_name and (
+            contains(m.padded_title, ' ' || w.surname || 's ' || w.name || ' ')
+            or contains(m.padded_title, ' ' || w.name || ' volume ')))
+),
+
+adaptations as (
+    -- exactly the work's title, by another author, drawn: a graphic novel or manga of it
+    select
+        m.book_id,
+        w.work_id,
+        'the title of "' || w.work_title || '" by another author, shelved or described as a '
+        || 'graphic novel, comic or manga' as reason
+    from marker_books as m
+    join works as w
+        on regexp_replace(m.work_title, ' #[0-9.]+$', '') = w.work_title
         and m.work_id <> w.work_id
         and coalesce(m.surname, '') <> w.surname
         and m.num_ratings < w.num_ratings
-    where m.marker <> ''
-        or contains(m.padded_title, ' ' || w.surname || 's ' || w.work_title || ' ')
-        or contains(m.padded_title, ' ' || w.work_title || ' volume ')
+    -- the whole title, or a subtitle under it with the work's author named in the description
+    -- ("The Dark Tower: The Gunslinger Born": Stephen King), not just a shared main title
+    -- ("Batman: Hush" is no adaptation of "Batman: The Dark Knight Returns")
+    where m.drawn and (
+        m.full_title = w.work_title or contains(m.padded_description, ' ' || w.surname || ' ')
+    )
+),
+
+found as (
+    select * from linked
+    union all
+    select * from adaptations
+),
+
+final as (
+    select book_id, work_id, min(reason) as reason from found group by all
 )
 
-select book_id, work_id, reason from linked order by book_id, work_id
+select * from final order by book_id, work_id

@@ -1,6 +1,8 @@
 -- Builds `work_decisions`: every grouping decision of sql/works in one table, like
 -- rejected_rows: which book, what was decided about it, the related work, and why.
 -- Reads: book_works, book_series, collection_works, derivative_works. Parameters: none.
+-- Decisions: edition of, series entry, series spelled two ways, collection, collection
+-- contains, derivative of (guides, adaptations, companions).
 create or replace table work_decisions as
 with editions as (
     select book_id, 'edition of' as decision, work_id as related_id, reason
@@ -30,6 +32,16 @@ contents as (
     from collection_works
 ),
 
+spellings as (
+    select
+        book_id,
+        'series spelled two ways' as decision,
+        null::bigint as related_id,
+        '"' || title_series_key || '" is the series "' || series_key || '"' as reason
+    from book_works
+    where series_key <> title_series_key
+),
+
 derivatives as (
     select book_id, 'derivative of' as decision, work_id as related_id, reason
     from derivative_works
@@ -40,4 +52,5 @@ union all select * from series
 union all select * from collections
 union all select * from contents
 union all select * from derivatives
+union all select * from spellings
 order by book_id, decision, related_id

@@ -206,3 +206,27 @@ def test_nobody_gets_the_popular_well_rated_list_under_the_rules(setup):
         ranker.recommend([1], [7.0])
     with pytest.raises(ValueError, match="ratings"):
         ranker.recommend([1, 2], [5.0])
+
+
+def test_next_in_series_is_the_next_main_entry(setup):
+    works, cands, text, corating = setup
+    config = ListConfig()
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    kings = _id("The Way of Kings (The Stormlight Archive, #1)")
+    blocked, next_up = blocked_mask(cands, works, [kings], [5.0], config)
+    assert [int(cands.book_ids[p]) for p in next_up] == [
+        _id("Words of Radiance (The Stormlight Archive, #2)")
+    ]
+    # the split "Part 1 (#1.1)" is an edition of #1: not even a candidate beside it
+    assert _id("The Way of Kings, Part 1 (The Stormlight Archive #1.1)") not in pos
+    hobbit = _id("The Hobbit (The Lord of the Rings, #0)")
+    blocked, next_up = blocked_mask(cands, works, [hobbit], [5.0], config)
+    fellowship = _id("The Fellowship of the Ring (The Lord of the Rings, #1)")
+    assert pos[fellowship] in next_up
+    assert blocked[pos[_id("The Lord of the Rings")]]  # the omnibus
+    assert blocked[pos[_id("The History of the Hobbit, Part One: Mr. Baggins")]]
+    # Dune / Dune Chronicles are one series: after Dune #1, #2 is next and #3 waits
+    dune = _id("Dune (Dune, #1)")
+    blocked, next_up = blocked_mask(cands, works, [dune], [5.0], config)
+    assert pos[_id("Dune Messiah (Dune, #2)")] in next_up
+    assert blocked[pos[_id("Children of Dune (Dune Chronicles #3)")]]

@@ -89,7 +89,59 @@ BOOKS = [
     ("The Book of Negroes", "Lawrence Hill", 83988, 23316548),
     ("Ruby Red (Precious Stone Trilogy, #1)", "Kerstin Gier", 62978, 8835379),
     ("Rubinrot (Edelstein-Trilogie, #1)", "Kerstin Gier", 144398, 6325285),
+    # issue 18: adaptations, companions, split and combined editions, series spelled two ways
+    ("The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien", 3662325, 5907),
+    ("The Hobbit", "Chuck Dixon", 219962, 659469),
+    ("The Hobbit: Graphic Novel", "Chuck Dixon", 155338, 659469),
+    ("The History of the Hobbit, Part One: Mr. Baggins", "John D. Rateliff", 108399, 1081560),
+    ("The Fellowship of the Ring (The Lord of the Rings, #1)", "J.R.R. Tolkien", 2686920, 61215351),
+    ("The Two Towers (The Lord of the Rings, #2)", "J.R.R. Tolkien", 890506, 61215372),
+    ("The Lord of the Rings", "J.R.R. Tolkien", 644766, 33),
+    ("The Hunger Games (The Hunger Games, #1)", "Suzanne Collins", 7963002, 2767052),
+    ("Catching Fire (The Hunger Games, #2)", "Suzanne Collins", 3235667, 6148028),
+    ("The Hunger Games: Official Illustrated Movie Companion", "Kate Egan", 119915, 11742691),
+    ("The Hunger Games Tribute Guide", "Emily Seife", 67264, 13027304),
+    ("The World of the Hunger Games (Hunger Games Trilogy)", "Kate Egan", 15060, 11873368),
+    ("Harry Potter and the Sorcerer's Stone (Harry Potter, #1)", "J.K. Rowling", 4602479, 3),
+    ("Harry Potter and the Chamber of Secrets (Harry Potter, #2)", "J.K. Rowling", 3597747, 15881),
+    (
+        "Harry, a History: The True Story of a Boy Wizard, His Fans, and Life Inside the Harry "
+        "Potter Phenomenon",
+        "Melissa Anelli",
+        12308,
+        3130430,
+    ),
+    (
+        "The Magical Worlds of Harry Potter: A Treasury of Myths, Legends, and Fascinating Facts",
+        "David Colbert",
+        13820,
+        483445,
+    ),
+    ("The Way of Kings (The Stormlight Archive, #1)", "Brandon Sanderson", 427106, 7235533),
+    ("The Way of Kings, Part 1 (The Stormlight Archive #1.1)", "Brandon Sanderson", 9792, 9329354),
+    ("Words of Radiance (The Stormlight Archive, #2)", "Brandon Sanderson", 73572, 17332218),
+    ("Dune (Dune, #1)", "Frank Herbert", 1203832, 44767458),
+    ("Dune Messiah (Dune, #2)", "Frank Herbert", 236781, 44492285),
+    ("Children of Dune (Dune Chronicles #3)", "Frank Herbert", 74133, 112),
+    ("The Eye of the World (The Wheel of Time, #1)", "Robert Jordan", 498490, 228665),
+    ("The Shadow Rising (Wheel of Time, #4)", "Robert Jordan", 122524, 9539),
+    (
+        "From the Two Rivers: The Eye of the World, Part 1 (Wheel of time, #1-1)",
+        "Robert Jordan",
+        13686,
+        187049,
+    ),
+    ("Pride and Prejudice", "Jane Austen", 3944155, 1885),
+    ("Mansfield Park", "Jane Austen", 331878, 45032),
+    ("Persuasion", "Jane Austen", 653638, 2156),
+    ("Pride and Prejudice, Mansfield Park, Persuasion", "Jane Austen", 5984, 14904),
+    ("The Complete Novels", "Jane Austen", 32294, 14905),
 ]
+# the shelves (genres) of the books above that have drawn ones; the others' do not matter here
+GENRES = {
+    "The Hobbit": ["Fantasy", "Graphic Novels", "Classics", "Fiction", "Comics"],
+    "The Hobbit: Graphic Novel": ["fantasy", "graphic-novels", "fiction"],
+}
 # goodbooks-10k rows (goodreads_book_id, work_id, best_book_id) of books above
 GOODBOOKS = [(875441, 860779, 23316548), (8835379, 6510846, 6325285)]
 
@@ -100,11 +152,11 @@ def works_connection() -> duckdb.DuckDBPyConnection:
     run_sql(con, "clean/00_macros.sql")
     con.execute(
         "create table books (book_id bigint, title varchar, author varchar, "
-        "num_ratings bigint, goodreads_id bigint)"
+        "num_ratings bigint, goodreads_id bigint, genres varchar[], description varchar)"
     )
     con.executemany(
-        "insert into books values (?, ?, ?, ?, ?)",
-        [(i + 1, *row) for i, row in enumerate(BOOKS)],
+        "insert into books values (?, ?, ?, ?, ?, ?, null)",
+        [(i + 1, *row, GENRES.get(row[0], [])) for i, row in enumerate(BOOKS)],
     )
     con.execute(
         "create table clean_goodbooks "
@@ -231,4 +283,82 @@ def test_every_decision_has_a_reason(con):
         "collection",
         "collection contains",
         "derivative of",
+        "series spelled two ways",
     }
+
+
+def _blocked_by(works, title: str) -> set[str]:
+    return _titles(works.already_read([_id(title)])) - {title}
+
+
+def test_adaptations_and_companions_are_blocked_with_the_work(con):
+    works = load_works(con)
+    hobbit = _blocked_by(works, "The Hobbit (The Lord of the Rings, #0)")
+    assert {
+        "The Hobbit",  # Chuck Dixon's graphic novel, shelved as one
+        "The Hobbit: Graphic Novel",
+        "The History of the Hobbit, Part One: Mr. Baggins",
+        "The Lord of the Rings",  # the omnibus of the series The Hobbit is #0 of
+    } <= hobbit
+    assert "The Fellowship of the Ring (The Lord of the Rings, #1)" not in hobbit
+    games = _blocked_by(works, "The Hunger Games (The Hunger Games, #1)")
+    assert {
+        "The Hunger Games: Official Illustrated Movie Companion",
+        "The Hunger Games Tribute Guide",
+        "The World of the Hunger Games (Hunger Games Trilogy)",
+    } <= games
+    assert "Catching Fire (The Hunger Games, #2)" not in games
+    # books about a series are blocked by any of its entries
+    potter = _blocked_by(works, "Harry Potter and the Chamber of Secrets (Harry Potter, #2)")
+    assert {
+        "Harry, a History: The True Story of a Boy Wizard, His Fans, and Life Inside the Harry "
+        "Potter Phenomenon",
+        "The Magical Worlds of Harry Potter: A Treasury of Myths, Legends, and Fascinating Facts",
+    } <= potter
+    reasons = dict(
+        con.execute(
+            "select b.title, d.reason from work_decisions d join books b using (book_id) "
+            "where d.decision = 'derivative of'"
+        ).fetchall()
+    )
+    assert "graphic novel" in reasons["The Hobbit"]
+    assert "companion" in reasons["The Hunger Games: Official Illustrated Movie Companion"] or (
+        "official" in reasons["The Hunger Games: Official Illustrated Movie Companion"]
+    )
+
+
+def test_split_editions_and_series_spelled_two_ways(con):
+    works = load_works(con)
+    kings = _id("The Way of Kings (The Stormlight Archive, #1)")
+    assert works.work(_id("The Way of Kings, Part 1 (The Stormlight Archive #1.1)")) == kings
+    eye = _id("The Eye of the World (The Wheel of Time, #1)")
+    rivers = _id("From the Two Rivers: The Eye of the World, Part 1 (Wheel of time, #1-1)")
+    assert works.work(rivers) == works.work(eye)
+    series = works.series_of
+    assert series[_id("Children of Dune (Dune Chronicles #3)")] == series[_id("Dune (Dune, #1)")]
+    assert series[_id("The Shadow Rising (Wheel of Time, #4)")] == series[eye]
+    spelled = dict(
+        con.execute(
+            "select b.title, d.reason from work_decisions d join books b using (book_id) "
+            "where d.decision = 'series spelled two ways'"
+        ).fetchall()
+    )
+    assert spelled["Children of Dune (Dune Chronicles #3)"] == (
+        '"dune chronicles" is the series "dune"'
+    )
+    split = dict(con.execute("select book_id, reason from book_works").fetchall())
+    assert split[_id("The Way of Kings, Part 1 (The Stormlight Archive #1.1)")].startswith(
+        "split edition"
+    )
+
+
+def test_combined_editions_contain_their_works(con):
+    works = load_works(con)
+    austen = {_id(t) for t in ("Pride and Prejudice", "Mansfield Park", "Persuasion")}
+    listed = _id("Pride and Prejudice, Mansfield Park, Persuasion")
+    assert {works.work(b) for b in austen} <= works.contains[listed]
+    assert works.work(_id("Pride and Prejudice")) in works.contains[_id("The Complete Novels")]
+    fellowship = _id("The Fellowship of the Ring (The Lord of the Rings, #1)")
+    assert works.work(fellowship) in works.contains[_id("The Lord of the Rings")]
+    blocked = _blocked_by(works, "Persuasion")
+    assert {"Pride and Prejudice, Mansfield Park, Persuasion", "The Complete Novels"} <= blocked
