@@ -1,12 +1,13 @@
 """The shared Goodreads export's top 20 on a warehouse built from ../shared/data: no edition,
 collection or derivative of a rated book.
 
-The warehouse is built here as `flows.full` builds it (prepare_data, then the works tables and the
-co-rating vectors of `flows.lists`), with one shortcut: the real encoder embeds only the books this
-reader's list can touch, the ~10,700 candidates and the export's matched books, instead of all
-53k (most of the rest are title-only rating-file books that are never candidates). Books without
-a vector take no part in a list either way, so the list is the one the full warehouse gives with
-the same settings; it costs ~3 minutes of encoding instead of ~9.
+The warehouse is the session's real_lists_warehouse (tests/conftest.py: prepare_data, then the
+works tables and the co-rating vectors of `flows.lists`), with one shortcut: the real encoder
+embeds only the books this reader's list can touch, the ~10,700 candidates and the export's
+matched books, instead of all 53k (most of the rest are title-only rating-file books that are
+never candidates). Books without a vector take no part in a list either way, so the list is the
+one the full warehouse gives with the same settings; it costs ~3 minutes of encoding instead
+of ~9.
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bookrec.config import DataConfig, EncoderConfig, ListConfig, RecommendConfig
+from bookrec.config import EncoderConfig, ListConfig, RecommendConfig
 from bookrec.embedding.encoder import Encoder, model_id_of
 from bookrec.embedding.store import BookVectors, plan_embedding
-from bookrec.lists.corating import corating_vectors, load_corating, store_corating
-from bookrec.lists.works import build_works, load_works
+from bookrec.lists.corating import load_corating
+from bookrec.lists.works import load_works
 from bookrec.serving.matching import CatalogMatcher, load_catalog
 from bookrec.serving.reader_input import read_goodreads_export
 from bookrec.serving.recommender import Recommender
-from bookrec.warehouse import prepare
 from bookrec.warehouse.connection import connect
-from bookrec.warehouse.tables import load_ratings
 
 pytestmark = [pytest.mark.real_data, pytest.mark.slow]
 
@@ -37,12 +36,8 @@ def export_books(shared_data: Path):
 
 
 @pytest.fixture(scope="module")
-def recommender(shared_data: Path, export_books, tmp_path_factory) -> Recommender:
-    db = tmp_path_factory.mktemp("real_export") / "real.duckdb"
-    prepare.build_warehouse(DataConfig(data_dir=shared_data, warehouse=db, download=False))
-    with connect(db) as con:
-        build_works(con)
-        store_corating(con, corating_vectors(load_ratings(con)))
+def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
+    db = real_lists_warehouse
     encoder_config = EncoderConfig()
     plan_embedding(db, model_id_of(encoder_config), encoder_config.chunk_size)  # feat_book_texts
     with connect(db, read_only=True) as con:

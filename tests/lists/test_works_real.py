@@ -1,0 +1,125 @@
+"""sql/works on the whole shared export (../shared/data): the issue-18 cases land in
+work_decisions with a reason, and look-alikes stay apart. Skips without the real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bookrec.lists.works import Works, load_works
+
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture(scope="module")
+def real(real_lists_warehouse: Path):
+    con = duckdb.connect(str(real_lists_warehouse), read_only=True)
+    yield con, load_works(con)
+    con.close()
+
+
+def _book(con, title: str, author: str) -> int:
+    rows = con.execute(
+        "select book_id from books where title = ? and author = ? "
+        "order by num_ratings desc nulls last",
+        [title, author],
+    ).fetchall()
+    assert rows, f"{title} by {author} is not in the shared data"
+    return int(rows[0][0])
+
+
+def _titles(con, ids) -> set[str]:
+    ids = [int(i) for i in ids]
+    return {
+        t
+        for (t,) in con.execute(
+            "select title from books where list_contains(?, book_id)", [ids]
+        ).fetchall()
+    }
+
+
+def _blocked(con, works: Works, title: str, author: str) -> set[str]:
+    book = _book(con, title, author)
+    return _titles(con, works.already_read([book]) - {book})
+
+
+def test_the_hobbit_blocks_its_adaptations_companions_and_omnibus(real):
+    con, works = real
+    blocked = _blocked(con, works, "The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien")
+    assert {
+        "The Hobbit",  # Chuck Dixon's graphic novel
+        "The Hobbit: Graphic Novel",
+        "The History of the Hobbit, Part One: Mr. Baggins",
+        "J.R.R. Tolkien 4-Book Boxed Set: The Hobbit and The Lord of the Rings",
+        "The Lord of the Rings",
+    } <= blocked
+    assert "The Fellowship of the Ring (The Lord of the Rings, #1)" not in blocked
+
+
+def test_the_hunger_games_and_harry_potter_block_their_companions(real):
+    con, works = real
+    games = _blocked(con, works, "The Hunger Games (The Hunger Games, #1)", "Suzanne Collins")
+    assert {
+        "The World of the Hunger Games (Hunger Games Trilogy)",
+        "The Hunger Games Trilogy Boxset (The Hunger Games, #1-3)",
+        "The Hunger Games Tribute Guide",
+        "The Hunger Games: Official Illustrated Movie Companion",
+    } <= games
+    assert "Catching Fire (The Hunger Games, #2)" not in games
+    potter = _blocked(
+        con, works, "Harry Potter and the Sorcerer's Stone (Harry Potter, #1)", "J.K. Rowling"
+    )
+    assert {
+        "Harry, a History: The True Story of a Boy Wizard, His Fans, and Life Inside the Harry "
+        "Potter Phenomenon",
+        "The Magical Worlds of Harry Potter: A Treasury of Myths, Legends, and Fascinating Facts",
+    } <= potter
+
+
+def test_austen_collections_contain_their_novels(real):
+    con, works = real
+    blocked = _blocked(con, works, "Persuasion", "Jane Austen")
+    assert {"Pride and Prejudice, Mansfield Park, Persuasion", "The Complete Novels"} <= blocked
+
+
+def test_split_editions_and_series_spellings(real):
+    con, works = real
+    kings = _book(con, "The Way of Kings (The Stormlight Archive, #1)", "Brandon Sanderson")
+    part = _book(con, "The Way of Kings, Part 1 (The Stormlight Archive #1.1)", "Brandon Sanderson")
+    assert works.work(part) == works.work(kings)
+    dune = _book(con, "Dune (Dune, #1)", "Frank Herbert")
+    children = _book(con, "Children of Dune (Dune Chronicles #3)", "Frank Herbert")
+    assert works.series_of[dune] == works.series_of[children]
+    eye = _book(con, "The Eye of the World (The Wheel of Time, #1)", "Robert Jordan")
+    shadow = _book(con, "The Shadow Rising (Wheel of Time, #4)", "Robert Jordan")
+    assert works.series_of[eye] == works.series_of[shadow]
+    reasons = dict(
+        con.execute(
+            "select book_id, reason from work_decisions where decision = 'series spelled two ways'"
+        ).fetchall()
+    )
+    assert reasons[children] == '"dune chronicles" is the series "dune"'
+
+
+def test_look_alikes_stay_apart(real):
+    """What the new rules must not catch: a first book named like its series, a shared main
+    title, a subject that is also a series' name, a series' own first entry."""
+    con, works = real
+    little = _book(con, "Little Women", "Louisa May Alcott")
+    assert not works.contains.get(little)
+    hush = _book(con, "Batman: Hush", "Jeph Loeb")
+    assert not works.derived_from.get(hush)
+    academy = _book(con, "Vampire Academy (Vampire Academy, #1)", "Richelle Mead")
+    assert not works.derived_from.get(academy)
+    code = _book(
+        con,
+        "The Code Book: The Science of Secrecy from Ancient Egypt to Quantum Cryptography",
+        "Simon Singh",
+    )
+    assert not works.derived_from.get(code)
+    # every decision says why
+    assert con.execute("select count(*) from work_decisions where reason is null").fetchone() == (
+        0,
+    )
