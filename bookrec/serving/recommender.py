@@ -161,6 +161,11 @@ class Recommender:
         scorer_config: the blend's settings (space, alpha, temperature, top_k).
         config: candidate threshold and explanation length.
         matcher: a CatalogMatcher over the same catalog (built when None).
+        works: the works tables (bookrec.lists.works.load_works); None: only the listed books
+            are left out.
+        corating: the co-rating vectors (bookrec.lists.corating.load_corating); None: the list
+            rests on text closeness and popularity.
+        list_config: the list's weights and rules (the tuned ones: load_list_settings).
     """
 
     def __init__(
