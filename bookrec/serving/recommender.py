@@ -58,11 +58,11 @@ class Reason:
 
     book_id: int
     title: str
-    rating: float | None
-    weight: float  # stars added to the prediction (personal) or cosine similarity (similar)
-    # what the weight measures: "blend" (stars), "text" (content cosine), "corating" (cosine of
-    # the co-rating vectors: liked by the same readers)
-    kind: str = "blend"
+    rating: float | None  # None: listed without a rating
+    weight: float  # the cosine similarity the reason rests on
+    # what the weight measures: "text" (content cosine), "corating" (cosine of the co-rating
+    # vectors: liked by the same readers)
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -77,23 +77,15 @@ class Recommendation:
     next_in_series: str | None = None  # "next in series" when it follows a liked entry
 
     def because_text(self, mode: Mode) -> str:
-        """'because you liked A (5★), B (4★)' or 'close to A, B' ('' when nothing stands out);
-        for a ranked list, the similarity each reason rests on."""
-        if not self.because:
-            return ""
-        if self.because[0].kind != "blend":
-            parts = []
-            for r in self.because:
-                if r.kind == "corating":
-                    parts.append(f"readers of {r.title} read it too (co-rating {r.weight:.2f})")
-                else:
-                    parts.append(f"close in content to {r.title} (text {r.weight:.2f})")
-            return "; ".join(parts)
-        if mode == "personal":
-            return "because you liked " + ", ".join(
-                f"{r.title} ({r.rating:g}★)" for r in self.because
-            )
-        return "close to " + ", ".join(r.title for r in self.because)
+        """'close in content to A (text 0.71); readers of B read it too (co-rating 0.62)': the
+        similarity each reason rests on, the same in every mode ('' when nothing stands out)."""
+        parts = []
+        for r in self.because:
+            if r.kind == "corating":
+                parts.append(f"readers of {r.title} read it too (co-rating {r.weight:.2f})")
+            else:
+                parts.append(f"close in content to {r.title} (text {r.weight:.2f})")
+        return "; ".join(parts)
 
 
 @dataclass

@@ -90,11 +90,8 @@ class ReasonOut(_Response):
     book_id: int
     title: str
     rating: float | None
-    weight: float = Field(
-        description="stars added (kind blend, personal), or the cosine similarity the reason "
-        "rests on (kind text or corating in a ranked list; similar mode)"
-    )
-    kind: str = Field("blend", description="blend, text (content) or corating (same readers)")
+    weight: float = Field(description="the cosine similarity the reason rests on")
+    kind: str = Field("text", description="text (close in content) or corating (same readers)")
 
 
 class RecommendationOut(_Response):
