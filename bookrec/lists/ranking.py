@@ -268,9 +268,10 @@ class SeriesLayout:
     """Which candidates belong to a series, computed once per candidate set (not per reader).
 
     code: series number of each candidate (-1: none); names: series key of each code;
-    order: the positions of main series members (whole-numbered positions), by series, then
-    position in it, then row; minor: members at a fractional position (#0.5 novellas, #1.1 split
-    parts) of a series that has main members among the candidates: never a series' entry point.
+    order: the positions of main series members (whole-numbered positions, no box sets), by
+    series, then position in it, then row; minor: members at a fractional position (#0.5
+    novellas, #1.1 split parts) and box sets of a series that has main members among the
+    candidates: never a series' entry point.
     """
 
     code: np.ndarray
@@ -288,7 +289,11 @@ class SeriesLayout:
             if series is not None:
                 code[i] = names.setdefault(series, len(names))
                 position[i] = works.position_of[b]
-        whole = position == np.floor(position)
+        # a box set (#1-7) shares #1's position: it must not stand for the series either
+        boxed = np.fromiter(
+            (b in works.is_collection for b in cands.book_ids.tolist()), bool, len(cands.book_ids)
+        )
+        whole = (position == np.floor(position)) & ~boxed
         members = np.flatnonzero(code >= 0)
         with_main = np.unique(code[members[whole[members]]])
         minor = members[~whole[members] & np.isin(code[members], with_main)]
@@ -308,9 +313,10 @@ def blocked_mask(
     """(candidates that may not appear, the positions labelled "next in series").
 
     Blocked: every edition, collection, derivative and companion of a work the reader has
-    (rated or listed); every fractional series entry (#1.1, #0.5) where the series has whole
-    ones; in every series, all but its first main entry not read yet, and that one too unless
-    the reader liked the series and disliked none of it (then it is "next in series").
+    (rated or listed); every fractional series entry (#1.1, #0.5) and box set where the series
+    has whole single entries; in every series, all but its first main entry not read yet, and
+    that one too unless the reader liked the series and disliked none of it (then it is "next
+    in series").
     ratings: NaN for a book listed without a rating (it counts as liked). `layout`
     (SeriesLayout.build) saves its per-call cost when the same candidates serve many readers.
     """

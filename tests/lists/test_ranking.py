@@ -12,6 +12,7 @@ from bookrec.config import ListConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.lists.ranking import (
     Candidates,
+    SeriesLayout,
     blocked_mask,
     pick,
     rank,
@@ -230,3 +231,14 @@ def test_next_in_series_is_the_next_main_entry(setup):
     blocked, next_up = blocked_mask(cands, works, [dune], [5.0], config)
     assert pos[_id("Dune Messiah (Dune, #2)")] in next_up
     assert blocked[pos[_id("Children of Dune (Dune Chronicles #3)")]]
+
+
+def test_a_box_set_never_stands_for_its_series(setup):
+    works, cands, *_ = setup
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    box = _id("A Song of Ice and Fire (A Song of Ice and Fire, #1-4)")
+    first = _id("A Game of Thrones (A Song of Ice and Fire, #1)")
+    layout = SeriesLayout.build(cands, works)
+    assert pos[box] in layout.minor and pos[box] not in layout.order
+    blocked, _ = blocked_mask(cands, works, [], [], ListConfig(), layout)
+    assert blocked[pos[box]] and not blocked[pos[first]]
