@@ -364,17 +364,29 @@ def pick(
     top_n: int,
     config: ListConfig,
 ) -> list[int]:
-    """The first top_n candidate positions of `order` under the per-author / per-series caps."""
+    """The first top_n candidate positions of `order` under the per-author / per-series caps,
+    and none that is an edition, collection, derivative or companion of a book already picked
+    ("The Lord of the Rings" omnibus after The Hobbit, #0 of its series)."""
     authors: dict[str, int] = {}
     series: dict[str, int] = {}
+    covered: set[int] = set()
     chosen: list[int] = []
     for i in order.tolist():
+        book = int(cands.book_ids[i])
         author = cands.authors[i]
-        s = works.series_of.get(int(cands.book_ids[i])) if works is not None else None
+        s = works.series_of.get(book) if works is not None else None
         if author and authors.get(author, 0) >= config.max_per_author:
             continue
         if s is not None and series.get(s, 0) >= config.max_per_series:
             continue
+        if book in covered:
+            continue
+        if works is not None:
+            related = works.already_read([book])
+            # a collection picked later would cover a book picked earlier: test both ways
+            if any(int(cands.book_ids[j]) in related for j in chosen):
+                continue
+            covered |= related
         chosen.append(i)
         if author:
             authors[author] = authors.get(author, 0) + 1

@@ -242,3 +242,16 @@ def test_a_box_set_never_stands_for_its_series(setup):
     assert pos[box] in layout.minor and pos[box] not in layout.order
     blocked, _ = blocked_mask(cands, works, [], [], ListConfig(), layout)
     assert blocked[pos[box]] and not blocked[pos[first]]
+
+
+def test_one_list_holds_no_book_and_its_collection_or_companion(setup):
+    works, cands, *_ = setup
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    config = dataclasses.replace(ListConfig(), max_per_author=5, max_per_series=5)
+    hobbit = pos[_id("The Hobbit (The Lord of the Rings, #0)")]
+    omnibus = pos[_id("The Lord of the Rings")]
+    history = pos[_id("The History of the Hobbit, Part One: Mr. Baggins")]
+    for order in ([hobbit, omnibus, history], [omnibus, history, hobbit]):
+        chosen = pick(np.array(order), cands, works, 3, config)
+        # the omnibus holds The Hobbit, and the history is about it: one of the three only
+        assert chosen == order[:1]
