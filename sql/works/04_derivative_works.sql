@@ -12,7 +12,9 @@
 -- History"), "<Author>'s <Title>" ("Harper Lee's To Kill a Mockingbird"), or "<Title>, Volume n"
 -- ("Ender's Game, Volume 1: Battle School", a graphic novel). A book with exactly the work's title
 -- by another author is its adaptation when it is shelved or described as a graphic novel, comic
--- or manga ("The Hobbit" by Chuck Dixon).
+-- or manga ("The Hobbit" by Chuck Dixon). A title that is a work's whole title (three words or
+-- more) "and" more, by another author, read five times less, is a mash-up ("Pride and
+-- Prejudice and Zombies").
 create or replace table derivative_works as
 with marker_books as (
     select
@@ -165,10 +167,30 @@ adaptations as (
     )
 ),
 
+retellings as (
+    -- a title that is a whole work's title of three words or more "and" something, by another
+    -- known author, read five times less: a mash-up ("Pride and Prejudice and Zombies")
+    select
+        m.book_id,
+        w.work_id,
+        'a mash-up of "' || w.work_title || '" by another author' as reason
+    from marker_books as m
+    join works as w
+        on split_part(trim(m.padded_title), ' ', 1) = split_part(w.work_title, ' ', 1)
+        and starts_with(m.padded_title, ' ' || w.work_title || ' and ')
+        and w.work_title like '% % %'
+        and m.work_id <> w.work_id
+        and m.surname <> w.surname
+        and m.num_ratings * 5 < w.num_ratings
+    where m.surname is not null and contains(m.padded_title, ' and ')
+),
+
 found as (
     select * from linked
     union all
     select * from adaptations
+    union all
+    select * from retellings
 ),
 
 final as (

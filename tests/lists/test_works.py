@@ -136,6 +136,12 @@ BOOKS = [
     ("Persuasion", "Jane Austen", 653638, 2156),
     ("Pride and Prejudice, Mansfield Park, Persuasion", "Jane Austen", 5984, 14904),
     ("The Complete Novels", "Jane Austen", 32294, 14905),
+    (
+        "Pride and Prejudice and Zombies (Pride and Prejudice and Zombies, #1)",
+        "Seth Grahame-Smith",
+        103995,
+        5899779,
+    ),
 ]
 # the shelves (genres) of the books above that have drawn ones; the others' do not matter here
 GENRES = {
@@ -362,3 +368,6 @@ def test_combined_editions_contain_their_works(con):
     assert works.work(fellowship) in works.contains[_id("The Lord of the Rings")]
     blocked = _blocked_by(works, "Persuasion")
     assert {"Pride and Prejudice, Mansfield Park, Persuasion", "The Complete Novels"} <= blocked
+    # a mash-up of the work by another author is a derivative of it
+    zombies = "Pride and Prejudice and Zombies (Pride and Prejudice and Zombies, #1)"
+    assert zombies in _blocked_by(works, "Pride and Prejudice")

@@ -82,6 +82,8 @@ def test_austen_collections_contain_their_novels(real):
     con, works = real
     blocked = _blocked(con, works, "Persuasion", "Jane Austen")
     assert {"Pride and Prejudice, Mansfield Park, Persuasion", "The Complete Novels"} <= blocked
+    pride = _blocked(con, works, "Pride and Prejudice", "Jane Austen")
+    assert "Pride and Prejudice and Zombies (Pride and Prejudice and Zombies, #1)" in pride
 
 
 def test_split_editions_and_series_spellings(real):
