@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,21 +46,24 @@ def connect(
     target = str(db_path)
     if target != ":memory:":
         path = Path(target)
-        if (read_only or must_exist) and not path.exists():
-            raise WarehouseError(
-                f"warehouse {path} does not exist; build it with `python -m flows.prepare_data`"
-            )
+        if read_only or must_exist:
+            require_warehouse_file(path)
+        elif warehouse_kind(path) == "folder":
+            raise WarehouseError(_damaged(target, "it is a folder"))
         if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WarehouseError(_unreachable(path.parent, exc)) from None
     try:
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.Error as exc:
         raise _opening_error(target, exc) from exc
     try:
         yield con
-    except duckdb.IOException as exc:
-        # A file cut short (a full disk, a copy interrupted) opens fine and fails on the first
-        # page past the cut: only then can the damage be told apart from a bad query.
+    except duckdb.Error as exc:
+        # A file cut short or bit-damaged opens fine and fails on the first bad page: only
+        # then can the damage be told apart from a bad query.
         if target != ":memory:" and _is_damage(target, str(exc)):
             raise WarehouseError(_damaged(target, exc)) from exc
         raise
@@ -67,21 +71,69 @@ def connect(
         con.close()
 
 
-# Messages DuckDB gives for a file that exists but is not (or no longer) a whole database.
-_DAMAGE_SIGNS = (
+# Messages DuckDB gives for a file that exists but is not (or no longer) a whole database. The
+# first ones name the file; a checksum failure ("Corrupt database file: computed checksum ...
+# in block at location ...") does not, but no query error reads like it.
+_DAMAGE_SIGNS_NAMING_FILE = (
     "not a valid DuckDB database file",
     "Could not read enough bytes",
     "Is a directory",
-    "checksum",
-    "Corrupt",
 )
+_DAMAGE_SIGNS = (
+    "Corrupt database file",
+    "computed checksum",
+    "does not match stored checksum",
+    "database file with version number",  # a damaged version field
+    "INTERNAL Error: Failed to load metadata",
+)
+# "lock" as a word: "in block at location" is damage, not a lock.
+_LOCK = re.compile(r"\block\b", re.IGNORECASE)
 
 
 def _is_damage(target: str, message: str) -> bool:
-    return any(sign in message for sign in _DAMAGE_SIGNS) and Path(target).name in message
+    if any(sign in message for sign in _DAMAGE_SIGNS):
+        return True
+    return any(s in message for s in _DAMAGE_SIGNS_NAMING_FILE) and Path(target).name in message
 
 
-def _damaged(target: str, exc: Exception) -> str:
+def warehouse_kind(path: Path) -> str:
+    """"file", "missing", "folder" or "other" (a device, a pipe).
+
+    Raises:
+        WarehouseError: a folder on the way cannot be searched (permission denied).
+    """
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError as exc:
+        raise WarehouseError(_unreachable(path, exc)) from None
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def require_warehouse_file(path: Path, build_hint: str = "`python -m flows.prepare_data`") -> None:
+    """Refuse, in one line, a warehouse that is missing, a folder or no file at all.
+
+    One check for the flows (before Prefect starts) and for opening, so both say the same.
+    """
+    kind = warehouse_kind(path)
+    if kind == "missing":
+        raise WarehouseError(f"warehouse {path} does not exist; build it with {build_hint}")
+    if kind != "file":
+        what = "it is a folder" if kind == "folder" else "it is not a regular file"
+        raise WarehouseError(_damaged(str(path), what))
+
+
+def _unreachable(path: Path, exc: OSError) -> str:
+    return (
+        f"cannot reach {path} ({exc.strerror or exc}); check the permissions of the "
+        "folders on its path"
+    )
+
+
+def _damaged(target: str, exc: Exception | str) -> str:
     first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return (
         f"warehouse {target} is damaged or not a DuckDB file ({first_line}); move it away "
@@ -92,15 +144,15 @@ def _damaged(target: str, exc: Exception) -> str:
 def _opening_error(target: str, exc: duckdb.Error) -> WarehouseError:
     """One line for each way opening fails; the lock hint only when a lock is the cause."""
     message = str(exc)
-    if "lock" in message.lower():
+    if _is_damage(target, message):
+        return WarehouseError(_damaged(target, exc))
+    if _LOCK.search(message):
         holder = re.search(r"PID (\d+)", message)
         who = f" (process {holder.group(1)})" if holder else ""
         return WarehouseError(
             f"warehouse {target} is in use by another bookrec process{who} that is writing it; "
             "wait for it to finish (DuckDB allows one writing process at a time)"
         )
-    if _is_damage(target, message):
-        return WarehouseError(_damaged(target, exc))
     return WarehouseError(f"cannot open warehouse {target}: {message.splitlines()[0]}")
 
 

@@ -315,3 +315,61 @@ def test_a_rebuild_killed_at_any_point_is_redone(tmp_path, point):
                 lineage.require_fresh(con, "books")
     build(db, LAYOUTS_DIR)  # the same inputs as before the kill: not "up to date"
     assert checksums(db) == checksums(clean)
+
+
+# -- issue 22: bit-damaged warehouses ---------------------------------------------------------
+
+
+def flipped_copy(built: Path, target: Path, *offsets: int) -> Path:
+    """A copy of built with 64 bytes inverted at each offset, as a bad disk or copy leaves it."""
+    data = bytearray(built.read_bytes())
+    for offset in offsets:
+        for i in range(offset, min(offset + 64, len(data))):
+            data[i] ^= 0xFF
+    target.write_bytes(bytes(data))
+    return target
+
+
+def read_everything(db: Path) -> None:
+    with connect(db, read_only=True) as con:
+        for (table,) in con.execute("select table_name from information_schema.tables").fetchall():
+            con.execute(f'select * from "{table}"').fetchall()
+
+
+def data_block_offset(db: Path, table: str) -> int:
+    """Where in the file the first storage block of table's data lies (3 headers of 4 KB, then
+    blocks of the database's block size), so the damage lands on a page a query reads."""
+    with connect(db, read_only=True) as con:
+        block_size = con.execute("select block_size from pragma_database_size()").fetchall()[0][0]
+        (block,) = con.execute(
+            f"select min(block_id) from pragma_storage_info('{table}') where block_id >= 0"
+        ).fetchall()[0]
+    return 3 * 4096 + block * block_size + 100
+
+
+# 12: the main header (version, checksum); 4200 and 8300: both database headers (only the
+# newer is read, so one alone may go unnoticed); 12400: the first block; then the data pages
+# of two tables, found by the queries. DuckDB's message "... in block at location N" once read
+# as a lock ("block").
+DAMAGE_AT = [(12,), (4200, 8300), (12400,), ("books",), ("ratings",)]
+
+
+@pytest.mark.parametrize("where", DAMAGE_AT, ids=str)
+def test_a_bit_damaged_warehouse_is_damaged_not_locked(built, tmp_path, where):
+    offsets = [data_block_offset(built, w) if isinstance(w, str) else w for w in where]
+    damaged = flipped_copy(built, tmp_path / "f.duckdb", *offsets)
+    with pytest.raises(WarehouseError) as caught:
+        read_everything(damaged)
+    message = str(caught.value)
+    assert "f.duckdb is damaged" in message and "move it away" in message
+    assert "another" not in message and "\n" not in message
+
+
+def test_cli_on_a_bit_damaged_warehouse_is_one_line(built, tmp_path):
+    damaged = flipped_copy(built, tmp_path / "f.duckdb", 12400)
+    result = run_module(
+        "bookrec.serving.cli", "recommend", "--book", "X||5", "--warehouse", damaged
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.startswith("error: warehouse") and "f.duckdb is damaged" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
