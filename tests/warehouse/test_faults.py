@@ -634,3 +634,14 @@ def test_a_nul_in_a_title_is_one_rule_for_both_readers(data_dir, tmp_path, caplo
         assert query(db, "select count(*) from rejected_rows where reason like 'unreadable%'") == [(0,)]
         plain.write_bytes(body)
     assert kept == [[(1,)], [(1,)]]
+
+
+def test_a_folder_as_warehouse_is_one_message_everywhere(tmp_path):
+    folder = tmp_path / "w.duckdb"
+    folder.mkdir()
+    lines = [
+        one_error_line(run_module(*command, "--warehouse", folder))
+        for command in (["bookrec.serving.cli", "recommend", "--book", "X||5"], ["flows.embed"])
+    ]
+    assert lines[0] == lines[1]
+    assert f"warehouse {folder} is damaged or not a DuckDB file (it is a folder)" in lines[0]
