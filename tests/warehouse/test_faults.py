@@ -365,14 +365,19 @@ def test_a_bit_damaged_warehouse_is_damaged_not_locked(built, tmp_path, where):
     assert "another" not in message and "\n" not in message
 
 
-def test_cli_on_a_bit_damaged_warehouse_is_one_line(built, tmp_path):
-    damaged = flipped_copy(built, tmp_path / "f.duckdb", 12400)
-    result = run_module(
-        "bookrec.serving.cli", "recommend", "--book", "X||5", "--warehouse", damaged
-    )
-    assert result.returncode == 2, result.stderr[-2000:]
-    assert result.stderr.startswith("error: warehouse") and "f.duckdb is damaged" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["bookrec.serving.cli", "recommend", "--book", "X||5"],
+        pytest.param(["flows.evaluate"], marks=SLOW),  # a temporary Prefect server (~20 s)
+    ],
+    ids=lambda c: c[0],
+)
+def test_every_step_on_a_bit_damaged_warehouse_is_one_line(built, tmp_path, command):
+    pages = [data_block_offset(built, table) for table in ("books", "ratings")]
+    damaged = flipped_copy(built, tmp_path / "f.duckdb", *pages)
+    line = one_error_line(run_module(*command, "--warehouse", damaged))
+    assert line.startswith("error: warehouse") and "f.duckdb is damaged" in line
 
 
 # -- issue 22: folders without permission -----------------------------------------------------

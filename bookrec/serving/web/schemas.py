@@ -14,8 +14,9 @@ from bookrec.config import WebConfig
 
 _LIMITS = WebConfig()
 
-# Every integer of a request body: an id past BIGINT would overflow numpy and DuckDB (a 500),
-# so it is refused here (422). Strict: `true` is not 1, "5" is not 5.
+# Every id of a request body: an id past BIGINT would overflow numpy and DuckDB (a 500), so
+# it is refused here (422). Strict: `true` is not 1, "5" is not 5. (A Field's own ge/le on an
+# Int64 field would replace these bounds, so top_n, bounded tighter, is a strict int.)
 Int64 = Annotated[int, Strict(), Field(ge=-(2**63), le=2**63 - 1)]
 # A rating is a number of stars; strict refuses `true` (which lax parsing reads as 1 star).
 Stars = Annotated[float, Strict(), Field(ge=1, le=5)]
@@ -49,7 +50,9 @@ class RecommendIn(_Request):
         min_length=1,
         description=f"the reader's books (at most {_LIMITS.max_books}; more is refused)",
     )
-    top_n: Int64 = Field(10, ge=1, le=_LIMITS.max_top_n, description="how many books to suggest")
+    top_n: int = Field(
+        10, ge=1, le=_LIMITS.max_top_n, strict=True, description="how many books to suggest"
+    )
 
 
 class SimilarIn(_Request):
@@ -57,7 +60,7 @@ class SimilarIn(_Request):
     exclude: list[Int64] = Field(
         default_factory=list, description="book ids never to suggest (the reader's books)"
     )
-    top_n: Int64 = Field(10, ge=1, le=_LIMITS.max_top_n)
+    top_n: int = Field(10, ge=1, le=_LIMITS.max_top_n, strict=True)
 
 
 class BookOut(_Response):
