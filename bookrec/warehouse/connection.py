@@ -10,8 +10,7 @@ import shutil
 import stat
 import time
 from collections.abc import Iterator, Mapping, Sequence
-import contextlib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +89,7 @@ def connect(
 
 def _close_after_error(con: duckdb.DuckDBPyConnection) -> None:
     # The error being raised says what went wrong; a second one from closing would hide it.
-    with contextlib.suppress(duckdb.Error):
+    with suppress(duckdb.Error):
         con.close()
 
 
@@ -134,11 +133,14 @@ def _disk_full(target: str, message: str) -> str | None:
 def _size(n: int) -> str:
     if n < 0 or n == resource.RLIM_INFINITY:
         return "unlimited"
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return f"{n:,.1f} GB"
+    if n < 1024:
+        return f"{n} bytes"
+    value, unit = n / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:,.1f} {unit}"
 
 
 _POLL_S = 0.1  # how often a waiting writer tries again: readers often hold the file briefly
@@ -168,13 +170,7 @@ _DAMAGE_SIGNS_NAMING_FILE = (
     "Could not read enough bytes",
     "Is a directory",
 )
-_DAMAGE_SIGNS = (
-    "Corrupt database file",
-    "computed checksum",
-    "does not match stored checksum",
-    "database file with version number",  # a damaged version field
-    "INTERNAL Error: Failed to load metadata",
-)
+_DAMAGE_SIGNS = ("Corrupt database file", "does not match stored checksum")
 # "lock" as a word: "in block at location" is damage, not a lock.
 _LOCK = re.compile(r"\block\b", re.IGNORECASE)
 
@@ -186,7 +182,7 @@ def _is_damage(target: str, message: str) -> bool:
 
 
 def warehouse_kind(path: Path) -> str:
-    """"file", "missing", "folder" or "other" (a device, a pipe).
+    """What is at path: "file", "missing", "folder" or "other" (a device, a pipe).
 
     Raises:
         WarehouseError: a folder on the way cannot be searched (permission denied).
