@@ -124,8 +124,10 @@ def record_inputs(con: duckdb.DuckDBPyConnection, input_fingerprint: str) -> Non
     books, ratings = run_sql(con, "lineage/02_input_fingerprints.sql").fetchall()[0]
     links = _links(con)
     for name in LINEAGE:
-        if name not in INPUTS and name not in links and table_exists(con, name):
-            _write(con, name, UNRECORDED, UNRECORDED)
+        # (projections are recorded per version, and were covered from the start)
+        if name in (*INPUTS, PROJECTIONS) or name in links or not table_exists(con, name):
+            continue
+        _write(con, name, UNRECORDED, UNRECORDED)
     _write(con, "books", input_fingerprint, books)
     _write(con, "ratings", input_fingerprint, ratings)
 

@@ -208,3 +208,26 @@ def test_lists_tables_built_before_lineage_covered_them(listed, tmp_path):
         pytest.raises(WarehouseError, match=r"book_\w+ .*flows\.lists"),
     ):
         load_works(con)
+
+
+def test_a_rebuild_marks_no_projections_row_and_fresh_tables_leave_no_step(listed, tmp_path):
+    with connect(listed) as con:
+        raw = load_book_vectors(con)
+        store_projections(con, "p1", raw.book_ids, raw.vectors)
+    build(listed, changed_copy(tmp_path, BEST_BOOKS, b"Raskolnikov", b"Rodion Raskolnikov"))
+    embed_books(listed, progress=False)
+    build_lists(listed)
+    with connect(listed) as con:
+        raw = load_book_vectors(con)
+        store_projections(con, "p2", raw.book_ids, raw.vectors)
+        save_scorer_settings(con, "run-2", ScorerConfig(alpha=0.5))
+        save_list_settings(con, "run-2", ListConfig(), 0.5)
+        names = [n for (n,) in con.execute("select name from lineage order by 1").fetchall()]
+    assert "feat_book_projections" not in names  # only per version
+    with connect(listed, read_only=True) as con:  # everything rebuilt: nothing refused
+        Recommender.from_warehouse(con)
+        assert load_book_vectors(con, "trained").version == "p2"
+        load_list_settings(con)
+        # the old projector version stays refused, and its hint is its own step
+        with pytest.raises(WarehouseError, match=r"run `python -m flows\.encode_embeddings` \("):
+            load_book_vectors(con, "trained", version="p1")
