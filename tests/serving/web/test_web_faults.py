@@ -211,3 +211,16 @@ def test_serve_on_a_busy_port_is_one_line_before_loading(tmp_path) -> None:
     assert len(lines) == 1 and lines[0].startswith(f"error: cannot listen on 127.0.0.1:{port}")
     # checked before the warehouse: a missing one would have logged "does not exist"
     assert "does not exist" not in result.stderr
+
+
+# -- a Book Id that is not plain digits (defect 5) --------------------------------------------
+
+
+def test_an_export_with_a_superscript_book_id_is_imported(client, popular_books) -> None:
+    _, title, author = popular_books[0]
+    export = (
+        f'Book Id,Title,Author,My Rating,Exclusive Shelf\n²,"{title}",{author},5,read\n'
+    ).encode()
+    response = client.post("/api/import/goodreads", files={"file": ("export.csv", export)})
+    assert response.status_code == 200, response.text
+    assert response.json()["matches"][0]["status"] == "matched"
