@@ -152,7 +152,7 @@ def record(con: duckdb.DuckDBPyConnection, name: str, detail: str = "") -> str:
 def _stale(links: dict[str, Link]) -> set[str]:
     """Every recorded name built from data the warehouse no longer holds: those whose inputs
     changed, and everything built from them (their own links still match what they read)."""
-    derived = [n for n in links if n not in INPUTS and _known(n)]
+    derived = [n for n in links if n not in (*INPUTS, PROJECTIONS) and _known(n)]
     stale = {n for n in derived if links[n].built_from != _built_from(n, links)}
     grew = True
     while grew:
