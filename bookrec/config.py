@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +24,29 @@ DEFAULT_ALL_BOOKS_DIR = Path("data/all_books_dataset")
 DEFAULT_DEMO_DIR = Path("data/demo")
 # Seed of the evaluation's hidden split when run on its own (flow `full` passes its own seed).
 DEFAULT_EVAL_SEED = 0
+# How long a step that writes the warehouse waits for other processes reading it (a
+# `bookrec recommend`, an evaluation) to let go before it gives up; the environment variable
+# BOOKREC_READER_WAIT (seconds) overrides it for every step.
+DEFAULT_READER_WAIT_S = 60.0
+READER_WAIT_ENV = "BOOKREC_READER_WAIT"
+
+
+def reader_wait_s() -> float:
+    """DEFAULT_READER_WAIT_S, or BOOKREC_READER_WAIT when set.
+
+    Raises:
+        ConfigError: BOOKREC_READER_WAIT is not a number of seconds >= 0.
+    """
+    text = os.environ.get(READER_WAIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_READER_WAIT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{READER_WAIT_ENV}={text[:50]!r}: give a number of seconds >= 0")
+    return value
 
 
 def to_json(config: Any) -> str:

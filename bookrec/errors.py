@@ -5,9 +5,46 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+# How much of a user's input a message may quote (a 10 MB header is not worth 10 MB of stderr,
+# logged once per Prefect layer), and the cap on a whole message as a safety net.
+QUOTE_CHARS = 200
+MESSAGE_CHARS = 2000
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """A piece of input for a message, cut to about `limit` characters with its length said."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 30]}... ({len(text):,} characters)"
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """repr() of a piece of input, cut as shorten() cuts."""
+    shown = repr(text)
+    if len(shown) <= limit:
+        return shown
+    return f"{shown[: limit - 30]}... ({len(text):,} characters)"
+
+
+def _capped(message: str) -> str:
+    if len(message) <= MESSAGE_CHARS:
+        return message
+    # Keep the start (what and where) and the end (the fix).
+    half = MESSAGE_CHARS // 2
+    cut = len(message) - 2 * half
+    return f"{message[:half]} [... {cut:,} characters cut ...] {message[-half:]}"
+
 
 class BookrecError(Exception):
-    """Base of every error that is the user's to fix (bad input, missing files, bad settings)."""
+    """Base of every error that is the user's to fix (bad input, missing files, bad settings).
+
+    A message is capped at MESSAGE_CHARS characters, whatever input it quotes.
+    """
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (_capped(args[0]),)
+        super().__init__(*args)
 
 
 class DataError(BookrecError):

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE, DataConfig
-from bookrec.errors import BookrecError, WarehouseError, exit_code_of
+from bookrec.errors import BookrecError, exit_code_of
+from bookrec.warehouse.connection import require_warehouse_file
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:
@@ -98,8 +99,6 @@ def quiet_library_logs() -> None:
 
 def require_built_warehouse(warehouse: Path) -> None:
     """Fail before Prefect starts when the warehouse was never built: one line, no run logs."""
-    if not Path(warehouse).is_file():
-        raise WarehouseError(
-            f"warehouse {warehouse} does not exist; build it with "
-            "`python -m flows.prepare_data` and `python -m flows.embed`"
-        )
+    require_warehouse_file(
+        Path(warehouse), "`python -m flows.prepare_data` and `python -m flows.embed`"
+    )

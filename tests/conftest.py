@@ -184,3 +184,25 @@ def prefect_backend():
     # fail every flow test at setup, so give it the same 120 s as the flows' temporary server.
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# Root (as in CI) reads and searches every folder: permission cases run their command without
+# the two capabilities that allow that, when util-linux's setpriv can drop them.
+_NO_DAC = ["--bounding-set", "-dac_override,-dac_read_search"]
+
+
+@pytest.fixture(scope="session")
+def unprivileged() -> list[str]:
+    """A command prefix that runs a child without permission to bypass file modes."""
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux): file modes cannot bind")
+    probe = subprocess.run([setpriv, *_NO_DAC, "--", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"setpriv cannot drop CAP_DAC_OVERRIDE here: {probe.stderr.strip()[:200]}")
+    return [setpriv, *_NO_DAC, "--"]

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from bookrec.config import CoratingConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.errors import WarehouseError
+from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import require_tables, run_sql, table_exists
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def store_corating(con: duckdb.DuckDBPyConnection, vectors: BookVectors) -> int:
         run_sql(con, "lists/01_feat_book_corating.sql", sizes={"dim": vectors.vectors.shape[1]})
     finally:
         con.unregister("new_corating")
+    lineage.record(con, "feat_book_corating", vectors.version)
     return len(frame)
 
 
@@ -87,6 +89,7 @@ def load_corating(con: duckdb.DuckDBPyConnection) -> BookVectors | None:
     if not table_exists(con, "feat_book_corating"):
         return None
     require_tables(con, ["feat_book_corating"])
+    lineage.require_fresh(con, "feat_book_corating")
     frame = run_sql(con, "lists/05_corating_load.sql").df()
     if frame.empty:
         return None

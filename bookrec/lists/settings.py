@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from bookrec.config import ListConfig
+from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, table_exists
 
 
@@ -31,6 +32,7 @@ def save_list_settings(
             "tune_ndcg": float(tune_ndcg),
         },
     )
+    lineage.record(con, "list_settings", run_id)
 
 
 def load_list_settings(
@@ -40,6 +42,7 @@ def load_list_settings(
     base = base or ListConfig()
     if not table_exists(con, "list_settings"):
         return base
+    lineage.require_fresh(con, "list_settings")
     latest = run_sql(con, "lists/04_list_settings_latest.sql").df()
     if latest.empty:
         return base

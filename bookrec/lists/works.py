@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import SQL_DIR, require_tables, run_sql, table_exists
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def build_works(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         steps = [s for s in steps if s != GOODREADS_WORKS_STEP]
     for step in steps:
         run_sql(con, step)
+    for table in WORK_TABLES:
+        lineage.record(con, table)
     rows = con.execute("select decision, count(*) from work_decisions group by 1").fetchall()
     return {decision: int(n) for decision, n in rows}
 
@@ -117,6 +120,8 @@ def load_works(con: duckdb.DuckDBPyConnection) -> Works:
         WarehouseError: the tables are missing (run `python -m flows.lists`).
     """
     require_tables(con, WORK_TABLES)
+    for table in WORK_TABLES:
+        lineage.require_fresh(con, table)
     books = con.execute(
         "select book_id, work_id, series_key, position, is_main_edition from book_works"
     ).df()

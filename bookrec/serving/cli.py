@@ -11,11 +11,12 @@ import argparse
 import json
 import logging
 import os
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig
-from bookrec.errors import DataError, exit_code_of
+from bookrec.errors import ConfigError, DataError, exit_code_of
 from bookrec.serving.formatting import format_result
 
 EXAMPLES = """\
@@ -124,9 +125,32 @@ def add_serve_parser(commands) -> None:
     serve.add_argument("--port", type=int, default=web.port, help=f"port (default {web.port})")
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail in one line, before the warehouse is loaded, when the address cannot be bound.
+
+    Raises:
+        ConfigError: the port is taken or the address is not this machine's.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"--host {host}: not an address here ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or pick "
+                "another --port"
+            ) from None
+
+
 def run_serve(args: argparse.Namespace) -> None:
     """Build the app and serve it with uvicorn until interrupted."""
     config = WebConfig(host=args.host, port=args.port)
+    check_port(config.host, config.port)
     # Read by the BLAS library when numpy loads, which the imports below do first.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, str(config.blas_threads))

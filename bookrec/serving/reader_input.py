@@ -21,17 +21,21 @@ import io
 import logging
 import math
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookrec.errors import DataError
+from bookrec.errors import DataError, quote, shorten
 
 log = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = ("Title", "Author", "My Rating", "Exclusive Shelf")
 # The Goodreads export quotes ISBNs as spreadsheet formulas so leading zeros survive: ="0439023483".
 _ISBN_FORMULA = re.compile(r'^="?([0-9Xx]*)"?$')
+# A Book Id is ASCII digits that fit a BIGINT; anything else ("²", which str.isdigit accepts,
+# or 30 digits) is treated as no id rather than failing the whole export.
+_BOOK_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,9 @@ def parse_rating(text: str | float | int | None, origin: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise DataError(f"{origin}: rating {text!r} is not a number; use 1..5") from None
+        raise DataError(f"{origin}: rating {quote(text)} is not a number; use 1..5") from None
     if math.isnan(value) or not 1.0 <= value <= 5.0:
-        raise DataError(f"{origin}: rating {text!r} is outside 1..5")
+        raise DataError(f"{origin}: rating {quote(text)} is outside 1..5")
     return value
 
 
@@ -90,13 +94,13 @@ def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:
     parts = [p.strip() for p in text.split("|")]
     if len(parts) > 3:
         raise DataError(
-            f'{origin}: {text!r} has {len(parts)} fields; write "Title|Author|Rating" '
+            f'{origin}: {quote(text)} has {len(parts)} fields; write "Title|Author|Rating" '
             "(a title holding '|' is not supported)"
         )
     parts += [""] * (3 - len(parts))
     title, author, rating = parts
     if not title:
-        raise DataError(f'{origin}: {text!r} has no title; write "Title|Author|Rating"')
+        raise DataError(f'{origin}: {quote(text)} has no title; write "Title|Author|Rating"')
     return ReaderBook(
         title=title, author=author or None, rating=parse_rating(rating, origin), origin=origin
     )
@@ -110,12 +114,18 @@ def parse_book_options(values: Sequence[str]) -> list[ReaderBook]:
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (line number, row) pairs of a CSV, with file problems turned into DataError."""
     path = Path(path)
-    if path.is_dir():
-        raise DataError(f"{path}: a folder, not a CSV file; name the file inside it")
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
     try:
+        # stat raises, not returns False, for a folder on the way without search permission
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise DataError(f"{path}: a folder, not a CSV file; name the file inside it")
+        if not stat.S_ISREG(mode):
+            raise DataError(
+                f"{path}: not a regular file (a device, pipe or socket); save the CSV to a file"
+            )
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from None
     return _rows_of_bytes(data, str(path))
@@ -218,7 +228,7 @@ def _export_books(
                 rating=rating,
                 origin=origin,
                 shelf=_cell(row, "Exclusive Shelf") or None,
-                goodreads_id=int(book_id) if book_id.isdigit() else None,
+                goodreads_id=int(book_id) if _BOOK_ID.fullmatch(book_id) else None,
                 isbns=isbns,
             )
         )
@@ -241,7 +251,7 @@ def read_books_csv(path: Path) -> list[ReaderBook]:
     by_lower = {h.lower(): h for h in header}
     if "title" not in by_lower:
         raise DataError(
-            f"{path}: no 'title' column (found {', '.join(header)}); "
+            f"{path}: no 'title' column (found {shorten(', '.join(header))}); "
             "expected a header like title,author,rating"
         )
     _check_fields(path, rows)

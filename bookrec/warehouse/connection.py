@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import resource
+import shutil
+import stat
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from bookrec.config import READER_WAIT_ENV, reader_wait_s
 from bookrec.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -30,7 +36,10 @@ BUILT_BY = {
 
 @contextmanager
 def connect(
-    db_path: Path | str, read_only: bool = False, must_exist: bool = False
+    db_path: Path | str,
+    read_only: bool = False,
+    must_exist: bool = False,
+    wait_s: float | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse for the length of a `with` block.
 
@@ -38,50 +47,178 @@ def connect(
         db_path: the DuckDB file, or ":memory:".
         read_only: open without write access (fails if the file does not exist).
         must_exist: fail instead of creating an empty file (for steps after prepare_data).
+        wait_s: to write, how long to wait for other processes that read the file to close
+            it (None: bookrec.config.reader_wait_s()).
 
     Raises:
-        WarehouseError: the file is missing (read-only) or locked by another writing process.
+        WarehouseError: the file is missing (read-only), damaged, locked by another writing
+            process, or still read by another process after wait_s.
     """
     target = str(db_path)
     if target != ":memory:":
         path = Path(target)
-        if (read_only or must_exist) and not path.exists():
-            raise WarehouseError(
-                f"warehouse {path} does not exist; build it with `python -m flows.prepare_data`"
-            )
+        if read_only or must_exist:
+            require_warehouse_file(path)
+        elif warehouse_kind(path) == "folder":
+            raise WarehouseError(_damaged(target, "it is a folder"))
         if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(target, read_only=read_only)
-    except duckdb.Error as exc:
-        raise _opening_error(target, exc) from exc
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WarehouseError(_unreachable(path.parent, exc)) from None
+    con = _open(target, read_only, reader_wait_s() if wait_s is None else wait_s)
     try:
         yield con
-    except duckdb.IOException as exc:
-        # A file cut short (a full disk, a copy interrupted) opens fine and fails on the first
-        # page past the cut: only then can the damage be told apart from a bad query.
-        if target != ":memory:" and _is_damage(target, str(exc)):
-            raise WarehouseError(_damaged(target, exc)) from exc
+    except duckdb.Error as exc:
+        _close_after_error(con)
+        error = _query_error(target, exc)
+        if error is exc:
+            raise
+        raise error from exc
+    except BaseException:
+        _close_after_error(con)
         raise
-    finally:
+    try:
+        con.close()  # a checkpoint: may write, so may find the disk full
+    except duckdb.Error as exc:
+        error = _query_error(target, exc)
+        if error is exc:
+            raise
+        raise error from exc
+
+
+def _close_after_error(con: duckdb.DuckDBPyConnection) -> None:
+    # The error being raised says what went wrong; a second one from closing would hide it.
+    with suppress(duckdb.Error):
         con.close()
 
 
-# Messages DuckDB gives for a file that exists but is not (or no longer) a whole database.
-_DAMAGE_SIGNS = (
+def _query_error(target: str, exc: duckdb.Error) -> Exception:
+    """A WarehouseError for damage or a full disk, which only show once pages are read or
+    written; any other error (a bad query: a bug) as it is."""
+    if target == ":memory:":
+        return exc
+    if _is_damage(target, str(exc)):
+        return WarehouseError(_damaged(target, exc))
+    full = _disk_full(target, str(exc))
+    return WarehouseError(full) if full else exc
+
+
+def _disk_full(target: str, message: str) -> str | None:
+    """The one line for a write that found no room, naming the disk and the room needed."""
+    path = Path(target).resolve()
+    if "File too large" in message:  # EFBIG: the process's file size limit (ulimit -f)
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        return (
+            f"writing warehouse {target} passed this process's file size limit "
+            f"(ulimit -f: {_size(limit)}); raise it and run the step again (what was "
+            "committed before is kept)"
+        )
+    if "No space left on device" not in message:
+        return None
+    mount = path.parent
+    while not os.path.ismount(mount) and mount != mount.parent:
+        mount = mount.parent
+    usage = shutil.disk_usage(mount)
+    size = sum(p.stat().st_size for p in (path, Path(f"{path}.wal")) if p.is_file())
+    return (
+        f"the disk of warehouse {target} is full ({mount}: {_size(usage.free)} free of "
+        f"{_size(usage.total)}); a rebuild needs about {_size(max(2 * size, 64 << 20))} free "
+        "(twice the warehouse, new tables are written before old ones are freed): free "
+        "space or choose another --warehouse, then run the step again (what was committed "
+        "before is kept)"
+    )
+
+
+def _size(n: int) -> str:
+    if n < 0 or n == resource.RLIM_INFINITY:
+        return "unlimited"
+    if n < 1024:
+        return f"{n} bytes"
+    value, unit = n / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:,.1f} {unit}"
+
+
+_POLL_S = 0.1  # how often a waiting writer tries again: readers often hold the file briefly
+# DuckDB's lock message when the holder only reads ("you would be able to open this database
+# in read-only mode"): a writer may wait for it; a writing holder is not waited for.
+_READER_HOLDS = "read-only mode"
+
+
+def _open(target: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting up to wait_s while other processes only read the file."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(target, read_only=read_only)
+        except duckdb.Error as exc:
+            reader_holds = _LOCK.search(str(exc)) and _READER_HOLDS in str(exc)
+            if read_only or not reader_holds or time.monotonic() >= deadline:
+                raise _opening_error(target, exc, wait_s) from exc
+        time.sleep(_POLL_S)
+
+
+# Messages DuckDB gives for a file that exists but is not (or no longer) a whole database. The
+# first ones name the file; a checksum failure ("Corrupt database file: computed checksum ...
+# in block at location ...") does not, but no query error reads like it.
+_DAMAGE_SIGNS_NAMING_FILE = (
     "not a valid DuckDB database file",
     "Could not read enough bytes",
     "Is a directory",
-    "checksum",
-    "Corrupt",
 )
+_DAMAGE_SIGNS = ("Corrupt database file", "does not match stored checksum")
+# "lock" as a word: "in block at location" is damage, not a lock.
+_LOCK = re.compile(r"\block\b", re.IGNORECASE)
 
 
 def _is_damage(target: str, message: str) -> bool:
-    return any(sign in message for sign in _DAMAGE_SIGNS) and Path(target).name in message
+    if any(sign in message for sign in _DAMAGE_SIGNS):
+        return True
+    return any(s in message for s in _DAMAGE_SIGNS_NAMING_FILE) and Path(target).name in message
 
 
-def _damaged(target: str, exc: Exception) -> str:
+def warehouse_kind(path: Path) -> str:
+    """What is at path: "file", "missing", "folder" or "other" (a device, a pipe).
+
+    Raises:
+        WarehouseError: a folder on the way cannot be searched (permission denied).
+    """
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError as exc:
+        raise WarehouseError(_unreachable(path, exc)) from None
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def require_warehouse_file(path: Path, build_hint: str = "`python -m flows.prepare_data`") -> None:
+    """Refuse, in one line, a warehouse that is missing, a folder or no file at all.
+
+    One check for the flows (before Prefect starts) and for opening, so both say the same.
+    """
+    kind = warehouse_kind(path)
+    if kind == "missing":
+        raise WarehouseError(f"warehouse {path} does not exist; build it with {build_hint}")
+    if kind != "file":
+        what = "it is a folder" if kind == "folder" else "it is not a regular file"
+        raise WarehouseError(_damaged(str(path), what))
+
+
+def _unreachable(path: Path, exc: OSError) -> str:
+    return (
+        f"cannot reach {path} ({exc.strerror or exc}); check the permissions of the "
+        "folders on its path"
+    )
+
+
+def _damaged(target: str, exc: Exception | str) -> str:
     first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return (
         f"warehouse {target} is damaged or not a DuckDB file ({first_line}); move it away "
@@ -89,18 +226,27 @@ def _damaged(target: str, exc: Exception) -> str:
     )
 
 
-def _opening_error(target: str, exc: duckdb.Error) -> WarehouseError:
+def _opening_error(target: str, exc: duckdb.Error, waited_s: float = 0.0) -> WarehouseError:
     """One line for each way opening fails; the lock hint only when a lock is the cause."""
     message = str(exc)
-    if "lock" in message.lower():
-        holder = re.search(r"PID (\d+)", message)
-        who = f" (process {holder.group(1)})" if holder else ""
-        return WarehouseError(
-            f"warehouse {target} is in use by another bookrec process{who} that is writing it; "
-            "wait for it to finish (DuckDB allows one writing process at a time)"
-        )
     if _is_damage(target, message):
         return WarehouseError(_damaged(target, exc))
+    full = _disk_full(target, message) if target != ":memory:" else None
+    if full:
+        return WarehouseError(full)
+    if _LOCK.search(message):
+        holder = re.search(r"PID (\d+)", message)
+        who = f" (process {holder.group(1)})" if holder else ""
+        if _READER_HOLDS in message:
+            return WarehouseError(
+                f"warehouse {target} is being read by another process{who}, which did not "
+                f"close it within {waited_s:g} s; stop it, or wait longer with "
+                f"{READER_WAIT_ENV}=SECONDS"
+            )
+        return WarehouseError(
+            f"warehouse {target} is in use by another process{who} that is writing it; "
+            "wait for it to finish (DuckDB allows one writing process at a time)"
+        )
     return WarehouseError(f"cannot open warehouse {target}: {message.splitlines()[0]}")
 
 

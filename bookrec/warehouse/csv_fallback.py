@@ -42,8 +42,9 @@ def _printable(fields: list[str]) -> str:
 
 
 def _problem(fields: list[str], width: int) -> str | None:
-    joined = "".join(fields)
-    if "\x00" in joined or any("\udc80" <= ch <= "\udcff" for ch in joined):
+    # DuckDB's rule, so a row is kept or rejected whichever reader reads its file: bytes that
+    # are not UTF-8 are a reject; a NUL is a valid (if odd) character and stays.
+    if any("\udc80" <= ch <= "\udcff" for ch in "".join(fields)):
         return "invalid encoding (not UTF-8 text)"
     if len(fields) > width:
         return f"too many columns ({len(fields)} for {width})"

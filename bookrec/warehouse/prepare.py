@@ -17,14 +17,20 @@ import ftfy
 from bookrec.config import DEFAULT_ALL_BOOKS_DIR, DEFAULT_BEST_BOOKS_DIR, DataConfig, MergeConfig
 from bookrec.errors import DataError
 from bookrec.warehouse import lineage
-from bookrec.warehouse.connection import SQL_DIR, connect, run_sql, table_exists
+from bookrec.warehouse.connection import (
+    SQL_DIR,
+    connect,
+    run_sql,
+    table_exists,
+    warehouse_kind,
+)
 from bookrec.warehouse.download import (
     CREDENTIALS_HELP,
     download_datasets,
     kaggle_credentials_present,
 )
 from bookrec.warehouse.ingest import IngestCounts, ingest_files
-from bookrec.warehouse.sources import SourceFiles, find_source_files
+from bookrec.warehouse.sources import SourceFiles, find_source_files, is_folder
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +87,7 @@ def choose_sources(config: DataConfig) -> ChosenSources:
     """
     if config.demo:
         return _demo_sources(config, "--demo given")
-    if config.data_dir is not None and not config.data_dir.is_dir():
+    if config.data_dir is not None and not is_folder(config.data_dir):
         what = "is not a folder" if config.data_dir.exists() else "does not exist"
         raise DataError(f"--data-dir {config.data_dir} {what}; name the folder with the files")
     folders = _search_folders(config)
@@ -121,7 +127,7 @@ def fingerprint(sources: SourceFiles) -> str:
 
 def is_up_to_date(db_path: Path, input_fingerprint: str) -> bool:
     """Whether the warehouse was last built, completely, from exactly these inputs."""
-    if not Path(db_path).exists():
+    if warehouse_kind(Path(db_path)) == "missing":
         return False
     with connect(db_path, read_only=True) as con:
         if not table_exists(con, "warehouse_info"):

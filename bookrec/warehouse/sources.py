@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bookrec.errors import DataError
+from bookrec.errors import DataError, shorten
 from bookrec.warehouse.layouts import LAYOUTS, USER_RATINGS, Layout
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,11 @@ def _csv_files(folder: Path) -> Iterator[Path]:
     """Every *.csv below folder, following linked folders (a data folder is often a link to a
     download elsewhere) but entering each real folder once, so a link loop ends."""
     seen: set[Path] = set()
-    for root, dirs, names in os.walk(folder, followlinks=True):
+    for root, dirs, names in os.walk(folder, followlinks=True, onerror=_unreadable_folder):
+        # Without search permission (x) a folder lists its names but none can be opened, and
+        # os.walk takes its subfolders for files: stop rather than skip them.
+        if not os.access(root, os.R_OK | os.X_OK):
+            _unreadable_folder(PermissionError(13, "Permission denied", root))
         real = Path(root).resolve()
         if real in seen:
             dirs[:] = []
@@ -61,8 +65,23 @@ def _csv_files(folder: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
+def _unreadable_folder(error: OSError) -> None:
+    """os.walk's onerror: a folder of the data that cannot be listed would drop its files."""
+    raise DataError(
+        f"{error.filename}: cannot read this folder of the data ({error.strerror}); make it "
+        "readable (chmod a+rx) or move it out of the data folder"
+    )
+
+
 def unusable_reason(path: Path) -> str | None:
     """Why a path named like a data file cannot be read, with the fix; None when it can."""
+    try:
+        return _unusable_reason(path)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}); check the permissions of its folders"
+
+
+def _unusable_reason(path: Path) -> str | None:
     if path.is_symlink() and not path.exists():
         return f"is a link to {os.readlink(path)}, which does not exist; fix or remove the link"
     if path.is_dir():
@@ -88,7 +107,7 @@ def find_source_files(folders: list[Path]) -> SourceFiles:
     """
     found: dict[str, set[Path]] = {layout.name: set() for layout in LAYOUTS}
     for folder in folders:
-        if not folder.is_dir():
+        if not is_folder(folder):
             continue
         for path in _csv_files(folder):
             layout = next((lay for lay in LAYOUTS if lay.matches(path.name)), None)
@@ -100,6 +119,16 @@ def find_source_files(folders: list[Path]) -> SourceFiles:
             found[layout.name].add(path.resolve())
     files = {name: tuple(sorted(paths)) for name, paths in found.items() if paths}
     return SourceFiles(files)
+
+
+def is_folder(path: Path) -> bool:
+    """Path.is_dir, with a folder on the way that cannot be searched named as the problem."""
+    try:
+        return path.is_dir()
+    except OSError as exc:
+        raise DataError(
+            f"{path}: cannot be reached ({exc.strerror}); check the permissions of its folders"
+        ) from None
 
 
 # The longest line DuckDB is allowed to read (sql/ingest/read_csv_file.sql's max_line_size);
@@ -152,8 +181,8 @@ def check_header(path: Path, layout: Layout) -> list[str]:
     if missing:
         raise DataError(
             f"{path}: missing required column(s) {', '.join(missing)} for the "
-            f"{layout.description} layout (found: {', '.join(header)})"
+            f"{layout.description} layout (found: {shorten(', '.join(header))})"
         )
     if len(set(header)) != len(header):
-        raise DataError(f"{path}: duplicate column names in the header {header}")
+        raise DataError(f"{path}: duplicate column names in the header ({shorten(', '.join(header))})")
     return header

@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookrec.config import RecommendConfig, WebConfig
 from bookrec.errors import BookrecError
@@ -33,11 +33,22 @@ STATIC = resources.files("bookrec.serving.web") / "static"
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an upload's bytes
 
 
-class BodyLimit:
-    """Refuse a request whose declared Content-Length exceeds the limit, before reading it.
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from the counting `receive` once a body passes the limit. An HTTPException, so
+    FastAPI passes it on as it is instead of calling it "an error parsing the body" (400)."""
 
-    A body sent without a length (chunked) is still bounded: the import reads at most
-    limit + 1 bytes of the file and answers 413 past the limit.
+    def __init__(self, limit: int) -> None:
+        message = f"the request is larger than the {limit // (1024 * 1024)} MB limit"
+        # Connection: close makes the server drop the connection instead of reading the rest.
+        super().__init__(413, message, headers={"Connection": "close"})
+
+
+class BodyLimit:
+    """Refuse a request body over the limit, whatever its framing.
+
+    A declared Content-Length over the limit is refused before anything is read; every other
+    body (chunked, or a length that lies) is counted as it arrives and refused with 413 as
+    soon as the count passes the limit, so memory never holds more than the limit.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -45,18 +56,41 @@ class BodyLimit:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            refusal = None
-            if not length.isdigit():
-                refusal = JSONResponse({"error": "invalid Content-Length header"}, 400)
-            elif int(length) > self.limit:
-                message = f"the request is larger than the {self.limit // (1024 * 1024)} MB limit"
-                refusal = JSONResponse({"error": message}, 413)
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        refusal = None
+        if not length.isdigit():
+            refusal = JSONResponse({"error": "invalid Content-Length header"}, 400)
+        elif int(length) > self.limit:
+            refusal = JSONResponse({"error": BodyTooLarge(self.limit).detail}, 413)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge as exc:  # read outside a route (no handler turned it into a reply)
+            if started:
+                raise
+            await JSONResponse({"error": exc.detail}, 413, exc.headers)(scope, receive, send)
 
 
 def _field(loc: tuple) -> str:
@@ -99,7 +133,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        return JSONResponse(
+            {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
 
 
 def setup_page(message: str, warehouse: Path) -> str:
@@ -150,6 +186,7 @@ def create_app(
         service.load()
     except NotReady as exc:
         log.warning("%s", exc)
-    # The Content-Length check wraps everything, so a huge body is refused unread.
+    # The body limit wraps everything, so a huge body is refused unread or, sent without a
+    # length, as soon as the limit is passed.
     app.add_middleware(BodyLimit, limit=config.max_upload_bytes + MULTIPART_OVERHEAD)
     return app

@@ -6,13 +6,20 @@ Responses allow extra fields: what the Recommender's result objects add later re
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from bookrec.config import WebConfig
 
 _LIMITS = WebConfig()
+
+# Every id of a request body: an id past BIGINT would overflow numpy and DuckDB (a 500), so
+# it is refused here (422). Strict: `true` is not 1, "5" is not 5. (A Field's own ge/le on an
+# Int64 field would replace these bounds, so top_n, bounded tighter, is a strict int.)
+Int64 = Annotated[int, Strict(), Field(ge=-(2**63), le=2**63 - 1)]
+# A rating is a number of stars; strict refuses `true` (which lax parsing reads as 1 star).
+Stars = Annotated[float, Strict(), Field(ge=1, le=5)]
 
 
 class _Request(BaseModel):
@@ -26,10 +33,10 @@ class _Response(BaseModel):
 class BookIn(_Request):
     """A book of the reader's list: `book_id` from /api/books, or a title to match."""
 
-    book_id: int | None = Field(None, description="catalog id from GET /api/books")
+    book_id: Int64 | None = Field(None, description="catalog id from GET /api/books")
     title: str | None = Field(None, min_length=1, max_length=500)
     author: str | None = Field(None, max_length=300)
-    rating: float | None = Field(None, ge=1, le=5, description="1..5 stars; null: not rated")
+    rating: Stars | None = Field(None, description="1..5 stars; null: not rated")
 
     @model_validator(mode="after")
     def _needs_id_or_title(self) -> BookIn:
@@ -43,15 +50,17 @@ class RecommendIn(_Request):
         min_length=1,
         description=f"the reader's books (at most {_LIMITS.max_books}; more is refused)",
     )
-    top_n: int = Field(10, ge=1, le=_LIMITS.max_top_n, description="how many books to suggest")
+    top_n: int = Field(
+        10, ge=1, le=_LIMITS.max_top_n, strict=True, description="how many books to suggest"
+    )
 
 
 class SimilarIn(_Request):
-    book_id: int = Field(description="the book to find more like")
-    exclude: list[int] = Field(
+    book_id: Int64 = Field(description="the book to find more like")
+    exclude: list[Int64] = Field(
         default_factory=list, description="book ids never to suggest (the reader's books)"
     )
-    top_n: int = Field(10, ge=1, le=_LIMITS.max_top_n)
+    top_n: int = Field(10, ge=1, le=_LIMITS.max_top_n, strict=True)
 
 
 class BookOut(_Response):
