@@ -468,7 +468,8 @@ class Recommender:
         rated: dict[int, list[float]] = {}
         unrated: list[int] = []
         for m in matches:
-            if m.status != "matched":
+            # A to-read / currently-reading book is excluded above but is no part of the history.
+            if m.status != "matched" or m.book.wanted:
                 continue
             if m.book.rating is None:
                 unrated.append(m.book_id)
