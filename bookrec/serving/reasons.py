@@ -49,8 +49,12 @@ def _shared_genres(book_id: int, other_id: int, genres_of: GenresOf | None) -> l
     if genres_of is None:
         return []
     theirs = {g.lower() for g in genres_of(other_id)}
-    shared = [g.lower() for g in genres_of(book_id) if g.lower() in theirs]
-    return [g for g in shared if g not in VAGUE_GENRES][:MAX_GENRES]
+    chosen: list[str] = []
+    for genre in (g.lower() for g in genres_of(book_id)):
+        # "historical" adds nothing after "historical fiction"
+        if genre in theirs and genre not in VAGUE_GENRES and not any(genre in c for c in chosen):
+            chosen.append(genre)
+    return chosen[:MAX_GENRES]
 
 
 def _popularity(item: Recommendation) -> str:
@@ -115,9 +119,12 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
         apart = f" ({wanted} on your to-read shelves left out)" if wanted else ""
         return f"Picked for you from the {rated} {books} you rated{apart}{check}."
     if result.mode == "similar":
+        yours = (
+            "Your book has no stars" if listed == 1 else f"None of your {listed} books has stars"
+        )
         return (
-            f"None of your {listed} books has stars yet, so these are close to them and well "
-            f"rated; rate a few for picks made for you{check}."
+            f"{yours} yet, so these are close to yours and well rated; rate a few for "
+            f"picks made for you{check}."
         )
     wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
     if wanted:
