@@ -492,6 +492,10 @@ async function recommend() {
     }
     $("message").textContent = answer.summary;
     $("results").replaceChildren(...answer.recommendations.map((item, i) => card(item, i + 1)));
+    if (!answer.recommendations.length) {
+      $("results").append(el("li", { class: "muted", "data-testid": "no-results",
+        text: "Nothing left to suggest: every book the catalog could offer is on your lists." }));
+    }
     $("next-title").scrollIntoView({ block: "start" });
   } catch (error) {
     showError("recommend", error.message);
