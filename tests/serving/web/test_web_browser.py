@@ -182,10 +182,13 @@ def test_a_reader_builds_a_list_and_gets_recommendations(page, popular_books, tm
     assert page.locator("#books").get_by_text(HOSTILE_TITLE, exact=True).count() == 1
     assert page.locator("#books script, #books b").count() == 0
 
-    page.click("#recommend")
+    page.focus("#recommend")
+    page.keyboard.press("Enter")
     results = page.get_by_test_id("result")
     results.first.wait_for()
     assert results.count() >= 5
+    page.locator("#recommend").filter(has_text="Recommend").wait_for()
+    assert page.evaluate("document.activeElement.id") == "recommend"  # focus kept
     # one short reason per book, in a reader's words, naming at most two books
     reasons = page.get_by_test_id("because").all_inner_texts()
     assert len(reasons) == results.count()

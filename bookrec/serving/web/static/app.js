@@ -449,10 +449,12 @@ function showReport(content, focus) {
   if (focus) report.focus({ preventScroll: true });
 }
 
+// A disabled button drops the focus to BODY: it comes back to the button when nothing else took it.
 function busy(button, on, label) {
   button.disabled = on;
   button.setAttribute("aria-busy", on ? "true" : "false");
   if (label) button.textContent = label;
+  if (!on && (document.activeElement === document.body || document.activeElement === null)) button.focus();
 }
 
 async function recommend() {
