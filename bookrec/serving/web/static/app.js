@@ -32,7 +32,10 @@ function announce(text) {
 function readList(key) {
   try {
     const list = JSON.parse(localStorage.getItem(key) || "[]");
-    return Array.isArray(list) ? list.filter((b) => b && (b.book_id != null || b.title)) : [];
+    if (!Array.isArray(list)) return [];
+    // A title over the API's 500 characters (kept by an older page) would fail every Recommend.
+    return list.filter((b) => b && (b.book_id != null || b.title))
+      .map((b) => (b.title && b.title.length > 500 ? { ...b, title: b.title.slice(0, 500) } : b));
   } catch {
     return [];
   }
@@ -248,7 +251,6 @@ function pick(i) {
   const book = shown[i];
   if (!book) return;
   addBooks([book]);
-  announce(`Added ${book.title}`);
   $("search").value = "";
   $("search-note").textContent = `Added “${book.title}”.`;
   closeSuggestions();
@@ -312,7 +314,6 @@ async function onEnter() {
   if (shown.length && shownFor === query) { pick(active >= 0 ? active : 0); return; }
   // Not in the catalog's suggestions: keep the title as typed; matching happens when recommending.
   addBooks([{ title: query }]);
-  announce(`Added ${query}`);
   $("search").value = "";
   $("search-note").textContent = `Added “${query}” as typed; it is matched when you ask for recommendations.`;
   closeSuggestions();
@@ -412,7 +413,7 @@ function question(m, onPick) {
     el("span", { class: "title", text: c.title }), el("span", { class: "muted", text: candidateLabel(c) })));
   }
   choices.append(el("button", { type: "button", class: "choice none", "data-testid": "none-of-these",
-    text: "None of these", onclick: () => { onPick(m, null); done(`✓ ${said}: left out.`); } }));
+    text: "None of these", onclick: () => { done(`✓ ${said}: ${onPick(m, null) || "left out"}.`); } }));
   item.append(el("p", { text: `${said} could be:` }), choices);
   return item;
 }
@@ -489,7 +490,8 @@ async function recommend() {
       $("report").append(matchReport("Some of your books need a look", answer.matches, (m, c) => {
         const typed = keyOf({ title: m.input.title, author: m.input.author });
         if (c) updateBook(typed, (b) => Object.assign(b, { book_id: c.book_id, title: c.title, author: c.author }));
-        else removeBook(typed);
+        else { removeBook(typed); return "removed from your books"; }
+        return null;
       }));
     }
     $("message").textContent = answer.summary;
