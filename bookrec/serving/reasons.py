@@ -23,6 +23,7 @@ VAGUE_GENRES = frozenset(
      "literature", "kindle", "ebooks", "book club", "favorites", "to read", "owned", "default"}
 )  # fmt: skip
 _SERIES_NOTE = re.compile(r"\s*\([^()]*#[^()]*\)\s*$")  # "Dune (Dune Chronicles, #1)"
+_SERIES_NAME = re.compile(r"\(([^()#]*?),?\s*#[^()]*\)\s*$")  # -> "Dune Chronicles"
 
 GenresOf = Callable[[int], Sequence[str]]
 
@@ -71,6 +72,21 @@ def _like(item: Recommendation, reason: Reason, genres_of: GenresOf | None) -> s
     return f"Close in story and style to {title}"
 
 
+def _series_name(title: str) -> str | None:
+    found = _SERIES_NAME.search(title)
+    return found.group(1).strip() if found else None
+
+
+def _next_in_series(item: Recommendation, reasons: Sequence[Reason]) -> str:
+    """'Next in The Kingkiller Chronicle after The Name of the Wind' when a reason is an entry
+    of the same series (the evidence may name other books first), else without names."""
+    series = _series_name(item.title)
+    earlier = [r for r in reasons if series and _series_name(r.title) == series]
+    if earlier:
+        return f"Next in {series} after {short_title(earlier[0].title)}"
+    return "Next in a series you liked"
+
+
 def reason_text(item: Recommendation, mode: str, genres_of: GenresOf | None = None) -> str:
     """One short sentence saying why `item` is suggested, naming at most two reader's books.
 
@@ -82,8 +98,7 @@ def reason_text(item: Recommendation, mode: str, genres_of: GenresOf | None = No
     """
     reasons = list(item.because)
     if item.next_in_series:
-        anchor = f" after {short_title(reasons[0].title)}" if reasons else ""
-        return f"Next in a series you liked{anchor}"
+        return _next_in_series(item, reasons)
     if not reasons:
         if mode == "baseline":
             return f"One of the best-rated books: {_popularity(item)}"

@@ -47,8 +47,15 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     assert reason_text(_item(Reason(2, "Dune", None, 0.9)), "similar", GENRES.get) == (
         "Close in story and style to Dune"  # no shared genre beyond "Fiction"
     )
+    fear = Recommendation(
+        11, "The Wise Man's Fear (The Kingkiller Chronicle, #2)", "Patrick Rothfuss", 4.5, 4.6,
+        900_000, (Reason(2, "Dune (Dune, #1)", 5.0, 0.5, "corating"), text), "next in series",
+    )  # fmt: skip
+    assert reason_text(fear, "personal") == (
+        "Next in The Kingkiller Chronicle after The Name of the Wind"  # not after Dune
+    )
     assert reason_text(_item(text, series="next in series"), "personal") == (
-        "Next in a series you liked after The Name of the Wind"
+        "Next in a series you liked"
     )
 
 
