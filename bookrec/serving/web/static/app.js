@@ -521,8 +521,10 @@ async function importExport(event) {
   const button = $("import-button");
   busy(button, true, "Importing…");
   $("import-progress").hidden = false;
+  const started = performance.now();
   try {
     const answer = await api("/api/import/goodreads", { method: "POST", body: form });
+    const answered = performance.now();
     const matched = answer.matches.filter((m) => m.status === "matched");
     const asBook = (m) => ({ book_id: m.book_id, title: m.title, author: m.author, rating: m.rating });
     addBooks(matched.filter((m) => !m.wanted).map(asBook));
@@ -531,6 +533,9 @@ async function importExport(event) {
     showReport(matchReport(`Imported ${file.name}: ${read} read, ${answer.counts.wanted} to read`, answer.matches, (m, c) => {
       if (c) addBooks([{ ...c, rating: m.rating }], m.wanted ? WANTED : STORE);
     }), true);
+    // How long the server and the page each took (bench/web_import.py reports both).
+    $("report").dataset.serverMs = Math.round(answered - started);
+    $("report").dataset.pageMs = Math.round(performance.now() - answered);
     announce(`Import done: ${matched.length} books matched`);
   } catch (error) {
     showError("import", error.message);
