@@ -10,9 +10,10 @@ Three modes, decided by what matched (bookrec.serving.matching):
   the similarity blend (bookrec.scoring.scorer.BlendScorer, settings from `evaluate` via
   bookrec.scoring.settings) and the best predictions win. "Because you liked ..." names the history
   books that added the most stars to a prediction.
-- "similar": books were listed without ratings (a to-read shelf, bare titles): candidates are
+- "similar": books were listed without ratings (bare titles, books without stars): candidates are
   ranked by closeness x average rating, closeness being the cosine to the nearest listed book.
-  No rating is predicted.
+  No rating is predicted. Unrated books on a to-read or currently-reading shelf are only
+  excluded (ReaderBook.wanted): the reader has not read them.
 - "baseline": nothing matched: the highest average ratings, and the reader is told so.
 
 Candidates are books with a Goodreads-wide average from at least
