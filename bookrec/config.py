@@ -429,7 +429,7 @@ class WebConfig:
     max_upload_bytes: a Goodreads export larger than this is refused (413); real exports of
       thousands of books are well under 1 MB.
     max_books: most books in one request or upload (a library of a few thousand fits); more is
-      refused (422) rather than tying a worker up for seconds.
+      refused (400) rather than tying a worker up for seconds.
     max_top_n: most recommendations one request may ask for.
     suggestions: how many catalog books the search box suggests.
     min_query_chars: shorter search text gets no suggestions (one letter matches half the catalog).

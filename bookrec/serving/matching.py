@@ -234,6 +234,12 @@ class CatalogMatcher:
             if key:
                 self.isbn_index.setdefault(key, row)
         self._fuzzy_choices = [k or "" for k in self.title_keys]
+        # The keys sorted by length: a title can only reach a ratio cutoff against keys of
+        # nearby length, so a fuzzy search scans that slice, not the catalog (_fuzzy_hits).
+        lengths = np.array([len(k) for k in self._fuzzy_choices], dtype=np.int64)
+        self._by_length = np.argsort(lengths, kind="stable")
+        self._sorted_lengths = lengths[self._by_length]
+        self._sorted_choices = [self._fuzzy_choices[i] for i in self._by_length]
         log.info("matcher indexed %d catalog books", len(self.book_ids))
 
     @classmethod
@@ -418,20 +424,34 @@ class CatalogMatcher:
             return self._ambiguous(book, "fuzzy_author", scored, [])
         return self._matched(book, "fuzzy_author", best, best_row, [])
 
+    def _fuzzy_hits(self, key: str, cutoff: float, limit: int) -> list[tuple[int, float]]:
+        """(row, fuzz.ratio) of the catalog keys scoring at least `cutoff`, best first (ties
+        in catalog order), at most `limit`: process.extract over the whole catalog, scanning
+        only keys whose length can reach the cutoff. fuzz.ratio is 100 (1 - d / (a + b)) with
+        an edit distance d >= |a - b|, so it needs |a - b| <= (1 - cutoff/100) (a + b)."""
+        slack = 1.0 - cutoff / 100.0
+        n = len(key)
+        low = int(np.floor(n * (1.0 - slack) / (1.0 + slack))) - 1  # one wider: float safety
+        high = int(np.ceil(n * (1.0 + slack) / max(1.0 - slack, 1e-9))) + 1
+        start = int(np.searchsorted(self._sorted_lengths, low, side="left"))
+        stop = int(np.searchsorted(self._sorted_lengths, high, side="right"))
+        found = process.extract(
+            key, self._sorted_choices[start:stop], scorer=fuzz.ratio, score_cutoff=cutoff,
+            limit=None,
+        )  # fmt: skip
+        rows = [(int(self._by_length[start + i]), s) for _, s, i in found]
+        rows.sort(key=lambda rs: (-rs[1], rs[0]))
+        return rows[:limit]
+
     def _by_title_fuzzy(self, book: ReaderBook, keys) -> Match | None:
         if not keys.title_key:
             return None
-        hits = process.extract(
-            keys.title_key,
-            self._fuzzy_choices,
-            scorer=fuzz.ratio,
-            # A title alone is weaker evidence when the reader named an author the catalog lacks.
-            score_cutoff=(
-                self.config.fuzzy_title_min if book.author is None else self.config.fuzzy_title_sure
-            ),
-            limit=4 * self.config.max_candidates,
+        # A title alone is weaker evidence when the reader named an author the catalog lacks.
+        cutoff = (
+            self.config.fuzzy_title_min if book.author is None else self.config.fuzzy_title_sure
         )
-        scored = [(i, s) for _, s, i in hits if self._relation(keys, i) != "different"]
+        hits = self._fuzzy_hits(keys.title_key, cutoff, 4 * self.config.max_candidates)
+        scored = [(i, s) for i, s in hits if self._relation(keys, i) != "different"]
         if not scored:
             return None
         scored.sort(key=lambda rs: (-rs[1], self.rank[rs[0]]))

@@ -31,6 +31,8 @@ from bookrec.errors import DataError, quote, shorten
 log = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = ("Title", "Author", "My Rating", "Exclusive Shelf")
+# Shelves of books the reader has not read (yet): never part of their history, never suggested.
+WANT_SHELVES = frozenset({"to-read", "currently-reading"})
 # The Goodreads export quotes ISBNs as spreadsheet formulas so leading zeros survive: ="0439023483".
 _ISBN_FORMULA = re.compile(r'^="?([0-9Xx]*)"?$')
 # A Book Id is ASCII digits that fit a BIGINT; anything else ("²", which str.isdigit accepts,
@@ -58,6 +60,12 @@ class ReaderBook:
     shelf: str | None = None
     goodreads_id: int | None = None
     isbns: tuple[str, ...] = ()
+
+    @property
+    def wanted(self) -> bool:
+        """On a to-read or currently-reading shelf and unrated: a book the reader has not read,
+        so it is kept apart from their history and never suggested back."""
+        return self.rating is None and (self.shelf or "").strip().lower() in WANT_SHELVES
 
     def label(self) -> str:
         """'Title' or 'Title (Author)', for messages and tables."""

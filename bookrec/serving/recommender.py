@@ -8,8 +8,9 @@ the list rests on, decided by what matched (bookrec.serving.matching):
   ones; nothing already read in any edition, collection, derivative or companion; "next in
   series" only after a liked entry); the predicted rating shown beside each book is the
   blend's (bookrec.scoring.scorer.BlendScorer, settings from `evaluate`).
-- "similar": books were listed without ratings (a to-read shelf, bare titles, "more like this"
-  from one book): they count as liked; no rating is predicted.
+- "similar": books were listed without ratings (bare titles, "more like this" from one book):
+  they count as liked; no rating is predicted. Unrated books on a to-read or
+  currently-reading shelf are only excluded (ReaderBook.wanted): the reader has not read them.
 - "baseline": nothing matched: popular, well-rated books under the same rules and caps, and the
   reader is told so.
 Without the works tables and co-rating vectors (flow `lists`), the same ranker runs on text
@@ -402,7 +403,8 @@ class Recommender:
         rated: dict[int, list[float]] = {}
         unrated: list[int] = []
         for m in matches:
-            if m.status != "matched":
+            # A to-read / currently-reading book is excluded above but is no part of the history.
+            if m.status != "matched" or m.book.wanted:
                 continue
             if m.book.rating is None:
                 unrated.append(m.book_id)

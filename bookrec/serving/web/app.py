@@ -2,9 +2,9 @@
 
 The page (static/index.html with app.js and style.css, no build step, no outside requests)
 keeps the reader's books in the browser's localStorage and talks to the API. Every error a
-user can cause comes back as JSON `{"error": "..."}` with a 4xx status, never a traceback:
-DataError 400, an upload over the limit 413, invalid or unknown parameters 422, and a missing
-or unbuilt warehouse 503 (the page then says which flow to run).
+user can cause comes back as JSON `{"error": "..."}` with a 4xx status, never a traceback
+(bookrec.serving.web.api states the rule: 422 a request that does not fit the API, 400 one the
+service cannot use, 413 too large, 503 a missing or unbuilt warehouse, with the flow to run).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from string import Template
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +31,9 @@ from bookrec.serving.web.service import NotReady, ReaderService
 log = logging.getLogger(__name__)
 
 STATIC = resources.files("bookrec.serving.web") / "static"
+# Swagger UI and ReDoc as the PyPI package fastapi-offline ships them (MIT), served from here so
+# /docs and /redoc work without the internet (FastAPI's "self-hosting JavaScript and CSS" recipe).
+DOCS_ASSETS = resources.files("fastapi_offline") / "static"
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an upload's bytes
 
 
@@ -94,7 +98,7 @@ class BodyLimit:
 
 
 def _field(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form")]
     return ".".join(parts) or "request"
 
 
@@ -144,6 +148,47 @@ def setup_page(message: str, warehouse: Path) -> str:
     return template.substitute(message=html.escape(message), warehouse=html.escape(str(warehouse)))
 
 
+# The docs pages may load from this server only: ReDoc's sidebar asks a CDN for its logo, which
+# the browser then never requests (the image hides itself when it fails).
+DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:"
+)
+
+
+def _add_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI), /redoc and /favicon.ico, every asset served by this app."""
+    favicon = "/static/favicon.svg"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=f"{app.title}: JSON API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url=favicon,
+        )
+        page.headers["Content-Security-Policy"] = DOCS_POLICY
+        return page
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        page = get_redoc_html(
+            openapi_url=app.openapi_url,
+            title=f"{app.title}: JSON API",
+            redoc_js_url="/static/docs/redoc.standalone.js",
+            redoc_favicon_url=favicon,
+            with_google_fonts=False,
+        )
+        page.headers["Content-Security-Policy"] = DOCS_POLICY
+        return page
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon_ico() -> FileResponse:
+        return FileResponse(str(STATIC / "favicon.svg"), media_type="image/svg+xml")
+
+
 def create_app(
     warehouse: Path | str,
     config: WebConfig | None = None,
@@ -168,11 +213,15 @@ def create_app(
             'optional 1-5 star ratings. Errors come back as `{"error": "..."}`.'
         ),
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     _add_error_handlers(app)
     app.include_router(router)
+    app.mount("/static/docs", StaticFiles(directory=str(DOCS_ASSETS)), name="docs-assets")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    _add_docs(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:

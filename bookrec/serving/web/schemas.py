@@ -37,6 +37,12 @@ class BookIn(_Request):
     title: str | None = Field(None, min_length=1, max_length=500)
     author: str | None = Field(None, max_length=300)
     rating: Stars | None = Field(None, description="1..5 stars; null: not rated")
+    shelf: str | None = Field(
+        None,
+        max_length=100,
+        description="the Goodreads shelf; an unrated book on `to-read` or `currently-reading` "
+        "is never suggested and no part of the history",
+    )
 
     @model_validator(mode="after")
     def _needs_id_or_title(self) -> BookIn:
@@ -81,6 +87,8 @@ class CandidateOut(_Response):
     title: str
     author: str | None
     score: float
+    avg_rating: float | None = Field(None, description="Goodreads average rating")
+    num_ratings: int | None = Field(None, description="how many Goodreads ratings it has")
 
 
 class MatchOut(_Response):
@@ -93,6 +101,10 @@ class MatchOut(_Response):
     title: str | None
     author: str | None
     candidates: list[CandidateOut] = Field(description="the books an ambiguous entry may be")
+    shelf: str | None = Field(None, description="the Goodreads shelf the book came from")
+    wanted: bool = Field(
+        False, description="on to-read / currently-reading and unrated: kept out of the history"
+    )
 
 
 class ReasonOut(_Response):
@@ -112,7 +124,11 @@ class RecommendationOut(_Response):
     avg_rating: float = Field(description="Goodreads average rating")
     num_ratings: int
     because: list[ReasonOut]
-    because_text: str
+    because_text: str = Field(description="the evidence with its numbers (for tools and logs)")
+    reason_text: str = Field(
+        description="one short reason in a reader's words, naming at most two of their books "
+        "(what the page shows)"
+    )
     next_in_series: str | None = Field(
         None, description="set when the book continues a series the reader has read"
     )
@@ -120,7 +136,8 @@ class RecommendationOut(_Response):
 
 class RecommendOut(_Response):
     mode: Literal["personal", "similar", "baseline"]
-    message: str
+    message: str = Field(description="what the list rests on, with the model's settings")
+    summary: str = Field(description="the same in a reader's words (what the page shows)")
     counts: dict[str, int]
     matches: list[MatchOut]
     recommendations: list[RecommendationOut]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookrec.config import RecommendConfig, WebConfig
@@ -20,7 +20,7 @@ from bookrec.serving.matching import Match
 from bookrec.serving.reader_input import ReaderBook, parse_goodreads_export
 from bookrec.serving.recommender import Recommendation, Recommendations, Recommender
 from bookrec.serving.web.search import SearchIndex, Suggestion
-from bookrec.warehouse.connection import connect
+from bookrec.warehouse.connection import connect, run_sql
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +42,20 @@ class ListedBook:
     title: str | None = None
     author: str | None = None
     rating: float | None = None
+    shelf: str | None = None  # "to-read" / "currently-reading": excluded, never history
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """What one read of the warehouse gives: the Recommender (with its matcher) and the index."""
+    """What one read of the warehouse gives: the Recommender (with its matcher), the index and
+    each book's genres (for the reasons shown beside each book)."""
 
     recommender: Recommender
     search: SearchIndex
+    genres: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def genres_of(self, book_id: int) -> tuple[str, ...]:
+        return self.genres.get(book_id, ())
 
     def matcher_row(self, book_id: int | None) -> int | None:
         """The matcher's row of a catalog book_id (None when unknown)."""
@@ -117,8 +123,13 @@ class ReaderService:
                         recommender = Recommender.from_warehouse(
                             con, config=self.recommend_config, space=self.space
                         )
+                        genres = {
+                            int(b): tuple(g)
+                            for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()
+                        }
                     # The matcher indexes the same sorted catalog, so rows agree (matcher_row).
-                    self._loaded = Loaded(recommender, SearchIndex(recommender.catalog))
+                    search = SearchIndex(recommender.catalog)
+                    self._loaded = Loaded(recommender, search, genres)
                     log.info("serving %s: %d books", self.warehouse, len(recommender.catalog))
                 except BookrecError as exc:
                     self._error = str(exc)
@@ -158,6 +169,7 @@ class ReaderService:
                 author=book.author,
                 rating=book.rating,
                 origin=f"book {i}",
+                shelf=book.shelf,
             )
             if row is not None:
                 matches[i] = _picked(loaded, reader_book, row)

@@ -2,7 +2,10 @@
 // All text from the catalog goes into the page through textContent, never as HTML.
 "use strict";
 
-const STORE = "bookrec.books.v1";
+const STORE = "bookrec.books.v1"; // books the reader has read (rated or not)
+const WANTED = "bookrec.wanted.v1"; // to-read / currently-reading: never suggested, no history
+const QUERY_MAX = 200; // the search API's limit; longer text is cut, with a note
+const SHOWN_BOOKS = 20; // books listed before "show all" (keeps the tab order short)
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -17,93 +20,162 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// -- the reader's books ------------------------------------------------------------------------
+function announce(text) {
+  $("announce").textContent = "";
+  setTimeout(() => { $("announce").textContent = text; }, 30);
+}
 
-function loadBooks() {
+// -- the reader's books: one store shared by every tab -------------------------------------------
+// Each change re-reads the store, applies itself and writes back, and other tabs redraw on the
+// `storage` event, so a tab never writes back a stale copy over another tab's books.
+
+function readList(key) {
   try {
-    const books = JSON.parse(localStorage.getItem(STORE) || "[]");
-    return Array.isArray(books) ? books.filter((b) => b && (b.book_id != null || b.title)) : [];
+    const list = JSON.parse(localStorage.getItem(key) || "[]");
+    if (!Array.isArray(list)) return [];
+    // A title over the API's 500 characters (kept by an older page) would fail every Recommend.
+    return list.filter((b) => b && (b.book_id != null || b.title))
+      .map((b) => (b.title && b.title.length > 500 ? { ...b, title: b.title.slice(0, 500) } : b));
   } catch {
     return [];
   }
 }
 
-let books = loadBooks();
+let books = readList(STORE);
+let wanted = readList(WANTED);
+let showAll = false;
 
-function saveBooks() {
-  localStorage.setItem(STORE, JSON.stringify(books));
+function change(key, apply) {
+  const list = readList(key);
+  apply(list);
+  localStorage.setItem(key, JSON.stringify(list));
+  books = readList(STORE);
+  wanted = readList(WANTED);
   renderBooks();
 }
 
-function sameBook(a, b) {
-  if (a.book_id != null && b.book_id != null) return a.book_id === b.book_id;
-  return (a.title || "").toLowerCase() === (b.title || "").toLowerCase()
-    && (a.author || "").toLowerCase() === (b.author || "").toLowerCase();
+function keyOf(book) {
+  return book.book_id != null ? `id:${book.book_id}`
+    : `t:${(book.title || "").toLowerCase()}|${(book.author || "").toLowerCase()}`;
 }
 
-function addBook(book) {
-  const entry = {
+function entryOf(book) {
+  return {
     book_id: book.book_id ?? null, title: book.title, author: book.author ?? null,
-    rating: book.rating ?? null, avg_rating: book.avg_rating ?? null,
+    rating: book.rating ?? null,
   };
-  const at = books.findIndex((b) => sameBook(b, entry));
-  if (at >= 0) {
-    if (entry.rating != null) books[at].rating = entry.rating;
-  } else {
-    books.push(entry);
-  }
-  saveBooks();
 }
 
-function stars(book, index) {
-  const group = el("span", { class: "stars", role: "group", "aria-label": "your rating" });
-  for (let n = 1; n <= 5; n++) {
-    const on = book.rating != null && n <= book.rating;
+// Add (or re-rate) many books in one write and one redraw: an import adds hundreds.
+function addBooks(list, key = STORE) {
+  change(key, (stored) => {
+    const at = new Map(stored.map((b, i) => [keyOf(b), i]));
+    for (const book of list) {
+      const entry = entryOf(book);
+      const i = at.get(keyOf(entry));
+      if (i === undefined) { at.set(keyOf(entry), stored.length); stored.push(entry); }
+      else if (entry.rating != null) stored[i].rating = entry.rating;
+    }
+  });
+}
+
+function updateBook(key, apply) {
+  change(STORE, (stored) => { const book = stored.find((b) => keyOf(b) === key); if (book) apply(book); });
+}
+
+function removeBook(key) {
+  change(STORE, (stored) => { const i = stored.findIndex((b) => keyOf(b) === key); if (i >= 0) stored.splice(i, 1); });
+}
+
+// -- drawing the list (focus survives a redraw: the focused control is found again by its id) ----
+
+function stars(book, key) {
+  const title = book.title;
+  const group = el("div", { class: "stars", role: "radiogroup", "aria-label": `your rating of ${title}` });
+  const choices = [1, 2, 3, 4, 5, null];
+  const checked = book.rating == null ? null : Math.round(book.rating);
+  const set = (value) => { updateBook(key, (b) => { b.rating = value; }); };
+  choices.forEach((n, i) => {
+    const isChecked = n === checked;
+    const filled = n != null && checked != null && n <= checked;
     group.append(el("button", {
-      type: "button", class: on ? "star on" : "star", text: on ? "★" : "☆",
-      "aria-label": `rate ${n} star${n > 1 ? "s" : ""}`, "aria-pressed": on ? "true" : "false",
-      "data-testid": `star-${n}`,
-      onclick: () => { books[index].rating = n; saveBooks(); },
+      type: "button", role: "radio", class: n == null ? "norating" : (filled ? "star on" : "star"),
+      text: n == null ? "no rating" : (filled ? "★" : "☆"),
+      "aria-label": n == null ? "no rating" : `${n} star${n > 1 ? "s" : ""}`,
+      "aria-checked": isChecked ? "true" : "false", tabindex: isChecked ? "0" : "-1",
+      "data-testid": n == null ? "no-rating" : `star-${n}`, "data-focus": `${key}#${n ?? 0}`,
+      onclick: () => set(n),
+      onkeydown: (event) => {
+        const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+        let next = null;
+        if (event.key in moves) next = (i + moves[event.key] + choices.length) % choices.length;
+        else if (event.key === "Home") next = 0;
+        else if (event.key === "End") next = choices.length - 1;
+        if (next === null) return;
+        event.preventDefault();
+        focusAfter = `${key}#${choices[next] ?? 0}`;
+        set(choices[next]);
+      },
     }));
-  }
-  group.append(el("button", {
-    type: "button", class: book.rating == null ? "norating on" : "norating",
-    text: "no rating", "aria-pressed": book.rating == null ? "true" : "false",
-    onclick: () => { books[index].rating = null; saveBooks(); },
-  }));
+  });
   return group;
 }
 
-function renderBooks() {
-  const list = $("books");
-  list.replaceChildren();
-  books.forEach((book, index) => {
-    const actions = el("span", { class: "actions" });
-    if (book.book_id != null) {
-      actions.append(el("button", {
-        type: "button", class: "link", text: "more like this",
-        onclick: (event) => moreLikeThis(book, event.target.closest("li")),
-      }));
-    }
+let focusAfter = null;
+
+function bookRow(book) {
+  const key = keyOf(book);
+  const actions = el("span", { class: "actions" });
+  if (book.book_id != null) {
     actions.append(el("button", {
-      type: "button", class: "remove", text: "✕", "aria-label": `remove ${book.title}`,
-      onclick: () => { books.splice(index, 1); saveBooks(); },
+      type: "button", class: "link", text: "more like this", "aria-label": `more like ${book.title}`,
+      "aria-expanded": "false", "data-focus": `${key}#more`,
+      onclick: (event) => moreLikeThis(book, event.currentTarget.closest("li"), event.currentTarget),
     }));
-    list.append(el("li", { class: "book", "data-testid": "my-book" },
-      el("div", { class: "line" },
-        el("span", { class: "title", text: book.title }),
-        book.author ? el("span", { class: "author", text: ` by ${book.author}` }) : null),
-      el("div", { class: "line" }, stars(book, index), actions)));
-  });
+  }
+  actions.append(el("button", {
+    type: "button", class: "remove", text: "✕", "aria-label": `remove ${book.title}`,
+    "data-focus": `${key}#remove`,
+    onclick: () => { focusAfter = "search"; removeBook(key); announce(`Removed ${book.title}`); },
+  }));
+  return el("li", { class: "book", "data-testid": "my-book" },
+    el("div", { class: "line" },
+      el("span", { class: "title", text: book.title }),
+      book.author ? el("span", { class: "author", text: ` by ${book.author}` }) : null),
+    el("div", { class: "line" }, stars(book, key), actions));
+}
+
+function renderBooks() {
+  const focused = focusAfter || (document.activeElement && document.activeElement.dataset.focus);
+  focusAfter = null;
+  const list = $("books");
+  const shown = showAll ? books : books.slice(0, SHOWN_BOOKS);
+  list.replaceChildren(...shown.map(bookRow));
   $("count").textContent = books.length ? `(${books.length})` : "";
   $("empty").hidden = books.length > 0;
   $("clear").hidden = books.length === 0;
+  const more = $("show-all");
+  more.hidden = books.length <= SHOWN_BOOKS;
+  more.textContent = showAll ? `Show the first ${SHOWN_BOOKS} only` : `Show all ${books.length} books`;
+  more.setAttribute("aria-expanded", showAll ? "true" : "false");
+  $("wanted-box").hidden = wanted.length === 0;
+  $("wanted-count").textContent = `(${wanted.length})`;
+  const firstWanted = wanted.slice(0, SHOWN_BOOKS).map((b) => el("li", {},
+    el("span", { class: "title", text: b.title }),
+    b.author ? el("span", { class: "author", text: ` by ${b.author}` }) : null));
+  if (wanted.length > SHOWN_BOOKS) firstWanted.push(el("li", { class: "muted", text: `and ${wanted.length - SHOWN_BOOKS} more` }));
+  $("wanted").replaceChildren(...firstWanted);
+  if (focused === "search") $("search").focus();
+  else if (focused) {
+    const target = document.querySelector(`[data-focus="${CSS.escape(focused)}"]`);
+    if (target) target.focus();
+  }
 }
 
-// -- talking to the API -------------------------------------------------------------------------
+// -- talking to the API: every error is shown next to the control that caused it ------------
 
-function showError(message) {
-  const box = $("error");
+function showError(where, message) {
+  const box = $(`${where}-error`);
   box.textContent = message || "";
   box.hidden = !message;
 }
@@ -131,47 +203,56 @@ function postJson(path, payload) {
 }
 
 // -- search with suggestions ---------------------------------------------------------------------
+// `shownFor` is the text the suggestions on screen answer; Enter picks from them only when it is
+// the text in the box now, otherwise it waits for the answer to the current text.
 
 let asked = 0;
 let shown = [];
+let shownFor = null;
 let active = -1;
 let timer = null;
 
 function closeSuggestions() {
   $("suggestions").hidden = true;
   $("search").setAttribute("aria-expanded", "false");
-  shown = [];
+  $("search").removeAttribute("aria-activedescendant");
   active = -1;
 }
 
-function bookLabel(book) {
-  const parts = [];
-  if (book.author) parts.push(book.author);
-  if (book.avg_rating != null) parts.push(`${book.avg_rating.toFixed(2)}★ on Goodreads`);
-  return parts.join(" · ");
+function fmtCount(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)}k`;
+  return String(n);
 }
 
-function renderSuggestions(found) {
+function bookFacts(book) {
+  const rating = book.avg_rating != null && book.num_ratings
+    ? `${book.avg_rating.toFixed(2)}★ from ${fmtCount(book.num_ratings)} ratings`
+    : "no Goodreads ratings";
+  return `${book.author || "author unknown"} · ${rating}`;
+}
+
+function renderSuggestions(found, query) {
   const list = $("suggestions");
-  list.replaceChildren();
   shown = found;
+  shownFor = query;
   active = -1;
-  found.forEach((book, i) => {
-    list.append(el("li", {
-      role: "option", id: `suggestion-${i}`, "data-testid": "suggestion",
-      onmousedown: (event) => { event.preventDefault(); pick(i); },
-    }, el("span", { class: "title", text: book.title }),
-    el("span", { class: "muted", text: bookLabel(book) })));
-  });
+  list.replaceChildren(...found.map((book, i) => el("li", {
+    role: "option", id: `suggestion-${i}`, "data-testid": "suggestion", "aria-selected": "false",
+    onmousedown: (event) => { event.preventDefault(); pick(i); },
+  }, el("span", { class: "title", text: book.title }),
+  el("span", { class: "muted", text: bookFacts(book) }))));
   list.hidden = found.length === 0;
   $("search").setAttribute("aria-expanded", found.length ? "true" : "false");
+  $("search-note").textContent = found.length ? "" : `No book found for “${query}”; Enter keeps it as typed.`;
 }
 
 function pick(i) {
   const book = shown[i];
   if (!book) return;
-  addBook(book);
+  addBooks([book]);
   $("search").value = "";
+  $("search-note").textContent = `Added “${book.title}”.`;
   closeSuggestions();
   $("search").focus();
 }
@@ -182,84 +263,78 @@ function highlight(i) {
   active = (i + items.length) % items.length;
   [...items].forEach((item, n) => item.setAttribute("aria-selected", n === active ? "true" : "false"));
   $("search").setAttribute("aria-activedescendant", `suggestion-${active}`);
+  items[active].scrollIntoView({ block: "nearest" });
+}
+
+function currentQuery() {
+  return $("search").value.trim();
 }
 
 async function suggest() {
-  const query = $("search").value.trim();
+  const query = currentQuery();
   const mine = ++asked;
-  if (query.length < 2) { closeSuggestions(); return; }
+  if (query.length < 2) {
+    closeSuggestions();
+    shownFor = query;
+    shown = [];
+    $("search-note").textContent = query ? "Type at least 2 letters to see suggestions." : "";
+    return;
+  }
   try {
     const answer = await api(`/api/books?q=${encodeURIComponent(query)}&limit=8`);
-    if (mine === asked) renderSuggestions(answer.books);
+    if (mine === asked && query === currentQuery()) {
+      showError("search", "");
+      renderSuggestions(answer.books, query);
+    }
   } catch (error) {
-    if (mine === asked) showError(error.message);
+    if (mine === asked) showError("search", error.message);
   }
+}
+
+function onSearchInput() {
+  const box = $("search");
+  if (box.value.length > QUERY_MAX) {
+    box.value = box.value.slice(0, QUERY_MAX);
+    $("search-note").textContent = `Cut to the first ${QUERY_MAX} characters (no title is longer).`;
+  }
+  shownFor = null; // what is on screen answers older text now
+  active = -1;
+  clearTimeout(timer);
+  timer = setTimeout(suggest, 120);
+}
+
+async function onEnter() {
+  const query = currentQuery();
+  if (!query) return;
+  if (shownFor !== query) {
+    clearTimeout(timer);
+    await suggest();
+    if (currentQuery() !== query) return; // typed on meanwhile: that text decides
+  }
+  if (shown.length && shownFor === query) { pick(active >= 0 ? active : 0); return; }
+  // Not in the catalog's suggestions: keep the title as typed; matching happens when recommending.
+  addBooks([{ title: query }]);
+  $("search").value = "";
+  $("search-note").textContent = `Added “${query}” as typed; it is matched when you ask for recommendations.`;
+  closeSuggestions();
 }
 
 function onSearchKey(event) {
   if (event.key === "ArrowDown") { event.preventDefault(); highlight(active + 1); }
   else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
-  else if (event.key === "Escape") closeSuggestions();
-  else if (event.key === "Enter") {
-    event.preventDefault();
-    if (active >= 0) pick(active);
-    else if (shown.length) pick(0);
-    else if ($("search").value.trim()) {
-      // Not in the suggestions: keep the title as typed; matching happens when recommending.
-      addBook({ title: $("search").value.trim() });
-      $("search").value = "";
-    }
-  }
+  else if (event.key === "Escape") { event.preventDefault(); closeSuggestions(); } // keeps the text
+  else if (event.key === "Enter") { event.preventDefault(); onEnter(); }
 }
 
 // -- recommendations ------------------------------------------------------------------------------
 
-function fmtCount(n) {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (n >= 1e3) return `${Math.round(n / 1e3)}k`;
-  return String(n);
-}
-
-// What one reason rests on: stars the reader's book added to the prediction (the blend), or the
-// similarity the list used (text: content; corating: the same readers read both).
-function reasonText(reason, personal) {
-  if (reason.kind === "text") return `text similarity ${reason.weight.toFixed(2)}`;
-  if (reason.kind === "corating") return `co-rating ${reason.weight.toFixed(2)}, read by the same readers`;
-  return personal
-    ? `${reason.rating}★, +${reason.weight.toFixed(2)}★`
-    : `similarity ${reason.weight.toFixed(2)}`;
-}
-
-function because(item, mode) {
-  if (!item.because || !item.because.length) return null;
-  const personal = mode === "personal";
-  const line = el("p", { class: "because", "data-testid": "because" },
-    el("span", { text: personal ? "Because you liked " : "Close to " }));
-  // One entry per book of the reader's: a book can be both close in content and co-read.
-  const byBook = new Map();
-  for (const reason of item.because) {
-    const entry = byBook.get(reason.book_id) || { title: reason.title, rating: reason.rating, texts: [] };
-    entry.texts.push(reasonText(reason, personal));
-    byBook.set(reason.book_id, entry);
-  }
-  let first = true;
-  for (const entry of byBook.values()) {
-    if (!first) line.append(", ");
-    first = false;
-    const stars = personal && entry.rating != null && !entry.texts[0].includes("★") ? `${entry.rating}★; ` : "";
-    line.append(el("b", { text: entry.title }),
-      el("span", { class: "muted", text: ` (${stars}${entry.texts.join("; ")})` }));
-  }
-  return line;
-}
-
-function card(item, mode, index) {
+function card(item, index) {
   const facts = el("div", { class: "facts" });
   if (item.next_in_series) {
     facts.append(el("span", { class: "badge series", "data-testid": "series", text: item.next_in_series }));
   }
   if (item.predicted_rating != null) {
-    facts.append(el("span", { class: "badge predicted", text: `for you ${item.predicted_rating.toFixed(2)}★` }));
+    facts.append(el("span", { class: "badge predicted", text: `for you ${item.predicted_rating.toFixed(1)}★` }));
   }
   facts.append(el("span", {
     class: "badge", text: `Goodreads ${item.avg_rating.toFixed(2)}★ (${fmtCount(item.num_ratings)} ratings)`,
@@ -269,122 +344,204 @@ function card(item, mode, index) {
     el("div", { class: "heading" },
       el("span", { class: "title", text: item.title }),
       item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null),
-    facts, because(item, mode));
+    facts,
+    item.reason_text ? el("p", { class: "because", "data-testid": "because", text: item.reason_text }) : null);
+  const add = el("button", {
+    type: "button", class: "link", text: "+ add to my books", "aria-label": `add ${item.title} to my books`,
+    onclick: () => {
+      addBooks([item]);
+      add.textContent = "✓ in your books";
+      announce(`Added ${item.title} to your books`);
+    },
+  });
   li.append(el("div", { class: "line card-actions" },
-    el("button", { type: "button", class: "link", text: "more like this",
-      onclick: () => moreLikeThis(item, li) }),
-    el("button", { type: "button", class: "link", text: "+ add to my books",
-      onclick: () => addBook(item) })));
+    el("button", { type: "button", class: "link", text: "more like this", "aria-label": `more like ${item.title}`,
+      "aria-expanded": "false", onclick: (event) => moreLikeThis(item, li, event.currentTarget) }),
+    add));
   return li;
 }
 
-async function moreLikeThis(book, anchor) {
-  showError("");
+async function moreLikeThis(book, anchor, button) {
   const old = anchor.querySelector(".similar");
-  if (old) { old.remove(); return; }
+  if (old) { old.remove(); button.setAttribute("aria-expanded", "false"); return; }
+  const box = el("div", { class: "similar", "data-testid": "similar" });
+  anchor.append(box);
   try {
-    const exclude = books.filter((b) => b.book_id != null).map((b) => b.book_id);
+    const exclude = [...books, ...wanted].filter((b) => b.book_id != null).map((b) => b.book_id);
     const answer = await postJson("/api/similar", { book_id: book.book_id, exclude, top_n: 5 });
-    const list = el("ol", { class: "similar", "data-testid": "similar" });
+    const list = el("ol", { "aria-label": `more like ${book.title}` });
     for (const item of answer.recommendations) {
+      const add = el("button", { type: "button", class: "link", text: "+ add",
+        "aria-label": `add ${item.title} to my books`,
+        onclick: () => { addBooks([item]); add.textContent = "✓ added"; announce(`Added ${item.title}`); } });
       list.append(el("li", {},
         el("span", { class: "title", text: item.title }),
         item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null,
-        el("span", { class: "muted", text: ` · ${item.avg_rating.toFixed(2)}★` }),
-        el("button", { type: "button", class: "link", text: "+ add", onclick: () => addBook(item) })));
+        el("span", { class: "muted", text: ` · ${item.avg_rating.toFixed(2)}★` }), add));
     }
     if (!answer.recommendations.length) list.append(el("li", { class: "muted", text: "nothing close enough" }));
-    anchor.append(list);
+    box.append(list);
+    button.setAttribute("aria-expanded", "true");
   } catch (error) {
-    showError(error.message);
+    box.append(el("p", { class: "field-error", role: "alert", text: error.message }));
   }
 }
 
-function matchReport(matches, onPick) {
-  const box = el("div", { class: "report" });
+// -- what became of the reader's books: matched / which one? / not found --------------------
+
+function candidateLabel(c) {
+  const parts = [c.author || "author unknown"];
+  if (c.avg_rating != null && c.num_ratings) parts.push(`${c.avg_rating.toFixed(2)}★, ${fmtCount(c.num_ratings)} ratings`);
+  else parts.push("no Goodreads ratings");
+  return parts.join(" · ");
+}
+
+// One question per ambiguous book; answering replaces it with what was done (focus stays there).
+function question(m, onPick) {
+  const said = `“${m.input.title}”${m.input.author ? ` by ${m.input.author}` : ""}`;
+  const item = el("li", { class: "question", "data-testid": "question" });
+  const done = (text) => {
+    const note = el("p", { class: "answered", tabindex: "-1", "data-testid": "answered", text });
+    item.replaceChildren(note);
+    note.focus();
+    announce(text);
+  };
+  const choices = el("div", { class: "choices", role: "group", "aria-label": `which book is ${said}?` });
+  for (const c of m.candidates) {
+    choices.append(el("button", { type: "button", class: "choice", "data-testid": "choice",
+      onclick: () => { onPick(m, c); done(`✓ ${said}: added “${c.title}” by ${c.author || "author unknown"}.`); } },
+    el("span", { class: "title", text: c.title }), el("span", { class: "muted", text: candidateLabel(c) })));
+  }
+  choices.append(el("button", { type: "button", class: "choice none", "data-testid": "none-of-these",
+    text: "None of these", onclick: () => { done(`✓ ${said}: ${onPick(m, null) || "left out"}.`); } }));
+  item.append(el("p", { text: `${said} could be:` }), choices);
+  return item;
+}
+
+function matchReport(title, matches, onPick) {
+  const box = el("div", {});
   const ambiguous = matches.filter((m) => m.status === "ambiguous");
   const missing = matches.filter((m) => m.status === "not_found");
   const matched = matches.filter((m) => m.status === "matched");
-  box.append(el("p", { class: "muted", "data-testid": "match-summary",
-    text: `${matched.length} matched, ${ambiguous.length} ambiguous, ${missing.length} not found` }));
+  const kept = matched.filter((m) => m.wanted).length;
+  box.append(el("h3", { id: "report-title", text: title }));
+  box.append(el("p", { class: "summary", "data-testid": "match-summary",
+    text: `${matched.length} matched${kept ? ` (${kept} to read, kept apart)` : ""}, `
+      + `${ambiguous.length} to check, ${missing.length} not found` }));
   if (ambiguous.length) {
-    const list = el("ul", { class: "ambiguous" });
-    for (const m of ambiguous) {
-      const choices = el("span", {});
-      for (const c of m.candidates) {
-        choices.append(el("button", { type: "button", class: "choice",
-          text: `${c.title}${c.author ? ` (${c.author})` : ""}`,
-          onclick: () => onPick(m, c) }));
-      }
-      list.append(el("li", {}, el("span", { text: `“${m.input.title}” could be: ` }), choices));
-    }
-    box.append(el("p", { text: "Which one did you mean? (not used until you pick)" }), list);
+    box.append(el("p", { text: "Which book did you mean? (not used until you answer)" }),
+      el("ul", { class: "questions" }, ...ambiguous.map((m) => question(m, onPick))));
   }
   if (missing.length) {
     const list = el("ul", { class: "missing" });
-    for (const m of missing) {
+    for (const m of missing.slice(0, 50)) {
       list.append(el("li", { text: `${m.input.title}${m.input.author ? ` (${m.input.author})` : ""}${m.note ? `: ${m.note}` : ""}` }));
     }
-    box.append(el("p", { text: "Not found in the catalog:" }), list);
+    if (missing.length > 50) list.append(el("li", { class: "muted", text: `and ${missing.length - 50} more` }));
+    box.append(el("details", {}, el("summary", { text: `Not found in the catalog (${missing.length})` }), list));
   }
   return box;
 }
 
+function showReport(content, focus) {
+  const report = $("report");
+  report.replaceChildren(content);
+  report.scrollIntoView({ block: "start" });
+  if (focus) report.focus({ preventScroll: true });
+}
+
+// A disabled button drops the focus to BODY: it comes back to the button when nothing else took it.
+function busy(button, on, label) {
+  button.disabled = on;
+  button.setAttribute("aria-busy", on ? "true" : "false");
+  if (label) button.textContent = label;
+  if (!on && (document.activeElement === document.body || document.activeElement === null)) button.focus();
+}
+
 async function recommend() {
-  showError("");
-  if (!books.length) { showError("Add at least one book first."); return; }
+  showError("recommend", "");
+  if (!books.length && !wanted.length) { showError("recommend", "Add at least one book first."); return; }
   const button = $("recommend");
-  button.disabled = true;
-  button.textContent = "Thinking…";
+  busy(button, true, "Thinking…");
+  $("results").setAttribute("aria-busy", "true");
   try {
     const sent = books.slice();
-    const answer = await postJson("/api/recommend", {
-      books: sent.map((b) => ({ book_id: b.book_id, title: b.title, author: b.author, rating: b.rating })),
-      top_n: Number($("top-n").value),
-    });
+    const payload = [
+      ...sent.map((b) => ({ book_id: b.book_id, title: b.title, author: b.author, rating: b.rating })),
+      ...wanted.map((b) => ({ book_id: b.book_id, title: b.title, author: b.author, shelf: "to-read" })),
+    ];
+    const answer = await postJson("/api/recommend", { books: payload, top_n: Number($("top-n").value) });
     // Typed titles that matched now carry their catalog id.
-    answer.matches.forEach((m, i) => {
-      if (m.status === "matched" && sent[i].book_id == null) {
-        Object.assign(sent[i], { book_id: m.book_id, title: m.title, author: m.author });
-      }
+    const found = new Map();
+    answer.matches.slice(0, sent.length).forEach((m, i) => {
+      if (m.status === "matched" && sent[i].book_id == null) found.set(keyOf(sent[i]), m);
     });
-    localStorage.setItem(STORE, JSON.stringify(books));
-    renderBooks();
-    $("message").textContent = answer.message;
-    $("matches").replaceChildren(matchReport(answer.matches, (m, c) => {
-      const entry = books.find((b) => b.book_id == null && b.title === m.input.title);
-      if (entry) Object.assign(entry, { book_id: c.book_id, title: c.title, author: c.author });
-      saveBooks();
-      recommend();
-    }));
-    $("results").replaceChildren(...answer.recommendations.map((item, i) => card(item, answer.mode, i + 1)));
+    if (found.size) {
+      change(STORE, (stored) => {
+        for (const b of stored) {
+          const m = found.get(keyOf(b));
+          if (m) Object.assign(b, { book_id: m.book_id, title: m.title, author: m.author });
+        }
+      });
+    }
+    const open = answer.matches.filter((m) => m.status !== "matched");
+    $("report").replaceChildren();
+    if (open.length) {
+      $("report").append(matchReport("Some of your books need a look", answer.matches, (m, c) => {
+        const typed = keyOf({ title: m.input.title, author: m.input.author });
+        if (c) updateBook(typed, (b) => Object.assign(b, { book_id: c.book_id, title: c.title, author: c.author }));
+        else { removeBook(typed); return "removed from your books"; }
+        return null;
+      }));
+    }
+    $("message").textContent = answer.summary;
+    $("results").replaceChildren(...answer.recommendations.map((item, i) => card(item, i + 1)));
+    if (!answer.recommendations.length) {
+      $("results").append(el("li", { class: "muted", "data-testid": "no-results",
+        text: "Nothing left to suggest: every book the catalog could offer is on your lists." }));
+    }
+    $("next-title").scrollIntoView({ block: "start" });
   } catch (error) {
-    showError(error.message);
+    showError("recommend", error.message);
   } finally {
-    button.disabled = false;
-    button.textContent = "Recommend";
+    busy(button, false, "Recommend");
+    $("results").setAttribute("aria-busy", "false");
   }
 }
 
-// -- Goodreads import ----------------------------------------------------------------------------
+// -- Goodreads import: one request, one write, one redraw, the report at the top of the results --
 
 async function importExport(event) {
   event.preventDefault();
-  showError("");
+  showError("import", "");
   const file = $("import-file").files[0];
-  if (!file) { showError("Choose your goodreads_library_export.csv first."); return; }
+  if (!file) { showError("import", "Choose your goodreads_library_export.csv first."); $("import-file").focus(); return; }
   const form = new FormData();
   form.append("file", file);
+  const button = $("import-button");
+  busy(button, true, "Importing…");
+  $("import-progress").hidden = false;
+  const started = performance.now();
   try {
     const answer = await api("/api/import/goodreads", { method: "POST", body: form });
-    for (const m of answer.matches) {
-      if (m.status === "matched") addBook({ book_id: m.book_id, title: m.title, author: m.author, rating: m.rating });
-    }
-    $("import-report").replaceChildren(matchReport(answer.matches, (m, c) => {
-      addBook({ book_id: c.book_id, title: c.title, author: c.author, rating: m.rating });
-    }));
+    const answered = performance.now();
+    const matched = answer.matches.filter((m) => m.status === "matched");
+    const asBook = (m) => ({ book_id: m.book_id, title: m.title, author: m.author, rating: m.rating });
+    addBooks(matched.filter((m) => !m.wanted).map(asBook));
+    addBooks(matched.filter((m) => m.wanted).map(asBook), WANTED);
+    const read = matched.length - answer.counts.wanted;
+    showReport(matchReport(`Imported ${file.name}: ${read} read, ${answer.counts.wanted} to read`, answer.matches, (m, c) => {
+      if (c) addBooks([{ ...c, rating: m.rating }], m.wanted ? WANTED : STORE);
+    }), true);
+    // How long the server and the page each took (bench/web_import.py reports both).
+    $("report").dataset.serverMs = Math.round(answered - started);
+    $("report").dataset.pageMs = Math.round(performance.now() - answered);
+    announce(`Import done: ${matched.length} books matched`);
   } catch (error) {
-    showError(error.message);
+    showError("import", error.message);
+  } finally {
+    busy(button, false, "Import");
+    $("import-progress").hidden = true;
   }
 }
 
@@ -392,13 +549,23 @@ async function importExport(event) {
 
 document.addEventListener("DOMContentLoaded", () => {
   const search = $("search");
-  search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
+  search.addEventListener("input", onSearchInput);
   search.addEventListener("keydown", onSearchKey);
   search.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
   $("recommend").addEventListener("click", recommend);
   $("import-form").addEventListener("submit", importExport);
+  $("import-file").addEventListener("change", () => showError("import", ""));
+  $("show-all").addEventListener("click", () => { showAll = !showAll; focusAfter = "show-all"; renderBooks(); $("show-all").focus(); });
   $("clear").addEventListener("click", () => {
-    if (confirm("Remove all your books from this browser?")) { books = []; saveBooks(); }
+    if (confirm("Remove all your books from this browser?")) { focusAfter = "search"; change(STORE, (s) => s.splice(0)); }
+  });
+  $("clear-wanted").addEventListener("click", () => { focusAfter = "search"; change(WANTED, (s) => s.splice(0)); });
+  window.addEventListener("storage", (event) => {
+    if (event.key === null || event.key === STORE || event.key === WANTED) {
+      books = readList(STORE);
+      wanted = readList(WANTED);
+      renderBooks();
+    }
   });
   renderBooks();
 });

@@ -1,0 +1,156 @@
+"""Why a book is suggested and what happened to the reader's books, in the reader's words.
+
+The page shows these lines as they are: one short reason per book ("Readers who loved Dune
+also loved this", "Like The Name of the Wind: fantasy, magic"), naming at most two of the
+reader's books, and a status line without the model's vocabulary. The numbers behind them
+(blend weights, cosine similarities, the space) stay in the JSON's `because`, `message` and
+`space` and in `bookrec recommend --verbose`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from bookrec.serving.recommender import Reason, Recommendation, Recommendations
+
+MAX_NAMED = 2  # reader's books named in one reason
+MAX_TITLE = 48  # characters of a named title before it is cut
+MAX_GENRES = 2
+# Shelves nearly every book carries say nothing about why this one fits.
+VAGUE_GENRES = frozenset(
+    {"fiction", "nonfiction", "audiobook", "books", "novels", "adult", "adult fiction",
+     "literature", "kindle", "ebooks", "book club", "favorites", "to read", "owned", "default"}
+)  # fmt: skip
+_SERIES_NOTE = re.compile(r"\s*\([^()]*#[^()]*\)\s*$")  # "Dune (Dune Chronicles, #1)"
+_SERIES_NAME = re.compile(r"\(([^()#]*?),?\s*#[^()]*\)\s*$")  # -> "Dune Chronicles"
+
+GenresOf = Callable[[int], Sequence[str]]
+
+
+def short_title(title: str) -> str:
+    """A title as a reader says it: no series note, no subtitle, at most MAX_TITLE characters."""
+    text = _SERIES_NOTE.sub("", title).strip() or title
+    main, colon, _ = text.partition(": ")
+    if colon and len(main) >= 3:
+        text = main
+    return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
+
+
+def _names(reasons: Sequence[Reason]) -> str:
+    titles: list[str] = []
+    for r in reasons:
+        title = short_title(r.title)
+        if title not in titles:
+            titles.append(title)
+    return " and ".join(titles[:MAX_NAMED])
+
+
+def _shared_genres(book_id: int, other_id: int, genres_of: GenresOf | None) -> list[str]:
+    if genres_of is None:
+        return []
+    theirs = {g.lower() for g in genres_of(other_id)}
+    chosen: list[str] = []
+    for genre in (g.lower() for g in genres_of(book_id)):
+        # "historical" adds nothing after "historical fiction"
+        if genre in theirs and genre not in VAGUE_GENRES and not any(genre in c for c in chosen):
+            chosen.append(genre)
+    return chosen[:MAX_GENRES]
+
+
+def _popularity(item: Recommendation) -> str:
+    n = item.num_ratings
+    count = f"{n / 1e6:.1f}M" if n >= 1e6 else f"{round(n / 1e3)}k" if n >= 1e3 else str(n)
+    return f"{item.avg_rating:.1f}★ from {count} Goodreads readers"
+
+
+def _like(item: Recommendation, reason: Reason, genres_of: GenresOf | None) -> str:
+    genres = _shared_genres(item.book_id, reason.book_id, genres_of)
+    title = short_title(reason.title)
+    if genres:
+        return f"Like {title}: {', '.join(genres)}"
+    return f"Close in story and style to {title}"
+
+
+def _series_name(title: str) -> str | None:
+    found = _SERIES_NAME.search(title)
+    return found.group(1).strip() if found else None
+
+
+def _next_in_series(item: Recommendation, reasons: Sequence[Reason]) -> str:
+    """'Next in The Kingkiller Chronicle after The Name of the Wind' when a reason is an entry
+    of the same series (the evidence may name other books first), else without names."""
+    series = _series_name(item.title)
+    earlier = [r for r in reasons if series and _series_name(r.title) == series]
+    if earlier:
+        return f"Next in {series} after {short_title(earlier[0].title)}"
+    return "Next in a series you liked"
+
+
+def reason_text(item: Recommendation, mode: str, genres_of: GenresOf | None = None) -> str:
+    """One short sentence saying why `item` is suggested, naming at most two reader's books.
+
+    Args:
+        item: a recommendation with its `because` (the evidence the ranking kept).
+        mode: the result's mode (personal, similar, baseline).
+        genres_of: a book_id's Goodreads genres (most voted first), to say what two books
+            share; None: the reason names the book without genres.
+    """
+    reasons = list(item.because)
+    if item.next_in_series:
+        return _next_in_series(item, reasons)
+    if not reasons:
+        if mode == "baseline":
+            return f"One of the best-rated books: {_popularity(item)}"
+        return f"Widely loved: {_popularity(item)}"
+    first = reasons[0]
+    if first.kind == "corating":
+        fellows = [r for r in reasons if r.kind == "corating"]
+        return f"Readers who loved {_names(fellows)} also loved this"
+    if first.kind == "text" or mode != "personal":
+        return _like(item, first, genres_of)
+    return f"Because you liked {_names(reasons)}"
+
+
+def with_reason_texts(
+    result: Recommendations, rows: list[dict], genres_of: GenresOf | None = None
+) -> list[dict]:
+    """`rows` (result.to_dict()'s recommendations) with each book's `reason_text` added."""
+    for row, item in zip(rows, result.items, strict=True):
+        row["reason_text"] = reason_text(item, result.mode, genres_of)
+    return rows
+
+
+def status_text(result: Recommendations, counts: Mapping[str, int] | None = None) -> str:
+    """The page's line above the list: what the list rests on, in plain words."""
+    counts = counts if counts is not None else result.counts
+    listed = len(result.matches)
+    unsure = counts.get("ambiguous", 0) + counts.get("not_found", 0)
+    check = f"; {unsure} of your books need a look (below)" if unsure else ""
+    if result.mode == "personal":
+        rated = result.history_size
+        books = "book" if rated == 1 else "books"
+        wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
+        apart = f" ({wanted} on your to-read shelves left out)" if wanted else ""
+        return f"Picked for you from the {rated} {books} you rated{apart}{check}."
+    if result.mode == "similar":
+        yours = (
+            "Your book has no stars" if listed == 1 else f"None of your {listed} books has stars"
+        )
+        return (
+            f"{yours} yet, so these are close to yours and well rated; rate a few for "
+            f"picks made for you{check}."
+        )
+    wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
+    if wanted:
+        return (
+            f"The {wanted} matched books are on your to-read or currently-reading shelf, so "
+            "these are the best-rated books (yours left out); add books you have read for picks "
+            f"made for you{check}."
+        )
+    if not listed:
+        return "The best-rated books of the catalog."
+    return (
+        "None of your books were found in the catalog, so these are simply the best-rated "
+        f"books, not picks for you{check}."
+    )

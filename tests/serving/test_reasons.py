@@ -1,0 +1,95 @@
+"""The reasons and the status line the page shows, in a reader's words."""
+
+from __future__ import annotations
+
+from bookrec.config import ScorerConfig
+from bookrec.serving.matching import Match
+from bookrec.serving.reader_input import ReaderBook
+from bookrec.serving.reasons import reason_text, short_title, status_text
+from bookrec.serving.recommender import Reason, Recommendation, Recommendations
+
+GENRES = {
+    1: ("Fantasy", "Fiction", "Magic", "Epic Fantasy"),
+    2: ("Science Fiction", "Fiction"),
+    10: ("Fiction", "Fantasy", "Magic", "Young Adult"),
+}
+WIND = "The Name of the Wind (The Kingkiller Chronicle, #1)"
+
+
+def _item(*because: Reason, series: str | None = None) -> Recommendation:
+    return Recommendation(10, "A Wizard's Tale", "Ann Vale", 4.1, 4.2, 123_456, because, series)
+
+
+def test_titles_lose_series_notes_and_subtitles() -> None:
+    assert short_title(WIND) == "The Name of the Wind"
+    assert short_title("Transition: Becoming Who I Was Always Meant to Be") == "Transition"
+    assert short_title("Dune (30th anniversary)") == "Dune (30th anniversary)"
+    assert len(short_title("A" * 200)) == 48
+
+
+def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
+    corating = [Reason(2, "Dune", 5.0, 0.82, "corating"), Reason(1, WIND, 4.0, 0.7, "corating")]
+    assert reason_text(_item(*corating), "personal") == (
+        "Readers who loved Dune and The Name of the Wind also loved this"
+    )
+    text = Reason(1, WIND, 5.0, 0.61, "text")
+    # vague shelves ("Fiction") are left out; at most two shared genres
+    assert reason_text(_item(text), "personal", GENRES.get) == (
+        "Like The Name of the Wind: fantasy, magic"
+    )
+    assert (
+        reason_text(_item(text), "personal") == "Close in story and style to The Name of the Wind"
+    )
+    blend = [Reason(b, t, 5.0, 0.3) for b, t in ((1, WIND), (2, "Dune"), (3, "Emma"))]
+    assert reason_text(_item(*blend), "personal") == (
+        "Because you liked The Name of the Wind and Dune"  # at most two books named
+    )
+    assert reason_text(_item(Reason(2, "Dune", None, 0.9)), "similar", GENRES.get) == (
+        "Close in story and style to Dune"  # no shared genre beyond "Fiction"
+    )
+    fear = Recommendation(
+        11, "The Wise Man's Fear (The Kingkiller Chronicle, #2)", "Patrick Rothfuss", 4.5, 4.6,
+        900_000, (Reason(2, "Dune (Dune, #1)", 5.0, 0.5, "corating"), text), "next in series",
+    )  # fmt: skip
+    assert reason_text(fear, "personal") == (
+        "Next in The Kingkiller Chronicle after The Name of the Wind"  # not after Dune
+    )
+    assert reason_text(_item(text, series="next in series"), "personal") == (
+        "Next in a series you liked"
+    )
+
+
+def test_a_book_without_evidence_still_gets_a_reason() -> None:
+    assert (
+        reason_text(_item(), "baseline")
+        == "One of the best-rated books: 4.2★ from 123k Goodreads readers"
+    )
+    assert reason_text(_item(), "personal").startswith("Widely loved: 4.2★")
+
+
+def _result(mode: str, matches: list[Match], history: int) -> Recommendations:
+    return Recommendations(
+        mode, "blend alpha 0.5, raw space", matches, [], "raw", ScorerConfig(), history
+    )
+
+
+def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
+    read = Match(ReaderBook("Dune", rating=5), "matched", book_id=2)
+    shelf = Match(ReaderBook("Emma", shelf="to-read"), "matched", book_id=3)
+    lost = Match(ReaderBook("Nope"), "not_found")
+    text = status_text(_result("personal", [read, shelf, lost], 1), {"not_found": 1})
+    assert text == (
+        "Picked for you from the 1 book you rated (1 on your to-read shelves left out); "
+        "1 of your books need a look (below)."
+    )
+    assert "to-read" in status_text(_result("baseline", [shelf], 0), {})
+    assert "not picks for you" in status_text(_result("baseline", [lost], 0), {"not_found": 1})
+    for line in (text, status_text(_result("similar", [shelf], 0), {})):
+        assert "alpha" not in line and "space" not in line
+
+
+def test_only_unrated_to_read_books_are_wanted() -> None:
+    assert ReaderBook("Emma", shelf="to-read").wanted
+    assert ReaderBook("Emma", shelf="Currently-Reading").wanted
+    assert not ReaderBook("Emma", shelf="to-read", rating=4).wanted  # rated: read after all
+    assert not ReaderBook("Emma", shelf="read").wanted and not ReaderBook("Emma").wanted
