@@ -107,9 +107,7 @@ def reason_text(item: Recommendation, mode: str, genres_of: GenresOf | None = No
     if first.kind == "corating":
         fellows = [r for r in reasons if r.kind == "corating"]
         return f"Readers who loved {_names(fellows)} also loved this"
-    if first.kind == "text" or mode != "personal":
-        return _like(item, first, genres_of)
-    return f"Because you liked {_names(reasons)}"
+    return _like(item, first, genres_of)
 
 
 def with_reason_texts(

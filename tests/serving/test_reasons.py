@@ -40,9 +40,9 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     assert (
         reason_text(_item(text), "personal") == "Close in story and style to The Name of the Wind"
     )
-    blend = [Reason(b, t, 5.0, 0.3) for b, t in ((1, WIND), (2, "Dune"), (3, "Emma"))]
-    assert reason_text(_item(*blend), "personal") == (
-        "Because you liked The Name of the Wind and Dune"  # at most two books named
+    three = [Reason(b, t, 5.0, 0.8, "corating") for b, t in ((1, WIND), (2, "Dune"), (3, "Emma"))]
+    assert reason_text(_item(*three), "personal") == (
+        "Readers who loved The Name of the Wind and Dune also loved this"  # two books named
     )
     assert reason_text(_item(Reason(2, "Dune", None, 0.9)), "similar", GENRES.get) == (
         "Close in story and style to Dune"  # no shared genre beyond "Fiction"
