@@ -47,7 +47,7 @@ def measure(db_path: Path, seeds: list[int]) -> dict[str, list[float]]:
             for name in BLENDS:
                 if name in result.methods:
                     values.setdefault(f"{name} spearman", []).append(
-                        float(result.methods[name]["spearman"])
+                        float(result.methods[name].spearman)
                     )
             lists = evaluate_topn(con, EvalConfig(), seed)
             values.setdefault("bookrec_list ndcg@10", []).append(

@@ -2,26 +2,22 @@
 
 All with the real packaged all-MiniLM-L6-v2: the export, the fusions and the quantisation are
 the real ones (exported once into the user's cache, ~/.cache/bookrec, as in use; the cache's own
-tests export into a temporary folder).
+test exports into a temporary folder).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bookrec.config import EncoderConfig
+from bookrec.config import EncoderConfig, default_model
 from bookrec.embedding.encoder import Encoder, model_id_of, resolve_runtime
+from bookrec.embedding.onnx_model import ExportSettings, export_key
 from bookrec.embedding.store import embed_books
 from bookrec.errors import ConfigError
 from bookrec.warehouse.connection import connect
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # Book texts as sql/embed/01_feat_book_texts.sql builds them: title-only books, a title and
 # genres, and descriptions of a few sentences, in several languages.
@@ -116,44 +112,24 @@ def test_int8_keeps_the_order_of_book_similarities(torch_vectors: np.ndarray) ->
     assert np.abs(ours - reference).max() < 0.1
 
 
-EXPORT_CHILD = """
-import sys
-from pathlib import Path
-from bookrec.config import EncoderConfig
-from bookrec.embedding.encoder import Encoder
-encoder = Encoder.load(EncoderConfig(runtime="onnx", cache_dir=Path(sys.argv[1])))
-print(encoder.model.path)
-"""
-
-
-def test_two_processes_export_once_into_one_folder_and_a_later_load_reuses_it(
-    tmp_path: Path,
-) -> None:
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", EXPORT_CHILD, str(tmp_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        for _ in range(2)
-    ]
-    outputs = [child.communicate(timeout=600) for child in children]
-    for child, (_, err) in zip(children, outputs, strict=True):
-        assert child.returncode == 0, err[-2000:]
-    paths = {out.strip().splitlines()[-1] for out, _ in outputs}
-    assert len(paths) == 1  # both ended with the same graph
+def test_the_export_is_cached_by_content_and_a_later_load_reuses_it(tmp_path: Path) -> None:
+    first = Encoder.load(EncoderConfig(runtime="onnx", cache_dir=tmp_path))
     folders = list((tmp_path / "onnx").iterdir())
-    assert [f.name for f in folders] == [Path(paths.pop()).parent.name]  # no temporary left
+    assert [f.name for f in folders] == [first.model.path.parent.name]  # no temporary left
+    assert folders[0].name.startswith("all-MiniLM-L6-v2-fp32-")
     model_file = folders[0] / "model.onnx"
     before = model_file.stat()
 
-    encoder = Encoder.load(EncoderConfig(runtime="onnx", cache_dir=tmp_path))
-    assert encoder.model.path == model_file
+    again = Encoder.load(EncoderConfig(runtime="onnx", cache_dir=tmp_path))
+    assert again.model.path == model_file
     after = model_file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert encoder.encode(["Dune"]).shape == (1, encoder.dim)
+    np.testing.assert_array_equal(again.encode(TEXTS[:3]), first.encode(TEXTS[:3]))
+
+    other = ExportSettings(precision="int8")
+    assert export_key(Path(default_model()), other) != export_key(
+        Path(default_model()), ExportSettings(precision="fp32")
+    )
 
 
 def test_each_runtime_caches_its_vectors_apart(tiny_warehouse: Path) -> None:
