@@ -53,7 +53,13 @@ def measure(db_path: Path, seeds: list[int]) -> dict[str, list[float]]:
             values.setdefault("bookrec_list ndcg@10", []).append(
                 float(lists.methods["bookrec_list"]["ndcg@10"])
             )
-            logging.info("%s seed %d in %.0f s", db_path.name, seed, time.perf_counter() - tick)
+            logging.info(
+                "%s seed %d in %.0f s: %s",
+                db_path.name,
+                seed,
+                time.perf_counter() - tick,
+                {metric: round(v[-1], 4) for metric, v in values.items()},
+            )
     values["model"] = [m[0] for m in models]
     return values
 
