@@ -108,7 +108,8 @@ def encode_on(device: str, texts: list[str], model: str | None) -> tuple[np.ndar
     """Vectors and books/s of one device (after a warm-up batch)."""
     import torch
 
-    encoder = Encoder.load(EncoderConfig(model=model, device=device))
+    # torch on both devices: the check is about CPU and GPU agreeing, not int8 vs fp32.
+    encoder = Encoder.load(EncoderConfig(model=model, device=device, runtime="torch"))
     encoder.encode(texts[:32])
     if device == "cuda":
         torch.cuda.synchronize()

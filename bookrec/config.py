@@ -89,6 +89,10 @@ class DataConfig:
 
 Distance = Literal["cosine", "euclidean"]
 Device = Literal["auto", "cpu", "cuda"]
+# How the encoder computes: transformers on torch (fp32, CPU or GPU), or the same model exported
+# to ONNX and run by ONNX Runtime on the CPU, in fp32 or with int8 MatMul weights.
+Runtime = Literal["auto", "torch", "onnx", "onnx-int8"]
+RUNTIMES = ("auto", "torch", "onnx", "onnx-int8")
 
 
 def _check_positive(name: str, value: float) -> None:
@@ -116,9 +120,14 @@ class EncoderConfig:
       all-MiniLM-L6-v2.
     max_tokens: texts are cut to this many tokens (descriptions can be very long).
     batch_size: books per forward pass; batches are formed from texts of similar length.
-    threads: torch intra-op threads; None keeps torch's default (one per core).
+    threads: intra-op threads of torch or ONNX Runtime; None keeps their default (one per core).
     device: "auto" runs on a GPU when torch sees one, else on the CPU; "cpu" / "cuda" force it
       (vectors agree to 1e-4 cosine across devices, so they share the cache).
+    runtime: "auto" is torch on a GPU and ONNX Runtime int8 on the CPU (the fastest variant
+      whose vectors pass the quality bar, bench/speed.py); "torch", "onnx" (fp32) and
+      "onnx-int8" force one. Each runtime caches its vectors under its own model id.
+    cache_dir: where exported ONNX models are kept; None: $BOOKREC_CACHE_DIR, else
+      ~/.cache/bookrec (an export is reused by every later run with the same model files).
     chunk_size: texts per chunk; each chunk's vectors are committed to embedding_cache when it
       finishes (a killed run keeps them) and a chunk is the unit of work of a Dask worker.
     """
@@ -129,6 +138,8 @@ class EncoderConfig:
     threads: int | None = None
     device: Device = "auto"
     chunk_size: int = 1024
+    runtime: Runtime = "auto"
+    cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not 8 <= self.max_tokens <= 512:
@@ -141,6 +152,13 @@ class EncoderConfig:
             raise ConfigError(f"chunk_size must be at least 1; got {self.chunk_size!r}")
         if self.threads is not None and self.threads < 1:
             raise ConfigError(f"threads must be at least 1; got {self.threads!r}")
+        if self.runtime not in RUNTIMES:
+            raise ConfigError(f"runtime must be one of {', '.join(RUNTIMES)}; got {self.runtime!r}")
+        if self.device == "cuda" and self.runtime.startswith("onnx"):
+            raise ConfigError(
+                f"runtime {self.runtime} runs on the CPU; use --runtime torch (or auto) with "
+                "--device cuda"
+            )
 
     def resolved_model(self) -> str:
         return self.model or default_model()
@@ -617,6 +635,7 @@ __all__ = [
     "Negatives",
     "ProjectorConfig",
     "RecommendConfig",
+    "Runtime",
     "ScorerConfig",
     "Space",
     "WebConfig",

@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from bookrec.config import EncoderConfig
-from bookrec.embedding.encoder import cached_encoder, model_id_of
+from bookrec.embedding.encoder import cached_encoder, model_id_of, resolved
 from bookrec.embedding.store import (
     EmbedChunk,
     EmbedCounts,
@@ -64,6 +64,7 @@ def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
     """Plan, fan the chunks out on this flow's task runner, store each as it comes back."""
     logger = get_run_logger()
     db_path = Path(warehouse)
+    config = resolved(config)  # the workers run the runtime the plan's model id names
     plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
     started, done = time.perf_counter(), 0
     for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):

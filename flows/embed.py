@@ -3,6 +3,7 @@
 python -m flows.embed
 python -m flows.embed --model path/to/hf-model-folder --max-tokens 128
 python -m flows.embed --device cuda              # on a GPU (auto: when torch sees one)
+python -m flows.embed --runtime torch            # torch fp32 on the CPU (auto: ONNX int8 there)
 python -m flows.embed --dask-workers 4           # a local Dask cluster of 4 processes
 python -m flows.embed --dask-address tcp://scheduler:8786
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from bookrec.config import DEFAULT_WAREHOUSE, ClusterConfig, EncoderConfig
+from bookrec.config import DEFAULT_WAREHOUSE, RUNTIMES, ClusterConfig, EncoderConfig
 from bookrec.embedding.store import EmbedCounts, embed_books
 from flows._chunks import encode_on_cluster, log_counts
 from flows._cli import base_parser, require_built_warehouse, run_cli
@@ -49,6 +50,7 @@ def embed(
     threads: int | None = _DEFAULTS.threads,
     device: str = _DEFAULTS.device,
     chunk_size: int = _DEFAULTS.chunk_size,
+    runtime: str = _DEFAULTS.runtime,
     dask_address: str | None = _CLUSTER.dask_address,
     dask_workers: int | None = _CLUSTER.dask_workers,
 ) -> dict[str, object]:
@@ -63,6 +65,8 @@ def embed(
             Dask workers).
         device: "auto" (a GPU when torch sees one), "cpu" or "cuda".
         chunk_size: texts per committed chunk (and per Dask task).
+        runtime: "auto" (torch on a GPU, ONNX Runtime int8 on the CPU), "torch", "onnx" or
+            "onnx-int8"; each runtime's vectors are cached apart.
         dask_address: an existing Dask scheduler, e.g. tcp://host:8786.
         dask_workers: start a local Dask cluster of this many worker processes.
     """
@@ -74,6 +78,7 @@ def embed(
         threads=threads,
         device=device,
         chunk_size=chunk_size,
+        runtime=runtime,
     )
     if cluster.uses_dask:
         if threads is None:
@@ -102,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="books per batch (speed only)",
     )
     parser.add_argument(
-        "--threads", type=int, default=_DEFAULTS.threads, help="torch threads (speed only)"
+        "--threads", type=int, default=_DEFAULTS.threads, help="encoder threads (speed only)"
     )
     parser.add_argument(
         "--device",
@@ -115,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=_DEFAULTS.chunk_size,
         help="texts per chunk: each is committed when encoded (a killed run resumes from there)",
+    )
+    parser.add_argument(
+        "--runtime",
+        choices=list(RUNTIMES),
+        default=_DEFAULTS.runtime,
+        help="auto: torch on a GPU, ONNX Runtime int8 on the CPU; or torch, onnx (fp32), onnx-int8",
     )
     return add_dask_options(parser)
 
@@ -130,6 +141,7 @@ def main(args: argparse.Namespace) -> None:
         threads=args.threads,
         device=args.device,
         chunk_size=args.chunk_size,
+        runtime=args.runtime,
         dask_address=args.dask_address,
         dask_workers=args.dask_workers,
     )

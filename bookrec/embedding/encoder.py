@@ -4,10 +4,16 @@ Speed on a CPU comes from not computing on padding: texts are tokenized once, so
 token count and batched with their neighbours in length, so a batch of titles is never
 padded to the length of a description. The vectors equal a one-text-at-a-time encoding up to
 float tolerance (tests/test_embed.py checks it).
+
+The transformer runs on one of three runtimes (EncoderConfig.runtime): torch (fp32, CPU or GPU,
+the reference), or the same model exported to ONNX and run by ONNX Runtime on the CPU in fp32
+or with int8 MatMul weights (bookrec/embedding/onnx_model.py). The batching above is the same
+for all three; each runtime's vectors are cached under their own model id.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -24,6 +30,9 @@ log = logging.getLogger(__name__)
 
 # The name recorded for the packaged model, instead of its folder inside site-packages.
 DEFAULT_MODEL_LABEL = "all-MiniLM-L6-v2"
+# What runtime "auto" means on a CPU: the fastest variant whose vectors pass the quality bar
+# (>= 0.99 mean and >= 0.97 least cosine to torch fp32 on 2,000 real texts, bench/speed.py).
+DEFAULT_CPU_RUNTIME = "onnx-int8"
 
 
 def _model_label(model: str) -> str:
@@ -53,13 +62,37 @@ def _looks_like_path(model_path: str) -> bool:
 
 
 def model_id_of(config: EncoderConfig) -> str:
-    """The cache key of a config's vectors ("label@digest/maxN"), without loading the model:
-    the flow plans what to encode before any worker has loaded it. The device is not part of
-    it: CPU and GPU vectors agree to 1e-4 cosine (bench/device_check.py), so they share a cache.
+    """The cache key of a config's vectors ("label@digest/maxN", then "/onnx" or "/onnx-int8"
+    for an ONNX runtime), without loading the model: the flow plans what to encode before any
+    worker has loaded it. The device is not part of it: CPU and GPU vectors agree to 1e-4
+    cosine (bench/device_check.py), so they share a cache; the runtime is, so int8 vectors
+    never stand in for fp32 ones or the reverse.
     """
     model_path = config.resolved_model()
     digest = _model_digest(model_path) if _looks_like_path(model_path) else "hub"
-    return f"{_model_label(model_path)}@{digest}/max{config.max_tokens}"
+    base = f"{_model_label(model_path)}@{digest}/max{config.max_tokens}"
+    runtime = resolve_runtime(config)
+    return base if runtime == "torch" else f"{base}/{runtime}"
+
+
+def resolve_runtime(config: EncoderConfig) -> str:
+    """ "auto" -> "torch" where the encoder runs on a GPU or the model is a hub name (ONNX export
+    needs the files at hand), else DEFAULT_CPU_RUNTIME; other runtimes as given.
+
+    Raises:
+        ConfigError: cuda asked for on a machine where torch sees no GPU.
+    """
+    if config.runtime != "auto":
+        return config.runtime
+    if resolve_device(config.device) == "cuda" or not _looks_like_path(config.resolved_model()):
+        return "torch"
+    return DEFAULT_CPU_RUNTIME
+
+
+def resolved(config: EncoderConfig) -> EncoderConfig:
+    """The config with its runtime fixed here, for work sent to other machines: a Dask worker
+    with a GPU must not resolve "auto" to another runtime than the plan's model id says."""
+    return dataclasses.replace(config, runtime=resolve_runtime(config))
 
 
 def resolve_device(device: str) -> str:
@@ -83,7 +116,11 @@ def resolve_device(device: str) -> str:
 
 @dataclass
 class Encoder:
-    """A loaded tokenizer + transformer; build it with `Encoder.load(config)`."""
+    """A loaded tokenizer + transformer; build it with `Encoder.load(config)`.
+
+    model: the torch module (runtime "torch") or an OnnxHidden session; both map a padded
+      batch to its last hidden state.
+    """
 
     config: EncoderConfig
     tokenizer: object
@@ -91,6 +128,7 @@ class Encoder:
     model_id: str
     dim: int
     device: str = "cpu"
+    runtime: str = "torch"
 
     @classmethod
     def load(cls, config: EncoderConfig | None = None) -> Encoder:
@@ -116,17 +154,24 @@ class Encoder:
                 "pass a folder with config.json, tokenizer and weights"
             )
         device = resolve_device(config.device)
+        runtime = resolve_runtime(config)
         if config.threads:
             torch.set_num_threads(config.threads)
         try:
             tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
-            model = AutoModel.from_pretrained(model_path, local_files_only=True)
+            if runtime == "torch":
+                model = AutoModel.from_pretrained(model_path, local_files_only=True)
+                dim = int(model.config.hidden_size)
+            else:
+                model, dim = _load_onnx(config, model_path, runtime)
+                device = "cpu"
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot load encoder {model_path!r}: {exc}") from exc
-        model.eval()
-        model.to(device)
+        if runtime == "torch":
+            model.eval()
+            model.to(device)
         model_id = model_id_of(config)
-        return cls(config, tokenizer, model, model_id, int(model.config.hidden_size), device)
+        return cls(config, tokenizer, model, model_id, dim, device, runtime)
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Encode texts to (len(texts), dim) float32 rows of norm 1, in the input order.
@@ -154,11 +199,7 @@ class Encoder:
         with torch.inference_mode(), bar:
             for start in range(0, len(order), self.config.batch_size):
                 rows = order[start : start + self.config.batch_size]
-                batch = self.tokenizer.pad(
-                    {"input_ids": [tokens[i] for i in rows]}, return_tensors="pt"
-                ).to(self.device)
-                hidden = self.model(**batch).last_hidden_state
-                out[rows] = _mean_pool(hidden, batch["attention_mask"]).float().cpu().numpy()
+                out[rows] = self._encode_batch([tokens[i] for i in rows])
                 bar.update(len(rows))
         seconds = time.perf_counter() - started
         log.info(
@@ -166,6 +207,43 @@ class Encoder:
         )
         _check_vectors(out)
         return out
+
+    def _encode_batch(self, token_ids: list[list[int]]) -> np.ndarray:
+        """One padded batch of similar lengths -> its pooled, normalized float32 vectors."""
+        if self.runtime == "torch":
+            batch = self.tokenizer.pad({"input_ids": token_ids}, return_tensors="pt")
+            batch = batch.to(self.device)
+            hidden = self.model(**batch).last_hidden_state
+            return _mean_pool(hidden, batch["attention_mask"]).float().cpu().numpy()
+        batch = self.tokenizer.pad({"input_ids": token_ids}, return_tensors="np")
+        mask = batch["attention_mask"]
+        return _mean_pool_numpy(self.model(batch["input_ids"], mask), mask)
+
+
+def _load_onnx(config: EncoderConfig, model_path: str, runtime: str) -> tuple[object, int]:
+    """The cached ONNX export of the model (exported on first use) in an ONNX Runtime session."""
+    from transformers import AutoConfig
+
+    from bookrec.embedding.onnx_model import ExportSettings, OnnxHidden, exported_model
+
+    if not _looks_like_path(model_path):
+        raise ConfigError(
+            f"runtime {runtime} needs a local model folder; got {model_path!r} "
+            "(use --runtime torch)"
+        )
+    settings = ExportSettings(precision="int8" if runtime == "onnx-int8" else "fp32")
+    label = _model_label(model_path)
+    path = exported_model(Path(model_path), label, settings, config.cache_dir)
+    hidden_size = int(AutoConfig.from_pretrained(model_path, local_files_only=True).hidden_size)
+    return OnnxHidden(path, config.threads), hidden_size
+
+
+def _mean_pool_numpy(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    """_mean_pool for numpy arrays (the ONNX runtimes), in float32."""
+    mask = attention_mask[:, :, None].astype(np.float32)
+    pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+    norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return (pooled / norms).astype(np.float32)
 
 
 def _mean_pool(hidden, attention_mask):

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from bookrec.config import EncoderConfig
-from bookrec.embedding.encoder import Encoder, model_id_of
+from bookrec.embedding.encoder import cached_encoder, model_id_of
 from bookrec.errors import DataError, WarehouseError
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import (
@@ -238,7 +238,7 @@ def embed_books(
     config = config or EncoderConfig()
     plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
     if plan.chunks:
-        encoder = Encoder.load(config)
+        encoder = cached_encoder(config)  # loaded once per process and config
         bar = tqdm(total=plan.to_encode, unit="book", desc="encoding", disable=not progress)
         with bar:
             for chunk in plan.chunks:

@@ -16,7 +16,9 @@ from bookrec.warehouse.connection import connect
 
 @pytest.fixture(scope="module")
 def encoder() -> Encoder:
-    return Encoder.load(EncoderConfig(batch_size=4))
+    # torch: bucketing must give exactly one text's vector; int8's per-batch activation scales
+    # would move a vector a little with its neighbours (tests/embedding/test_onnx.py bounds it).
+    return Encoder.load(EncoderConfig(batch_size=4, runtime="torch"))
 
 
 def stored_vectors(db_path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +116,7 @@ def test_a_changed_model_setting_encodes_everything(tiny_warehouse: Path) -> Non
     embed_books(tiny_warehouse, progress=False)
     counts = embed_books(tiny_warehouse, EncoderConfig(max_tokens=16), progress=False)
     assert counts.encoded == 10
-    assert counts.model.endswith("/max16")
+    assert "/max16" in counts.model
 
 
 def test_embed_without_books_names_the_flow_to_run(tmp_path: Path) -> None:
