@@ -287,7 +287,10 @@ def score_lists(setup: Setup, score_of: Callable[[Case], np.ndarray]) -> Lists:
     """Lists by a per-case score over the candidates, the case's own books left out."""
 
     def lists(case: Case) -> list[int]:
-        order = rank(score_of(case), _history_mask(setup, case), DEPTH)
+        # -inf (a book the model does not know) must stay above the blocked books, which
+        # bookrec.lists.ranking.rank also sets to -inf
+        score = np.nan_to_num(score_of(case), neginf=np.finfo(np.float64).min)
+        order = rank(score, _history_mask(setup, case), DEPTH)
         return setup.cands.book_ids[order].tolist()
 
     return lists
@@ -332,7 +335,10 @@ class Interactions:
         )
 
     def to_ids(self, cols) -> list[int]:
-        return [self.lookup[int(c)] for c in cols if int(c) in self.lookup]
+        """Book ids of model columns, each once: asked for more items than it can rank,
+        implicit's top-k pads with id -1, which an `items` restriction maps to its last item."""
+        ids = [self.lookup[int(c)] for c in cols if int(c) in self.lookup]
+        return list(dict.fromkeys(ids))
 
 
 def implicit_lists(inter: Interactions, model, fold_in: bool = False) -> Lists:
@@ -353,7 +359,10 @@ def implicit_lists(inter: Interactions, model, fold_in: bool = False) -> Lists:
             recalculate_user=fold_in,
             items=inter.cols,
         )
-        return inter.to_ids(got[:DEPTH])
+        # implicit's item-item models append the items they could not score, the reader's own
+        # among them, at the end of a restricted list: a list never holds the reader's books
+        own = set(case.history.tolist())
+        return [b for b in inter.to_ids(got) if b not in own][:DEPTH]
 
     return lists
 

@@ -147,7 +147,7 @@ def similar_items_lists(inter: Interactions, model) -> Lists:
         col = int(np.searchsorted(inter.books_index, seed))
         if col >= len(inter.books_index) or inter.books_index[col] != seed:
             return []
-        got, _ = model.similar_items(col, N=DEPTH + 1, items=inter.cols)
+        got, _ = model.similar_items(col, N=min(DEPTH + 1, len(inter.cols)), items=inter.cols)
         return [b for b in inter.to_ids(got) if b != seed][:DEPTH]
 
     return lists
