@@ -102,3 +102,27 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
     text = (tmp_path / "topn.md").read_text()
     assert "the list's rules" in text
     assert f"#### {few_mode(1, False)}" in text and f"#### {MORE_LIKE_THIS}" in text
+
+
+def test_the_adapter_takes_unrated_books_and_never_lists_the_readers_own(tiny_with_works):
+    from bookrec.config import CoratingConfig, ListConfig
+    from bookrec.evaluation.bookrec_list import bookrec_list, bookrec_ranker
+    from bookrec.evaluation.split import split_ratings
+    from bookrec.evaluation.topn import _setup
+    from bookrec.warehouse.tables import load_ratings
+
+    with connect(tiny_with_works, read_only=True) as con:
+        split = split_ratings(load_ratings(con), 5, 0.4, 0.5, 0)
+        setup = _setup(con, split, RecommendConfig(min_num_ratings=0), CoratingConfig())
+    config = ListConfig(w_pop=0.0)  # taste alone, so the check below is about the books
+    ranker = bookrec_ranker(
+        setup.cands, setup.text, setup.corating, setup.works, config, setup.scorer
+    )
+    nan = float("nan")
+    unrated = bookrec_list(ranker, [1, 2], [nan, nan], top_n=5)
+    assert unrated == bookrec_list(ranker, [1, 2], [config.liked_rating] * 2, top_n=5)
+    assert len(unrated) == 5 and not {1, 2} & set(unrated)
+    # a fantasy reader's list starts with the other fantasy books (1-5)
+    assert set(unrated[:3]) <= {3, 4, 5}
+    mixed = bookrec_list(ranker, [1, 6], [5.0, nan], top_n=10, exclude=[3])
+    assert not {1, 6, 3} & set(mixed)
