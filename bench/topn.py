@@ -222,6 +222,24 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
     }
 
 
+def _shown(row: dict) -> dict:
+    """A target row for reading: shares (an upper bar) in percent, ratios with an x."""
+    share = row["bar"].startswith("<=")
+    out = dict(row)
+    for key, value in row.items():
+        if key.startswith("seed "):
+            out[key] = f"{value:.2%}" if share else f"{value:.2f}x"
+    out["bar"] = f"<= {float(row['bar'][3:]):.1%}" if share else row["bar"] + "x"
+    return out
+
+
+def render(json_path: Path) -> str:
+    """The Markdown report again from a run's JSON (no re-run)."""
+    import json
+
+    return markdown(json.loads(json_path.read_text()))
+
+
 def markdown(payload: dict, image: str = "bench_topn.png") -> str:
     seeds = payload["seeds"]
     lines = [
@@ -237,7 +255,10 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
         "",
         "## Targets, per seed",
         "",
-        table(payload["target_rows"], ["target", *[f"seed {s}" for s in seeds], "bar", "result"]),
+        table(
+            [_shown(row) for row in payload["target_rows"]],
+            ["target", *[f"seed {s}" for s in seeds], "bar", "result"],
+        ),
         "## Full histories (held-out readers)",
         "",
         table(payload["summary"], ["method", *METRICS]),
@@ -280,7 +301,7 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
     lines += [
         *[
             f"- {row['target']} {row['bar']} on every seed: {row['result']}"
-            for row in payload["target_rows"]
+            for row in map(_shown, payload["target_rows"])
         ],
         "- the blend's per-user Spearman: bench/quality.py",
         "",
