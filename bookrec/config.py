@@ -612,6 +612,43 @@ class ClusterConfig:
         return bool(self.dask_address or self.dask_workers)
 
 
+@dataclass(frozen=True)
+class TopNConfig:
+    """The reader modes of the top-N evaluation (bookrec.evaluation.topn_modes) and its EASE peer.
+
+    few_sizes: each report reader's books cut to this many (a seeded draw), rated and unrated.
+    mlt_min_readers: a "more like this" seed is a candidate that at least this many report
+      readers rated 4-5; its relevant books are the others those readers rated 4-5.
+    mlt_max_seeds: at most this many seeds (a seeded sample), to bound the run time.
+    ease_reg: EASE's ridge (Steck 2019's lambda).
+    ease_min_readers: EASE's items are the books at least this many training readers read (its
+      closed form inverts an items x items matrix; a book read once teaches it nothing).
+    modes: run the few-book and "more like this" modes at all (the full-history table always).
+    """
+
+    few_sizes: tuple[int, ...] = (1, 3, 5)
+    mlt_min_readers: int = 3
+    mlt_max_seeds: int = 400
+    # chosen on seed 0's tuning readers of the shared real data (full histories, NDCG@10):
+    # reg 10 0.187, 25 0.192, 50 0.193, 200 0.182, 500 0.175 (6,702 books read by >= 3 readers;
+    # one fit 40-50 s on 2 cores; >= 2 readers would be 11,944 books, ~6x the time)
+    ease_reg: float = 50.0
+    ease_min_readers: int = 3
+    modes: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "few_sizes", tuple(sorted(set(self.few_sizes))))
+        if not self.few_sizes or self.few_sizes[0] < 1:
+            raise ConfigError(f"few_sizes must be >= 1; got {self.few_sizes!r}")
+        if self.mlt_min_readers < 1 or self.mlt_max_seeds < 1:
+            raise ConfigError("mlt_min_readers and mlt_max_seeds must be at least 1")
+        if self.ease_reg <= 0 or self.ease_min_readers < 1:
+            raise ConfigError(
+                f"EASE needs reg > 0 and min_readers >= 1; got {self.ease_reg!r}, "
+                f"{self.ease_min_readers!r}"
+            )
+
+
 __all__ = [
     "DEFAULT_ALL_BOOKS_DIR",
     "DEFAULT_ARTIFACTS",
@@ -638,6 +675,7 @@ __all__ = [
     "Runtime",
     "ScorerConfig",
     "Space",
+    "TopNConfig",
     "WebConfig",
     "default_model",
     "to_json",

@@ -10,7 +10,13 @@ readers' NDCG@10 and reported on the others.
 Metrics: NDCG@10, recall@10/@50, hit rate@10, MRR (first 50), catalog coverage (share of
 candidates in any top 10), novelty (mean popularity rank of top-10 items, 1 = most rated),
 intra-list diversity (1 - mean pairwise text cosine in a top 10), already-read rate (share of
-top-10 items that are an edition, collection or derivative of a training book).
+top-10 items that are an edition, collection or derivative of a training book), hygiene (the
+same, or of another item of the list: bookrec.evaluation.hygiene) and after_dislike (share of
+top-10 items continuing a series past a book rated <= 2).
+
+Besides full histories, the lists readers meet on the page (few books, unrated, "more like
+this") are measured by bookrec.evaluation.topn_modes. Every bookrec list measured comes from
+bookrec.evaluation.bookrec_list, the one adapter to the served ranker.
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig
-from bookrec.embedding.store import load_book_vectors
+from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig, TopNConfig
+from bookrec.embedding.store import BookVectors, load_book_vectors
+from bookrec.evaluation.bookrec_list import bookrec_list
+from bookrec.evaluation.ease import Ease
+from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
 from bookrec.evaluation.split import split_ratings
 from bookrec.evaluation.topn_metrics import (
     hit_at,
@@ -69,6 +78,8 @@ METRICS = (
     "novelty_rank",
     "diversity",
     "already_read",
+    "hygiene",
+    "after_dislike",
 )
 
 
@@ -81,6 +92,8 @@ class TopNResult:
     tune_ndcg: float = float("nan")
     grid: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # the lists readers meet on the page (bookrec.evaluation.topn_modes): mode -> method -> row
+    modes: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -92,17 +105,32 @@ class TopNResult:
             },
             "tune_ndcg": self.tune_ndcg,
             "methods": [{"method": n, **row} for n, row in self.methods.items()],
+            "modes": {
+                mode: [{"method": n, **row} for n, row in rows.items()]
+                for mode, rows in self.modes.items()
+            },
             "notes": self.notes,
         }
 
 
+@dataclass(frozen=True)
+class Case:
+    """One list to measure: the books a method is given (ratings NaN where unrated) and the
+    works that count as hits. key: the reader, or the seed book of "more like this"."""
+
+    key: int
+    history: np.ndarray
+    ratings: np.ndarray
+    relevant: frozenset[int]
+
+
 @dataclass
 class Setup:
-    """Everything the methods share for one split."""
+    """Everything the methods share for one split (and one set of training ratings)."""
 
     cands: Candidates
-    text: object
-    corating: object
+    text: BookVectors
+    corating: BookVectors | None
     works: Works
     train: pd.DataFrame
     histories: dict[int, tuple[np.ndarray, np.ndarray]]
@@ -111,6 +139,7 @@ class Setup:
     layout: SeriesLayout | None = None  # the candidates' series, built once for every reader
     scorer: BlendScorer | None = None  # the blend, for the predicted-rating feature
     authors: dict[int, str] | None = None  # every book's author (a disliked book's is pushed down)
+    candidate_books: pd.DataFrame | None = None  # book_id, author, num_ratings of the candidates
 
     def ranker(self, config: ListConfig) -> ListRanker:
         """The one ranker `bookrec recommend` serves with, over this split's candidates."""
@@ -138,6 +167,29 @@ class Setup:
         ids, ratings = self.histories[user]
         return self.scorer.predict(ids, ratings, self.cands.book_ids)
 
+    def refit(self, train: pd.DataFrame, corating_config: CoratingConfig) -> Setup:
+        """The same setup with the co-rating vectors fitted on other training ratings (the
+        candidates, their order and the text are unchanged)."""
+        corating = corating_vectors(train, corating_config)
+        cands = _candidates(self.candidate_books, self.text, corating, self.works)
+        return dataclasses.replace(self, cands=cands, corating=corating, train=train)
+
+    def cases(self, users) -> list[Case]:
+        """The full-history case of each reader: their training books, their hidden likes."""
+        return [Case(u, *self.histories[u], frozenset(self.relevant[u])) for u in users]
+
+
+def _candidates(chosen: pd.DataFrame, text, corating, works) -> Candidates:
+    return Candidates.build(
+        chosen["book_id"].to_numpy(np.int64),
+        [a if isinstance(a, str) else "" for a in chosen["author"]],
+        chosen["num_ratings"].to_numpy(np.float64),
+        text,
+        corating,
+        works,
+        avg_rating=chosen["avg_rating"].to_numpy(np.float64),
+    )
+
 
 def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConfig) -> Setup:
     books = load_books(con)
@@ -153,17 +205,16 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
     )
     num = pd.to_numeric(books["num_ratings"], errors="coerce").fillna(0)
     eligible = books["avg_rating"].notna() & (num >= recommend.min_num_ratings)
-    chosen = books[eligible]
-    corating = corating_vectors(split.train, corating_config)
-    cands = Candidates.build(
-        chosen["book_id"].to_numpy(np.int64),
-        [a if isinstance(a, str) else "" for a in chosen["author"]],
-        num[eligible].to_numpy(np.float64),
-        text,
-        corating,
-        works,
-        avg_rating=chosen["avg_rating"].to_numpy(np.float64),
+    chosen = pd.DataFrame(
+        {
+            "book_id": books.loc[eligible, "book_id"].to_numpy(np.int64),
+            "author": books.loc[eligible, "author"].to_numpy(),
+            "num_ratings": num[eligible].to_numpy(np.float64),
+            "avg_rating": books.loc[eligible, "avg_rating"].to_numpy(np.float64),
+        }
     )
+    corating = corating_vectors(split.train, corating_config)
+    cands = _candidates(chosen, text, corating, works)
     order = np.argsort(-cands.popularity, kind="stable")
     pop_rank = {int(cands.book_ids[i]): r + 1 for r, i in enumerate(order)}
     histories = {
@@ -194,13 +245,14 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
         layout,
         scorer,
         authors,
+        chosen,
     )
 
 
-def _score_list(setup: Setup, user: int, items: list[int]) -> dict[str, float]:
-    """Metrics of one reader's list (book ids, best first)."""
+def list_metrics(setup: Setup, case: Case, items: list[int]) -> dict[str, float]:
+    """Metrics of one list (book ids, best first) for one case."""
     works = setup.works
-    relevant = setup.relevant[user]
+    relevant = case.relevant
     seen: set[int] = set()
     hits = []
     for b in items:
@@ -208,7 +260,7 @@ def _score_list(setup: Setup, user: int, items: list[int]) -> dict[str, float]:
         hits.append(w in relevant and w not in seen)
         seen.add(w)
     hits = np.asarray(hits, bool)
-    history = setup.histories.get(user, (np.zeros(0, np.int64), None))[0]
+    history = case.history
     read = works.already_read(history) - set(history.tolist())
     top = items[:10]
     rows = setup.text.index_of(np.asarray(top, np.int64))
@@ -223,16 +275,24 @@ def _score_list(setup: Setup, user: int, items: list[int]) -> dict[str, float]:
         else float("nan"),
         "diversity": intra_list_diversity(setup.text.vectors[rows[rows >= 0]]),
         "already_read": float(np.mean([b in read for b in top])) if top else 0.0,
+        "hygiene": float(hygiene_flags(works, history, top).mean()) if top else 0.0,
+        "after_dislike": float(after_dislike_flags(works, history, case.ratings, top).mean())
+        if top
+        else 0.0,
     }
 
 
-def _evaluate(setup: Setup, users, lists: Callable[[int], list[int]]) -> dict[str, float]:
+Lists = Callable[[Case], list[int]]
+
+
+def evaluate_cases(setup: Setup, cases: list[Case], lists: Lists) -> dict[str, float]:
+    """Every metric's mean over the cases, coverage over their top 10s, and the cases counted."""
     rows = []
     shown: set[int] = set()
-    for u in users:
-        items = lists(u)
+    for case in cases:
+        items = lists(case)[:DEPTH]
         shown |= set(items[:10])
-        rows.append(_score_list(setup, u, items))
+        rows.append(list_metrics(setup, case, items))
     frame = pd.DataFrame(rows, columns=[m for m in METRICS if m != "coverage"])
     summary = {m: float(frame[m].mean()) if len(frame) else float("nan") for m in frame.columns}
     summary["coverage"] = len(shown) / len(setup.cands.book_ids)
@@ -240,64 +300,144 @@ def _evaluate(setup: Setup, users, lists: Callable[[int], list[int]]) -> dict[st
     return summary
 
 
-def _training_mask(setup: Setup, user: int) -> np.ndarray:
-    history = setup.histories.get(user, (np.zeros(0, np.int64), None))[0]
-    return np.isin(setup.cands.book_ids, history)
+def _history_mask(setup: Setup, case: Case) -> np.ndarray:
+    return np.isin(setup.cands.book_ids, case.history)
 
 
-def _static_lists(setup: Setup, score: np.ndarray) -> Callable[[int], list[int]]:
-    def lists(user: int) -> list[int]:
-        order = rank(score, _training_mask(setup, user), DEPTH)
+def static_lists(setup: Setup, score: np.ndarray) -> Lists:
+    """One score for everyone, the case's own books left out."""
+
+    def lists(case: Case) -> list[int]:
+        order = rank(score, _history_mask(setup, case), DEPTH)
         return setup.cands.book_ids[order].tolist()
 
     return lists
 
 
-def _implicit_lists(setup: Setup, model, matrix, users_index, books_index):
-    """Lists of an implicit model, restricted to the candidates (training books filtered)."""
-    cand_cols = np.searchsorted(books_index, setup.cands.book_ids)
-    cand_cols = np.clip(cand_cols, 0, len(books_index) - 1)
-    known = books_index[cand_cols] == setup.cands.book_ids
-    cols = cand_cols[known]
-    ids = setup.cands.book_ids[known]
+def score_lists(setup: Setup, score_of: Callable[[Case], np.ndarray]) -> Lists:
+    """Lists by a per-case score over the candidates, the case's own books left out."""
 
-    def lists(user: int) -> list[int]:
-        row = int(np.searchsorted(users_index, user))
-        got, _ = model.recommend(
-            row, matrix[row], N=DEPTH, filter_already_liked_items=True, items=cols
-        )
-        lookup = dict(zip(cols.tolist(), ids.tolist(), strict=True))
-        return [lookup[int(c)] for c in got]
+    def lists(case: Case) -> list[int]:
+        # -inf (a book the model does not know) must stay above the blocked books, which
+        # bookrec.lists.ranking.rank also sets to -inf
+        score = np.nan_to_num(score_of(case), neginf=np.finfo(np.float64).min)
+        order = rank(score, _history_mask(setup, case), DEPTH)
+        return setup.cands.book_ids[order].tolist()
 
     return lists
+
+
+@dataclass
+class Interactions:
+    """The training ratings as implicit's users x books matrix of ones, and the candidates'
+    columns in it (a candidate nobody in training read has none)."""
+
+    matrix: object
+    users_index: np.ndarray
+    books_index: np.ndarray
+    cols: np.ndarray  # columns of the candidates that have one
+    col_ids: np.ndarray  # their book ids
+    lookup: dict[int, int] = field(default_factory=dict)  # column -> candidate book id
+
+    @classmethod
+    def build(cls, train: pd.DataFrame, cands: Candidates) -> Interactions:
+        matrix, users_index, books_index = interaction_matrix(train)
+        cand_cols = np.clip(np.searchsorted(books_index, cands.book_ids), 0, len(books_index) - 1)
+        known = books_index[cand_cols] == cands.book_ids
+        cols, ids = cand_cols[known], cands.book_ids[known]
+        lookup = dict(zip(cols.tolist(), ids.tolist(), strict=True))
+        return cls(matrix, users_index, books_index, cols, ids, lookup)
+
+    def row(self, case: Case):
+        """The case's books as one CSR row over the training books (unknown books dropped)."""
+        import scipy.sparse as sp
+
+        cols = np.searchsorted(self.books_index, case.history)
+        cols = np.clip(cols, 0, len(self.books_index) - 1)
+        cols = np.unique(cols[self.books_index[cols] == case.history])
+        # int32 indices: implicit's item-item scorer takes nothing wider
+        return sp.csr_matrix(
+            (
+                np.ones(len(cols), np.float32),
+                cols.astype(np.int32),
+                np.array([0, len(cols)], np.int32),
+            ),
+            shape=(1, len(self.books_index)),
+        )
+
+    def to_ids(self, cols) -> list[int]:
+        """Book ids of model columns, each once: asked for more items than it can rank,
+        implicit's top-k pads with id -1, which an `items` restriction maps to its last item."""
+        ids = [self.lookup[int(c)] for c in cols if int(c) in self.lookup]
+        return list(dict.fromkeys(ids))
+
+
+def implicit_lists(inter: Interactions, model, fold_in: bool = False) -> Lists:
+    """Lists of an implicit model, restricted to the candidates (the case's books filtered).
+
+    fold_in: the reader is not in the model; ALS solves their user vector from the case's
+    books (implicit's recalculate_user). Otherwise the case's key is a training reader.
+    """
+
+    def lists(case: Case) -> list[int]:
+        row = inter.row(case)
+        user = 0 if fold_in else int(np.searchsorted(inter.users_index, case.key))
+        got, _ = model.recommend(
+            user,
+            row if fold_in else inter.matrix[user],
+            N=DEPTH,
+            filter_already_liked_items=True,
+            recalculate_user=fold_in,
+            items=inter.cols,
+        )
+        # implicit's item-item models append the items they could not score, the reader's own
+        # among them, at the end of a restricted list: a list never holds the reader's books
+        own = set(case.history.tolist())
+        return [b for b in inter.to_ids(got) if b not in own][:DEPTH]
+
+    return lists
+
+
+def fit_item_item(matrix, name: str):
+    """implicit's item-item model ("cosine" or "bm25", 100 neighbours) on a users x books matrix."""
+    from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
+
+    model = {"cosine": CosineRecommender, "bm25": BM25Recommender}[name](K=100)
+    with warnings.catch_warnings():
+        # implicit's item-item models convert their own weighted matrix to COO and then
+        # warn that they were passed COO: nothing the caller can change
+        warnings.filterwarnings("ignore", message="Method expects CSR input")
+        model.fit(matrix, show_progress=False)
+    return model
+
+
+def ease_lists(setup: Setup, ease: Ease) -> Lists:
+    return score_lists(setup, lambda case: ease.scores(case.history, setup.cands.book_ids))
+
+
+def bookrec_lists(setup: Setup, config: ListConfig) -> Lists:
+    """bookrec's list for each case, through the one adapter (bookrec.evaluation.bookrec_list)."""
+    ranker = setup.ranker(config)
+    return lambda case: bookrec_list(ranker, case.history, case.ratings, DEPTH)
 
 
 def _ruled_lists(
     setup: Setup, config: ListConfig, score_of: Callable[[int], np.ndarray], rules: bool = True
-) -> Callable[[int], list[int]]:
-    """Lists ranked by score_of(user) under the list's rules (nothing read in any form, one
-    entry per series, caps), or, without rules, with only the training books left out."""
+) -> Lists:
+    """Lists ranked by score_of(reader) under the list's rules (nothing read in any form, one
+    entry per series, caps), or, without rules, with only the training books left out (the
+    diagnostic rows: what the rules cost)."""
 
-    def lists(user: int) -> list[int]:
-        score = score_of(user)
+    def lists(case: Case) -> list[int]:
+        score = score_of(case.key)
         if not rules:
-            return setup.cands.book_ids[rank(score, _training_mask(setup, user), DEPTH)].tolist()
-        ids, ratings = setup.histories[user]
-        blocked, _ = blocked_mask(setup.cands, setup.works, ids, ratings, config, setup.layout)
+            return setup.cands.book_ids[rank(score, _history_mask(setup, case), DEPTH)].tolist()
+        blocked, _ = blocked_mask(
+            setup.cands, setup.works, case.history, case.ratings, config, setup.layout
+        )
         order = rank(score, blocked, 4 * DEPTH)
         chosen = pick(order, setup.cands, setup.works, DEPTH, config)
         return setup.cands.book_ids[chosen].tolist()
-
-    return lists
-
-
-def _bookrec_lists(setup: Setup, config: ListConfig) -> Callable[[int], list[int]]:
-    """bookrec's list: exactly what `bookrec recommend` serves (ListRanker.recommend)."""
-    ranker = setup.ranker(config)
-
-    def lists(user: int) -> list[int]:
-        ids, ratings = setup.histories[user]
-        return [item.book_id for item in ranker.recommend(ids, ratings, DEPTH)]
 
     return lists
 
@@ -312,16 +452,15 @@ def _bookrec_score(setup: Setup, config: ListConfig) -> Callable[[int], np.ndarr
     return score_of
 
 
-def _als_score(setup: Setup, als, users_index, books_index) -> Callable[[int], np.ndarray]:
+def _als_score(setup: Setup, als, inter: Interactions) -> Callable[[int], np.ndarray]:
     """implicit ALS's own scores of the candidates (-inf where no training reader read one)."""
-    cols = np.clip(np.searchsorted(books_index, setup.cands.book_ids), 0, len(books_index) - 1)
-    known = books_index[cols] == setup.cands.book_ids
-    items = np.asarray(als.item_factors)[cols[known]]
+    known = np.isin(setup.cands.book_ids, inter.col_ids)
+    items = np.asarray(als.item_factors)[inter.cols]
     users = np.asarray(als.user_factors)
 
     def score_of(user: int) -> np.ndarray:
         score = np.full(len(setup.cands.book_ids), -np.inf)
-        score[known] = items @ users[int(np.searchsorted(users_index, user))]
+        score[known] = items @ users[int(np.searchsorted(inter.users_index, user))]
         return score
 
     return score_of
@@ -385,65 +524,78 @@ def evaluate_topn(
     list_config: ListConfig | None = None,
     recommend: RecommendConfig | None = None,
     corating_config: CoratingConfig | None = None,
+    topn_config: TopNConfig | None = None,
 ) -> TopNResult:
-    """Every top-N method on one seeded split; bookrec's weights tuned on the tuning readers."""
+    """Every top-N method on one seeded split; bookrec's weights tuned on the tuning readers.
+
+    Full histories first (result.methods); then, unless topn_config.modes is off, the lists
+    readers meet on the page (result.modes, bookrec.evaluation.topn_modes).
+    """
     started = time.perf_counter()
     list_config = list_config or ListConfig()
+    topn_config = topn_config or TopNConfig()
+    corating_config = corating_config or CoratingConfig()
     ratings = load_ratings(con)
     split = split_ratings(ratings, config.min_ratings, config.hidden_share, config.tune_share, seed)
-    setup = _setup(con, split, recommend or RecommendConfig(), corating_config or CoratingConfig())
+    setup = _setup(con, split, recommend or RecommendConfig(), corating_config)
     tune = [int(u) for u in split.tune_users if int(u) in setup.relevant]
     report = [int(u) for u in split.report_users if int(u) in setup.relevant]
     chosen, grid = tune_list(setup, tune, list_config)
     log.info("top-N: tuned weights %s", chosen)
+    cases = setup.cases(report)
 
     counts_train = split.train.groupby("book_id").size()
     train_pop = counts_train.reindex(setup.cands.book_ids).fillna(0).to_numpy(np.float64)
     books = load_books(con).set_index("book_id")
     avg = books["avg_rating"].reindex(setup.cands.book_ids).to_numpy(np.float64)
     methods: dict[str, dict[str, float]] = {}
-    ours = _bookrec_score(setup, chosen)
-    methods["most_popular"] = _evaluate(
-        setup, report, _static_lists(setup, train_pop + 1e-6 * setup.cands.popularity)
+    methods["most_popular"] = evaluate_cases(
+        setup, cases, static_lists(setup, train_pop + 1e-6 * setup.cands.popularity)
     )
-    methods["highest_avg_rating"] = _evaluate(setup, report, _static_lists(setup, avg))
-    matrix, users_index, books_index = interaction_matrix(split.train)
-    als = fit_als(matrix, corating_config or CoratingConfig())
-    methods["implicit_als"] = _evaluate(
-        setup, report, _implicit_lists(setup, als, matrix, users_index, books_index)
-    )
-    from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
-
-    for name, model in (
-        ("implicit_item_cosine", CosineRecommender(K=100)),
-        ("implicit_item_bm25", BM25Recommender(K=100)),
-    ):
-        with warnings.catch_warnings():
-            # implicit's item-item models convert their own weighted matrix to COO and then
-            # warn that they were passed COO: nothing the caller can change
-            warnings.filterwarnings("ignore", message="Method expects CSR input")
-            model.fit(matrix, show_progress=False)
-        methods[name] = _evaluate(
-            setup, report, _implicit_lists(setup, model, matrix, users_index, books_index)
+    methods["highest_avg_rating"] = evaluate_cases(setup, cases, static_lists(setup, avg))
+    inter = Interactions.build(split.train, setup.cands)
+    als = fit_als(inter.matrix, corating_config)
+    methods["implicit_als"] = evaluate_cases(setup, cases, implicit_lists(inter, als))
+    for name in ("cosine", "bm25"):
+        model = fit_item_item(inter.matrix, name)
+        methods[f"implicit_item_{name}"] = evaluate_cases(
+            setup, cases, implicit_lists(inter, model)
         )
-    methods["bookrec_list"] = _evaluate(setup, report, _bookrec_lists(setup, chosen))
+    ease = Ease.fit(
+        inter.matrix, inter.books_index, topn_config.ease_reg, topn_config.ease_min_readers
+    )
+    methods["ease"] = evaluate_cases(setup, cases, ease_lists(setup, ease))
+    del ease  # an items x items matrix: free it before the modes fit their own
+    methods["bookrec_list"] = evaluate_cases(setup, cases, bookrec_lists(setup, chosen))
     # what the list's rules cost: bookrec's score without them, ALS's own scores under them
-    methods[DIAG_WITHOUT_RULES] = _evaluate(
-        setup, report, _ruled_lists(setup, chosen, ours, rules=False)
+    ours = _bookrec_score(setup, chosen)
+    methods[DIAG_WITHOUT_RULES] = evaluate_cases(
+        setup, cases, _ruled_lists(setup, chosen, ours, rules=False)
     )
-    methods[DIAG_ALS_UNDER_RULES] = _evaluate(
-        setup, report, _ruled_lists(setup, chosen, _als_score(setup, als, users_index, books_index))
+    methods[DIAG_ALS_UNDER_RULES] = evaluate_cases(
+        setup, cases, _ruled_lists(setup, chosen, _als_score(setup, als, inter))
     )
+    modes: dict[str, dict[str, dict[str, float]]] = {}
+    mode_counts: dict[str, int] = {}
+    if topn_config.modes:
+        from bookrec.evaluation.topn_modes import evaluate_modes
+
+        modes, mode_counts = evaluate_modes(
+            setup, ratings, report, chosen, topn_config, corating_config, seed
+        )
     counts = {
         "candidates": len(setup.cands.book_ids),
         "tune_users": len(tune),
         "report_users": len(report),
+        **mode_counts,
         "seconds": round(time.perf_counter() - started, 1),
     }
     notes = [
         "relevant = works of hidden books rated 4-5; hidden books outside the candidates still "
         "count as relevant for every method",
         "the co-rating vectors and the implicit peers are fitted on the training ratings only",
+        f"ease: EASE (closed form, reg {topn_config.ease_reg:g}) on the books at least "
+        f"{topn_config.ease_min_readers} training readers read",
         f"{DIAG_WITHOUT_RULES}: bookrec's score with only the training books left out (other "
         "editions, later series entries and more than 2 books per author allowed); "
         f"{DIAG_ALS_UNDER_RULES}: implicit ALS's own scores under bookrec's rules. Together "
@@ -457,4 +609,5 @@ def evaluate_topn(
         tune_ndcg=float(np.nanmax([g["ndcg@10"] for g in grid] + [np.nan])),
         grid=grid,
         notes=notes,
+        modes=modes,
     )

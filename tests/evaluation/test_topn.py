@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bookrec.config import EvalConfig, RecommendConfig
+from bookrec.config import EvalConfig, RecommendConfig, TopNConfig
 from bookrec.evaluation.topn import (
     DIAG_ALS_UNDER_RULES,
     DIAG_WITHOUT_RULES,
     METRICS,
     evaluate_topn,
 )
-from bookrec.evaluation.topn_report import store_topn, write_topn_reports
+from bookrec.evaluation.topn_modes import MORE_LIKE_THIS, few_mode
+from bookrec.evaluation.topn_report import store_topn, target_ratios, write_topn_reports
 from bookrec.lists.settings import load_list_settings
 from bookrec.lists.works import build_works
 from bookrec.warehouse.connection import connect
@@ -36,13 +37,20 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
     config = EvalConfig(min_ratings=5, hidden_share=0.4, reports_dir=tmp_path)
     # every tiny book has >= 300 ratings: all are candidates
     with connect(tiny_with_works, read_only=True) as con:
-        result = evaluate_topn(con, config, seed=0, recommend=RecommendConfig(min_num_ratings=0))
+        result = evaluate_topn(
+            con,
+            config,
+            seed=0,
+            recommend=RecommendConfig(min_num_ratings=0),
+            topn_config=TopNConfig(few_sizes=(1, 3), mlt_min_readers=1),
+        )
     assert set(result.methods) == {
         "most_popular",
         "highest_avg_rating",
         "implicit_als",
         "implicit_item_cosine",
         "implicit_item_bm25",
+        "ease",
         "bookrec_list",
         DIAG_WITHOUT_RULES,
         DIAG_ALS_UNDER_RULES,
@@ -52,6 +60,33 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         assert 0.0 <= row["coverage"] <= 1.0
     # the 10 books hold no editions of each other: nothing already read can be listed
     assert result.methods["bookrec_list"]["already_read"] == 0.0
+    # nor may any list hold the reader's own books (implicit pads restricted lists with them)
+    for mode in (result.methods, *result.modes.values()):
+        assert all(row["hygiene"] == 0.0 for row in mode.values())
+    # every reader mode has its table, every method every metric, on the same readers
+    modes = [few_mode(k, rated) for k in (1, 3) for rated in (True, False)] + [MORE_LIKE_THIS]
+    assert list(result.modes) == modes
+    assert set(result.modes[MORE_LIKE_THIS]) == {
+        "most_popular",
+        "implicit_item_cosine",
+        "implicit_als_similar_items",
+        "ease",
+        "bookrec_list",
+    }
+    for mode, rows in result.modes.items():
+        assert len({row["users"] for row in rows.values()}) == 1, mode
+        assert rows["bookrec_list"]["users"] > 0, mode
+        for row in rows.values():
+            assert set(METRICS) <= set(row)
+    assert (
+        result.counts[f"{few_mode(3, True)}_readers"]
+        == result.modes[few_mode(3, True)]["bookrec_list"]["users"]
+    )
+    assert set(target_ratios(result)) >= {
+        "full:over_best_peer",
+        f"{few_mode(3, False)}:over_als_folded_in",
+        f"{MORE_LIKE_THIS}:over_item_cosine",
+    }
     with connect(tiny_with_works) as con:
         assert store_topn(con, "run-1", result) == len(result.methods) * len(METRICS)
         stored = load_list_settings(con)
@@ -64,4 +99,28 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
     paths = write_topn_reports([result], tmp_path)
     assert all(p.is_file() for p in paths)
     assert "bookrec_list" in (tmp_path / "topn.md").read_text()
-    assert "the list's rules" in (tmp_path / "topn.md").read_text()
+    text = (tmp_path / "topn.md").read_text()
+    assert "the list's rules" in text
+    assert f"#### {few_mode(1, False)}" in text and f"#### {MORE_LIKE_THIS}" in text
+
+
+def test_the_adapter_takes_unrated_books_and_never_lists_the_readers_own(tiny_with_works):
+    from bookrec.config import CoratingConfig, ListConfig
+    from bookrec.evaluation.bookrec_list import bookrec_list
+    from bookrec.evaluation.split import split_ratings
+    from bookrec.evaluation.topn import _setup
+    from bookrec.warehouse.tables import load_ratings
+
+    with connect(tiny_with_works, read_only=True) as con:
+        split = split_ratings(load_ratings(con), 5, 0.4, 0.5, 0)
+        setup = _setup(con, split, RecommendConfig(min_num_ratings=0), CoratingConfig())
+    config = ListConfig(w_pop=0.0)  # taste alone, so the check below is about the books
+    ranker = setup.ranker(config)
+    nan = float("nan")
+    unrated = bookrec_list(ranker, [1, 2], [nan, nan], top_n=5)
+    assert unrated == bookrec_list(ranker, [1, 2], [config.liked_rating] * 2, top_n=5)
+    assert len(unrated) == 5 and not {1, 2} & set(unrated)
+    # a fantasy reader's list starts with the other fantasy books (1-5)
+    assert set(unrated[:3]) <= {3, 4, 5}
+    mixed = bookrec_list(ranker, [1, 6], [5.0, nan], top_n=10, exclude=[3])
+    assert not {1, 6, 3} & set(mixed)

@@ -8,7 +8,7 @@ import numpy as np
 from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig
 from bookrec.embedding.store import load_book_vectors
 from bookrec.evaluation.split import split_ratings
-from bookrec.evaluation.topn import DEPTH, _bookrec_lists, _setup
+from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import load_catalog
 from bookrec.serving.reader_input import ReaderBook
@@ -36,12 +36,12 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
             corating=setup.corating,  # the split's co-rating vectors, as the evaluation's
             list_config=lists_config,
         )
-    evaluated = _bookrec_lists(setup, lists_config)
+    evaluated = bookrec_lists(setup, lists_config)
     titles = dict(zip(recommender.catalog["book_id"], recommender.catalog["title"], strict=True))
     authors = dict(zip(recommender.catalog["book_id"], recommender.catalog["author"], strict=True))
     compared = 0
     for user, (ids, ratings) in setup.histories.items():
-        expected = evaluated(user)
+        expected = evaluated(Case(user, ids, ratings, frozenset()))
         by_ids = recommender.recommend_ids(ids, ratings, top_n=DEPTH)
         books = [
             ReaderBook(titles[b], authors[b], float(r)) for b, r in zip(ids, ratings, strict=True)
