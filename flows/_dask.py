@@ -8,7 +8,6 @@ runs in its own process as before. Either way the flow process stays the only Du
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from bookrec.config import ClusterConfig
@@ -72,23 +71,3 @@ def fail_once_if_asked(what: str) -> None:
     except FileExistsError:
         return
     raise RuntimeError(f"injected fault in {what} ({FAULT_ONCE_ENV}={marker})")
-
-
-def add_dask_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    group = parser.add_argument_group("distributed (Dask)")
-    defaults = ClusterConfig()
-    group.add_argument(
-        "--dask-address",
-        default=defaults.dask_address,
-        metavar="tcp://HOST:8786",
-        help="run the chunks on this existing Dask cluster (its workers must see the warehouse "
-        "path); default: in this process",
-    )
-    group.add_argument(
-        "--dask-workers",
-        type=int,
-        default=defaults.dask_workers,
-        metavar="N",
-        help="start a local Dask cluster of N worker processes for this run",
-    )
-    return parser

@@ -10,7 +10,6 @@ tied to that version. Which space recommendations use is ScorerConfig.space (raw
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -18,7 +17,7 @@ from prefect import flow, get_run_logger, task
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE
 from bookrec.embedding.reencode import encode_with_projector
 from bookrec.warehouse.connection import connect
-from flows._cli import base_parser, require_built_warehouse, run_cli
+from flows._cli import run_flow_cli
 
 
 @task
@@ -51,25 +50,5 @@ def encode_embeddings(
     return {"version": version, "books": books, "selected_as_default": selected}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--artifacts-dir", type=Path, default=DEFAULT_ARTIFACTS, help="projector weights folder"
-    )
-    parser.add_argument(
-        "--version",
-        default=None,
-        help="projector version (default: newest that beat raw, else newest)",
-    )
-    return parser
-
-
-def main(args: argparse.Namespace) -> None:
-    require_built_warehouse(args.warehouse)
-    encode_embeddings(
-        warehouse=str(args.warehouse), artifacts_dir=str(args.artifacts_dir), version=args.version
-    )
-
-
 if __name__ == "__main__":
-    raise SystemExit(run_cli(main, build_parser()))
+    raise SystemExit(run_flow_cli(encode_embeddings, __doc__))

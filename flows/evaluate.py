@@ -7,19 +7,16 @@ python -m flows.evaluate --min-ratings 10 --seed 1 --reports-dir reports --space
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from bookrec.config import DEFAULT_EVAL_SEED, DEFAULT_REPORTS, DEFAULT_WAREHOUSE, EvalConfig
+from bookrec.config import DEFAULT_EVAL_SEED, DEFAULT_WAREHOUSE, EvalConfig
 from bookrec.evaluation import protocol as evaluation
 from bookrec.evaluation.topn import TopNResult, evaluate_topn
 from bookrec.evaluation.topn_report import store_topn, write_topn_reports
 from bookrec.warehouse.connection import connect, table_exists
-from flows._cli import base_parser, require_built_warehouse, run_cli
-
-_DEFAULTS = EvalConfig()
+from flows._cli import run_flow_cli
 
 
 @task
@@ -67,30 +64,23 @@ def write_reports(result: evaluation.EvalResult, reports_dir: Path) -> list[Path
 @flow(name="evaluate", log_prints=True)
 def evaluate(
     warehouse: str = str(DEFAULT_WAREHOUSE),
-    min_ratings: int = _DEFAULTS.min_ratings,
-    hidden_share: float = _DEFAULTS.hidden_share,
-    tune_share: float = _DEFAULTS.tune_share,
     seed: int = DEFAULT_EVAL_SEED,
-    spaces: tuple[str, ...] = _DEFAULTS.spaces,
-    surprise: bool = _DEFAULTS.surprise,
-    reports_dir: str = str(DEFAULT_REPORTS),
+    config: EvalConfig = EvalConfig(),
     topn: bool = True,
 ) -> dict[str, float]:
     """Evaluate the baselines, Surprise peers and similarity blends on one hidden split.
 
     With topn, the lists are evaluated too (reports/topn.md) and their tuned weights saved.
 
+    Args:
+        warehouse: the DuckDB file (built by prepare_data, embed and lists).
+        seed: seed of the hidden split.
+        config: who takes part, what is hidden, the tuning grid and where the reports go.
+        topn: evaluate the top-N lists too (and save their tuned weights).
+
     Returns:
         Mean per-user Spearman (report users) per method.
     """
-    config = EvalConfig(
-        min_ratings=min_ratings,
-        hidden_share=hidden_share,
-        tune_share=tune_share,
-        spaces=tuple(spaces),
-        surprise=surprise,
-        reports_dir=Path(reports_dir),
-    )
     db_path = Path(warehouse)
     logger = get_run_logger()
     result = evaluate_methods(db_path, config, seed)
@@ -119,63 +109,5 @@ def evaluate(
     return {name: row.spearman for name, row in result.methods.items()}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--min-ratings",
-        type=int,
-        default=_DEFAULTS.min_ratings,
-        help="users with fewer ratings take no part",
-    )
-    parser.add_argument(
-        "--hidden-share",
-        type=float,
-        default=_DEFAULTS.hidden_share,
-        help="share of each user's ratings hidden",
-    )
-    parser.add_argument(
-        "--tune-share",
-        type=float,
-        default=_DEFAULTS.tune_share,
-        help="share of users whose hidden ratings tune alpha/temperature (the rest report)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=DEFAULT_EVAL_SEED, help="seed of the hidden split"
-    )
-    parser.add_argument(
-        "--space",
-        action="append",
-        choices=["raw", "trained"],
-        dest="spaces",
-        help="embedding space to evaluate (repeatable; default both, trained when built)",
-    )
-    parser.add_argument(
-        "--no-surprise", action="store_true", help="leave out the scikit-surprise peers"
-    )
-    parser.add_argument(
-        "--reports-dir", type=Path, default=DEFAULT_REPORTS, help="where the reports go"
-    )
-    parser.add_argument(
-        "--no-topn", action="store_true", help="leave out the top-N evaluation of the lists"
-    )
-    return parser
-
-
-def main(args: argparse.Namespace) -> None:
-    require_built_warehouse(args.warehouse)
-    evaluate(
-        warehouse=str(args.warehouse),
-        min_ratings=args.min_ratings,
-        hidden_share=args.hidden_share,
-        tune_share=args.tune_share,
-        seed=args.seed,
-        surprise=not args.no_surprise,
-        reports_dir=str(args.reports_dir),
-        topn=not args.no_topn,
-        # no --space: the flow's default (every space of EvalConfig)
-        **({"spaces": tuple(args.spaces)} if args.spaces else {}),
-    )
-
-
 if __name__ == "__main__":
-    raise SystemExit(run_cli(main, build_parser()))
+    raise SystemExit(run_flow_cli(evaluate, __doc__, aliases={"spaces": ["--space"]}))

@@ -11,7 +11,6 @@ reason.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -21,7 +20,7 @@ from bookrec.lists.corating import corating_vectors, store_corating
 from bookrec.lists.works import build_works
 from bookrec.warehouse.connection import connect
 from bookrec.warehouse.tables import load_ratings
-from flows._cli import base_parser, require_built_warehouse, run_cli
+from flows._cli import run_flow_cli
 
 
 @task
@@ -45,38 +44,18 @@ def build_corating(db_path: Path, config: CoratingConfig) -> int:
 
 @flow(name="lists", log_prints=True)
 def lists(
-    warehouse: str = str(DEFAULT_WAREHOUSE),
-    factors: int = CoratingConfig.factors,
-    iterations: int = CoratingConfig.iterations,
+    warehouse: str = str(DEFAULT_WAREHOUSE), config: CoratingConfig = CoratingConfig()
 ) -> dict[str, object]:
     """Rebuild the works tables and the co-rating vectors.
 
     Args:
         warehouse: the DuckDB file built by prepare_data.
-        factors: length of each co-rating vector.
-        iterations: ALS iterations.
+        config: the ALS settings of the co-rating vectors.
     """
-    config = CoratingConfig(factors=factors, iterations=iterations)
     decisions = build_work_tables(Path(warehouse))
     rows = build_corating(Path(warehouse), config)
     return {"work_decisions": decisions, "corating_books": rows}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--factors", type=int, default=CoratingConfig.factors, help="co-rating vector length"
-    )
-    parser.add_argument(
-        "--iterations", type=int, default=CoratingConfig.iterations, help="ALS iterations"
-    )
-    return parser
-
-
-def main(args: argparse.Namespace) -> None:
-    require_built_warehouse(args.warehouse)
-    lists(warehouse=str(args.warehouse), factors=args.factors, iterations=args.iterations)
-
-
 if __name__ == "__main__":
-    raise SystemExit(run_cli(main, build_parser()))
+    raise SystemExit(run_flow_cli(lists, __doc__))

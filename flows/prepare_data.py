@@ -6,17 +6,14 @@ python -m flows.prepare_data --demo
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from bookrec.config import DEFAULT_WAREHOUSE, DataConfig
+from bookrec.config import DataConfig
 from bookrec.errors import DownloadError
 from bookrec.warehouse import prepare
-from flows._cli import add_data_options, base_parser, run_cli
-
-_DEFAULTS = DataConfig()
+from flows._cli import run_flow_cli
 
 
 def _is_download_error(task, task_run, state) -> bool:
@@ -62,35 +59,23 @@ def check(db_path: Path, chosen: prepare.ChosenSources) -> list[tuple[str, str, 
 
 
 @flow(name="prepare_data", log_prints=True)
-def prepare_data(
-    data_dir: str | None = None,
-    demo: bool = False,
-    warehouse: str = str(DEFAULT_WAREHOUSE),
-    demo_books: int = _DEFAULTS.demo_books,
-    demo_users: int = _DEFAULTS.demo_users,
-    demo_seed: int = _DEFAULTS.demo_seed,
-    force: bool = False,
-) -> dict[str, int]:
+def prepare_data(config: DataConfig = DataConfig(), force: bool = False) -> dict[str, int]:
     """Ingest, clean and merge both Goodreads datasets into the warehouse (idempotent).
 
     A warehouse already built from the same files by the same SQL is left as it is, unless
     force is set.
 
+    Args:
+        config: where the files come from (or the demo catalog's size) and the warehouse file.
+        force: rebuild even if the inputs have not changed.
+
     Returns:
         The warehouse section of the match report: books, ratings, users, ...
     """
-    config = DataConfig(
-        data_dir=Path(data_dir) if data_dir else None,
-        demo=demo,
-        warehouse=Path(warehouse),
-        demo_books=demo_books,
-        demo_users=demo_users,
-        demo_seed=demo_seed,
-    )
     chosen = choose_sources(config)
     logger = get_run_logger()
     if not force and prepare.is_up_to_date(config.warehouse, prepare.fingerprint(chosen.files)):
-        logger.info("warehouse %s is up to date with its inputs: nothing to do", warehouse)
+        logger.info("warehouse %s is up to date with its inputs: nothing to do", config.warehouse)
         report = prepare.match_report(config.warehouse)
         return {metric: value for section, metric, value in report if section == "warehouse"}
     load_raw(config.warehouse, chosen)
@@ -102,25 +87,5 @@ def prepare_data(
     return {metric: value for section, metric, value in report if section == "warehouse"}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = add_data_options(base_parser(__doc__.splitlines()[0]))
-    parser.add_argument(
-        "--force", action="store_true", help="rebuild even if the inputs have not changed"
-    )
-    return parser
-
-
-def main(args: argparse.Namespace) -> None:
-    prepare_data(
-        data_dir=str(args.data_dir) if args.data_dir else None,
-        demo=args.demo,
-        warehouse=str(args.warehouse),
-        demo_books=args.demo_books,
-        demo_users=args.demo_users,
-        demo_seed=args.demo_seed,
-        force=args.force,
-    )
-
-
 if __name__ == "__main__":
-    raise SystemExit(run_cli(main, build_parser()))
+    raise SystemExit(run_flow_cli(prepare_data, __doc__))

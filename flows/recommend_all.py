@@ -13,16 +13,23 @@ Each row carries its run id and the scorer settings (JSON); recommend_all_runs l
 
 from __future__ import annotations
 
-import argparse
 import time
 import uuid
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from pydantic import Field
 
-from bookrec.config import DEFAULT_WAREHOUSE, BatchConfig, ClusterConfig, RecommendConfig
+from bookrec.config import (
+    DEFAULT_READERS_PER_CHUNK,
+    DEFAULT_WAREHOUSE,
+    ClusterConfig,
+    RecommendConfig,
+    Space,
+)
 from bookrec.serving.batch import (
     BatchSettings,
     batch_settings,
@@ -31,12 +38,8 @@ from bookrec.serving.batch import (
     store_recommendations,
 )
 from flows._chunks import log_reader_chunk, read_reader_chunks, score_on_cluster
-from flows._cli import base_parser, require_built_warehouse, run_cli
-from flows._dask import add_dask_options, dask_task_runner
-
-_RECOMMEND = RecommendConfig()
-_BATCH = BatchConfig()
-_CLUSTER = ClusterConfig()
+from flows._cli import run_flow_cli
+from flows._dask import dask_task_runner
 
 
 @task(cache_policy=NO_CACHE)
@@ -57,35 +60,29 @@ def score_in_process(
 @flow(name="recommend_all", log_prints=True)
 def recommend_all(
     warehouse: str = str(DEFAULT_WAREHOUSE),
-    top: int = _RECOMMEND.top,
-    space: str | None = None,
-    min_num_ratings: int = _RECOMMEND.min_num_ratings,
-    readers_per_chunk: int = _BATCH.readers_per_chunk,
-    dask_address: str | None = _CLUSTER.dask_address,
-    dask_workers: int | None = _CLUSTER.dask_workers,
+    space: Space | None = None,
+    config: RecommendConfig = RecommendConfig(),
+    readers_per_chunk: Annotated[int, Field(ge=1)] = DEFAULT_READERS_PER_CHUNK,
+    cluster: ClusterConfig = ClusterConfig(),
 ) -> dict[str, object]:
     """Write the top-N books of every reader in `ratings` to the table recommendations.
 
     Args:
         warehouse: the DuckDB file (built by prepare_data and embed).
-        top: books per reader.
-        space: "raw" or "trained"; None uses the space `evaluate` chose.
-        min_num_ratings: suggest only books whose average comes from this many ratings.
-        readers_per_chunk: readers per chunk (the unit of work of a Dask worker).
-        dask_address: an existing Dask scheduler, e.g. tcp://host:8786.
-        dask_workers: start a local Dask cluster of this many worker processes.
+        space: embedding space, raw or trained; None: the space `evaluate` chose.
+        config: books per reader (top) and which books may be suggested.
+        readers_per_chunk: readers scored per chunk (the unit of work of a Dask worker).
+        cluster: where the chunks run: this process, a local Dask cluster or an existing one.
 
     Returns:
         run_id, readers, rows written, seconds and readers/s.
     """
-    cluster = ClusterConfig(dask_address=dask_address, dask_workers=dask_workers)
-    BatchConfig(readers_per_chunk=readers_per_chunk)  # checks it
     logger = get_run_logger()
     started = time.perf_counter()
     db_path = Path(warehouse)
-    settings = batch_settings(db_path, top, space, RecommendConfig(min_num_ratings=min_num_ratings))
+    settings = batch_settings(db_path, config.top, space, config)
     if cluster.uses_dask:
-        runner_name = f"dask:{dask_address or f'local x{dask_workers}'}"
+        runner_name = f"dask:{cluster.dask_address or f'local x{cluster.dask_workers}'}"
         runner = dask_task_runner(cluster)
         frames, readers = score_on_cluster.with_options(task_runner=runner)(
             warehouse, settings, readers_per_chunk
@@ -114,43 +111,5 @@ def recommend_all(
     }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--top", type=int, default=_RECOMMEND.top, help="books per reader")
-    parser.add_argument(
-        "--space", choices=["raw", "trained"], help="embedding space (default: evaluate's choice)"
-    )
-    parser.add_argument(
-        "--min-num-ratings",
-        type=int,
-        default=_RECOMMEND.min_num_ratings,
-        help="suggest only books whose average comes from at least this many ratings",
-    )
-    parser.add_argument(
-        "--readers-per-chunk",
-        type=int,
-        default=_BATCH.readers_per_chunk,
-        help="readers scored per chunk (per Dask task)",
-    )
-    return add_dask_options(parser)
-
-
-def main(args: argparse.Namespace) -> None:
-    require_built_warehouse(args.warehouse)
-    # one-line errors before Prefect starts
-    ClusterConfig(dask_address=args.dask_address, dask_workers=args.dask_workers)
-    BatchConfig(readers_per_chunk=args.readers_per_chunk)
-    RecommendConfig(top=args.top, min_num_ratings=args.min_num_ratings)
-    recommend_all(
-        warehouse=str(args.warehouse),
-        top=args.top,
-        space=args.space,
-        min_num_ratings=args.min_num_ratings,
-        readers_per_chunk=args.readers_per_chunk,
-        dask_address=args.dask_address,
-        dask_workers=args.dask_workers,
-    )
-
-
 if __name__ == "__main__":
-    raise SystemExit(run_cli(main, build_parser()))
+    raise SystemExit(run_flow_cli(recommend_all, __doc__))

@@ -8,7 +8,6 @@ Writes reports/embeddings.md, embeddings.json (one object per space) and embeddi
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -16,7 +15,7 @@ from prefect import flow, get_run_logger, task
 from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE
 from bookrec.evaluation.embedding_report import EmbeddingReport, build_report, write_report
 from bookrec.warehouse.connection import connect
-from flows._cli import base_parser, require_built_warehouse, run_cli
+from flows._cli import run_flow_cli
 
 
 @task
@@ -67,29 +66,5 @@ def test_embeddings(
     return report.as_dict()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--reports-dir", type=Path, default=DEFAULT_REPORTS, help="where the reports go"
-    )
-    parser.add_argument(
-        "--version", default=None, help="projector version (default: the newest stored)"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=None, help="split seed (default: the projector's)"
-    )
-    return parser
-
-
-def main(args: argparse.Namespace) -> None:
-    require_built_warehouse(args.warehouse)
-    test_embeddings(
-        warehouse=str(args.warehouse),
-        reports_dir=str(args.reports_dir),
-        version=args.version,
-        seed=args.seed,
-    )
-
-
 if __name__ == "__main__":
-    raise SystemExit(run_cli(main, build_parser()))
+    raise SystemExit(run_flow_cli(test_embeddings, __doc__))

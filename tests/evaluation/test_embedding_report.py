@@ -96,7 +96,8 @@ def test_flows_train_encode_and_report(prefect_backend, trained_db: Path, tmp_pa
     db = tmp_path / "flow.duckdb"
     db.write_bytes(trained_db.read_bytes())
     artifacts, reports = tmp_path / "artifacts", tmp_path / "reports"
-    run = train(warehouse=str(db), artifacts_dir=str(artifacts), epochs=2, batch_size=64, seed=3)
+    config = ProjectorConfig(epochs=2, batch_size=64, seed=3)
+    run = train(warehouse=str(db), artifacts_dir=str(artifacts), config=config)
     assert not run["reused"] and Path(run["folder"], "weights.pt").is_file()
     stored = encode_embeddings(
         warehouse=str(db), artifacts_dir=str(artifacts), version=run["version"]

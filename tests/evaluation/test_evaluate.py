@@ -206,11 +206,10 @@ def test_evaluate_flow_on_tiny(prefect_backend, tiny_copy: Path, tmp_path: Path)
 
     out = evaluate(
         warehouse=str(tiny_copy),
-        min_ratings=5,
-        hidden_share=0.4,
         seed=4,
-        surprise=False,
-        reports_dir=str(tmp_path / "reports"),
+        config=EvalConfig(
+            min_ratings=5, hidden_share=0.4, surprise=False, reports_dir=tmp_path / "reports"
+        ),
     )
     assert set(out) == {
         "book_avg_goodreads",

@@ -12,13 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bookrec.config import ClusterConfig
+from bookrec.config import ClusterConfig, DataConfig, EncoderConfig, RecommendConfig
 from bookrec.errors import ConfigError
 from bookrec.warehouse.connection import connect
 from flows._dask import FAULT_ONCE_ENV
 from flows.embed import embed
 from flows.prepare_data import prepare_data
 from flows.recommend_all import recommend_all
+
+ANY_BOOK = RecommendConfig(min_num_ratings=0)
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +49,7 @@ def recommendations(db: Path) -> list[tuple]:
 @pytest.fixture(scope="module")
 def prepared(prefect_backend, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("prepared") / "demo.duckdb"
-    prepare_data(demo=True, demo_books=60, demo_users=20, warehouse=str(db))
+    prepare_data(DataConfig(demo=True, demo_books=60, demo_users=20, warehouse=db))
     return db
 
 
@@ -58,12 +60,16 @@ def test_distributed_embed_and_recommend_all_equal_in_process(
     shutil.copy(prepared, local)
     shutil.copy(prepared, distributed)
 
-    embed(warehouse=str(local), chunk_size=16)
-    recommend_all(warehouse=str(local), min_num_ratings=0, readers_per_chunk=4)
+    embed(warehouse=str(local), config=EncoderConfig(chunk_size=16))
+    recommend_all(warehouse=str(local), config=ANY_BOOK, readers_per_chunk=4)
 
     embed_fault = tmp_path / "embed-fault"
     monkeypatch.setenv(FAULT_ONCE_ENV, str(embed_fault))
-    result = embed(warehouse=str(distributed), chunk_size=16, dask_workers=2)
+    result = embed(
+        warehouse=str(distributed),
+        config=EncoderConfig(chunk_size=16),
+        cluster=ClusterConfig(dask_workers=2),
+    )
     assert embed_fault.read_text().startswith("embed chunk")  # one chunk did fail once
     assert result["encoded"] == result["books"] > 60
 
@@ -76,7 +82,10 @@ def test_distributed_embed_and_recommend_all_equal_in_process(
     recommend_fault = tmp_path / "recommend-fault"
     monkeypatch.setenv(FAULT_ONCE_ENV, str(recommend_fault))
     summary = recommend_all(
-        warehouse=str(distributed), min_num_ratings=0, readers_per_chunk=4, dask_workers=2
+        warehouse=str(distributed),
+        config=ANY_BOOK,
+        readers_per_chunk=4,
+        cluster=ClusterConfig(dask_workers=2),
     )
     assert recommend_fault.read_text().startswith("recommend_all chunk")
     assert summary["readers"] == readers(distributed) > 10
@@ -93,9 +102,9 @@ def test_distributed_embed_and_recommend_all_equal_in_process(
 def test_recommend_all_in_process_replaces_the_previous_run(prefect_backend, prepared, tmp_path):
     db = tmp_path / "w.duckdb"
     shutil.copy(prepared, db)
-    embed(warehouse=str(db), chunk_size=1000)
-    first = recommend_all(warehouse=str(db), min_num_ratings=0, top=5)
-    second = recommend_all(warehouse=str(db), min_num_ratings=0, top=3)
+    embed(warehouse=str(db), config=EncoderConfig(chunk_size=1000))
+    first = recommend_all(warehouse=str(db), config=RecommendConfig(min_num_ratings=0, top=5))
+    second = recommend_all(warehouse=str(db), config=RecommendConfig(min_num_ratings=0, top=3))
     with connect(db, read_only=True) as con:
         per_run = con.execute(
             "select run_id, count(*), max(rank) from recommendations group by run_id"
@@ -132,7 +141,7 @@ def test_dask_options_are_checked_in_one_line(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 2
-    assert "does not exist" in result.stderr
+    assert result.stderr.strip() == "error: dask_workers must be at least 1; got 0"
     helped = subprocess.run(
         [sys.executable, "-m", "flows.recommend_all", "--help"],
         capture_output=True,

@@ -118,7 +118,11 @@ def test_deploy_and_run_full_flow_on_a_local_server(prefect_server, tmp_path):
             "run",
             "full/tiny-demo",
             "--param",
-            f'warehouse="{warehouse}"',
+            # the whole data config: a run's parameter replaces the deployment's (tiny demo)
+            "data="
+            + json.dumps(
+                {"demo": True, "demo_books": 300, "demo_users": 80, "warehouse": str(warehouse)}
+            ),
             "--param",
             f'reports_dir="{tmp_path / "reports"}"',
             "--param",
@@ -149,7 +153,7 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
             "--param",
             f'warehouse="{warehouse}"',
             "--param",
-            "chunk_size=4",
+            'config={"chunk_size": 4}',
             "--watch",
             "--watch-timeout",
             "500",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from bookrec.config import DataConfig
 from bookrec.warehouse.connection import connect
 from flows.full import full
 
@@ -12,10 +13,7 @@ from flows.full import full
 def test_full_flow_builds_everything_then_skips_finished_work(prefect_backend, tmp_path):
     db = tmp_path / "w.duckdb"
     options = dict(
-        demo=True,
-        demo_books=60,
-        demo_users=20,
-        warehouse=str(db),
+        data=DataConfig(demo=True, demo_books=60, demo_users=20, warehouse=db),
         reports_dir=str(tmp_path / "reports"),
         artifacts_dir=str(tmp_path / "artifacts"),
     )

@@ -347,9 +347,8 @@ def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> 
     result = recommend_flow(
         books=["The Dragon Gate|Ann Vale|5", "Murder at Noon|Di Frost|1"],
         goodreads_export=str(EXPORT),
-        top=3,
         warehouse=str(warehouse),
-        min_num_ratings=0,
+        config=RecommendConfig(top=3, min_num_ratings=0),
     )
     assert result["mode"] == "personal" and len(result["recommendations"]) == 3
     assert json.loads(json.dumps(result)) == result
