@@ -1,7 +1,7 @@
 """The command line of every `python -m flows.<name>`, generated from the flow's signature.
 
 A setting is spelled once, as a field of a bookrec.config model (or, for the few plain flow
-parameters such as `warehouse`, `force` or `version`, as the parameter itself): `flow_cli`
+parameters such as `warehouse`, `force` or `version`, as the parameter itself): `flow_parser`
 turns each field into `--field-name` with the field's description as help, its default and
 limits shown, choices from its Literal type and `--x / --no-x` for a bool. Defaults stay in
 the model: an option not given is not passed, so the flow (and the model) supply it. Values
@@ -25,7 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from bookrec.config import base_type, config_error, field_limits, limit_phrase, settings_fields
-from bookrec.errors import BookrecError, ConfigError, exit_code_of
+from bookrec.errors import BookrecError, exit_code_of
 from bookrec.warehouse.connection import require_warehouse_file
 
 SEP = "."  # dest of a config field: "<parameter>.<field>"
@@ -335,7 +335,6 @@ def require_built_warehouse(warehouse: Path | str) -> None:
 
 
 __all__ = [
-    "ConfigError",
     "Option",
     "flow_arguments",
     "flow_options",
