@@ -204,7 +204,7 @@ def flow_parser(
             # a config gathered from several (ProjectorConfig): one group per concern
             model = declaring_class(hints[option.parameter], option.field)
             if (option.parameter, model) not in groups:
-                title = (model.__doc__ or "").strip().splitlines()[0]
+                title = " ".join(inspect.cleandoc(model.__doc__ or "").split("\n\n")[0].split())
                 groups[option.parameter, model] = parser.add_argument_group(
                     f"{option.parameter}: {model.__name__}", title
                 )
