@@ -1,9 +1,10 @@
-"""The subflows and tasks that flows `embed` and `recommend_all` run on a Dask task runner.
+"""The subflows and tasks that flows `embed` and `recommend_all` fan chunks out with.
 
 A private module (not a flow entry point of its own): each subflow is started by its parent with
-`.with_options(task_runner=dask_task_runner(...))`, plans or reads in the flow process, fans
-chunks out to the workers as tasks (retried when they fail) and keeps every DuckDB write in the
-flow process.
+`.with_options(task_runner=...)`, plans or reads in the flow process, fans chunks out as tasks
+(retried when they fail) and keeps every DuckDB write in the flow process. recommend_all runs
+score_reader_chunks on every runner (flows._dask.chunk_task_runner: in-process or Dask); embed
+uses encode_on_cluster on Dask.
 """
 
 from __future__ import annotations
@@ -89,33 +90,36 @@ def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
 
 @task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def score_readers(warehouse: str, chunk: ReaderChunk, settings: BatchSettings) -> pd.DataFrame:
-    """On a worker: one chunk of readers' top-N rows (the Recommender loaded once per worker)."""
+    """One chunk of readers' top-N rows, scored together (the Recommender loaded once per
+    process: the flow's own for the in-process runner, each worker's on Dask)."""
     fail_once_if_asked(f"recommend_all chunk {chunk.number}")
     recommender = cached_recommender(Path(warehouse), settings)
     return score_chunk(recommender, chunk, settings.top_n)
 
 
-def read_reader_chunks(warehouse: str, readers_per_chunk: int) -> list[ReaderChunk]:
-    """Read here, not passed in: a flow's parameters are stored by the Prefect API."""
-    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
-    get_run_logger().info("%d readers in %d chunks", sum(c.readers for c in chunks), len(chunks))
-    return chunks
-
-
-def log_reader_chunk(chunk: ReaderChunk, chunks: int, readers: int) -> None:
-    get_run_logger().info("scored chunk %d/%d (%d readers so far)", chunk.number, chunks, readers)
-
-
 @flow(name="recommend_all-chunks")
-def score_on_cluster(
+def score_reader_chunks(
     warehouse: str, settings: BatchSettings, readers_per_chunk: int
 ) -> tuple[list[pd.DataFrame], int]:
-    """Fan the chunks out on this flow's task runner; rows come back to the flow process."""
-    chunks = read_reader_chunks(warehouse, readers_per_chunk)
+    """Fan the chunks out on this flow's task runner (in-process or Dask: the one loop of
+    recommend_all); rows come back to the flow process, which alone writes the warehouse."""
+    logger = get_run_logger()
+    # Read here, not passed in: a flow's parameters are stored by the Prefect API.
+    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
+    total = sum(c.readers for c in chunks)
+    logger.info("%d readers in %d chunks", total, len(chunks))
+    started = time.perf_counter()
     futures = {score_readers.submit(warehouse, chunk, settings): chunk for chunk in chunks}
     frames, readers = [], 0
     for future in as_completed(list(futures)):
         frames.append(future.result())
         readers += futures[future].readers
-        log_reader_chunk(futures[future], len(chunks), readers)
+        logger.info(
+            "scored chunk %d/%d: %d of %d readers (%.0f readers/s)",
+            futures[future].number,
+            len(chunks),
+            readers,
+            total,
+            readers / (time.perf_counter() - started),
+        )
     return frames, readers
