@@ -2,14 +2,15 @@
 
 A private module (not a flow entry point of its own): each subflow is started by its parent with
 `.with_options(task_runner=...)`, plans or reads in the flow process, fans chunks out as tasks
-(retried when they fail) and keeps every DuckDB write in the flow process. recommend_all runs
-score_reader_chunks on every runner (flows._dask.chunk_task_runner: in-process or Dask); embed
-uses encode_on_cluster on Dask.
+(retried when they fail) and keeps every DuckDB write in the flow process. Both flows run their
+subflow on every runner (flows._dask.chunk_task_runner: a thread of this process, or Dask):
+encode_on_cluster for embed, score_reader_chunks for recommend_all.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,8 @@ from bookrec.embedding.encoder import cached_encoder, model_id_of, resolved
 from bookrec.embedding.store import (
     EmbedChunk,
     EmbedCounts,
-    finish_embedding,
     plan_embedding,
-    store_chunk,
+    store_encoded,
 )
 from bookrec.serving.batch import (
     BatchSettings,
@@ -62,28 +62,32 @@ def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> np.ndarray:
 
 @flow(name="embed-chunks")
 def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
-    """Plan, fan the chunks out on this flow's task runner, store each as it comes back."""
+    """Plan, fan the chunks out on this flow's task runner (in-process or Dask: the one loop of
+    `embed`), store each as it comes back (bookrec.embedding.store.store_encoded)."""
     logger = get_run_logger()
     db_path = Path(warehouse)
     config = resolved(config)  # the workers run the runtime the plan's model id names
     plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
-    started, done = time.perf_counter(), 0
-    for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
-        window = plan.chunks[first : first + CHUNKS_IN_FLIGHT]
-        futures = {encode_chunk.submit(chunk, config): chunk for chunk in window}
-        for future in as_completed(list(futures)):
-            chunk = futures[future]
-            store_chunk(db_path, plan.model, chunk, future.result())
-            done += len(chunk.texts)
-            logger.info(
-                "stored chunk %d/%d: %d of %d texts (%.1f books/s)",
-                chunk.number,
-                len(plan.chunks),
-                done,
-                plan.to_encode,
-                done / (time.perf_counter() - started),
-            )
-    counts = finish_embedding(db_path, plan)
+    started = time.perf_counter()
+
+    def encoded() -> Iterator[tuple[EmbedChunk, np.ndarray]]:
+        for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
+            window = plan.chunks[first : first + CHUNKS_IN_FLIGHT]
+            futures = {encode_chunk.submit(chunk, config): chunk for chunk in window}
+            for future in as_completed(list(futures)):
+                yield futures[future], future.result()
+
+    def progress(chunk: EmbedChunk, done: int) -> None:
+        logger.info(
+            "stored chunk %d/%d: %d of %d texts (%.1f books/s)",
+            chunk.number,
+            len(plan.chunks),
+            done,
+            plan.to_encode,
+            done / (time.perf_counter() - started),
+        )
+
+    counts = store_encoded(db_path, plan, encoded(), progress)
     log_counts(counts)
     return counts
 

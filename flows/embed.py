@@ -19,26 +19,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow
 
 from bookrec.config import DEFAULT_WAREHOUSE, RUNTIMES, ClusterConfig, EncoderConfig
-from bookrec.embedding.store import EmbedCounts, embed_books
-from flows._chunks import encode_on_cluster, log_counts
+from flows._chunks import encode_on_cluster
 from flows._cli import base_parser, require_built_warehouse, run_cli
-from flows._dask import add_dask_options, dask_task_runner, threads_per_local_worker
+from flows._dask import add_dask_options, chunk_task_runner, threads_per_local_worker
 
 _DEFAULTS = EncoderConfig()
 _CLUSTER = ClusterConfig()
-
-
-@task
-def encode_books(db_path: Path, config: EncoderConfig) -> EmbedCounts:
-    """In this process, chunk by chunk (bookrec.embedding.store.embed_books)."""
-    counts = embed_books(db_path, config)
-    log_counts(counts)
-    return counts
 
 
 @flow(name="embed", log_prints=True)
@@ -80,13 +70,10 @@ def embed(
         chunk_size=chunk_size,
         runtime=runtime,
     )
-    if cluster.uses_dask:
-        if threads is None:
-            config = dataclasses.replace(config, threads=threads_per_local_worker(dask_workers))
-        runner = dask_task_runner(cluster)
-        counts = encode_on_cluster.with_options(task_runner=runner)(warehouse, config)
-    else:
-        counts = encode_books(Path(warehouse), config)
+    if cluster.uses_dask and threads is None:
+        config = dataclasses.replace(config, threads=threads_per_local_worker(dask_workers))
+    runner = chunk_task_runner(cluster)
+    counts = encode_on_cluster.with_options(task_runner=runner)(warehouse, config)
     return {"books": counts.books, "encoded": counts.encoded, "model": counts.model}
 
 

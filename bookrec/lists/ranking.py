@@ -416,41 +416,131 @@ def _als_users(
 
 @dataclass(frozen=True)
 class SeriesLayout:
-    """Which candidates belong to a series, computed once per candidate set (not per reader).
+    """What the works rules need of the candidates, computed once per candidate set (not per
+    reader), so a reader's blocked books are a few sorted-array look-ups.
 
-    code: series number of each candidate (-1: none); names: series key of each code;
-    order: the positions of main series members (whole-numbered positions, no box sets), by
-    series, then position in it, then row; minor: members at a fractional position (#0.5
-    novellas, #1.1 split parts) and box sets of a series that has main members among the
+    code: series code of each candidate (-1: none), an index into names (every series the
+    works know); order: the positions of main series members (whole-numbered positions, no box
+    sets), by series, then position in it, then row; minor: members at a fractional position
+    (#0.5 novellas, #1.1 split parts) and box sets of a series that has main members among the
     candidates: never a series' entry point.
+    The rest indexes Works (bookrec.lists.works) for already_read(): every book it knows
+    (sorted) with its work and series code; the collections; the works that have editions;
+    the candidates by book id and by work; and (candidate, work) pairs where the candidate is a
+    collection containing, or a derivative of, that work.
     """
 
     code: np.ndarray
     names: list[str]
     order: np.ndarray
     minor: np.ndarray
+    book_ids: np.ndarray
+    book_work: np.ndarray
+    book_series: np.ndarray
+    collections: np.ndarray
+    contains: dict[int, frozenset[int]]
+    edition_works: np.ndarray
+    by_id: tuple[np.ndarray, np.ndarray]
+    by_work: tuple[np.ndarray, np.ndarray]
+    by_related_work: tuple[np.ndarray, np.ndarray]
 
     @classmethod
     def build(cls, cands: Candidates, works: Works) -> SeriesLayout:
         names: dict[str, int] = {}
-        code = np.full(len(cands.book_ids), -1, np.int64)
-        position = np.zeros(len(cands.book_ids), np.float64)
-        for i, b in enumerate(cands.book_ids.tolist()):
+        book_ids = np.array(sorted(set(works.work_of) | set(works.series_of)), np.int64)
+        book_work = np.array([works.work(b) for b in book_ids.tolist()], np.int64)
+        book_series = np.array(
+            [
+                names.setdefault(works.series_of[b], len(names)) if b in works.series_of else -1
+                for b in book_ids.tolist()
+            ],
+            np.int64,
+        )
+        ids = cands.book_ids.tolist()
+        code = np.full(len(ids), -1, np.int64)
+        position = np.zeros(len(ids), np.float64)
+        for i, b in enumerate(ids):
             series = works.series_of.get(b)
             if series is not None:
-                code[i] = names.setdefault(series, len(names))
+                code[i] = names[series]
                 position[i] = works.position_of[b]
         # a box set (#1-7) shares #1's position: it must not stand for the series either
-        boxed = np.fromiter(
-            (b in works.is_collection for b in cands.book_ids.tolist()), bool, len(cands.book_ids)
-        )
+        boxed = np.fromiter((b in works.is_collection for b in ids), bool, len(ids))
         whole = (position == np.floor(position)) & ~boxed
         members = np.flatnonzero(code >= 0)
         with_main = np.unique(code[members[whole[members]]])
         minor = members[~whole[members] & np.isin(code[members], with_main)]
         members = members[~np.isin(members, minor)]
         order = members[np.lexsort((members, position[members], code[members]))]
-        return cls(code=code, names=list(names), order=order, minor=minor)
+        related = [
+            (i, w)
+            for i, b in enumerate(ids)
+            for links in (works.contains, works.derived_from)
+            for w in links.get(b, ())
+        ]
+        related_pos = np.array([i for i, _ in related], np.int64)
+        related_work = np.array([w for _, w in related], np.int64)
+        return cls(
+            code=code,
+            names=list(names),
+            order=order,
+            minor=minor,
+            book_ids=book_ids,
+            book_work=book_work,
+            book_series=book_series,
+            collections=np.array(sorted(works.contains), np.int64),
+            contains=works.contains,
+            edition_works=np.array(sorted(works.editions_of), np.int64),
+            by_id=_sorted_index(cands.book_ids, np.arange(len(ids))),
+            by_work=_sorted_index(
+                np.array([works.work(b) for b in ids], np.int64), np.arange(len(ids))
+            ),
+            by_related_work=_sorted_index(related_work, related_pos),
+        )
+
+    def lookup(self, history: np.ndarray, values: np.ndarray, default: np.ndarray) -> np.ndarray:
+        """values (aligned with book_ids) of each history book; `default` where unknown."""
+        if len(self.book_ids) == 0:
+            return default
+        at = np.clip(np.searchsorted(self.book_ids, history), 0, len(self.book_ids) - 1)
+        return np.where(self.book_ids[at] == history, values[at], default)
+
+    def already_read(self, history: np.ndarray) -> np.ndarray:
+        """Positions of the candidates Works.already_read(history) names: every edition, a
+        containing collection or a derivative of a work read through these books (the books
+        themselves included)."""
+        read = self.lookup(history, self.book_work, history)
+        collections = history[np.isin(history, self.collections)]
+        contained = [w for c in collections.tolist() for w in self.contains[c]]
+        read = np.unique(np.concatenate([read, np.asarray(contained, np.int64)]))
+        # a work without editions stands for the book of that id (Works.already_read)
+        lone = read[~np.isin(read, self.edition_works)]
+        return np.concatenate(
+            [
+                _members(self.by_work, read),
+                _members(self.by_related_work, read),
+                _members(self.by_id, np.concatenate([history, lone])),
+            ]
+        )
+
+
+def _sorted_index(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(keys sorted, the values in that order): look-ups by key with searchsorted."""
+    order = np.argsort(keys, kind="stable")
+    return keys[order], values[order]
+
+
+def _members(index: tuple[np.ndarray, np.ndarray], wanted: np.ndarray) -> np.ndarray:
+    """The values of every key of `index` (_sorted_index) found in `wanted`."""
+    keys, values = index
+    lo = np.searchsorted(keys, wanted, "left")
+    counts = np.searchsorted(keys, wanted, "right") - lo
+    hit = counts > 0
+    lo, counts = lo[hit], counts[hit]
+    if not len(lo):
+        return np.zeros(0, np.int64)
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return values[starts + np.arange(int(counts.sum()))]
 
 
 def blocked_mask(
@@ -471,29 +561,22 @@ def blocked_mask(
     ratings: NaN for a book listed without a rating (it counts as liked). `layout`
     (SeriesLayout.build) saves its per-call cost when the same candidates serve many readers.
     """
-    history_ids = [int(b) for b in history_ids]
+    history = np.asarray(history_ids, np.int64).reshape(-1)
     ids = cands.book_ids
     if works is None:
-        return np.isin(ids, np.asarray(history_ids, np.int64)), set()
+        return np.isin(ids, history), set()
     layout = layout or SeriesLayout.build(cands, works)
-    blocked = np.isin(ids, np.fromiter(works.already_read(history_ids), np.int64))
+    blocked = np.zeros(len(ids), bool)
+    blocked[layout.already_read(history)] = True
     blocked[layout.minor] = True
-    read_series: set[str] = set()
-    liked_series: set[str] = set()
-    disliked_series: set[str] = set()
-    if history_ids:
+    if len(history):
         liked, disliked = reader_roles(ratings, config)
     else:
         liked = disliked = np.zeros(0, bool)
-    for b, ok, bad in zip(history_ids, liked, disliked, strict=True):
-        series = works.series_of.get(b)
-        if series is not None:
-            read_series.add(series)
-            if ok:
-                liked_series.add(series)
-            if bad:
-                disliked_series.add(series)
-    liked_series -= disliked_series
+    series = layout.lookup(history, layout.book_series, np.full(len(history), -1, np.int64))
+    in_series = series >= 0
+    read_series = np.unique(series[in_series])
+    liked_series = np.setdiff1d(series[in_series & liked], series[in_series & disliked])
     open_members = layout.order[~blocked[layout.order]]
     if len(open_members) == 0:
         return blocked, set()
@@ -501,9 +584,8 @@ def blocked_mask(
     first = np.r_[True, codes[1:] != codes[:-1]]
     blocked[open_members[~first]] = True  # past a series' first open entry
     firsts = open_members[first]
-    first_names = [layout.names[c] for c in codes[first].tolist()]
-    read = np.fromiter((n in read_series for n in first_names), bool, len(first_names))
-    liked_first = np.fromiter((n in liked_series for n in first_names), bool, len(first_names))
+    read = np.isin(codes[first], read_series)
+    liked_first = np.isin(codes[first], liked_series)
     blocked[firsts[read & ~liked_first]] = True  # a series the reader read but did not like
     return blocked, set(firsts[read & liked_first].tolist())
 

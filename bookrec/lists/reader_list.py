@@ -211,34 +211,36 @@ class ListRanker:
             blocked |= np.isin(self.cands.book_ids, np.asarray(list(exclude), np.int64))
         order = rank(score, blocked, max(4 * top_n, 50))
         chosen = pick(order, self.cands, self.works, top_n, cfg)
-        items = []
-        for pos in chosen:
-            evidence = self._evidence(feats, pos, because_count)
-            items.append(
-                ListItem(
-                    book_id=int(self.cands.book_ids[pos]),
-                    position=int(pos),
-                    score=float(score[pos]),
-                    next_in_series=pos in next_up,
-                    evidence=evidence,
-                )
+        evidence = _evidence(feats, chosen, because_count)
+        return [
+            ListItem(
+                book_id=int(self.cands.book_ids[pos]),
+                position=int(pos),
+                score=float(score[pos]),
+                next_in_series=pos in next_up,
+                evidence=found,
             )
-        return items
+            for pos, found in zip(chosen, evidence, strict=True)
+        ]
 
-    @staticmethod
-    def _evidence(feats, pos: int, count: int) -> tuple[Evidence, ...]:
-        found: list[Evidence] = []
-        for kind, sims, floor in (
-            ("corating", feats.corating_sims, MIN_CORATING),
-            ("text", feats.text_sims, MIN_TEXT),
-        ):
-            if sims.shape[1] == 0:
-                continue
-            row = sims[pos]
-            for j in np.argsort(-row, kind="stable")[:count]:
+
+def _evidence(feats: Features, chosen: list[int], count: int) -> list[tuple[Evidence, ...]]:
+    """Per chosen candidate, the `count` liked books closest to it in each space (co-rating
+    first), those above the space's floor."""
+    found: list[list[Evidence]] = [[] for _ in chosen]
+    for kind, sims, floor in (
+        ("corating", feats.corating_sims, MIN_CORATING),
+        ("text", feats.text_sims, MIN_TEXT),
+    ):
+        if sims.shape[1] == 0 or not chosen or count <= 0:
+            continue
+        rows = sims[chosen]
+        best = np.argsort(-rows, axis=1, kind="stable")[:, :count]
+        for i, (row, columns) in enumerate(zip(rows, best, strict=True)):
+            for j in columns.tolist():
                 if row[j] >= floor:
-                    found.append(Evidence(int(feats.liked_ids[j]), kind, float(row[j])))
-        return tuple(found)
+                    found[i].append(Evidence(int(feats.liked_ids[j]), kind, float(row[j])))
+    return [tuple(f) for f in found]
 
 
 def _checked(book_ids, ratings) -> tuple[np.ndarray, np.ndarray]:

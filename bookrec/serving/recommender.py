@@ -362,8 +362,8 @@ class Recommender:
                 )
                 predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
         given = {
-            int(b): (None if np.isnan(r) else float(r))
-            for b, r in zip(ids.tolist(), ratings, strict=True)
+            b: (None if r != r else r)  # NaN: listed without a rating
+            for b, r in zip(ids.tolist(), ratings.tolist(), strict=True)
         }
         items = []
         for n, (item, pos) in enumerate(zip(listed, positions, strict=True)):
