@@ -100,6 +100,7 @@ def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
         }
         frames = {k: pd.read_parquet(work / f"{k[0]}.parquet") for k in runs}
     rate = {k: r["readers"] / r["seconds"] for k, r in runs.items()}
+    cpu_ms = {k: 1000 * r["cpu_s"] / r["readers"] for k, r in runs.items()}
     row: dict[str, object] = {
         "data": label,
         "sample_readers": runs["after"]["readers"],
@@ -107,6 +108,11 @@ def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
         "one_by_one_readers_per_s": round(rate["one_by_one"], 1),
         "after_readers_per_s": round(rate["after"], 1),
         "speedup": round(rate["after"] / rate["before"], 1),
+        # CPU time per reader: what a loaded machine changes least
+        "before_cpu_ms_per_reader": round(cpu_ms["before"], 2),
+        "one_by_one_cpu_ms_per_reader": round(cpu_ms["one_by_one"], 2),
+        "after_cpu_ms_per_reader": round(cpu_ms["after"], 2),
+        "cpu_speedup": round(cpu_ms["before"] / cpu_ms["after"], 1),
         "load_avg": round(os.getloadavg()[0], 1),
     }
     vs_before = compare(frames["before"], frames["after"])

@@ -174,6 +174,16 @@ def main(argv: list[str] | None = None) -> int:
         default=300,
         help="readers scored before and after in step 3 (the same readers both ways)",
     )
+    parser.add_argument(
+        "--full-size-warehouse",
+        type=Path,
+        help="step 3: a full-size demo warehouse built before (bench/batch_lists.demo_warehouse)",
+    )
+    parser.add_argument(
+        "--skip-flows",
+        action="store_true",
+        help="step 3: the before/after samples only, not the whole recommend_all flow",
+    )
     args = parser.parse_args(argv)
     if args.only_batch_lists:
         return only_batch_lists(args)
@@ -202,11 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def only_batch_lists(args: argparse.Namespace) -> int:
-    """Step 3 alone, the stored steps 1-2 kept (the real warehouse is only read)."""
-    real = args.real_warehouse or BENCH_WAREHOUSE
-    if not real.is_file():
-        sys.exit(f"no embedded real warehouse at {real} (--real-warehouse)")
-    args.real_warehouse = real
+    """Step 3 alone, the stored steps 1-2 kept (the warehouses given are only read)."""
     stored = REPORTS / "bench_scale.json"
     payload = json.loads(stored.read_text()) if stored.is_file() else {}
     payload["machine"] = machine()
@@ -219,22 +225,29 @@ def only_batch_lists(args: argparse.Namespace) -> int:
 
 def batch_list_runs(work: Path, args: argparse.Namespace) -> dict[str, list[dict[str, object]]]:
     """Step 3: before/after on the same sample of readers, then the whole flow, on the real
-    data and on the full-size demo (stand-in text vectors: bench/batch_lists.demo_warehouse)."""
-    real = work / "real_batch.duckdb"
-    shutil.copy(args.real_warehouse, real)
-    full = work / "full_size"
-    full.mkdir()
-    started = time.perf_counter()
-    demo = demo_warehouse(full, 52000, 20000, encode=False)
-    print(f"full-size demo built in {time.perf_counter() - started:.0f} s", flush=True)
-    label = "full-size demo (stand-in vectors)"
-    return {
-        "samples": [
-            measure(real, "shared data", args.sample_readers),
-            measure(demo, label, args.sample_readers),
-        ],
-        "flows": [flow_run(real, "shared data"), flow_run(demo, label)],
-    }
+    data (when its warehouse exists) and on the full-size demo (stand-in text vectors:
+    bench/batch_lists.demo_warehouse; --full-size-warehouse reuses one built before)."""
+    warehouses = []
+    real = args.real_warehouse or BENCH_WAREHOUSE
+    if real.is_file():
+        copy = work / "real_batch.duckdb"
+        shutil.copy(real, copy)
+        warehouses.append(("shared data", copy))
+    else:
+        print(f"no real warehouse at {real}: step 3 on the demo only", flush=True)
+    demo = args.full_size_warehouse
+    if demo is None:
+        (work / "full_size").mkdir()
+        started = time.perf_counter()
+        demo = demo_warehouse(work / "full_size", 52000, 20000, encode=False)
+        print(f"full-size demo built in {time.perf_counter() - started:.0f} s", flush=True)
+    else:
+        shutil.copy(demo, work / "full_size.duckdb")
+        demo = work / "full_size.duckdb"
+    warehouses.append(("full-size demo (stand-in vectors)", demo))
+    samples = [measure(db, label, args.sample_readers) for label, db in warehouses]
+    flows = [] if args.skip_flows else [flow_run(db, label) for label, db in warehouses]
+    return {"samples": samples, "flows": flows}
 
 
 def recommend_all_runs(work: Path, args: argparse.Namespace) -> list[dict[str, object]]:
@@ -309,9 +322,12 @@ def batch_lists_markdown(payload: dict) -> str:
         "(`score_chunk`: a chunk's readers together); scoring time only. rows_differing: "
         "list rows whose book, rank, reason or mode differ (0: the same lists).\n\n"
         + table(samples, list(samples[0]))
-        + "\nThe whole `python -m flows.recommend_all` over every reader (Prefect start, "
-        "loading, scoring, writing):\n\n"
-        + table(runs["flows"], list(runs["flows"][0]))
+        + (
+            "\nThe whole `python -m flows.recommend_all` over every reader (Prefect start, "
+            "loading, scoring, writing):\n\n" + table(runs["flows"], list(runs["flows"][0]))
+            if runs["flows"]
+            else ""
+        )
         + "\nThe full-size demo's text vectors are stand-ins (seeded random unit vectors "
         "stored through the encoder's chunk store): the ranker's cost depends on the shapes "
         "(candidates x history books), not on the values, and encoding its 52k texts would "

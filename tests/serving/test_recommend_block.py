@@ -99,6 +99,19 @@ def test_a_block_of_readers_gets_each_readers_own_list(recommender, warehouse, m
     assert _lists(recommender.recommend_ids_block(readers, 10)) == _lists(alone)
 
 
+def _shown(items: list[reader_list.ListItem]) -> list[tuple]:
+    """A list as a reader meets it: books, "next in series", and each reason's book, kind and
+    similarity as shown (two decimals)."""
+    return [
+        (
+            i.book_id,
+            i.next_in_series,
+            [(e.book_id, e.kind, f"{e.similarity:.2f}") for e in i.evidence],
+        )
+        for i in items
+    ]
+
+
 def test_every_kind_of_reader_in_one_block(recommender):
     ranker = recommender.ranker
     ids = recommender.cand_ids
@@ -116,7 +129,10 @@ def test_every_kind_of_reader_in_one_block(recommender):
         ranker.recommend(b, r, 10, exclude)
         for (b, r), exclude in zip(readers, excludes, strict=True)
     ]
-    assert together == alone
+    assert [_shown(items) for items in together] == [_shown(items) for items in alone]
+    # the scores behind the order agree to float32 rounding (one product or several)
+    for got, want in zip(together, alone, strict=True):
+        np.testing.assert_allclose([i.score for i in got], [i.score for i in want], atol=1e-5)
     assert all(len(items) == 10 for items in alone)
     assert not {i.book_id for i in alone[1]} & set(ids[100:110].tolist())
 
