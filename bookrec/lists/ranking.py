@@ -510,11 +510,11 @@ class SeriesLayout:
         containing collection or a derivative of a work read through these books (the books
         themselves included)."""
         read = self.lookup(history, self.book_work, history)
-        collections = history[np.isin(history, self.collections)]
+        collections = history[_within(self.collections, history)]
         contained = [w for c in collections.tolist() for w in self.contains[c]]
-        read = np.unique(np.concatenate([read, np.asarray(contained, np.int64)]))
+        read = np.concatenate([read, np.asarray(contained, np.int64)])
         # a work without editions stands for the book of that id (Works.already_read)
-        lone = read[~np.isin(read, self.edition_works)]
+        lone = read[~_within(self.edition_works, read)]
         return np.concatenate(
             [
                 _members(self.by_work, read),
@@ -530,9 +530,18 @@ def _sorted_index(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
     return keys[order], values[order]
 
 
+def _within(sorted_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """np.isin(values, sorted_keys) by binary search: no sort or hash of the (large) keys."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(values), bool)
+    at = np.clip(np.searchsorted(sorted_keys, values), 0, len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
 def _members(index: tuple[np.ndarray, np.ndarray], wanted: np.ndarray) -> np.ndarray:
     """The values of every key of `index` (_sorted_index) found in `wanted`."""
     keys, values = index
+    wanted = np.unique(wanted)
     lo = np.searchsorted(keys, wanted, "left")
     counts = np.searchsorted(keys, wanted, "right") - lo
     hit = counts > 0

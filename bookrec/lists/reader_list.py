@@ -133,8 +133,10 @@ class ListRanker:
         rated = ~np.isnan(ratings)
         usable = feats.history_usable & rated
         if cfg.alpha != 0.0 and usable.any():
+            columns = usable[feats.history_usable]
+            sims = feats.history_sims if columns.all() else feats.history_sims[:, columns]
             parts = blend.parts_of(
-                feats.history_sims[:, usable[feats.history_usable]],
+                sims,
                 self._cand_means,
                 ids[rated],
                 ratings[rated],
