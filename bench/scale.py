@@ -180,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         help="step 3: a full-size demo warehouse built before (bench/batch_lists.demo_warehouse)",
     )
     parser.add_argument(
+        "--small-demo-warehouse",
+        type=Path,
+        help="step 3: also a small demo warehouse embedded with the real encoder (its lists built)",
+    )
+    parser.add_argument(
         "--skip-flows",
         action="store_true",
         help="step 3: the before/after samples only, not the whole recommend_all flow",
@@ -245,6 +250,9 @@ def batch_list_runs(work: Path, args: argparse.Namespace) -> dict[str, list[dict
         shutil.copy(demo, work / "full_size.duckdb")
         demo = work / "full_size.duckdb"
     warehouses.append(("full-size demo (stand-in vectors)", demo))
+    if args.small_demo_warehouse is not None:
+        shutil.copy(args.small_demo_warehouse, work / "small_demo.duckdb")
+        warehouses.append(("small demo (real encoder)", work / "small_demo.duckdb"))
     samples = [measure(db, label, args.sample_readers) for label, db in warehouses]
     flows = [] if args.skip_flows else [flow_run(db, label) for label, db in warehouses]
     return {"samples": samples, "flows": flows}
