@@ -31,7 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.batch_lists import demo_warehouse, flow_run, measure  # noqa: E402
 from bench.common import (  # noqa: E402
+    BENCH_WAREHOUSE,
     REPORTS,
     machine,
     real_warehouse,
@@ -161,7 +163,35 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="re-measure step 1 only and rewrite the report with the stored recommend_all rows",
     )
+    parser.add_argument(
+        "--only-batch-lists",
+        action="store_true",
+        help="re-measure step 3 only (batch lists before/after) and keep the stored rows",
+    )
+    parser.add_argument(
+        "--sample-readers",
+        type=int,
+        default=300,
+        help="readers scored before and after in step 3 (the same readers both ways)",
+    )
+    parser.add_argument(
+        "--full-size-warehouse",
+        type=Path,
+        help="step 3: a full-size demo warehouse built before (bench/batch_lists.demo_warehouse)",
+    )
+    parser.add_argument(
+        "--small-demo-warehouse",
+        type=Path,
+        help="step 3: also a small demo warehouse embedded with the real encoder (its lists built)",
+    )
+    parser.add_argument(
+        "--skip-flows",
+        action="store_true",
+        help="step 3: the before/after samples only, not the whole recommend_all flow",
+    )
     args = parser.parse_args(argv)
+    if args.only_batch_lists:
+        return only_batch_lists(args)
     if args.real_warehouse is None:
         args.real_warehouse = real_warehouse()
         run_timed([PY, "-m", "flows.lists", "--warehouse", str(args.real_warehouse)])
@@ -178,11 +208,54 @@ def main(argv: list[str] | None = None) -> int:
         print("encoding:", payload["encoding"], flush=True)
         if not args.only_encoding:
             payload["recommend_all"] = recommend_all_runs(work, args)
+            payload["batch_lists"] = batch_list_runs(work, args)
 
     json_path, md_path = write_report("bench_scale", payload, report_markdown(payload))
     replace_section(REPORTS / "bench_speed.md", SECTION, speed_section(payload))
     print(f"wrote {md_path}, {json_path} and the {SECTION} section of bench_speed.md")
     return 0
+
+
+def only_batch_lists(args: argparse.Namespace) -> int:
+    """Step 3 alone, the stored steps 1-2 kept (the warehouses given are only read)."""
+    stored = REPORTS / "bench_scale.json"
+    payload = json.loads(stored.read_text()) if stored.is_file() else {}
+    payload["machine"] = machine()
+    with tempfile.TemporaryDirectory(prefix="bookrec-scale-") as tmp:
+        payload["batch_lists"] = batch_list_runs(Path(tmp), args)
+    json_path, md_path = write_report("bench_scale", payload, report_markdown(payload))
+    print(f"wrote {md_path} and {json_path}")
+    return 0
+
+
+def batch_list_runs(work: Path, args: argparse.Namespace) -> dict[str, list[dict[str, object]]]:
+    """Step 3: before/after on the same sample of readers, then the whole flow, on the real
+    data (when its warehouse exists) and on the full-size demo (stand-in text vectors:
+    bench/batch_lists.demo_warehouse; --full-size-warehouse reuses one built before)."""
+    warehouses = []
+    real = args.real_warehouse or BENCH_WAREHOUSE
+    if real.is_file():
+        copy = work / "real_batch.duckdb"
+        shutil.copy(real, copy)
+        warehouses.append(("shared data", copy))
+    else:
+        print(f"no real warehouse at {real}: step 3 on the demo only", flush=True)
+    demo = args.full_size_warehouse
+    if demo is None:
+        (work / "full_size").mkdir()
+        started = time.perf_counter()
+        demo = demo_warehouse(work / "full_size", 52000, 20000, encode=False)
+        print(f"full-size demo built in {time.perf_counter() - started:.0f} s", flush=True)
+    else:
+        shutil.copy(demo, work / "full_size.duckdb")
+        demo = work / "full_size.duckdb"
+    warehouses.append(("full-size demo (stand-in vectors)", demo))
+    if args.small_demo_warehouse is not None:
+        shutil.copy(args.small_demo_warehouse, work / "small_demo.duckdb")
+        warehouses.append(("small demo (real encoder)", work / "small_demo.duckdb"))
+    samples = [measure(db, label, args.sample_readers) for label, db in warehouses]
+    flows = [] if args.skip_flows else [flow_run(db, label) for label, db in warehouses]
+    return {"samples": samples, "flows": flows}
 
 
 def recommend_all_runs(work: Path, args: argparse.Namespace) -> list[dict[str, object]]:
@@ -201,7 +274,9 @@ def recommend_all_runs(work: Path, args: argparse.Namespace) -> list[dict[str, o
 
 
 def report_markdown(payload: dict) -> str:
-    encoding = payload["encoding"]
+    encoding = payload.get("encoding")
+    if not encoding:
+        return "# bookrec scale benchmark\n\n" + batch_lists_markdown(payload)
     return (
         "# bookrec scale benchmark\n\n"
         f"Machine: {payload['machine']['cores']} cores, {payload['machine']['platform']}. "
@@ -235,6 +310,36 @@ def report_markdown(payload: dict) -> str:
                 "embed_peak_mib",
             ],
         )
+        + "\n"
+        + batch_lists_markdown(payload)
+    )
+
+
+def batch_lists_markdown(payload: dict) -> str:
+    """Step 3's tables ('' before it has run)."""
+    runs = payload.get("batch_lists")
+    if not runs:
+        return ""
+    samples = runs["samples"]
+    return (
+        "## Batch lists: one reader at a time (before) vs blocks of readers (after)\n\n"
+        "Command: `python bench/scale.py --only-batch-lists`. The same readers scored in one "
+        "run by the batch path of the commit before blocks (bench/batch_lists.BEFORE_REF, "
+        "every reader through the one-reader path), by this checkout's one-reader path "
+        "(`Recommender.recommend_ids` per reader, what a request runs) and by its batch path "
+        "(`score_chunk`: a chunk's readers together); scoring time only. rows_differing: "
+        "list rows whose book, rank, reason or mode differ (0: the same lists).\n\n"
+        + table(samples, list(samples[0]))
+        + (
+            "\nThe whole `python -m flows.recommend_all` over every reader (Prefect start, "
+            "loading, scoring, writing):\n\n" + table(runs["flows"], list(runs["flows"][0]))
+            if runs["flows"]
+            else ""
+        )
+        + "\nThe full-size demo's text vectors are stand-ins (seeded random unit vectors "
+        "stored through the encoder's chunk store): the ranker's cost depends on the shapes "
+        "(candidates x history books), not on the values, and encoding its 52k texts would "
+        "take 8+ minutes of both cores.\n"
     )
 
 

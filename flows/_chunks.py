@@ -1,14 +1,16 @@
-"""The subflows and tasks that flows `embed` and `recommend_all` run on a Dask task runner.
+"""The subflows and tasks that flows `embed` and `recommend_all` fan chunks out with.
 
 A private module (not a flow entry point of its own): each subflow is started by its parent with
-`.with_options(task_runner=dask_task_runner(...))`, plans or reads in the flow process, fans
-chunks out to the workers as tasks (retried when they fail) and keeps every DuckDB write in the
-flow process.
+`.with_options(task_runner=...)`, plans or reads in the flow process, fans chunks out as tasks
+(retried when they fail) and keeps every DuckDB write in the flow process. Both flows run their
+subflow on every runner (flows._dask.chunk_task_runner: a thread of this process, or Dask):
+encode_on_cluster for embed, score_reader_chunks for recommend_all.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +24,8 @@ from bookrec.embedding.encoder import cached_encoder, model_id_of, resolved
 from bookrec.embedding.store import (
     EmbedChunk,
     EmbedCounts,
-    finish_embedding,
     plan_embedding,
-    store_chunk,
+    store_encoded,
 )
 from bookrec.serving.batch import (
     BatchSettings,
@@ -61,61 +62,68 @@ def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> np.ndarray:
 
 @flow(name="embed-chunks")
 def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
-    """Plan, fan the chunks out on this flow's task runner, store each as it comes back."""
+    """Plan, fan the chunks out on this flow's task runner (in-process or Dask: the one loop of
+    `embed`), store each as it comes back (bookrec.embedding.store.store_encoded)."""
     logger = get_run_logger()
     db_path = Path(warehouse)
     config = resolved(config)  # the workers run the runtime the plan's model id names
     plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
-    started, done = time.perf_counter(), 0
-    for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
-        window = plan.chunks[first : first + CHUNKS_IN_FLIGHT]
-        futures = {encode_chunk.submit(chunk, config): chunk for chunk in window}
-        for future in as_completed(list(futures)):
-            chunk = futures[future]
-            store_chunk(db_path, plan.model, chunk, future.result())
-            done += len(chunk.texts)
-            logger.info(
-                "stored chunk %d/%d: %d of %d texts (%.1f books/s)",
-                chunk.number,
-                len(plan.chunks),
-                done,
-                plan.to_encode,
-                done / (time.perf_counter() - started),
-            )
-    counts = finish_embedding(db_path, plan)
+    started = time.perf_counter()
+
+    def encoded() -> Iterator[tuple[EmbedChunk, np.ndarray]]:
+        for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
+            window = plan.chunks[first : first + CHUNKS_IN_FLIGHT]
+            futures = {encode_chunk.submit(chunk, config): chunk for chunk in window}
+            for future in as_completed(list(futures)):
+                yield futures[future], future.result()
+
+    def progress(chunk: EmbedChunk, done: int) -> None:
+        logger.info(
+            "stored chunk %d/%d: %d of %d texts (%.1f books/s)",
+            chunk.number,
+            len(plan.chunks),
+            done,
+            plan.to_encode,
+            done / (time.perf_counter() - started),
+        )
+
+    counts = store_encoded(db_path, plan, encoded(), progress)
     log_counts(counts)
     return counts
 
 
 @task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def score_readers(warehouse: str, chunk: ReaderChunk, settings: BatchSettings) -> pd.DataFrame:
-    """On a worker: one chunk of readers' top-N rows (the Recommender loaded once per worker)."""
+    """One chunk of readers' top-N rows, scored together (the Recommender loaded once per
+    process: the flow's own for the in-process runner, each worker's on Dask)."""
     fail_once_if_asked(f"recommend_all chunk {chunk.number}")
     recommender = cached_recommender(Path(warehouse), settings)
     return score_chunk(recommender, chunk, settings.top_n)
 
 
-def read_reader_chunks(warehouse: str, readers_per_chunk: int) -> list[ReaderChunk]:
-    """Read here, not passed in: a flow's parameters are stored by the Prefect API."""
-    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
-    get_run_logger().info("%d readers in %d chunks", sum(c.readers for c in chunks), len(chunks))
-    return chunks
-
-
-def log_reader_chunk(chunk: ReaderChunk, chunks: int, readers: int) -> None:
-    get_run_logger().info("scored chunk %d/%d (%d readers so far)", chunk.number, chunks, readers)
-
-
 @flow(name="recommend_all-chunks")
-def score_on_cluster(
+def score_reader_chunks(
     warehouse: str, settings: BatchSettings, readers_per_chunk: int
 ) -> tuple[list[pd.DataFrame], int]:
-    """Fan the chunks out on this flow's task runner; rows come back to the flow process."""
-    chunks = read_reader_chunks(warehouse, readers_per_chunk)
+    """Fan the chunks out on this flow's task runner (in-process or Dask: the one loop of
+    recommend_all); rows come back to the flow process, which alone writes the warehouse."""
+    logger = get_run_logger()
+    # Read here, not passed in: a flow's parameters are stored by the Prefect API.
+    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
+    total = sum(c.readers for c in chunks)
+    logger.info("%d readers in %d chunks", total, len(chunks))
+    started = time.perf_counter()
     futures = {score_readers.submit(warehouse, chunk, settings): chunk for chunk in chunks}
     frames, readers = [], 0
     for future in as_completed(list(futures)):
         frames.append(future.result())
         readers += futures[future].readers
-        log_reader_chunk(futures[future], len(chunks), readers)
+        logger.info(
+            "scored chunk %d/%d: %d of %d readers (%.0f readers/s)",
+            futures[future].number,
+            len(chunks),
+            readers,
+            total,
+            readers / (time.perf_counter() - started),
+        )
     return frames, readers

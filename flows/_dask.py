@@ -42,6 +42,16 @@ def dask_task_runner(cluster: ClusterConfig):
     )
 
 
+def chunk_task_runner(cluster: ClusterConfig):
+    """The runner a flow's one chunk loop runs on: Dask when an option asks for it, else one
+    thread of this process (one chunk at a time: numpy's products already use every core)."""
+    if cluster.uses_dask:
+        return dask_task_runner(cluster)
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
 def current_api_url() -> str:
     """The Prefect API this flow reports to, for the local workers: without it each worker
     process would start a temporary Prefect server of its own (a minute of start-up each)."""

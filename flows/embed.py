@@ -18,23 +18,13 @@ retried) and this process writes what they return: the warehouse has one writer 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow
 
 from bookrec.config import DEFAULT_WAREHOUSE, ClusterConfig, EncoderConfig
-from bookrec.embedding.store import EmbedCounts, embed_books
-from flows._chunks import encode_on_cluster, log_counts
+from flows._chunks import encode_on_cluster
 from flows._cli import run_flow_cli
-from flows._dask import dask_task_runner, threads_per_local_worker
-
-
-@task
-def encode_books(db_path: Path, config: EncoderConfig) -> EmbedCounts:
-    """In this process, chunk by chunk (bookrec.embedding.store.embed_books)."""
-    counts = embed_books(db_path, config)
-    log_counts(counts)
-    return counts
+from flows._dask import chunk_task_runner, threads_per_local_worker
 
 
 @flow(name="embed", log_prints=True)
@@ -50,14 +40,11 @@ def embed(
         config: the encoder: model, tokens kept, runtime, device, batch and chunk sizes.
         cluster: where the chunks run: this process, a local Dask cluster or an existing one.
     """
-    if cluster.uses_dask:
-        if config.threads is None:
-            threads = threads_per_local_worker(cluster.dask_workers)
-            config = dataclasses.replace(config, threads=threads)
-        runner = dask_task_runner(cluster)
-        counts = encode_on_cluster.with_options(task_runner=runner)(warehouse, config)
-    else:
-        counts = encode_books(Path(warehouse), config)
+    if cluster.uses_dask and config.threads is None:
+        threads = threads_per_local_worker(cluster.dask_workers)
+        config = dataclasses.replace(config, threads=threads)
+    runner = chunk_task_runner(cluster)
+    counts = encode_on_cluster.with_options(task_runner=runner)(warehouse, config)
     return {"books": counts.books, "encoded": counts.encoded, "model": counts.model}
 
 

@@ -4,9 +4,11 @@ python -m flows.recommend_all
 python -m flows.recommend_all --top 20 --dask-workers 4
 python -m flows.recommend_all --dask-address tcp://scheduler:8786
 
-Readers are scored in chunks (in this process, or on Dask workers that each load the catalog and
-vectors once and return rows); this process then replaces the table in one transaction, so the
-table always holds one whole run. Inspect it with SQL, e.g.
+Readers are scored in chunks, the readers of a chunk together (one matrix product per space for
+a block of readers, then each reader's rules: the lists `bookrec recommend` gives each reader
+alone), by one loop of tasks on this process's thread or on Dask workers (each loads the catalog
+and vectors once and returns rows); this process then replaces the table in one transaction, so
+the table always holds one whole run. Inspect it with SQL, e.g.
   select * from recommendations where user_id = 42 order by rank;
 Each row carries its run id and the scorer settings (JSON); recommend_all_runs logs every run.
 """
@@ -18,9 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from pydantic import Field
 
 from bookrec.config import (
@@ -30,31 +30,10 @@ from bookrec.config import (
     RecommendConfig,
     Space,
 )
-from bookrec.serving.batch import (
-    BatchSettings,
-    batch_settings,
-    load_recommender,
-    score_chunk,
-    store_recommendations,
-)
-from flows._chunks import log_reader_chunk, read_reader_chunks, score_on_cluster
+from bookrec.serving.batch import batch_settings, store_recommendations
+from flows._chunks import score_reader_chunks
 from flows._cli import run_flow_cli
-from flows._dask import dask_task_runner
-
-
-@task(cache_policy=NO_CACHE)
-def score_in_process(
-    warehouse: str, settings: BatchSettings, readers_per_chunk: int
-) -> tuple[list[pd.DataFrame], int]:
-    """Today's single-machine path: one Recommender, the chunks one after the other."""
-    chunks = read_reader_chunks(warehouse, readers_per_chunk)
-    recommender = load_recommender(Path(warehouse), settings)
-    frames, readers = [], 0
-    for chunk in chunks:
-        frames.append(score_chunk(recommender, chunk, settings.top_n))
-        readers += chunk.readers
-        log_reader_chunk(chunk, len(chunks), readers)
-    return frames, readers
+from flows._dask import chunk_task_runner
 
 
 @flow(name="recommend_all", log_prints=True)
@@ -81,15 +60,12 @@ def recommend_all(
     started = time.perf_counter()
     db_path = Path(warehouse)
     settings = batch_settings(db_path, config.top, space, config)
+    runner_name = "in-process"
     if cluster.uses_dask:
         runner_name = f"dask:{cluster.dask_address or f'local x{cluster.dask_workers}'}"
-        runner = dask_task_runner(cluster)
-        frames, readers = score_on_cluster.with_options(task_runner=runner)(
-            warehouse, settings, readers_per_chunk
-        )
-    else:
-        runner_name = "in-process"
-        frames, readers = score_in_process(warehouse, settings, readers_per_chunk)
+    frames, readers = score_reader_chunks.with_options(task_runner=chunk_task_runner(cluster))(
+        warehouse, settings, readers_per_chunk
+    )
     run_id = uuid.uuid4().hex[:12]
     seconds = time.perf_counter() - started
     rows = store_recommendations(db_path, run_id, settings, frames, runner_name, seconds)

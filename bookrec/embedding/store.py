@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,15 +237,43 @@ def embed_books(
 
     config = config or EncoderConfig()
     plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
-    if plan.chunks:
-        encoder = cached_encoder(config)  # loaded once per process and config
-        bar = tqdm(total=plan.to_encode, unit="book", desc="encoding", disable=not progress)
-        with bar:
-            for chunk in plan.chunks:
-                vectors = encoder.encode(list(chunk.texts))
-                store_chunk(db_path, plan.model, chunk, vectors)
-                bar.update(len(chunk.texts))
-                log_chunk_stored(chunk, len(plan.chunks))
+    bar = tqdm(total=plan.to_encode, unit="book", desc="encoding", disable=not progress)
+    with bar:
+        return store_encoded(
+            db_path,
+            plan,
+            encode_chunks(plan, config),
+            lambda chunk, _: bar.update(len(chunk.texts)),
+        )
+
+
+def encode_chunks(
+    plan: EmbedPlan, config: EncoderConfig
+) -> Iterator[tuple[EmbedChunk, np.ndarray]]:
+    """Each chunk of the plan with its vectors, encoded here in turn (the encoder loaded once per
+    process and config, and only when there is something to encode)."""
+    for chunk in plan.chunks:
+        yield chunk, cached_encoder(config).encode(list(chunk.texts))
+
+
+def store_encoded(
+    db_path: Path,
+    plan: EmbedPlan,
+    encoded: Iterable[tuple[EmbedChunk, np.ndarray]],
+    on_stored: Callable[[EmbedChunk, int], None] | None = None,
+) -> EmbedCounts:
+    """Commit each chunk's vectors as they come (in any order: encoded here, or by workers),
+    then build feat_book_embeddings: the one store loop of embed_books and of flow `embed`.
+
+    on_stored(chunk, texts stored so far): progress, after each commit.
+    """
+    done = 0
+    for chunk, vectors in encoded:
+        store_chunk(db_path, plan.model, chunk, vectors)
+        done += len(chunk.texts)
+        log_chunk_stored(chunk, len(plan.chunks))
+        if on_stored is not None:
+            on_stored(chunk, done)
     return finish_embedding(db_path, plan)
 
 

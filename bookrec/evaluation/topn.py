@@ -158,6 +158,7 @@ class Setup:
             predict,
             self.authors,
             self.layout,
+            blend=self.scorer,  # as the served ranker: the blend from the block's text product
         )
 
     def predicted(self, user: int) -> np.ndarray | None:

@@ -24,7 +24,9 @@ among the candidates; at most max_per_author / max_per_series per list.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +54,9 @@ class Candidates:
     corating_factors: np.ndarray | None = None
     corating_solver: np.ndarray | None = None
     avg_rating: np.ndarray | None = None  # Goodreads average (the "well-liked" of a baseline)
+    # ALS's factors of every rated book (als_factors of the co-rating vectors), kept from
+    # build so a reader's user solve does not redo the product over the whole space
+    corating_every: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -100,7 +105,37 @@ class Candidates:
             corating_factors=factors,
             corating_solver=solver,
             avg_rating=None if avg_rating is None else np.asarray(avg_rating, np.float64)[idx],
+            corating_every=None if corating is None else every,
         )
+
+    # What every reader of these candidates shares, computed on first use.
+
+    @cached_property
+    def popularity_z(self) -> np.ndarray:
+        return zscore(self.popularity)
+
+    @cached_property
+    def quality_z(self) -> np.ndarray:
+        """z(average rating), a missing average taken as the mean (the "well-liked" term)."""
+        return zscore(np.nan_to_num(self.avg_rating, nan=np.nanmean(self.avg_rating)))
+
+    @cached_property
+    def _author_codes(self) -> tuple[dict[str, int], np.ndarray]:
+        codes: dict[str, int] = {}
+        per_row = [codes.setdefault(a, len(codes)) for a in self.authors]
+        return codes, np.asarray(per_row, np.int64)
+
+    def author_mask(self, authors: set[str]) -> np.ndarray:
+        """1.0 where a candidate's author is one of `authors`, else 0.0."""
+        codes, per_row = self._author_codes
+        wanted = [codes[a] for a in authors if a in codes]
+        return np.isin(per_row, np.asarray(wanted, np.int64)).astype(np.float64)
+
+    def als_factors_of(self, corating: BookVectors) -> np.ndarray:
+        """ALS's factors of every book of `corating` (kept from build when it made them)."""
+        if self.corating_every is not None and len(self.corating_every) == len(corating.vectors):
+            return self.corating_every
+        return als_factors(corating)
 
 
 def als_factors(corating: BookVectors) -> np.ndarray:
@@ -133,7 +168,11 @@ def closeness(
     """(mean cosine to the `closest` nearest liked rows (0: all), the cosine matrix)."""
     if len(liked) == 0:
         return np.zeros(len(candidates)), np.zeros((len(candidates), 0))
-    sims = candidates @ liked.T
+    return closeness_of(candidates @ liked.T, closest)
+
+
+def closeness_of(sims: np.ndarray, closest: int) -> tuple[np.ndarray, np.ndarray]:
+    """closeness() from the cosine matrix (candidates x books, at least one book)."""
     k = min(closest, sims.shape[1]) if closest > 0 else sims.shape[1]
     top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else sims
     return top.mean(axis=1), sims
@@ -151,6 +190,9 @@ class Features:
     liked_ids: the books the closeness (and the explanations) rest on: liked or listed unrated.
     dislike: z(closeness to the disliked books), zeros without any; author_penalty: 1 where a
     candidate's author wrote a disliked book; quality: z(average rating) when nothing is liked.
+    history_sims / history_usable: the text cosines of the candidates to every history book
+    with a text vector (marked by history_usable, in history order), for the blend's
+    predicted rating (bookrec.lists.reader_list.ListRanker).
     """
 
     pop: np.ndarray
@@ -162,6 +204,8 @@ class Features:
     dislike: np.ndarray | None = None
     author_penalty: np.ndarray | None = None
     quality: np.ndarray | None = None
+    history_sims: np.ndarray | None = None
+    history_usable: np.ndarray | None = None
 
     def score(self, config: ListConfig, rating: np.ndarray | None = None) -> np.ndarray:
         score = config.w_pop * self.pop + config.w_text * self.text
@@ -187,119 +231,325 @@ def reader_features(
     disliked_authors: set[str] | None = None,
 ) -> Features:
     """The reader's features: popularity, closeness to their liked books in both spaces, and
-    closeness to their disliked ones (ratings NaN: listed without a rating).
+    closeness to their disliked ones (ratings NaN: listed without a rating); block_features
+    for a block of one reader.
 
     disliked_authors: the authors of the disliked books (None: those among the candidates).
     """
-    history_ids = np.asarray(history_ids, np.int64)
-    ratings = np.asarray(ratings, np.float64)
-    liked, disliked = reader_roles(ratings, config)
-    liked_ids = history_ids[liked]
-    disliked_ids = history_ids[disliked]
-    text_close, text_sims = _space_closeness(cands.text, text, liked_ids, config.closest)
-    co_close = np.zeros(len(cands.book_ids))
-    co_sims = np.zeros((len(cands.book_ids), len(liked_ids)), np.float32)
+    readers = [(history_ids, ratings)]
+    return next(block_features(cands, text, corating, readers, config, [disliked_authors]))
+
+
+# Cosines held at once by a block's products (candidates x history books, float32): 64 MiB.
+BLOCK_CELLS = 1 << 24
+
+
+def block_features(
+    cands: Candidates,
+    text: BookVectors,
+    corating: BookVectors | None,
+    readers: Sequence[tuple[np.ndarray, np.ndarray]],
+    config: ListConfig,
+    disliked_authors: Sequence[set[str] | None] | None = None,
+) -> Iterator[Features]:
+    """Each reader's Features, in order, from one matrix product per space for the block.
+
+    The candidates' text vectors meet every history book of every reader in one product
+    (float32; the columns of a reader are their books with a vector, in history order), the
+    co-rating vectors their liked and disliked books in another, and ALS's factors every
+    reader's user vector in a third; the rest is per-reader selection of those columns. The
+    caller sizes the block (BLOCK_CELLS cosines per product keeps it in memory).
+
+    readers: (book ids, ratings) each, ratings NaN where listed without a rating.
+    disliked_authors: per reader, the authors of their disliked books (None: those among
+    the candidates).
+    """
+    readers = [(np.asarray(i, np.int64), np.asarray(r, np.float64)) for i, r in readers]
+    if disliked_authors is None:
+        disliked_authors = [None] * len(readers)
+    n = len(cands.book_ids)
+    roles = [reader_roles(r, config) for _, r in readers]
+    text_rows = [text.index_of(ids) for ids, _ in readers]
+    text_sims = _block_product(cands.text, text.vectors, [rows[rows >= 0] for rows in text_rows])
+    co_rows = co_needed = co_sims = users = None
     if corating is not None:
-        co_close, co_sims = _space_closeness(
-            cands.corating, corating, liked_ids, config.closest_corating
+        co_rows = [corating.index_of(ids) for ids, _ in readers]
+        # the liked books (closeness, explanations) and disliked ones (the dislike term)
+        co_needed = [
+            (liked | disliked) & (rows >= 0)
+            for (liked, disliked), rows in zip(roles, co_rows, strict=True)
+        ]
+        co_sims = _block_product(
+            cands.corating,
+            corating.vectors,
+            [rows[need] for rows, need in zip(co_rows, co_needed, strict=True)],
         )
-        # every book read and not disliked: reading a book is interest, disliking it is not
-        read = corating.index_of(history_ids[~disliked])
         if config.corating_feature == "user":
-            co_close = np.zeros(len(cands.book_ids))
-            if (read >= 0).any():
-                read_factors = als_factors(corating)[read[read >= 0]]
-                user = cands.corating_solver @ read_factors.sum(axis=0, dtype=np.float64)
-                co_close = cands.corating_factors @ user.astype(np.float32)
-        # books nobody rated get the median, not the bottom: no evidence either way
-        if cands.has_corating.any():
-            co_close = np.where(
-                cands.has_corating, co_close, np.median(co_close[cands.has_corating])
-            )
-    dislike = author_penalty = quality = None
-    if len(disliked_ids):
-        against, _ = _space_closeness(cands.text, text, disliked_ids, config.closest)
+            users = _als_users(cands, corating, roles, co_rows)
+    text_at = co_at = 0
+    for r, (ids, _) in enumerate(readers):
+        liked, disliked = roles[r]
+        liked_ids = ids[liked]
+        disliked_ids = ids[disliked]
+        usable = text_rows[r] >= 0
+        own = text_sims[:, text_at : text_at + int(usable.sum())]
+        text_at += own.shape[1]
+        text_close, liked_sims = _columns_closeness(own, usable, liked, config.closest)
+        co_close = np.zeros(n)
+        co_liked = np.zeros((n, len(liked_ids)), np.float32)
+        against_co = None
         if corating is not None:
-            against = (
-                against
-                + _space_closeness(cands.corating, corating, disliked_ids, config.closest)[0]
+            need = co_needed[r]
+            co_own = co_sims[:, co_at : co_at + int(need.sum())]
+            co_at += co_own.shape[1]
+            co_close, co_liked = _columns_closeness(
+                co_own, need & liked, liked, config.closest_corating, within=need
             )
-        dislike = zscore(against)
-        if disliked_authors is None:
-            disliked_authors = {
-                cands.authors[i] for i in np.flatnonzero(np.isin(cands.book_ids, disliked_ids))
-            }
-        disliked_authors = {a for a in disliked_authors if a}
-        if disliked_authors:
-            author_penalty = np.fromiter(
-                (a in disliked_authors for a in cands.authors), np.float64, len(cands.authors)
-            )
-    if not len(liked_ids) and cands.avg_rating is not None:
-        quality = zscore(np.nan_to_num(cands.avg_rating, nan=np.nanmean(cands.avg_rating)))
-    return Features(
-        pop=zscore(cands.popularity),
-        text=zscore(text_close),
-        corating=zscore(co_close),
-        text_sims=text_sims,
-        corating_sims=co_sims,
-        liked_ids=liked_ids,
-        dislike=dislike,
-        author_penalty=author_penalty,
-        quality=quality,
-    )
+            if len(disliked_ids):
+                against_co = _columns_closeness(
+                    co_own, need & disliked, disliked, config.closest, within=need
+                )[0]
+            if users is not None:
+                co_close = np.zeros(n) if users[r] is None else users[r]
+            # books nobody rated get the median, not the bottom: no evidence either way
+            if cands.has_corating.any():
+                co_close = np.where(
+                    cands.has_corating, co_close, np.median(co_close[cands.has_corating])
+                )
+        dislike = author_penalty = quality = None
+        if len(disliked_ids):
+            against = _columns_closeness(own, usable, disliked, config.closest)[0]
+            if against_co is not None:
+                against = against + against_co
+            dislike = zscore(against)
+            authors = disliked_authors[r]
+            if authors is None:
+                authors = {
+                    cands.authors[i] for i in np.flatnonzero(np.isin(cands.book_ids, disliked_ids))
+                }
+            authors = {a for a in authors if a}
+            if authors:
+                author_penalty = cands.author_mask(authors)
+        if not len(liked_ids) and cands.avg_rating is not None:
+            quality = cands.quality_z
+        yield Features(
+            pop=cands.popularity_z,
+            text=zscore(text_close),
+            corating=zscore(co_close),
+            text_sims=liked_sims,
+            corating_sims=co_liked,
+            liked_ids=liked_ids,
+            dislike=dislike,
+            author_penalty=author_penalty,
+            quality=quality,
+            history_sims=own,
+            history_usable=usable,
+        )
 
 
-def _space_closeness(
-    cand_vectors: np.ndarray, space: BookVectors, book_ids: np.ndarray, closest: int
+def _block_product(
+    cand_vectors: np.ndarray, vectors: np.ndarray, rows: list[np.ndarray]
+) -> np.ndarray:
+    """cand_vectors @ vectors[every reader's rows].T: one product for the block."""
+    every = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    if len(every) == 0:
+        return np.zeros((len(cand_vectors), 0), np.float32)
+    return cand_vectors @ vectors[every].T
+
+
+def _columns_closeness(
+    own: np.ndarray,
+    present: np.ndarray,
+    chosen: np.ndarray,
+    closest: int,
+    within: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """closeness() of the candidates to these books in one space, with one cosine column per
-    book (zeros for a book without a vector there)."""
-    rows = space.index_of(book_ids)
-    close, sims = closeness(cand_vectors, space.vectors[rows[rows >= 0]], closest)
-    if sims.shape[1] != len(book_ids):
-        full = np.zeros((len(cand_vectors), len(book_ids)), np.float32)
-        full[:, rows >= 0] = sims
+    """closeness() to the `chosen` books of a history from the reader's columns of a block
+    product, with one cosine column per chosen book (zeros for a book without a vector).
+
+    own: the reader's columns, one per history book marked by `within` (default `present`);
+    present: the chosen books that have a column.
+    """
+    within = present if within is None else within
+    sims = own[:, (present & chosen)[within]]
+    n = own.shape[0]
+    if sims.shape[1] == 0:
+        close = np.zeros(n)
+        sims = np.zeros((n, 0))
+    else:
+        close, sims = closeness_of(sims, closest)
+    if sims.shape[1] != int(chosen.sum()):
+        full = np.zeros((n, int(chosen.sum())), np.float32)
+        full[:, present[chosen]] = sims
         sims = full
     return close, sims
 
 
+def _als_users(
+    cands: Candidates,
+    corating: BookVectors,
+    roles: list[tuple[np.ndarray, np.ndarray]],
+    co_rows: list[np.ndarray],
+) -> list[np.ndarray | None]:
+    """ALS's own score of every candidate for each reader (None: no book with a factor), their
+    user vectors solved from every book read and not disliked (reading a book is interest,
+    disliking it is not), scored in one product over the block."""
+    factors = cands.als_factors_of(corating)
+    users, has = [], []
+    for (_, disliked), rows in zip(roles, co_rows, strict=True):
+        read = rows[~disliked]
+        read = read[read >= 0]
+        has.append(len(read) > 0)
+        if len(read):
+            user = cands.corating_solver @ factors[read].sum(axis=0, dtype=np.float64)
+            users.append(user.astype(np.float32))
+    if not users:
+        return [None] * len(roles)
+    scores = np.stack(users) @ cands.corating_factors.T
+    out: list[np.ndarray | None] = []
+    at = 0
+    for ok in has:
+        out.append(scores[at] if ok else None)
+        at += ok
+    return out
+
+
 @dataclass(frozen=True)
 class SeriesLayout:
-    """Which candidates belong to a series, computed once per candidate set (not per reader).
+    """What the works rules need of the candidates, computed once per candidate set (not per
+    reader), so a reader's blocked books are a few sorted-array look-ups.
 
-    code: series number of each candidate (-1: none); names: series key of each code;
-    order: the positions of main series members (whole-numbered positions, no box sets), by
-    series, then position in it, then row; minor: members at a fractional position (#0.5
-    novellas, #1.1 split parts) and box sets of a series that has main members among the
+    code: series code of each candidate (-1: none), an index into names (every series the
+    works know); order: the positions of main series members (whole-numbered positions, no box
+    sets), by series, then position in it, then row; minor: members at a fractional position
+    (#0.5 novellas, #1.1 split parts) and box sets of a series that has main members among the
     candidates: never a series' entry point.
+    The rest indexes Works (bookrec.lists.works) for already_read(): every book it knows
+    (sorted) with its work and series code; the collections; the works that have editions;
+    the candidates by book id and by work; and (candidate, work) pairs where the candidate is a
+    collection containing, or a derivative of, that work.
     """
 
     code: np.ndarray
     names: list[str]
     order: np.ndarray
     minor: np.ndarray
+    book_ids: np.ndarray
+    book_work: np.ndarray
+    book_series: np.ndarray
+    collections: np.ndarray
+    contains: dict[int, frozenset[int]]
+    edition_works: np.ndarray
+    by_id: tuple[np.ndarray, np.ndarray]
+    by_work: tuple[np.ndarray, np.ndarray]
+    by_related_work: tuple[np.ndarray, np.ndarray]
 
     @classmethod
     def build(cls, cands: Candidates, works: Works) -> SeriesLayout:
         names: dict[str, int] = {}
-        code = np.full(len(cands.book_ids), -1, np.int64)
-        position = np.zeros(len(cands.book_ids), np.float64)
-        for i, b in enumerate(cands.book_ids.tolist()):
+        book_ids = np.array(sorted(set(works.work_of) | set(works.series_of)), np.int64)
+        book_work = np.array([works.work(b) for b in book_ids.tolist()], np.int64)
+        book_series = np.array(
+            [
+                names.setdefault(works.series_of[b], len(names)) if b in works.series_of else -1
+                for b in book_ids.tolist()
+            ],
+            np.int64,
+        )
+        ids = cands.book_ids.tolist()
+        code = np.full(len(ids), -1, np.int64)
+        position = np.zeros(len(ids), np.float64)
+        for i, b in enumerate(ids):
             series = works.series_of.get(b)
             if series is not None:
-                code[i] = names.setdefault(series, len(names))
+                code[i] = names[series]
                 position[i] = works.position_of[b]
         # a box set (#1-7) shares #1's position: it must not stand for the series either
-        boxed = np.fromiter(
-            (b in works.is_collection for b in cands.book_ids.tolist()), bool, len(cands.book_ids)
-        )
+        boxed = np.fromiter((b in works.is_collection for b in ids), bool, len(ids))
         whole = (position == np.floor(position)) & ~boxed
         members = np.flatnonzero(code >= 0)
         with_main = np.unique(code[members[whole[members]]])
         minor = members[~whole[members] & np.isin(code[members], with_main)]
         members = members[~np.isin(members, minor)]
         order = members[np.lexsort((members, position[members], code[members]))]
-        return cls(code=code, names=list(names), order=order, minor=minor)
+        related = [
+            (i, w)
+            for i, b in enumerate(ids)
+            for links in (works.contains, works.derived_from)
+            for w in links.get(b, ())
+        ]
+        related_pos = np.array([i for i, _ in related], np.int64)
+        related_work = np.array([w for _, w in related], np.int64)
+        return cls(
+            code=code,
+            names=list(names),
+            order=order,
+            minor=minor,
+            book_ids=book_ids,
+            book_work=book_work,
+            book_series=book_series,
+            collections=np.array(sorted(works.contains), np.int64),
+            contains=works.contains,
+            edition_works=np.array(sorted(works.editions_of), np.int64),
+            by_id=_sorted_index(cands.book_ids, np.arange(len(ids))),
+            by_work=_sorted_index(
+                np.array([works.work(b) for b in ids], np.int64), np.arange(len(ids))
+            ),
+            by_related_work=_sorted_index(related_work, related_pos),
+        )
+
+    def lookup(self, history: np.ndarray, values: np.ndarray, default: np.ndarray) -> np.ndarray:
+        """values (aligned with book_ids) of each history book; `default` where unknown."""
+        if len(self.book_ids) == 0:
+            return default
+        at = np.clip(np.searchsorted(self.book_ids, history), 0, len(self.book_ids) - 1)
+        return np.where(self.book_ids[at] == history, values[at], default)
+
+    def already_read(self, history: np.ndarray) -> np.ndarray:
+        """Positions of the candidates Works.already_read(history) names: every edition, a
+        containing collection or a derivative of a work read through these books (the books
+        themselves included)."""
+        read = self.lookup(history, self.book_work, history)
+        collections = history[_within(self.collections, history)]
+        contained = [w for c in collections.tolist() for w in self.contains[c]]
+        read = np.concatenate([read, np.asarray(contained, np.int64)])
+        # a work without editions stands for the book of that id (Works.already_read)
+        lone = read[~_within(self.edition_works, read)]
+        return np.concatenate(
+            [
+                _members(self.by_work, read),
+                _members(self.by_related_work, read),
+                _members(self.by_id, np.concatenate([history, lone])),
+            ]
+        )
+
+
+def _sorted_index(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(keys sorted, the values in that order): look-ups by key with searchsorted."""
+    order = np.argsort(keys, kind="stable")
+    return keys[order], values[order]
+
+
+def _within(sorted_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """np.isin(values, sorted_keys) by binary search: no sort or hash of the (large) keys."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(values), bool)
+    at = np.clip(np.searchsorted(sorted_keys, values), 0, len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
+def _members(index: tuple[np.ndarray, np.ndarray], wanted: np.ndarray) -> np.ndarray:
+    """The values of every key of `index` (_sorted_index) found in `wanted`."""
+    keys, values = index
+    wanted = np.unique(wanted)
+    lo = np.searchsorted(keys, wanted, "left")
+    counts = np.searchsorted(keys, wanted, "right") - lo
+    hit = counts > 0
+    lo, counts = lo[hit], counts[hit]
+    if not len(lo):
+        return np.zeros(0, np.int64)
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return values[starts + np.arange(int(counts.sum()))]
 
 
 def blocked_mask(
@@ -320,29 +570,22 @@ def blocked_mask(
     ratings: NaN for a book listed without a rating (it counts as liked). `layout`
     (SeriesLayout.build) saves its per-call cost when the same candidates serve many readers.
     """
-    history_ids = [int(b) for b in history_ids]
+    history = np.asarray(history_ids, np.int64).reshape(-1)
     ids = cands.book_ids
     if works is None:
-        return np.isin(ids, np.asarray(history_ids, np.int64)), set()
+        return np.isin(ids, history), set()
     layout = layout or SeriesLayout.build(cands, works)
-    blocked = np.isin(ids, np.fromiter(works.already_read(history_ids), np.int64))
+    blocked = np.zeros(len(ids), bool)
+    blocked[layout.already_read(history)] = True
     blocked[layout.minor] = True
-    read_series: set[str] = set()
-    liked_series: set[str] = set()
-    disliked_series: set[str] = set()
-    if history_ids:
+    if len(history):
         liked, disliked = reader_roles(ratings, config)
     else:
         liked = disliked = np.zeros(0, bool)
-    for b, ok, bad in zip(history_ids, liked, disliked, strict=True):
-        series = works.series_of.get(b)
-        if series is not None:
-            read_series.add(series)
-            if ok:
-                liked_series.add(series)
-            if bad:
-                disliked_series.add(series)
-    liked_series -= disliked_series
+    series = layout.lookup(history, layout.book_series, np.full(len(history), -1, np.int64))
+    in_series = series >= 0
+    read_series = np.unique(series[in_series])
+    liked_series = np.setdiff1d(series[in_series & liked], series[in_series & disliked])
     open_members = layout.order[~blocked[layout.order]]
     if len(open_members) == 0:
         return blocked, set()
@@ -350,9 +593,8 @@ def blocked_mask(
     first = np.r_[True, codes[1:] != codes[:-1]]
     blocked[open_members[~first]] = True  # past a series' first open entry
     firsts = open_members[first]
-    first_names = [layout.names[c] for c in codes[first].tolist()]
-    read = np.fromiter((n in read_series for n in first_names), bool, len(first_names))
-    liked_first = np.fromiter((n in liked_series for n in first_names), bool, len(first_names))
+    read = np.isin(codes[first], read_series)
+    liked_first = np.isin(codes[first], liked_series)
     blocked[firsts[read & ~liked_first]] = True  # a series the reader read but did not like
     return blocked, set(firsts[read & liked_first].tolist())
 

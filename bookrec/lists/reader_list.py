@@ -10,24 +10,29 @@ popular, well-rated list under the same rules and caps).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bookrec.config import ListConfig
 from bookrec.embedding.store import BookVectors
 from bookrec.lists.ranking import (
+    BLOCK_CELLS,
     Candidates,
     Features,
     SeriesLayout,
+    block_features,
     blocked_mask,
     pick,
     rank,
-    reader_features,
     reader_roles,
 )
 from bookrec.lists.works import Works
+
+if TYPE_CHECKING:
+    from bookrec.scoring.scorer import BlendScorer
 
 # A similarity below this explains nothing (cosines of unrelated books sit around 0.2-0.3).
 MIN_TEXT = 0.45
@@ -53,7 +58,11 @@ class ListItem:
 
 
 class ListRanker:
-    """Candidates and vectors loaded once; `recommend` per reader."""
+    """Candidates and vectors loaded once; `recommend` per reader, `recommend_block` for many.
+
+    recommend is recommend_block for a block of one reader: serving, evaluation and batch runs
+    get the same list for the same books whatever the block around them.
+    """
 
     def __init__(
         self,
@@ -65,12 +74,15 @@ class ListRanker:
         predict: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
         authors: Mapping[int, str] | None = None,
         layout: SeriesLayout | None = None,
+        blend: BlendScorer | None = None,
     ) -> None:
         """predict(rated_ids, ratings): the predicted rating of every candidate (in
         cands.book_ids order) from the rated books only, needed only when config.w_rating is not
         0. authors: book_id -> author of any book a reader may list (None: the candidates'), so
         the author of a disliked book that is no candidate is known too. layout: the candidates'
-        SeriesLayout when the caller built it already."""
+        SeriesLayout when the caller built it already. blend: the BlendScorer behind predict;
+        over the same text vectors, its predicted ratings reuse the block's text product
+        instead of a product per reader (the same numbers)."""
         self.cands = cands
         self.text = text
         self.corating = corating
@@ -81,18 +93,23 @@ class ListRanker:
         self.layout = layout
         if self.layout is None and works is not None:
             self.layout = SeriesLayout.build(cands, works)
+        self.blend = blend if blend is not None and blend.vectors is text else None
+        self._cand_means = None if self.blend is None else self.blend.means_of(cands.book_ids)
 
     def features(self, book_ids, ratings) -> Features:
         """The reader's features over the candidates (ratings NaN: listed without a rating)."""
         ids = np.asarray(book_ids, np.int64)
         ratings = np.asarray(ratings, np.float64)
+        return next(self._block_features([(ids, ratings)]))
+
+    def _block_features(self, readers: list[tuple[np.ndarray, np.ndarray]]) -> Iterator[Features]:
         authors = None
         if self.authors is not None:
-            _, disliked = reader_roles(ratings, self.config)
-            authors = {self.authors.get(int(b)) or "" for b in ids[disliked]}
-        return reader_features(
-            self.cands, self.text, self.corating, ids, ratings, self.config, authors
-        )
+            authors = [
+                {self.authors.get(int(b)) or "" for b in ids[reader_roles(r, self.config)[1]]}
+                for ids, r in readers
+            ]
+        return block_features(self.cands, self.text, self.corating, readers, self.config, authors)
 
     def score(self, book_ids, ratings, feats: Features | None = None) -> np.ndarray:
         """The score of every candidate for this reader (before the rules)."""
@@ -100,10 +117,34 @@ class ListRanker:
         ratings = np.asarray(ratings, np.float64)
         feats = feats or self.features(ids, ratings)
         rating = None
-        if self.config.w_rating and self.predict is not None:
+        if self.config.w_rating and self.blend is not None:
+            rating = self._blended(ids, ratings, feats)
+        elif self.config.w_rating and self.predict is not None:
             rated = ~np.isnan(ratings)
             rating = self.predict(ids[rated], ratings[rated])
         return feats.score(self.config, rating)
+
+    def _blended(self, ids: np.ndarray, ratings: np.ndarray, feats: Features) -> np.ndarray:
+        """The blend's predicted rating of every candidate from the rated books (what
+        BlendScorer.predict gives), from the text cosines the block computed."""
+        blend = self.blend
+        cfg = blend.config
+        predicted = self._cand_means.copy()
+        rated = ~np.isnan(ratings)
+        usable = feats.history_usable & rated
+        if cfg.alpha != 0.0 and usable.any():
+            columns = usable[feats.history_usable]
+            sims = feats.history_sims if columns.all() else feats.history_sims[:, columns]
+            parts = blend.parts_of(
+                sims,
+                self._cand_means,
+                ids[rated],
+                ratings[rated],
+                usable[rated],
+            )
+            deviation = blend.combine(parts, cfg.temperature, cfg.top_k)
+            predicted += cfg.alpha * np.asarray(deviation, dtype=np.float64)
+        return predicted
 
     def recommend(
         self,
@@ -126,48 +167,112 @@ class ListRanker:
         Raises:
             ValueError: ratings and book_ids differ in length, or a rating lies outside 1..5.
         """
-        ids = np.asarray(book_ids, np.int64).reshape(-1)
-        if ratings is None:
-            ratings = np.full(len(ids), np.nan)
-        ratings = np.array([np.nan if r is None else r for r in ratings], np.float64)
-        if len(ratings) != len(ids):
-            raise ValueError(f"{len(ids)} books but {len(ratings)} ratings")
-        rated = ratings[~np.isnan(ratings)]
-        if len(rated) and (rated.min() < 1 or rated.max() > 5):
-            raise ValueError("ratings must lie in 1..5 (NaN or None: not rated)")
+        return self.recommend_block([(book_ids, ratings)], top_n, [exclude], because_count)[0]
+
+    def recommend_block(
+        self,
+        readers: Sequence[tuple[Sequence[int], Sequence[float | None] | None]],
+        top_n: int = 10,
+        excludes: Sequence[Sequence[int]] | None = None,
+        because_count: int = 2,
+    ) -> list[list[ListItem]]:
+        """recommend() for many readers, scored together: one matrix product per space for a
+        block of readers (bookrec.lists.ranking.block_features), then each reader's rules.
+
+        Args:
+            readers: (book_ids, ratings) of each reader, as recommend() takes them.
+            excludes: per reader, books never to suggest (None: none).
+
+        Raises:
+            ValueError: as recommend(), for the first reader at fault.
+        """
+        checked = [_checked(ids, ratings) for ids, ratings in readers]
+        excludes = [()] * len(checked) if excludes is None else list(excludes)
+        lists: list[list[ListItem]] = []
+        for block in _blocks(checked, len(self.cands.book_ids)):
+            features = self._block_features([checked[i] for i in block])
+            for i, feats in zip(block, features, strict=True):
+                ids, ratings = checked[i]
+                lists.append(self._list(ids, ratings, feats, top_n, excludes[i], because_count))
+        return lists
+
+    def _list(
+        self,
+        ids: np.ndarray,
+        ratings: np.ndarray,
+        feats: Features,
+        top_n: int,
+        exclude: Sequence[int],
+        because_count: int,
+    ) -> list[ListItem]:
+        """One reader's list from their features: the score, the rules, the picks, the reasons."""
         cfg = self.config
-        feats = self.features(ids, ratings)
         score = self.score(ids, ratings, feats)
         blocked, next_up = blocked_mask(self.cands, self.works, ids, ratings, cfg, self.layout)
         if len(exclude):
             blocked |= np.isin(self.cands.book_ids, np.asarray(list(exclude), np.int64))
         order = rank(score, blocked, max(4 * top_n, 50))
         chosen = pick(order, self.cands, self.works, top_n, cfg)
-        items = []
-        for pos in chosen:
-            evidence = self._evidence(feats, pos, because_count)
-            items.append(
-                ListItem(
-                    book_id=int(self.cands.book_ids[pos]),
-                    position=int(pos),
-                    score=float(score[pos]),
-                    next_in_series=pos in next_up,
-                    evidence=evidence,
-                )
+        evidence = _evidence(feats, chosen, because_count)
+        return [
+            ListItem(
+                book_id=int(self.cands.book_ids[pos]),
+                position=int(pos),
+                score=float(score[pos]),
+                next_in_series=pos in next_up,
+                evidence=found,
             )
-        return items
+            for pos, found in zip(chosen, evidence, strict=True)
+        ]
 
-    @staticmethod
-    def _evidence(feats, pos: int, count: int) -> tuple[Evidence, ...]:
-        found: list[Evidence] = []
-        for kind, sims, floor in (
-            ("corating", feats.corating_sims, MIN_CORATING),
-            ("text", feats.text_sims, MIN_TEXT),
-        ):
-            if sims.shape[1] == 0:
-                continue
-            row = sims[pos]
-            for j in np.argsort(-row, kind="stable")[:count]:
+
+def _evidence(feats: Features, chosen: list[int], count: int) -> list[tuple[Evidence, ...]]:
+    """Per chosen candidate, the `count` liked books closest to it in each space (co-rating
+    first), those above the space's floor."""
+    found: list[list[Evidence]] = [[] for _ in chosen]
+    for kind, sims, floor in (
+        ("corating", feats.corating_sims, MIN_CORATING),
+        ("text", feats.text_sims, MIN_TEXT),
+    ):
+        if sims.shape[1] == 0 or not chosen or count <= 0:
+            continue
+        rows = sims[chosen]
+        best = np.argsort(-rows, axis=1, kind="stable")[:, :count]
+        for i, (row, columns) in enumerate(zip(rows, best, strict=True)):
+            for j in columns.tolist():
                 if row[j] >= floor:
-                    found.append(Evidence(int(feats.liked_ids[j]), kind, float(row[j])))
-        return tuple(found)
+                    found[i].append(Evidence(int(feats.liked_ids[j]), kind, float(row[j])))
+    return [tuple(f) for f in found]
+
+
+def _checked(book_ids, ratings) -> tuple[np.ndarray, np.ndarray]:
+    """A reader's (ids, ratings) as arrays, ratings NaN where unrated.
+
+    Raises:
+        ValueError: ratings and book_ids differ in length, or a rating lies outside 1..5.
+    """
+    ids = np.asarray(book_ids, np.int64).reshape(-1)
+    if ratings is None:
+        ratings = np.full(len(ids), np.nan)
+    ratings = np.array([np.nan if r is None else r for r in ratings], np.float64)
+    if len(ratings) != len(ids):
+        raise ValueError(f"{len(ids)} books but {len(ratings)} ratings")
+    rated = ratings[~np.isnan(ratings)]
+    if len(rated) and (rated.min() < 1 or rated.max() > 5):
+        raise ValueError("ratings must lie in 1..5 (NaN or None: not rated)")
+    return ids, ratings
+
+
+def _blocks(readers: list[tuple[np.ndarray, np.ndarray]], n_candidates: int) -> list[list[int]]:
+    """Consecutive readers whose books, times the candidates, fit BLOCK_CELLS cosines."""
+    blocks: list[list[int]] = []
+    cells = 0
+    for i, (ids, _) in enumerate(readers):
+        size = n_candidates * max(len(ids), 1)
+        if blocks and cells + size <= BLOCK_CELLS:
+            blocks[-1].append(i)
+            cells += size
+        else:
+            blocks.append([i])
+            cells = size
+    return blocks

@@ -115,6 +115,18 @@ class BlendScorer:
         if not usable.any() or len(candidate_vectors) == 0:
             return None
         similarity = candidate_vectors @ self.vectors.vectors[history_rows[usable]].T
+        return self.parts_of(similarity, candidate_means, history_ids, ratings, usable)
+
+    def parts_of(
+        self,
+        similarity: np.ndarray,
+        candidate_means: np.ndarray,
+        history_ids: np.ndarray,
+        ratings: np.ndarray,
+        usable: np.ndarray,
+    ) -> BlendParts:
+        """parts() from cosines the caller computed already (a block of readers shares one
+        product): similarity (n_candidates, usable.sum()) to the history books `usable` marks."""
         history_means = None
         if self.centering == "book":
             history_means = self.means_of(history_ids[usable])

@@ -1,11 +1,12 @@
 """Batch recommendations: the top-N for every reader in `ratings`, scored in chunks of readers.
 
 The flow `recommend_all` reads the histories (read_histories), cuts them into ReaderChunk
-records, scores each chunk with score_chunk (in-process or on Dask workers, each worker loading
+records, scores each chunk with score_chunk (in-process or on Dask workers, each process loading
 the Recommender once: cached_recommender) and writes every row in one transaction
-(store_recommendations). Each reader goes through recommend_known_reader: their book ids and
-ratings go straight to the one ranker (Recommender.recommend_ids), so the batch lists are the
-lists `bookrec recommend` gives the same reader.
+(store_recommendations). A chunk's readers go to the one ranker together
+(Recommender.recommend_ids_block: one matrix product per space for a block of readers, then
+each reader's rules), so the batch lists are the lists `bookrec recommend` gives the same
+reader alone (Recommender.recommend_ids, a block of one).
 """
 
 from __future__ import annotations
@@ -112,35 +113,37 @@ def reader_chunks(histories: pd.DataFrame, readers_per_chunk: int) -> list[Reade
     ]
 
 
-def recommend_known_reader(
-    recommender: Recommender, book_ids: np.ndarray, ratings: np.ndarray, top_n: int
-) -> Recommendations:
-    """A reader of the warehouse through the one ranking path: their (book ids, ratings) go to
-    Recommender.recommend_ids, the call `bookrec recommend` makes once titles are matched."""
-    return recommender.recommend_ids(
-        np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64), top_n
-    )
+def chunk_readers(chunk: ReaderChunk) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """(user ids, each user's (book ids, ratings)), in the chunk's order."""
+    bounds = np.flatnonzero(np.r_[True, chunk.user_ids[1:] != chunk.user_ids[:-1], True])
+    starts, ends = bounds[:-1], bounds[1:]
+    readers = [
+        (chunk.book_ids[lo:hi], chunk.ratings[lo:hi]) for lo, hi in zip(starts, ends, strict=True)
+    ]
+    return chunk.user_ids[starts], readers
 
 
 def score_chunk(recommender: Recommender, chunk: ReaderChunk, top_n: int) -> pd.DataFrame:
-    """The top_n rows of every reader of the chunk (columns COLUMNS)."""
-    rows = []
-    bounds = np.flatnonzero(np.r_[True, chunk.user_ids[1:] != chunk.user_ids[:-1], True])
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        result = recommend_known_reader(
-            recommender, chunk.book_ids[lo:hi], chunk.ratings[lo:hi], top_n
+    """The top_n rows of every reader of the chunk (columns COLUMNS), the readers scored
+    together (Recommender.recommend_ids_block)."""
+    users, readers = chunk_readers(chunk)
+    return answer_rows(users, recommender.recommend_ids_block(readers, top_n))
+
+
+def answer_rows(users: np.ndarray, answers: list[Recommendations]) -> pd.DataFrame:
+    """The rows (columns COLUMNS) of each user's answer, rank 1 first."""
+    rows = [
+        (
+            int(user),
+            rank,
+            item.book_id,
+            item.predicted_rating,
+            item.because_text(result.mode) or None,
+            result.mode,
         )
-        for rank, item in enumerate(result.items, start=1):
-            rows.append(
-                (
-                    int(chunk.user_ids[lo]),
-                    rank,
-                    item.book_id,
-                    item.predicted_rating,
-                    item.because_text(result.mode) or None,
-                    result.mode,
-                )
-            )
+        for user, result in zip(users, answers, strict=True)
+        for rank, item in enumerate(result.items, start=1)
+    ]
     return pd.DataFrame(rows, columns=COLUMNS).astype(
         {"user_id": "int64", "rank": "int32", "book_id": "int64", "predicted": "float64"}
     )

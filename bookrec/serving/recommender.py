@@ -207,6 +207,7 @@ class Recommender:
             )
         self.ranker = self._list_ranker(works, corating, list_config)
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
+        self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
             "recommender: %d candidates of %d books (space %s, >= %d ratings)",
             len(self.cand_ids),
@@ -238,7 +239,9 @@ class Recommender:
         def predict(rated_ids: np.ndarray, ratings: np.ndarray) -> np.ndarray:
             return self.scorer.predict(rated_ids, ratings, cands.book_ids)
 
-        return ListRanker(cands, self.vectors, corating, works, list_config, predict, authors)
+        return ListRanker(
+            cands, self.vectors, corating, works, list_config, predict, authors, blend=self.scorer
+        )
 
     @classmethod
     def from_warehouse(
@@ -296,7 +299,7 @@ class Recommender:
         top_n: int = 10,
     ) -> list[Recommendation]:
         """The reader's list (ListRanker.recommend), each book with the blend's predicted
-        rating when some books are rated.
+        rating when some books are rated; rank_books_block for a block of one reader.
 
         Args:
             book_ids: the reader's books (distinct catalog ids); empty: nothing matched.
@@ -307,16 +310,41 @@ class Recommender:
         Raises:
             DataError: a rating outside 1..5, or ratings and books of different lengths.
         """
-        ids = np.asarray(book_ids, np.int64).reshape(-1)
-        if ratings is None:
-            ratings = [None] * len(ids)
-        ratings = np.array([np.nan if r is None else r for r in ratings], np.float64)
+        return self.rank_books_block([(book_ids, ratings, exclude)], top_n)[0]
+
+    def rank_books_block(
+        self,
+        readers: Sequence[tuple[Sequence[int], Sequence[float | None] | None, Sequence[int]]],
+        top_n: int = 10,
+    ) -> list[list[Recommendation]]:
+        """rank_books() for many readers, (book_ids, ratings, exclude) each, scored together
+        (ListRanker.recommend_block): the lists rank_books gives each of them alone.
+
+        Raises:
+            DataError: as rank_books(), for the first reader at fault.
+        """
+        histories = []
+        for book_ids, ratings, _ in readers:
+            ids = np.asarray(book_ids, np.int64).reshape(-1)
+            if ratings is None:
+                ratings = [None] * len(ids)
+            ratings = np.array([np.nan if r is None else r for r in ratings], np.float64)
+            histories.append((ids, ratings))
         try:
-            listed: list[ListItem] = self.ranker.recommend(
-                ids, ratings, top_n, exclude, self.config.because_count
+            lists: list[list[ListItem]] = self.ranker.recommend_block(
+                histories, top_n, [exclude for _, _, exclude in readers], self.config.because_count
             )
         except ValueError as exc:
             raise DataError(f"history: {exc}") from exc
+        return [
+            self._recommendations(ids, ratings, listed)
+            for (ids, ratings), listed in zip(histories, lists, strict=True)
+        ]
+
+    def _recommendations(
+        self, ids: np.ndarray, ratings: np.ndarray, listed: list[ListItem]
+    ) -> list[Recommendation]:
+        """The ranker's items as Recommendations: titles, reasons and the blend's prediction."""
         positions = np.array([self._cand_pos[i.book_id] for i in listed], dtype=np.int64)
         rated = ~np.isnan(ratings)
         predictions: np.ndarray | None = None
@@ -334,8 +362,8 @@ class Recommender:
                 )
                 predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
         given = {
-            int(b): (None if np.isnan(r) else float(r))
-            for b, r in zip(ids.tolist(), ratings, strict=True)
+            b: (None if r != r else r)  # NaN: listed without a rating
+            for b, r in zip(ids.tolist(), ratings.tolist(), strict=True)
         }
         items = []
         for n, (item, pos) in enumerate(zip(listed, positions, strict=True)):
@@ -369,19 +397,42 @@ class Recommender:
     ) -> Recommendations:
         """recommend() for a reader whose books are catalog ids already (a warehouse reader:
         `recommend_all`); no matching, the same list."""
-        ids = [int(b) for b in book_ids]
-        ratings = [None] * len(ids) if ratings is None else list(ratings)
-        history = {b: r for b, r in zip(ids, ratings, strict=True)}
-        return self._answer([], history, top_n, self.same_work_ids(ids), counts={})
+        return self.recommend_ids_block([(book_ids, ratings)], top_n)[0]
+
+    def recommend_ids_block(
+        self,
+        readers: Sequence[tuple[Sequence[int], Sequence[float | None] | None]],
+        top_n: int = 10,
+    ) -> list[Recommendations]:
+        """recommend_ids() for many readers, (book_ids, ratings) each, scored together: the
+        answers recommend_ids gives each of them alone (`recommend_all`)."""
+        requests = []
+        for book_ids, ratings in readers:
+            ids = [int(b) for b in book_ids]
+            ratings = [None] * len(ids) if ratings is None else list(ratings)
+            history = {b: r for b, r in zip(ids, ratings, strict=True)}
+            requests.append(([], history, self.same_work_ids(ids), {}))
+        return self._answers(requests, top_n)
 
     def same_work_ids(self, book_ids: Sequence[int]) -> set[int]:
         """The catalog ids the matcher counts as these books again (other editions, titles,
         split volumes), as a listed book's Match.related_ids: never suggested either."""
         if self._matcher_rows is None:
             self._matcher_rows = {int(b): r for r, b in enumerate(self.matcher.book_ids)}
-        known = self.matcher.book_ids
-        rows = [self._matcher_rows[int(b)] for b in book_ids if int(b) in self._matcher_rows]
-        return {int(known[r]) for row in rows for r in self.matcher.same_work(row)}
+        found: set[int] = set()
+        for book in book_ids:
+            book = int(book)
+            same = self._same_work.get(book)
+            if same is None:
+                # kept per book: a batch run meets the same books in many readers' histories
+                row = self._matcher_rows.get(book)
+                known = self.matcher.book_ids
+                same = frozenset(
+                    () if row is None else (int(known[r]) for r in self.matcher.same_work(row))
+                )
+                self._same_work[book] = same
+            found |= same
+        return found
 
     # -- a reader's books --------------------------------------------------------------------
 
@@ -429,22 +480,49 @@ class Recommender:
         counts: dict[str, int],
     ) -> Recommendations:
         """The list for these books (book_id -> rating or None) and the message naming its mode."""
-        # Only books with a vector take part (all do once `embed` has run).
-        ids = np.fromiter(books, np.int64, len(books))
-        ids = ids[self.vectors.index_of(ids) >= 0]
-        ratings = [books[int(b)] for b in ids]
-        n_rated = sum(r is not None for r in ratings)
-        counts["history"] = n_rated
+        return self._answers([(matches, books, exclude, counts)], top_n)[0]
+
+    def _answers(
+        self,
+        requests: Sequence[tuple[Sequence[Match], dict[int, float | None], set[int], dict]],
+        top_n: int,
+    ) -> list[Recommendations]:
+        """_answer() for many readers (matches, books, exclude, counts), ranked together."""
+        readers = []
+        for _, books, exclude, _ in requests:
+            # Only books with a vector take part (all do once `embed` has run).
+            ids = np.fromiter(books, np.int64, len(books))
+            ids = ids[self.vectors.index_of(ids) >= 0]
+            readers.append((ids, [books[int(b)] for b in ids], sorted(exclude)))
+        lists = self.rank_books_block(readers, top_n)
+        answers = []
+        for (matches, books, _, counts), (ids, ratings, _), items in zip(
+            requests, readers, lists, strict=True
+        ):
+            n_rated = sum(r is not None for r in ratings)
+            counts["history"] = n_rated
+            answers.append(self._answer_of(matches, books, counts, len(ids), n_rated, items))
+        return answers
+
+    def _answer_of(
+        self,
+        matches: Sequence[Match],
+        books: dict[int, float | None],
+        counts: dict[str, int],
+        n_ids: int,
+        n_rated: int,
+        items: list[Recommendation],
+    ) -> Recommendations:
+        """A reader's list with the message naming its mode."""
         n_listed = len(matches) or len(books)
         n_matched = counts.get("matched", len(books))
-        items = self.rank_books(ids, ratings, sorted(exclude), top_n)
         if n_rated:
             mode: Mode = "personal"
             message = (
                 f"{n_matched} of {n_listed} books matched; {n_rated} rated books form your "
                 f"history (blend alpha {self.scorer_config.alpha:g}, {self.vectors.space} space)"
             )
-        elif len(ids):
+        elif n_ids:
             mode = "similar"
             message = (
                 f"{n_matched} of {n_listed} books matched, none with a rating: books like yours "

@@ -1,0 +1,195 @@
+"""recommend_all's lists one reader at a time (before) against blocks of readers (after).
+
+Used by bench/scale.py (--only-batch-lists runs this part alone). For one warehouse, on the
+same sample of its readers and in the same run:
+- before: the batch path of BEFORE_REF (the last commit that scored every reader through the
+  one-reader path), its bookrec/ and sql/ extracted from git and run in a child process;
+- one-by-one: this checkout's one-reader path (Recommender.recommend_ids per reader: what a
+  served request runs);
+- after: this checkout's batch path (score_chunk: a chunk's readers scored together);
+then the whole `python -m flows.recommend_all` over every reader (Prefect, loading, writing).
+The lists of all three must agree: ids, ranks, reasons and modes equal, predictions to 1e-6.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+# The commit before blocks of readers: recommend_all ran each reader through recommend_ids.
+BEFORE_REF = "47d3403"
+
+
+def extract_ref(ref: str, folder: Path) -> Path:
+    """bookrec/ and sql/ of a commit, extracted into folder (for PYTHONPATH)."""
+    archive = folder / "before.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", ref, "bookrec", "sql"], cwd=ROOT, stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder / "src", filter="data")
+    return folder / "src"
+
+
+def score_sample(
+    warehouse: Path, readers: int, mode: str, out: Path, source: Path | None = None
+) -> dict[str, object]:
+    """bench/score_sample.py in a child process (with `source` first on sys.path if given)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    done = subprocess.run(
+        [PY, str(ROOT / "bench" / "score_sample.py"), str(warehouse), str(readers), mode, str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"score_sample {mode} failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    expected = (source or ROOT) / "bookrec" / "__init__.py"
+    if Path(result["bookrec"]).resolve() != expected.resolve():
+        raise RuntimeError(f"ran {result['bookrec']}, not {expected}")
+    return result
+
+
+def compare(want: pd.DataFrame, got: pd.DataFrame) -> dict[str, object]:
+    """Equal lists? ids, ranks, reasons and modes exactly; the largest prediction gap."""
+    keys = ["user_id", "rank"]
+    want = want.sort_values(keys).reset_index(drop=True)
+    got = got.sort_values(keys).reset_index(drop=True)
+    same_shape = len(want) == len(got) and (want[keys].to_numpy() == got[keys].to_numpy()).all()
+    exact = ["user_id", "rank", "book_id", "reason", "mode"]
+    mismatched = (
+        int(
+            (want[exact].fillna("").astype(str) != got[exact].fillna("").astype(str))
+            .any(axis=1)
+            .sum()
+        )
+        if same_shape
+        else len(want)
+    )
+    gap = float("nan")
+    if same_shape:
+        a = want["predicted"].to_numpy(np.float64)
+        b = got["predicted"].to_numpy(np.float64)
+        both = ~(np.isnan(a) | np.isnan(b))
+        gap = float(np.abs(a[both] - b[both]).max()) if both.any() else 0.0
+    return {"rows": len(want), "rows_differing": mismatched, "max_prediction_gap": gap}
+
+
+def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
+    """Before, one-by-one and after on `readers` readers of the warehouse, lists compared."""
+    with tempfile.TemporaryDirectory(prefix="bookrec-batch-") as tmp:
+        work = Path(tmp)
+        before_src = extract_ref(BEFORE_REF, work)
+        runs = {
+            "before": score_sample(warehouse, readers, "chunks", work / "b.parquet", before_src),
+            "one_by_one": score_sample(warehouse, readers, "one-by-one", work / "o.parquet"),
+            "after": score_sample(warehouse, readers, "chunks", work / "a.parquet"),
+        }
+        frames = {k: pd.read_parquet(work / f"{k[0]}.parquet") for k in runs}
+    rate = {k: r["readers"] / r["seconds"] for k, r in runs.items()}
+    cpu_ms = {k: 1000 * r["cpu_s"] / r["readers"] for k, r in runs.items()}
+    row: dict[str, object] = {
+        "data": label,
+        "sample_readers": runs["after"]["readers"],
+        "before_readers_per_s": round(rate["before"], 1),
+        "one_by_one_readers_per_s": round(rate["one_by_one"], 1),
+        "after_readers_per_s": round(rate["after"], 1),
+        "speedup": round(rate["after"] / rate["before"], 1),
+        # CPU time per reader: what a loaded machine changes least
+        "before_cpu_ms_per_reader": round(cpu_ms["before"], 2),
+        "one_by_one_cpu_ms_per_reader": round(cpu_ms["one_by_one"], 2),
+        "after_cpu_ms_per_reader": round(cpu_ms["after"], 2),
+        "cpu_speedup": round(cpu_ms["before"] / cpu_ms["after"], 1),
+        "load_avg": round(os.getloadavg()[0], 1),
+    }
+    vs_before = compare(frames["before"], frames["after"])
+    vs_one = compare(frames["one_by_one"], frames["after"])
+    row["rows_differing_vs_before"] = vs_before["rows_differing"]
+    row["rows_differing_vs_one_by_one"] = vs_one["rows_differing"]
+    row["max_prediction_gap"] = max(vs_before["max_prediction_gap"], vs_one["max_prediction_gap"])
+    print(f"batch lists, {label}: {row}", flush=True)
+    return row
+
+
+def demo_warehouse(folder: Path, books: int, readers: int, encode: bool) -> Path:
+    """A demo warehouse with its lists (works, co-rating vectors), built in this process.
+
+    encode=False stores stand-in text vectors (seeded random unit vectors, through the same
+    chunk store as the encoder's) instead of encoding every text: the ranker's cost depends on
+    the shapes (candidates x history books), not on the values, and encoding the full-size
+    demo's 52k texts takes 8+ minutes of both cores alone.
+    """
+    from bookrec.config import DataConfig
+    from bookrec.embedding.store import embed_books, finish_embedding, plan_embedding, store_chunk
+    from bookrec.lists.corating import corating_vectors, store_corating
+    from bookrec.lists.works import build_works
+    from bookrec.warehouse import prepare
+    from bookrec.warehouse.connection import connect
+    from bookrec.warehouse.tables import load_ratings
+
+    db = folder / "demo.duckdb"
+    config = DataConfig(
+        demo=True,
+        demo_books=books,
+        demo_users=readers,
+        warehouse=db,
+        demo_dir=folder / "demo_files",
+        download=False,
+    )
+    prepare.build_warehouse(config)
+    if encode:
+        embed_books(db, progress=False)
+    else:
+        plan = plan_embedding(db, "stand-in:random-unit-384", 4096)
+        for chunk in plan.chunks:
+            rng = np.random.default_rng(chunk.number)
+            vectors = rng.standard_normal((len(chunk.texts), 384)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            store_chunk(db, plan.model, chunk, vectors)
+        finish_embedding(db, plan)
+    with connect(db) as con:
+        build_works(con)
+        store_corating(con, corating_vectors(load_ratings(con)))
+    return db
+
+
+def flow_run(warehouse: Path, label: str) -> dict[str, object]:
+    """The whole `python -m flows.recommend_all` over every reader, as a user runs it."""
+    from bench.common import run_timed
+    from bookrec.warehouse.connection import connect
+
+    before = round(os.getloadavg()[0], 1)
+    timed = run_timed([PY, "-m", "flows.recommend_all", "--warehouse", str(warehouse)])
+    with connect(warehouse, read_only=True) as con:
+        readers, rows, seconds, runner = con.execute(
+            "select readers, rows, seconds, runner from recommend_all_runs "
+            "order by created_at desc limit 1"
+        ).fetchall()[0]
+        books = con.execute("select count(*) from books").fetchall()[0][0]
+    row = {
+        "data": label,
+        "books": books,
+        "readers": readers,
+        "rows": rows,
+        "runner": runner,
+        "flow_s": round(seconds, 1),
+        "readers_per_s": round(readers / seconds, 1),
+        "command_wall_s": timed["wall_s"],
+        "peak_mib": timed["peak_mib"],
+        "load_avg_before": before,
+    }
+    print(f"recommend_all, {label}: {row}", flush=True)
+    return row

@@ -1,0 +1,162 @@
+"""Blocks of readers get the lists each reader gets alone: recommend_all's batch path
+(Recommender.recommend_ids_block, score_chunk) against the one-reader path (recommend_ids,
+ListRanker.recommend) on a few hundred demo readers, with the works tables and co-rating vectors
+built, so every rule and both spaces take part."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bookrec.config import DataConfig, RecommendConfig, ScorerConfig
+from bookrec.lists import reader_list
+from bookrec.serving.batch import (
+    batch_settings,
+    chunk_readers,
+    load_recommender,
+    read_histories,
+    reader_chunks,
+    score_chunk,
+)
+from bookrec.serving.recommender import Recommendations, Recommender
+from bookrec.warehouse.connection import connect
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    """The demo catalog (300 books, 300 readers) prepared, embedded with the real encoder, and
+    with its works tables and co-rating vectors (what `flows.lists` adds)."""
+    from bookrec.embedding.store import embed_books
+    from bookrec.lists.corating import corating_vectors, store_corating
+    from bookrec.lists.works import build_works
+    from bookrec.warehouse import prepare
+    from bookrec.warehouse.tables import load_ratings
+
+    folder = tmp_path_factory.mktemp("block")
+    db = folder / "demo.duckdb"
+    prepare.build_warehouse(
+        DataConfig(
+            demo=True,
+            demo_books=300,
+            demo_users=300,
+            warehouse=db,
+            demo_dir=folder / "files",
+            download=False,
+        )
+    )
+    embed_books(db, progress=False)
+    with connect(db) as con:
+        build_works(con)
+        store_corating(con, corating_vectors(load_ratings(con)))
+    return db
+
+
+@pytest.fixture(scope="module")
+def recommender(warehouse: Path) -> Recommender:
+    with connect(warehouse, read_only=True) as con:
+        return Recommender.from_warehouse(con, ScorerConfig(), RecommendConfig(min_num_ratings=0))
+
+
+def _lists(answers: list[Recommendations]) -> list[tuple]:
+    """What a reader sees: mode, then per rank the book, its reason and "next in series"."""
+    return [
+        (
+            a.mode,
+            [(r.book_id, r.because_text(a.mode), r.next_in_series) for r in a.items],
+        )
+        for a in answers
+    ]
+
+
+def _predictions(answers: list[Recommendations]) -> np.ndarray:
+    return np.array(
+        [
+            np.nan if r.predicted_rating is None else r.predicted_rating
+            for a in answers
+            for r in a.items
+        ]
+    )
+
+
+def test_a_block_of_readers_gets_each_readers_own_list(recommender, warehouse, monkeypatch):
+    chunk = reader_chunks(read_histories(warehouse), 10_000)[0]
+    _, readers = chunk_readers(chunk)
+    assert len(readers) >= 250
+    alone = [recommender.recommend_ids(ids, ratings, 10) for ids, ratings in readers]
+    together = recommender.recommend_ids_block(readers, 10)
+    assert _lists(together) == _lists(alone)
+    np.testing.assert_allclose(_predictions(together), _predictions(alone), atol=1e-9)
+    # the lists are real: ten books each, reasons given, series continued for some
+    assert all(len(a.items) == 10 for a in alone)
+    assert sum(bool(r.because) for a in alone for r in a.items) > len(alone)
+    assert {a.mode for a in alone} == {"personal"}
+    # blocks cut small (a few readers each) change nothing either
+    monkeypatch.setattr(reader_list, "BLOCK_CELLS", 40 * len(recommender.cand_ids))
+    assert _lists(recommender.recommend_ids_block(readers, 10)) == _lists(alone)
+
+
+def _shown(items: list[reader_list.ListItem]) -> list[tuple]:
+    """A list as a reader meets it: books, "next in series", and each reason's book, kind and
+    similarity as shown (two decimals)."""
+    return [
+        (
+            i.book_id,
+            i.next_in_series,
+            [(e.book_id, e.kind, f"{e.similarity:.2f}") for e in i.evidence],
+        )
+        for i in items
+    ]
+
+
+def test_every_kind_of_reader_in_one_block(recommender):
+    ranker = recommender.ranker
+    ids = recommender.cand_ids
+    readers = [
+        (ids[:12], np.array([5, 4, 4, 5, 3, 2, 1, 5, 4, 4, 5, 3], np.float64)),  # rated
+        (ids[20:23], None),  # listed without ratings ("similar")
+        (ids[30:34], np.array([np.nan, 5, np.nan, 2])),  # a mix
+        (ids[40:43], np.array([1.0, 2.0, 1.0])),  # only dislikes
+        ([], None),  # nobody in particular
+        (ids[50:51], None),  # more like this
+    ]
+    excludes = [(), ids[100:110], (), (), ids[:5], ()]
+    together = ranker.recommend_block(readers, 10, excludes)
+    alone = [
+        ranker.recommend(b, r, 10, exclude)
+        for (b, r), exclude in zip(readers, excludes, strict=True)
+    ]
+    assert [_shown(items) for items in together] == [_shown(items) for items in alone]
+    # the scores behind the order agree to float32 rounding (one product or several)
+    for got, want in zip(together, alone, strict=True):
+        np.testing.assert_allclose([i.score for i in got], [i.score for i in want], atol=1e-5)
+    assert all(len(items) == 10 for items in alone)
+    assert not {i.book_id for i in alone[1]} & set(ids[100:110].tolist())
+
+
+def test_a_bad_reader_in_a_block_is_named(recommender):
+    ids = recommender.cand_ids
+    with pytest.raises(ValueError, match="ratings must lie in 1..5"):
+        recommender.ranker.recommend_block([(ids[:2], [4, 5]), (ids[2:4], [6, 1])])
+
+
+def test_score_chunk_rows_are_the_one_reader_lists(warehouse):
+    settings = batch_settings(warehouse, 5, None, RecommendConfig(min_num_ratings=0))
+    recommender = load_recommender(warehouse, settings)
+    chunk = reader_chunks(read_histories(warehouse), 40)[1]
+    frame = score_chunk(recommender, chunk, 5)
+    users, readers = chunk_readers(chunk)
+    want = [
+        (int(u), rank, item.book_id, item.because_text(answer.mode) or None, answer.mode)
+        for u, (ids, ratings) in zip(users, readers, strict=True)
+        for answer in [recommender.recommend_ids(ids, ratings, 5)]
+        for rank, item in enumerate(answer.items, start=1)
+    ]
+    got = list(
+        frame[["user_id", "rank", "book_id", "reason", "mode"]].itertuples(index=False, name=None)
+    )
+    assert got == want
+    assert len(got) == 5 * len(readers) == 5 * 40
