@@ -19,6 +19,7 @@ from bookrec.errors import DataError
 from bookrec.serving.formatting import format_result
 from bookrec.serving.reader_input import ReaderBook, gather_reader_books
 from bookrec.serving.recommender import Recommender
+from bookrec.serving.results import Recommendations
 from bookrec.warehouse.connection import connect
 from flows._cli import base_parser, require_built_warehouse, run_cli
 
@@ -44,11 +45,11 @@ def recommend_books(
     top: int,
     space: str | None,
     config: RecommendConfig,
-) -> dict:
-    """Match and score against the warehouse (read-only); the JSON-able result."""
+) -> Recommendations:
+    """Match and score against the warehouse (read-only)."""
     with connect(db_path, read_only=True) as con:
         recommender = Recommender.from_warehouse(con, config=config, space=space)
-    return recommender.recommend(reader_books, top).to_dict()
+    return recommender.recommend(reader_books, top)
 
 
 @flow(name="recommend", log_prints=True)
@@ -74,7 +75,7 @@ def recommend(
 
     Returns:
         mode, message, counts, matches and recommendations
-        (bookrec.serving.recommender.Recommendations).
+        (bookrec.serving.results.Recommendations as JSON-able data).
     """
     if top < 1:
         raise DataError(f"top must be at least 1; got {top}")
@@ -82,7 +83,7 @@ def recommend(
     reader_books = read_reader_books(list(books or []), csv, goodreads_export)
     result = recommend_books(Path(warehouse), reader_books, top, space, config)
     get_run_logger().info("\n%s", format_result(result))
-    return result
+    return result.model_dump(mode="json")
 
 
 def build_parser() -> argparse.ArgumentParser:

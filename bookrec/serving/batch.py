@@ -137,7 +137,7 @@ def score_chunk(recommender: Recommender, chunk: ReaderChunk, top_n: int) -> pd.
                     rank,
                     item.book_id,
                     item.predicted_rating,
-                    item.because_text(result.mode) or None,
+                    item.because_text or None,
                     result.mode,
                 )
             )

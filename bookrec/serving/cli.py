@@ -8,7 +8,6 @@ A user mistake (bad rating, unreadable file, warehouse not built) prints one lin
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import socket
@@ -18,6 +17,7 @@ from pathlib import Path
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig
 from bookrec.errors import ConfigError, DataError, exit_code_of
 from bookrec.serving.formatting import format_result
+from bookrec.serving.results import Recommendations
 
 EXAMPLES = """\
 examples:
@@ -168,8 +168,8 @@ def run_serve(args: argparse.Namespace) -> None:
     uvicorn.run(app, host=config.host, port=config.port, log_level="info")
 
 
-def run_recommend(args: argparse.Namespace) -> dict:
-    """Read the books, open the warehouse read-only, recommend; the JSON-able result."""
+def run_recommend(args: argparse.Namespace) -> Recommendations:
+    """Read the books, open the warehouse read-only, recommend."""
     from bookrec.serving.reader_input import gather_reader_books
     from bookrec.serving.recommender import Recommender
     from bookrec.warehouse.connection import connect
@@ -180,7 +180,7 @@ def run_recommend(args: argparse.Namespace) -> dict:
     config = RecommendConfig(min_num_ratings=args.min_num_ratings)
     with connect(args.warehouse, read_only=True) as con:
         recommender = Recommender.from_warehouse(con, config=config, space=args.space)
-    return recommender.recommend(books, args.top).to_dict()
+    return recommender.recommend(books, args.top)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def recommend_and_print() -> None:
         result = run_recommend(args)
         if args.json:
-            print(json.dumps(result, indent=2, ensure_ascii=False))
+            print(result.model_dump_json(indent=2))
         else:
             print(format_result(result, args.show_matches))
 
