@@ -104,10 +104,18 @@ examples:
   bookrec serve                                  (http://127.0.0.1:8000, API docs at /docs)
   bookrec serve --warehouse /data/bookrec.duckdb --port 8080
   bookrec serve --host 0.0.0.0                   (reachable from other machines: no login!)
+  bookrec serve --workers 1                      (one process: least memory)
 
-The warehouse is opened read-only and loaded into memory; the page says which flow to run
-when it is missing or not built yet, and picks it up once it is.
+The warehouse is opened read-only and loaded into memory by each worker process (docs/speed.md,
+"The page under load", says what one costs); the page says which flow to run when it is
+missing or not built yet, and picks it up once it is.
 """
+MAX_DEFAULT_WORKERS = 4  # past this, memory (a catalog per worker) grows faster than speed
+
+
+def default_workers() -> int:
+    """One worker per core this process may use, at most MAX_DEFAULT_WORKERS."""
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
 
 
 def add_serve_parser(commands) -> None:
@@ -123,6 +131,13 @@ def add_serve_parser(commands) -> None:
     add_catalog_options(serve)
     serve.add_argument("--host", default=web.host, help=f"address to bind (default {web.host})")
     serve.add_argument("--port", type=int, default=web.port, help=f"port (default {web.port})")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="server processes, each with its own copy of the catalog in memory (default: "
+        f"one per core, at most {MAX_DEFAULT_WORKERS}; {default_workers()} here)",
+    )
 
 
 def check_port(host: str, port: int) -> None:
@@ -148,24 +163,38 @@ def check_port(host: str, port: int) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> None:
-    """Build the app and serve it with uvicorn until interrupted."""
+    """Serve the app with uvicorn, in `--workers` processes, until interrupted.
+
+    Each worker builds the app itself (bookrec.serving.web.app.app_from_env, from the
+    settings passed in its environment), so each loads the catalog once, read-only.
+    """
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1; got {args.workers}")
     config = WebConfig(host=args.host, port=args.port)
     check_port(config.host, config.port)
-    # Read by the BLAS library when numpy loads, which the imports below do first.
+    # Read by the BLAS library when numpy loads, which the workers' imports do first.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, str(config.blas_threads))
     import uvicorn
 
-    from bookrec.serving.web import create_app
+    from bookrec.serving.web.app import SETTINGS_VARIABLE, ServeSettings
 
-    app = create_app(
-        args.warehouse,
-        config,
-        RecommendConfig(min_num_ratings=args.min_num_ratings),
+    settings = ServeSettings(
+        warehouse=str(args.warehouse),
+        host=config.host,
+        port=config.port,
+        min_num_ratings=args.min_num_ratings,
         space=args.space,
     )
-    logging.getLogger("bookrec").setLevel(logging.INFO)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="info")
+    os.environ[SETTINGS_VARIABLE] = settings.model_dump_json()
+    uvicorn.run(
+        "bookrec.serving.web.app:app_from_env",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=args.workers,
+        log_level="info",
+    )
 
 
 def run_recommend(args: argparse.Namespace) -> Recommendations:

@@ -63,6 +63,7 @@ _KEY_COLUMNS = (
     "author_key", "author_surname",
 )  # fmt: skip
 Keys = namedtuple("Keys", _KEY_COLUMNS)
+_TITLE_PART = 5  # the first five keys come from the title alone, the last two from the author
 
 
 class KeyMaker:
@@ -171,6 +172,18 @@ class CatalogMatcher:
         self.config = config or MatchConfig()
         catalog = catalog.reset_index(drop=True)
         keys = match_keys(catalog)
+        # A reader's title or author written as the catalog writes it (most are: picked from
+        # suggestions, exported from Goodreads) takes the catalog's keys; only other spellings
+        # go through the macros (KeyMaker.keys: each regex compiles per query, ~20 ms).
+        key_rows = list(keys.itertuples(index=False, name=None))
+        self._title_keys_of = {
+            t: k[:_TITLE_PART] for t, k in zip(catalog["title"], key_rows, strict=True)
+        }
+        self._author_keys_of = {
+            a: k[_TITLE_PART:]
+            for a, k in zip(catalog["author"], key_rows, strict=True)
+            if isinstance(a, str)
+        }
         self.book_ids = catalog["book_id"].to_numpy(np.int64)
         self.titles = catalog["title"].tolist()
         self.authors = [a if isinstance(a, str) and a else None for a in catalog["author"]]
@@ -242,8 +255,26 @@ class CatalogMatcher:
         """One Match per listed book, in the order given (module docstring: the steps)."""
         if not books:
             return []
-        keys = key_maker().keys([b.title for b in books], [b.author for b in books])
-        return [self._match_one(book, row) for book, row in zip(books, keys, strict=True)]
+        return [
+            self._match_one(book, row) for book, row in zip(books, self.keys(books), strict=True)
+        ]
+
+    def keys(self, books: Sequence[ReaderBook]) -> list[Keys]:
+        """The Keys of each book: the catalog's where it writes the title and author the same
+        way, the macros' (one query for all the others) where not."""
+        known = []
+        for book in books:
+            title = self._title_keys_of.get(book.title)
+            author = (None, None) if book.author is None else self._author_keys_of.get(book.author)
+            known.append(None if title is None or author is None else Keys(*title, *author))
+        missing = [i for i, k in enumerate(known) if k is None]
+        if missing:
+            fresh = key_maker().keys(
+                [books[i].title for i in missing], [books[i].author for i in missing]
+            )
+            for i, k in zip(missing, fresh, strict=True):
+                known[i] = k
+        return known
 
     # -- the steps -------------------------------------------------------------------------
 
