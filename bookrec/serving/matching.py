@@ -228,6 +228,7 @@ class CatalogMatcher:
                 self.series_index[self.series_keys[row]].append(row)
             if self.subtitle_keys[row]:
                 self.subtitle_index[self.subtitle_keys[row]].append(row)
+        self._same_work_of: dict[int, frozenset[int]] = {}
         self.id_index: dict[int, int] = {}
         for row, gid in enumerate(catalog["goodreads_id"]):
             if gid is not None and not pd.isna(gid):
@@ -300,11 +301,18 @@ class CatalogMatcher:
             num_ratings=self.num[row],
         )
 
-    def same_work(self, row: int) -> set[int]:
+    def same_work(self, row: int) -> frozenset[int]:
         """Catalog rows that are the book at `row` again: another edition or title of it
         ("Philosopher's Stone" for "Sorcerer's Stone": same series and number), a split volume
         ("A Storm of Swords: Blood and Gold"), the title as another's subtitle ("The Sandman
         Vol. 1: Preludes & Nocturnes"), always by a compatible author."""
+        found = self._same_work_of.get(row)
+        if found is None:  # the catalog never changes: each row is worked out once
+            found = self._same_work_of[row] = self._same_work(row)
+        return found
+
+    def _same_work(self, row: int) -> frozenset[int]:
+        """same_work() worked out (author checks over every candidate row)."""
         forms = self.forms[row]
         rows = {r for f in forms for r in self.form_index.get(f, [])}
         rows |= {r for f in forms for r in self.subtitle_index.get(f, [])}
@@ -313,14 +321,14 @@ class CatalogMatcher:
         if self.series_keys[row]:
             rows |= set(self.series_index.get(self.series_keys[row], []))
         ak, sn = self.author_keys[row], self.surnames[row]
-        return {
+        return frozenset(
             r
             for r in rows
             if author_relation(
                 ak, sn, self.author_keys[r], self.surnames[r], self.config.same_author_min
             )
             != "different"
-        } | {row}
+        ) | {row}
 
     def _matched(self, book, method: str, score: float, row: int, related) -> Match:
         rows = set(related) | self.same_work(row)
