@@ -280,7 +280,8 @@ def markdown(results: dict) -> str:
         f"`python bench/web_load.py --warehouse {results['warehouse_name']}"
         + (f" --baseline {results['baseline']}" if results.get("baseline") else "")
         + "`: real `bookrec serve` processes on 127.0.0.1, one after the other, over the "
-        f"real-data warehouse ({results['books']} books, {results['candidates']} candidates), "
+        f"warehouse `{results['warehouse_name']}` ({results['books']} books, "
+        f"{results['candidates']} candidates), "
         f"{results['clients']} concurrent clients, {results['requests']} requests per "
         f"scenario after a warm-up, each client a real {results['books_each']}-book reader, "
         f"top {results['top_n']}. Machine: {m['cores']} cores (shared), Python {m['python']}; "
