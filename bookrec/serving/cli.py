@@ -115,7 +115,9 @@ MAX_DEFAULT_WORKERS = 4  # past this, memory (a catalog per worker) grows faster
 
 def default_workers() -> int:
     """One worker per core this process may use, at most MAX_DEFAULT_WORKERS."""
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None  # Linux
+    cores = len(usable) if usable else os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 def add_serve_parser(commands) -> None:
