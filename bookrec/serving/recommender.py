@@ -208,7 +208,7 @@ class Recommender:
             book_id=int(self.cand_ids[pos]),
             title=self.cand_titles[pos],
             author=self.cand_authors[pos],
-            predicted_rating=None if predicted is None else round(float(predicted), 3),
+            predicted_rating=None if predicted is None else float(predicted),
             avg_rating=float(self.cand_means[pos]),
             num_ratings=int(self.cand_num[pos]),
             because=tuple(because),
@@ -274,7 +274,7 @@ class Recommender:
                     book_id=e.book_id,
                     title=self._titles.get(e.book_id, str(e.book_id)),
                     rating=given.get(e.book_id),
-                    weight=round(e.similarity, 4),
+                    weight=e.similarity,
                     kind=e.kind,
                 )
                 for e in item.evidence

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
 
 from bookrec.config import ScorerConfig
 from bookrec.serving import reasons
@@ -43,6 +43,10 @@ class Reason(Result):
         "text", description="text (close in content) or corating (liked by the same readers)"
     )
 
+    @field_serializer("weight")
+    def _four_places(self, weight: float) -> float:
+        return round(weight, 4)  # the JSON's precision; the object keeps the cosine
+
 
 class Recommendation(Result):
     """One book to read next."""
@@ -63,6 +67,10 @@ class Recommendation(Result):
         description="one short reason in a reader's words, naming at most two of their books "
         "(what the page shows)",
     )
+
+    @field_serializer("predicted_rating")
+    def _three_places(self, predicted: float | None) -> float | None:
+        return None if predicted is None else round(predicted, 3)  # the JSON's precision
 
     @computed_field(description="the evidence with its numbers (for tools and logs)")
     @property
