@@ -49,7 +49,7 @@ def one_by_one(recommender, histories: pd.DataFrame, top_n: int) -> pd.DataFrame
             group["book_id"].to_numpy(np.int64), group["rating"].to_numpy(np.float64), top_n
         )
         for rank, item in enumerate(result.items, start=1):
-            reason = item.because_text(result.mode) or None
+            reason = item.because_text or None
             rows.append((int(user), rank, item.book_id, item.predicted_rating, reason, result.mode))
     return pd.DataFrame(rows, columns=COLUMNS)
 

@@ -1,8 +1,11 @@
 """Load check of `bookrec serve` on the real-data warehouse (reports/bench_web.md and .json,
-and its section of reports/bench_speed.md).
+its section of reports/bench_speed.md and docs/speed.md's "The page under load").
 
-A real `bookrec serve` process on 127.0.0.1; 20 concurrent clients (threads, one keep-alive
-connection each) send 200 requests per scenario after a warm-up:
+Real `bookrec serve` processes on 127.0.0.1, one after the other in the same run: this tree
+with --workers N (default: as many as `bookrec serve` picks) and with one worker, and, with
+--baseline REF, the code of a git ref (e.g. the commit before the serving work) for
+before/after ratios measured side by side. Against each, 20 concurrent clients (threads, one
+keep-alive connection each) send 200 requests per scenario after a warm-up:
 1. recommend, picked: POST /api/recommend for a 20-book reader whose books carry their catalog
    ids, as the page sends them after picking suggestions (target: p95 < 150 ms, 0 errors);
 2. recommend, typed: the same readers by title and author only (every request matches 20
@@ -12,9 +15,10 @@ connection each) send 200 requests per scenario after a warm-up:
 Each client is a different real reader: 20 rated books of one user from the ratings table.
 Latency is measured by the clients, on the same cores as the server; the load average of the
 machine (shared with other jobs) is recorded before and after, since queueing behind other
-processes adds straight to the latency.
+processes adds straight to the latency. Each server's memory is read once it has answered:
+the resident and unique (USS) memory of one worker process.
 
-Usage: python bench/web_load.py --warehouse /tmp/web/bookrec.duckdb [--requests 200]
+Usage: python bench/web_load.py --warehouse warehouse/bench.duckdb [--baseline 47d3403]
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ import os
 import socket
 import subprocess
 import sys
+import tarfile
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -38,7 +45,9 @@ from bench.common import ROOT, machine, replace_section, table, write_report  # 
 from bookrec.warehouse.connection import connect  # noqa: E402
 
 TARGET_P95_MS = 150.0
+TARGET_ALONE_P50_MS = 10.0
 SECTION = "web_load"
+DOCS_SECTION = "page_under_load"
 
 
 def free_port() -> int:
@@ -73,12 +82,27 @@ def readers(warehouse: Path, n_readers: int, books_each: int, seed: int) -> list
     return out
 
 
-def start_server(warehouse: Path, port: int, log_path: Path) -> subprocess.Popen:
+def checkout(ref: str, folder: Path) -> Path:
+    """The tree of a git ref, extracted into `folder` (the code a baseline server runs)."""
+    archive = folder / "tree.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", ref], cwd=ROOT, stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder / "tree", filter="data")
+    return folder / "tree"
+
+
+def start_server(
+    root: Path, warehouse: Path, port: int, log_path: Path, workers: int | None
+) -> subprocess.Popen:
+    """`bookrec serve` of the code in `root` (workers None: a tree without --workers)."""
     command = [sys.executable, "-m", "bookrec.serving.cli", "serve"]
-    command += ["--warehouse", str(warehouse), "--port", str(port)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command += ["--warehouse", str(warehouse.resolve()), "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    env = {**os.environ, "PYTHONPATH": str(root)}
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -179,10 +203,46 @@ def urllib_quote(text: str) -> str:
     return quote(text)
 
 
+def worker_memory(server: subprocess.Popen) -> dict:
+    """Resident and unique memory (MiB) of one worker: the largest process of the server's
+    tree (the uvicorn supervisor and multiprocessing's tracker are small)."""
+    tree = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+    infos = [p.memory_full_info() for p in tree]
+    largest = max(infos, key=lambda m: m.rss)
+    return {
+        "processes": len(tree),
+        "worker_rss_mib": round(largest.rss / 2**20),
+        "worker_uss_mib": round(largest.uss / 2**20),
+        "tree_rss_mib": round(sum(m.rss for m in infos) / 2**20),
+    }
+
+
+def measure(root: Path, workers: int | None, args, reader_lists) -> dict:
+    """Every scenario against one server (started, warmed up, measured, stopped)."""
+    port = free_port()
+    log_path = Path("/tmp") / f"bookrec-web-load-{port}.log"
+    server = start_server(root, args.warehouse, port, log_path, workers)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        health = json.loads(request(conn, "GET", "/api/health")[1])
+        out: dict = {"health": health, "scenarios": {}}
+        for name, (make, clients) in scenarios(reader_lists, args.top_n).items():
+            clients = clients or args.clients
+            run_load(port, make, clients, args.clients)  # warm-up
+            out["scenarios"][name] = run_load(port, make, clients, args.requests)
+            print(root.name, workers, name, out["scenarios"][name], flush=True)
+        out["memory"] = worker_memory(server)
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
 def why(results: dict) -> str:
     """What the numbers say about the latency: queueing (Little's law) or the request itself."""
-    picked = results["scenarios"]["recommend_picked"]
-    alone = results["scenarios"]["recommend_picked_1_client"]
+    best = results["servers"][results["best"]]
+    picked = best["scenarios"]["recommend_picked"]
+    alone = best["scenarios"]["recommend_picked_1_client"]
     clients = picked["clients"]
     queued = clients / picked["requests_per_s"] * 1000
     needed = clients / (TARGET_P95_MS / 1000)
@@ -198,43 +258,74 @@ def why(results: dict) -> str:
     )
 
 
+def ratio(before: float, after: float) -> str:
+    return f"{before / after:.2f}x" if after else "-"
+
+
 def markdown(results: dict) -> str:
-    rows = [{"scenario": name, **values} for name, values in results["scenarios"].items()]
-    picked = results["scenarios"]["recommend_picked"]
-    verdict = "PASS" if picked["p95_ms"] < TARGET_P95_MS and picked["errors"] == 0 else "FAIL"
+    columns = ["p50_ms", "p95_ms", "max_ms", "errors", "requests_per_s"]
+    rows = [
+        {"server": label, "scenario": name, **values}
+        for label, server in results["servers"].items()
+        for name, values in server["scenarios"].items()
+    ]
+    best = results["servers"][results["best"]]
+    picked = best["scenarios"]["recommend_picked"]
+    alone = best["scenarios"]["recommend_picked_1_client"]
+    load_ok = picked["p95_ms"] < TARGET_P95_MS and picked["errors"] == 0
+    alone_ok = alone["p50_ms"] < TARGET_ALONE_P50_MS
     m = results["machine"]
-    return (
-        "## web load (`bookrec serve`)\n\n"
-        f"`python bench/web_load.py --warehouse {results['warehouse_name']}`: a real "
-        f"`bookrec serve` on 127.0.0.1 over the real-data warehouse "
-        f"({results['books']} books, {results['candidates']} candidates), "
+    memory = [{"server": label, **server["memory"]} for label, server in results["servers"].items()]
+    text = (
+        f"`python bench/web_load.py --warehouse {results['warehouse_name']}"
+        + (f" --baseline {results['baseline']}" if results.get("baseline") else "")
+        + "`: real `bookrec serve` processes on 127.0.0.1, one after the other, over the "
+        f"warehouse `{results['warehouse_name']}` ({results['books']} books, "
+        f"{results['candidates']} candidates), "
         f"{results['clients']} concurrent clients, {results['requests']} requests per "
         f"scenario after a warm-up, each client a real {results['books_each']}-book reader, "
         f"top {results['top_n']}. Machine: {m['cores']} cores (shared), Python {m['python']}; "
-        "the clients run on the same cores as the server. Load average (1 min) "
+        "the clients run on the same cores as the servers. Load average (1 min) "
         f"{results['load_average_before']} before, {results['load_average_after']} after: "
         "other jobs shared the machine.\n\n"
-        f"Target: recommend (picked) p95 < {TARGET_P95_MS:.0f} ms with 0 errors: "
-        f"**{verdict}** (p95 {picked['p95_ms']} ms, {picked['errors']} errors). "
+        f"Targets ({results['best']}): recommend (picked) under {results['clients']} clients "
+        f"p95 < {TARGET_P95_MS:.0f} ms with 0 errors: **{'PASS' if load_ok else 'FAIL'}** "
+        f"(p95 {picked['p95_ms']} ms, {picked['errors']} errors); one request alone p50 < "
+        f"{TARGET_ALONE_P50_MS:.0f} ms: **{'PASS' if alone_ok else 'FAIL'}** "
+        f"(p50 {alone['p50_ms']} ms). "
         + why(results)
         + "\n\n"
+        + table(rows, ["server", "scenario", *columns])
+    )
+    if "before" in results["servers"]:
+        before = results["servers"]["before"]["scenarios"]
+        ratios = [
+            {
+                "scenario": name,
+                "p50 before/after": ratio(before[name]["p50_ms"], values["p50_ms"]),
+                "p95 before/after": ratio(before[name]["p95_ms"], values["p95_ms"]),
+                "requests/s after/before": ratio(
+                    values["requests_per_s"], before[name]["requests_per_s"]
+                ),
+            }
+            for name, values in best["scenarios"].items()
+        ]
+        text += (
+            f"\nBefore/after in this run ({results['best']} against the baseline "
+            f"{results['baseline']}, one process as it ran then):\n\n"
+            + table(ratios, list(ratios[0]))
+        )
+    text += (
+        "\nMemory once warm (MiB; one worker = the largest process of the server's tree; USS: "
+        "what the worker alone holds, not shared with others):\n\n"
         + table(
-            rows,
-            [
-                "scenario",
-                "requests",
-                "clients",
-                "p50_ms",
-                "p95_ms",
-                "max_ms",
-                "errors",
-                "requests_per_s",
-            ],
+            memory, ["server", "processes", "worker_rss_mib", "worker_uss_mib", "tree_rss_mib"]
         )  # fmt: skip
         + "\npicked: the books carry catalog ids (the page's path after picking suggestions); "
         "typed: title and author only, matched on every request (the Goodreads import's path); "
         "suggestions: GET /api/books with 3 to 10 typed letters.\n"
     )
+    return text
 
 
 def main() -> None:
@@ -245,44 +336,50 @@ def main() -> None:
     parser.add_argument("--books", type=int, default=20, help="books per reader")
     parser.add_argument("--top-n", type=int, default=10, help="recommendations per request")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="workers of the main server (default: serve's)"
+    )
+    parser.add_argument(
+        "--baseline", help="a git ref whose `bookrec serve` runs too, for before/after ratios"
+    )
     args = parser.parse_args()
     if not args.warehouse.is_file():
         sys.exit(f"{args.warehouse}: no such warehouse (copy the real-data one there first)")
+    from bookrec.serving.cli import default_workers
 
+    workers = args.workers or default_workers()
     reader_lists = readers(args.warehouse, args.clients, args.books, args.seed)
-    port = free_port()
-    log_path = Path("/tmp") / f"bookrec-web-load-{port}.log"
-    server = start_server(args.warehouse, port, log_path)
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        health = json.loads(request(conn, "GET", "/api/health")[1])
-        results: dict = {
-            "machine": machine(),
-            "warehouse_name": args.warehouse.name,
-            "books": health["books"],
-            "candidates": health["candidates"],
-            "clients": args.clients,
-            "requests": args.requests,
-            "books_each": args.books,
-            "top_n": args.top_n,
-            "scenarios": {},
-        }
-        results["load_average_before"] = round(os.getloadavg()[0], 1)
-        for name, (make, clients) in scenarios(reader_lists, args.top_n).items():
-            clients = clients or args.clients
-            run_load(port, make, clients, args.clients)  # warm-up
-            results["scenarios"][name] = run_load(port, make, clients, args.requests)
-            print(name, results["scenarios"][name])
-        results["load_average_after"] = round(os.getloadavg()[0], 1)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    md = markdown(results)
+    results: dict = {
+        "machine": machine(),
+        "warehouse_name": args.warehouse.name,
+        "clients": args.clients,
+        "requests": args.requests,
+        "books_each": args.books,
+        "top_n": args.top_n,
+        "baseline": args.baseline,
+        "best": f"after, {workers} workers",
+        "servers": {},
+        "load_average_before": round(os.getloadavg()[0], 1),
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        runs = [(f"after, {workers} workers", ROOT, workers)]
+        if workers != 1:
+            runs.append(("after, 1 worker", ROOT, 1))
+        if args.baseline:
+            runs.append(("before", checkout(args.baseline, Path(folder)), None))
+        for label, root, count in runs:
+            results["servers"][label] = measure(root, count, args, reader_lists)
+    results["load_average_after"] = round(os.getloadavg()[0], 1)
+    health = results["servers"][results["best"]]["health"]
+    results["books"], results["candidates"] = health["books"], health["candidates"]
+    md = "## web load (`bookrec serve`)\n\n" + markdown(results)
     write_report("bench_web", results, "# bookrec web load check\n\n" + md)
-    speed = ROOT / "reports" / "bench_speed.md"
-    replace_section(speed, SECTION, md)
+    replace_section(ROOT / "reports" / "bench_speed.md", SECTION, md)
+    # under docs/speed.md's own heading "The page under load" and its reading of the numbers
+    replace_section(ROOT / "docs" / "speed.md", DOCS_SECTION, markdown(results))
     print(md)
-    print(f"wrote reports/bench_web.md, .json and the {SECTION} section of {speed.name}")
+    print(f"wrote reports/bench_web.md, .json, the {SECTION} section of reports/bench_speed.md "
+          f"and the {DOCS_SECTION} section of docs/speed.md")  # fmt: skip
 
 
 if __name__ == "__main__":

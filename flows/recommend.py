@@ -17,6 +17,7 @@ from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, Space
 from bookrec.serving.formatting import format_result
 from bookrec.serving.reader_input import ReaderBook, gather_reader_books
 from bookrec.serving.recommender import Recommender
+from bookrec.serving.results import Recommendations
 from bookrec.warehouse.connection import connect
 from flows._cli import require_built_warehouse, run_flow_cli
 
@@ -39,11 +40,11 @@ def recommend_books(
     reader_books: list[ReaderBook],
     space: Space | None,
     config: RecommendConfig,
-) -> dict:
-    """Match and score against the warehouse (read-only); the JSON-able result."""
+) -> Recommendations:
+    """Match and score against the warehouse (read-only)."""
     with connect(db_path, read_only=True) as con:
         recommender = Recommender.from_warehouse(con, config=config, space=space)
-    return recommender.recommend(reader_books, config.top).to_dict()
+    return recommender.recommend(reader_books, config.top)
 
 
 @flow(name="recommend", log_prints=True)
@@ -67,12 +68,12 @@ def recommend(
 
     Returns:
         mode, message, counts, matches and recommendations
-        (bookrec.serving.recommender.Recommendations).
+        (bookrec.serving.results.Recommendations as JSON-able data).
     """
     reader_books = read_reader_books(list(books or []), csv, goodreads_export)
     result = recommend_books(Path(warehouse), reader_books, space, config)
     get_run_logger().info("\n%s", format_result(result))
-    return result
+    return result.model_dump(mode="json")
 
 
 def before_prefect(arguments: dict) -> None:

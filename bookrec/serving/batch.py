@@ -138,7 +138,7 @@ def answer_rows(users: np.ndarray, answers: list[Recommendations]) -> pd.DataFra
             rank,
             item.book_id,
             item.predicted_rating,
-            item.because_text(result.mode) or None,
+            item.because_text or None,
             result.mode,
         )
         for user, result in zip(users, answers, strict=True)

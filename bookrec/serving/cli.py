@@ -8,7 +8,6 @@ A user mistake (bad rating, unreadable file, warehouse not built) prints one lin
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import socket
@@ -18,6 +17,7 @@ from pathlib import Path
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig
 from bookrec.errors import ConfigError, DataError, exit_code_of
 from bookrec.serving.formatting import format_result
+from bookrec.serving.results import Recommendations
 
 EXAMPLES = """\
 examples:
@@ -104,10 +104,20 @@ examples:
   bookrec serve                                  (http://127.0.0.1:8000, API docs at /docs)
   bookrec serve --warehouse /data/bookrec.duckdb --port 8080
   bookrec serve --host 0.0.0.0                   (reachable from other machines: no login!)
+  bookrec serve --workers 1                      (one process: least memory)
 
-The warehouse is opened read-only and loaded into memory; the page says which flow to run
-when it is missing or not built yet, and picks it up once it is.
+The warehouse is opened read-only and loaded into memory by each worker process (docs/speed.md,
+"The page under load", says what one costs); the page says which flow to run when it is
+missing or not built yet, and picks it up once it is.
 """
+MAX_DEFAULT_WORKERS = 4  # past this, memory (a catalog per worker) grows faster than speed
+
+
+def default_workers() -> int:
+    """One worker per core this process may use, at most MAX_DEFAULT_WORKERS."""
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None  # Linux
+    cores = len(usable) if usable else os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 def add_serve_parser(commands) -> None:
@@ -123,6 +133,13 @@ def add_serve_parser(commands) -> None:
     add_catalog_options(serve)
     serve.add_argument("--host", default=web.host, help=f"address to bind (default {web.host})")
     serve.add_argument("--port", type=int, default=web.port, help=f"port (default {web.port})")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="server processes, each with its own copy of the catalog in memory (default: "
+        f"one per core, at most {MAX_DEFAULT_WORKERS}; {default_workers()} here)",
+    )
 
 
 def check_port(host: str, port: int) -> None:
@@ -148,28 +165,42 @@ def check_port(host: str, port: int) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> None:
-    """Build the app and serve it with uvicorn until interrupted."""
+    """Serve the app with uvicorn, in `--workers` processes, until interrupted.
+
+    Each worker builds the app itself (bookrec.serving.web.app.app_from_env, from the
+    settings passed in its environment), so each loads the catalog once, read-only.
+    """
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1; got {args.workers}")
     config = WebConfig(host=args.host, port=args.port)
     check_port(config.host, config.port)
-    # Read by the BLAS library when numpy loads, which the imports below do first.
+    # Read by the BLAS library when numpy loads, which the workers' imports do first.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, str(config.blas_threads))
     import uvicorn
 
-    from bookrec.serving.web import create_app
+    from bookrec.serving.web.app import SETTINGS_VARIABLE, ServeSettings
 
-    app = create_app(
-        args.warehouse,
-        config,
-        RecommendConfig(min_num_ratings=args.min_num_ratings),
+    settings = ServeSettings(
+        warehouse=str(args.warehouse),
+        host=config.host,
+        port=config.port,
+        min_num_ratings=args.min_num_ratings,
         space=args.space,
     )
-    logging.getLogger("bookrec").setLevel(logging.INFO)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="info")
+    os.environ[SETTINGS_VARIABLE] = settings.model_dump_json()
+    uvicorn.run(
+        "bookrec.serving.web.app:app_from_env",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=args.workers,
+        log_level="info",
+    )
 
 
-def run_recommend(args: argparse.Namespace) -> dict:
-    """Read the books, open the warehouse read-only, recommend; the JSON-able result."""
+def run_recommend(args: argparse.Namespace) -> Recommendations:
+    """Read the books, open the warehouse read-only, recommend."""
     from bookrec.serving.reader_input import gather_reader_books
     from bookrec.serving.recommender import Recommender
     from bookrec.warehouse.connection import connect
@@ -180,7 +211,7 @@ def run_recommend(args: argparse.Namespace) -> dict:
     config = RecommendConfig(min_num_ratings=args.min_num_ratings)
     with connect(args.warehouse, read_only=True) as con:
         recommender = Recommender.from_warehouse(con, config=config, space=args.space)
-    return recommender.recommend(books, args.top).to_dict()
+    return recommender.recommend(books, args.top)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def recommend_and_print() -> None:
         result = run_recommend(args)
         if args.json:
-            print(json.dumps(result, indent=2, ensure_ascii=False))
+            print(result.model_dump_json(indent=2))
         else:
             print(format_result(result, args.show_matches))
 

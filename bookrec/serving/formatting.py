@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
+from bookrec.serving.results import Recommendations
+
 
 def _shorten(text: str | None, width: int) -> str:
     text = text or ""
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_result(result: dict, show_matches: bool = False) -> str:
-    """The recommend result (Recommendations.to_dict()) as readable text tables."""
+def format_result(result: Recommendations, show_matches: bool = False) -> str:
+    """The recommend result (bookrec.serving.results.Recommendations) as readable text tables."""
     lines: list[str] = []
-    matches = result["matches"]
+    matches = result.matches
     groups = {
-        s: [m for m in matches if m["status"] == s] for s in ("matched", "ambiguous", "not_found")
+        s: [m for m in matches if m.status == s] for s in ("matched", "ambiguous", "not_found")
     }
-    counts = result["counts"]
     methods = ", ".join(
         f"{k.removeprefix('matched_').replace('_', ' ')} {v}"
-        for k, v in sorted(counts.items())
+        for k, v in sorted(result.counts.items())
         if k.startswith("matched_")
     )
     lines.append(
@@ -31,43 +32,41 @@ def format_result(result: dict, show_matches: bool = False) -> str:
         lines.append("")
         lines.append("Matched:")
         for m in groups["matched"]:
-            rating = "-" if m["rating"] is None else f"{m['rating']:g}★"
+            rating = "-" if m.rating is None else f"{m.rating:g}★"
             lines.append(
-                f"  {rating:>4}  {_shorten(m['input']['title'], 45):45}  ->  "
-                f"{_shorten(m['title'], 45)} ({m['author'] or 'author unknown'})"
-                f"  [{m['method']}, {m['score']:g}]"
+                f"  {rating:>4}  {_shorten(m.book.title, 45):45}  ->  "
+                f"{_shorten(m.title, 45)} ({m.author or 'author unknown'})"
+                f"  [{m.method}, {m.score:g}]"
             )
     if groups["ambiguous"]:
         lines.append("")
         lines.append("Ambiguous (not used; give the author or the exact title):")
         for m in groups["ambiguous"]:
-            lines.append(
-                f"  {m['input']['title']} ({m['input']['author'] or 'no author'}): could be"
-            )
-            for c in m["candidates"]:
-                lines.append(
-                    f"      {c['title']} ({c['author'] or 'author unknown'})  [{c['score']:g}]"
-                )
+            lines.append(f"  {m.book.title} ({m.book.author or 'no author'}): could be")
+            for c in m.candidates:
+                lines.append(f"      {c.title} ({c.author or 'author unknown'})  [{c.score:g}]")
     if groups["not_found"]:
         lines.append("")
         lines.append("Not found in the catalog:")
         for m in groups["not_found"]:
-            note = f"  ({m['note']})" if m.get("note") else ""
-            lines.append(f"  {m['input']['title']} ({m['input']['author'] or 'no author'}){note}")
+            note = f"  ({m.note})" if m.note else ""
+            lines.append(f"  {m.book.title} ({m.book.author or 'no author'}){note}")
     lines.append("")
-    lines.append(result["message"])
+    lines.append(result.message)
     lines.append("")
     header = f"{'#':>3}  {'title':50}  {'author':24}  {'pred':>5}  {'avg':>4}"
     lines.append(header)
     lines.append("-" * len(header))
-    for r in result["recommendations"]:
-        pred = "-" if r["predicted_rating"] is None else f"{r['predicted_rating']:.2f}"
+    for r in result.items:
+        pred = "-" if r.predicted_rating is None else f"{r.predicted_rating:.2f}"
         lines.append(
-            f"{r['rank']:>3}  {_shorten(r['title'], 50):50}  {_shorten(r['author'], 24):24}  "
-            f"{pred:>5}  {r['avg_rating']:4.2f}"
+            f"{r.rank:>3}  {_shorten(r.title, 50):50}  {_shorten(r.author, 24):24}  "
+            f"{pred:>5}  {r.avg_rating:4.2f}"
         )
-        if r.get("next_in_series"):
-            lines.append(f"     [{r['next_in_series']}]")
-        if r["because_text"]:
-            lines.append(f"     {_shorten(r['because_text'], 110)}")
+        if r.next_in_series:
+            lines.append(f"     [{r.next_in_series}]")
+        if r.reason_text:
+            lines.append(f"     {_shorten(r.reason_text, 110)}")
+        if r.because_text:
+            lines.append(f"     {_shorten(r.because_text, 110)}")
     return "\n".join(lines)

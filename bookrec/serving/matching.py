@@ -32,104 +32,92 @@ CatalogMatcher.same_work), which recommend never suggests.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from bookrec.config import MatchConfig
 from bookrec.serving.reader_input import ReaderBook
-from bookrec.warehouse.connection import connect, require_tables, run_sql
+from bookrec.serving.results import Candidate, Match
+from bookrec.warehouse.connection import require_tables, run_sql
 
 log = logging.getLogger(__name__)
 
-MatchStatus = Literal["matched", "ambiguous", "not_found"]
 AuthorRelation = Literal["same", "unknown", "different"]
 
 _CATALOG_COLUMNS = ("book_id", "title", "author", "avg_rating", "num_ratings")
 _OPTIONAL_COLUMNS = ("goodreads_id", "isbn")  # absent from warehouses of an older bookrec
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A catalog book a listed book may be."""
+# The columns of recommend/01_match_keys.sql, in its order.
+_KEY_COLUMNS = (
+    "title_key", "main_title_key", "bare_title_key", "subtitle_key", "series_key",
+    "author_key", "author_surname",
+)  # fmt: skip
+Keys = namedtuple("Keys", _KEY_COLUMNS)
+_TITLE_PART = 5  # the first five keys come from the title alone, the last two from the author
 
-    book_id: int
-    title: str
-    author: str | None
-    score: float
+
+class KeyMaker:
+    """The warehouse's key macros (sql/clean/00_macros.sql) in one in-memory DuckDB, loaded
+    once per process: keying a reader's books is then one query on a cursor (a cursor per
+    call, so requests in parallel threads do not share one), not a new database with its
+    macros per call (~0.1 s). In memory: the warehouse may be open read-only."""
+
+    def __init__(self) -> None:
+        self._con = duckdb.connect(":memory:")
+        run_sql(self._con, "clean/00_macros.sql")
+
+    def keys(self, titles: Sequence[str | None], authors: Sequence[str | None]) -> list[Keys]:
+        """The Keys of each (title, author), in order (a key is None where it is empty)."""
+        table = pa.table(
+            {
+                "row_id": pa.array(range(len(titles)), pa.int64()),
+                "title": pa.array(titles, pa.string()),
+                "author": pa.array(authors, pa.string()),
+            }
+        )
+        cursor = self._con.cursor()
+        try:
+            cursor.register("match_input", table)
+            rows = run_sql(cursor, "recommend/01_match_keys.sql").fetchall()
+        finally:
+            cursor.close()
+        return [Keys(*row[1:]) for row in rows]
 
 
-@dataclass(frozen=True)
-class Match:
-    """What became of one listed book.
+@functools.cache
+def key_maker() -> KeyMaker:
+    """The process's KeyMaker (built on first use)."""
+    return KeyMaker()
 
-    status: "matched" (book_id set), "ambiguous" (candidates set) or "not_found".
-    method: how it matched: goodreads_id, isbn, exact, main_title, fuzzy_author, fuzzy_title.
-    score: 0..100, how sure (100 for ids and equal keys).
-    note: why it was not matched, when there is more to say than "not found".
-    related_ids: catalog books that are this listed book too (never recommended).
-    """
 
-    book: ReaderBook
-    status: MatchStatus
-    method: str | None = None
-    score: float = 0.0
-    book_id: int | None = None
-    title: str | None = None
-    author: str | None = None
-    candidates: tuple[Candidate, ...] = ()
-    note: str | None = None
-    related_ids: tuple[int, ...] = field(default=(), repr=False)
-
-    def to_dict(self) -> dict:
-        """JSON-able form (without related_ids)."""
-        out = {
-            "input": {"title": self.book.title, "author": self.book.author},
-            "rating": self.book.rating,
-            "origin": self.book.origin,
-            "status": self.status,
-            "method": self.method,
-            "score": round(self.score, 1),
-            "book_id": self.book_id,
-            "title": self.title,
-            "author": self.author,
-            "candidates": [asdict(c) for c in self.candidates],
-        }
-        if self.note:
-            out["note"] = self.note
-        return out
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def match_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """title_key, main_title_key, bare_title_key, author_key, author_surname of each row.
+    """title_key, main_title_key, bare_title_key, subtitle_key, series_key, author_key and
+    author_surname of each row (KeyMaker.keys as a frame).
 
     Args:
         frame: columns title, author (author may be None); any index.
 
     Returns:
-        A frame aligned with `frame` (same order) holding the five keys.
+        A frame aligned with `frame` (same order) holding the keys.
     """
-    match_input = pd.DataFrame(
-        {
-            "row_id": np.arange(len(frame), dtype=np.int64),
-            "title": frame["title"].astype(object).to_numpy(),
-            "author": frame["author"].astype(object).to_numpy(),
-        }
-    ).astype({"title": "string", "author": "string"})
-    # The macros live in their own in-memory database: the warehouse may be open read-only.
-    with connect(":memory:") as con:
-        run_sql(con, "clean/00_macros.sql")
-        con.register("match_input", match_input)
-        keys = run_sql(con, "recommend/01_match_keys.sql").df()
-    keys = keys.drop(columns="row_id")
-    return keys.astype(object).where(keys.notna(), None).set_axis(frame.index)
+    titles = [_text(t) for t in frame["title"]]
+    authors = [_text(a) for a in frame["author"]]
+    keys = key_maker().keys(titles, authors)
+    return pd.DataFrame(keys, columns=list(_KEY_COLUMNS), index=frame.index, dtype=object)
 
 
 def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -184,6 +172,18 @@ class CatalogMatcher:
         self.config = config or MatchConfig()
         catalog = catalog.reset_index(drop=True)
         keys = match_keys(catalog)
+        # A reader's title or author written as the catalog writes it (most are: picked from
+        # suggestions, exported from Goodreads) takes the catalog's keys; only other spellings
+        # go through the macros (KeyMaker.keys: each regex compiles per query, ~20 ms).
+        key_rows = list(keys.itertuples(index=False, name=None))
+        self._title_keys_of = {
+            t: k[:_TITLE_PART] for t, k in zip(catalog["title"], key_rows, strict=True)
+        }
+        self._author_keys_of = {
+            a: k[_TITLE_PART:]
+            for a, k in zip(catalog["author"], key_rows, strict=True)
+            if isinstance(a, str)
+        }
         self.book_ids = catalog["book_id"].to_numpy(np.int64)
         self.titles = catalog["title"].tolist()
         self.authors = [a if isinstance(a, str) and a else None for a in catalog["author"]]
@@ -201,6 +201,10 @@ class CatalogMatcher:
         self.surnames = keys["author_surname"].tolist()
         self.has_average = catalog["avg_rating"].notna().to_numpy()
         popularity = pd.to_numeric(catalog["num_ratings"], errors="coerce").fillna(-1)
+        # Plain floats and ints (None where unknown), as a Candidate shows them.
+        average = pd.to_numeric(catalog["avg_rating"], errors="coerce")
+        self.avg = [None if pd.isna(v) else float(v) for v in average]
+        self.num = [None if v < 0 else int(v) for v in popularity]
         # Preferred first among equals: a known average, more ratings, the smaller id.
         order = np.lexsort((self.book_ids, -popularity.to_numpy(), ~self.has_average))
         self.rank = np.empty(len(order), dtype=np.int64)
@@ -224,6 +228,7 @@ class CatalogMatcher:
                 self.series_index[self.series_keys[row]].append(row)
             if self.subtitle_keys[row]:
                 self.subtitle_index[self.subtitle_keys[row]].append(row)
+        self._same_work_of: dict[int, frozenset[int]] = {}
         self.id_index: dict[int, int] = {}
         for row, gid in enumerate(catalog["goodreads_id"]):
             if gid is not None and not pd.isna(gid):
@@ -251,14 +256,26 @@ class CatalogMatcher:
         """One Match per listed book, in the order given (module docstring: the steps)."""
         if not books:
             return []
-        frame = pd.DataFrame(
-            {"title": [b.title for b in books], "author": [b.author for b in books]}
-        )
-        keys = match_keys(frame)
         return [
-            self._match_one(book, row)
-            for book, row in zip(books, keys.itertuples(index=False), strict=True)
+            self._match_one(book, row) for book, row in zip(books, self.keys(books), strict=True)
         ]
+
+    def keys(self, books: Sequence[ReaderBook]) -> list[Keys]:
+        """The Keys of each book: the catalog's where it writes the title and author the same
+        way, the macros' (one query for all the others) where not."""
+        known = []
+        for book in books:
+            title = self._title_keys_of.get(book.title)
+            author = (None, None) if book.author is None else self._author_keys_of.get(book.author)
+            known.append(None if title is None or author is None else Keys(*title, *author))
+        missing = [i for i, k in enumerate(known) if k is None]
+        if missing:
+            fresh = key_maker().keys(
+                [books[i].title for i in missing], [books[i].author for i in missing]
+            )
+            for i, k in zip(missing, fresh, strict=True):
+                known[i] = k
+        return known
 
     # -- the steps -------------------------------------------------------------------------
 
@@ -280,13 +297,22 @@ class CatalogMatcher:
             title=self.titles[row],
             author=self.authors[row],
             score=round(float(score), 1),
+            avg_rating=self.avg[row],
+            num_ratings=self.num[row],
         )
 
-    def same_work(self, row: int) -> set[int]:
+    def same_work(self, row: int) -> frozenset[int]:
         """Catalog rows that are the book at `row` again: another edition or title of it
         ("Philosopher's Stone" for "Sorcerer's Stone": same series and number), a split volume
         ("A Storm of Swords: Blood and Gold"), the title as another's subtitle ("The Sandman
         Vol. 1: Preludes & Nocturnes"), always by a compatible author."""
+        found = self._same_work_of.get(row)
+        if found is None:  # the catalog never changes: each row is worked out once
+            found = self._same_work_of[row] = self._same_work(row)
+        return found
+
+    def _same_work(self, row: int) -> frozenset[int]:
+        """same_work() worked out (author checks over every candidate row)."""
         forms = self.forms[row]
         rows = {r for f in forms for r in self.form_index.get(f, [])}
         rows |= {r for f in forms for r in self.subtitle_index.get(f, [])}
@@ -295,14 +321,14 @@ class CatalogMatcher:
         if self.series_keys[row]:
             rows |= set(self.series_index.get(self.series_keys[row], []))
         ak, sn = self.author_keys[row], self.surnames[row]
-        return {
+        return frozenset(
             r
             for r in rows
             if author_relation(
                 ak, sn, self.author_keys[r], self.surnames[r], self.config.same_author_min
             )
             != "different"
-        } | {row}
+        ) | {row}
 
     def _matched(self, book, method: str, score: float, row: int, related) -> Match:
         rows = set(related) | self.same_work(row)

@@ -2,17 +2,21 @@
 
 The page shows these lines as they are: one short reason per book ("Readers who loved Dune
 also loved this", "Like The Name of the Wind: fantasy, magic"), naming at most two of the
-reader's books, and a status line without the model's vocabulary. The numbers behind them
-(blend weights, cosine similarities, the space) stay in the JSON's `because`, `message` and
-`space` and in `bookrec recommend --verbose`.
+reader's books, and a status line without the model's vocabulary. The Recommender writes them
+into every result (bookrec.serving.results: Recommendation.reason_text, Recommendations.summary).
+The numbers behind them (cosine similarities, the blend, the space) stay in `because`,
+`because_text` (evidence_text), `message` and `space`, and in `bookrec recommend`'s table.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from bookrec.serving.recommender import Reason, Recommendation, Recommendations
+if TYPE_CHECKING:  # the results call these functions for their text fields
+    from bookrec.serving.results import Reason, Recommendation, Recommendations
 
 MAX_NAMED = 2  # reader's books named in one reason
 MAX_TITLE = 48  # characters of a named title before it is cut
@@ -28,6 +32,7 @@ _SERIES_NAME = re.compile(r"\(([^()#]*?),?\s*#[^()]*\)\s*$")  # -> "Dune Chronic
 GenresOf = Callable[[int], Sequence[str]]
 
 
+@functools.lru_cache(maxsize=65536)  # the same reader's books are named again and again
 def short_title(title: str) -> str:
     """A title as a reader says it: no series note, no subtitle, at most MAX_TITLE characters."""
     text = _SERIES_NOTE.sub("", title).strip() or title
@@ -110,13 +115,16 @@ def reason_text(item: Recommendation, mode: str, genres_of: GenresOf | None = No
     return _like(item, first, genres_of)
 
 
-def with_reason_texts(
-    result: Recommendations, rows: list[dict], genres_of: GenresOf | None = None
-) -> list[dict]:
-    """`rows` (result.to_dict()'s recommendations) with each book's `reason_text` added."""
-    for row, item in zip(rows, result.items, strict=True):
-        row["reason_text"] = reason_text(item, result.mode, genres_of)
-    return rows
+def evidence_text(because: Sequence[Reason]) -> str:
+    """'close in content to A (text 0.71); readers of B read it too (co-rating 0.62)': the
+    similarity each reason rests on, for tools and logs ('' when nothing stands out)."""
+    parts = []
+    for r in because:
+        if r.kind == "corating":
+            parts.append(f"readers of {r.title} read it too (co-rating {r.weight:.2f})")
+        else:
+            parts.append(f"close in content to {r.title} (text {r.weight:.2f})")
+    return "; ".join(parts)
 
 
 def status_text(result: Recommendations, counts: Mapping[str, int] | None = None) -> str:

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import numpy as np
@@ -46,103 +44,11 @@ from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import CatalogMatcher, Match, load_catalog, summarize
 from bookrec.serving.reader_input import ReaderBook
-from bookrec.warehouse.connection import table_exists
+from bookrec.serving.reasons import reason_text
+from bookrec.serving.results import Mode, Reason, Recommendation, Recommendations
+from bookrec.warehouse.connection import run_sql, table_exists
 
 log = logging.getLogger(__name__)
-
-Mode = Literal["personal", "similar", "baseline"]
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One history book behind a recommendation."""
-
-    book_id: int
-    title: str
-    rating: float | None  # None: listed without a rating
-    weight: float  # the cosine similarity the reason rests on
-    # what the weight measures: "text" (content cosine), "corating" (cosine of the co-rating
-    # vectors: liked by the same readers)
-    kind: str = "text"
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    book_id: int
-    title: str
-    author: str | None
-    predicted_rating: float | None
-    avg_rating: float
-    num_ratings: int
-    because: tuple[Reason, ...] = ()
-    next_in_series: str | None = None  # "next in series" when it follows a liked entry
-
-    def because_text(self, mode: Mode) -> str:
-        """'close in content to A (text 0.71); readers of B read it too (co-rating 0.62)': the
-        similarity each reason rests on, the same in every mode ('' when nothing stands out)."""
-        parts = []
-        for r in self.because:
-            if r.kind == "corating":
-                parts.append(f"readers of {r.title} read it too (co-rating {r.weight:.2f})")
-            else:
-                parts.append(f"close in content to {r.title} (text {r.weight:.2f})")
-        return "; ".join(parts)
-
-
-@dataclass
-class Recommendations:
-    """The answer for one reader: how their books matched, and what to read next."""
-
-    mode: Mode
-    message: str
-    matches: list[Match]
-    items: list[Recommendation]
-    space: str
-    scorer: ScorerConfig
-    history_size: int
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        """JSON-able form (`bookrec recommend --json`, the recommend flow's result)."""
-        return {
-            "mode": self.mode,
-            "message": self.message,
-            "space": self.space,
-            "scorer": dataclasses.asdict(self.scorer),
-            "history_size": self.history_size,
-            "counts": self.counts,
-            "matches": [m.to_dict() for m in self.matches],
-            "recommendations": [
-                {
-                    "rank": i,
-                    "book_id": r.book_id,
-                    "title": r.title,
-                    "author": r.author,
-                    "predicted_rating": (
-                        None if r.predicted_rating is None else round(r.predicted_rating, 3)
-                    ),
-                    "avg_rating": r.avg_rating,
-                    "num_ratings": r.num_ratings,
-                    "because": _because_dicts(r),
-                    "because_text": r.because_text(self.mode),
-                    "next_in_series": r.next_in_series,
-                }
-                for i, r in enumerate(self.items, start=1)
-            ],
-        }
-
-
-def _because_dicts(item: Recommendation) -> list[dict]:
-    return [
-        {
-            "book_id": r.book_id,
-            "title": r.title,
-            "rating": r.rating,
-            "weight": round(r.weight, 4),
-            "kind": r.kind,
-        }
-        for r in item.because
-    ]
 
 
 class Recommender:
@@ -159,6 +65,8 @@ class Recommender:
         corating: the co-rating vectors (bookrec.lists.corating.load_corating); None: the list
             rests on text closeness and popularity.
         list_config: the list's weights and rules (the tuned ones: load_list_settings).
+        genres: book_id -> its Goodreads genres, most voted first, for the reasons' "Like A:
+            fantasy, magic" (None or a book without: the reason names the book alone).
     """
 
     def __init__(
@@ -171,8 +79,10 @@ class Recommender:
         works: Works | None = None,
         corating: BookVectors | None = None,
         list_config: ListConfig | None = None,
+        genres: Mapping[int, Sequence[str]] | None = None,
     ) -> None:
         self.config = config or RecommendConfig()
+        self.genres: Mapping[int, Sequence[str]] = genres or {}
         self.scorer_config = scorer_config or ScorerConfig(space=vectors.space)
         self.vectors = vectors
         catalog = catalog.sort_values("book_id").reset_index(drop=True)
@@ -215,6 +125,10 @@ class Recommender:
             vectors.space,
             self.config.min_num_ratings,
         )
+
+    def genres_of(self, book_id: int) -> Sequence[str]:
+        """A book's Goodreads genres, most voted first (none when unknown)."""
+        return self.genres.get(book_id, ())
 
     def _list_ranker(self, works, corating, list_config) -> ListRanker:
         """The one "will read and like" ranker over the candidates (bookrec.lists)."""
@@ -268,6 +182,7 @@ class Recommender:
                 "no works/co-rating tables (run `python -m flows.lists`): "
                 "the list rests on text closeness and popularity alone"
             )
+        genres = {int(b): tuple(g) for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()}
         return cls(
             catalog,
             vectors,
@@ -276,12 +191,23 @@ class Recommender:
             works=works,
             corating=corating,
             list_config=load_list_settings(con),
+            genres=genres,
         )
 
     # -- the one ranking path ---------------------------------------------------------------
 
-    def _item(self, pos: int, predicted: float | None, because=()) -> Recommendation:
-        return Recommendation(
+    def _item(
+        self,
+        pos: int,
+        rank: int,
+        predicted: float | None,
+        because: Sequence[Reason],
+        next_in_series: bool,
+        mode: Mode,
+    ) -> Recommendation:
+        """The candidate at `pos` as a result, with its reason in the reader's words."""
+        item = Recommendation(
+            rank=rank,
             book_id=int(self.cand_ids[pos]),
             title=self.cand_titles[pos],
             author=self.cand_authors[pos],
@@ -289,7 +215,10 @@ class Recommender:
             avg_rating=float(self.cand_means[pos]),
             num_ratings=int(self.cand_num[pos]),
             because=tuple(because),
+            next_in_series="next in series" if next_in_series else None,
         )
+        text = reason_text(item, mode, self.genres_of)
+        return item.model_copy(update={"reason_text": text})
 
     def rank_books(
         self,
@@ -365,6 +294,7 @@ class Recommender:
             b: (None if r != r else r)  # NaN: listed without a rating
             for b, r in zip(ids.tolist(), ratings.tolist(), strict=True)
         }
+        mode = _mode(int(rated.sum()), len(ids))
         items = []
         for n, (item, pos) in enumerate(zip(listed, positions, strict=True)):
             because = [
@@ -377,10 +307,8 @@ class Recommender:
                 )
                 for e in item.evidence
             ]
-            rec = self._item(int(pos), None if predictions is None else predictions[n], because)
-            if item.next_in_series:
-                rec = dataclasses.replace(rec, next_in_series="next in series")
-            items.append(rec)
+            predicted = None if predictions is None else predictions[n]
+            items.append(self._item(int(pos), n + 1, predicted, because, item.next_in_series, mode))
         return items
 
     def similar(
@@ -462,13 +390,14 @@ class Recommender:
             else:
                 rated.setdefault(m.book_id, []).append(m.book.rating)
         conflicts = _conflicting_ratings(matches)
-        books: dict[int, float | None] = {b: float(np.mean(r)) for b, r in rated.items()}
+        # plain sums: np.mean costs ~10 us a call, per listed book
+        books: dict[int, float | None] = {b: sum(r) / len(r) for b, r in rated.items()}
         for b in unrated:
             books.setdefault(b, None)
         answer = self._answer(matches, books, top_n, exclude, summarize(matches))
         if conflicts:
             log.warning(conflicts)
-            answer.message = f"{answer.message}. {conflicts}"
+            answer = answer.model_copy(update={"message": f"{answer.message}. {conflicts}"})
         return answer
 
     def _answer(
@@ -574,6 +503,11 @@ def recommend(
         raise DataError("no books given; list at least one book you have read")
     recommender = Recommender.from_warehouse(con, scorer_config, config, space)
     return recommender.recommend(reader_books, top_n)
+
+
+def _mode(n_rated: int, n_books: int) -> Mode:
+    """What a list rests on: rated books, books listed without ratings, or nothing matched."""
+    return "personal" if n_rated else "similar" if n_books else "baseline"
 
 
 def _conflicting_ratings(matches: Sequence[Match]) -> str:

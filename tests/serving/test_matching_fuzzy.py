@@ -52,3 +52,31 @@ def test_fuzzy_hits_equal_a_scan_of_the_whole_catalog() -> None:
                 query, matcher._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=20
             )
             assert matcher._fuzzy_hits(query, cutoff, 20) == [(i, s) for _, s, i in scan]
+
+
+def test_a_readers_keys_are_the_macros_whether_the_catalog_spells_them_or_not() -> None:
+    from bookrec.serving.matching import key_maker
+    from bookrec.serving.reader_input import ReaderBook
+
+    catalog = pd.DataFrame(
+        {
+            "book_id": [1, 2, 3],
+            "title": ["Harry Potter and the Philosopher's Stone (Harry Potter, #1)",
+                      "Siddhartha: An Indian Tale", "Émile (Penguin Classics)"],
+            "author": ["J.K. Rowling", "Hermann Hesse (Goodreads Author)", None],
+            "avg_rating": [4.5, 4.0, 3.8],
+            "num_ratings": [100, 50, 10],
+            "goodreads_id": [None] * 3,
+            "isbn": [None] * 3,
+        }
+    )  # fmt: skip
+    matcher = CatalogMatcher(catalog)
+    books = [
+        ReaderBook("Harry Potter and the Philosopher's Stone (Harry Potter, #1)", "J.K. Rowling"),
+        ReaderBook("Siddhartha: An Indian Tale", "Hermann  Hesse"),  # author spelt otherwise
+        ReaderBook("EMILE", None),  # title spelt otherwise
+        ReaderBook("Émile (Penguin Classics)", None),
+    ]
+    macros = key_maker().keys([b.title for b in books], [b.author for b in books])
+    assert matcher.keys(books) == macros
+    assert macros[0].series_key == "harry potter #1" and macros[1].author_key == "hermannhesse"

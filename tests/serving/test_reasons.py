@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from bookrec.config import ScorerConfig
-from bookrec.serving.matching import Match
 from bookrec.serving.reader_input import ReaderBook
-from bookrec.serving.reasons import reason_text, short_title, status_text
-from bookrec.serving.recommender import Reason, Recommendation, Recommendations
+from bookrec.serving.reasons import evidence_text, reason_text, short_title, status_text
+from bookrec.serving.results import Match, Reason, Recommendation, Recommendations
 
 GENRES = {
     1: ("Fantasy", "Fiction", "Magic", "Epic Fantasy"),
@@ -16,8 +15,15 @@ GENRES = {
 WIND = "The Name of the Wind (The Kingkiller Chronicle, #1)"
 
 
+def _reason(book_id: int, title: str, rating: float | None, weight: float, kind="text") -> Reason:
+    return Reason(book_id=book_id, title=title, rating=rating, weight=weight, kind=kind)
+
+
 def _item(*because: Reason, series: str | None = None) -> Recommendation:
-    return Recommendation(10, "A Wizard's Tale", "Ann Vale", 4.1, 4.2, 123_456, because, series)
+    return Recommendation(
+        book_id=10, title="A Wizard's Tale", author="Ann Vale", predicted_rating=4.1,
+        avg_rating=4.2, num_ratings=123_456, because=because, next_in_series=series,
+    )  # fmt: skip
 
 
 def test_titles_lose_series_notes_and_subtitles() -> None:
@@ -28,11 +34,11 @@ def test_titles_lose_series_notes_and_subtitles() -> None:
 
 
 def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
-    corating = [Reason(2, "Dune", 5.0, 0.82, "corating"), Reason(1, WIND, 4.0, 0.7, "corating")]
+    corating = [_reason(2, "Dune", 5.0, 0.82, "corating"), _reason(1, WIND, 4.0, 0.7, "corating")]
     assert reason_text(_item(*corating), "personal") == (
         "Readers who loved Dune and The Name of the Wind also loved this"
     )
-    text = Reason(1, WIND, 5.0, 0.61, "text")
+    text = _reason(1, WIND, 5.0, 0.61, "text")
     # vague shelves ("Fiction") are left out; at most two shared genres
     assert reason_text(_item(text), "personal", GENRES.get) == (
         "Like The Name of the Wind: fantasy, magic"
@@ -40,17 +46,16 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     assert (
         reason_text(_item(text), "personal") == "Close in story and style to The Name of the Wind"
     )
-    three = [Reason(b, t, 5.0, 0.8, "corating") for b, t in ((1, WIND), (2, "Dune"), (3, "Emma"))]
+    three = [_reason(b, t, 5.0, 0.8, "corating") for b, t in ((1, WIND), (2, "Dune"), (3, "Emma"))]
     assert reason_text(_item(*three), "personal") == (
         "Readers who loved The Name of the Wind and Dune also loved this"  # two books named
     )
-    assert reason_text(_item(Reason(2, "Dune", None, 0.9)), "similar", GENRES.get) == (
+    assert reason_text(_item(_reason(2, "Dune", None, 0.9)), "similar", GENRES.get) == (
         "Close in story and style to Dune"  # no shared genre beyond "Fiction"
     )
-    fear = Recommendation(
-        11, "The Wise Man's Fear (The Kingkiller Chronicle, #2)", "Patrick Rothfuss", 4.5, 4.6,
-        900_000, (Reason(2, "Dune (Dune, #1)", 5.0, 0.5, "corating"), text), "next in series",
-    )  # fmt: skip
+    fear = _item(
+        _reason(2, "Dune (Dune, #1)", 5.0, 0.5, "corating"), text, series="next in series"
+    ).model_copy(update={"title": "The Wise Man's Fear (The Kingkiller Chronicle, #2)"})
     assert reason_text(fear, "personal") == (
         "Next in The Kingkiller Chronicle after The Name of the Wind"  # not after Dune
     )
@@ -69,14 +74,19 @@ def test_a_book_without_evidence_still_gets_a_reason() -> None:
 
 def _result(mode: str, matches: list[Match], history: int) -> Recommendations:
     return Recommendations(
-        mode, "blend alpha 0.5, raw space", matches, [], "raw", ScorerConfig(), history
-    )
+        mode=mode, message="blend alpha 0.5, raw space", matches=matches, items=[],
+        space="raw", scorer=ScorerConfig(), history_size=history,
+    )  # fmt: skip
+
+
+def _match(book: ReaderBook, status: str, book_id: int | None = None) -> Match:
+    return Match(book=book, status=status, book_id=book_id)
 
 
 def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
-    read = Match(ReaderBook("Dune", rating=5), "matched", book_id=2)
-    shelf = Match(ReaderBook("Emma", shelf="to-read"), "matched", book_id=3)
-    lost = Match(ReaderBook("Nope"), "not_found")
+    read = _match(ReaderBook("Dune", rating=5), "matched", book_id=2)
+    shelf = _match(ReaderBook("Emma", shelf="to-read"), "matched", book_id=3)
+    lost = _match(ReaderBook("Nope"), "not_found")
     text = status_text(_result("personal", [read, shelf, lost], 1), {"not_found": 1})
     assert text == (
         "Picked for you from the 1 book you rated (1 on your to-read shelves left out); "
@@ -93,3 +103,13 @@ def test_only_unrated_to_read_books_are_wanted() -> None:
     assert ReaderBook("Emma", shelf="Currently-Reading").wanted
     assert not ReaderBook("Emma", shelf="to-read", rating=4).wanted  # rated: read after all
     assert not ReaderBook("Emma", shelf="read").wanted and not ReaderBook("Emma").wanted
+
+
+def test_the_evidence_keeps_its_numbers_for_tools() -> None:
+    item = _item(_reason(2, "Dune", 5.0, 0.82, "corating"), _reason(1, WIND, 4.0, 0.71))
+    assert (
+        item.because_text
+        == evidence_text(item.because)
+        == (f"readers of Dune read it too (co-rating 0.82); close in content to {WIND} (text 0.71)")
+    )
+    assert _item().because_text == ""

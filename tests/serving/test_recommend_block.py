@@ -66,7 +66,7 @@ def _lists(answers: list[Recommendations]) -> list[tuple]:
     return [
         (
             a.mode,
-            [(r.book_id, r.because_text(a.mode), r.next_in_series) for r in a.items],
+            [(r.book_id, r.because_text, r.next_in_series) for r in a.items],
         )
         for a in answers
     ]
@@ -150,7 +150,7 @@ def test_score_chunk_rows_are_the_one_reader_lists(warehouse):
     frame = score_chunk(recommender, chunk, 5)
     users, readers = chunk_readers(chunk)
     want = [
-        (int(u), rank, item.book_id, item.because_text(answer.mode) or None, answer.mode)
+        (int(u), rank, item.book_id, item.because_text or None, answer.mode)
         for u, (ids, ratings) in zip(users, readers, strict=True)
         for answer in [recommender.recommend_ids(ids, ratings, 5)]
         for rank, item in enumerate(answer.items, start=1)

@@ -1,7 +1,10 @@
 """The JSON API: search, recommend, "more like this", Goodreads import, health.
 
 Every route is a plain function over bookrec.serving.web.service.ReaderService, all errors
-turned into `{"error": "..."}` bodies by bookrec.serving.web.app. One rule for the status:
+turned into `{"error": "..."}` bodies by bookrec.serving.web.app. The answers are the library's
+own results (bookrec.serving.results), sent as their JSON text once (JSONText): each route's
+response_model documents that shape at /docs without validating the answer a second time.
+One rule for the status:
 - 422: the request does not fit the API (invalid JSON, a wrong type, a value out of range, an
   unknown field, query parameter or form field): the message names the field;
 - 400: a well-formed request the catalog or the file cannot serve (DataError: an upload that is
@@ -13,16 +16,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from bookrec.errors import DataError
-from bookrec.serving.matching import Match, summarize
-from bookrec.serving.reasons import status_text, with_reason_texts
-from bookrec.serving.recommender import Recommendations
+from bookrec.serving.matching import summarize
 from bookrec.serving.web import schemas
-from bookrec.serving.web.service import ListedBook, Loaded, NotReady, ReaderService, series_label
+from bookrec.serving.web.service import ListedBook, NotReady, ReaderService
 
 ERRORS = {
     400: {"model": schemas.ErrorOut, "description": "a file or book the service cannot use"},
@@ -61,30 +63,13 @@ SearchQuery = Annotated[None, Depends(only_query("q", "limit"))]
 router = APIRouter(prefix="/api", responses=ERRORS)
 
 
-def _rows(result: Recommendations, loaded: Loaded) -> list[dict]:
-    """The result's recommendations as JSON, each with its series label and reason text."""
-    rows = result.to_dict()["recommendations"]
-    for row, item in zip(rows, result.items, strict=True):
-        row["next_in_series"] = series_label(item)
-    return with_reason_texts(result, rows, loaded.genres_of)
+class JSONText(Response):
+    """A result's JSON text (pydantic's model_dump_json, made once), sent as it is."""
 
+    media_type = "application/json"
 
-def _match_dicts(matches: list[Match], loaded: Loaded) -> list[dict]:
-    """Matches as JSON, with the shelf and each ambiguous candidate's Goodreads numbers (so the
-    reader can tell the candidates apart)."""
-    out = []
-    for match in matches:
-        row = match.to_dict()
-        row["shelf"] = match.book.shelf
-        row["wanted"] = match.book.wanted
-        for candidate in row["candidates"]:
-            at = loaded.matcher_row(candidate["book_id"])
-            if at is not None:
-                book = loaded.search.suggestion(at)
-                candidate["avg_rating"] = book.avg_rating
-                candidate["num_ratings"] = book.num_ratings
-        out.append(row)
-    return out
+    def __init__(self, result: BaseModel) -> None:
+        super().__init__(result.model_dump_json())
 
 
 @router.get("/health", response_model=schemas.HealthOut)
@@ -116,23 +101,18 @@ def books(
 
 
 @router.post("/recommend", response_model=schemas.RecommendOut)
-def recommend(body: schemas.RecommendIn, service: Service, _: NoQuery = None) -> dict:
+def recommend(body: schemas.RecommendIn, service: Service, _: NoQuery = None) -> JSONText:
     """What to read next for a list of books (ids from /api/books, or titles), rated or not."""
     books = [ListedBook(b.book_id, b.title, b.author, b.rating, b.shelf) for b in body.books]
-    result = service.recommend(books, body.top_n)
-    loaded = service.load()
-    out = result.to_dict()
-    out["summary"] = status_text(result)
-    out["matches"] = _match_dicts(result.matches, loaded)
-    out["recommendations"] = _rows(result, loaded)
-    return out
+    return JSONText(service.recommend(books, body.top_n))
 
 
 @router.post("/similar", response_model=schemas.SimilarOut)
-def similar(body: schemas.SimilarIn, service: Service, _: NoQuery = None) -> dict:
+def similar(body: schemas.SimilarIn, service: Service, _: NoQuery = None) -> JSONText:
     """More like this: the list of a reader who listed only this book (no rating)."""
     book, result = service.similar(body.book_id, body.exclude, body.top_n)
-    return {"book": book, "recommendations": _rows(result, service.load())}
+    book_out = schemas.BookOut.model_validate(book, from_attributes=True)
+    return JSONText(schemas.SimilarOut(book=book_out, recommendations=result.items))
 
 
 @router.post("/import/goodreads", response_model=schemas.ImportOut)
@@ -141,7 +121,7 @@ async def import_goodreads(
     service: Service,
     file: Annotated[UploadFile, File(description="goodreads_library_export.csv")],
     _: NoQuery = None,
-) -> dict:
+) -> JSONText:
     """Read a Goodreads library export (My Books > Import and export) and match its books."""
     from starlette.concurrency import run_in_threadpool
 
@@ -156,7 +136,7 @@ async def import_goodreads(
     matches = await run_in_threadpool(service.import_goodreads, data, name)
     counts = summarize(matches)
     counts["wanted"] = sum(m.status == "matched" and m.book.wanted for m in matches)
-    return {"counts": counts, "matches": _match_dicts(matches, service.load())}
+    return JSONText(schemas.ImportOut(counts=counts, matches=matches))
 
 
 class UploadTooLarge(DataError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -20,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -239,3 +241,29 @@ def create_app(
     # length, as soon as the limit is passed.
     app.add_middleware(BodyLimit, limit=config.max_upload_bytes + MULTIPART_OVERHEAD)
     return app
+
+
+SETTINGS_VARIABLE = "BOOKREC_SERVE_SETTINGS"
+
+
+class ServeSettings(BaseModel):
+    """What `bookrec serve` passes to each worker process (as JSON in SETTINGS_VARIABLE)."""
+
+    warehouse: str
+    host: str
+    port: int
+    min_num_ratings: int
+    space: str | None = None
+
+
+def app_from_env() -> FastAPI:
+    """The app of one `bookrec serve` worker, from the settings in its environment (uvicorn
+    calls this factory in every worker process)."""
+    settings = ServeSettings.model_validate_json(os.environ[SETTINGS_VARIABLE])
+    logging.getLogger("bookrec").setLevel(logging.INFO)
+    return create_app(
+        settings.warehouse,
+        WebConfig(host=settings.host, port=settings.port),
+        RecommendConfig(min_num_ratings=settings.min_num_ratings),
+        space=settings.space,
+    )

@@ -1,7 +1,8 @@
 """The JSON API's request and response bodies (they also make the OpenAPI docs at /docs).
 
 Requests forbid unknown fields, so a misspelt "rating" is a 422 naming it, not silently ignored.
-Responses allow extra fields: what the Recommender's result objects add later reaches clients.
+A recommendation, its reasons and a match are the library's own results
+(bookrec.serving.results); the bodies here only wrap them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from bookrec.config import WebConfig
+from bookrec.serving.results import Match, Recommendation, Recommendations
 
 _LIMITS = WebConfig()
 
@@ -82,75 +84,18 @@ class SearchOut(_Response):
     books: list[BookOut]
 
 
-class CandidateOut(_Response):
-    book_id: int
-    title: str
-    author: str | None
-    score: float
-    avg_rating: float | None = Field(None, description="Goodreads average rating")
-    num_ratings: int | None = Field(None, description="how many Goodreads ratings it has")
-
-
-class MatchOut(_Response):
-    input: dict[str, str | None] = Field(description="title and author as the reader gave them")
-    rating: float | None
-    status: Literal["matched", "ambiguous", "not_found"]
-    method: str | None = Field(description="picked, goodreads_id, isbn, exact, main_title, ...")
-    score: float
-    book_id: int | None
-    title: str | None
-    author: str | None
-    candidates: list[CandidateOut] = Field(description="the books an ambiguous entry may be")
-    shelf: str | None = Field(None, description="the Goodreads shelf the book came from")
-    wanted: bool = Field(
-        False, description="on to-read / currently-reading and unrated: kept out of the history"
-    )
-
-
-class ReasonOut(_Response):
-    book_id: int
-    title: str
-    rating: float | None
-    weight: float = Field(description="the cosine similarity the reason rests on")
-    kind: str = Field("text", description="text (close in content) or corating (same readers)")
-
-
-class RecommendationOut(_Response):
-    rank: int
-    book_id: int
-    title: str
-    author: str | None
-    predicted_rating: float | None = Field(description="null outside the personal mode")
-    avg_rating: float = Field(description="Goodreads average rating")
-    num_ratings: int
-    because: list[ReasonOut]
-    because_text: str = Field(description="the evidence with its numbers (for tools and logs)")
-    reason_text: str = Field(
-        description="one short reason in a reader's words, naming at most two of their books "
-        "(what the page shows)"
-    )
-    next_in_series: str | None = Field(
-        None, description="set when the book continues a series the reader has read"
-    )
-
-
-class RecommendOut(_Response):
-    mode: Literal["personal", "similar", "baseline"]
-    message: str = Field(description="what the list rests on, with the model's settings")
-    summary: str = Field(description="the same in a reader's words (what the page shows)")
-    counts: dict[str, int]
-    matches: list[MatchOut]
-    recommendations: list[RecommendationOut]
+# The answers are the library's results (bookrec.serving.results), one model each.
+RecommendOut = Recommendations
 
 
 class SimilarOut(_Response):
     book: BookOut
-    recommendations: list[RecommendationOut]
+    recommendations: tuple[Recommendation, ...]
 
 
 class ImportOut(_Response):
     counts: dict[str, int]
-    matches: list[MatchOut]
+    matches: tuple[Match, ...]
 
 
 class HealthOut(_Response):

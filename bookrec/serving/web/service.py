@@ -11,16 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bookrec.config import RecommendConfig, WebConfig
 from bookrec.errors import BookrecError, DataError
-from bookrec.serving.matching import Match
 from bookrec.serving.reader_input import ReaderBook, parse_goodreads_export
-from bookrec.serving.recommender import Recommendation, Recommendations, Recommender
+from bookrec.serving.recommender import Recommender
+from bookrec.serving.results import Match, Recommendations
 from bookrec.serving.web.search import SearchIndex, Suggestion
-from bookrec.warehouse.connection import connect, run_sql
+from bookrec.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
 
@@ -47,31 +47,15 @@ class ListedBook:
 
 @dataclass(frozen=True)
 class Loaded:
-    """What one read of the warehouse gives: the Recommender (with its matcher), the index and
-    each book's genres (for the reasons shown beside each book)."""
+    """What one read of the warehouse gives: the Recommender (with its matcher and each
+    book's genres, for the reasons) and the search index."""
 
     recommender: Recommender
     search: SearchIndex
-    genres: dict[int, tuple[str, ...]] = field(default_factory=dict)
-
-    def genres_of(self, book_id: int) -> tuple[str, ...]:
-        return self.genres.get(book_id, ())
 
     def matcher_row(self, book_id: int | None) -> int | None:
         """The matcher's row of a catalog book_id (None when unknown)."""
         return None if book_id is None else self.search.row_of.get(book_id)
-
-
-def series_label(item: Recommendation) -> str | None:
-    """The "next in series" text of a recommendation, when the Recommender provides one.
-
-    Reads the result object's own field (a label string, or True for "next in series"), so the
-    page shows it as soon as the ranking carries it and shows nothing before.
-    """
-    value = getattr(item, "next_in_series", None)
-    if value is None or value is False:
-        return None
-    return "next in series" if value is True else str(value)
 
 
 class ReaderService:
@@ -123,13 +107,9 @@ class ReaderService:
                         recommender = Recommender.from_warehouse(
                             con, config=self.recommend_config, space=self.space
                         )
-                        genres = {
-                            int(b): tuple(g)
-                            for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()
-                        }
                     # The matcher indexes the same sorted catalog, so rows agree (matcher_row).
                     search = SearchIndex(recommender.catalog)
-                    self._loaded = Loaded(recommender, search, genres)
+                    self._loaded = Loaded(recommender, search)
                     log.info("serving %s: %d books", self.warehouse, len(recommender.catalog))
                 except BookrecError as exc:
                     self._error = str(exc)

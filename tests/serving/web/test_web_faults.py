@@ -213,6 +213,68 @@ def test_serve_on_a_busy_port_is_one_line_before_loading(tmp_path) -> None:
     assert "does not exist" not in result.stderr
 
 
+def test_serve_workers_each_load_the_catalog_and_share_the_requests(
+    web_warehouse, popular_books, tmp_path
+) -> None:
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psutil
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bookrec.serving.cli", "serve", "--workers", "2", "--port",
+         str(port), "--warehouse", str(web_warehouse), "--min-num-ratings", "0"],
+        stdout=log, stderr=log, cwd=REPO,
+    )  # fmt: skip
+
+    def ask(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            payload = None if body is None else json.dumps(body)
+            conn.request(method, path, payload, {"Content-Type": "application/json"})
+            answer = conn.getresponse()
+            return answer.status, json.loads(answer.read())
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
+            try:
+                if ask("GET", "/api/health")[1].get("status") == "ok":
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-2000:]
+            time.sleep(0.3)
+        workers = [p for p in psutil.Process(server.pid).children(recursive=True)
+                   if "spawn_main" in " ".join(p.cmdline())]  # fmt: skip
+        assert len(workers) == 2
+        body = {"books": [{"book_id": b, "rating": 5} for b, _, _ in popular_books[:3]]}
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: ask("POST", "/api/recommend", body), range(16)))
+        assert {status for status, _ in answers} == {200}
+        assert len({json.dumps(a["recommendations"]) for _, a in answers}) == 1  # same list
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+
+def test_serve_with_no_workers_is_one_line(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bookrec.serving.cli", "serve", "--workers", "0"],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --workers must be at least 1; got 0"
+
+
 # -- a Book Id that is not plain digits (defect 5) --------------------------------------------
 
 

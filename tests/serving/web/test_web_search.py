@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 import pytest
 
-from bookrec.serving.recommender import Recommendation
 from bookrec.serving.web.search import SearchIndex, normalize
-from bookrec.serving.web.service import series_label
 
 # book_id, title, author, avg_rating, num_ratings
 CATALOG = [
@@ -76,15 +72,3 @@ def test_limit_and_suggestion_fields(index) -> None:
         1_200_000,
     )
     assert index.search("bronte")[0].num_ratings is None
-
-
-def test_series_label_reads_the_result_objects_field() -> None:
-    plain = Recommendation(1, "Dune Messiah", "Frank Herbert", 4.0, 3.9, 100)
-    assert series_label(plain) is None  # the ranking gives none yet: nothing shown
-    with_field = dataclasses.make_dataclass(
-        "Ranked", [("next_in_series", object, None)], bases=(Recommendation,), frozen=True
-    )
-    labelled = with_field(1, "Dune Messiah", "Frank Herbert", 4.0, 3.9, 100, (), "Dune #2")
-    assert series_label(labelled) == "Dune #2"
-    flagged = with_field(1, "Dune Messiah", "Frank Herbert", 4.0, 3.9, 100, (), True)
-    assert series_label(flagged) == "next in series"
