@@ -181,9 +181,20 @@ def prefect_backend():
     from prefect.testing.utilities import prefect_test_harness
 
     # 30 s (the harness default) is too little on a loaded 2-core machine: a slow start would
-    # fail every flow test at setup, so give it the same 120 s as the flows' temporary server.
-    with prefect_test_harness(server_startup_timeout=120):
+    # fail every flow test at setup. 120 s (the flows' temporary server) was seen to run out at
+    # a load average of 13 on 2 cores; one start a session (a worker) can afford to wait longer.
+    with prefect_test_harness(server_startup_timeout=300):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_env(prefect_backend) -> dict[str, str]:
+    """The environment of a `python -m flows.<name>` child: this session's Prefect API, so the
+    child does not start a temporary server of its own (~20 s each on this machine).
+    tests/flows/test_server_guard.py runs a flow with its own temporary server."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
 
 
 # Root (as in CI) reads and searches every folder: permission cases run their command without
@@ -206,3 +217,4 @@ def unprivileged() -> list[str]:
     if probe.returncode != 0:
         pytest.skip(f"setpriv cannot drop CAP_DAC_OVERRIDE here: {probe.stderr.strip()[:200]}")
     return [setpriv, *_NO_DAC, "--"]
+
