@@ -218,3 +218,39 @@ def unprivileged() -> list[str]:
         pytest.skip(f"setpriv cannot drop CAP_DAC_OVERRIDE here: {probe.stderr.strip()[:200]}")
     return [setpriv, *_NO_DAC, "--"]
 
+
+# `make test` runs the suite on 2 xdist workers (`-n 2 --dist loadgroup`). A group runs on one
+# worker: tests sharing a costly session fixture are one group, so it is built once (the real
+# warehouse takes minutes); every other module is a group, so its module fixtures are built once.
+_SESSION_GROUPS = {
+    "shared_data": "real_data",
+    "real_lists_warehouse": "real_data",
+    "web_warehouse": "web",
+}
+
+
+def _group_of(item: pytest.Item) -> str:
+    for fixture, group in _SESSION_GROUPS.items():
+        if fixture in item.fixturenames:
+            return group
+    return item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    groups = {item: _group_of(item) for item in items}
+    for item, group in groups.items():
+        item.add_marker(pytest.mark.xdist_group(group))
+    if not hasattr(config, "workerinput"):
+        return  # one process: keep the files' order
+    # On the workers, groups with real data or a slow test go first (handed out in this order
+    # with --no-loadscope-reorder), so the long ones do not end the run on one worker alone.
+    first_seen: dict[str, int] = {}
+    weight: dict[str, int] = {}
+    for index, item in enumerate(items):
+        group = groups[item]
+        first_seen.setdefault(group, index)
+        heavy = 2 if group == "real_data" else 1 if item.get_closest_marker("slow") else 0
+        weight[group] = max(weight.get(group, 0), heavy)
+    order = {item: index for index, item in enumerate(items)}
+    items.sort(key=lambda i: (-weight[groups[i]], first_seen[groups[i]], order[i]))
