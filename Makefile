@@ -76,8 +76,12 @@ browser:  ## headless chromium for the browser test (apt-get install chromium wh
 	    echo "chromium missing and apt-get unusable here: the browser test will skip"; \
 	  fi; }
 
+# Two worker processes, one per core; tests sharing a costly fixture stay on one worker and the
+# slow groups start first (tests/conftest.py). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
+
 test: lint browser  ## lint, format check and every test (tests on ../shared/data skip without it)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 test_pipeline: setup  ## the whole job on a tiny demo catalog in a throwaway warehouse
 	rm -rf /tmp/bookrec-test-pipeline

@@ -181,9 +181,20 @@ def prefect_backend():
     from prefect.testing.utilities import prefect_test_harness
 
     # 30 s (the harness default) is too little on a loaded 2-core machine: a slow start would
-    # fail every flow test at setup, so give it the same 120 s as the flows' temporary server.
-    with prefect_test_harness(server_startup_timeout=120):
+    # fail every flow test at setup. 120 s (the flows' temporary server) was seen to run out at
+    # a load average of 13 on 2 cores; one start a session (a worker) can afford to wait longer.
+    with prefect_test_harness(server_startup_timeout=300):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_env(prefect_backend) -> dict[str, str]:
+    """The environment of a `python -m flows.<name>` child: this session's Prefect API, so the
+    child does not start a temporary server of its own (~20 s each on this machine).
+    tests/flows/test_server_guard.py runs a flow with its own temporary server."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
 
 
 # Root (as in CI) reads and searches every folder: permission cases run their command without
@@ -206,3 +217,40 @@ def unprivileged() -> list[str]:
     if probe.returncode != 0:
         pytest.skip(f"setpriv cannot drop CAP_DAC_OVERRIDE here: {probe.stderr.strip()[:200]}")
     return [setpriv, *_NO_DAC, "--"]
+
+
+# `make test` runs the suite on 2 xdist workers (`-n 2 --dist loadgroup`). A group runs on one
+# worker: tests sharing a costly session fixture are one group, so it is built once (the real
+# warehouse takes minutes); every other module is a group, so its module fixtures are built once.
+_SESSION_GROUPS = {
+    "shared_data": "real_data",
+    "real_lists_warehouse": "real_data",
+    "web_warehouse": "web",
+}
+
+
+def _group_of(item: pytest.Item) -> str:
+    for fixture, group in _SESSION_GROUPS.items():
+        if fixture in item.fixturenames:
+            return group
+    return item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    groups = {item: _group_of(item) for item in items}
+    for item, group in groups.items():
+        item.add_marker(pytest.mark.xdist_group(group))
+    if not hasattr(config, "workerinput"):
+        return  # one process: keep the files' order
+    # On the workers, groups with real data or a slow test go first (handed out in this order
+    # with --no-loadscope-reorder), so the long ones do not end the run on one worker alone.
+    first_seen: dict[str, int] = {}
+    weight: dict[str, int] = {}
+    for index, item in enumerate(items):
+        group = groups[item]
+        first_seen.setdefault(group, index)
+        heavy = 2 if group == "real_data" else 1 if item.get_closest_marker("slow") else 0
+        weight[group] = max(weight.get(group, 0), heavy)
+    order = {item: index for index, item in enumerate(items)}
+    items.sort(key=lambda i: (-weight[groups[i]], first_seen[groups[i]], order[i]))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bookrec.config import DataConfig, RecommendConfig, ScorerConfig
+from bookrec.config import RecommendConfig, ScorerConfig
 from bookrec.serving.matching import (
     CatalogMatcher,
     author_relation,
@@ -297,11 +297,10 @@ def test_cli_warehouse_not_built(tmp_path: Path) -> None:
 
 
 @pytest.mark.real_data
-def test_real_export_matches_beyond_exact_titles(shared_data: Path, tmp_path: Path) -> None:
-    from bookrec.warehouse import prepare
-
-    db_path = tmp_path / "real.duckdb"
-    prepare.build_warehouse(DataConfig(data_dir=shared_data, warehouse=db_path, download=False))
+def test_real_export_matches_beyond_exact_titles(
+    shared_data: Path, real_lists_warehouse: Path
+) -> None:
+    db_path = real_lists_warehouse  # prepare_data on ../shared/data, built once a session
     books = read_goodreads_export(
         shared_data / "goodreads_exports" / "goodreads_library_export.csv"
     )

@@ -178,21 +178,28 @@ def test_empty_text_or_folder_warehouse_is_damaged_not_locked(tmp_path, content)
 SLOW = pytest.mark.slow
 
 
-def run_module(module: str, *args, timeout: int = 180) -> subprocess.CompletedProcess:
+def run_module(module: str, *args, timeout: int = 180, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", module, *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=REPO,
+        env=env,
     )
+
+
+def env_for(request: pytest.FixtureRequest, module: str) -> dict[str, str] | None:
+    """A flow child runs on the session's Prefect API (tests/conftest.py, prefect_api_env)
+    instead of starting a temporary server per run; other commands need no Prefect."""
+    return request.getfixturevalue("prefect_api_env") if module.startswith("flows.") else None
 
 
 @pytest.mark.parametrize(
     "command",
     [
         ["bookrec.serving.cli", "recommend", "--book", "Crime and Punishment||5"],
-        # Each flow starts a temporary Prefect server (~20 s): run by `make test`.
+        # Each flow runs on the session's Prefect API (prefect_api_env): run by `make test`.
         pytest.param(["flows.prepare_data", "--data-dir", str(LAYOUTS_DIR)], marks=SLOW),
         pytest.param(["flows.embed"], marks=SLOW),
         pytest.param(["flows.train"], marks=SLOW),
@@ -200,9 +207,9 @@ def run_module(module: str, *args, timeout: int = 180) -> subprocess.CompletedPr
     ],
     ids=lambda c: c[0],
 )
-def test_every_step_on_a_truncated_warehouse_is_one_line(built, tmp_path, command):
+def test_every_step_on_a_truncated_warehouse_is_one_line(built, tmp_path, command, request):
     cut = truncated_copy(built, tmp_path / "cut.duckdb")
-    result = run_module(*command, "--warehouse", cut)
+    result = run_module(*command, "--warehouse", cut, env=env_for(request, command[0]))
     assert result.returncode == 2, result.stderr[-2000:]
     assert "cut.duckdb is damaged" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -369,14 +376,15 @@ def test_a_bit_damaged_warehouse_is_damaged_not_locked(built, tmp_path, where):
     "command",
     [
         ["bookrec.serving.cli", "recommend", "--book", "X||5"],
-        pytest.param(["flows.evaluate"], marks=SLOW),  # a temporary Prefect server (~20 s)
+        pytest.param(["flows.evaluate"], marks=SLOW),  # a Prefect flow run
     ],
     ids=lambda c: c[0],
 )
-def test_every_step_on_a_bit_damaged_warehouse_is_one_line(built, tmp_path, command):
+def test_every_step_on_a_bit_damaged_warehouse_is_one_line(built, tmp_path, command, request):
     pages = [data_block_offset(built, table) for table in ("books", "ratings")]
     damaged = flipped_copy(built, tmp_path / "f.duckdb", *pages)
-    line = one_error_line(run_module(*command, "--warehouse", damaged))
+    env = env_for(request, command[0])
+    line = one_error_line(run_module(*command, "--warehouse", damaged, env=env))
     assert line.startswith("error: warehouse") and "f.duckdb is damaged" in line
 
 
@@ -394,13 +402,14 @@ def locked(tmp_path: Path):
     folder.chmod(0o755)
 
 
-def run_as(prefix: list[str], module: str, *args, timeout: int = 180):
+def run_as(prefix: list[str], module: str, *args, timeout: int = 180, env=None):
     return subprocess.run(
         [*prefix, sys.executable, "-m", module, *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=REPO,
+        env=env,
     )
 
 
@@ -457,9 +466,13 @@ def test_an_unreadable_subfolder_of_the_data_stops_the_run(unprivileged, data_di
         assert f"{extra}: {says}" in result.stderr and "chmod a+rx" in result.stderr
 
 
-@SLOW  # starts Prefect's temporary server
-def test_an_unreadable_data_dir_is_one_line_from_prepare_data(unprivileged, locked):
-    line = one_error_line(run_as(unprivileged, "flows.prepare_data", "--data-dir", locked / "d"))
+@SLOW  # a Prefect flow run (on the session's API)
+def test_an_unreadable_data_dir_is_one_line_from_prepare_data(
+    unprivileged, locked, prefect_api_env
+):
+    line = one_error_line(
+        run_as(unprivileged, "flows.prepare_data", "--data-dir", locked / "d", env=prefect_api_env)
+    )
     assert "locked/d" in line and "Permission denied" in line
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.warehouse.test_prepare import build, query
+from tests.warehouse.test_prepare import query
 
 pytestmark = pytest.mark.real_data
 
 
 @pytest.fixture(scope="module")
-def real_warehouse(shared_data, tmp_path_factory):
-    return build(tmp_path_factory.mktemp("real") / "real.duckdb", shared_data)
+def real_warehouse(real_lists_warehouse):
+    """The session's one warehouse built from ../shared/data (tests/conftest.py): prepare_data
+    as `flows.prepare_data` runs it; the tables added after it leave these untouched."""
+    return real_lists_warehouse
 
 
 def test_every_rating_row_is_a_rating_or_a_rejected_row(real_warehouse):
