@@ -40,7 +40,7 @@ encode_embeddings: setup  ## write the projected vectors of every book
 	$(PYTHON) -m flows.encode_embeddings --warehouse $(WAREHOUSE) $(ARGS)
 
 test_embeddings: setup  ## compare raw and trained spaces on held-out users (reports/embeddings.*)
-	$(PYTHON) -m flows.test_embeddings --warehouse $(WAREHOUSE) $(ARGS)
+	$(PYTHON) -m flows.compare_spaces --warehouse $(WAREHOUSE) $(ARGS)
 
 evaluate: setup  ## per-user evaluation against the baselines and classic peers (reports/evaluation.*)
 	$(PYTHON) -m flows.evaluate --warehouse $(WAREHOUSE) $(ARGS)

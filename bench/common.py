@@ -124,9 +124,9 @@ def real_warehouse(embed: bool = True) -> Path:
     machine pays for encoding the catalog (~10 minutes on 2 cores).
     """
     from bookrec.config import DataConfig, ProjectorConfig
-    from bookrec.embedding.reencode import encode_with_projector
     from bookrec.embedding.store import embed_books
-    from bookrec.embedding.training import train_projector
+    from bookrec.training.pipeline import train_projector
+    from bookrec.training.reencode import encode_with_projector
     from bookrec.warehouse.connection import connect
     from bookrec.warehouse.prepare import build_warehouse
 

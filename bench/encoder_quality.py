@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import REPORTS, machine, table, write_report  # noqa: E402
 from bench.topn import ensure_works  # noqa: E402
 from bookrec.config import EvalConfig  # noqa: E402
-from bookrec.evaluation.protocol import evaluate_methods  # noqa: E402
+from bookrec.evaluation.rating_evaluation import evaluate_methods  # noqa: E402
 from bookrec.evaluation.topn import evaluate_topn  # noqa: E402
 from bookrec.warehouse.connection import connect  # noqa: E402
 

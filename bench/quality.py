@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, real_warehouse, table, write_report  # noqa: E402
 from bookrec.config import EvalConfig  # noqa: E402
-from bookrec.evaluation.protocol import PEERS, evaluate_methods  # noqa: E402
-from bookrec.evaluation.results import MethodRow, Metric  # noqa: E402
+from bookrec.evaluation.rating_evaluation import PEERS, evaluate_methods  # noqa: E402
+from bookrec.evaluation.rating_results import MethodRow, Metric  # noqa: E402
 from bookrec.warehouse.connection import connect, table_exists  # noqa: E402
 
 SURPRISE_PEERS = ("surprise_baseline_only", "surprise_svd", "surprise_knn_user")

@@ -391,7 +391,7 @@ class ScorerConfig:
 
 @settings
 class EvalConfig:
-    """The evaluation protocol of flow `evaluate` (bookrec.evaluation.protocol)."""
+    """The evaluation protocol of flow `evaluate` (bookrec.evaluation.rating_evaluation)."""
 
     min_ratings: int = Field(
         10, ge=3, description="users with fewer ratings take no part (their ratings stay training)"
@@ -467,7 +467,7 @@ class TopNConfig:
 
 
 # ---------------------------------------------------------------------------------------------
-# The projector (bookrec.embedding.projection, bookrec.embedding.training), one class per
+# The projector (bookrec.embedding.projection, bookrec.training.pipeline), one class per
 # concern. ProjectorConfig gathers them as one flat record: its JSON (projector_runs.config,
 # config.json beside the weights) and the versions hashed from it stay what they were.
 

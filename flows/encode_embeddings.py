@@ -15,7 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE
-from bookrec.embedding.reencode import encode_with_projector
+from bookrec.training.reencode import encode_with_projector
 from bookrec.warehouse.connection import connect
 from flows._cli import run_flow_cli
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_EVAL_SEED, DEFAULT_WAREHOUSE, EvalConfig
-from bookrec.evaluation import protocol as evaluation
+from bookrec.evaluation import rating_evaluation as evaluation
 from bookrec.evaluation.topn import TopNResult, evaluate_topn
 from bookrec.evaluation.topn_report import store_topn, write_topn_reports
 from bookrec.warehouse.connection import connect, table_exists

@@ -27,12 +27,12 @@ from bookrec.config import (
 )
 from bookrec.warehouse.summary import summarize
 from flows._cli import run_flow_cli
+from flows.compare_spaces import compare_spaces
 from flows.embed import embed
 from flows.encode_embeddings import encode_embeddings
 from flows.evaluate import evaluate
 from flows.lists import lists
 from flows.prepare_data import prepare_data
-from flows.test_embeddings import test_embeddings
 from flows.train import train
 
 
@@ -62,7 +62,7 @@ def full(
     projector = dataclasses.replace(ProjectorConfig(), seed=seed)
     train(warehouse=warehouse, artifacts_dir=artifacts_dir, config=projector)
     encode_embeddings(warehouse=warehouse, artifacts_dir=artifacts_dir)
-    test_embeddings(warehouse=warehouse, reports_dir=reports_dir)
+    compare_spaces(warehouse=warehouse, reports_dir=reports_dir)
     evaluate(warehouse=warehouse, seed=seed, config=EvalConfig(reports_dir=reports_dir))
     summary = summarize(data.warehouse, Path(reports_dir))
     get_run_logger().info("summary\n%s", summary.as_text())

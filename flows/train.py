@@ -16,7 +16,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE, ProjectorConfig
-from bookrec.embedding.training import TrainOutcome, train_projector
+from bookrec.training.pipeline import TrainOutcome, train_projector
 from bookrec.warehouse.connection import connect
 from flows._cli import run_flow_cli
 

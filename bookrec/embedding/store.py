@@ -28,7 +28,6 @@ from bookrec.warehouse.connection import (
     connect,
     require_tables,
     run_sql,
-    sql_relation,
     table_exists,
 )
 
@@ -69,32 +68,6 @@ class EmbedPlan:
     @property
     def to_encode(self) -> int:
         return sum(len(c.texts) for c in self.chunks)
-
-
-@dataclass(frozen=True)
-class BookVectors:
-    """One space's vectors: row i of `vectors` (unit length) belongs to book_ids[i]."""
-
-    book_ids: np.ndarray
-    vectors: np.ndarray
-    space: str
-    version: str
-    # each vector's length before it was made unit, where the space keeps it (co-rating: the
-    # lengths of ALS's item factors say how widely a book is read, and ALS's scores need them)
-    norms: np.ndarray | None = None
-
-    def index_of(self, book_ids) -> np.ndarray:
-        """Row positions of the given book ids, -1 where a book has no vector."""
-        book_ids = np.asarray(book_ids, dtype=np.int64)
-        positions = np.searchsorted(self.book_ids, book_ids)
-        positions = np.clip(positions, 0, max(len(self.book_ids) - 1, 0))
-        found = len(self.book_ids) > 0
-        hit = (
-            found & (self.book_ids[positions] == book_ids)
-            if found
-            else np.zeros(len(book_ids), bool)
-        )
-        return np.where(hit, positions, -1)
 
 
 def _fixed_size_array(vectors: np.ndarray) -> pa.FixedSizeListArray:
@@ -280,66 +253,6 @@ def store_encoded(
 def log_chunk_stored(chunk: EmbedChunk, chunks: int) -> None:
     """One log line per committed chunk (what a killed run kept is in the log)."""
     log.info("stored chunk %d/%d (%d texts)", chunk.number, chunks, len(chunk.texts))
-
-
-def _arrow_matrix(column: pa.ChunkedArray, dim: int) -> np.ndarray:
-    values = column.combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    # A writable copy: callers normalise or project in place.
-    return values.astype(np.float32).reshape(-1, dim)
-
-
-def load_book_vectors(
-    con: duckdb.DuckDBPyConnection, space: str = "raw", version: str | None = None
-) -> BookVectors:
-    """Every book's vector in one space, ordered by book_id.
-
-    Args:
-        con: an open warehouse connection.
-        space: "raw" (encoder) or "trained" (projector).
-        version: projector version for "trained"; None takes the newest stored one.
-
-    Raises:
-        WarehouseError: the space has not been built yet (names the flow that builds it).
-    """
-    if space == "raw":
-        require_tables(con, ["feat_book_embeddings"])
-        lineage.require_fresh(con, "feat_book_embeddings")
-        version = run_sql(con, "embed/raw_model.sql").fetchall()[0][0]
-        table = sql_relation(con, "embed/raw_vectors.sql").to_arrow_table()
-    elif space == "trained":
-        require_tables(con, ["feat_book_projections"])
-        if version is None:
-            version = newest_projection_version(con)
-        lineage.require_fresh(con, f"{lineage.PROJECTIONS}:{version}")
-        table = sql_relation(
-            con, "embed/projected_vectors.sql", {"version": version}
-        ).to_arrow_table()
-        if table.num_rows == 0:
-            raise WarehouseError(
-                f"no projected vectors for version {version!r}; "
-                "run `python -m flows.encode_embeddings`"
-            )
-    else:
-        raise ValueError(f"space must be 'raw' or 'trained'; got {space!r}")
-    if table.num_rows == 0:
-        raise WarehouseError(f"no {space} vectors stored; run `python -m flows.embed`")
-    dim = table.schema.field("embedding").type.list_size
-    return BookVectors(
-        book_ids=table.column("book_id").to_numpy().astype(np.int64),
-        vectors=_arrow_matrix(table.column("embedding"), dim),
-        space=space,
-        version=str(version),
-    )
-
-
-def newest_projection_version(con: duckdb.DuckDBPyConnection) -> str:
-    """The projector version whose vectors were stored last (by rowid order of insertion)."""
-    if not table_exists(con, "feat_book_projections"):
-        raise WarehouseError("no projected vectors; run `python -m flows.encode_embeddings`")
-    rows = run_sql(con, "embed/newest_projection_version.sql").fetchall()
-    if not rows:
-        raise WarehouseError("no projected vectors; run `python -m flows.encode_embeddings`")
-    return rows[0][0]
 
 
 def store_projections(

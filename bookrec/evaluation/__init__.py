@@ -8,5 +8,5 @@ top-N lists: full histories (`topn`), few-book readers and "more like this" (`to
 their metrics (`topn_metrics`, `hygiene`), the EASE peer (`ease`), reports (`topn_report`),
 and `bookrec_list`, through which every measured bookrec list comes from the served ranker.
 
-Evaluation never imports training (bookrec.embedding.training, fit); training imports
+Evaluation never imports training (bookrec.training.pipeline, fit); training imports
 evaluation's split, metrics and selection."""

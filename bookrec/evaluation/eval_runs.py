@@ -1,7 +1,7 @@
 """Appending metric rows to the warehouse table eval_runs (one row per run, method and metric).
 
-Both parts of an evaluation write there: rating prediction (bookrec.evaluation.protocol) and the
-top-N lists (bookrec.evaluation.topn_report).
+Both parts of an evaluation write there: rating prediction (bookrec.evaluation.rating_evaluation)
+and the top-N lists (bookrec.evaluation.topn_report).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """reports/evaluation.md, evaluation.json, evaluation_alpha.png (alpha curves) and
-evaluation_per_user.png (per-user Spearman) of one evaluation run (bookrec.evaluation.results)."""
+evaluation_per_user.png (per-user Spearman) of one evaluation run
+(bookrec.evaluation.rating_results)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bookrec.evaluation.results import EvalResult
+from bookrec.evaluation.rating_results import EvalResult
 from bookrec.report_json import report_json
 from bookrec.scoring.blend import DEFAULT_CENTERING
 

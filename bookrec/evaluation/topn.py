@@ -1,6 +1,6 @@
 """Top-N evaluation: the lists themselves, on the same hidden split as rating prediction.
 
-For each report reader (bookrec.evaluation.split: same seed, same users), every method ranks
+For each report reader (bookrec.holdout: same seed, same users), every method ranks
 the candidates (books with a Goodreads average from >= RecommendConfig.min_num_ratings ratings)
 minus the reader's training books. Relevant = the works of their hidden books rated 4-5; an
 item is a hit when its work is relevant (each work counts once), so another edition of a liked
@@ -34,11 +34,10 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig, TopNConfig
-from bookrec.embedding.store import BookVectors, load_book_vectors
+from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.evaluation.bookrec_list import bookrec_list
 from bookrec.evaluation.ease import Ease
 from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
-from bookrec.evaluation.split import split_ratings
 from bookrec.evaluation.topn_metrics import (
     hit_at,
     intra_list_diversity,
@@ -46,6 +45,7 @@ from bookrec.evaluation.topn_metrics import (
     recall_at,
     reciprocal_rank,
 )
+from bookrec.holdout import split_ratings
 from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
 from bookrec.lists.ranking import (
     Candidates,
@@ -125,7 +125,7 @@ class Case:
 
 
 @dataclass
-class Setup:
+class SplitInputs:
     """Everything the methods share for one split (and one set of training ratings)."""
 
     cands: Candidates
@@ -168,7 +168,7 @@ class Setup:
         ids, ratings = self.histories[user]
         return self.scorer.predict(ids, ratings, self.cands.book_ids)
 
-    def refit(self, train: pd.DataFrame, corating_config: CoratingConfig) -> Setup:
+    def refit(self, train: pd.DataFrame, corating_config: CoratingConfig) -> SplitInputs:
         """The same setup with the co-rating vectors fitted on other training ratings (the
         candidates, their order and the text are unchanged)."""
         corating = corating_vectors(train, corating_config)
@@ -192,7 +192,7 @@ def _candidates(chosen: pd.DataFrame, text, corating, works) -> Candidates:
     )
 
 
-def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConfig) -> Setup:
+def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConfig) -> SplitInputs:
     books = load_books(con)
     works = load_works(con)
     text = load_book_vectors(con, "raw")
@@ -234,7 +234,7 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
             strict=True,
         )
     )
-    return Setup(
+    return SplitInputs(
         cands,
         text,
         corating,
@@ -250,7 +250,7 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
     )
 
 
-def list_metrics(setup: Setup, case: Case, items: list[int]) -> dict[str, float]:
+def list_metrics(setup: SplitInputs, case: Case, items: list[int]) -> dict[str, float]:
     """Metrics of one list (book ids, best first) for one case."""
     works = setup.works
     relevant = case.relevant
@@ -286,7 +286,7 @@ def list_metrics(setup: Setup, case: Case, items: list[int]) -> dict[str, float]
 Lists = Callable[[Case], list[int]]
 
 
-def evaluate_cases(setup: Setup, cases: list[Case], lists: Lists) -> dict[str, float]:
+def evaluate_cases(setup: SplitInputs, cases: list[Case], lists: Lists) -> dict[str, float]:
     """Every metric's mean over the cases, coverage over their top 10s, and the cases counted."""
     rows = []
     shown: set[int] = set()
@@ -301,11 +301,11 @@ def evaluate_cases(setup: Setup, cases: list[Case], lists: Lists) -> dict[str, f
     return summary
 
 
-def _history_mask(setup: Setup, case: Case) -> np.ndarray:
+def _history_mask(setup: SplitInputs, case: Case) -> np.ndarray:
     return np.isin(setup.cands.book_ids, case.history)
 
 
-def static_lists(setup: Setup, score: np.ndarray) -> Lists:
+def static_lists(setup: SplitInputs, score: np.ndarray) -> Lists:
     """One score for everyone, the case's own books left out."""
 
     def lists(case: Case) -> list[int]:
@@ -315,7 +315,7 @@ def static_lists(setup: Setup, score: np.ndarray) -> Lists:
     return lists
 
 
-def score_lists(setup: Setup, score_of: Callable[[Case], np.ndarray]) -> Lists:
+def score_lists(setup: SplitInputs, score_of: Callable[[Case], np.ndarray]) -> Lists:
     """Lists by a per-case score over the candidates, the case's own books left out."""
 
     def lists(case: Case) -> list[int]:
@@ -412,18 +412,21 @@ def fit_item_item(matrix, name: str):
     return model
 
 
-def ease_lists(setup: Setup, ease: Ease) -> Lists:
+def ease_lists(setup: SplitInputs, ease: Ease) -> Lists:
     return score_lists(setup, lambda case: ease.scores(case.history, setup.cands.book_ids))
 
 
-def bookrec_lists(setup: Setup, config: ListConfig) -> Lists:
+def bookrec_lists(setup: SplitInputs, config: ListConfig) -> Lists:
     """bookrec's list for each case, through the one adapter (bookrec.evaluation.bookrec_list)."""
     ranker = setup.ranker(config)
     return lambda case: bookrec_list(ranker, case.history, case.ratings, DEPTH)
 
 
 def _ruled_lists(
-    setup: Setup, config: ListConfig, score_of: Callable[[int], np.ndarray], rules: bool = True
+    setup: SplitInputs,
+    config: ListConfig,
+    score_of: Callable[[int], np.ndarray],
+    rules: bool = True,
 ) -> Lists:
     """Lists ranked by score_of(reader) under the list's rules (nothing read in any form, one
     entry per series, caps), or, without rules, with only the training books left out (the
@@ -443,7 +446,7 @@ def _ruled_lists(
     return lists
 
 
-def _bookrec_score(setup: Setup, config: ListConfig) -> Callable[[int], np.ndarray]:
+def _bookrec_score(setup: SplitInputs, config: ListConfig) -> Callable[[int], np.ndarray]:
     """The one ranker's scores before its rules (for the diagnostic rows)."""
     ranker = setup.ranker(config)
 
@@ -453,7 +456,7 @@ def _bookrec_score(setup: Setup, config: ListConfig) -> Callable[[int], np.ndarr
     return score_of
 
 
-def _als_score(setup: Setup, als, inter: Interactions) -> Callable[[int], np.ndarray]:
+def _als_score(setup: SplitInputs, als, inter: Interactions) -> Callable[[int], np.ndarray]:
     """implicit ALS's own scores of the candidates (-inf where no training reader read one)."""
     known = np.isin(setup.cands.book_ids, inter.col_ids)
     items = np.asarray(als.item_factors)[inter.cols]
@@ -467,7 +470,7 @@ def _als_score(setup: Setup, als, inter: Interactions) -> Callable[[int], np.nda
     return score_of
 
 
-def tune_list(setup: Setup, users, config: ListConfig) -> tuple[ListConfig, list[dict]]:
+def tune_list(setup: SplitInputs, users, config: ListConfig) -> tuple[ListConfig, list[dict]]:
     """The weight grid on the tuning readers' NDCG@10 (masks applied, caps left out for speed):
     every reader's features stacked once, each grid point one matrix sum and top-10 pass.
     The predicted-rating weight is tuned too (grid_rating) when the setup has the blend."""

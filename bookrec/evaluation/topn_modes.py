@@ -33,7 +33,7 @@ from bookrec.evaluation.topn import (
     Case,
     Interactions,
     Lists,
-    Setup,
+    SplitInputs,
     bookrec_lists,
     ease_lists,
     evaluate_cases,
@@ -154,7 +154,7 @@ def similar_items_lists(inter: Interactions, model) -> Lists:
 
 
 def evaluate_modes(
-    setup: Setup,
+    setup: SplitInputs,
     ratings: pd.DataFrame,
     report: list[int],
     chosen: ListConfig,
@@ -208,5 +208,5 @@ def evaluate_modes(
     return modes, counts
 
 
-def _table(setup: Setup, cases: list[Case], methods: dict[str, Callable]) -> dict:
+def _table(setup: SplitInputs, cases: list[Case], methods: dict[str, Callable]) -> dict:
     return {name: evaluate_cases(setup, cases, lists) for name, lists in methods.items()}

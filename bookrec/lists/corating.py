@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from bookrec.config import CoratingConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.errors import WarehouseError
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import require_tables, run_sql, table_exists

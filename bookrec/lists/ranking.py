@@ -31,7 +31,7 @@ from functools import cached_property
 import numpy as np
 
 from bookrec.config import CoratingConfig, ListConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.works import Works
 
 # the ridge of ALS's own user solve, so a reader's user vector is the one ALS would fit

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bookrec.config import ListConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.ranking import (
     BLOCK_CELLS,
     Candidates,

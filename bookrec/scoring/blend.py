@@ -17,11 +17,11 @@ The centre c_bj is the centering:
   crowd".
 
 alpha is the one learned scalar. Which centering bookrec uses is chosen on held-out users by
-bookrec.evaluation.protocol (see reports/evaluation.md).
+bookrec.evaluation.rating_evaluation (see reports/evaluation.md).
 
 Every caller goes through these functions: the scorer (bookrec.scoring.scorer), the
-recommender (bookrec.serving.recommender), evaluation (bookrec.evaluation.protocol and
-bookrec.evaluation.blend_task) and projector training. The weights are float32 by default,
+recommender (bookrec.serving.recommender), evaluation (bookrec.evaluation.rating_evaluation and
+bookrec.evaluation.heldout_blend) and projector training. The weights are float32 by default,
 because the catalog path scores every book against the history (books x history matrices);
 the held-out readers of training and the embedding report pass float64, as they always have.
 """
@@ -37,7 +37,7 @@ from bookrec.errors import ConfigError
 Centering = Literal["plain", "user", "book"]
 CENTERINGS: tuple[Centering, ...] = ("plain", "user", "book")
 # Chosen on held-out users of the real data (reports/evaluation.md): see
-# bookrec.evaluation.protocol.
+# bookrec.evaluation.rating_evaluation.
 DEFAULT_CENTERING: Centering = "plain"
 
 

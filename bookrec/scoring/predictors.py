@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import ScorerConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.errors import ConfigError
 from bookrec.scoring.blend import DEFAULT_CENTERING, Centering
 from bookrec.scoring.scorer import BlendScorer

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import ScorerConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.errors import ConfigError, DataError
 from bookrec.scoring.blend import (
     CENTERINGS,
@@ -41,7 +41,7 @@ class BlendScorer:
     """The similarity blend over one embedding space, for one reader at a time.
 
     Args:
-        vectors: the space's unit vectors (bookrec.embedding.store.load_book_vectors).
+        vectors: the space's unit vectors (bookrec.embedding.vectors.load_book_vectors).
         book_means: each book's average rating m_b (Mapping or Series book_id -> mean); books
             missing from it get `default_mean`.
         config: space, alpha, temperature, top_k.

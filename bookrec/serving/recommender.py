@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import ListConfig, RecommendConfig, ScorerConfig
-from bookrec.embedding.store import BookVectors, load_book_vectors
+from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError
 from bookrec.lists.corating import load_corating
 from bookrec.lists.ranking import Candidates
@@ -56,7 +56,7 @@ class Recommender:
 
     Args:
         catalog: bookrec.serving.matching.load_catalog's frame.
-        vectors: one space's vectors (bookrec.embedding.store.load_book_vectors).
+        vectors: one space's vectors (bookrec.embedding.vectors.load_book_vectors).
         scorer_config: the blend's settings (space, alpha, temperature, top_k).
         config: candidate threshold and explanation length.
         matcher: a CatalogMatcher over the same catalog (built when None).

@@ -9,7 +9,8 @@ import pytest
 
 from bookrec.config import EncoderConfig
 from bookrec.embedding.encoder import Encoder
-from bookrec.embedding.store import embed_books, load_book_vectors, store_projections
+from bookrec.embedding.store import embed_books, store_projections
+from bookrec.embedding.vectors import load_book_vectors
 from bookrec.errors import ConfigError, DataError, WarehouseError
 from bookrec.warehouse.connection import connect
 

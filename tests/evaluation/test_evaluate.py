@@ -15,8 +15,8 @@ import pytest
 from bookrec.config import EvalConfig, ProjectorConfig
 from bookrec.errors import ConfigError, DataError
 from bookrec.evaluation.metrics import grouped_spearman, per_user_metrics
-from bookrec.evaluation.protocol import evaluate_methods, run_evaluation
-from bookrec.evaluation.split import hidden_mask, hide_ratings, split_ratings, split_users
+from bookrec.evaluation.rating_evaluation import evaluate_methods, run_evaluation
+from bookrec.holdout import hidden_mask, hide_ratings, split_ratings, split_users
 from bookrec.scoring.predictors import BookAverage
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.warehouse.connection import connect

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bookrec.evaluation.grid_choice import best_alpha, best_setting
 from bookrec.evaluation.metrics import (
     grouped_spearman,
     mean_defined,
@@ -17,7 +18,6 @@ from bookrec.evaluation.metrics import (
     spearman,
     triplet_accuracy,
 )
-from bookrec.evaluation.selection import best_alpha, best_setting
 
 # (prediction, truth, Spearman by hand)
 HAND = [

@@ -107,8 +107,8 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
 def test_the_adapter_takes_unrated_books_and_never_lists_the_readers_own(tiny_with_works):
     from bookrec.config import CoratingConfig, ListConfig
     from bookrec.evaluation.bookrec_list import bookrec_list
-    from bookrec.evaluation.split import split_ratings
     from bookrec.evaluation.topn import _setup
+    from bookrec.holdout import split_ratings
     from bookrec.warehouse.tables import load_ratings
 
     with connect(tiny_with_works, read_only=True) as con:

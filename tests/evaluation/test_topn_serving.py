@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig
-from bookrec.embedding.store import load_book_vectors
-from bookrec.evaluation.split import split_ratings
+from bookrec.embedding.vectors import load_book_vectors
 from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists
+from bookrec.holdout import split_ratings
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import load_catalog
 from bookrec.serving.reader_input import ReaderBook

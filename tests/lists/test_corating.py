@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from bookrec.config import CoratingConfig, ListConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.errors import WarehouseError
 from bookrec.lists.corating import (
     corating_vectors,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bookrec.config import ListConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.ranking import (
     Candidates,
     SeriesLayout,

@@ -19,7 +19,8 @@ import pytest
 
 from bookrec.config import EncoderConfig, ListConfig, RecommendConfig
 from bookrec.embedding.encoder import Encoder, model_id_of
-from bookrec.embedding.store import BookVectors, plan_embedding
+from bookrec.embedding.store import plan_embedding
+from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.corating import load_corating
 from bookrec.lists.works import load_works
 from bookrec.serving.matching import CatalogMatcher, load_catalog

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bookrec.config import ScorerConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.errors import ConfigError, DataError
 from bookrec.scoring.blend import CENTERINGS, blend_predict, softmax_weights
 from bookrec.scoring.scorer import BlendScorer

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bookrec.warehouse import prepare
 from bookrec.config import DataConfig
 from bookrec.errors import DataError
+from bookrec.warehouse import prepare
 from bookrec.warehouse.connection import connect
 from tests.conftest import FIXTURES
 from tests.warehouse.test_prepare import build, query
@@ -122,7 +122,7 @@ STEPS_AFTER_PREPARE = [
     "flows.embed",
     "flows.train",
     "flows.encode_embeddings",
-    "flows.test_embeddings",
+    "flows.compare_spaces",
     "flows.evaluate",
 ]
 

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from bookrec.config import CoratingConfig, EvalConfig, ListConfig, ScorerConfig
-from bookrec.embedding.store import embed_books, load_book_vectors, store_projections
+from bookrec.embedding.store import embed_books, store_projections
+from bookrec.embedding.vectors import load_book_vectors
 from bookrec.errors import WarehouseError
-from bookrec.evaluation.protocol import evaluate_methods
+from bookrec.evaluation.rating_evaluation import evaluate_methods
 from bookrec.lists.corating import corating_vectors, load_corating, store_corating
 from bookrec.lists.settings import load_list_settings, save_list_settings
 from bookrec.lists.works import build_works, load_works

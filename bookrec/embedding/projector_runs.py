@@ -16,7 +16,7 @@ import pandas as pd
 
 from bookrec.config import ProjectorConfig, to_json
 from bookrec.errors import WarehouseError
-from bookrec.evaluation.split import split_users
+from bookrec.holdout import split_users
 from bookrec.warehouse.connection import run_sql, table_exists
 
 
@@ -27,7 +27,7 @@ def _number(value: float | None) -> float:
 
 @dataclass(frozen=True)
 class ProjectorRun:
-    """The figures of one training run (weights of the selected epoch; bookrec.embedding.fit).
+    """The figures of one training run (weights of the selected epoch; bookrec.training.fit).
 
     val_spearman / raw_val_spearman: the confirmation readers' blend Spearman of the trained
     and the raw space; select_spearman / raw_select_spearman: the selection readers'.

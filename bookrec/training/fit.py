@@ -1,10 +1,10 @@
 """The projector's training loop, selected on what it is for: the blend's per-user Spearman.
 
-- Readers split (seeded; bookrec.evaluation.split.split_users) into training, validation and
+- Readers split (seeded; bookrec.holdout.split_users) into training, validation and
   test readers; only readers with at least `min_ratings` ratings are held out. Triplets come
   from training readers only.
 - Validation readers keep 80% of their ratings as history; the blend (config's centering,
-  fixed temperature, best alpha of a small grid; bookrec.evaluation.blend_task) predicts the
+  fixed temperature, best alpha of a small grid; bookrec.evaluation.heldout_blend) predicts the
   hidden 20%. On half of them (selection readers) its mean per-user Spearman picks the epoch
   (epoch 0 = the untrained, raw-like projector) and stops training after `patience` epochs
   without progress; triplet accuracy is logged beside it. The other half (confirmation
@@ -28,15 +28,15 @@ import torch
 
 from bookrec.config import ProjectorConfig
 from bookrec.embedding.projection import Projector, project, raw_similarity_penalty, triplet_loss
-from bookrec.embedding.runs import ProjectorRun, selected_as_default
-from bookrec.embedding.store import BookVectors
-from bookrec.embedding.training_data import TrainingData, projector_version
-from bookrec.embedding.triplets import TripletSource, build_source, sample_triplets
-from bookrec.evaluation.blend_task import BlendGrid, BlendTask
+from bookrec.embedding.projector_runs import ProjectorRun, selected_as_default
+from bookrec.embedding.vectors import BookVectors
+from bookrec.evaluation.grid_choice import best_alpha
+from bookrec.evaluation.heldout_blend import BlendGrid, BlendTask
 from bookrec.evaluation.metrics import triplet_accuracy
-from bookrec.evaluation.selection import best_alpha
-from bookrec.evaluation.split import UserSplit, hide_ratings, split_users
+from bookrec.holdout import UserSplit, hide_ratings, split_users
 from bookrec.scoring.predictors import BookAverage
+from bookrec.training.inputs import TrainingData, projector_version
+from bookrec.training.triplets import TripletSource, build_source, sample_triplets
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 `hidden_mask` is the one rule that hides a share of each user's ratings; two splits use it:
 
-`split_ratings`, the evaluation split (bookrec.evaluation.protocol): hide a seeded share of each
-active user's ratings; tune on some users, report on the others.
+`split_ratings`, the evaluation split (bookrec.evaluation.rating_evaluation): hide a seeded share of
+each active user's ratings; tune on some users, report on the others.
 
 - Users with at least `min_ratings` ratings take part; for each, `round(hidden_share * n)`
   (at least 1) of their ratings, drawn with the seed, are hidden (the test rows).
@@ -13,7 +13,7 @@ active user's ratings; tune on some users, report on the others.
 
 No (user_id, book_id) pair lies on both sides, and train + test rows are all the rows.
 
-`split_users`, the projector's reader split (bookrec.embedding.fit): readers with at least
+`split_users`, the projector's reader split (bookrec.training.fit): readers with at least
 `min_ratings` ratings can be held out as validation (model selection) or test (the embedding
 report) readers; everyone else trains. `hide_ratings` then hides a share of the held-out
 readers' ratings for the blend to predict.

@@ -2,7 +2,7 @@
 
 A version hashes the config (speed-only knobs left out) and a fingerprint of the data (raw
 vectors, ratings, catalog averages), so the same config on the same data names the same run
-and is reused (bookrec.embedding.training).
+and is reused (bookrec.training.pipeline).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import ProjectorConfig, to_json
-from bookrec.embedding.store import BookVectors, load_book_vectors
+from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError
 from bookrec.warehouse.connection import require_tables
 from bookrec.warehouse.tables import load_books, load_ratings

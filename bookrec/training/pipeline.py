@@ -2,15 +2,15 @@
 version), save the artifacts, record the run.
 
 The pieces, one job each:
-- bookrec.embedding.training_data: what training reads, and the version (config + data hash);
-- bookrec.embedding.fit: the training loop, selected on the held-out readers' blend Spearman
-  (bookrec.evaluation.blend_task, bookrec.evaluation.split);
-- bookrec.embedding.artifacts: artifacts/projector/<version>/ (weights.pt, config.json,
+- bookrec.training.inputs: what training reads, and the version (config + data hash);
+- bookrec.training.fit: the training loop, selected on the held-out readers' blend Spearman
+  (bookrec.evaluation.heldout_blend, bookrec.holdout);
+- bookrec.training.artifacts: artifacts/projector/<version>/ (weights.pt, config.json,
   curve.csv, run.json);
-- bookrec.embedding.runs: the run record (ProjectorRun) and the warehouse table projector_runs;
-  `selected_as_default` is true only when the projector beats the raw space on the
+- bookrec.embedding.projector_runs: the run record (ProjectorRun) and the warehouse table
+  projector_runs; `selected_as_default` is true only when the projector beats the raw space on the
   confirmation readers' blend Spearman by more than one standard error;
-- bookrec.embedding.reencode: the catalog projected with a saved projector.
+- bookrec.training.reencode: the catalog projected with a saved projector.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pathlib import Path
 import duckdb
 
 from bookrec.config import ProjectorConfig
-from bookrec.embedding.artifacts import has_run, load_run_record, run_dir, save_run
-from bookrec.embedding.fit import fit_projector
-from bookrec.embedding.runs import ProjectorRun, record_run
-from bookrec.embedding.training_data import load_training_data, projector_version
+from bookrec.embedding.projector_runs import ProjectorRun, record_run
+from bookrec.training.artifacts import has_run, load_run_record, run_dir, save_run
+from bookrec.training.fit import fit_projector
+from bookrec.training.inputs import load_training_data, projector_version
 
 log = logging.getLogger(__name__)
 

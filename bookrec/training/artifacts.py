@@ -1,5 +1,6 @@
 """A projector run's files: artifacts/projector/<version>/ holds weights.pt, config.json,
-curve.csv (one row per epoch) and run.json (bookrec.embedding.runs.ProjectorRun plus the curve).
+curve.csv (one row per epoch) and run.json (bookrec.embedding.projector_runs.ProjectorRun plus the
+curve).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import torch
 
 from bookrec.config import ProjectorConfig
 from bookrec.embedding.projection import Projector
-from bookrec.embedding.runs import ProjectorRun
+from bookrec.embedding.projector_runs import ProjectorRun
 from bookrec.errors import WarehouseError
 from bookrec.report_json import report_json
 

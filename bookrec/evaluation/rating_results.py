@@ -1,4 +1,4 @@
-"""The records an evaluation run produces (bookrec.evaluation.protocol makes them,
+"""The records an evaluation run produces (bookrec.evaluation.rating_evaluation makes them,
 bookrec.evaluation.evaluation_report writes them out, flows/evaluate passes them between tasks)."""
 
 from __future__ import annotations

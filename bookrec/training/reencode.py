@@ -7,11 +7,12 @@ from pathlib import Path
 
 import duckdb
 
-from bookrec.embedding.artifacts import load_run, run_dir
 from bookrec.embedding.projection import project
-from bookrec.embedding.runs import chosen_version
-from bookrec.embedding.store import load_book_vectors, store_projections
+from bookrec.embedding.projector_runs import chosen_version
+from bookrec.embedding.store import store_projections
+from bookrec.embedding.vectors import load_book_vectors
 from bookrec.errors import DataError
+from bookrec.training.artifacts import load_run, run_dir
 
 
 def encode_with_projector(

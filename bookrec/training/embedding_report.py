@@ -1,6 +1,6 @@
 """How well each embedding space separates a reader's liked books from their disliked ones.
 
-Measured on the test readers of the projector's user split (bookrec.evaluation.split.split_users:
+Measured on the test readers of the projector's user split (bookrec.holdout.split_users:
 never used for triplets nor for model selection), for the raw encoder space and, when stored, the
 trained projector's space, on the same readers, books and triplets:
 
@@ -11,8 +11,8 @@ trained projector's space, on the same readers, books and triplets:
 - cos_liked_liked / cos_liked_disliked: per reader, mean cosine of liked-liked pairs and of
   liked-disliked pairs, averaged over readers; `cos_gap` is their difference.
 - blend_spearman: the blend's mean per-user Spearman on the readers' hidden ratings
-  (bookrec.evaluation.blend_task), alpha chosen per space on the validation readers as in
-  training (bookrec.evaluation.selection.best_alpha).
+  (bookrec.evaluation.heldout_blend), alpha chosen per space on the validation readers as in
+  training (bookrec.evaluation.grid_choice.best_alpha).
 
 "Liked" is rated above the reader's own mean rating, "disliked" below it. Every metric is also
 given for books with a description and books without one (known by title only): a triplet or
@@ -33,16 +33,16 @@ import pandas as pd
 from scipy import stats
 
 from bookrec.config import ProjectorConfig, to_json
-from bookrec.embedding.runs import projector_config_of
-from bookrec.embedding.store import BookVectors, load_book_vectors
-from bookrec.embedding.triplets import build_source, liked_disliked, sample_triplets
+from bookrec.embedding.projector_runs import projector_config_of
+from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError
-from bookrec.evaluation.blend_task import SUBSETS, BlendGrid, BlendTask
+from bookrec.evaluation.grid_choice import best_alpha
+from bookrec.evaluation.heldout_blend import SUBSETS, BlendGrid, BlendTask
 from bookrec.evaluation.metrics import mean_defined, triplet_accuracy
-from bookrec.evaluation.selection import best_alpha
-from bookrec.evaluation.split import UserSplit, hide_ratings, split_users
+from bookrec.holdout import UserSplit, hide_ratings, split_users
 from bookrec.report_json import report_json
 from bookrec.scoring.predictors import BookAverage
+from bookrec.training.triplets import build_source, liked_disliked, sample_triplets
 from bookrec.warehouse.connection import require_tables, table_exists
 from bookrec.warehouse.tables import load_books, load_ratings
 

@@ -1,7 +1,7 @@
 """Flow `test_embeddings`: raw encoder vs trained projector on readers held out from training.
 
-python -m flows.test_embeddings
-python -m flows.test_embeddings --reports-dir reports --version p0123456789ab
+python -m flows.compare_spaces
+python -m flows.compare_spaces --reports-dir reports --version p0123456789ab
 
 Writes reports/embeddings.md, embeddings.json (one object per space) and embeddings.png.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE
-from bookrec.evaluation.embedding_report import EmbeddingReport, build_report, write_report
+from bookrec.training.embedding_report import EmbeddingReport, build_report, write_report
 from bookrec.warehouse.connection import connect
 from flows._cli import run_flow_cli
 
@@ -31,7 +31,7 @@ def write_reports(report: EmbeddingReport, reports_dir: Path) -> list[Path]:
 
 
 @flow(name="test_embeddings", log_prints=True)
-def test_embeddings(
+def compare_spaces(
     warehouse: str = str(DEFAULT_WAREHOUSE),
     reports_dir: str = str(DEFAULT_REPORTS),
     version: str | None = None,
@@ -67,4 +67,4 @@ def test_embeddings(
 
 
 if __name__ == "__main__":
-    raise SystemExit(run_flow_cli(test_embeddings, __doc__))
+    raise SystemExit(run_flow_cli(compare_spaces, __doc__))

@@ -11,16 +11,17 @@ import pytest
 import torch
 
 from bookrec.config import EncoderConfig, ProjectorConfig
-from bookrec.embedding.artifacts import load_run
-from bookrec.embedding.fit import fit_projector
 from bookrec.embedding.projection import Projector, project, triplet_loss
-from bookrec.embedding.reencode import encode_with_projector
-from bookrec.embedding.store import embed_books, load_book_vectors
-from bookrec.embedding.training import train_projector
-from bookrec.embedding.training_data import load_training_data
-from bookrec.embedding.triplets import build_source, sample_triplets
+from bookrec.embedding.store import embed_books
+from bookrec.embedding.vectors import load_book_vectors
 from bookrec.errors import ConfigError, DataError, WarehouseError
-from bookrec.evaluation.split import split_users
+from bookrec.holdout import split_users
+from bookrec.training.artifacts import load_run
+from bookrec.training.fit import fit_projector
+from bookrec.training.inputs import load_training_data
+from bookrec.training.pipeline import train_projector
+from bookrec.training.reencode import encode_with_projector
+from bookrec.training.triplets import build_source, sample_triplets
 from bookrec.warehouse.connection import connect
 
 # Four tastes, ten books each; some books lack a description (title-only, as on the real data).

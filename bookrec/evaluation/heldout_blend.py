@@ -1,8 +1,8 @@
 """Held-out readers' blend predictions, scored by per-user Spearman: what projector training
-selects on (bookrec.embedding.fit) and what the embedding report quotes
-(bookrec.evaluation.embedding_report).
+selects on (bookrec.training.fit) and what the embedding report quotes
+(bookrec.training.embedding_report).
 
-Each reader keeps a history (the ratings bookrec.evaluation.split.hide_ratings left visible) and
+Each reader keeps a history (the ratings bookrec.holdout.hide_ratings left visible) and
 has hidden ratings to predict with the blend of bookrec.scoring.blend (float64 weights). Hidden
 books without a vector keep the book mean in every space, so spaces compare fairly.
 """
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import ProjectorConfig
-from bookrec.embedding.store import BookVectors
+from bookrec.embedding.vectors import BookVectors
 from bookrec.evaluation.metrics import mean_defined, spearman
 from bookrec.scoring.blend import blend_deviation, centred_targets
 from bookrec.scoring.predictors import BookAverage

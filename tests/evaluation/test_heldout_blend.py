@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from bookrec.config import ProjectorConfig, ScorerConfig
-from bookrec.embedding.store import BookVectors
-from bookrec.evaluation.blend_task import BlendGrid, BlendTask
+from bookrec.embedding.vectors import BookVectors
+from bookrec.evaluation.heldout_blend import BlendGrid, BlendTask
 from bookrec.evaluation.metrics import spearman
 from bookrec.scoring.predictors import BookAverage
 from bookrec.scoring.scorer import BlendScorer

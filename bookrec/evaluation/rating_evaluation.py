@@ -1,19 +1,19 @@
 """The honest evaluation: every method on the same hidden ratings, settings tuned on other users.
 
-Protocol (bookrec.evaluation.split): users with >= min_ratings ratings; a seeded 20% of each one's
+Protocol (bookrec.holdout): users with >= min_ratings ratings; a seeded 20% of each one's
 ratings is hidden; every method is fitted on the rest. The taking-part users are split in two: the
 similarity blends choose alpha, temperature and top_k on the hidden ratings of the tuning users
-(by mean per-user Spearman, bookrec.evaluation.selection's rule), and every number reported is
+(by mean per-user Spearman, bookrec.evaluation.grid_choice's rule), and every number reported is
 measured on the other users. When the trained space is evaluated, the readers whose ratings
-trained the projector (bookrec.embedding.runs) are left out for every method.
+trained the projector (bookrec.embedding.projector_runs) are left out for every method.
 
 Per user: Pearson, Spearman, RMSE, MAE and NDCG@10 of the hidden books
 (bookrec.evaluation.metrics), then averaged; users with < 3 hidden ratings or constant truth
 are skipped and counted. Cold books (hidden books nobody rated in training) get their own
 Spearman, where a method that gives all of a user's cold books one score counts 0.
 
-Outputs: EvalResult (bookrec.evaluation.results); table eval_runs (one row per run, method and
-metric) and the chosen scorer settings (bookrec.scoring.settings) in the warehouse; the report
+Outputs: EvalResult (bookrec.evaluation.rating_results); table eval_runs (one row per run, method
+and metric) and the chosen scorer settings (bookrec.scoring.settings) in the warehouse; the report
 files (bookrec.evaluation.evaluation_report: reports/evaluation.md, .json and two plots).
 """
 
@@ -31,13 +31,14 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import DEFAULT_EVAL_SEED, EvalConfig, ScorerConfig
-from bookrec.embedding.runs import projector_training_readers
-from bookrec.embedding.store import BookVectors, load_book_vectors
+from bookrec.embedding.projector_runs import projector_training_readers
+from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError, WarehouseError
 from bookrec.evaluation.eval_runs import append_eval_runs
 from bookrec.evaluation.evaluation_report import write_reports
+from bookrec.evaluation.grid_choice import best_setting
 from bookrec.evaluation.metrics import mean_spearman, per_user_metrics
-from bookrec.evaluation.results import (
+from bookrec.evaluation.rating_results import (
     METRICS,
     BlendChoice,
     BlendTuning,
@@ -45,8 +46,7 @@ from bookrec.evaluation.results import (
     MethodRow,
     Metric,
 )
-from bookrec.evaluation.selection import best_setting
-from bookrec.evaluation.split import Split, split_ratings
+from bookrec.holdout import Split, split_ratings
 from bookrec.scoring.blend import CENTERINGS, DEFAULT_CENTERING
 from bookrec.scoring.predictors import (
     BlendPredictor,
@@ -71,7 +71,7 @@ def tune_blend(
 
     Every variant's prediction is m_b + alpha * d_b (bookrec.scoring.blend), so one pass at
     alpha = 1 per (temperature, top_k) gives the whole alpha curve. The first setting in grid
-    order wins ties (bookrec.evaluation.selection.best_setting).
+    order wins ties (bookrec.evaluation.grid_choice.best_setting).
     """
     base = predictor.baseline.predict(tune_test)["prediction"].to_numpy()
     settings = [(t, k or None) for t in config.temperatures for k in config.top_ks]

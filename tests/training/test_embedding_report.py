@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from bookrec.config import ProjectorConfig
-from bookrec.embedding.reencode import encode_with_projector
-from bookrec.embedding.training import train_projector
 from bookrec.errors import DataError, WarehouseError
-from bookrec.evaluation.embedding_report import SUBSETS, build_report, write_report
+from bookrec.training.embedding_report import SUBSETS, build_report, write_report
+from bookrec.training.pipeline import train_projector
+from bookrec.training.reencode import encode_with_projector
 from bookrec.warehouse.connection import connect
-from tests.embedding.test_train import build_reader_warehouse
+from tests.training.test_train import build_reader_warehouse
 
 SMALL = ProjectorConfig(epochs=2, patience=2, min_ratings=8, batch_size=64, seed=3)
 
@@ -89,8 +89,8 @@ def test_same_readers_and_triplets_give_the_same_numbers(trained_db: Path) -> No
 
 
 def test_flows_train_encode_and_report(prefect_backend, trained_db: Path, tmp_path: Path) -> None:
+    from flows.compare_spaces import compare_spaces
     from flows.encode_embeddings import encode_embeddings
-    from flows.test_embeddings import test_embeddings
     from flows.train import train
 
     db = tmp_path / "flow.duckdb"
@@ -103,6 +103,6 @@ def test_flows_train_encode_and_report(prefect_backend, trained_db: Path, tmp_pa
         warehouse=str(db), artifacts_dir=str(artifacts), version=run["version"]
     )
     assert stored["version"] == run["version"] and stored["books"] == 40
-    result = test_embeddings(warehouse=str(db), reports_dir=str(reports))
+    result = compare_spaces(warehouse=str(db), reports_dir=str(reports))
     assert set(result) == {"raw", "trained"} and result["trained"]["version"] == run["version"]
     assert (reports / "embeddings.png").is_file()

@@ -1,0 +1,1 @@
+"""Training the projector (see the modules for each step)."""
