@@ -11,6 +11,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DataConfig
+from bookrec.demo.sources import demo_sources
 from bookrec.errors import DownloadError
 from bookrec.warehouse import prepare
 from flows._cli import run_flow_cli
@@ -31,6 +32,8 @@ def _is_download_error(task, task_run, state) -> bool:
 def choose_sources(config: DataConfig) -> prepare.ChosenSources:
     """Find, download (Kaggle; the network can fail, hence the retries) or generate the data."""
     chosen = prepare.choose_sources(config)
+    if isinstance(chosen, prepare.DemoWanted):
+        chosen = demo_sources(config, chosen.reason)
     get_run_logger().info("data: %s", chosen.label)
     return chosen
 
