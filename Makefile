@@ -39,6 +39,7 @@ train: setup  ## train the projection network with a triplet loss
 encode_embeddings: setup  ## write the projected vectors of every book
 	$(PYTHON) -m flows.encode_embeddings --warehouse $(WAREHOUSE) $(ARGS)
 
+# The flow keeps its name test_embeddings; its file is flows/compare_spaces.py (not a test).
 test_embeddings: setup  ## compare raw and trained spaces on held-out users (reports/embeddings.*)
 	$(PYTHON) -m flows.compare_spaces --warehouse $(WAREHOUSE) $(ARGS)
 

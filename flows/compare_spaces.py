@@ -4,6 +4,10 @@ python -m flows.compare_spaces
 python -m flows.compare_spaces --reports-dir reports --version p0123456789ab
 
 Writes reports/embeddings.md, embeddings.json (one object per space) and embeddings.png.
+
+This file was once named test_embeddings.py, a name that reads as a test's (and a function
+pytest collects once a test module imports it); the names users know stay: the flow
+`test_embeddings` (`prefect deployment run test_embeddings/default`) and `make test_embeddings`.
 """
 
 from __future__ import annotations

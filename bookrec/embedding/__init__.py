@@ -1,5 +1,5 @@
 """Book vectors: the pretrained encoder (`encoder`, on torch or ONNX Runtime; `onnx_model`: the
-export and its content-hashed cache), the vectors in the warehouse (`store`),
-the projector (`projection`) and its triplets (`triplets`); training it (`training`, which
-runs `training_data` -> `fit` -> `artifacts` + `runs`), and re-encoding the catalog with a saved
-projector (`reencode`)."""
+export and its content-hashed cache), encoding the catalog into the warehouse (`store`), the
+vectors and their loader that scoring and lists read (`vectors`), the projector network
+(`projection`) and the records of trained projectors (`projector_runs`, table projector_runs).
+Training the projector is bookrec.training, one layer up."""

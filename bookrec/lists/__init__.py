@@ -1,1 +1,4 @@
-"""The list a reader sees: works, series, co-rating vectors, ranking and its constraints."""
+"""The list a reader sees: works, series, collections and derivatives (`works`), co-rating
+vectors (`corating`), the ranking and its constraints (`ranking`), one reader's list, the one
+path serving, evaluation and batch runs share (`reader_list`), and the tuned list weights
+(`settings`)."""
