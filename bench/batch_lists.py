@@ -166,13 +166,14 @@ def demo_warehouse(folder: Path, books: int, readers: int, encode: bool) -> Path
     return db
 
 
-def flow_run(warehouse: Path, label: str) -> dict[str, object]:
-    """The whole `python -m flows.recommend_all` over every reader, as a user runs it."""
+def flow_run(warehouse: Path, extra: tuple[str, ...] = ()) -> dict[str, object]:
+    """The whole `python -m flows.recommend_all` over every reader, as a user runs it: its own
+    record of the run (recommend_all_runs) beside the command's wall time and peak memory."""
     from bench.common import run_timed
     from bookrec.warehouse.connection import connect
 
     before = round(os.getloadavg()[0], 1)
-    timed = run_timed([PY, "-m", "flows.recommend_all", "--warehouse", str(warehouse)])
+    timed = run_timed([PY, "-m", "flows.recommend_all", "--warehouse", str(warehouse), *extra])
     with connect(warehouse, read_only=True) as con:
         readers, rows, seconds, runner = con.execute(
             "select readers, rows, seconds, runner from recommend_all_runs "
@@ -180,7 +181,6 @@ def flow_run(warehouse: Path, label: str) -> dict[str, object]:
         ).fetchall()[0]
         books = con.execute("select count(*) from books").fetchall()[0][0]
     row = {
-        "data": label,
         "books": books,
         "readers": readers,
         "rows": rows,
@@ -191,5 +191,5 @@ def flow_run(warehouse: Path, label: str) -> dict[str, object]:
         "peak_mib": timed["peak_mib"],
         "load_avg_before": before,
     }
-    print(f"recommend_all, {label}: {row}", flush=True)
+    print(f"recommend_all on {warehouse}: {row}", flush=True)
     return row

@@ -101,26 +101,7 @@ def bench_encoding(real: Path, work: Path, n_books: int) -> dict[str, object]:
 
 
 def recommend_all_run(db: Path, label: str, extra: list[str]) -> dict[str, object]:
-    before = load_average()
-    timed = run_timed([PY, "-m", "flows.recommend_all", "--warehouse", str(db), *extra])
-    with connect(db, read_only=True) as con:
-        readers, rows, seconds, runner = con.execute(
-            "select readers, rows, seconds, runner from recommend_all_runs "
-            "order by created_at desc limit 1"
-        ).fetchall()[0]
-        books = con.execute("select count(*) from books").fetchall()[0][0]
-    return {
-        "size": label,
-        "books": books,
-        "readers": readers,
-        "rows": rows,
-        "runner": runner,
-        "flow_s": round(seconds, 1),
-        "readers_per_s": round(readers / seconds, 1),
-        "command_wall_s": timed["wall_s"],
-        "peak_mib": timed["peak_mib"],
-        "load_avg_before": before,
-    }
+    return {"size": label, **flow_run(db, tuple(extra))}
 
 
 def demo_run(work: Path, label: str, books: int, readers: int) -> dict[str, object]:
@@ -254,7 +235,7 @@ def batch_list_runs(work: Path, args: argparse.Namespace) -> dict[str, list[dict
         shutil.copy(args.small_demo_warehouse, work / "small_demo.duckdb")
         warehouses.append(("small demo (real encoder)", work / "small_demo.duckdb"))
     samples = [measure(db, label, args.sample_readers) for label, db in warehouses]
-    flows = [] if args.skip_flows else [flow_run(db, label) for label, db in warehouses]
+    flows = [] if args.skip_flows else [{"data": label, **flow_run(db)} for label, db in warehouses]
     return {"samples": samples, "flows": flows}
 
 
