@@ -15,6 +15,7 @@ import dataclasses
 import inspect
 import logging
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -188,10 +189,10 @@ def flow_parser(
     aliases: field or parameter name -> extra flags users know (e.g. "books": ["--book"]).
     negations: an extra flag that sets a bool field to False (e.g. "--plain-mlp": "residual").
     """
-    first, _, rest = doc.strip().partition("\n")
+    first, _, rest = doc.strip().partition("\n\n")
     parser = argparse.ArgumentParser(
-        prog=f"python -m flows.{flow.name}",
-        description=first,
+        prog=f"python -m {module_of(flow)}",
+        description=" ".join(first.split()),
         epilog=rest.strip() or None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -342,3 +343,12 @@ __all__ = [
     "hide_user_error_tracebacks",
     "run_flow_cli",
 ]
+
+
+def module_of(flow: Any) -> str:
+    """The module a user runs the flow as (`flows.compare_spaces` runs flow `test_embeddings`)."""
+    module = flow.fn.__module__
+    if module == "__main__":  # python -m flows.X: the spec keeps the name
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        module = spec.name if spec is not None else module
+    return module

@@ -66,7 +66,7 @@ KNOWN_FLAGS = {
     "--top 3 --space raw --min-num-ratings 0",
     "recommend_all": "--warehouse w --top 3 --space trained --min-num-ratings 0 "
     "--readers-per-chunk 4 --dask-address tcp://h:8786",
-    "test_embeddings": "--warehouse w --reports-dir r --version p1 --seed 2",
+    "compare_spaces": "--warehouse w --reports-dir r --version p1 --seed 2",
     "train": "--warehouse w --artifacts-dir a --hidden-sizes 256 --embedding-size 64 --plain-mlp "
     "--margin 0.3 --raw-weight 1 --cross-user-share 0.2 --negatives hard --epochs 2 "
     "--patience 1 --learning-rate 0.01 --batch-size 64 --seed 3 --threads 2 --force",
