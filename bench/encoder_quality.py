@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import REPORTS, machine, table, write_report  # noqa: E402
-from bench.topn import ensure_works  # noqa: E402
+from bench.topn import prepare_works  # noqa: E402
 from bookrec.config import EvalConfig  # noqa: E402
 from bookrec.evaluation.rating_evaluation import evaluate_methods  # noqa: E402
 from bookrec.evaluation.topn import evaluate_topn  # noqa: E402
@@ -37,7 +37,7 @@ BLENDS = ("blend_raw", "blend_raw_user", "blend_raw_book", "blend_raw_damped")
 
 def measure(db_path: Path, seeds: list[int]) -> dict[str, list[float]]:
     """metric -> one value per seed."""
-    ensure_works(db_path)
+    prepare_works(db_path, rebuild=False)  # build the works tables only when missing
     values: dict[str, list[float]] = {}
     with connect(db_path, read_only=True) as con:
         models = con.execute("select distinct model from feat_book_embeddings").fetchall()
@@ -51,7 +51,7 @@ def measure(db_path: Path, seeds: list[int]) -> dict[str, list[float]]:
                     )
             lists = evaluate_topn(con, EvalConfig(), seed)
             values.setdefault("bookrec_list ndcg@10", []).append(
-                float(lists.methods["bookrec_list"]["ndcg@10"])
+                float(lists.methods["bookrec_list"].ndcg_at_10)
             )
             logging.info(
                 "%s seed %d in %.0f s: %s",

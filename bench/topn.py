@@ -52,6 +52,7 @@ from bookrec.evaluation.topn import (  # noqa: E402
     TopNResult,
     evaluate_topn,
 )
+from bookrec.evaluation.topn_metrics import TopNScores  # noqa: E402
 from bookrec.evaluation.topn_modes import MORE_LIKE_THIS, few_mode  # noqa: E402
 from bookrec.evaluation.topn_report import (  # noqa: E402
     MODE_METRICS,
@@ -109,7 +110,7 @@ def targets(runs: list[TopNResult]) -> list[dict]:
         0.0,
         at_most=True,
     )
-    add("full histories: already-read rate", [o["already_read"] for o in ours], 0.02, True)
+    add("full histories: already-read rate", [o.already_read for o in ours], 0.02, True)
     add(
         "full histories: NDCG@10 / best CF peer",
         [x["full:over_best_peer"] for x in ratios],
@@ -145,22 +146,23 @@ def targets(runs: list[TopNResult]) -> list[dict]:
 
 def _hygiene(r: TopNResult) -> dict[str, float]:
     """bookrec's hygiene rate in every mode ("full" = full histories)."""
-    out = {"full": r.methods["bookrec_list"]["hygiene"]}
-    return out | {mode: rows["bookrec_list"]["hygiene"] for mode, rows in r.modes.items()}
+    out = {"full": r.methods["bookrec_list"].hygiene}
+    return out | {mode: rows["bookrec_list"].hygiene for mode, rows in r.modes.items()}
 
 
 def _after_dislike(r: TopNResult) -> dict[str, float]:
-    out = {"full": r.methods["bookrec_list"]["after_dislike"]}
-    return out | {mode: rows["bookrec_list"]["after_dislike"] for mode, rows in r.modes.items()}
+    out = {"full": r.methods["bookrec_list"].after_dislike}
+    return out | {mode: rows["bookrec_list"].after_dislike for mode, rows in r.modes.items()}
 
 
-def _mean_table(rows_per_seed: list[dict[str, dict[str, float]]], metrics) -> list[dict]:
+def _mean_table(rows_per_seed: list[dict[str, TopNScores]], metrics) -> list[dict]:
     """Each method's metrics averaged over seeds (with the standard deviation of each)."""
     summary = []
     for name in rows_per_seed[0]:
         row: dict[str, object] = {"method": name}
+        dumped = [rows[name].model_dump(mode="json") for rows in rows_per_seed]
         for metric in metrics:
-            values = np.array([rows[name][metric] for rows in rows_per_seed], float)
+            values = np.array([one[metric] for one in dumped], float)
             row[metric] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
             row[f"{metric}_sd"] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
         if "users" in row:
@@ -185,19 +187,19 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
     for r in runs:
         m = r.methods
         peer = best_full_peer(r)
-        ours = m["bookrec_list"]["ndcg@10"]
+        ours = m["bookrec_list"].ndcg_at_10
         per_seed.append(
             {
                 "seed": r.seed,
                 "bookrec_ndcg": ours,
-                "over_popular": ours / m["most_popular"]["ndcg@10"],
+                "over_popular": ours / m["most_popular"].ndcg_at_10,
                 "best_peer": peer,
-                "over_peer": ours / m[peer]["ndcg@10"],
-                "already_read": m["bookrec_list"]["already_read"],
-                "hygiene": m["bookrec_list"]["hygiene"],
+                "over_peer": ours / m[peer].ndcg_at_10,
+                "already_read": m["bookrec_list"].already_read,
+                "hygiene": m["bookrec_list"].hygiene,
                 # the rules' cost: each score with and without them, against ALS
-                "free_over_als": m[DIAG_WITHOUT_RULES]["ndcg@10"] / m["implicit_als"]["ndcg@10"],
-                "over_als_same_rules": ours / m[DIAG_ALS_UNDER_RULES]["ndcg@10"],
+                "free_over_als": m[DIAG_WITHOUT_RULES].ndcg_at_10 / m["implicit_als"].ndcg_at_10,
+                "over_als_same_rules": ours / m[DIAG_ALS_UNDER_RULES].ndcg_at_10,
                 "weights": "/".join(
                     str(getattr(r.chosen, w)) for w in ("w_pop", "w_text", "w_corating", "w_rating")
                 ),

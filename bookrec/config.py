@@ -602,6 +602,20 @@ PROJECTOR_CONCERNS = (
 )
 
 
+def check_top(top: int, name: str = "top", most: int | None = None) -> int:
+    """The one "how many books" check (>= 1, and <= most when given) for every list length a
+    caller gets as a plain number (the CLI's --top, the web's top_n, Recommender.recommend);
+    a config's `top` field (AtLeastOne) says the same in the same words.
+
+    Raises:
+        ConfigError: '<name> must be at least 1; got 0' (or 'must lie in 1..<most>').
+    """
+    limits: dict[str, object] = {"ge": 1} if most is None else {"ge": 1, "le": most}
+    if top < 1 or (most is not None and top > most):
+        raise ConfigError(f"{name} {limit_phrase(limits, is_int=True)}; got {top}")
+    return top
+
+
 # ---------------------------------------------------------------------------------------------
 # Serving: what a reader is recommended, how their books are found, the web page.
 

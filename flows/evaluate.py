@@ -48,10 +48,10 @@ def evaluate_lists(db_path: Path, config: EvalConfig, seed: int, run_id: str) ->
         get_run_logger().info(
             "top-N %-22s ndcg@10 %.3f  recall@10 %.3f  coverage %.3f  already-read %.3f",
             name,
-            row["ndcg@10"],
-            row["recall@10"],
-            row["coverage"],
-            row["already_read"],
+            row.ndcg_at_10,
+            row.recall_at_10,
+            row.coverage,
+            row.already_read,
         )
     return result
 

@@ -13,6 +13,8 @@ intra-list diversity (1 - mean pairwise text cosine in a top 10), already-read r
 top-10 items that are an edition, collection or derivative of a training book), hygiene (the
 same, or of another item of the list: bookrec.evaluation.hygiene) and after_dislike (share of
 top-10 items continuing a series past a book rated <= 2).
+Each method's row is one typed TopNScores (bookrec.evaluation.topn_metrics): the reports write
+its model_dump(mode="json") (keys "ndcg@10", ...) and the benches read its fields.
 
 Besides full histories, the lists readers meet on the page (few books, unrated, "more like
 this") are measured by bookrec.evaluation.topn_modes. Every bookrec list measured comes from
@@ -39,6 +41,7 @@ from bookrec.evaluation.bookrec_list import bookrec_list
 from bookrec.evaluation.ease import Ease
 from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
 from bookrec.evaluation.topn_metrics import (
+    TopNScores,
     hit_at,
     intra_list_diversity,
     ndcg_at,
@@ -87,13 +90,13 @@ METRICS = (
 class TopNResult:
     seed: int
     counts: dict[str, float]
-    methods: dict[str, dict[str, float]]
+    methods: dict[str, TopNScores]
     chosen: ListConfig
     tune_ndcg: float = float("nan")
     grid: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # the lists readers meet on the page (bookrec.evaluation.topn_modes): mode -> method -> row
-    modes: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    modes: dict[str, dict[str, TopNScores]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -104,9 +107,11 @@ class TopNResult:
                 for k in ("w_pop", "w_text", "w_corating", "w_rating", "closest")
             },
             "tune_ndcg": self.tune_ndcg,
-            "methods": [{"method": n, **row} for n, row in self.methods.items()],
+            "methods": [
+                {"method": n, **row.model_dump(mode="json")} for n, row in self.methods.items()
+            ],
             "modes": {
-                mode: [{"method": n, **row} for n, row in rows.items()]
+                mode: [{"method": n, **row.model_dump(mode="json")} for n, row in rows.items()]
                 for mode, rows in self.modes.items()
             },
             "notes": self.notes,
@@ -286,7 +291,7 @@ def list_metrics(setup: SplitInputs, case: Case, items: list[int]) -> dict[str, 
 Lists = Callable[[Case], list[int]]
 
 
-def evaluate_cases(setup: SplitInputs, cases: list[Case], lists: Lists) -> dict[str, float]:
+def evaluate_cases(setup: SplitInputs, cases: list[Case], lists: Lists) -> TopNScores:
     """Every metric's mean over the cases, coverage over their top 10s, and the cases counted."""
     rows = []
     shown: set[int] = set()
@@ -298,7 +303,7 @@ def evaluate_cases(setup: SplitInputs, cases: list[Case], lists: Lists) -> dict[
     summary = {m: float(frame[m].mean()) if len(frame) else float("nan") for m in frame.columns}
     summary["coverage"] = len(shown) / len(setup.cands.book_ids)
     summary["users"] = len(rows)
-    return summary
+    return TopNScores.model_validate(summary)
 
 
 def _history_mask(setup: SplitInputs, case: Case) -> np.ndarray:

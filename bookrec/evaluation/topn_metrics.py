@@ -8,6 +8,7 @@ relevant items (some may be impossible to recommend: they still count, for every
 from __future__ import annotations
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 
 def ndcg_at(hits: np.ndarray, n_relevant: int, k: int) -> float:
@@ -44,3 +45,28 @@ def intra_list_diversity(vectors: np.ndarray) -> float:
         return float("nan")
     sims = vectors @ vectors.T
     return float(1.0 - (sims.sum() - np.trace(sims)) / (n * (n - 1)))
+
+
+class TopNScores(BaseModel):
+    """One method's top-N row: every metric's mean over the cases of one mode, the catalog
+    coverage of their top 10s, and the cases counted. The library returns it, the report writes
+    `model_dump(mode="json")` (keys as the reports have always named them: "ndcg@10", ...) and the
+    benches read its fields."""
+
+    # NaN (no relevant book, no case) stays NaN in the JSON reports, as it always has
+    model_config = ConfigDict(
+        frozen=True, validate_by_name=True, serialize_by_alias=True, ser_json_inf_nan="constants"
+    )
+
+    ndcg_at_10: float = Field(alias="ndcg@10")
+    recall_at_10: float = Field(alias="recall@10")
+    recall_at_50: float = Field(alias="recall@50")
+    hit_at_10: float = Field(alias="hit@10")
+    mrr: float
+    novelty_rank: float
+    diversity: float
+    already_read: float
+    hygiene: float
+    after_dislike: float
+    coverage: float
+    users: int

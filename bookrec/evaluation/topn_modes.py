@@ -41,6 +41,7 @@ from bookrec.evaluation.topn import (
     implicit_lists,
     static_lists,
 )
+from bookrec.evaluation.topn_metrics import TopNScores
 from bookrec.lists.corating import fit_als
 from bookrec.lists.works import Works
 
@@ -180,7 +181,7 @@ def evaluate_modes(
         "ease": memoized(ease_lists(held, ease)),
     }
     ours = bookrec_lists(held, chosen)
-    modes: dict[str, dict[str, dict[str, float]]] = {}
+    modes: dict[str, dict[str, TopNScores]] = {}
     counts: dict[str, int] = {}
     few = few_book_cases(books, setup.works, config.few_sizes, seed)
     for size in config.few_sizes:
@@ -189,7 +190,7 @@ def evaluate_modes(
             name = few_mode(size, rated)
             modes[name] = _table(held, cases, {**peers, "bookrec_list": ours})
             counts[f"{name}_readers"] = len(cases)
-            log.info("top-N %s: %s", name, modes[name]["bookrec_list"]["ndcg@10"])
+            log.info("top-N %s: %s", name, modes[name]["bookrec_list"].ndcg_at_10)
     seeds = more_like_this_cases(
         books, setup.works, held.cands.book_ids, config.mlt_min_readers, config.mlt_max_seeds, seed
     )
@@ -208,5 +209,7 @@ def evaluate_modes(
     return modes, counts
 
 
-def _table(setup: SplitInputs, cases: list[Case], methods: dict[str, Callable]) -> dict:
+def _table(
+    setup: SplitInputs, cases: list[Case], methods: dict[str, Callable]
+) -> dict[str, TopNScores]:
     return {name: evaluate_cases(setup, cases, lists) for name, lists in methods.items()}

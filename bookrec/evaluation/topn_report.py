@@ -10,6 +10,7 @@ import duckdb
 
 from bookrec.evaluation.eval_runs import append_eval_runs
 from bookrec.evaluation.topn import DIAG_ALS_UNDER_RULES, DIAG_WITHOUT_RULES, METRICS, TopNResult
+from bookrec.evaluation.topn_metrics import TopNScores
 from bookrec.evaluation.topn_modes import MORE_LIKE_THIS
 from bookrec.lists.settings import save_list_settings
 from bookrec.report_json import report_json
@@ -20,9 +21,10 @@ def store_topn(con: duckdb.DuckDBPyConnection, run_id: str, result: TopNResult) 
     rows = []
     settings = json.dumps({"seed": result.seed, "protocol": "topn"}, sort_keys=True)
     for method, row in result.methods.items():
+        values = row.model_dump(mode="json")
         for metric in METRICS:
             rows.append(
-                (run_id, method, settings, f"topn_{metric}", float(row[metric]), int(row["users"]))
+                (run_id, method, settings, f"topn_{metric}", float(values[metric]), row.users)
             )
     written = append_eval_runs(con, rows)
     save_list_settings(con, run_id, result.chosen, result.tune_ndcg)
@@ -59,7 +61,10 @@ def markdown(results: list[TopNResult]) -> str:
             "|" + "---|" * (len(METRICS) + 1),
         ]
         for name, row in r.methods.items():
-            cells = [f"{row[m]:.1f}" if m == "novelty_rank" else f"{row[m]:.3f}" for m in METRICS]
+            values = row.model_dump(mode="json")
+            cells = [
+                f"{values[m]:.1f}" if m == "novelty_rank" else f"{values[m]:.3f}" for m in METRICS
+            ]
             label = f"**{name}**" if name == "bookrec_list" else name
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines += ["", *margins(r), ""]
@@ -115,7 +120,8 @@ def mode_tables(result: TopNResult) -> list[str]:
             "|" + "---|" * (len(MODE_METRICS) + 1),
         ]
         for name, row in rows.items():
-            cells = [_cell(m, row[m]) for m in MODE_METRICS]
+            values = row.model_dump(mode="json")
+            cells = [_cell(m, values[m]) for m in MODE_METRICS]
             label = f"**{name}**" if name == "bookrec_list" else name
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         mine = {k: v for k, v in ratios.items() if k.startswith(f"{mode}:")}
@@ -142,23 +148,23 @@ def target_ratios(result: TopNResult) -> dict[str, float]:
     """bookrec's NDCG@10 over each target's peer, per mode ("mode:over_peer" -> ratio)."""
     out: dict[str, float] = {}
     m = result.methods
-    ours = m["bookrec_list"]["ndcg@10"]
+    ours = m["bookrec_list"].ndcg_at_10
     best = best_full_peer(result)
-    out["full:over_best_peer"] = _ratio(ours, m[best]["ndcg@10"])
-    out["full:over_most_popular"] = _ratio(ours, m["most_popular"]["ndcg@10"])
+    out["full:over_best_peer"] = _ratio(ours, m[best].ndcg_at_10)
+    out["full:over_most_popular"] = _ratio(ours, m["most_popular"].ndcg_at_10)
     for mode, rows in result.modes.items():
-        mine = rows["bookrec_list"]["ndcg@10"]
+        mine = rows["bookrec_list"].ndcg_at_10
         if mode == MORE_LIKE_THIS:
-            out[f"{mode}:over_item_cosine"] = _ratio(mine, rows["implicit_item_cosine"]["ndcg@10"])
+            out[f"{mode}:over_item_cosine"] = _ratio(mine, rows["implicit_item_cosine"].ndcg_at_10)
             continue
-        out[f"{mode}:over_als_folded_in"] = _ratio(mine, rows["implicit_als_folded_in"]["ndcg@10"])
-        out[f"{mode}:over_most_popular"] = _ratio(mine, rows["most_popular"]["ndcg@10"])
+        out[f"{mode}:over_als_folded_in"] = _ratio(mine, rows["implicit_als_folded_in"].ndcg_at_10)
+        out[f"{mode}:over_most_popular"] = _ratio(mine, rows["most_popular"].ndcg_at_10)
     return out
 
 
 def best_full_peer(result: TopNResult) -> str:
     m = result.methods
-    return max((p for p in FULL_PEERS if p in m), key=lambda p: m[p]["ndcg@10"])
+    return max((p for p in FULL_PEERS if p in m), key=lambda p: m[p].ndcg_at_10)
 
 
 def margins(result: TopNResult) -> list[str]:
@@ -170,21 +176,21 @@ def margins(result: TopNResult) -> list[str]:
         "(target >= 2x)",
         f"- bookrec_list / best CF peer ({best_full_peer(result)}) NDCG@10: "
         f"{ratios['full:over_best_peer']:.2f}x (target >= 1.2x)",
-        f"- bookrec_list already-read rate: {m['bookrec_list']['already_read']:.3%}; hygiene rate "
-        f"{m['bookrec_list']['hygiene']:.3%} (target <= 0.5%); after a dislike "
-        f"{m['bookrec_list']['after_dislike']:.3%} (target 0)",
+        f"- bookrec_list already-read rate: {m['bookrec_list'].already_read:.3%}; hygiene rate "
+        f"{m['bookrec_list'].hygiene:.3%} (target <= 0.5%); after a dislike "
+        f"{m['bookrec_list'].after_dislike:.3%} (target 0)",
         *rules_cost(m),
     ]
 
 
-def rules_cost(methods: dict[str, dict[str, float]]) -> list[str]:
+def rules_cost(methods: dict[str, TopNScores]) -> list[str]:
     """A line on what the list's rules cost in NDCG@10, when the diagnostic rows were run."""
     if DIAG_WITHOUT_RULES not in methods or DIAG_ALS_UNDER_RULES not in methods:
         return []
-    free = methods[DIAG_WITHOUT_RULES]["ndcg@10"]
-    ours = methods["bookrec_list"]["ndcg@10"]
-    als = methods["implicit_als"]["ndcg@10"]
-    ruled = methods[DIAG_ALS_UNDER_RULES]["ndcg@10"]
+    free = methods[DIAG_WITHOUT_RULES].ndcg_at_10
+    ours = methods["bookrec_list"].ndcg_at_10
+    als = methods["implicit_als"].ndcg_at_10
+    ruled = methods[DIAG_ALS_UNDER_RULES].ndcg_at_10
     return [
         f"- the list's rules (nothing read in any form, next-in-series only, caps) cost NDCG@10: "
         f"bookrec's score {free:.3f} without them -> {ours:.3f} with them; ALS's own scores "
@@ -203,7 +209,7 @@ def plot(results: list[TopNResult], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     width = 0.8 / len(results)
     for k, r in enumerate(results):
-        values = [r.methods[n]["ndcg@10"] for n in names]
+        values = [r.methods[n].ndcg_at_10 for n in names]
         ax.bar([i + k * width for i in range(len(names))], values, width, label=f"seed {r.seed}")
     ax.set_xticks(
         [i + 0.4 - width / 2 for i in range(len(names))], names, rotation=25, ha="right", fontsize=8

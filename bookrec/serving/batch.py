@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bookrec.config import RecommendConfig, ScorerConfig
+from bookrec.config import RecommendConfig, ScorerConfig, check_top
 from bookrec.errors import DataError
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.recommender import Recommendations, Recommender
@@ -73,10 +73,9 @@ def batch_settings(
     """The tuned scorer settings (evaluate's, else the defaults), with an optional space.
 
     Raises:
-        DataError: top_n < 1.
+        ConfigError: top_n < 1.
     """
-    if top_n < 1:
-        raise DataError(f"top must be at least 1; got {top_n}")
+    check_top(top_n)
     with connect(db_path, read_only=True) as con:
         scorer = load_scorer_settings(con)
     if space is not None:

@@ -14,8 +14,8 @@ import socket
 from collections.abc import Sequence
 from pathlib import Path
 
-from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig
-from bookrec.errors import ConfigError, DataError, exit_code_of
+from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig, check_top
+from bookrec.errors import ConfigError, exit_code_of
 from bookrec.serving.formatting import format_result
 from bookrec.serving.results import Recommendations
 
@@ -205,8 +205,7 @@ def run_recommend(args: argparse.Namespace) -> Recommendations:
     from bookrec.serving.recommender import Recommender
     from bookrec.warehouse.connection import connect
 
-    if args.top < 1:
-        raise DataError(f"--top must be at least 1; got {args.top}")
+    check_top(args.top, "--top")
     books = gather_reader_books(args.book, args.csv, args.goodreads_export)
     config = RecommendConfig(min_num_ratings=args.min_num_ratings)
     with connect(args.warehouse, read_only=True) as con:

@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bookrec.config import ListConfig, RecommendConfig, ScorerConfig
+from bookrec.config import ListConfig, RecommendConfig, ScorerConfig, check_top
 from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError
 from bookrec.lists.corating import load_corating
@@ -368,10 +368,9 @@ class Recommender:
         """Match the reader's books, pick the mode, and return the top_n books to read next.
 
         Raises:
-            ValueError: top_n < 1.
+            ConfigError: top_n < 1.
         """
-        if top_n < 1:
-            raise ValueError(f"top_n must be at least 1; got {top_n!r}")
+        check_top(top_n, "top_n")
         matches = self.matcher.match(reader_books)
         return self.recommend_matches(matches, top_n)
 

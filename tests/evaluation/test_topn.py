@@ -56,13 +56,13 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         DIAG_ALS_UNDER_RULES,
     }
     for row in result.methods.values():
-        assert set(METRICS) <= set(row)
-        assert 0.0 <= row["coverage"] <= 1.0
+        assert set(METRICS) <= set(row.model_dump(mode="json"))
+        assert 0.0 <= row.coverage <= 1.0
     # the 10 books hold no editions of each other: nothing already read can be listed
-    assert result.methods["bookrec_list"]["already_read"] == 0.0
+    assert result.methods["bookrec_list"].already_read == 0.0
     # nor may any list hold the reader's own books (implicit pads restricted lists with them)
     for mode in (result.methods, *result.modes.values()):
-        assert all(row["hygiene"] == 0.0 for row in mode.values())
+        assert all(row.hygiene == 0.0 for row in mode.values())
     # every reader mode has its table, every method every metric, on the same readers
     modes = [few_mode(k, rated) for k in (1, 3) for rated in (True, False)] + [MORE_LIKE_THIS]
     assert list(result.modes) == modes
@@ -74,13 +74,13 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         "bookrec_list",
     }
     for mode, rows in result.modes.items():
-        assert len({row["users"] for row in rows.values()}) == 1, mode
-        assert rows["bookrec_list"]["users"] > 0, mode
+        assert len({row.users for row in rows.values()}) == 1, mode
+        assert rows["bookrec_list"].users > 0, mode
         for row in rows.values():
-            assert set(METRICS) <= set(row)
+            assert set(METRICS) <= set(row.model_dump(mode="json"))
     assert (
         result.counts[f"{few_mode(3, True)}_readers"]
-        == result.modes[few_mode(3, True)]["bookrec_list"]["users"]
+        == result.modes[few_mode(3, True)]["bookrec_list"].users
     )
     assert set(target_ratios(result)) >= {
         "full:over_best_peer",

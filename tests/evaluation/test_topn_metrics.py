@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bookrec.evaluation.topn_metrics import (
+    TopNScores,
     hit_at,
     intra_list_diversity,
     ndcg_at,
@@ -42,3 +43,27 @@ def test_intra_list_diversity_by_hand():
     v = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     assert intra_list_diversity(v) == pytest.approx(2 / 3)
     assert math.isnan(intra_list_diversity(v[:1]))
+
+
+def test_topn_scores_serialise_under_the_report_names_and_keep_nan() -> None:
+    row = {
+        "ndcg@10": float("nan"),
+        "recall@10": 0.25,
+        "recall@50": 0.5,
+        "hit@10": 1.0,
+        "mrr": 0.5,
+        "novelty_rank": 12.0,
+        "diversity": 0.3,
+        "already_read": 0.0,
+        "hygiene": 0.1,
+        "after_dislike": 0.0,
+        "coverage": 0.4,
+        "users": 7,
+    }
+    scores = TopNScores.model_validate(row)
+    assert scores.recall_at_10 == 0.25 and scores.hit_at_10 == 1.0 and scores.users == 7
+    dumped = scores.model_dump(mode="json")
+    assert list(dumped) == list(row)  # the report's column order
+    assert math.isnan(dumped["ndcg@10"]) and dumped["coverage"] == 0.4
+    with pytest.raises(ValueError):
+        scores.mrr = 1.0  # frozen: a measured row is not edited afterwards

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bookrec.config import RecommendConfig, ScorerConfig
-from bookrec.errors import DataError
+from bookrec.config import RecommendConfig, ScorerConfig, check_top
+from bookrec.errors import ConfigError, DataError
 from bookrec.serving.reader_input import ReaderBook, gather_reader_books
 from bookrec.serving.recommender import Recommender
 from bookrec.warehouse.connection import connect
@@ -84,3 +84,31 @@ def test_a_goodreads_export_that_is_a_folder_is_one_line(tmp_path):
     (tmp_path / "export.csv").mkdir()
     with pytest.raises(DataError, match=r"export\.csv: a folder, not a CSV file"):
         gather_reader_books(goodreads_export=tmp_path / "export.csv")
+
+
+@pytest.mark.parametrize(
+    ("top", "name", "most", "message"),
+    [
+        (0, "--top", None, "--top must be at least 1; got 0"),
+        (-3, "top_n", None, "top_n must be at least 1; got -3"),
+        (0, "top_n", 100, "top_n must lie in 1..100; got 0"),
+        (101, "top_n", 100, "top_n must lie in 1..100; got 101"),
+    ],
+)
+def test_one_top_check_words_every_caller_alike(top, name, most, message) -> None:
+    """The CLI's --top, the web's top_n and Recommender.recommend share config.check_top."""
+    with pytest.raises(ConfigError) as caught:
+        check_top(top, name, most=most)
+    assert str(caught.value) == message
+    # the same words as a config's own `top` field (RecommendConfig.top, AtLeastOne)
+    if most is None:
+        with pytest.raises(ConfigError, match=f"^top must be at least 1; got {top}$"):
+            RecommendConfig(top=top)
+    assert check_top(1, name, most=most) == 1 and check_top(100, name, most=most) == 100
+
+
+def test_recommender_refuses_top_zero_as_a_config_error(warehouse: Path) -> None:
+    with connect(warehouse, read_only=True) as con:
+        recommender = Recommender.from_warehouse(con)
+    with pytest.raises(ConfigError, match="^top_n must be at least 1; got 0$"):
+        recommender.recommend([ReaderBook(title="Dune")], 0)

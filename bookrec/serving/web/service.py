@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookrec.config import RecommendConfig, WebConfig
+from bookrec.config import RecommendConfig, WebConfig, check_top
 from bookrec.errors import BookrecError, DataError
 from bookrec.serving.reader_input import ReaderBook, parse_goodreads_export
 from bookrec.serving.recommender import Recommender
@@ -166,7 +166,7 @@ class ReaderService:
         """What to read next for the reader's list (the Recommender decides the mode).
 
         Raises:
-            DataError: no books, more than max_books, or top_n off 1..max_top_n.
+            DataError: no books or more than max_books; ConfigError: top_n off 1..max_top_n.
         """
         if not books:
             raise DataError("no books given; add at least one book you have read")
@@ -176,8 +176,7 @@ class ReaderService:
         return self.load().recommender.recommend_matches(matches, top_n)
 
     def _check_top_n(self, top_n: int) -> None:
-        if not 1 <= top_n <= self.config.max_top_n:
-            raise DataError(f"top_n must lie in 1..{self.config.max_top_n}; got {top_n}")
+        check_top(top_n, "top_n", most=self.config.max_top_n)
 
     def similar(
         self, book_id: int, exclude: Sequence[int] = (), top_n: int = 10
@@ -186,7 +185,7 @@ class ReaderService:
         book, without a rating (the one ranker, its rules and caps; Recommender.similar).
 
         Raises:
-            DataError: an unknown book_id, too many excluded books, or a bad top_n.
+            DataError: an unknown book_id or too many excluded books; ConfigError: a bad top_n.
         """
         loaded = self.load()
         self._check_count(len(exclude), "request")
