@@ -220,7 +220,7 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
         "mode_counts": [r.counts for r in runs],
         "target_rows": rows,
         "targets": {row["target"]: row["result"] == "PASS" for row in rows},
-        "runs": [r.to_json() for r in runs],
+        "runs": [r.as_dict() for r in runs],
     }
 
 

@@ -60,7 +60,7 @@ def train(
         "trained" if run.selected_as_default else "raw",
         outcome.folder,
     )
-    return {**run.to_dict(), "folder": str(outcome.folder), "reused": outcome.reused}
+    return {**run.as_dict(), "folder": str(outcome.folder), "reused": outcome.reused}
 
 
 if __name__ == "__main__":

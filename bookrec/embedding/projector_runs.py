@@ -51,7 +51,7 @@ class ProjectorRun:
     selected_as_default: bool
     seconds: float
 
-    def to_dict(self) -> dict:
+    def as_dict(self) -> dict:
         """The JSON-able summary (run.json without its curve; the train flow's result)."""
         return dataclasses.asdict(self)
 

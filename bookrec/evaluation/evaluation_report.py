@@ -54,7 +54,7 @@ def _markdown(result: EvalResult) -> str:
         "|" + "---|" * len(columns),
     ]
     for name, method in result.methods.items():
-        row = method.to_dict()
+        row = method.as_dict()
         label = f"**{name}**" if method.best_variant else name
         lines.append("| " + " | ".join([label] + [cell(row.get(k)) for k in columns[1:]]) + " |")
     lines += [
@@ -126,7 +126,7 @@ def write_reports(result: EvalResult, reports_dir: Path) -> list[Path]:
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     json_path = reports_dir / "evaluation.json"
-    json_path.write_text(report_json(result.to_json()), encoding="utf-8")
+    json_path.write_text(report_json(result.as_dict()), encoding="utf-8")
     md_path = reports_dir / "evaluation.md"
     md_path.write_text(_markdown(result), encoding="utf-8")
     return [md_path, json_path, *_plots(result, reports_dir)]

@@ -64,7 +64,7 @@ class MethodRow:
         """One figure by name (eval_runs rows, benchmark tables)."""
         return float(getattr(self, metric))
 
-    def to_dict(self) -> dict:
+    def as_dict(self) -> dict:
         """The flat JSON row of reports/evaluation.json (blend settings inline)."""
         row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         row.pop("blend")
@@ -109,7 +109,7 @@ class EvalResult:
     notes: list[str] = field(default_factory=list)
     chosen_method: str = ""
 
-    def to_json(self) -> dict:
+    def as_dict(self) -> dict:
         return {
             "run_id": self.run_id,
             "seed": self.seed,
@@ -122,7 +122,7 @@ class EvalResult:
             },
             "best_method": self.best_method,
             "chosen_method": self.chosen_method,
-            "methods": [{"method": name, **row.to_dict()} for name, row in self.methods.items()],
+            "methods": [{"method": name, **row.as_dict()} for name, row in self.methods.items()],
             "alpha_curves": {name: t.alpha_curve() for name, t in self.tunings.items()},
             "notes": self.notes,
         }

@@ -98,7 +98,7 @@ class TopNResult:
     # the lists readers meet on the page (bookrec.evaluation.topn_modes): mode -> method -> row
     modes: dict[str, dict[str, TopNScores]] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    def as_dict(self) -> dict:
         return {
             "seed": self.seed,
             "counts": self.counts,

@@ -230,5 +230,5 @@ def write_topn_reports(results: list[TopNResult], reports_dir: Path) -> list[Pat
     md = reports_dir / "topn.md"
     md.write_text(markdown(results), encoding="utf-8")
     js = reports_dir / "topn.json"
-    js.write_text(report_json({"runs": [r.to_json() for r in results]}), encoding="utf-8")
+    js.write_text(report_json({"runs": [r.as_dict() for r in results]}), encoding="utf-8")
     return [md, js, plot(results, reports_dir / "topn.png")]

@@ -47,7 +47,7 @@ def save_run(
         encoding="utf-8",
     )
     curve.to_csv(folder / "curve.csv", index=False)
-    record = {**run.to_dict(), "curve": curve.to_dict(orient="records")}
+    record = {**run.as_dict(), "curve": curve.to_dict(orient="records")}
     (folder / "run.json").write_text(report_json(record), encoding="utf-8")
     return folder
 

@@ -175,7 +175,7 @@ def test_evaluation_is_deterministic_per_seed(tiny_copy: Path) -> None:
     def strip(methods: dict) -> str:
         # JSON, so NaN (no cold books here) compares equal to NaN; timings differ by nature.
         rows = {
-            m: {k: v for k, v in row.to_dict().items() if k != "seconds"}
+            m: {k: v for k, v in row.as_dict().items() if k != "seconds"}
             for m, row in methods.items()
         }
         return json.dumps(rows, sort_keys=True)
