@@ -133,6 +133,7 @@ def demo_warehouse(folder: Path, books: int, readers: int, encode: bool) -> Path
     demo's 52k texts takes 8+ minutes of both cores alone.
     """
     from bookrec.config import DataConfig
+    from bookrec.demo.generator import write_demo_dataset
     from bookrec.embedding.store import embed_books, finish_embedding, plan_embedding, store_chunk
     from bookrec.lists.corating import corating_vectors, store_corating
     from bookrec.lists.works import build_works
@@ -141,15 +142,10 @@ def demo_warehouse(folder: Path, books: int, readers: int, encode: bool) -> Path
     from bookrec.warehouse.tables import load_ratings
 
     db = folder / "demo.duckdb"
-    config = DataConfig(
-        demo=True,
-        demo_books=books,
-        demo_users=readers,
-        warehouse=db,
-        demo_dir=folder / "demo_files",
-        download=False,
-    )
-    prepare.build_warehouse(config)
+    # the demo's files (flows.prepare_data writes them for --demo), read like real files
+    files = folder / "demo_files"
+    write_demo_dataset(files, n_books=books, n_users=readers, seed=DataConfig().demo_seed)
+    prepare.build_warehouse(DataConfig(data_dir=files, warehouse=db, download=False))
     if encode:
         embed_books(db, progress=False)
     else:

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 def warehouse(tmp_path_factory) -> Path:
     """The demo catalog (300 books, 300 readers) prepared, embedded with the real encoder, and
     with its works tables and co-rating vectors (what `flows.lists` adds)."""
+    from bookrec.demo.generator import write_demo_dataset
     from bookrec.embedding.store import embed_books
     from bookrec.lists.corating import corating_vectors, store_corating
     from bookrec.lists.works import build_works
@@ -38,16 +39,9 @@ def warehouse(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("block")
     db = folder / "demo.duckdb"
-    prepare.build_warehouse(
-        DataConfig(
-            demo=True,
-            demo_books=300,
-            demo_users=300,
-            warehouse=db,
-            demo_dir=folder / "files",
-            download=False,
-        )
-    )
+    # the demo's files (flows.prepare_data writes them for --demo), read like real files
+    write_demo_dataset(folder / "files", n_books=300, n_users=300, seed=DataConfig().demo_seed)
+    prepare.build_warehouse(DataConfig(data_dir=folder / "files", warehouse=db, download=False))
     embed_books(db, progress=False)
     with connect(db) as con:
         build_works(con)
