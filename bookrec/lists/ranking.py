@@ -162,25 +162,46 @@ def reader_roles(ratings, config: ListConfig) -> tuple[np.ndarray, np.ndarray]:
     return liked, disliked
 
 
-def closeness(
-    candidates: np.ndarray, liked: np.ndarray, closest: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(mean cosine to the `closest` nearest liked rows (0: all), the cosine matrix)."""
-    if len(liked) == 0:
-        return np.zeros(len(candidates)), np.zeros((len(candidates), 0))
-    return closeness_of(candidates @ liked.T, closest)
-
-
-def closeness_of(sims: np.ndarray, closest: int) -> tuple[np.ndarray, np.ndarray]:
-    """closeness() from the cosine matrix (candidates x books, at least one book)."""
-    k = min(closest, sims.shape[1]) if closest > 0 else sims.shape[1]
-    top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else sims
-    return top.mean(axis=1), sims
-
-
 def zscore(values: np.ndarray) -> np.ndarray:
     std = values.std()
     return (values - values.mean()) / std if std > 0 else np.zeros_like(values, dtype=np.float64)
+
+
+# Up to this many nearest books, top_mean keeps a running top-k with elementwise max/min over
+# the rows (2k - 1 vector operations a book, over every candidate at once); beyond it a
+# partition along the books is cheaper.
+LADDER_K = 8
+
+
+def top_mean(rows: np.ndarray, k: int) -> np.ndarray:
+    """Per candidate (column), the mean of its k largest cosines over the books (rows): the
+    closeness to the k nearest books (k <= 0: all of them); zeros without any book. float64.
+
+    rows: books x candidates, each book's cosines contiguous, as the block product lays them.
+    """
+    m, n = rows.shape
+    if m == 0:
+        return np.zeros(n)
+    k = m if k <= 0 else min(k, m)
+    if k == m:
+        return rows.sum(axis=0, dtype=np.float64) / m
+    if k > LADDER_K:
+        return np.partition(rows, m - k, axis=0)[m - k :].sum(axis=0, dtype=np.float64) / k
+    best = [np.full(n, -np.inf, rows.dtype) for _ in range(k)]  # best[0] >= best[1] >= ...
+    spare = (np.empty(n, rows.dtype), np.empty(n, rows.dtype))
+    for row in rows:
+        carry = row
+        for level, kept in enumerate(best):
+            if level < k - 1:  # what this level gives up moves down a level
+                passed = spare[level % 2]
+                np.minimum(kept, carry, out=passed)
+            np.maximum(kept, carry, out=kept)
+            if level < k - 1:
+                carry = passed
+    total = best[0].astype(np.float64)
+    for kept in best[1:]:
+        total += kept
+    return total / k
 
 
 @dataclass(frozen=True)
@@ -190,22 +211,39 @@ class Features:
     liked_ids: the books the closeness (and the explanations) rest on: liked or listed unrated.
     dislike: z(closeness to the disliked books), zeros without any; author_penalty: 1 where a
     candidate's author wrote a disliked book; quality: z(average rating) when nothing is liked.
-    history_sims / history_usable: the text cosines of the candidates to every history book
-    with a text vector (marked by history_usable, in history order), for the blend's
-    predicted rating (bookrec.lists.reader_list.ListRanker).
+    text_rows: the text cosines of every history book with a text vector (marked by
+    history_usable, in history order) to the candidates, one row per book, for the blend's
+    predicted rating (bookrec.lists.reader_list.ListRanker); corating_rows: the co-rating
+    cosines of the liked and disliked books with a co-rating vector. text_liked /
+    corating_liked: per liked book, its row there (-1: no vector), for the explanations.
     """
 
     pop: np.ndarray
     text: np.ndarray
     corating: np.ndarray
-    text_sims: np.ndarray  # candidates x liked books
-    corating_sims: np.ndarray
     liked_ids: np.ndarray
+    text_rows: np.ndarray
+    text_liked: np.ndarray
+    corating_rows: np.ndarray
+    corating_liked: np.ndarray
+    history_usable: np.ndarray
     dislike: np.ndarray | None = None
     author_penalty: np.ndarray | None = None
     quality: np.ndarray | None = None
-    history_sims: np.ndarray | None = None
-    history_usable: np.ndarray | None = None
+
+    def liked_cosines(self, kind: str, positions: Sequence[int]) -> np.ndarray:
+        """(len(positions), liked books): the cosines of those candidates to each liked book in
+        one space ("text" or "corating"), 0 where a liked book has no vector there."""
+        rows, at = (
+            (self.text_rows, self.text_liked)
+            if kind == "text"
+            else (self.corating_rows, self.corating_liked)
+        )
+        out = np.zeros((len(positions), len(at)), np.float32)
+        has = at >= 0
+        if has.any() and len(positions):
+            out[:, has] = rows[np.ix_(at[has], np.asarray(positions, np.int64))].T
+        return out
 
     def score(self, config: ListConfig, rating: np.ndarray | None = None) -> np.ndarray:
         score = config.w_pop * self.pop + config.w_text * self.text
@@ -240,7 +278,7 @@ def reader_features(
     return next(block_features(cands, text, corating, readers, config, [disliked_authors]))
 
 
-# Cosines held at once by a block's products (candidates x history books, float32): 64 MiB.
+# Cosines held at once by a block's products (history books x candidates, float32): 64 MiB.
 BLOCK_CELLS = 1 << 24
 
 
@@ -254,10 +292,11 @@ def block_features(
 ) -> Iterator[Features]:
     """Each reader's Features, in order, from one matrix product per space for the block.
 
-    The candidates' text vectors meet every history book of every reader in one product
-    (float32; the columns of a reader are their books with a vector, in history order), the
-    co-rating vectors their liked and disliked books in another, and ALS's factors every
-    reader's user vector in a third; the rest is per-reader selection of those columns. The
+    Every history book of every reader meets the candidates' text vectors in one product
+    (float32; a reader's rows are their books with a vector, in history order; each row holds
+    one book's cosines to every candidate, so the per-reader work below runs along contiguous
+    rows), their liked and disliked books the co-rating vectors in another, and ALS's factors
+    every reader's user vector in a third; the rest is per-reader selection of those rows. The
     caller sizes the block (BLOCK_CELLS cosines per product keeps it in memory).
 
     readers: (book ids, ratings) each, ratings NaN where listed without a rating.
@@ -287,28 +326,27 @@ def block_features(
         if config.corating_feature == "user":
             users = _als_users(cands, corating, roles, co_rows)
     text_at = co_at = 0
+    no_rows = np.zeros((0, n), np.float32)
     for r, (ids, _) in enumerate(readers):
         liked, disliked = roles[r]
         liked_ids = ids[liked]
         disliked_ids = ids[disliked]
         usable = text_rows[r] >= 0
-        own = text_sims[:, text_at : text_at + int(usable.sum())]
-        text_at += own.shape[1]
-        text_close, liked_sims = _columns_closeness(own, usable, liked, config.closest)
+        own = text_sims[text_at : text_at + int(usable.sum())]
+        text_at += len(own)
+        text_close = top_mean(own[(usable & liked)[usable]], config.closest)
         co_close = np.zeros(n)
-        co_liked = np.zeros((n, len(liked_ids)), np.float32)
+        co_own = no_rows
+        co_liked = np.full(len(liked_ids), -1, np.int64)
         against_co = None
         if corating is not None:
             need = co_needed[r]
-            co_own = co_sims[:, co_at : co_at + int(need.sum())]
-            co_at += co_own.shape[1]
-            co_close, co_liked = _columns_closeness(
-                co_own, need & liked, liked, config.closest_corating, within=need
-            )
+            co_own = co_sims[co_at : co_at + int(need.sum())]
+            co_at += len(co_own)
+            co_liked = _rows_of(need, liked)
+            co_close = top_mean(co_own[liked[need]], config.closest_corating)
             if len(disliked_ids):
-                against_co = _columns_closeness(
-                    co_own, need & disliked, disliked, config.closest, within=need
-                )[0]
+                against_co = top_mean(co_own[disliked[need]], config.closest)
             if users is not None:
                 co_close = np.zeros(n) if users[r] is None else users[r]
             # books nobody rated get the median, not the bottom: no evidence either way
@@ -318,7 +356,7 @@ def block_features(
                 )
         dislike = author_penalty = quality = None
         if len(disliked_ids):
-            against = _columns_closeness(own, usable, disliked, config.closest)[0]
+            against = top_mean(own[disliked[usable]], config.closest)
             if against_co is not None:
                 against = against + against_co
             dislike = zscore(against)
@@ -336,53 +374,33 @@ def block_features(
             pop=cands.popularity_z,
             text=zscore(text_close),
             corating=zscore(co_close),
-            text_sims=liked_sims,
-            corating_sims=co_liked,
             liked_ids=liked_ids,
+            text_rows=own,
+            text_liked=_rows_of(usable, liked),
+            corating_rows=co_own,
+            corating_liked=co_liked,
+            history_usable=usable,
             dislike=dislike,
             author_penalty=author_penalty,
             quality=quality,
-            history_sims=own,
-            history_usable=usable,
         )
+
+
+def _rows_of(present: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Per chosen history book, its row among the `present` ones (-1: not present)."""
+    at = np.cumsum(present) - 1
+    return np.where(present, at, -1)[chosen]
 
 
 def _block_product(
     cand_vectors: np.ndarray, vectors: np.ndarray, rows: list[np.ndarray]
 ) -> np.ndarray:
-    """cand_vectors @ vectors[every reader's rows].T: one product for the block."""
+    """vectors[every reader's rows] @ cand_vectors.T: one product for the block, a row of
+    cosines to every candidate per history book."""
     every = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     if len(every) == 0:
-        return np.zeros((len(cand_vectors), 0), np.float32)
-    return cand_vectors @ vectors[every].T
-
-
-def _columns_closeness(
-    own: np.ndarray,
-    present: np.ndarray,
-    chosen: np.ndarray,
-    closest: int,
-    within: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """closeness() to the `chosen` books of a history from the reader's columns of a block
-    product, with one cosine column per chosen book (zeros for a book without a vector).
-
-    own: the reader's columns, one per history book marked by `within` (default `present`);
-    present: the chosen books that have a column.
-    """
-    within = present if within is None else within
-    sims = own[:, (present & chosen)[within]]
-    n = own.shape[0]
-    if sims.shape[1] == 0:
-        close = np.zeros(n)
-        sims = np.zeros((n, 0))
-    else:
-        close, sims = closeness_of(sims, closest)
-    if sims.shape[1] != int(chosen.sum()):
-        full = np.zeros((n, int(chosen.sum())), np.float32)
-        full[:, present[chosen]] = sims
-        sims = full
-    return close, sims
+        return np.zeros((0, len(cand_vectors)), np.float32)
+    return vectors[every] @ cand_vectors.T
 
 
 def _als_users(

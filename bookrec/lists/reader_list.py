@@ -133,17 +133,12 @@ class ListRanker:
         rated = ~np.isnan(ratings)
         usable = feats.history_usable & rated
         if cfg.alpha != 0.0 and usable.any():
-            columns = usable[feats.history_usable]
-            sims = feats.history_sims if columns.all() else feats.history_sims[:, columns]
-            parts = blend.parts_of(
-                sims,
-                self._cand_means,
-                ids[rated],
-                ratings[rated],
-                usable[rated],
+            rows = rated[feats.history_usable]
+            sims = feats.text_rows if rows.all() else feats.text_rows[rows]
+            deviation = blend.deviation_of_rows(
+                sims, self._cand_means, ids[rated], ratings[rated], usable[rated]
             )
-            deviation = blend.combine(parts, cfg.temperature, cfg.top_k)
-            predicted += cfg.alpha * np.asarray(deviation, dtype=np.float64)
+            predicted += cfg.alpha * deviation
         return predicted
 
     def recommend(
@@ -230,13 +225,10 @@ def _evidence(feats: Features, chosen: list[int], count: int) -> list[tuple[Evid
     """Per chosen candidate, the `count` liked books closest to it in each space (co-rating
     first), those above the space's floor."""
     found: list[list[Evidence]] = [[] for _ in chosen]
-    for kind, sims, floor in (
-        ("corating", feats.corating_sims, MIN_CORATING),
-        ("text", feats.text_sims, MIN_TEXT),
-    ):
-        if sims.shape[1] == 0 or not chosen or count <= 0:
+    for kind, floor in (("corating", MIN_CORATING), ("text", MIN_TEXT)):
+        if len(feats.liked_ids) == 0 or not chosen or count <= 0:
             continue
-        rows = sims[chosen]
+        rows = feats.liked_cosines(kind, chosen)
         best = np.argsort(-rows, axis=1, kind="stable")[:, :count]
         for i, (row, columns) in enumerate(zip(rows, best, strict=True)):
             for j in columns.tolist():

@@ -138,6 +138,39 @@ def blend_deviation(
     return weights @ targets
 
 
+def history_deviation(
+    similarity_rows: np.ndarray,
+    targets: np.ndarray,
+    temperature: float,
+    top_k: int | None = None,
+) -> np.ndarray:
+    """sum_j w_bj t_j for each candidate (float64), w the softmax_weights of each candidate
+    over the history, for cosines laid out one row per history book (history x candidates,
+    as the list's block product gives them) and one target t_j per history book: "plain"
+    centering's deviation is this with t_j = r_j, minus m_b; "user" and "book" are this.
+
+    The same numbers as blend_deviation (float32 weights, up to the order of the sums),
+    computed along contiguous rows: every operation runs over all candidates at once, and the
+    weighted sum is one matrix-vector product.
+    """
+    if temperature <= 0:
+        raise ConfigError(f"temperature must be positive; got {temperature!r}")
+    logits = np.multiply(similarity_rows, np.float32(1.0 / temperature), dtype=np.float32)
+    n_history = logits.shape[0]
+    keep = None
+    if top_k is not None and top_k < n_history:
+        # each candidate's k-th largest similarity; what lies below drops out of the softmax
+        by_candidate = np.ascontiguousarray(logits.T)
+        kth = np.partition(by_candidate, n_history - top_k, axis=1)[:, n_history - top_k]
+        keep = logits >= kth
+    logits -= logits.max(axis=0)
+    np.exp(logits, out=logits)
+    if keep is not None:
+        logits *= keep
+    weighted = np.asarray(targets, np.float32) @ logits
+    return weighted.astype(np.float64) / logits.sum(axis=0, dtype=np.float64)
+
+
 def blend_predict(
     similarity: np.ndarray,
     history_ratings: np.ndarray,

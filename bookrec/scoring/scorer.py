@@ -31,6 +31,7 @@ from bookrec.scoring.blend import (
     Centering,
     blend_deviation,
     centred_targets,
+    history_deviation,
 )
 
 # What every setting of one reader's scoring shares: (similarity, targets, usable history mask).
@@ -139,6 +140,30 @@ class BlendScorer:
             history_means=history_means,
         )
         return similarity, targets, usable
+
+    def deviation_of_rows(
+        self,
+        similarity_rows: np.ndarray,
+        candidate_means: np.ndarray,
+        history_ids: np.ndarray,
+        ratings: np.ndarray,
+        usable: np.ndarray,
+    ) -> np.ndarray:
+        """combine(parts_of(...)) at alpha = 1 for cosines laid out one row per usable history
+        book (history x candidates: the list's block product), without the candidates x
+        history targets of the "plain" centering (bookrec.scoring.blend.history_deviation)."""
+        config = self.config
+        if self.centering == "plain":
+            targets = ratings[usable]
+        elif self.centering == "user":
+            # the user's habit comes from all their ratings, with a vector or not
+            targets = ratings[usable] - float(ratings.mean())
+        else:
+            targets = ratings[usable] - self.means_of(history_ids[usable])
+        deviation = history_deviation(similarity_rows, targets, config.temperature, config.top_k)
+        if self.centering == "plain":
+            deviation -= np.asarray(candidate_means, np.float64)
+        return deviation
 
     @staticmethod
     def combine(
