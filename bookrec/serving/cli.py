@@ -141,6 +141,12 @@ def add_serve_parser(commands) -> None:
         help="server processes, each with its own copy of the catalog in memory (default: "
         f"one per core, at most {MAX_DEFAULT_WORKERS}; {default_workers()} here)",
     )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log a line per request (off by default: uvicorn's access log is about a quarter "
+        "of the HTTP handling's cost per request)",
+    )
 
 
 def check_port(host: str, port: int) -> None:
@@ -195,7 +201,7 @@ def run_serve(args: argparse.Namespace) -> None:
     app = "bookrec.serving.web.app:app_from_env"
     if args.workers > 1 and reuse_port_supported():
         # a socket per worker: the kernel spreads the connections (bookrec.serving.web.workers)
-        if run_workers(app, config.host, config.port, args.workers):
+        if run_workers(app, config.host, config.port, args.workers, args.access_log):
             raise BookrecError("a worker process exited while starting (its error is above)")
         return
     uvicorn.run(
@@ -205,6 +211,7 @@ def run_serve(args: argparse.Namespace) -> None:
         port=config.port,
         workers=args.workers,
         log_level="info",
+        access_log=args.access_log,
     )
 
 

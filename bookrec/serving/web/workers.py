@@ -44,18 +44,21 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(app: str, host: str, port: int, log_level: str) -> None:
+def _worker(app: str, host: str, port: int, access_log: bool) -> None:
     """One worker process: its own socket, then uvicorn until SIGTERM/SIGINT."""
     import uvicorn
 
     sock = listening_socket(host, port)
-    config = uvicorn.Config(app, factory=True, host=host, port=port, log_level=log_level)
+    config = uvicorn.Config(
+        app, factory=True, host=host, port=port, log_level="info", access_log=access_log
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def run_workers(app: str, host: str, port: int, workers: int, log_level: str = "info") -> int:
+def run_workers(app: str, host: str, port: int, workers: int, access_log: bool = False) -> int:
     """Serve `app` (an import string of an app factory) from `workers` processes until
     SIGINT/SIGTERM; a worker that dies later than EARLY_EXIT_S after its start is restarted.
+    access_log: uvicorn's line per request.
 
     Returns:
         The exit status: 0 after a signal, 1 when a worker failed right after starting.
@@ -63,7 +66,7 @@ def run_workers(app: str, host: str, port: int, workers: int, log_level: str = "
     context = multiprocessing.get_context("spawn")  # no inherited event loop or threads
 
     def start() -> tuple[multiprocessing.process.BaseProcess, float]:
-        process = context.Process(target=_worker, args=(app, host, port, log_level))
+        process = context.Process(target=_worker, args=(app, host, port, access_log))
         process.start()
         return process, time.monotonic()
 
