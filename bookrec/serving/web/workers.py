@@ -17,13 +17,15 @@ import logging
 import multiprocessing
 import signal
 import socket
+import sys
 import time
 
 log = logging.getLogger(__name__)
 
 BACKLOG = 2048  # uvicorn's default
 STOP_WAIT_S = 30.0  # a worker still busy after SIGTERM this long is killed
-EARLY_EXIT_S = 60.0  # a worker that fails this soon after starting is not restarted
+EARLY_EXIT_S = 60.0  # a worker exiting by itself this soon after starting failed to start
+STARTUP_FAILURE = 3  # uvicorn.config.STARTUP_FAILURE: the exit status of a failed start
 
 
 def reuse_port_supported() -> bool:
@@ -52,12 +54,16 @@ def _worker(app: str, host: str, port: int, access_log: bool) -> None:
     config = uvicorn.Config(
         app, factory=True, host=host, port=port, log_level="info", access_log=access_log
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)  # as uvicorn.run does
 
 
 def run_workers(app: str, host: str, port: int, workers: int, access_log: bool = False) -> int:
     """Serve `app` (an import string of an app factory) from `workers` processes until
-    SIGINT/SIGTERM; a worker that dies later than EARLY_EXIT_S after its start is restarted.
+    SIGINT/SIGTERM. A worker killed by a signal, or exiting later than EARLY_EXIT_S after its
+    start, is restarted; one failing to start stops them all.
     access_log: uvicorn's line per request.
 
     Returns:
@@ -86,8 +92,13 @@ def run_workers(app: str, host: str, port: int, workers: int, access_log: bool =
             for i, (process, started) in enumerate(procs):
                 if process.is_alive() or stopping:
                     continue
-                if time.monotonic() - started < EARLY_EXIT_S:
-                    log.error("worker %d exited (%s) while starting", process.pid, process.exitcode)
+                code = process.exitcode
+                # A signal (the OOM killer, kill -9) is not the worker's fault: restart it. An
+                # exit of its own while starting (the app failed to load) would repeat.
+                if code == STARTUP_FAILURE or (
+                    code is not None and code >= 0 and time.monotonic() - started < EARLY_EXIT_S
+                ):
+                    log.error("worker %d exited (%s) while starting", process.pid, code)
                     status, stopping = 1, True
                     break
                 log.warning("worker %d exited (%s): restarting it", process.pid, process.exitcode)

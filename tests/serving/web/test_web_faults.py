@@ -266,6 +266,19 @@ def test_serve_workers_each_load_the_catalog_and_share_the_requests(
             answers = list(pool.map(lambda _: ask("POST", "/api/recommend", body), range(16)))
         assert {status for status, _ in answers} == {200}
         assert len({json.dumps(a["recommendations"]) for _, a in answers}) == 1  # same list
+        # a worker killed (as by the OOM killer) is replaced, and serve keeps answering
+        killed = workers[0].pid
+        workers[0].kill()
+        deadline = time.monotonic() + 180
+        while True:
+            now = [p for p in psutil.Process(server.pid).children(recursive=True)
+                   if p.pid != killed and "spawn_main" in " ".join(p.cmdline())]  # fmt: skip
+            if len(now) == 2 and all(ask("GET", "/api/health")[0] == 200 for _ in range(8)):
+                break
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-2000:]
+            time.sleep(0.5)
+        assert "restarting it" in (tmp_path / "serve.log").read_text()
     finally:
         server.terminate()
         server.wait(timeout=60)
