@@ -107,8 +107,6 @@ class Recommender:
         self.cand_num = num[eligible].fillna(0).to_numpy(np.int64)
         self.cand_titles = cand["title"].tolist()
         self.cand_authors = [a if isinstance(a, str) else None for a in cand["author"]]
-        # The candidate matrix, contiguous, so a call is one product with the history.
-        self.cand_matrix = np.ascontiguousarray(vectors.vectors[self.cand_rows])
         if len(self.cand_ids) == 0:
             most = int(num.max()) if num.notna().any() else 0
             raise DataError(
@@ -287,7 +285,7 @@ class Recommender:
                 # The predicted rating is shown for the listed books only: blend just their rows
                 # (one product of top_n candidates, not of the whole catalog, per request).
                 parts = self.scorer.parts(
-                    self.cand_matrix[positions],
+                    self.vectors.vectors[self.cand_rows[positions]],  # no 16 MB copy per worker
                     self.cand_means[positions],
                     ids[rated],
                     ratings[rated],
