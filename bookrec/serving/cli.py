@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig, check_top
-from bookrec.errors import ConfigError, exit_code_of
+from bookrec.errors import BookrecError, ConfigError, exit_code_of
 from bookrec.serving.formatting import format_result
 from bookrec.serving.results import Recommendations
 
@@ -110,6 +110,7 @@ The warehouse is opened read-only and loaded into memory by each worker process 
 "The page under load", says what one costs); the page says which flow to run when it is
 missing or not built yet, and picks it up once it is.
 """
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 MAX_DEFAULT_WORKERS = 4  # past this, memory (a catalog per worker) grows faster than speed
 
 
@@ -139,6 +140,12 @@ def add_serve_parser(commands) -> None:
         default=default_workers(),
         help="server processes, each with its own copy of the catalog in memory (default: "
         f"one per core, at most {MAX_DEFAULT_WORKERS}; {default_workers()} here)",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log a line per request (off by default: uvicorn's access log is about a quarter "
+        "of the HTTP handling's cost per request)",
     )
 
 
@@ -174,12 +181,14 @@ def run_serve(args: argparse.Namespace) -> None:
         raise ConfigError(f"--workers must be at least 1; got {args.workers}")
     config = WebConfig(host=args.host, port=args.port)
     check_port(config.host, config.port)
-    # Read by the BLAS library when numpy loads, which the workers' imports do first.
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, str(config.blas_threads))
+    # Read by the BLAS library when numpy loads, which the workers' imports do first. Set, not
+    # defaulted: with a worker per core, a BLAS pool per worker oversubscribes the cores.
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ[name] = str(config.blas_threads)
     import uvicorn
 
     from bookrec.serving.web.app import SETTINGS_VARIABLE, ServeSettings
+    from bookrec.serving.web.workers import reuse_port_supported, run_workers
 
     settings = ServeSettings(
         warehouse=str(args.warehouse),
@@ -189,13 +198,20 @@ def run_serve(args: argparse.Namespace) -> None:
         space=args.space,
     )
     os.environ[SETTINGS_VARIABLE] = settings.model_dump_json()
+    app = "bookrec.serving.web.app:app_from_env"
+    if args.workers > 1 and reuse_port_supported():
+        # a socket per worker: the kernel spreads the connections (bookrec.serving.web.workers)
+        if run_workers(app, config.host, config.port, args.workers, args.access_log):
+            raise BookrecError("a worker process exited while starting (its error is above)")
+        return
     uvicorn.run(
-        "bookrec.serving.web.app:app_from_env",
+        app,
         factory=True,
         host=config.host,
         port=config.port,
         workers=args.workers,
         log_level="info",
+        access_log=args.access_log,
     )
 
 

@@ -37,7 +37,7 @@ ERRORS = {
 def only_query(*names: str):
     """A dependency refusing query parameters other than `names` (a typo is not ignored)."""
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         unknown = sorted(set(request.query_params) - set(names))
         if unknown:
             raise unknown_fields("query", unknown)
@@ -53,7 +53,9 @@ def unknown_fields(where: str, names: list[str]) -> RequestValidationError:
     )  # fmt: skip
 
 
-def service_of(request: Request) -> ReaderService:
+async def service_of(request: Request) -> ReaderService:
+    # async, as every dependency here: FastAPI runs a sync dependency in its thread pool, a
+    # round trip to another thread (and the GIL) per dependency per request.
     return request.app.state.service
 
 

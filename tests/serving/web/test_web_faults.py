@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -225,10 +226,12 @@ def test_serve_workers_each_load_the_catalog_and_share_the_requests(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = (tmp_path / "serve.log").open("w")
+    # a BLAS pool per worker would oversubscribe the cores: serve sets 1 whatever is inherited
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "4"}
     server = subprocess.Popen(
         [sys.executable, "-m", "bookrec.serving.cli", "serve", "--workers", "2", "--port",
          str(port), "--warehouse", str(web_warehouse), "--min-num-ratings", "0"],
-        stdout=log, stderr=log, cwd=REPO,
+        stdout=log, stderr=log, cwd=REPO, env=env,
     )  # fmt: skip
 
     def ask(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
@@ -255,11 +258,27 @@ def test_serve_workers_each_load_the_catalog_and_share_the_requests(
         workers = [p for p in psutil.Process(server.pid).children(recursive=True)
                    if "spawn_main" in " ".join(p.cmdline())]  # fmt: skip
         assert len(workers) == 2
+        for worker in workers:
+            assert worker.environ()["OPENBLAS_NUM_THREADS"] == "1"
+            assert worker.environ()["OMP_NUM_THREADS"] == "1"
         body = {"books": [{"book_id": b, "rating": 5} for b, _, _ in popular_books[:3]]}
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda _: ask("POST", "/api/recommend", body), range(16)))
         assert {status for status, _ in answers} == {200}
         assert len({json.dumps(a["recommendations"]) for _, a in answers}) == 1  # same list
+        # a worker killed (as by the OOM killer) is replaced, and serve keeps answering
+        killed = workers[0].pid
+        workers[0].kill()
+        deadline = time.monotonic() + 180
+        while True:
+            now = [p for p in psutil.Process(server.pid).children(recursive=True)
+                   if p.pid != killed and "spawn_main" in " ".join(p.cmdline())]  # fmt: skip
+            if len(now) == 2 and all(ask("GET", "/api/health")[0] == 200 for _ in range(8)):
+                break
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-2000:]
+            time.sleep(0.5)
+        assert "restarting it" in (tmp_path / "serve.log").read_text()
     finally:
         server.terminate()
         server.wait(timeout=60)
