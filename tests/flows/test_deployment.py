@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -20,53 +19,18 @@ PREFECT = str(Path(sys.executable).with_name("prefect"))
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# 90 s ran out at a load average of 10-13 on 2 cores (make test, 2 workers, other jobs);
-# one start serves both tests, so a slow start may take its time.
-def wait_healthy(api_url: str, server: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"prefect server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise TimeoutError(f"prefect server at {api_url} not healthy after {timeout} s")
-
-
 @pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    """One local server for the module: each test runs its deployment on it."""
+def prefect_server(prefect_server_url, tmp_path_factory):
+    """The session's local Prefect server (`prefect server start` on 127.0.0.1, tests/conftest.py,
+    shared with the flow tests), seen by this module's CLI calls from a home of their own."""
     home = tmp_path_factory.mktemp("prefect_home")
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    env = {
+    return {
         **os.environ,
         "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": api_url,
+        "PREFECT_API_URL": prefect_server_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "bookrec",
     }
-    server = subprocess.Popen(
-        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_healthy(api_url, server)
-        yield env
-    finally:
-        stop(server)
 
 
 def prefect(env: dict, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -150,7 +114,6 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
 
     env = deployed
     warehouse = build_tiny_warehouse(tmp_path / "tiny.duckdb")
-    chunk_runs_before = embed_chunk_runs(env)
     run = prefect(
         env,
         "deployment",
@@ -166,18 +129,33 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
         timeout=600,
     )
     assert "Completed" in run.stdout + run.stderr
-    # This run's one chunk loop (the subflow "embed-chunks", here on the deployment's Dask
-    # task runner; the module's other deployment run has its own, in-process).
-    chunk_runs = embed_chunk_runs(env)
-    assert len(chunk_runs) == len(chunk_runs_before) + 1
-    assert {r["state_type"] for r in chunk_runs} == {"COMPLETED"}
+    # This run's one chunk loop: the subflow "embed-chunks", here on the deployment's Dask
+    # task runner (other tests' embed runs on the shared server are not this run's subflows).
+    chunk_runs = embed_chunk_runs(env, flow_run_id(run.stdout + run.stderr))
+    assert [r["state_type"] for r in chunk_runs] == ["COMPLETED"]
     with connect(warehouse, read_only=True) as con:
         stored = con.execute("select count(*) from feat_book_embeddings").fetchall()[0][0]
         cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]
     assert stored == cached == 10
 
 
-def embed_chunk_runs(env: dict) -> list[dict]:
-    """Every run of the subflow "embed-chunks" the server knows."""
-    listed = prefect(env, "flow-run", "ls", "--flow-name", "embed-chunks", "-o", "json").stdout
-    return json.loads(listed or "[]")
+def flow_run_id(output: str) -> str:
+    """The id `prefect deployment run` prints for the flow run it created."""
+    found = re.search(r"UUID: ([0-9a-f-]{36})", output)
+    assert found, output
+    return found.group(1)
+
+
+def embed_chunk_runs(env: dict, parent: str) -> list[dict]:
+    """Every run of the subflow "embed-chunks" under the flow run parent (the server's API)."""
+    query = {
+        "flows": {"name": {"any_": ["embed-chunks"]}},
+        "flow_runs": {"parent_flow_run_id": {"any_": [parent]}},
+    }
+    request = urllib.request.Request(
+        f"{env['PREFECT_API_URL']}/flow_runs/filter",
+        data=json.dumps(query).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)
