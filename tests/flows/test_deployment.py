@@ -1,5 +1,6 @@
 """The deployment path for real: a local Prefect server on 127.0.0.1, a process work pool,
-`prefect deploy --all` from prefect.yaml, a worker, and `prefect deployment run`."""
+`prefect deploy --all` from prefect.yaml, a worker, and `prefect deployment run`; and flows.full
+end to end, built by the deployed run, then run again in process."""
 
 from __future__ import annotations
 
@@ -77,33 +78,59 @@ def deployed(prefect_server, tmp_path_factory) -> dict:
         stop(worker)
 
 
-def test_deploy_and_run_full_flow_on_a_local_server(deployed, tmp_path):
+def test_deployed_full_flow_builds_everything_then_a_rerun_skips_finished_work(
+    deployed, prefect_backend, tmp_path
+):
+    """flows.full end to end twice on the smallest demo catalog it takes: first the deployment
+    full/tiny-demo run by the worker, then the same run in this process, which redoes nothing.
+    (One full build for both checks: each took ~1 minute of a loaded 2-core machine.)"""
+    from bookrec.config import DataConfig
+    from bookrec.warehouse.connection import connect
+    from bookrec.warehouse.summary import summarize
+    from flows.full import full
+
     env = deployed
-    warehouse = tmp_path / "deployed.duckdb"
+    data = DataConfig(demo=True, demo_books=60, demo_users=20, warehouse=tmp_path / "w.duckdb")
+    options = dict(
+        data=data,
+        reports_dir=str(tmp_path / "reports"),
+        artifacts_dir=str(tmp_path / "artifacts"),
+    )
     run = prefect(
         env,
         "deployment",
         "run",
         "full/tiny-demo",
-        # the smallest demo flows.full takes (as tests/flows/test_flow_full.py): the run
-        # checks the deployment path, not the catalog's size
         # the whole data config: a run's parameter replaces the deployment's
         "--param",
         "data="
         + json.dumps(
-            {"demo": True, "demo_books": 60, "demo_users": 20, "warehouse": str(warehouse)}
+            {"demo": True, "demo_books": 60, "demo_users": 20, "warehouse": str(data.warehouse)}
         ),
         "--param",
-        f'reports_dir="{tmp_path / "reports"}"',
+        f'reports_dir="{options["reports_dir"]}"',
         "--param",
-        f'artifacts_dir="{tmp_path / "artifacts"}"',
+        f'artifacts_dir="{options["artifacts_dir"]}"',
         "--watch",
         "--watch-timeout",
         "600",
         timeout=700,
     )
     assert "Completed" in run.stdout + run.stderr
-    assert warehouse.exists()
+    # what the deployed run returned (flows.full ends with this summary of its warehouse)
+    summary = summarize(data.warehouse, tmp_path / "reports").as_dict()
+    assert summary["synthetic"] is True
+    assert summary["books_embedded"] == summary["books"] > 60
+    assert (tmp_path / "reports" / "evaluation.md").is_file()
+    assert "book_avg_goodreads" in summary["spearman"]
+    with connect(data.warehouse, read_only=True) as con:
+        cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]
+
+    again = full(**options)
+    assert again["books_embedded"] == summary["books_embedded"]
+    with connect(data.warehouse, read_only=True) as con:
+        # Nothing new was encoded: the cache holds exactly the vectors of the first run.
+        assert con.execute("select count(*) from embedding_cache").fetchall()[0][0] == cached
 
 
 def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
