@@ -82,7 +82,7 @@ browser:  ## headless chromium for the browser test (apt-get install chromium wh
 TEST_WORKERS ?= 2
 
 test: lint browser  ## lint, format check and every test (tests on ../shared/data skip without it)
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=20
 
 test_pipeline: setup  ## the whole job on a tiny demo catalog in a throwaway warehouse
 	rm -rf /tmp/bookrec-test-pipeline

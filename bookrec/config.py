@@ -292,7 +292,7 @@ class EncoderConfig:
         None,
         ge=1,
         description="intra-op threads of torch or ONNX Runtime (speed only); None: their default "
-        "(one per core, shared out between local Dask workers)",
+        "(OMP_NUM_THREADS where set, else one per core, shared out between local Dask workers)",
     )
     device: Device = Field(
         "auto",

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bookrec.warehouse.connection import connect
+# `make test` runs 2 xdist workers on a 2-core machine: torch, numpy's BLAS and ONNX Runtime
+# (bookrec reads OMP_NUM_THREADS for it) would each start one thread per core in every worker and
+# in every child a test starts, and the workers would fight over the cores. One intra-op thread
+# a worker; set before torch or numpy is first imported, which reads it once.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
+
+from bookrec.warehouse.connection import connect  # noqa: E402
 
 SHARED_DATA = Path(
     os.environ.get("BOOKREC_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -175,26 +183,184 @@ def tiny_warehouse(tmp_path: Path) -> Path:
     return build_tiny_warehouse(tmp_path / "test.duckdb")
 
 
-@pytest.fixture(scope="session")
-def prefect_backend():
-    """A throwaway Prefect API (SQLite + local server), started once for the flow tests."""
-    from prefect.testing.utilities import prefect_test_harness
+# One Prefect server for the whole `make test` run, started by the first xdist worker that needs
+# it and shared by the other (each worker starting its own took ~40-60 s of a loaded 2-core
+# machine, as did the deployment test's own). A keeper process owns the server: it stops it when
+# the pytest process that ran the session ends, even when that process is killed; the session's
+# end (pytest_sessionfinish below) stops it at once.
+KEEPER = """
+import os, signal, subprocess, sys, time
+owner = int(sys.argv[1])
+server = subprocess.Popen(sys.argv[2:])
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    # 30 s (the harness default) is too little on a loaded 2-core machine: a slow start would
-    # fail every flow test at setup. 120 s (the flows' temporary server) was seen to run out at
-    # a load average of 13 on 2 cores; one start a session (a worker) can afford to wait longer.
-    with prefect_test_harness(server_startup_timeout=300):
+def owner_alive():
+    try:
+        os.kill(owner, 0)
+        return True
+    except OSError:
+        return False
+
+try:
+    while owner_alive() and server.poll() is None:
+        time.sleep(1)
+finally:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+"""
+SERVER_FILE = "prefect_server.json"
+
+
+def _session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder every process of this session sees: the controller's base temporary folder
+    (xdist gives each worker a folder popen-gwN inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _healthy(api_url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _start_prefect_server(folder: Path) -> dict:
+    """`prefect server start` on a free port of 127.0.0.1 with its own home and SQLite file,
+    under a keeper; returns {"api_url", "keeper"} once /health answers."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    api_url = f"http://127.0.0.1:{port}/api"
+    home = folder / "prefect_home"
+    home.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    owner = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    command = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    log = (folder / "prefect_server.log").open("w")
+    keeper = subprocess.Popen(
+        [sys.executable, "-c", KEEPER, str(owner), *command],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the session's end stops it whole
+    )
+    # 30 s (Prefect's harness default) is too little on a loaded 2-core machine; 120 s was
+    # seen to run out at a load average of 13. One start a session can afford to wait.
+    deadline = time.monotonic() + 300
+    while not _healthy(api_url):
+        if keeper.poll() is not None or time.monotonic() > deadline:
+            keeper.kill()
+            log.close()
+            tail = (folder / "prefect_server.log").read_text()[-2000:]
+            raise RuntimeError(f"the test Prefect server did not start:\n{tail}")
+        time.sleep(0.5)
+    return {"api_url": api_url, "keeper": keeper.pid}
+
+
+@pytest.fixture(scope="session")
+def prefect_server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The API URL of the session's one Prefect server (SQLite, throwaway), started on first
+    use by whichever worker needs it first; the other worker waits for it and reuses it."""
+    import fcntl
+    import json
+
+    folder = _session_dir(tmp_path_factory)
+    with (folder / "prefect_server.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        known = folder / SERVER_FILE
+        if known.is_file():
+            server = json.loads(known.read_text())
+            if _healthy(server["api_url"]):
+                return server["api_url"]
+        server = _start_prefect_server(folder)
+        known.write_text(json.dumps(server))
+    return server["api_url"]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (or the one process without xdist) stops the session's Prefect server."""
+    import json
+    import signal
+    import time
+
+    if hasattr(session.config, "workerinput"):
+        return  # a worker: the other may still use the server
+    known = session.config._tmp_path_factory.getbasetemp() / SERVER_FILE
+    if not known.is_file():
+        return
+    keeper = json.loads(known.read_text())["keeper"]
+    try:
+        os.killpg(keeper, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            os.killpg(keeper, 0)
+            time.sleep(0.2)
+        os.killpg(keeper, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # the group is gone
+
+
+@pytest.fixture(scope="session")
+def prefect_backend(prefect_server_url: str):
+    """This process's flows report to the session's Prefect server (as Prefect's test harness
+    does it, minus a server per process)."""
+    import contextlib
+    import inspect
+
+    import prefect.context
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        # the logs and events still queued go to the server before it may stop
+        try:
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        except RuntimeError:
+            pass  # no log worker was started
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(temporary_settings(updates={PREFECT_API_URL: prefect_server_url}))
+        # also the process-global context, for code in a context copied before this one
+        stack.enter_context(
+            prefect.context._temporary_global_settings_context(
+                prefect.context.get_settings_context()
+            )
+        )
         yield
+        run_coro_as_sync(drain())
 
 
 @pytest.fixture(scope="session")
-def prefect_api_env(prefect_backend) -> dict[str, str]:
+def prefect_api_env(prefect_server_url: str) -> dict[str, str]:
     """The environment of a `python -m flows.<name>` child: this session's Prefect API, so the
     child does not start a temporary server of its own (~20 s each on this machine).
     tests/flows/test_server_guard.py runs a flow with its own temporary server."""
-    from prefect.settings import PREFECT_API_URL
-
-    return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    return {**os.environ, "PREFECT_API_URL": prefect_server_url}
 
 
 # Root (as in CI) reads and searches every folder: permission cases run their command without

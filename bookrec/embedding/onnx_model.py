@@ -223,6 +223,13 @@ def _remove_stale_exports(root: Path, name: str) -> None:
             pass  # another process removed it first
 
 
+def _omp_threads() -> int | None:
+    """OMP_NUM_THREADS when set to a whole number: torch reads it, ONNX Runtime does not (its
+    pool has one thread per core), so one setting limits both (the tests' workers set 1)."""
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
 class OnnxHidden:
     """An ONNX Runtime session: (input_ids, attention_mask) int64 -> last hidden state."""
 
@@ -231,6 +238,7 @@ class OnnxHidden:
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        threads = threads or _omp_threads()
         if threads:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3  # warnings about unused initializers say nothing here

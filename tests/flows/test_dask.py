@@ -53,14 +53,23 @@ def prepared(prefect_backend, tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def embedded(prepared: Path, tmp_path_factory) -> Path:
+    """prepared, embedded in process (chunks of 16): the reference of the Dask run, and the
+    start of the in-process recommend_all test (one embed for both)."""
+    db = tmp_path_factory.mktemp("embedded") / "demo.duckdb"
+    shutil.copy(prepared, db)
+    embed(warehouse=str(db), config=EncoderConfig(chunk_size=16))
+    return db
+
+
 def test_distributed_embed_and_recommend_all_equal_in_process(
-    prepared: Path, tmp_path: Path, monkeypatch
+    prepared: Path, embedded: Path, tmp_path: Path, monkeypatch
 ) -> None:
     local, distributed = tmp_path / "local.duckdb", tmp_path / "dask.duckdb"
-    shutil.copy(prepared, local)
+    shutil.copy(embedded, local)
     shutil.copy(prepared, distributed)
 
-    embed(warehouse=str(local), config=EncoderConfig(chunk_size=16))
     recommend_all(warehouse=str(local), config=ANY_BOOK, readers_per_chunk=4)
 
     embed_fault = tmp_path / "embed-fault"
@@ -99,10 +108,9 @@ def test_distributed_embed_and_recommend_all_equal_in_process(
     assert runners == [("dask:local x2",)]
 
 
-def test_recommend_all_in_process_replaces_the_previous_run(prefect_backend, prepared, tmp_path):
+def test_recommend_all_in_process_replaces_the_previous_run(prefect_backend, embedded, tmp_path):
     db = tmp_path / "w.duckdb"
-    shutil.copy(prepared, db)
-    embed(warehouse=str(db), config=EncoderConfig(chunk_size=1000))
+    shutil.copy(embedded, db)
     first = recommend_all(warehouse=str(db), config=RecommendConfig(min_num_ratings=0, top=5))
     second = recommend_all(warehouse=str(db), config=RecommendConfig(min_num_ratings=0, top=3))
     with connect(db, read_only=True) as con:

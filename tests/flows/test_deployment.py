@@ -1,14 +1,14 @@
 """The deployment path for real: a local Prefect server on 127.0.0.1, a process work pool,
-`prefect deploy --all` from prefect.yaml, a worker, and `prefect deployment run`."""
+`prefect deploy --all` from prefect.yaml, a worker, and `prefect deployment run`; and flows.full
+end to end, built by the deployed run, then run again in process."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -20,53 +20,18 @@ PREFECT = str(Path(sys.executable).with_name("prefect"))
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# 90 s ran out at a load average of 10-13 on 2 cores (make test, 2 workers, other jobs);
-# one start serves both tests, so a slow start may take its time.
-def wait_healthy(api_url: str, server: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"prefect server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise TimeoutError(f"prefect server at {api_url} not healthy after {timeout} s")
-
-
 @pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    """One local server for the module: each test runs its deployment on it."""
+def prefect_server(prefect_server_url, tmp_path_factory):
+    """The session's local Prefect server (`prefect server start` on 127.0.0.1, tests/conftest.py,
+    shared with the flow tests), seen by this module's CLI calls from a home of their own."""
     home = tmp_path_factory.mktemp("prefect_home")
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    env = {
+    return {
         **os.environ,
         "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": api_url,
+        "PREFECT_API_URL": prefect_server_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "bookrec",
     }
-    server = subprocess.Popen(
-        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_healthy(api_url, server)
-        yield env
-    finally:
-        stop(server)
 
 
 def prefect(env: dict, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -113,33 +78,59 @@ def deployed(prefect_server, tmp_path_factory) -> dict:
         stop(worker)
 
 
-def test_deploy_and_run_full_flow_on_a_local_server(deployed, tmp_path):
+def test_deployed_full_flow_builds_everything_then_a_rerun_skips_finished_work(
+    deployed, prefect_backend, tmp_path
+):
+    """flows.full end to end twice on the smallest demo catalog it takes: first the deployment
+    full/tiny-demo run by the worker, then the same run in this process, which redoes nothing.
+    (One full build for both checks: each took ~1 minute of a loaded 2-core machine.)"""
+    from bookrec.config import DataConfig
+    from bookrec.warehouse.connection import connect
+    from bookrec.warehouse.summary import summarize
+    from flows.full import full
+
     env = deployed
-    warehouse = tmp_path / "deployed.duckdb"
+    data = DataConfig(demo=True, demo_books=60, demo_users=20, warehouse=tmp_path / "w.duckdb")
+    options = dict(
+        data=data,
+        reports_dir=str(tmp_path / "reports"),
+        artifacts_dir=str(tmp_path / "artifacts"),
+    )
     run = prefect(
         env,
         "deployment",
         "run",
         "full/tiny-demo",
-        # the smallest demo flows.full takes (as tests/flows/test_flow_full.py): the run
-        # checks the deployment path, not the catalog's size
         # the whole data config: a run's parameter replaces the deployment's
         "--param",
         "data="
         + json.dumps(
-            {"demo": True, "demo_books": 60, "demo_users": 20, "warehouse": str(warehouse)}
+            {"demo": True, "demo_books": 60, "demo_users": 20, "warehouse": str(data.warehouse)}
         ),
         "--param",
-        f'reports_dir="{tmp_path / "reports"}"',
+        f'reports_dir="{options["reports_dir"]}"',
         "--param",
-        f'artifacts_dir="{tmp_path / "artifacts"}"',
+        f'artifacts_dir="{options["artifacts_dir"]}"',
         "--watch",
         "--watch-timeout",
         "600",
         timeout=700,
     )
     assert "Completed" in run.stdout + run.stderr
-    assert warehouse.exists()
+    # what the deployed run returned (flows.full ends with this summary of its warehouse)
+    summary = summarize(data.warehouse, tmp_path / "reports").as_dict()
+    assert summary["synthetic"] is True
+    assert summary["books_embedded"] == summary["books"] > 60
+    assert (tmp_path / "reports" / "evaluation.md").is_file()
+    assert "book_avg_goodreads" in summary["spearman"]
+    with connect(data.warehouse, read_only=True) as con:
+        cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]
+
+    again = full(**options)
+    assert again["books_embedded"] == summary["books_embedded"]
+    with connect(data.warehouse, read_only=True) as con:
+        # Nothing new was encoded: the cache holds exactly the vectors of the first run.
+        assert con.execute("select count(*) from embedding_cache").fetchall()[0][0] == cached
 
 
 def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
@@ -150,7 +141,6 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
 
     env = deployed
     warehouse = build_tiny_warehouse(tmp_path / "tiny.duckdb")
-    chunk_runs_before = embed_chunk_runs(env)
     run = prefect(
         env,
         "deployment",
@@ -166,18 +156,33 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
         timeout=600,
     )
     assert "Completed" in run.stdout + run.stderr
-    # This run's one chunk loop (the subflow "embed-chunks", here on the deployment's Dask
-    # task runner; the module's other deployment run has its own, in-process).
-    chunk_runs = embed_chunk_runs(env)
-    assert len(chunk_runs) == len(chunk_runs_before) + 1
-    assert {r["state_type"] for r in chunk_runs} == {"COMPLETED"}
+    # This run's one chunk loop: the subflow "embed-chunks", here on the deployment's Dask
+    # task runner (other tests' embed runs on the shared server are not this run's subflows).
+    chunk_runs = embed_chunk_runs(env, flow_run_id(run.stdout + run.stderr))
+    assert [r["state_type"] for r in chunk_runs] == ["COMPLETED"]
     with connect(warehouse, read_only=True) as con:
         stored = con.execute("select count(*) from feat_book_embeddings").fetchall()[0][0]
         cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]
     assert stored == cached == 10
 
 
-def embed_chunk_runs(env: dict) -> list[dict]:
-    """Every run of the subflow "embed-chunks" the server knows."""
-    listed = prefect(env, "flow-run", "ls", "--flow-name", "embed-chunks", "-o", "json").stdout
-    return json.loads(listed or "[]")
+def flow_run_id(output: str) -> str:
+    """The id `prefect deployment run` prints for the flow run it created."""
+    found = re.search(r"UUID: ([0-9a-f-]{36})", output)
+    assert found, output
+    return found.group(1)
+
+
+def embed_chunk_runs(env: dict, parent: str) -> list[dict]:
+    """Every run of the subflow "embed-chunks" under the flow run parent (the server's API)."""
+    query = {
+        "flows": {"name": {"any_": ["embed-chunks"]}},
+        "flow_runs": {"parent_flow_run_id": {"any_": [parent]}},
+    }
+    request = urllib.request.Request(
+        f"{env['PREFECT_API_URL']}/flow_runs/filter",
+        data=json.dumps(query).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)

@@ -6,12 +6,16 @@ works tables and the co-rating vectors of `flows.lists`), with one shortcut: the
 embeds only the books this reader's list can touch, the ~10,700 candidates and the export's
 matched books, instead of all 53k (most of the rest are title-only rating-file books that are
 never candidates). Books without a vector take no part in a list either way, so the list is the
-one the full warehouse gives with the same settings; it costs ~3 minutes of encoding instead
-of ~9.
+one the full warehouse gives with the same settings; it costs ~3-6 minutes of encoding on 2
+cores (~9 for all 53k), the most of any test. So the vectors are also kept by content in the
+user's cache (~/.cache/bookrec/test-vectors, beside the ONNX exports): a later run on the same
+texts and model id loads them, after re-encoding a sample that must give the same vectors.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +23,7 @@ import pytest
 
 from bookrec.config import EncoderConfig, ListConfig, RecommendConfig
 from bookrec.embedding.encoder import Encoder, model_id_of
+from bookrec.embedding.onnx_model import default_cache_dir
 from bookrec.embedding.store import plan_embedding
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.corating import load_corating
@@ -52,13 +57,45 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
         & (catalog["num_ratings"].fillna(0) >= RecommendConfig().min_num_ratings)
     ]["book_id"]
     needed = texts[texts["book_id"].isin(set(candidates) | matched)]
-    vectors = Encoder.load(encoder_config).encode(needed["text"].tolist())
+    vectors = cached_vectors(encoder_config, needed["text"].tolist())
     space = BookVectors(
         needed["book_id"].to_numpy(np.int64), vectors, "raw", model_id_of(encoder_config)
     )
     return Recommender(
         catalog, space, works=works, corating=corating, list_config=ListConfig(), matcher=matcher
     )
+
+
+SAMPLE = 32  # texts re-encoded to check that cached vectors are still the encoder's
+# int8 ONNX Runtime quantises activations per batch, so a text's vector moves with the batch it
+# was encoded in (cosine 0.98-1.0 between a sample and the whole run here); a changed encoder
+# (pooling, export recipe) moves them much further. The model and the texts are in the key.
+SAME_MEAN, SAME_MIN = 0.99, 0.95
+
+
+def cached_vectors(config: EncoderConfig, texts: list[str]) -> np.ndarray:
+    """The encoder's vectors of texts, from the cache when this model id has encoded exactly
+    these texts before and a sample of them re-encodes to the same vectors; else encoded (and
+    cached, written whole or not at all)."""
+    model_id = model_id_of(config)
+    key = hashlib.sha256("\0".join([model_id, *texts]).encode()).hexdigest()[:24]
+    path = default_cache_dir() / "test-vectors" / f"real-export-{key}.npy"
+    encoder = Encoder.load(config)
+    if path.is_file():
+        cached = np.load(path)
+        sample = np.linspace(0, len(texts) - 1, SAMPLE).astype(int)
+        fresh = encoder.encode([texts[i] for i in sample])
+        if cached.shape == (len(texts), fresh.shape[1]):
+            cosine = np.sum(cached[sample] * fresh, axis=1)
+            if cosine.mean() >= SAME_MEAN and cosine.min() >= SAME_MIN:
+                return cached
+    vectors = encoder.encode(texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    with partial.open("wb") as out:
+        np.save(out, vectors)
+    partial.replace(path)
+    return vectors
 
 
 def test_top20_of_the_shared_export_holds_nothing_already_read(recommender, export_books):

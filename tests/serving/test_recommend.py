@@ -353,7 +353,7 @@ def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> 
     assert json.loads(json.dumps(result)) == result
 
 
-def test_flow_module_cli(warehouse: Path) -> None:
+def test_flow_module_cli(warehouse: Path, prefect_api_env) -> None:
     helped = subprocess.run(
         [sys.executable, "-m", "flows.recommend", "--help"],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
@@ -361,7 +361,7 @@ def test_flow_module_cli(warehouse: Path) -> None:
     assert helped.returncode == 0 and "--goodreads-export" in helped.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "flows.recommend", "--warehouse", str(warehouse), "--book", "X||9"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, cwd=ROOT, timeout=120, env=prefect_api_env,
     )  # fmt: skip
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines() == ["error: --book 1: rating '9' is outside 1..5"]

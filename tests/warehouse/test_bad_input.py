@@ -97,7 +97,9 @@ def test_failed_check_stops_the_run(tmp_path):
         prepare.check(db)
 
 
-def test_cli_user_mistake_is_one_line_and_exit_2(tmp_path):
+def test_cli_user_mistake_is_one_line_and_exit_2(tmp_path, prefect_api_env):
+    """The flow finds no files: its child reports to the session's Prefect API (a temporary
+    server of its own took ~20 s)."""
     result = subprocess.run(
         [
             sys.executable,
@@ -111,6 +113,7 @@ def test_cli_user_mistake_is_one_line_and_exit_2(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        env=prefect_api_env,
     )
     assert result.returncode == 2
     assert "error: no Goodreads files in" in result.stderr

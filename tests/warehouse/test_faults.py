@@ -119,9 +119,10 @@ def test_a_missing_data_dir_is_said_to_not_exist(tmp_path):
         prepare.choose_sources(DataConfig(data_dir=tmp_path / "nowhere"))
 
 
-def test_cli_on_a_dangling_link_is_one_line(data_dir, tmp_path):
+def test_cli_on_a_dangling_link_is_one_line(data_dir, tmp_path, request):
     (data_dir / "all_books_dataset" / "user_rating_1000_to_2000.csv").symlink_to(tmp_path / "x")
-    result = run_module("flows.prepare_data", "--data-dir", data_dir, "--warehouse", tmp_path / "w")
+    command = ["flows.prepare_data", "--data-dir", data_dir, "--warehouse", tmp_path / "w"]
+    result = run_module(*command, env=env_for(request, command[0]))
     assert result.returncode == 2
     assert "is a link to" in result.stderr and "Traceback" not in result.stderr
 
