@@ -9,6 +9,8 @@ runs in its own process as before. Either way the flow process stays the only Du
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bookrec.config import ClusterConfig
 
@@ -42,14 +44,32 @@ def dask_task_runner(cluster: ClusterConfig):
     )
 
 
-def chunk_task_runner(cluster: ClusterConfig):
-    """The runner a flow's one chunk loop runs on: Dask when an option asks for it, else one
-    thread of this process (one chunk at a time: numpy's products already use every core)."""
+def chunk_task_runner(cluster: ClusterConfig, threads: int = 1):
+    """The runner a flow's one chunk loop runs on: Dask when an option asks for it, else
+    `threads` threads of this process (embed: one, torch already uses every core;
+    recommend_all: one per core, each chunk's numpy on one BLAS thread, see
+    in_process_threads)."""
     if cluster.uses_dask:
         return dask_task_runner(cluster)
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    return ThreadPoolTaskRunner(max_workers=1)
+    return ThreadPoolTaskRunner(max_workers=threads)
+
+
+@contextmanager
+def in_process_threads(cluster: ClusterConfig) -> Iterator[int]:
+    """How many chunks recommend_all scores at once in this process: one per core, with BLAS
+    held to one thread for the length of the run (numpy's partitions, exps and masks run on
+    one core, so chunks side by side use the cores the products alone would: 1.55x the
+    readers/s of one chunk at a time with 2 BLAS threads, same lists, on 2 cores). Dask: 1 and
+    nothing changed here (each worker process is its own chunk loop)."""
+    if cluster.uses_dask:
+        yield 1
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, "blas"):
+        yield os.cpu_count() or 1
 
 
 def current_api_url() -> str:

@@ -6,9 +6,9 @@ python -m flows.recommend_all --dask-address tcp://scheduler:8786
 
 Readers are scored in chunks, the readers of a chunk together (one matrix product per space for
 a block of readers, then each reader's rules: the lists `bookrec recommend` gives each reader
-alone), by one loop of tasks on this process's thread or on Dask workers (each loads the catalog
-and vectors once and returns rows); this process then replaces the table in one transaction, so
-the table always holds one whole run. Inspect it with SQL, e.g.
+alone), by one loop of tasks on this process's threads (one per core) or on Dask workers (each
+loads the catalog and vectors once and returns rows); this process then replaces the table in
+one transaction, so the table always holds one whole run. Inspect it with SQL, e.g.
   select * from recommendations where user_id = 42 order by rank;
 Each row carries its run id and the scorer settings (JSON); recommend_all_runs logs every run.
 """
@@ -33,7 +33,7 @@ from bookrec.config import (
 from bookrec.serving.batch import batch_settings, store_recommendations
 from flows._chunks import score_reader_chunks
 from flows._cli import run_flow_cli
-from flows._dask import chunk_task_runner
+from flows._dask import chunk_task_runner, in_process_threads
 
 
 @flow(name="recommend_all", log_prints=True)
@@ -63,9 +63,10 @@ def recommend_all(
     runner_name = "in-process"
     if cluster.uses_dask:
         runner_name = f"dask:{cluster.dask_address or f'local x{cluster.dask_workers}'}"
-    frames, readers = score_reader_chunks.with_options(task_runner=chunk_task_runner(cluster))(
-        warehouse, settings, readers_per_chunk
-    )
+    with in_process_threads(cluster) as threads:
+        frames, readers = score_reader_chunks.with_options(
+            task_runner=chunk_task_runner(cluster, threads)
+        )(warehouse, settings, readers_per_chunk)
     run_id = uuid.uuid4().hex[:12]
     seconds = time.perf_counter() - started
     rows = store_recommendations(db_path, run_id, settings, frames, runner_name, seconds)

@@ -16,6 +16,7 @@ import functools
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,6 +155,9 @@ def load_recommender(db_path: Path, settings: BatchSettings) -> Recommender:
         return Recommender.from_warehouse(con, settings.scorer, settings.recommend)
 
 
+_loading = threading.Lock()
+
+
 @functools.lru_cache(maxsize=2)
 def _cached(db_path: str, modified_ns: int, settings: BatchSettings) -> Recommender:
     return load_recommender(Path(db_path), settings)
@@ -163,7 +167,8 @@ def cached_recommender(db_path: Path, settings: BatchSettings) -> Recommender:
     """One Recommender per process, warehouse version and settings: a Dask worker loads the
     catalog and vectors for its first chunk only (a changed warehouse file loads anew)."""
     path = Path(db_path).resolve()
-    return _cached(str(path), os.stat(path).st_mtime_ns, settings)
+    with _loading:  # the flow's threads start together: one loads, the others wait for it
+        return _cached(str(path), os.stat(path).st_mtime_ns, settings)
 
 
 def store_recommendations(
