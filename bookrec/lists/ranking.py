@@ -392,6 +392,16 @@ def _rows_of(present: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     return np.where(present, at, -1)[chosen]
 
 
+# Below this many history books a block's product is computed as candidates x books and laid
+# back out as books x candidates: with few rows, `books @ candidates.T` streams the whole
+# candidate matrix for little arithmetic (a 20-book request: 7.0 ms against 5.0 ms on one core,
+# the real catalog's 10,517 x 384); with many, the direct product is faster (800 books: 77 ms
+# against 109 ms). The cosines are the same bit for bit either way (each is the same ordered
+# sum over the 384 dimensions; checked on the real vectors at 5 to 800 books, and
+# tests/serving/test_recommend_block.py compares one reader with blocks of every size).
+FEW_BOOKS = 64
+
+
 def _block_product(
     cand_vectors: np.ndarray, vectors: np.ndarray, rows: list[np.ndarray]
 ) -> np.ndarray:
@@ -400,7 +410,10 @@ def _block_product(
     every = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     if len(every) == 0:
         return np.zeros((0, len(cand_vectors)), np.float32)
-    return vectors[every] @ cand_vectors.T
+    books = vectors[every]
+    if len(every) < FEW_BOOKS:
+        return np.ascontiguousarray((cand_vectors @ books.T).T)
+    return books @ cand_vectors.T
 
 
 def _als_users(
