@@ -11,8 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from bookrec.config import ClusterConfig
+
+if TYPE_CHECKING:
+    from prefect.task_runners import TaskRunner
 
 # Fault injection for the tests (a real mechanism read in the worker, not a mock): when set to
 # a file path, the first chunk task that finds no file there creates it and fails, so one chunk
@@ -47,8 +51,7 @@ def dask_task_runner(cluster: ClusterConfig):
 def chunk_task_runner(cluster: ClusterConfig, threads: int = 1):
     """The runner a flow's one chunk loop runs on: Dask when an option asks for it, else
     `threads` threads of this process (embed: one, torch already uses every core;
-    recommend_all: one per core, each chunk's numpy on one BLAS thread, see
-    in_process_threads)."""
+    recommend_all: one per core, see chunk_per_core_runner)."""
     if cluster.uses_dask:
         return dask_task_runner(cluster)
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -57,19 +60,19 @@ def chunk_task_runner(cluster: ClusterConfig, threads: int = 1):
 
 
 @contextmanager
-def in_process_threads(cluster: ClusterConfig) -> Iterator[int]:
-    """How many chunks recommend_all scores at once in this process: one per core, with BLAS
-    held to one thread for the length of the run (numpy's partitions, exps and masks run on
-    one core, so chunks side by side use the cores the products alone would: 1.55x the
-    readers/s of one chunk at a time with 2 BLAS threads, same lists, on 2 cores). Dask: 1 and
-    nothing changed here (each worker process is its own chunk loop)."""
+def chunk_per_core_runner(cluster: ClusterConfig) -> Iterator[TaskRunner]:
+    """recommend_all's runner: Dask as chunk_task_runner gives it (each worker process is its
+    own chunk loop), else one chunk per core in this process with BLAS held to one thread for
+    the length of the run (numpy's partitions, exps and masks run on one core, so chunks side
+    by side use the cores the products alone would: 1.55x the readers/s of one chunk at a time
+    with 2 BLAS threads, same lists, on 2 cores)."""
     if cluster.uses_dask:
-        yield 1
+        yield chunk_task_runner(cluster)
         return
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1, "blas"):
-        yield os.cpu_count() or 1
+        yield chunk_task_runner(cluster, threads=os.cpu_count() or 1)
 
 
 def current_api_url() -> str:

@@ -33,7 +33,7 @@ from bookrec.config import (
 from bookrec.serving.batch import batch_settings, store_recommendations
 from flows._chunks import score_reader_chunks
 from flows._cli import run_flow_cli
-from flows._dask import chunk_task_runner, in_process_threads
+from flows._dask import chunk_per_core_runner
 
 
 @flow(name="recommend_all", log_prints=True)
@@ -63,10 +63,10 @@ def recommend_all(
     runner_name = "in-process"
     if cluster.uses_dask:
         runner_name = f"dask:{cluster.dask_address or f'local x{cluster.dask_workers}'}"
-    with in_process_threads(cluster) as threads:
-        frames, readers = score_reader_chunks.with_options(
-            task_runner=chunk_task_runner(cluster, threads)
-        )(warehouse, settings, readers_per_chunk)
+    with chunk_per_core_runner(cluster) as runner:
+        frames, readers = score_reader_chunks.with_options(task_runner=runner)(
+            warehouse, settings, readers_per_chunk
+        )
     run_id = uuid.uuid4().hex[:12]
     seconds = time.perf_counter() - started
     rows = store_recommendations(db_path, run_id, settings, frames, runner_name, seconds)
