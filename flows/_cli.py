@@ -298,15 +298,27 @@ def run_flow_cli(
     def main() -> object:
         kwargs = flow_arguments(flow, args)
         (before or require_warehouse_argument)(flow_call(flow, kwargs))
-        # imported here: Prefect's server module takes seconds to import; --help needs none
-        from flows._server_guard import guard_temporary_server
-
-        guard_temporary_server()
+        guard_temporary_server_if_any()
         hide_user_error_tracebacks()
         quiet_library_logs()
         return flow(**kwargs)
 
     return exit_code_of(main)
+
+
+def guard_temporary_server_if_any() -> None:
+    """Watch Prefect's temporary server when this run will start one (no API URL set).
+
+    With an API URL there is no temporary server to guard, and Prefect's server module (which
+    the guard patches) takes seconds to import: a run on a server skips it, as --help does.
+    """
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url:
+        return
+    from flows._server_guard import guard_temporary_server
+
+    guard_temporary_server()
 
 
 def flow_call(flow: Any, kwargs: dict[str, Any]) -> dict[str, Any]:

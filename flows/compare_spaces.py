@@ -13,24 +13,31 @@ pytest collects once a test module imports it); the names users know stay: the f
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_REPORTS, DEFAULT_WAREHOUSE
-from bookrec.training.embedding_report import EmbeddingReport, build_report, write_report
 from bookrec.warehouse.connection import connect
 from flows._cli import run_flow_cli
+
+if TYPE_CHECKING:  # imported in the tasks: torch takes seconds, --help and errors need none
+    from bookrec.training.embedding_report import EmbeddingReport
 
 
 @task
 def measure_spaces(db_path: Path, version: str | None, seed: int | None) -> EmbeddingReport:
     """Separation and blend metrics of every stored space on the test readers."""
     with connect(db_path, read_only=True) as con:
+        from bookrec.training.embedding_report import build_report
+
         return build_report(con, version, seed)
 
 
 @task
 def write_reports(report: EmbeddingReport, reports_dir: Path) -> list[Path]:
+    from bookrec.training.embedding_report import write_report
+
     return write_report(report, reports_dir)
 
 

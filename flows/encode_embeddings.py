@@ -15,7 +15,6 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE
-from bookrec.training.reencode import encode_with_projector
 from bookrec.warehouse.connection import connect
 from flows._cli import run_flow_cli
 
@@ -23,7 +22,9 @@ from flows._cli import run_flow_cli
 @task
 def project_books(db_path: Path, artifacts_dir: Path, version: str | None) -> tuple:
     """Project and store every book's vector; returns (version, books, selected_as_default)."""
-    with connect(db_path) as con:
+    with connect(db_path) as con:  # a damaged warehouse fails here, before torch loads
+        from bookrec.training.reencode import encode_with_projector
+
         return encode_with_projector(con, artifacts_dir, version)
 
 

@@ -8,27 +8,33 @@ python -m flows.evaluate --min-ratings 10 --seed 1 --reports-dir reports --space
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_EVAL_SEED, DEFAULT_WAREHOUSE, EvalConfig
-from bookrec.evaluation import rating_evaluation as evaluation
-from bookrec.evaluation.topn import TopNResult, evaluate_topn
-from bookrec.evaluation.topn_report import store_topn, write_topn_reports
 from bookrec.warehouse.connection import connect, table_exists
 from flows._cli import run_flow_cli
+
+if TYPE_CHECKING:  # imported in the tasks: scipy and torch take seconds; --help needs none
+    from bookrec.evaluation import rating_evaluation as evaluation
+    from bookrec.evaluation.topn import TopNResult
 
 
 @task
 def evaluate_methods(db_path: Path, config: EvalConfig, seed: int) -> evaluation.EvalResult:
     """Fit, tune and score every method on one seeded split (reads the warehouse)."""
     with connect(db_path, read_only=True) as con:
+        from bookrec.evaluation import rating_evaluation as evaluation
+
         return evaluation.evaluate_methods(con, config, seed)
 
 
 @task
 def store_result(db_path: Path, result: evaluation.EvalResult) -> int:
     """eval_runs rows and the tuned scorer settings into the warehouse."""
+    from bookrec.evaluation import rating_evaluation as evaluation
+
     with connect(db_path) as con:
         return evaluation.store_result(con, result)
 
@@ -40,6 +46,9 @@ def evaluate_lists(db_path: Path, config: EvalConfig, seed: int, run_id: str) ->
         if not table_exists(con, "book_works"):
             get_run_logger().info("top-N skipped: no works tables (run `python -m flows.lists`)")
             return None
+        from bookrec.evaluation.topn import evaluate_topn
+        from bookrec.evaluation.topn_report import store_topn, write_topn_reports
+
         result = evaluate_topn(con, config, seed)
     with connect(db_path) as con:
         store_topn(con, run_id, result)
@@ -58,6 +67,8 @@ def evaluate_lists(db_path: Path, config: EvalConfig, seed: int, run_id: str) ->
 
 @task
 def write_reports(result: evaluation.EvalResult, reports_dir: Path) -> list[Path]:
+    from bookrec.evaluation import rating_evaluation as evaluation
+
     return evaluation.write_reports(result, reports_dir)
 
 

@@ -12,13 +12,16 @@ encoder space on the validation readers' blend Spearman.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_ARTIFACTS, DEFAULT_WAREHOUSE, ProjectorConfig
-from bookrec.training.pipeline import TrainOutcome, train_projector
 from bookrec.warehouse.connection import connect
 from flows._cli import run_flow_cli
+
+if TYPE_CHECKING:  # imported in the task: torch takes seconds, --help and errors need none
+    from bookrec.training.pipeline import TrainOutcome
 
 
 @task
@@ -26,7 +29,9 @@ def train_and_record(
     db_path: Path, config: ProjectorConfig, artifacts_dir: Path, force: bool
 ) -> TrainOutcome:
     """Train (or reuse) the projector, save its artifacts and record it in projector_runs."""
-    with connect(db_path) as con:
+    with connect(db_path) as con:  # a damaged warehouse fails here, before torch loads
+        from bookrec.training.pipeline import train_projector
+
         return train_projector(con, config, artifacts_dir, force)
 
 
