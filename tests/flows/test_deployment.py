@@ -67,7 +67,8 @@ def deployed(prefect_server, tmp_path_factory) -> dict:
     worker = subprocess.Popen(
         [PREFECT, "worker", "start", "--pool", "bookrec-pool"],
         cwd=tmp_path_factory.mktemp("worker"),
-        env=env,
+        # the worker asks for scheduled runs every second, not every 10 s (Prefect's default)
+        env={**env, "PREFECT_WORKER_QUERY_SECONDS": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -112,6 +113,8 @@ def test_deployed_full_flow_builds_everything_then_a_rerun_skips_finished_work(
         "--param",
         f'artifacts_dir="{options["artifacts_dir"]}"',
         "--watch",
+        "--watch-interval",
+        "1",
         "--watch-timeout",
         "600",
         timeout=700,
@@ -151,6 +154,8 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
         "--param",
         'config={"chunk_size": 4}',
         "--watch",
+        "--watch-interval",
+        "1",
         "--watch-timeout",
         "500",
         timeout=600,
