@@ -87,3 +87,9 @@ def test_best_setting_rule() -> None:
 def test_best_alpha_prefers_the_smaller_alpha_whatever_the_order() -> None:
     assert best_alpha({0.9: 0.4, 0.2: 0.4, 0.5: 0.1}) == (0.2, 0.4)
     assert best_alpha({1.0: np.nan, 0.0: 0.1})[0] == 0.0
+
+
+def test_grouped_spearman_refuses_a_missing_prediction() -> None:
+    # a NaN would rank somewhere silently; the callers' predictions are always finite
+    with pytest.raises(ValueError, match="finite"):
+        grouped_spearman(np.array([1, 1, 1]), np.array([1.0, 2.0, 3.0]), np.array([1, np.nan, 2]))
