@@ -48,7 +48,9 @@ from bookrec.config import EvalConfig  # noqa: E402
 from bookrec.evaluation.topn import (  # noqa: E402
     DIAG_ALS_UNDER_RULES,
     DIAG_WITHOUT_RULES,
+    FEW_WEIGHTS,
     METRICS,
+    WEIGHTS,
     TopNResult,
     evaluate_topn,
 )
@@ -200,9 +202,8 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
                 # the rules' cost: each score with and without them, against ALS
                 "free_over_als": m[DIAG_WITHOUT_RULES].ndcg_at_10 / m["implicit_als"].ndcg_at_10,
                 "over_als_same_rules": ours / m[DIAG_ALS_UNDER_RULES].ndcg_at_10,
-                "weights": "/".join(
-                    str(getattr(r.chosen, w)) for w in ("w_pop", "w_text", "w_corating", "w_rating")
-                ),
+                "weights": "/".join(str(getattr(r.chosen, w)) for w in WEIGHTS),
+                "few_book_weights": "/".join(str(getattr(r.chosen, w)) for w in FEW_WEIGHTS),
             }
         )
     modes = {
@@ -264,7 +265,8 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
         "## Full histories (held-out readers)",
         "",
         table(payload["summary"], ["method", *METRICS]),
-        "Per seed (weights pop/text/co-rating/predicted rating):",
+        "Per seed (weights pop/text/co-rating/predicted rating; `few_book_weights` rank a reader "
+        "who gives at most 5 books, tuned on the tuning readers' books cut to 1, 3 and 5):",
         "",
         table(
             payload["per_seed"],
@@ -279,6 +281,7 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
                 "free_over_als",
                 "over_als_same_rules",
                 "weights",
+                "few_book_weights",
             ],
         ),
         "`free_over_als`: bookrec's score without the list's rules (only training books left "

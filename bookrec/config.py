@@ -18,7 +18,7 @@ import os
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import pydantic
 from pydantic import ConfigDict, Field, ValidationError, model_validator
@@ -716,6 +716,15 @@ class CoratingConfig:
     seed: int = Field(42, description="ALS's random start, so a rebuild gives the same vectors")
 
 
+class ListWeights(NamedTuple):
+    """The four tuned weights of a list's score (ListConfig.weights_for)."""
+
+    pop: float
+    text: float
+    corating: float
+    rating: float
+
+
 @settings
 class ListConfig:
     """How the list a reader sees is ranked and constrained (bookrec.lists.ranking).
@@ -736,6 +745,16 @@ class ListConfig:
     w_text: float = Field(3.0, description="weight of z(text closeness)")
     w_corating: float = Field(1.0, description="weight of z(co-rating feature)")
     w_rating: float = Field(0.5, description="weight of z(the blend's predicted rating)")
+    # A reader who gives at most few_books books (most readers of the page type 1 to 5) is
+    # ranked with weights of their own, which `evaluate` tunes on the tuning readers' books cut
+    # to 1, 3 and 5 (bookrec.evaluation.topn_modes.tune_few_books): with so little to go on,
+    # how widely read a book is may count for more. Until then they are the full-history
+    # defaults; few_books 0 turns them off.
+    few_books: int = Field(5, ge=0, description="readers with at most this many books get few_w_*")
+    few_w_pop: float = Field(1.0, description="w_pop of a reader with few books")
+    few_w_text: float = Field(3.0, description="w_text of a reader with few books")
+    few_w_corating: float = Field(1.0, description="w_corating of a reader with few books")
+    few_w_rating: float = Field(0.5, description="w_rating of a reader with few books")
     closest: AtLeastOne = Field(3, description="liked books text closeness is the mean over")
     # "user": ALS's own score for the reader (their user vector solved from every book they
     # read, over ALS's item factors); "closest": mean cosine of the unit co-rating vectors to the
@@ -776,6 +795,19 @@ class ListConfig:
         (0.0, 0.5, 1.0, 2.0), description="w_corating values tuned"
     )
     grid_rating: tuple[float, ...] = Field((0.0, 0.25, 0.5), description="w_rating values tuned")
+    grid_few_pop: tuple[float, ...] = Field(
+        (0.5, 1.0, 2.0, 3.0, 4.0), description="few_w_pop values tuned"
+    )
+    grid_few_text: tuple[float, ...] = Field((1.0, 2.0, 3.0), description="few_w_text values tuned")
+
+    def weights_for(self, n_books: int) -> ListWeights:
+        """The weights that rank a reader who gave n_books books (the few-book ones up to
+        few_books)."""
+        if n_books <= self.few_books:
+            return ListWeights(
+                self.few_w_pop, self.few_w_text, self.few_w_corating, self.few_w_rating
+            )
+        return ListWeights(self.w_pop, self.w_text, self.w_corating, self.w_rating)
 
     @model_validator(mode="after")
     def _dislike_below_like(self) -> ListConfig:
@@ -807,6 +839,7 @@ __all__ = [
     "EvalConfig",
     "HoldoutConfig",
     "ListConfig",
+    "ListWeights",
     "MatchConfig",
     "MergeConfig",
     "Negatives",

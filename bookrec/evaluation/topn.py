@@ -35,7 +35,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig, TopNConfig
+from bookrec.config import (
+    CoratingConfig,
+    EvalConfig,
+    ListConfig,
+    ListWeights,
+    RecommendConfig,
+    TopNConfig,
+)
 from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.evaluation.bookrec_list import bookrec_list
 from bookrec.evaluation.ease import Ease
@@ -93,6 +100,7 @@ class TopNResult:
     methods: dict[str, TopNScores]
     chosen: ListConfig
     tune_ndcg: float = float("nan")
+    few_tune_ndcg: float = float("nan")  # of the few-book weights (topn_modes.tune_few_books)
     grid: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # the lists readers meet on the page (bookrec.evaluation.topn_modes): mode -> method -> row
@@ -103,10 +111,10 @@ class TopNResult:
             "seed": self.seed,
             "counts": self.counts,
             "chosen": {
-                k: getattr(self.chosen, k)
-                for k in ("w_pop", "w_text", "w_corating", "w_rating", "closest")
+                k: getattr(self.chosen, k) for k in (*WEIGHTS, *FEW_WEIGHTS, "few_books", "closest")
             },
             "tune_ndcg": self.tune_ndcg,
+            "few_tune_ndcg": self.few_tune_ndcg,
             "methods": [
                 {"method": n, **row.model_dump(mode="json")} for n, row in self.methods.items()
             ],
@@ -166,12 +174,13 @@ class SplitInputs:
             blend=self.scorer,  # as the served ranker: the blend from the block's text product
         )
 
-    def predicted(self, user: int) -> np.ndarray | None:
-        """The blend's predicted rating of every candidate for this reader."""
+    def predicted_for(self, ids: np.ndarray, ratings: np.ndarray) -> np.ndarray | None:
+        """The blend's predicted rating of every candidate from a reader's rated books (None
+        without the blend)."""
         if self.scorer is None:
             return None
-        ids, ratings = self.histories[user]
-        return self.scorer.predict(ids, ratings, self.cands.book_ids)
+        rated = ~np.isnan(ratings)
+        return self.scorer.predict(ids[rated], ratings[rated], self.cands.book_ids)
 
     def refit(self, train: pd.DataFrame, corating_config: CoratingConfig) -> SplitInputs:
         """The same setup with the co-rating vectors fitted on other training ratings (the
@@ -476,50 +485,64 @@ def _als_score(setup: SplitInputs, als, inter: Interactions) -> Callable[[int], 
 
 
 def tune_list(setup: SplitInputs, users, config: ListConfig) -> tuple[ListConfig, list[dict]]:
-    """The weight grid on the tuning readers' NDCG@10 (masks applied, caps left out for speed):
-    every reader's features stacked once, each grid point one matrix sum and top-10 pass.
-    The predicted-rating weight is tuned too (grid_rating) when the setup has the blend."""
-    n = len(setup.cands.book_ids)
-    if not users or n < 10:
+    """The full-history weights on the tuning readers' NDCG@10 (tune_weights). The
+    predicted-rating weight is tuned too (grid_rating) when the setup has the blend."""
+    if not users or len(setup.cands.book_ids) < 10:
         return config, [{**_weights(config), "ndcg@10": float("nan")}]
     grid_rating = config.grid_rating if setup.scorer is not None else (0.0,)
-    feats = np.zeros((4, len(users), n), np.float32)
-    blocked = np.zeros((len(users), n), bool)
-    relevant = np.zeros((len(users), n), bool)
+    grids = (config.grid_pop, config.grid_text, config.grid_corating, grid_rating)
+    best, grid = tune_weights(setup, setup.cases(users), config, grids)
+    chosen = dataclasses.replace(
+        config, w_pop=best.pop, w_text=best.text, w_corating=best.corating, w_rating=best.rating
+    )
+    return chosen, grid
+
+
+def tune_weights(
+    setup: SplitInputs,
+    cases: list[Case],
+    config: ListConfig,
+    grids: tuple[tuple[float, ...], ...],
+) -> tuple[ListWeights, list[dict]]:
+    """The weights (pop, text, co-rating, predicted rating: one grid each) with the best mean
+    NDCG@10 over the cases (masks applied, caps left out for speed): every case's features
+    stacked once, each grid point one matrix sum and top-10 pass. The first best in grid order
+    wins; rows of the grid are named as ListConfig's full-history weights."""
+    n = len(setup.cands.book_ids)
+    feats = np.zeros((4, len(cases), n), np.float32)
+    blocked = np.zeros((len(cases), n), bool)
+    relevant = np.zeros((len(cases), n), bool)
     cand_works = np.array([setup.works.work(int(b)) for b in setup.cands.book_ids], np.int64)
-    n_relevant = np.zeros(len(users))
-    for row, u in enumerate(users):
-        ids, ratings = setup.histories[u]
+    n_relevant = np.zeros(len(cases))
+    for row, case in enumerate(cases):
+        ids, ratings = case.history, case.ratings
         f = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
-        rating = zscore(setup.predicted(u)) if any(grid_rating) else np.zeros(n)
-        feats[:, row] = (f.pop, f.text, f.corating, rating)
+        rating = setup.predicted_for(ids, ratings) if any(grids[3]) else None
+        feats[:, row] = (f.pop, f.text, f.corating, 0.0 if rating is None else zscore(rating))
         blocked[row], _ = blocked_mask(setup.cands, setup.works, ids, ratings, config, setup.layout)
-        relevant[row] = np.isin(cand_works, np.fromiter(setup.relevant[u], np.int64))
-        n_relevant[row] = len(setup.relevant[u])
+        relevant[row] = np.isin(cand_works, np.fromiter(case.relevant, np.int64))
+        n_relevant[row] = len(case.relevant)
     discount = 1.0 / np.log2(np.arange(2, 12))
     ideal = np.array([discount[: min(10, int(k))].sum() for k in n_relevant])
     grid = []
-    best = (-1.0, config)
-    rows = np.arange(len(users))[:, None]
-    for weights in itertools.product(
-        config.grid_pop, config.grid_text, config.grid_corating, grid_rating
-    ):
+    best = (-1.0, ListWeights(*(g[0] for g in grids)))
+    rows = np.arange(len(cases))[:, None]
+    for weights in itertools.product(*grids):
         if not any(weights):
             continue
         score = np.tensordot(np.asarray(weights, np.float32), feats, axes=1)
         score[blocked] = -np.inf
         top = np.argpartition(-score, 9, axis=1)[:, :10]
         top = np.take_along_axis(top, np.argsort(-score[rows, top], axis=1), axis=1)
-        ndcg = (relevant[rows, top] * discount).sum(axis=1) / ideal
-        value = float(ndcg.mean())
-        chosen = dataclasses.replace(config, **dict(zip(WEIGHTS, weights, strict=True)))
-        grid.append({**_weights(chosen), "ndcg@10": value})
+        value = float(((relevant[rows, top] * discount).sum(axis=1) / ideal).mean())
+        grid.append({**dict(zip(WEIGHTS, weights, strict=True)), "ndcg@10": value})
         if value > best[0] + 1e-12:
-            best = (value, chosen)
+            best = (value, ListWeights(*weights))
     return best[1], grid
 
 
 WEIGHTS = ("w_pop", "w_text", "w_corating", "w_rating")
+FEW_WEIGHTS = ("few_w_pop", "few_w_text", "few_w_corating", "few_w_rating")
 
 
 def _weights(config: ListConfig) -> dict[str, float]:
@@ -551,6 +574,11 @@ def evaluate_topn(
     report = [int(u) for u in split.report_users if int(u) in setup.relevant]
     chosen, grid = tune_list(setup, tune, list_config)
     log.info("top-N: tuned weights %s", chosen)
+    from bookrec.evaluation.topn_modes import evaluate_modes, tune_few_books
+
+    chosen, few_tune_ndcg = tune_few_books(
+        setup, ratings, tune, chosen, topn_config, corating_config, seed
+    )
     cases = setup.cases(report)
 
     counts_train = split.train.groupby("book_id").size()
@@ -587,8 +615,6 @@ def evaluate_topn(
     modes: dict[str, dict[str, dict[str, float]]] = {}
     mode_counts: dict[str, int] = {}
     if topn_config.modes:
-        from bookrec.evaluation.topn_modes import evaluate_modes
-
         modes, mode_counts = evaluate_modes(
             setup, ratings, report, chosen, topn_config, corating_config, seed
         )
@@ -616,6 +642,7 @@ def evaluate_topn(
         methods=methods,
         chosen=chosen,
         tune_ndcg=float(np.nanmax([g["ndcg@10"] for g in grid] + [np.nan])),
+        few_tune_ndcg=few_tune_ndcg,
         grid=grid,
         notes=notes,
         modes=modes,

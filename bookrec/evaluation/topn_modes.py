@@ -20,6 +20,7 @@ collaborative peers ignore ratings, so their rated and unrated lists are the sam
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -40,6 +41,7 @@ from bookrec.evaluation.topn import (
     fit_item_item,
     implicit_lists,
     static_lists,
+    tune_weights,
 )
 from bookrec.evaluation.topn_metrics import TopNScores
 from bookrec.lists.corating import fit_als
@@ -152,6 +154,43 @@ def similar_items_lists(inter: Interactions, model) -> Lists:
         return [b for b in inter.to_ids(got) if b != seed][:DEPTH]
 
     return lists
+
+
+def tune_few_books(
+    setup: SplitInputs,
+    ratings: pd.DataFrame,
+    tune: list[int],
+    chosen: ListConfig,
+    config: TopNConfig,
+    corating_config: CoratingConfig,
+    seed: int,
+) -> tuple[ListConfig, float]:
+    """chosen with its few-book weights tuned: the tuning readers' books cut as the report
+    readers' are (the sizes up to chosen.few_books, rated), the co-rating vectors fitted
+    without the tuning readers; the best mean NDCG@10 over those cases (tune_weights). The
+    co-rating and predicted-rating weights keep the full-history grids, popularity and text
+    take grid_few_pop and grid_few_text (popularity counts for more with few books)."""
+    sizes = [k for k in config.few_sizes if k <= chosen.few_books]
+    if not sizes or not tune:
+        return chosen, float("nan")
+    held = setup.refit(ratings[~ratings["user_id"].isin(tune)], corating_config)
+    few = few_book_cases(reader_books(ratings, tune), setup.works, sizes, seed)
+    cases = [case for k in sizes for case in few[k]]
+    if not cases:
+        return chosen, float("nan")
+    grid_rating = chosen.grid_rating if setup.scorer is not None else (0.0,)
+    grids = (chosen.grid_few_pop, chosen.grid_few_text, chosen.grid_corating, grid_rating)
+    best, grid = tune_weights(held, cases, chosen, grids)
+    value = max(row["ndcg@10"] for row in grid)
+    log.info("top-N: few-book weights %s (tuning NDCG@10 %.3f, %d cases)", best, value, len(cases))
+    tuned = dataclasses.replace(
+        chosen,
+        few_w_pop=best.pop,
+        few_w_text=best.text,
+        few_w_corating=best.corating,
+        few_w_rating=best.rating,
+    )
+    return tuned, value
 
 
 def evaluate_modes(

@@ -27,7 +27,7 @@ def store_topn(con: duckdb.DuckDBPyConnection, run_id: str, result: TopNResult) 
                 (run_id, method, settings, f"topn_{metric}", float(values[metric]), row.users)
             )
     written = append_eval_runs(con, rows)
-    save_list_settings(con, run_id, result.chosen, result.tune_ndcg)
+    save_list_settings(con, run_id, result.chosen, result.tune_ndcg, result.few_tune_ndcg)
     return written
 
 
@@ -55,7 +55,10 @@ def markdown(results: list[TopNResult]) -> str:
             f"{c['candidates']} candidates, {c['tune_users']} tuning and {c['report_users']} "
             f"report readers. Tuned weights: pop {r.chosen.w_pop}, text {r.chosen.w_text}, "
             f"co-rating {r.chosen.w_corating}, predicted rating {r.chosen.w_rating} "
-            f"(tuning NDCG@10 {r.tune_ndcg:.3f}).",
+            f"(tuning NDCG@10 {r.tune_ndcg:.3f}); for a reader with at most "
+            f"{r.chosen.few_books} books: pop {r.chosen.few_w_pop}, text {r.chosen.few_w_text}, "
+            f"co-rating {r.chosen.few_w_corating}, predicted rating {r.chosen.few_w_rating} "
+            f"(tuned on the tuning readers' books cut to few, NDCG@10 {r.few_tune_ndcg:.3f}).",
             "",
             "| method | " + " | ".join(METRICS) + " |",
             "|" + "---|" * (len(METRICS) + 1),

@@ -245,11 +245,16 @@ class Features:
             out[:, has] = rows[np.ix_(at[has], np.asarray(positions, np.int64))].T
         return out
 
-    def score(self, config: ListConfig, rating: np.ndarray | None = None) -> np.ndarray:
-        score = config.w_pop * self.pop + config.w_text * self.text
-        score = score + config.w_corating * self.corating
-        if rating is not None and config.w_rating:
-            score = score + config.w_rating * zscore(rating)
+    def score(
+        self, config: ListConfig, rating: np.ndarray | None = None, n_books: int | None = None
+    ) -> np.ndarray:
+        """The list's score of every candidate; n_books: how many books the reader gave, which
+        picks the weights (ListConfig.weights_for; None: the full-history ones)."""
+        w = config.weights_for(n_books if n_books is not None else config.few_books + 1)
+        score = w.pop * self.pop + w.text * self.text
+        score = score + w.corating * self.corating
+        if rating is not None and w.rating:
+            score = score + w.rating * zscore(rating)
         if self.dislike is not None:
             score = score - config.w_dislike * self.dislike
         if self.author_penalty is not None:

@@ -117,12 +117,21 @@ class ListRanker:
         ratings = np.asarray(ratings, np.float64)
         feats = feats or self.features(ids, ratings)
         rating = None
-        if self.config.w_rating and self.blend is not None:
-            rating = self._blended(ids, ratings, feats)
-        elif self.config.w_rating and self.predict is not None:
+        if self.config.weights_for(len(ids)).rating:
+            rating = self.predicted_rating(ids, ratings, feats)
+        return feats.score(self.config, rating, len(ids))
+
+    def predicted_rating(
+        self, ids: np.ndarray, ratings: np.ndarray, feats: Features
+    ) -> np.ndarray | None:
+        """The blend's predicted rating of every candidate (None without a blend), from the
+        rated books; the one source of the score's predicted-rating term and of its tuning."""
+        if self.blend is not None:
+            return self._blended(ids, ratings, feats)
+        if self.predict is not None:
             rated = ~np.isnan(ratings)
-            rating = self.predict(ids[rated], ratings[rated])
-        return feats.score(self.config, rating)
+            return self.predict(ids[rated], ratings[rated])
+        return None
 
     def _blended(self, ids: np.ndarray, ratings: np.ndarray, feats: Features) -> np.ndarray:
         """The blend's predicted rating of every candidate from the rated books (what

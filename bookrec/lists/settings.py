@@ -1,7 +1,9 @@
 """The tuned list weights in the warehouse: `evaluate` writes them, `recommend` reads them.
 
-Table `list_settings(run_id, w_pop, w_text, w_corating, tune_ndcg, created_at, w_rating)`; the
-newest row wins; before any evaluation, ListConfig()'s defaults.
+Table `list_settings(run_id, w_pop, w_text, w_corating, tune_ndcg, created_at, w_rating,
+few_w_pop, few_w_text, few_w_corating, few_w_rating, few_tune_ndcg)`; the newest row wins;
+before any evaluation, ListConfig()'s defaults (so are the few-book weights of a row written
+before they were tuned).
 """
 
 from __future__ import annotations
@@ -15,9 +17,15 @@ from bookrec.config import ListConfig
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, table_exists
 
+FEW_WEIGHTS = ("few_w_pop", "few_w_text", "few_w_corating", "few_w_rating")
+
 
 def save_list_settings(
-    con: duckdb.DuckDBPyConnection, run_id: str, config: ListConfig, tune_ndcg: float
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    config: ListConfig,
+    tune_ndcg: float,
+    few_tune_ndcg: float = float("nan"),
 ) -> None:
     run_sql(con, "lists/02_list_settings_table.sql")
     run_sql(
@@ -30,6 +38,8 @@ def save_list_settings(
             "w_corating": float(config.w_corating),
             "w_rating": float(config.w_rating),
             "tune_ndcg": float(tune_ndcg),
+            **{name: float(getattr(config, name)) for name in FEW_WEIGHTS},
+            "few_tune_ndcg": float(few_tune_ndcg),
         },
     )
     lineage.record(con, "list_settings", run_id)
@@ -48,10 +58,16 @@ def load_list_settings(
         return base
     row = latest.iloc[0]
     w_rating = row.get("w_rating")
+    few = {
+        name: float(row[name])
+        for name in FEW_WEIGHTS
+        if row.get(name) is not None and not pd.isna(row.get(name))
+    }
     return dataclasses.replace(
         base,
         w_pop=float(row["w_pop"]),
         w_text=float(row["w_text"]),
         w_corating=float(row["w_corating"]),
         w_rating=0.0 if w_rating is None or pd.isna(w_rating) else float(w_rating),
+        **few,
     )

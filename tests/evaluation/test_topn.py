@@ -96,6 +96,11 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
             result.chosen.w_corating,
             result.chosen.w_rating,
         )
+        # the few-book weights, tuned on the tuning readers' cut books, from their own grids
+        assert stored.weights_for(1) == result.chosen.weights_for(1)
+        assert stored.few_w_pop in stored.grid_few_pop
+        assert stored.few_w_text in stored.grid_few_text
+        assert 0.0 <= result.few_tune_ndcg <= 1.0
     paths = write_topn_reports([result], tmp_path)
     assert all(p.is_file() for p in paths)
     assert "bookrec_list" in (tmp_path / "topn.md").read_text()
@@ -114,7 +119,9 @@ def test_the_adapter_takes_unrated_books_and_never_lists_the_readers_own(tiny_wi
     with connect(tiny_with_works, read_only=True) as con:
         split = split_ratings(load_ratings(con), 5, 0.4, 0.5, 0)
         setup = _setup(con, split, RecommendConfig(min_num_ratings=0), CoratingConfig())
-    config = ListConfig(w_pop=0.0)  # taste alone, so the check below is about the books
+    # taste alone (the full-history weights without popularity, for these 2-book readers too),
+    # so the check below is about the books
+    config = ListConfig(w_pop=0.0, few_books=0)
     ranker = setup.ranker(config)
     nan = float("nan")
     unrated = bookrec_list(ranker, [1, 2], [nan, nan], top_n=5)

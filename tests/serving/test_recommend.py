@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import subprocess
 import sys
@@ -399,3 +401,26 @@ def test_every_entry_point_is_the_one_ranker(recommender) -> None:
     like = recommender.similar(6, top_n=4)
     unrated = recommender.recommend([ReaderBook("Murder at Noon", "Di Frost")], top_n=4)
     assert [r.book_id for r in like] == [r.book_id for r in unrated.items]
+
+
+def test_a_reader_of_few_books_is_ranked_with_the_few_book_weights(recommender) -> None:
+    """The one ranker picks its weights by how many books a reader gave: up to few_books the
+    few-book ones (here popularity alone), beyond it the full-history ones."""
+    base = recommender.ranker.config
+
+    def ranked(config, ids, ratings) -> list[int]:
+        ranker = copy.copy(recommender.ranker)
+        ranker.config = config
+        return [i.book_id for i in ranker.recommend(ids, ratings, top_n=4)]
+
+    popular_few = dataclasses.replace(
+        base, few_books=2, few_w_pop=1.0, few_w_text=0.0, few_w_corating=0.0, few_w_rating=0.0
+    )
+    popular_all = dataclasses.replace(
+        base, few_books=0, w_pop=1.0, w_text=0.0, w_corating=0.0, w_rating=0.0
+    )
+    one_book = ([6], [5.0])
+    assert ranked(popular_few, *one_book) == ranked(popular_all, *one_book)
+    assert ranked(popular_few, *one_book) != ranked(base, *one_book)  # crime neighbours first
+    three_books = ([6, 7, 1], [5.0, 4.0, 2.0])  # more than few_books: the full-history weights
+    assert ranked(popular_few, *three_books) == ranked(base, *three_books)
