@@ -3,10 +3,11 @@
 Score (bookrec.config.ListConfig) = w_pop z(log popularity) + w_text z(text closeness)
 + w_corating z(co-rating feature) [+ w_rating z(predicted rating)] - w_dislike z(closeness to
 disliked books) - dislike_author_penalty [author of a disliked book] [+ w_quality z(average
-rating) when the reader likes nothing], z over the candidates; text closeness = mean cosine to
-the `closest` nearest liked (or listed, unrated) books; the co-rating feature is ALS's own score
-for the reader ("user", the default: solved from every book read and not disliked) or the same
-closeness in the co-rating space ("closest").
+rating) when the reader likes nothing], z over the candidates, the four tuned weights those of
+ListConfig.weights_for the number of books the reader gave (few-book ones up to few_books);
+text closeness = mean cosine to the `closest` nearest liked (or listed, unrated) books; the
+co-rating feature is ALS's own score for the reader ("user", the default: solved from every
+book read and not disliked) or the same closeness in the co-rating space ("closest").
 
 A reader's books (reader_roles): liked = rated >= liked_rating, or >= their own mean when they
 rated at least mean_liked_min_ratings books; a book rated <= disliked_rating is a dislike, never
