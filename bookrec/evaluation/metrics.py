@@ -121,13 +121,13 @@ def grouped_spearman(users: np.ndarray, truth: np.ndarray, pred: np.ndarray) -> 
     xy = np.bincount(codes, ct * cp, groups)
     xx = np.bincount(codes, ct * ct, groups)
     yy = np.bincount(codes, cp * cp, groups)
-    spread = np.full(groups, -np.inf)
-    np.maximum.at(spread, codes, pred)
+    high = np.full(groups, -np.inf)
+    np.maximum.at(high, codes, pred)
     low = np.full(groups, np.inf)
     np.minimum.at(low, codes, pred)
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = xy / np.sqrt(xx * yy)
-    rho = np.where(spread - low > 0, rho, 0.0)
+    rho = np.where(high > low, rho, 0.0)
     rho = np.where((size >= MIN_TEST_RATINGS) & (xx > 0), rho, np.nan)
     return pd.Series(rho, index=pd.Index(keys, name="u"))
 

@@ -67,6 +67,7 @@ from bookrec.lists.ranking import (
     zscore,
 )
 from bookrec.lists.reader_list import ListRanker
+from bookrec.lists.settings import FEW_WEIGHTS, WEIGHTS
 from bookrec.lists.works import Works, load_works
 from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
@@ -539,10 +540,6 @@ def tune_weights(
         if value > best[0] + 1e-12:
             best = (value, ListWeights(*weights))
     return best[1], grid
-
-
-WEIGHTS = ("w_pop", "w_text", "w_corating", "w_rating")
-FEW_WEIGHTS = ("few_w_pop", "few_w_text", "few_w_corating", "few_w_rating")
 
 
 def _weights(config: ListConfig) -> dict[str, float]:

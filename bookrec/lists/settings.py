@@ -17,6 +17,8 @@ from bookrec.config import ListConfig
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, table_exists
 
+# ListConfig's tuned weights, full-history and few-book (their order: ListWeights')
+WEIGHTS = ("w_pop", "w_text", "w_corating", "w_rating")
 FEW_WEIGHTS = ("few_w_pop", "few_w_text", "few_w_corating", "few_w_rating")
 
 
