@@ -449,15 +449,6 @@ class TopNConfig:
     mlt_max_seeds: AtLeastOne = Field(
         400, description="at most this many seeds (a seeded sample), to bound the run time"
     )
-    # chosen on seed 0's tuning readers of the shared real data (full histories, NDCG@10):
-    # reg 10 0.187, 25 0.192, 50 0.193, 200 0.182, 500 0.175 (6,702 books read by >= 3 readers;
-    # one fit 40-50 s on 2 cores; >= 2 readers would be 11,944 books, ~6x the time)
-    ease_reg: Positive = Field(50.0, description="EASE's ridge (Steck 2019's lambda)")
-    ease_min_readers: AtLeastOne = Field(
-        3,
-        description="EASE's items are the books at least this many training readers read (its "
-        "closed form inverts an items x items matrix)",
-    )
     modes: bool = Field(
         True, description="run the few-book and 'more like this' modes (the full table always)"
     )
@@ -704,9 +695,10 @@ class WebConfig:
 
 @settings
 class CoratingConfig:
-    """The co-rating vectors (bookrec.lists.corating): ALS item factors from `implicit`. Every
-    rating counts as one interaction: who read what carries the signal; how much they liked it
-    is the list's liked-books filter."""
+    """What the list learns from who read what (flow `lists`): the co-rating vectors
+    (bookrec.lists.corating, ALS item factors from `implicit`) and EASE's item-item weights
+    (bookrec.lists.ease). Every rating counts as one interaction: who read what carries the
+    signal; how much they liked it is the list's liked-books filter."""
 
     factors: int = Field(
         64, ge=2, description="length of each vector (the feature store's FLOAT[factors] column)"
@@ -714,6 +706,22 @@ class CoratingConfig:
     iterations: AtLeastOne = Field(15, description="ALS iterations")
     regularization: float = Field(0.05, ge=0.0, description="ALS regularization")
     seed: int = Field(42, description="ALS's random start, so a rebuild gives the same vectors")
+    # EASE (bookrec.lists.ease), the list's co-reading feature and the evaluation's EASE peer.
+    # reg chosen on seed 0's tuning readers of the shared real data (the EASE peer, full
+    # histories, NDCG@10): reg 10 0.187, 25 0.192, 50 0.193, 200 0.182, 500 0.175 (6,702 books
+    # read by >= 3 readers; one fit 12-50 s on 2 cores; >= 2 readers would be 11,944 books,
+    # ~6x the time)
+    ease_reg: Positive = Field(50.0, description="EASE's ridge (Steck 2019's lambda)")
+    ease_min_readers: AtLeastOne = Field(
+        3,
+        description="EASE's books are those at least this many readers read (its closed form "
+        "inverts a books x books matrix)",
+    )
+    # the inverse is cubic in the books and the stored weights square: 8,000 books is a
+    # 256 MB table and a fit of about a minute on 2 cores
+    ease_max_books: AtLeastOne = Field(
+        8000, description="at most this many books (the most read) in EASE"
+    )
 
 
 class ListWeights(NamedTuple):
@@ -730,7 +738,7 @@ class ListConfig:
     """How the list a reader sees is ranked and constrained (bookrec.lists.ranking).
 
     Score = w_pop z(log popularity) + w_text z(text closeness) + w_corating z(co-rating
-    feature: ALS's own score for the reader by default) + w_rating z(the blend's predicted
+    feature: EASE's score for the reader by default) + w_rating z(the blend's predicted
     rating) - w_dislike z(closeness to disliked books) - dislike_author_penalty (author of a
     disliked book) [+ w_quality z(average rating) when nothing is liked]; text closeness = mean
     cosine to the `closest` nearest liked or listed-unrated books (liked: rated >=
@@ -757,13 +765,16 @@ class ListConfig:
     few_w_corating: float = Field(1.0, description="w_corating of a reader with few books")
     few_w_rating: float = Field(0.5, description="w_rating of a reader with few books")
     closest: AtLeastOne = Field(3, description="liked books text closeness is the mean over")
-    # "user": ALS's own score for the reader (their user vector solved from every book they
-    # read, over ALS's item factors); "closest": mean cosine of the unit co-rating vectors to the
-    # closest liked books (closest_corating of them, 0 = all). On real readers (seed 0, tuned
-    # weights) "user" lifts NDCG@10 from 0.145 to about 0.15: it keeps the factor lengths
-    # (how widely a book is read among these readers) that unit vectors drop.
-    corating_feature: Literal["user", "closest"] = Field(
-        "user", description="ALS's score for the reader, or cosine to the closest liked books"
+    # "ease": EASE's score for the reader (bookrec.lists.ease: the sum of its item-item weights
+    # from every book they read and did not dislike; books outside EASE get the median);
+    # "user": ALS's own score for the reader (their user vector solved from the same books,
+    # over ALS's item factors); "closest": mean cosine of the unit co-rating vectors to the
+    # closest liked books (closest_corating of them, 0 = all). Without stored EASE weights
+    # "ease" falls back to "user". On real readers (seed 0, tuned weights) "user" lifts
+    # NDCG@10 from 0.145 ("closest") to about 0.155, "ease" to about 0.168: it keeps which
+    # books are read together, not only in 64 factors.
+    corating_feature: Literal["ease", "user", "closest"] = Field(
+        "ease", description="EASE's or ALS's score for the reader, or cosine to the closest liked"
     )
     closest_corating: int = Field(0, ge=0, description="liked books of 'closest' (0: all)")
     liked_rating: float = Field(4.0, description="a rating at or above this is liked")

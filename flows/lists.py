@@ -1,12 +1,12 @@
-"""Flow `lists`: works, series, collections and derivatives (sql/works/) and the co-rating
-vectors (ALS item factors, feat_book_corating) that the reader's list is ranked with.
+"""Flow `lists`: works, series, collections and derivatives (sql/works/), the co-rating
+vectors (ALS item factors, feat_book_corating) and EASE's item-item weights (feat_book_ease)
+that the reader's list is ranked with.
 
 python -m flows.lists
-python -m flows.lists --factors 64 --iterations 15
+python -m flows.lists --factors 64 --iterations 15 --ease-reg 50
 
-Both are rebuilt from `books` and `ratings` on every run (seconds on the demo catalog, about
-half a minute on the real one); every grouping decision lands in `work_decisions` with its
-reason.
+All are rebuilt from `books` and `ratings` on every run (seconds on the demo catalog, about a
+minute on the real one); every grouping decision lands in `work_decisions` with its reason.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from prefect import flow, get_run_logger, task
 
 from bookrec.config import DEFAULT_WAREHOUSE, CoratingConfig
 from bookrec.lists.corating import corating_vectors, store_corating
+from bookrec.lists.ease import fit_ease, store_ease
 from bookrec.lists.works import build_works
 from bookrec.warehouse.connection import connect
 from bookrec.warehouse.tables import load_ratings
@@ -42,19 +43,33 @@ def build_corating(db_path: Path, config: CoratingConfig) -> int:
     return rows
 
 
+@task
+def build_ease(db_path: Path, config: CoratingConfig) -> int:
+    """EASE on every rating -> feat_book_ease (one row of item-item weights per book)."""
+    logger = get_run_logger()
+    with connect(db_path, must_exist=True) as con:
+        ratings = load_ratings(con)
+        logger.info("fitting EASE on %d ratings (a minute on the real data)", len(ratings))
+        ease = fit_ease(ratings, config)
+        rows = store_ease(con, ease)
+    logger.info("EASE weights: %d books (%s)", rows, ease.version)
+    return rows
+
+
 @flow(name="lists", log_prints=True)
 def lists(
     warehouse: str = str(DEFAULT_WAREHOUSE), config: CoratingConfig = CoratingConfig()
 ) -> dict[str, object]:
-    """Rebuild the works tables and the co-rating vectors.
+    """Rebuild the works tables, the co-rating vectors and EASE's weights.
 
     Args:
         warehouse: the DuckDB file built by prepare_data.
-        config: the ALS settings of the co-rating vectors.
+        config: the ALS settings of the co-rating vectors and EASE's.
     """
     decisions = build_work_tables(Path(warehouse))
     rows = build_corating(Path(warehouse), config)
-    return {"work_decisions": decisions, "corating_books": rows}
+    ease_rows = build_ease(Path(warehouse), config)
+    return {"work_decisions": decisions, "corating_books": rows, "ease_books": ease_rows}
 
 
 if __name__ == "__main__":

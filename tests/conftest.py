@@ -34,20 +34,30 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def real_lists_warehouse(shared_data: Path, tmp_path_factory) -> Path:
     """A warehouse built from ../shared/data as `flows.full` builds it, short of the text
-    vectors: prepare_data, the works tables and the co-rating vectors (~1 minute), once per
-    session. Tests read it; tests/lists/test_real_export.py adds feat_book_texts to it."""
+    vectors: prepare_data and what flow `lists` adds (~1 minute), once per session. Tests
+    read it; tests/lists/test_real_export.py adds feat_book_texts to it."""
     from bookrec.config import DataConfig
-    from bookrec.lists.corating import corating_vectors, store_corating
-    from bookrec.lists.works import build_works
     from bookrec.warehouse import prepare
-    from bookrec.warehouse.tables import load_ratings
 
     db = tmp_path_factory.mktemp("real_lists") / "real.duckdb"
     prepare.build_warehouse(DataConfig(data_dir=shared_data, warehouse=db, download=False))
+    add_list_tables(db)
+    return db
+
+
+def add_list_tables(db: Path, config=None) -> None:
+    """What flow `lists` adds, from the library calls its tasks make: the works tables, the
+    co-rating vectors and EASE's weights (config: a CoratingConfig; None: the defaults)."""
+    from bookrec.lists.corating import corating_vectors, store_corating
+    from bookrec.lists.ease import fit_ease, store_ease
+    from bookrec.lists.works import build_works
+    from bookrec.warehouse.tables import load_ratings
+
     with connect(db) as con:
         build_works(con)
-        store_corating(con, corating_vectors(load_ratings(con)))
-    return db
+        ratings = load_ratings(con)
+        store_corating(con, corating_vectors(ratings, config))
+        store_ease(con, fit_ease(ratings, config))
 
 
 # 10 books in two tastes (fantasy 1-5, crime 6-10) and 6 users: 1-3 love fantasy and dislike

@@ -45,7 +45,6 @@ from bookrec.config import (
 )
 from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.evaluation.bookrec_list import bookrec_list
-from bookrec.evaluation.ease import Ease
 from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
 from bookrec.evaluation.topn_metrics import (
     TopNScores,
@@ -57,6 +56,7 @@ from bookrec.evaluation.topn_metrics import (
 )
 from bookrec.holdout import split_ratings
 from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
+from bookrec.lists.ease import Ease, fit_ease
 from bookrec.lists.ranking import (
     Candidates,
     SeriesLayout,
@@ -187,7 +187,8 @@ class SplitInputs:
         """The same setup with the co-rating vectors fitted on other training ratings (the
         candidates, their order and the text are unchanged)."""
         corating = corating_vectors(train, corating_config)
-        cands = _candidates(self.candidate_books, self.text, corating, self.works)
+        ease = fit_ease(train, corating_config)
+        cands = _candidates(self.candidate_books, self.text, corating, self.works, ease)
         return dataclasses.replace(self, cands=cands, corating=corating, train=train)
 
     def cases(self, users) -> list[Case]:
@@ -195,7 +196,7 @@ class SplitInputs:
         return [Case(u, *self.histories[u], frozenset(self.relevant[u])) for u in users]
 
 
-def _candidates(chosen: pd.DataFrame, text, corating, works) -> Candidates:
+def _candidates(chosen: pd.DataFrame, text, corating, works, ease: Ease) -> Candidates:
     return Candidates.build(
         chosen["book_id"].to_numpy(np.int64),
         [a if isinstance(a, str) else "" for a in chosen["author"]],
@@ -204,6 +205,7 @@ def _candidates(chosen: pd.DataFrame, text, corating, works) -> Candidates:
         corating,
         works,
         avg_rating=chosen["avg_rating"].to_numpy(np.float64),
+        ease=ease,
     )
 
 
@@ -229,8 +231,9 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
             "avg_rating": books.loc[eligible, "avg_rating"].to_numpy(np.float64),
         }
     )
+    # the co-rating vectors and EASE as flow `lists` fits them, on the training ratings only
     corating = corating_vectors(split.train, corating_config)
-    cands = _candidates(chosen, text, corating, works)
+    cands = _candidates(chosen, text, corating, works, fit_ease(split.train, corating_config))
     order = np.argsort(-cands.popularity, kind="stable")
     pop_rank = {int(cands.book_ids[i]): r + 1 for r, i in enumerate(order)}
     histories = {
@@ -596,7 +599,11 @@ def evaluate_topn(
             setup, cases, implicit_lists(inter, model)
         )
     ease = Ease.fit(
-        inter.matrix, inter.books_index, topn_config.ease_reg, topn_config.ease_min_readers
+        inter.matrix,
+        inter.books_index,
+        corating_config.ease_reg,
+        corating_config.ease_min_readers,
+        corating_config.ease_max_books,
     )
     methods["ease"] = evaluate_cases(setup, cases, ease_lists(setup, ease))
     del ease  # an items x items matrix: free it before the modes fit their own
@@ -626,8 +633,8 @@ def evaluate_topn(
         "relevant = works of hidden books rated 4-5; hidden books outside the candidates still "
         "count as relevant for every method",
         "the co-rating vectors and the implicit peers are fitted on the training ratings only",
-        f"ease: EASE (closed form, reg {topn_config.ease_reg:g}) on the books at least "
-        f"{topn_config.ease_min_readers} training readers read",
+        f"ease: EASE (closed form, reg {corating_config.ease_reg:g}) on the books at least "
+        f"{corating_config.ease_min_readers} training readers read",
         f"{DIAG_WITHOUT_RULES}: bookrec's score with only the training books left out (other "
         "editions, later series entries and more than 2 books per author allowed); "
         f"{DIAG_ALS_UNDER_RULES}: implicit ALS's own scores under bookrec's rules. Together "

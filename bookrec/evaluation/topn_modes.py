@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from bookrec.config import CoratingConfig, ListConfig, TopNConfig
-from bookrec.evaluation.ease import Ease
 from bookrec.evaluation.topn import (
     DEPTH,
     Case,
@@ -45,6 +44,7 @@ from bookrec.evaluation.topn import (
 )
 from bookrec.evaluation.topn_metrics import TopNScores
 from bookrec.lists.corating import fit_als
+from bookrec.lists.ease import Ease
 from bookrec.lists.works import Works
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,13 @@ def evaluate_modes(
     )
     als = fit_als(inter.matrix, corating_config)
     cosine = fit_item_item(inter.matrix, "cosine")
-    ease = Ease.fit(inter.matrix, inter.books_index, config.ease_reg, config.ease_min_readers)
+    ease = Ease.fit(
+        inter.matrix,
+        inter.books_index,
+        corating_config.ease_reg,
+        corating_config.ease_min_readers,
+        corating_config.ease_max_books,
+    )
     peers: dict[str, Lists] = {
         "most_popular": memoized(static_lists(held, popularity + 1e-6 * held.cands.popularity)),
         "implicit_als_folded_in": memoized(implicit_lists(inter, als, fold_in=True)),

@@ -6,8 +6,10 @@ disliked books) - dislike_author_penalty [author of a disliked book] [+ w_qualit
 rating) when the reader likes nothing], z over the candidates, the four tuned weights those of
 ListConfig.weights_for the number of books the reader gave (few-book ones up to few_books);
 text closeness = mean cosine to the `closest` nearest liked (or listed, unrated) books; the
-co-rating feature is ALS's own score for the reader ("user", the default: solved from every
-book read and not disliked) or the same closeness in the co-rating space ("closest").
+co-rating feature is EASE's score for the reader ("ease", the default: the sum of EASE's
+item-item weights from every book read and not disliked, bookrec.lists.ease), ALS's own score
+for them ("user": their user vector solved from the same books) or the same closeness as the
+text's in the co-rating space ("closest").
 
 A reader's books (reader_roles): liked = rated >= liked_rating, or >= their own mean when they
 rated at least mean_liked_min_ratings books; a book rated <= disliked_rating is a dislike, never
@@ -30,9 +32,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
 
 from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.vectors import BookVectors
+from bookrec.lists.ease import Ease
 from bookrec.lists.works import Works
 
 # the ridge of ALS's own user solve, so a reader's user vector is the one ALS would fit
@@ -58,6 +62,10 @@ class Candidates:
     # ALS's factors of every rated book (als_factors of the co-rating vectors), kept from
     # build so a reader's user solve does not redo the product over the whole space
     corating_every: np.ndarray | None = None
+    # EASE's item-item weights (the "ease" co-rating feature) and each candidate's column
+    # among EASE's books (-1: not one of them)
+    ease: Ease | None = None
+    ease_cols: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -69,9 +77,11 @@ class Candidates:
         corating: BookVectors | None,
         works: Works | None,
         avg_rating: np.ndarray | None = None,
+        ease: Ease | None = None,
     ) -> Candidates:
         """Candidates restricted to one edition per work and to books with a text vector
-        (avg_rating, one per book_id, feeds the "well-liked" term; None: not used)."""
+        (avg_rating, one per book_id, feeds the "well-liked" term; None: not used; ease: the
+        "ease" co-rating feature's weights, None: that feature falls back to ALS's)."""
         book_ids = np.asarray(book_ids, np.int64)
         keep = text.index_of(book_ids) >= 0
         if works is not None:
@@ -107,6 +117,8 @@ class Candidates:
             corating_solver=solver,
             avg_rating=None if avg_rating is None else np.asarray(avg_rating, np.float64)[idx],
             corating_every=None if corating is None else every,
+            ease=ease,
+            ease_cols=None if ease is None else ease.index_of(ids),
         )
 
     # What every reader of these candidates shares, computed on first use.
@@ -329,7 +341,11 @@ def block_features(
             corating.vectors,
             [rows[need] for rows, need in zip(co_rows, co_needed, strict=True)],
         )
-        if config.corating_feature == "user":
+        known = cands.has_corating  # the candidates the co-rating feature has evidence on
+        if config.corating_feature == "ease" and cands.ease is not None:
+            users = _ease_users(cands, readers, roles)
+            known = cands.ease_cols >= 0
+        elif config.corating_feature in ("ease", "user"):
             users = _als_users(cands, corating, roles, co_rows)
     text_at = co_at = 0
     no_rows = np.zeros((0, n), np.float32)
@@ -356,10 +372,8 @@ def block_features(
             if users is not None:
                 co_close = np.zeros(n) if users[r] is None else users[r]
             # books nobody rated get the median, not the bottom: no evidence either way
-            if cands.has_corating.any():
-                co_close = np.where(
-                    cands.has_corating, co_close, np.median(co_close[cands.has_corating])
-                )
+            if known.any():
+                co_close = np.where(known, co_close, np.median(co_close[known]))
         dislike = author_penalty = quality = None
         if len(disliked_ids):
             against = top_mean(own[disliked[usable]], config.closest)
@@ -420,6 +434,41 @@ def _block_product(
     if len(every) < FEW_BOOKS:
         return np.ascontiguousarray((cand_vectors @ books.T).T)
     return books @ cand_vectors.T
+
+
+def _ease_users(
+    cands: Candidates,
+    readers: Sequence[tuple[np.ndarray, np.ndarray]],
+    roles: list[tuple[np.ndarray, np.ndarray]],
+) -> list[np.ndarray | None]:
+    """EASE's score of every candidate for each reader (None: no book among EASE's), x B with
+    x their books read and not disliked, in one sparse product over the block (a block of one
+    sums the same rows in the same order); candidates outside EASE's books get 0 here."""
+    ease, cols = cands.ease, cands.ease_cols
+    picked = []
+    for (ids, _), (_, disliked) in zip(readers, roles, strict=True):
+        rows = ease.index_of(ids[~disliked])
+        picked.append(np.unique(rows[rows >= 0]))
+    lengths = np.array([len(p) for p in picked], np.int64)
+    indicator = sp.csr_matrix(
+        (
+            np.ones(int(lengths.sum()), np.float32),
+            np.concatenate(picked) if picked else np.zeros(0, np.int64),
+            np.r_[0, np.cumsum(lengths)],
+        ),
+        shape=(len(picked), len(ease.book_ids)),
+    )
+    scores = np.asarray(indicator @ ease.weights)
+    known = cols >= 0
+    out: list[np.ndarray | None] = []
+    for r, n_books in enumerate(lengths.tolist()):
+        if not n_books:
+            out.append(None)
+            continue
+        row = np.zeros(len(cols), np.float32)
+        row[known] = scores[r, cols[known]]
+        out.append(row)
+    return out
 
 
 def _als_users(

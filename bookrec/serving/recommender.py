@@ -36,6 +36,7 @@ from bookrec.config import ListConfig, RecommendConfig, ScorerConfig, check_top
 from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError
 from bookrec.lists.corating import load_corating
+from bookrec.lists.ease import Ease, load_ease
 from bookrec.lists.ranking import Candidates
 from bookrec.lists.reader_list import ListItem, ListRanker
 from bookrec.lists.settings import load_list_settings
@@ -64,6 +65,8 @@ class Recommender:
             are left out.
         corating: the co-rating vectors (bookrec.lists.corating.load_corating); None: the list
             rests on text closeness and popularity.
+        ease: EASE's weights (bookrec.lists.ease.load_ease), the list's co-reading feature;
+            None: ALS's score from the co-rating vectors stands in.
         list_config: the list's weights and rules (the tuned ones: load_list_settings).
         genres: book_id -> its Goodreads genres, most voted first, for the reasons' "Like A:
             fantasy, magic" (None or a book without: the reason names the book alone).
@@ -80,6 +83,7 @@ class Recommender:
         corating: BookVectors | None = None,
         list_config: ListConfig | None = None,
         genres: Mapping[int, Sequence[str]] | None = None,
+        ease: Ease | None = None,
     ) -> None:
         self.config = config or RecommendConfig()
         self.genres: Mapping[int, Sequence[str]] = genres or {}
@@ -113,7 +117,7 @@ class Recommender:
                 f"no book has an average from at least {self.config.min_num_ratings} ratings "
                 f"(the most rated has {most}); lower --min-num-ratings"
             )
-        self.ranker = self._list_ranker(works, corating, list_config)
+        self.ranker = self._list_ranker(works, corating, list_config, ease)
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
@@ -128,7 +132,7 @@ class Recommender:
         """A book's Goodreads genres, most voted first (none when unknown)."""
         return self.genres.get(book_id, ())
 
-    def _list_ranker(self, works, corating, list_config) -> ListRanker:
+    def _list_ranker(self, works, corating, list_config, ease) -> ListRanker:
         """The one "will read and like" ranker over the candidates (bookrec.lists)."""
         cands = Candidates.build(
             self.cand_ids,
@@ -138,6 +142,7 @@ class Recommender:
             corating,
             works,
             avg_rating=self.cand_means,
+            ease=ease,
         )
         self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
         authors = dict(
@@ -190,6 +195,7 @@ class Recommender:
             corating=corating,
             list_config=load_list_settings(con),
             genres=genres,
+            ease=load_ease(con),
         )
 
     # -- the one ranking path ---------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Which data each derived table was built from, so stale tables are refused, not served.
 
 The chain (LINEAGE): books -> feat_book_embeddings -> feat_book_projections:<version>;
-books -> the works tables; ratings -> feat_book_corating; ratings + feat_book_embeddings ->
+books -> the works tables; ratings -> feat_book_corating, feat_book_ease; ratings + feat_book_embeddings ->
 scorer_settings; and ratings + vectors + works + co-rating -> list_settings. Each step
 records, in table `lineage`, the fingerprints of its inputs ("built_from") and its own
 fingerprint. A reader asks `require_fresh`: every link of the chain down to the original books
@@ -60,6 +60,7 @@ LINEAGE: dict[str, Entry] = {
     "collection_works": Entry(("books",), LISTS),
     "derivative_works": Entry(("books",), LISTS),
     "feat_book_corating": Entry(("ratings",), LISTS),
+    "feat_book_ease": Entry(("ratings",), LISTS),
     PROJECTIONS: Entry(("feat_book_embeddings",), ENCODE),
     "scorer_settings": Entry(("ratings", "feat_book_embeddings"), EVALUATE),
     "list_settings": Entry(

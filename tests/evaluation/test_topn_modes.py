@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from bookrec.evaluation.ease import Ease, ease_weights
 from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
 from bookrec.evaluation.topn_modes import few_book_cases, more_like_this_cases, unrated
+from bookrec.lists.ease import Ease, ease_weights
 from bookrec.lists.works import Works
 
 

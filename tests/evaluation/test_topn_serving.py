@@ -1,5 +1,6 @@
 """What is measured is what is served: the evaluation's bookrec list of a reader is the list
-`bookrec recommend` gives the same reader (same candidates, rules and co-rating vectors)."""
+`bookrec recommend` gives the same reader (same candidates, rules, co-rating vectors and EASE
+weights)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
             works=setup.works,
             corating=setup.corating,  # the split's co-rating vectors, as the evaluation's
             list_config=lists_config,
+            ease=setup.cands.ease,  # and its EASE weights
         )
     evaluated = bookrec_lists(setup, lists_config)
     titles = dict(zip(recommender.catalog["book_id"], recommender.catalog["title"], strict=True))
@@ -54,3 +56,4 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
     assert compared == len(setup.histories) >= 4
     assert any((r <= 2).any() for _, r in setup.histories.values())
     assert np.isin(setup.cands.book_ids, recommender.ranker.cands.book_ids).all()
+    assert setup.cands.ease is not None and len(setup.cands.ease.book_ids)

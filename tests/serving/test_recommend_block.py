@@ -22,6 +22,7 @@ from bookrec.serving.batch import (
 )
 from bookrec.serving.recommender import Recommendations, Recommender
 from bookrec.warehouse.connection import connect
+from tests.conftest import add_list_tables
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +30,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
     """The demo catalog (300 books, 300 readers) prepared, embedded with the real encoder, and
-    with its works tables and co-rating vectors (what `flows.lists` adds)."""
+    with what `flows.lists` adds (works tables, co-rating vectors, EASE's weights)."""
     from bookrec.demo.generator import write_demo_dataset
     from bookrec.embedding.store import embed_books
-    from bookrec.lists.corating import corating_vectors, store_corating
-    from bookrec.lists.works import build_works
     from bookrec.warehouse import prepare
-    from bookrec.warehouse.tables import load_ratings
 
     folder = tmp_path_factory.mktemp("block")
     db = folder / "demo.duckdb"
@@ -43,9 +41,7 @@ def warehouse(tmp_path_factory) -> Path:
     write_demo_dataset(folder / "files", n_books=300, n_users=300, seed=DataConfig().demo_seed)
     prepare.build_warehouse(DataConfig(data_dir=folder / "files", warehouse=db, download=False))
     embed_books(db, progress=False)
-    with connect(db) as con:
-        build_works(con)
-        store_corating(con, corating_vectors(load_ratings(con)))
+    add_list_tables(db)
     return db
 
 
@@ -80,6 +76,7 @@ def test_a_block_of_readers_gets_each_readers_own_list(recommender, warehouse, m
     chunk = reader_chunks(read_histories(warehouse), 10_000)[0]
     _, readers = chunk_readers(chunk)
     assert len(readers) >= 250
+    assert recommender.ranker.cands.ease is not None  # the default co-reading feature, EASE
     alone = [recommender.recommend_ids(ids, ratings, 10) for ids, ratings in readers]
     together = recommender.recommend_ids_block(readers, 10)
     assert _lists(together) == _lists(alone)

@@ -16,14 +16,15 @@ from bookrec.embedding.store import embed_books, store_projections
 from bookrec.embedding.vectors import load_book_vectors
 from bookrec.errors import WarehouseError
 from bookrec.evaluation.rating_evaluation import evaluate_methods
-from bookrec.lists.corating import corating_vectors, load_corating, store_corating
+from bookrec.lists.corating import load_corating
+from bookrec.lists.ease import load_ease
 from bookrec.lists.settings import load_list_settings, save_list_settings
 from bookrec.lists.works import build_works, load_works
 from bookrec.scoring.settings import load_scorer_settings, save_scorer_settings
 from bookrec.serving.recommender import Recommender
 from bookrec.warehouse.connection import connect
 from bookrec.warehouse.tables import load_ratings
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, add_list_tables
 from tests.warehouse.test_prepare import build
 
 LAYOUTS_DIR = FIXTURES / "layouts"
@@ -126,10 +127,8 @@ def test_a_warehouse_without_lineage_is_read_as_before(tiny_warehouse):
 
 
 def build_lists(db: Path) -> None:
-    """flows.lists' two tasks: the works tables and the co-rating vectors."""
-    with connect(db) as con:
-        build_works(con)
-        store_corating(con, corating_vectors(load_ratings(con), CoratingConfig(factors=4)))
+    """flows.lists' tasks: the works tables, the co-rating vectors and EASE's weights."""
+    add_list_tables(db, CoratingConfig(factors=4))
 
 
 @pytest.fixture
@@ -188,6 +187,8 @@ def test_changed_ratings_refuse_the_corating_vectors_not_the_works(listed, tmp_p
         load_works(con)  # built from the books, which did not change
         with pytest.raises(WarehouseError, match=r"feat_book_corating .*flows\.lists"):
             load_corating(con)
+        with pytest.raises(WarehouseError, match=r"feat_book_ease .*flows\.lists"):
+            load_ease(con)
 
 
 def test_lists_tables_built_before_lineage_covered_them(listed, tmp_path):
