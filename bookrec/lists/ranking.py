@@ -6,10 +6,10 @@ disliked books) - dislike_author_penalty [author of a disliked book] [+ w_qualit
 rating) when the reader likes nothing], z over the candidates, the four tuned weights those of
 ListConfig.weights_for the number of books the reader gave (few-book ones up to few_books);
 text closeness = mean cosine to the `closest` nearest liked (or listed, unrated) books; the
-co-rating feature is EASE's score for the reader ("ease", the default: the sum of EASE's
-item-item weights from every book read and not disliked, bookrec.lists.ease), ALS's own score
-for them ("user": their user vector solved from the same books) or the same closeness as the
-text's in the co-rating space ("closest").
+co-rating feature is EASE's score for the reader ("ease", the default for full histories: the
+sum of EASE's item-item weights from every book read and not disliked, bookrec.lists.ease),
+ALS's own score for them ("user", the default up to few_books books: their user vector solved
+from the same books) or the same closeness as the text's in the co-rating space ("closest").
 
 A reader's books (reader_roles): liked = rated >= liked_rating, or >= their own mean when they
 rated at least mean_liked_min_ratings books; a book rated <= disliked_rating is a dislike, never
@@ -341,12 +341,14 @@ def block_features(
             corating.vectors,
             [rows[need] for rows, need in zip(co_rows, co_needed, strict=True)],
         )
-        known = cands.has_corating  # the candidates the co-rating feature has evidence on
-        if config.corating_feature == "ease" and cands.ease is not None:
-            users = _ease_users(cands, readers, roles)
-            known = cands.ease_cols >= 0
-        elif config.corating_feature in ("ease", "user"):
-            users = _als_users(cands, corating, roles, co_rows)
+        kinds = [_corating_kind(cands, config, len(ids)) for ids, _ in readers]
+        users = [None] * len(readers)
+        for kind, score in (("ease", _ease_users), ("user", _als_users)):
+            at = [r for r, k in enumerate(kinds) if k == kind]
+            if at:
+                got = score(cands, corating, [readers[r] for r in at], [roles[r] for r in at])
+                for r, user in zip(at, got, strict=True):
+                    users[r] = user
     text_at = co_at = 0
     no_rows = np.zeros((0, n), np.float32)
     for r, (ids, _) in enumerate(readers):
@@ -369,9 +371,11 @@ def block_features(
             co_close = top_mean(co_own[liked[need]], config.closest_corating)
             if len(disliked_ids):
                 against_co = top_mean(co_own[disliked[need]], config.closest)
-            if users is not None:
+            if kinds[r] != "closest":
                 co_close = np.zeros(n) if users[r] is None else users[r]
-            # books nobody rated get the median, not the bottom: no evidence either way
+            # the candidates the feature has evidence on; the others (books nobody rated) get
+            # the median, not the bottom: no evidence either way
+            known = cands.ease_cols >= 0 if kinds[r] == "ease" else cands.has_corating
             if known.any():
                 co_close = np.where(known, co_close, np.median(co_close[known]))
         dislike = author_penalty = quality = None
@@ -436,8 +440,16 @@ def _block_product(
     return books @ cand_vectors.T
 
 
+def _corating_kind(cands: Candidates, config: ListConfig, n_books: int) -> str:
+    """The co-rating feature of a reader with n_books books (ListConfig.corating_feature_for):
+    "ease" falls back to ALS's "user" where the candidates carry no EASE weights."""
+    kind = config.corating_feature_for(n_books)
+    return "user" if kind == "ease" and cands.ease is None else kind
+
+
 def _ease_users(
     cands: Candidates,
+    corating: BookVectors,
     readers: Sequence[tuple[np.ndarray, np.ndarray]],
     roles: list[tuple[np.ndarray, np.ndarray]],
 ) -> list[np.ndarray | None]:
@@ -474,15 +486,16 @@ def _ease_users(
 def _als_users(
     cands: Candidates,
     corating: BookVectors,
+    readers: Sequence[tuple[np.ndarray, np.ndarray]],
     roles: list[tuple[np.ndarray, np.ndarray]],
-    co_rows: list[np.ndarray],
 ) -> list[np.ndarray | None]:
     """ALS's own score of every candidate for each reader (None: no book with a factor), their
     user vectors solved from every book read and not disliked (reading a book is interest,
     disliking it is not), scored in one product over the block."""
     factors = cands.als_factors_of(corating)
     users, has = [], []
-    for (_, disliked), rows in zip(roles, co_rows, strict=True):
+    for (ids, _), (_, disliked) in zip(readers, roles, strict=True):
+        rows = corating.index_of(ids)
         read = rows[~disliked]
         read = read[read >= 0]
         has.append(len(read) > 0)

@@ -42,14 +42,14 @@ def test_the_cap_keeps_the_most_read_books(ratings):  # noqa: F811
     assert kept.min() >= readers[np.searchsorted(books, left)].max()
 
 
-def _features(cands, text, corating, history: pd.DataFrame, feature: str):
+def _features(cands, text, corating, history: pd.DataFrame, feature: str, few: str = "user"):
     return reader_features(
         cands,
         text,
         corating,
         history["book_id"].to_numpy(np.int64),
         history["rating"].to_numpy(np.float64),
-        ListConfig(corating_feature=feature),
+        ListConfig(corating_feature=feature, few_corating_feature=few),
     )
 
 
@@ -92,7 +92,32 @@ def test_a_reader_with_no_book_in_ease_gets_no_co_reading_signal(ratings):  # no
     )
     outside = books[ease.index_of(books) < 0][:2]
     history = pd.DataFrame({"book_id": outside, "rating": [5.0, 4.0]})
-    assert np.all(_features(cands, text, vectors, history, "ease").corating == 0)
+    assert np.all(_features(cands, text, vectors, history, "ease", few="ease").corating == 0)
+
+
+def test_a_reader_with_few_books_gets_als_score_by_default(ratings):  # noqa: F811
+    """Up to few_books books ListConfig.few_corating_feature ("user": ALS) applies."""
+    _, _, books = interaction_matrix(ratings)
+    vectors = corating_vectors(ratings)
+    text = BookVectors(books, vectors.vectors, "raw", "test")
+    cands = Candidates.build(
+        books, [""] * len(books), np.ones(len(books)), text, vectors, None, ease=fit_ease(ratings)
+    )
+    history = ratings[ratings["user_id"] == 3]
+    few, full = history.iloc[:5], history.iloc[:6]
+    assert ListConfig().few_books == 5
+    assert np.array_equal(
+        _features(cands, text, vectors, few, "ease").corating,
+        _features(cands, text, vectors, few, "user").corating,
+    )
+    assert not np.allclose(
+        _features(cands, text, vectors, few, "ease", few="ease").corating,
+        _features(cands, text, vectors, few, "user").corating,
+    )
+    assert not np.allclose(
+        _features(cands, text, vectors, full, "ease").corating,
+        _features(cands, text, vectors, full, "user").corating,
+    )
 
 
 @pytest.mark.parametrize("reg", [0.0, -1.0])
