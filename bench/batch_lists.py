@@ -125,7 +125,7 @@ def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
 
 
 def demo_warehouse(folder: Path, books: int, readers: int, encode: bool) -> Path:
-    """A demo warehouse with its lists (works, co-rating vectors), built in this process.
+    """A demo warehouse with its lists (works, co-rating vectors, EASE), built in this process.
 
     encode=False stores stand-in text vectors (seeded random unit vectors, through the same
     chunk store as the encoder's) instead of encoding every text: the ranker's cost depends on
@@ -135,11 +135,9 @@ def demo_warehouse(folder: Path, books: int, readers: int, encode: bool) -> Path
     from bookrec.config import DataConfig
     from bookrec.demo.generator import write_demo_dataset
     from bookrec.embedding.store import embed_books, finish_embedding, plan_embedding, store_chunk
-    from bookrec.lists.corating import corating_vectors, store_corating
-    from bookrec.lists.works import build_works
+    from bookrec.lists.tables import build_list_tables
     from bookrec.warehouse import prepare
     from bookrec.warehouse.connection import connect
-    from bookrec.warehouse.tables import load_ratings
 
     db = folder / "demo.duckdb"
     # the demo's files (flows.prepare_data writes them for --demo), read like real files
@@ -157,8 +155,7 @@ def demo_warehouse(folder: Path, books: int, readers: int, encode: bool) -> Path
             store_chunk(db, plan.model, chunk, vectors)
         finish_embedding(db, plan)
     with connect(db) as con:
-        build_works(con)
-        store_corating(con, corating_vectors(load_ratings(con)))
+        build_list_tables(con)
     return db
 
 

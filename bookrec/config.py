@@ -748,17 +748,19 @@ class ListConfig:
     reader who gives at most few_books books is ranked with the few_w_* weights instead.
     """
 
-    # the weights tuned on the shared real data (bench/topn.py, seeds 0-2: pop 0.5-1.5, text 3,
-    # co-rating 1, predicted rating 0.5), used until `evaluate` tunes this warehouse's own
+    # the weights tuned on the shared real data (bench/topn.py, seeds 0-2, EASE's score as the
+    # co-rating feature: pop 0.5-1, text 2-3, co-rating 4, predicted rating 0.25-0.5), used
+    # until `evaluate` tunes this warehouse's own
     w_pop: float = Field(1.0, description="weight of z(log popularity)")
     w_text: float = Field(3.0, description="weight of z(text closeness)")
-    w_corating: float = Field(1.0, description="weight of z(co-rating feature)")
+    w_corating: float = Field(4.0, description="weight of z(co-rating feature)")
     w_rating: float = Field(0.5, description="weight of z(the blend's predicted rating)")
     # A reader who gives at most few_books books (most readers of the page type 1 to 5) is
     # ranked with weights of their own, which `evaluate` tunes on the tuning readers' books cut
     # to 1, 3 and 5 (bookrec.evaluation.topn_modes.tune_few_books): with so little to go on,
     # how widely read a book is may count for more. Until then they are the full-history
-    # defaults; few_books 0 turns them off.
+    # weights tuned with ALS's score (few_corating_feature) before EASE's: the lists stay close
+    # to the books typed; few_books 0 turns them off.
     few_books: int = Field(5, ge=0, description="readers with at most this many books get few_w_*")
     few_w_pop: float = Field(1.0, description="w_pop of a reader with few books")
     few_w_text: float = Field(3.0, description="w_text of a reader with few books")

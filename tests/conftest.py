@@ -46,18 +46,12 @@ def real_lists_warehouse(shared_data: Path, tmp_path_factory) -> Path:
 
 
 def add_list_tables(db: Path, config=None) -> None:
-    """What flow `lists` adds, from the library calls its tasks make: the works tables, the
-    co-rating vectors and EASE's weights (config: a CoratingConfig; None: the defaults)."""
-    from bookrec.lists.corating import corating_vectors, store_corating
-    from bookrec.lists.ease import fit_ease, store_ease
-    from bookrec.lists.works import build_works
-    from bookrec.warehouse.tables import load_ratings
+    """What flow `lists` adds: the works tables, the co-rating vectors and EASE's weights
+    (config: a CoratingConfig; None: the defaults)."""
+    from bookrec.lists.tables import build_list_tables
 
     with connect(db) as con:
-        build_works(con)
-        ratings = load_ratings(con)
-        store_corating(con, corating_vectors(ratings, config))
-        store_ease(con, fit_ease(ratings, config))
+        build_list_tables(con, config)
 
 
 # 10 books in two tastes (fantasy 1-5, crime 6-10) and 6 users: 1-3 love fantasy and dislike

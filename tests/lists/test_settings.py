@@ -42,5 +42,5 @@ def test_a_table_from_before_w_rating_gains_the_column():
 def test_a_reader_of_few_books_gets_the_few_book_weights():
     config = dataclasses.replace(ListConfig(), few_books=5, few_w_pop=3.0, few_w_text=1.0)
     assert config.weights_for(1) == config.weights_for(5) == (3.0, 1.0, 1.0, 0.5)
-    assert config.weights_for(6) == (config.w_pop, config.w_text, 1.0, 0.5)
+    assert config.weights_for(6) == (config.w_pop, config.w_text, 4.0, 0.5)
     assert dataclasses.replace(config, few_books=0).weights_for(1) == config.weights_for(6)
