@@ -7,14 +7,18 @@ same sample of its readers and in the same run:
 - one-by-one: this checkout's one-reader path (Recommender.recommend_ids per reader: what a
   served request runs);
 - after: this checkout's batch path (score_chunk: a chunk's readers scored together);
+- after with ALS's feature: the same on a copy without EASE's weights (feat_book_ease, which
+  BEFORE_REF predates: it ranks with ALS's score, as this checkout does without them);
 then the whole `python -m flows.recommend_all` over every reader (Prefect, loading, writing).
-The lists of all three must agree: ids, ranks, reasons and modes equal, predictions to 1e-6.
+The lists must agree (ids, ranks, reasons and modes equal, predictions to 1e-6): after with
+one-by-one, after with ALS's feature with before.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -23,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from bookrec.warehouse.connection import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -89,16 +95,31 @@ def compare(want: pd.DataFrame, got: pd.DataFrame) -> dict[str, object]:
 
 
 def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
-    """Before, one-by-one and after on `readers` readers of the warehouse, lists compared."""
+    """Before, one-by-one and after on `readers` readers of the warehouse, lists compared.
+
+    BEFORE_REF predates EASE's weights (feat_book_ease) and ranks with ALS's score; so does
+    this checkout without them. The lists are compared with `before` on a copy without that
+    table ("after, ALS's feature"), and with one-by-one as served (EASE's where stored); the
+    speed is that of the served lists.
+    """
     with tempfile.TemporaryDirectory(prefix="bookrec-batch-") as tmp:
         work = Path(tmp)
         before_src = extract_ref(BEFORE_REF, work)
-        runs = {
-            "before": score_sample(warehouse, readers, "chunks", work / "b.parquet", before_src),
-            "one_by_one": score_sample(warehouse, readers, "one-by-one", work / "o.parquet"),
-            "after": score_sample(warehouse, readers, "chunks", work / "a.parquet"),
+        without_ease = work / "without_ease.duckdb"
+        shutil.copy(warehouse, without_ease)
+        with connect(without_ease) as con:
+            con.execute("drop table if exists feat_book_ease")
+        sources = {
+            "before": (warehouse, "chunks", before_src),
+            "one_by_one": (warehouse, "one-by-one", None),
+            "after": (warehouse, "chunks", None),
+            "als_after": (without_ease, "chunks", None),
         }
-        frames = {k: pd.read_parquet(work / f"{k[0]}.parquet") for k in runs}
+        runs = {
+            name: score_sample(db, readers, mode, work / f"{name}.parquet", source)
+            for name, (db, mode, source) in sources.items()
+        }
+        frames = {k: pd.read_parquet(work / f"{k}.parquet") for k in runs}
     rate = {k: r["readers"] / r["seconds"] for k, r in runs.items()}
     cpu_ms = {k: 1000 * r["cpu_s"] / r["readers"] for k, r in runs.items()}
     row: dict[str, object] = {
@@ -115,7 +136,8 @@ def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
         "cpu_speedup": round(cpu_ms["before"] / cpu_ms["after"], 1),
         "load_avg": round(os.getloadavg()[0], 1),
     }
-    vs_before = compare(frames["before"], frames["after"])
+    row["after_als_feature_cpu_ms_per_reader"] = round(cpu_ms["als_after"], 2)
+    vs_before = compare(frames["before"], frames["als_after"])
     vs_one = compare(frames["one_by_one"], frames["after"])
     row["rows_differing_vs_before"] = vs_before["rows_differing"]
     row["rows_differing_vs_one_by_one"] = vs_one["rows_differing"]

@@ -308,8 +308,12 @@ def batch_lists_markdown(payload: dict) -> str:
         "run by the batch path of the commit before blocks (bench/batch_lists.BEFORE_REF, "
         "every reader through the one-reader path), by this checkout's one-reader path "
         "(`Recommender.recommend_ids` per reader, what a request runs) and by its batch path "
-        "(`score_chunk`: a chunk's readers together); scoring time only. rows_differing: "
-        "list rows whose book, rank, reason or mode differ (0: the same lists).\n\n"
+        "(`score_chunk`: a chunk's readers together); scoring time only. The commit before "
+        "blocks ranks with ALS's score: rows_differing_vs_before compares it with this batch "
+        "path on a copy without EASE's weights (`after_als_feature_cpu_ms_per_reader`), the "
+        "other columns are the lists as served (EASE's score for full histories). "
+        "rows_differing: list rows whose book, rank, reason or mode differ (0: the same "
+        "lists).\n\n"
         + table(samples, list(samples[0]))
         + (
             "\nThe whole `python -m flows.recommend_all` over every reader (Prefect start, "
