@@ -28,12 +28,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bookrec.config import ListConfig
+from bookrec.lists.settings import save_list_settings
 from bookrec.warehouse.connection import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 # The commit before blocks of readers: recommend_all ran each reader through recommend_ids.
 BEFORE_REF = "47d3403"
+# the list weights of BEFORE_REF (ALS's score as the co-rating feature), for every reader
+BEFORE_WEIGHTS = ListConfig(
+    w_pop=1.0,
+    w_text=3.0,
+    w_corating=1.0,
+    w_rating=0.5,
+    few_w_pop=1.0,
+    few_w_text=3.0,
+    few_w_corating=1.0,
+    few_w_rating=0.5,
+)
 
 
 def extract_ref(ref: str, folder: Path) -> Path:
@@ -97,10 +110,11 @@ def compare(want: pd.DataFrame, got: pd.DataFrame) -> dict[str, object]:
 def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
     """Before, one-by-one and after on `readers` readers of the warehouse, lists compared.
 
-    BEFORE_REF predates EASE's weights (feat_book_ease) and ranks with ALS's score; so does
-    this checkout without them. The lists are compared with `before` on a copy without that
-    table ("after, ALS's feature"), and with one-by-one as served (EASE's where stored); the
-    speed is that of the served lists.
+    BEFORE_REF predates EASE's weights (feat_book_ease): it ranks with ALS's score and the
+    weights tuned for it (BEFORE_WEIGHTS), as this checkout does without that table and with
+    those weights in list_settings. So `before` and "after, ALS's feature" run on such a copy
+    and are compared; after (the served lists: EASE's score, the defaults tuned for it) is
+    compared with one-by-one, and its speed is the one reported.
     """
     with tempfile.TemporaryDirectory(prefix="bookrec-batch-") as tmp:
         work = Path(tmp)
@@ -109,8 +123,9 @@ def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
         shutil.copy(warehouse, without_ease)
         with connect(without_ease) as con:
             con.execute("drop table if exists feat_book_ease")
+            save_list_settings(con, "bench-before-ease", BEFORE_WEIGHTS, float("nan"))
         sources = {
-            "before": (warehouse, "chunks", before_src),
+            "before": (without_ease, "chunks", before_src),
             "one_by_one": (warehouse, "one-by-one", None),
             "after": (warehouse, "chunks", None),
             "als_after": (without_ease, "chunks", None),
