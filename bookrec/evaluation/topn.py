@@ -56,7 +56,7 @@ from bookrec.evaluation.topn_metrics import (
 )
 from bookrec.holdout import split_ratings
 from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
-from bookrec.lists.ease import Ease, fit_ease
+from bookrec.lists.ease import Ease, fit_ease, fit_ease_matrix
 from bookrec.lists.ranking import (
     Candidates,
     SeriesLayout,
@@ -598,13 +598,7 @@ def evaluate_topn(
         methods[f"implicit_item_{name}"] = evaluate_cases(
             setup, cases, implicit_lists(inter, model)
         )
-    ease = Ease.fit(
-        inter.matrix,
-        inter.books_index,
-        corating_config.ease_reg,
-        corating_config.ease_min_readers,
-        corating_config.ease_max_books,
-    )
+    ease = fit_ease_matrix(inter.matrix, inter.books_index, corating_config)
     methods["ease"] = evaluate_cases(setup, cases, ease_lists(setup, ease))
     del ease  # an items x items matrix: free it before the modes fit their own
     methods["bookrec_list"] = evaluate_cases(setup, cases, bookrec_lists(setup, chosen))

@@ -44,7 +44,7 @@ from bookrec.evaluation.topn import (
 )
 from bookrec.evaluation.topn_metrics import TopNScores
 from bookrec.lists.corating import fit_als
-from bookrec.lists.ease import Ease
+from bookrec.lists.ease import fit_ease_matrix
 from bookrec.lists.works import Works
 
 log = logging.getLogger(__name__)
@@ -212,13 +212,7 @@ def evaluate_modes(
     )
     als = fit_als(inter.matrix, corating_config)
     cosine = fit_item_item(inter.matrix, "cosine")
-    ease = Ease.fit(
-        inter.matrix,
-        inter.books_index,
-        corating_config.ease_reg,
-        corating_config.ease_min_readers,
-        corating_config.ease_max_books,
-    )
+    ease = fit_ease_matrix(inter.matrix, inter.books_index, corating_config)
     peers: dict[str, Lists] = {
         "most_popular": memoized(static_lists(held, popularity + 1e-6 * held.cands.popularity)),
         "implicit_als_folded_in": memoized(implicit_lists(inter, als, fold_in=True)),

@@ -120,9 +120,18 @@ def fit_ease(ratings: pd.DataFrame, config: CoratingConfig | None = None) -> Eas
     """EASE on every rating (one interaction each: who read what), with config's settings."""
     from bookrec.lists.corating import interaction_matrix
 
-    config = config or CoratingConfig()
     matrix, _, books = interaction_matrix(ratings)
-    return Ease.fit(matrix, books, config.ease_reg, config.ease_min_readers, config.ease_max_books)
+    return fit_ease_matrix(matrix, books, config)
+
+
+def fit_ease_matrix(
+    matrix: sp.spmatrix, book_ids: np.ndarray, config: CoratingConfig | None = None
+) -> Ease:
+    """Ease.fit on a users x books matrix (columns: book_ids) with config's settings."""
+    config = config or CoratingConfig()
+    return Ease.fit(
+        matrix, book_ids, config.ease_reg, config.ease_min_readers, config.ease_max_books
+    )
 
 
 def store_ease(con: duckdb.DuckDBPyConnection, ease: Ease) -> int:
