@@ -165,7 +165,9 @@ class ListRanker:
             ratings: one per book, 1..5, NaN or None where the book is listed without a
                 rating; None: none rated ("more like this", a to-read shelf).
             top_n: how many.
-            exclude: books never to suggest (besides everything the rules block).
+            exclude: the reader's other books (a to-read shelf, the page's list behind "more
+                like this"): never suggested, nor their editions, collections, adaptations or
+                companions (besides everything the rules block).
             because_count: how many liked books one explanation names per space.
 
         Raises:
@@ -185,7 +187,7 @@ class ListRanker:
 
         Args:
             readers: (book_ids, ratings) of each reader, as recommend() takes them.
-            excludes: per reader, books never to suggest (None: none).
+            excludes: per reader, as recommend()'s exclude (None: none).
 
         Raises:
             ValueError: as recommend(), for the first reader at fault.
@@ -214,7 +216,12 @@ class ListRanker:
         score = self.score(ids, ratings, feats)
         blocked, next_up = blocked_mask(self.cands, self.works, ids, ratings, cfg, self.layout)
         if len(exclude):
-            blocked |= np.isin(self.cands.book_ids, np.asarray(list(exclude), np.int64))
+            # The excluded books are the reader's too (the page's list behind "more like this",
+            # a to-read shelf): none of their editions, collections, adaptations or companions.
+            excluded = np.asarray(list(exclude), np.int64)
+            blocked |= np.isin(self.cands.book_ids, excluded)
+            if self.layout is not None:
+                blocked[self.layout.already_read(excluded)] = True
         order = rank(score, blocked, max(4 * top_n, 50))
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         evidence = _evidence(feats, chosen, because_count)

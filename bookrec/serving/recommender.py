@@ -240,7 +240,8 @@ class Recommender:
         Args:
             book_ids: the reader's books (distinct catalog ids); empty: nothing matched.
             ratings: one per book, 1..5, NaN/None where unrated; None: none rated.
-            exclude: books never to suggest (the listed books and their works never are).
+            exclude: books never to suggest, nor their editions, collections, adaptations or
+                companions (the listed books and their works never are either).
             top_n: how many.
 
         Raises:

@@ -113,3 +113,37 @@ def test_top20_of_the_shared_export_holds_nothing_already_read(recommender, expo
     assert all(r.because and r.because[0].kind in ("text", "corating") for r in result.items)
     authors = [r.author for r in result.items if r.author]
     assert max(authors.count(a) for a in authors) <= ListConfig().max_per_author
+
+
+def test_more_like_this_holds_nothing_of_the_readers_other_books(recommender, real_lists_warehouse):
+    """ "More like this" on The Fellowship of the Ring, clicked by a reader whose list holds The
+    Hobbit (the page sends the reader's books as `exclude`): none of The Hobbit's editions,
+    adaptations (Chuck Dixon's graphic novel), companions or omnibus editions either, as in the
+    reader's own list. Found by driving the page on the real warehouse."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+
+        def book(title: str, author: str) -> int:
+            return int(
+                con.execute(
+                    "select book_id from books where title = ? and author = ? "
+                    "order by num_ratings desc nulls last limit 1",
+                    [title, author],
+                ).fetchall()[0][0]
+            )
+
+        hobbit = book("The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien")
+        fellowship = book(
+            "The Fellowship of the Ring (The Lord of the Rings, #1)", "J.R.R. Tolkien"
+        )
+    works = recommender.ranker.works
+    alone = [r.book_id for r in recommender.similar(fellowship, top_n=20)]
+    # without the reader's books, The Hobbit's own adaptations are fair "more like this"
+    assert any(works.why_blocked(b, [hobbit]) for b in alone), "the case no longer arises"
+    shown = recommender.similar(fellowship, exclude=[hobbit], top_n=20)
+    assert len(shown) == 20
+    offending = [
+        (r.title, works.why_blocked(r.book_id, [hobbit, fellowship]))
+        for r in shown
+        if works.why_blocked(r.book_id, [hobbit, fellowship])
+    ]
+    assert offending == []

@@ -66,7 +66,9 @@ class RecommendIn(_Request):
 class SimilarIn(_Request):
     book_id: Int64 = Field(description="the book to find more like")
     exclude: list[Int64] = Field(
-        default_factory=list, description="book ids never to suggest (the reader's books)"
+        default_factory=list,
+        description="the reader's books: never suggested, nor their other editions, "
+        "collections, adaptations or companions",
     )
     top_n: int = Field(10, ge=1, le=_LIMITS.max_top_n, strict=True)
 
