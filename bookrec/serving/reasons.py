@@ -63,6 +63,10 @@ def _shared_genres(book_id: int, other_id: int, genres_of: GenresOf | None) -> l
     return chosen[:MAX_GENRES]
 
 
+# The Goodreads average from which a book without other evidence is "widely loved"
+WIDELY_LOVED_RATING = 4.0
+
+
 def _popularity(item: Recommendation) -> str:
     n = item.num_ratings
     count = f"{n / 1e6:.1f}M" if n >= 1e6 else f"{round(n / 1e3)}k" if n >= 1e3 else str(n)
@@ -107,7 +111,9 @@ def reason_text(item: Recommendation, mode: str, genres_of: GenresOf | None = No
     if not reasons:
         if mode == "baseline":
             return f"One of the best-rated books: {_popularity(item)}"
-        return f"Widely loved: {_popularity(item)}"
+        # "loved" only where the crowd's average says so: 3.7 stars from millions is "read"
+        loved = item.avg_rating >= WIDELY_LOVED_RATING
+        return f"Widely {'loved' if loved else 'read'}: {_popularity(item)}"
     first = reasons[0]
     if first.kind == "corating":
         fellows = [r for r in reasons if r.kind == "corating"]

@@ -70,6 +70,9 @@ def test_a_book_without_evidence_still_gets_a_reason() -> None:
         == "One of the best-rated books: 4.2★ from 123k Goodreads readers"
     )
     assert reason_text(_item(), "personal").startswith("Widely loved: 4.2★")
+    # a much-read book the crowd rates lower is not called loved (Lord of the Flies, 3.7)
+    lower = _item().model_copy(update={"avg_rating": 3.7})
+    assert reason_text(lower, "personal").startswith("Widely read: 3.7★")
 
 
 def _result(mode: str, matches: list[Match], history: int) -> Recommendations:
