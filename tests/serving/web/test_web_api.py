@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from tests.conftest import build_tiny_warehouse
 from tests.serving.web.conftest import HOSTILE_ID, HOSTILE_TITLE
 
 EVERYONE = RecommendConfig(min_num_ratings=0)
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +109,35 @@ def test_recommend_agrees_with_the_recommender(client, popular_books) -> None:
         [ReaderBook(title=t, author=a, rating=r) for t, a, r in listed], 8
     )
     assert [i["book_id"] for i in body["recommendations"]] == [i.book_id for i in direct.items]
+
+
+def test_the_command_line_gives_the_pages_list(client, web_warehouse, popular_books) -> None:
+    """`bookrec recommend` and the page's API give one list for the same typed books: a liked,
+    an unrated and a disliked one (issue 18's "Done when")."""
+    listed = [(t, a, r) for (_, t, a), r in zip(popular_books[:3], (5, None, 2), strict=True)]
+    typed = [{"title": t, "author": a, "rating": r} for t, a, r in listed]
+    page = client.post("/api/recommend", json={"books": typed, "top_n": 8}).json()
+    books = [arg for t, a, r in listed for arg in ("--book", f"{t}|{a}|{r or ''}")]
+    run = subprocess.run(
+        [sys.executable, "-m", "bookrec.serving.cli", "recommend", "--warehouse"]
+        + [str(web_warehouse), *books, "--top", "8", "--min-num-ratings", "0", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    cli = json.loads(run.stdout)
+    assert cli["mode"] == page["mode"] == "personal"
+    assert len(page["recommendations"]) == 8
+
+    def shown(result: dict) -> list[tuple]:
+        return [
+            (i["book_id"], i["predicted_rating"], i["because_text"])
+            for i in result["recommendations"]
+        ]
+
+    assert shown(cli) == shown(page)
 
 
 def test_recommend_reports_matched_ambiguous_and_not_found(client, popular_books) -> None:
