@@ -20,9 +20,10 @@ list is well-liked popular books (popularity + average rating), unlike the disli
 Constraints, in order: nothing already read in any form (bookrec.lists.works.Works.already_read:
 editions, containing collections, derivatives and companions); one edition per work (the
 most-rated candidate); in a series the reader has read, only the next main entry (the first
-unread whole-numbered one: never a #1.1 split or a #0.5 novella), and only if they liked the
-series and disliked none of it ("next in series"); in another series, only its first main entry
-among the candidates; at most max_per_author / max_per_series per list.
+whole-numbered one after the furthest they have: #4 after #3, never #1, a #1.1 split or a
+#0.5 novella), and only if they liked the series and disliked none of it ("next in series"); in
+another series, only its first main entry among the candidates; at most max_per_author /
+max_per_series per list.
 """
 
 from __future__ import annotations
@@ -519,23 +520,26 @@ class SeriesLayout:
     reader), so a reader's blocked books are a few sorted-array look-ups.
 
     code: series code of each candidate (-1: none), an index into names (every series the
-    works know); order: the positions of main series members (whole-numbered positions, no box
-    sets), by series, then position in it, then row; minor: members at a fractional position
-    (#0.5 novellas, #1.1 split parts) and box sets of a series that has main members among the
-    candidates: never a series' entry point.
-    The rest indexes Works (bookrec.lists.works) for already_read(): every book it knows
-    (sorted) with its work and series code; the collections; the works that have editions;
-    the candidates by book id and by work; and (candidate, work) pairs where the candidate is a
-    collection containing, or a derivative of, that work.
+    works know); position: its position in that series (#2 -> 2.0); order: the positions of
+    main series members (whole-numbered positions, no box sets), by series, then position in
+    it, then row; minor: members at a fractional position (#0.5 novellas, #1.1 split parts)
+    and box sets of a series that has main members among the candidates: never a series'
+    entry point.
+    The rest indexes Works (bookrec.lists.works) for already_read() and the series rules:
+    every book it knows (sorted) with its work, series code and position; the collections;
+    the works that have editions; the candidates by book id and by work; and (candidate, work)
+    pairs where the candidate is a collection containing, or a derivative of, that work.
     """
 
     code: np.ndarray
     names: list[str]
+    position: np.ndarray
     order: np.ndarray
     minor: np.ndarray
     book_ids: np.ndarray
     book_work: np.ndarray
     book_series: np.ndarray
+    book_position: np.ndarray
     collections: np.ndarray
     contains: dict[int, frozenset[int]]
     edition_works: np.ndarray
@@ -554,6 +558,9 @@ class SeriesLayout:
                 for b in book_ids.tolist()
             ],
             np.int64,
+        )
+        book_position = np.array(
+            [works.position_of.get(b, np.nan) for b in book_ids.tolist()], np.float64
         )
         ids = cands.book_ids.tolist()
         code = np.full(len(ids), -1, np.int64)
@@ -582,11 +589,13 @@ class SeriesLayout:
         return cls(
             code=code,
             names=list(names),
+            position=position,
             order=order,
             minor=minor,
             book_ids=book_ids,
             book_work=book_work,
             book_series=book_series,
+            book_position=book_position,
             collections=np.array(sorted(works.contains), np.int64),
             contains=works.contains,
             edition_works=np.array(sorted(works.editions_of), np.int64),
@@ -663,9 +672,10 @@ def blocked_mask(
 
     Blocked: every edition, collection, derivative and companion of a work the reader has
     (rated or listed); every fractional series entry (#1.1, #0.5) and box set where the series
-    has whole single entries; in every series, all but its first main entry not read yet, and
-    that one too unless the reader liked the series and disliked none of it (then it is "next
-    in series").
+    has whole single entries; in a series the reader has read, every entry up to the furthest
+    one they have (after #3, neither #1 nor #2); in every series, all but its first main entry
+    left, and that one too unless the reader liked the series and disliked none of it (then it
+    is "next in series").
     ratings: NaN for a book listed without a rating (it counts as liked). `layout`
     (SeriesLayout.build) saves its per-call cost when the same candidates serve many readers.
     """
@@ -685,6 +695,18 @@ def blocked_mask(
     in_series = series >= 0
     read_series = np.unique(series[in_series])
     liked_series = np.setdiff1d(series[in_series & liked], series[in_series & disliked])
+    if len(read_series):
+        # A reader who gives #3 has read #1 and #2 (or chose not to): the next entry comes
+        # after the furthest one they give, never before it.
+        at = layout.lookup(history, layout.book_position, np.full(len(history), np.nan))
+        furthest = np.full(len(read_series), -np.inf)
+        np.fmax.at(furthest, np.searchsorted(read_series, series[in_series]), at[in_series])
+        members = layout.order
+        slot = np.clip(np.searchsorted(read_series, layout.code[members]), 0, len(read_series) - 1)
+        behind = (read_series[slot] == layout.code[members]) & (
+            layout.position[members] <= furthest[slot]
+        )
+        blocked[members[behind]] = True
     open_members = layout.order[~blocked[layout.order]]
     if len(open_members) == 0:
         return blocked, set()

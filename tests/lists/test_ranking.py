@@ -233,6 +233,33 @@ def test_next_in_series_is_the_next_main_entry(setup):
     assert blocked[pos[_id("Children of Dune (Dune Chronicles #3)")]]
 
 
+def test_next_in_series_comes_after_the_furthest_entry_given(setup):
+    """A reader who gives #2 of a series is not sent back to #1: the next entry is #3, and
+    where the catalog holds no later entry, the series has none (found on the page: "Next in
+    Harry Potter after Prisoner of Azkaban" was #1)."""
+    works, cands, *_ = setup
+    config = ListConfig()
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    game = _id("A Game of Thrones (A Song of Ice and Fire, #1)")
+    clash = _id("A Clash of Kings  (A Song of Ice and Fire, #2)")
+    storm = _id("A Storm of Swords (A Song of Ice and Fire, #3)")
+    blocked, next_up = blocked_mask(cands, works, [clash], [5.0], config)
+    assert blocked[pos[game]] and pos[storm] in next_up
+    # #1 and #3 given: #2 was skipped on purpose or not listed; #4 would come next
+    blocked, next_up = blocked_mask(cands, works, [game, storm], [5.0, 4.0], config)
+    assert blocked[pos[clash]] and not next_up & {pos[game], pos[clash]}
+    # an unrated #2 counts as liked: the same
+    blocked, next_up = blocked_mask(cands, works, [clash], [np.nan], config)
+    assert blocked[pos[game]] and pos[storm] in next_up
+    hunger = _id("The Hunger Games (The Hunger Games, #1)")
+    fire = _id("Catching Fire (The Hunger Games, #2)")
+    blocked, next_up = blocked_mask(cands, works, [fire], [5.0], config)
+    assert blocked[pos[hunger]] and pos[hunger] not in next_up
+    # a reader of #1 still gets #2
+    blocked, next_up = blocked_mask(cands, works, [hunger], [5.0], config)
+    assert pos[fire] in next_up
+
+
 def test_a_box_set_never_stands_for_its_series(setup):
     works, cands, *_ = setup
     pos = {int(b): i for i, b in enumerate(cands.book_ids)}
