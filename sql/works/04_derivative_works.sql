@@ -97,10 +97,20 @@ series_works as (
 ),
 
 names as (
-    -- what a derivative may name: a work's title, or a series' name (then every entry)
-    select work_id, work_title as name, surname, num_ratings, 'work' as kind from works
+    -- what a derivative may name: a work's title, or a series' name (then every entry); a
+    -- title of three words or more also without its article ("The World of Ice & Fire: ...
+    -- and the Game of Thrones" names "A Game of Thrones")
+    select work_id, work_title as name, surname, num_ratings, 'work' as kind, false as bare
+    from works
     union
-    select work_id, name, surname, num_ratings, 'series' as kind from series_works
+    select
+        work_id, regexp_replace(work_title, '^(a|an|the) ', '') as name, surname, num_ratings,
+        'work' as kind, true as bare
+    from works
+    where regexp_matches(work_title, '^(a|an|the) [^ ]+ [^ ]+ [^ ]+')
+    union
+    select work_id, name, surname, num_ratings, 'series' as kind, false as bare
+    from series_works
 ),
 
 named as (
@@ -116,6 +126,7 @@ linked as (
     select
         m.book_id,
         w.work_id,
+        w.bare,
         case
             when m.marker <> ''
                 then 'names ' || case when w.kind = 'series' then 'the series "' else '"' end
@@ -151,6 +162,7 @@ adaptations as (
     select
         m.book_id,
         w.work_id,
+        false as bare,
         'the title of "' || w.work_title || '" by another author, shelved or described as a '
         || 'graphic novel, comic or manga' as reason
     from marker_books as m
@@ -173,6 +185,7 @@ retellings as (
     select
         m.book_id,
         w.work_id,
+        false as bare,
         'a mash-up of "' || w.work_title || '" by another author' as reason
     from marker_books as m
     join works as w
@@ -194,7 +207,13 @@ found as (
 ),
 
 final as (
-    select book_id, work_id, min(reason) as reason from found group by all
+    -- a link found through the whole title too says so with the whole title
+    select
+        book_id,
+        work_id,
+        coalesce(min(reason) filter (where not bare), min(reason)) as reason
+    from found
+    group by book_id, work_id
 )
 
 select * from final order by book_id, work_id

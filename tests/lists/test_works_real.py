@@ -78,6 +78,17 @@ def test_the_hunger_games_and_harry_potter_block_their_companions(real):
     } <= potter
 
 
+def test_a_companion_may_name_a_work_without_its_article(real):
+    con, works = real
+    blocked = _blocked(
+        con, works, "A Game of Thrones (A Song of Ice and Fire, #1)", "George R.R. Martin"
+    )
+    assert (
+        "The World of Ice & Fire: The Untold History of Westeros and the Game of Thrones" in blocked
+    )
+    assert "A Clash of Kings  (A Song of Ice and Fire, #2)" not in blocked
+
+
 def test_austen_collections_contain_their_novels(real):
     con, works = real
     blocked = _blocked(con, works, "Persuasion", "Jane Austen")
