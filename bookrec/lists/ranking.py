@@ -20,10 +20,10 @@ list is well-liked popular books (popularity + average rating), unlike the disli
 Constraints, in order: nothing already read in any form (bookrec.lists.works.Works.already_read:
 editions, containing collections, derivatives and companions); one edition per work (the
 most-rated candidate); in a series the reader has read, only the next main entry (the first
-whole-numbered one after the furthest they have: #4 after #3, never #1, a #1.1 split or a
-#0.5 novella), and only if they liked the series and disliked none of it ("next in series"); in
-another series, only its first main entry among the candidates; at most max_per_author /
-max_per_series per list.
+whole-numbered one not read after the earliest they have: #4 after #3, #2 after #1 and #3,
+never #1 after #3, a #1.1 split or a #0.5 novella), and only if they liked the series and
+disliked none of it ("next in series"); in another series, only its first main entry among the
+candidates; at most max_per_author / max_per_series per list.
 """
 
 from __future__ import annotations
@@ -672,7 +672,7 @@ def blocked_mask(
 
     Blocked: every edition, collection, derivative and companion of a work the reader has
     (rated or listed); every fractional series entry (#1.1, #0.5) and box set where the series
-    has whole single entries; in a series the reader has read, every entry up to the furthest
+    has whole single entries; in a series the reader has read, every entry before the earliest
     one they have (after #3, neither #1 nor #2); in every series, all but its first main entry
     left, and that one too unless the reader liked the series and disliked none of it (then it
     is "next in series").
@@ -696,17 +696,19 @@ def blocked_mask(
     read_series = np.unique(series[in_series])
     liked_series = np.setdiff1d(series[in_series & liked], series[in_series & disliked])
     if len(read_series):
-        # A reader who gives #3 has read #1 and #2 (or chose not to): the next entry comes
-        # after the furthest one they give, never before it.
+        # A reader who gives #3 of a series has read #1 and #2, or chose not to: the next
+        # entry is never one before the earliest they give (a gap after it, #2 between a
+        # given #1 and #3, may be next: measured, blocking gaps too cost a quarter of the
+        # full histories' NDCG@10, where the hidden books are the gaps).
         at = layout.lookup(history, layout.book_position, np.full(len(history), np.nan))
-        furthest = np.full(len(read_series), -np.inf)
-        np.fmax.at(furthest, np.searchsorted(read_series, series[in_series]), at[in_series])
+        earliest = np.full(len(read_series), np.inf)
+        np.fmin.at(earliest, np.searchsorted(read_series, series[in_series]), at[in_series])
         members = layout.order
         slot = np.clip(np.searchsorted(read_series, layout.code[members]), 0, len(read_series) - 1)
-        behind = (read_series[slot] == layout.code[members]) & (
-            layout.position[members] <= furthest[slot]
+        before = (read_series[slot] == layout.code[members]) & (
+            layout.position[members] < earliest[slot]
         )
-        blocked[members[behind]] = True
+        blocked[members[before]] = True
     open_members = layout.order[~blocked[layout.order]]
     if len(open_members) == 0:
         return blocked, set()
