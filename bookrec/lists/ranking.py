@@ -613,6 +613,16 @@ class SeriesLayout:
         at = np.clip(np.searchsorted(self.book_ids, history), 0, len(self.book_ids) - 1)
         return np.where(self.book_ids[at] == history, values[at], default)
 
+    def entry_before(self, history: np.ndarray, candidate: int) -> int | None:
+        """The reader's book (of `history`) that the series entry at candidate position
+        `candidate` follows: their furthest entry of its series before it (None: none)."""
+        series = self.lookup(history, self.book_series, np.full(len(history), -1, np.int64))
+        at = self.lookup(history, self.book_position, np.full(len(history), np.nan))
+        mine = np.flatnonzero((series == self.code[candidate]) & (at < self.position[candidate]))
+        if not len(mine):
+            return None
+        return int(history[mine[np.argmax(at[mine])]])
+
     def already_read(self, history: np.ndarray) -> np.ndarray:
         """Positions of the candidates Works.already_read(history) names: every edition, a
         containing collection or a derivative of a work read through these books (the books

@@ -55,6 +55,7 @@ class ListItem:
     score: float
     next_in_series: bool
     evidence: tuple[Evidence, ...]
+    follows: int | None = None  # next in series: the reader's book it comes after
 
 
 class ListRanker:
@@ -232,6 +233,7 @@ class ListRanker:
                 score=float(score[pos]),
                 next_in_series=pos in next_up,
                 evidence=found,
+                follows=self.layout.entry_before(ids, pos) if pos in next_up else None,
             )
             for pos, found in zip(chosen, evidence, strict=True)
         ]

@@ -86,17 +86,29 @@ def _series_name(title: str) -> str | None:
     return found.group(1).strip() if found else None
 
 
-def _next_in_series(item: Recommendation, reasons: Sequence[Reason]) -> str:
-    """'Next in The Kingkiller Chronicle after The Name of the Wind' when a reason is an entry
-    of the same series (the evidence may name other books first), else without names."""
+def _next_in_series(
+    item: Recommendation, reasons: Sequence[Reason], series_after: str | None = None
+) -> str:
+    """'Next in The Kingkiller Chronicle after The Name of the Wind': after series_after (the
+    reader's entry it follows) when known, else after a reason that is an entry of the same
+    series (the evidence may name other books first), else without names."""
     series = _series_name(item.title)
+    if series_after:
+        name = series or _series_name(series_after)
+        after = short_title(series_after)
+        return f"Next in {name} after {after}" if name else f"Next after {after}"
     earlier = [r for r in reasons if series and _series_name(r.title) == series]
     if earlier:
         return f"Next in {series} after {short_title(earlier[0].title)}"
     return "Next in a series you liked"
 
 
-def reason_text(item: Recommendation, mode: str, genres_of: GenresOf | None = None) -> str:
+def reason_text(
+    item: Recommendation,
+    mode: str,
+    genres_of: GenresOf | None = None,
+    series_after: str | None = None,
+) -> str:
     """One short sentence saying why `item` is suggested, naming at most two reader's books.
 
     Args:
@@ -104,10 +116,12 @@ def reason_text(item: Recommendation, mode: str, genres_of: GenresOf | None = No
         mode: the result's mode (personal, similar, baseline).
         genres_of: a book_id's Goodreads genres (most voted first), to say what two books
             share; None: the reason names the book without genres.
+        series_after: the title of the reader's book a "next in series" item follows (None:
+            found among the reasons, if there).
     """
     reasons = list(item.because)
     if item.next_in_series:
-        return _next_in_series(item, reasons)
+        return _next_in_series(item, reasons, series_after)
     if not reasons:
         if mode == "baseline":
             return f"One of the best-rated books: {_popularity(item)}"

@@ -208,6 +208,7 @@ class Recommender:
         because: tuple[Reason, ...],
         next_in_series: bool,
         mode: Mode,
+        follows: int | None = None,
     ) -> Recommendation:
         """The candidate at `pos` as a result, with its reason in the reader's words.
 
@@ -224,7 +225,8 @@ class Recommender:
             "because": because,
             "next_in_series": "next in series" if next_in_series else None,
         }
-        text = reason_text(Recommendation(**fields), mode, self.genres_of)
+        after = None if follows is None else self._titles.get(follows)
+        text = reason_text(Recommendation(**fields), mode, self.genres_of, series_after=after)
         return Recommendation(**fields, reason_text=text)
 
     def rank_books(
@@ -316,7 +318,11 @@ class Recommender:
                 )
                 for e in item.evidence
             )
-            items.append(self._item(pos, n + 1, predicted[n], because, item.next_in_series, mode))
+            items.append(
+                self._item(
+                    pos, n + 1, predicted[n], because, item.next_in_series, mode, item.follows
+                )
+            )
         return items
 
     def similar(

@@ -245,9 +245,13 @@ def test_next_in_series_never_goes_back_before_the_first_entry_given(setup):
     storm = _id("A Storm of Swords (A Song of Ice and Fire, #3)")
     blocked, next_up = blocked_mask(cands, works, [clash], [5.0], config)
     assert blocked[pos[game]] and pos[storm] in next_up
-    # #1 and #3 given: #2, the gap after the first, is next
+    # #1 and #3 given: #2, the gap after the first, is next, and it follows #1
     blocked, next_up = blocked_mask(cands, works, [game, storm], [5.0, 4.0], config)
     assert pos[clash] in next_up
+    layout = SeriesLayout.build(cands, works)
+    assert layout.entry_before(np.array([storm, game]), pos[clash]) == game
+    assert layout.entry_before(np.array([clash]), pos[storm]) == clash
+    assert layout.entry_before(np.array([storm]), pos[game]) is None
     # an unrated #2 counts as liked: the same
     blocked, next_up = blocked_mask(cands, works, [clash], [np.nan], config)
     assert blocked[pos[game]] and pos[storm] in next_up

@@ -64,6 +64,25 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     )
 
 
+def test_next_in_series_names_the_readers_entry_it_follows() -> None:
+    """The ranker says which of the reader's books an entry follows: named even when the
+    evidence holds no entry of the series, or the series is spelled two ways."""
+    children = _item(series="next in series").model_copy(
+        update={"title": "Children of Dune (Dune Chronicles #3)"}
+    )
+    assert reason_text(children, "personal") == "Next in a series you liked"
+    assert reason_text(children, "personal", series_after="Dune Messiah (Dune, #2)") == (
+        "Next in Dune Chronicles after Dune Messiah"
+    )
+    prince = _item(series="next in series").model_copy(
+        update={"title": "Harry Potter and the Half-Blood Prince (Harry Potter, #6)"}
+    )
+    boxed = "Harry Potter Boxed Set, Books 1-5 (Harry Potter, #1-5)"
+    assert reason_text(prince, "personal", series_after=boxed) == (
+        "Next in Harry Potter after Harry Potter Boxed Set, Books 1-5"
+    )
+
+
 def test_a_book_without_evidence_still_gets_a_reason() -> None:
     assert (
         reason_text(_item(), "baseline")
