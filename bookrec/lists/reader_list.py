@@ -222,7 +222,15 @@ class ListRanker:
             excluded = np.asarray(list(exclude), np.int64)
             blocked |= np.isin(self.cands.book_ids, excluded)
             if self.layout is not None:
-                blocked[self.layout.already_read(excluded)] = True
+                # other editions of the reader's own books (a request's exclude) add nothing
+                # to what their works already blocked: only other works are looked up
+                work = self.layout.book_work
+                other = ~np.isin(
+                    self.layout.lookup(excluded, work, excluded),
+                    self.layout.lookup(ids, work, ids),
+                )
+                if other.any():
+                    blocked[self.layout.already_read(excluded[other])] = True
         order = rank(score, blocked, max(4 * top_n, 50))
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         evidence = _evidence(feats, chosen, because_count)
