@@ -32,6 +32,7 @@ from bookrec.serving.matching import CatalogMatcher, load_catalog
 from bookrec.serving.reader_input import read_goodreads_export
 from bookrec.serving.recommender import Recommender
 from bookrec.warehouse.connection import connect
+from tests.lists.test_works_real import _book
 
 pytestmark = [pytest.mark.real_data, pytest.mark.slow]
 
@@ -121,19 +122,9 @@ def test_more_like_this_holds_nothing_of_the_readers_other_books(recommender, re
     adaptations (Chuck Dixon's graphic novel), companions or omnibus editions either, as in the
     reader's own list. Found by driving the page on the real warehouse."""
     with connect(real_lists_warehouse, read_only=True) as con:
-
-        def book(title: str, author: str) -> int:
-            return int(
-                con.execute(
-                    "select book_id from books where title = ? and author = ? "
-                    "order by num_ratings desc nulls last limit 1",
-                    [title, author],
-                ).fetchall()[0][0]
-            )
-
-        hobbit = book("The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien")
-        fellowship = book(
-            "The Fellowship of the Ring (The Lord of the Rings, #1)", "J.R.R. Tolkien"
+        hobbit = _book(con, "The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien")
+        fellowship = _book(
+            con, "The Fellowship of the Ring (The Lord of the Rings, #1)", "J.R.R. Tolkien"
         )
     works = recommender.ranker.works
     alone = [r.book_id for r in recommender.similar(fellowship, top_n=20)]
