@@ -737,13 +737,14 @@ class ListWeights(NamedTuple):
 class ListConfig:
     """How the list a reader sees is ranked and constrained (bookrec.lists.ranking).
 
-    Score = w_pop z(log popularity) + w_text z(text closeness) + w_corating z(co-rating
+    Score = w_pop popularity + w_text z(text closeness) + w_corating z(co-rating
     feature: EASE's score for the reader by default) + w_rating z(the blend's predicted
     rating) - w_dislike z(closeness to disliked books) - dislike_author_penalty (author of a
     disliked book) [+ w_quality z(average rating) when nothing is liked]; text closeness = mean
-    cosine to the `closest` nearest liked or listed-unrated books (liked: rated >=
-    liked_rating, or >= the reader's mean from mean_liked_min_ratings ratings on; never a book
-    rated <= disliked_rating). Weights are tuned on the evaluation's tuning readers (flow
+    cosine to the `closest` nearest liked or listed-unrated books (liked: rated >= liked_rating,
+    or >= the reader's mean from mean_liked_min_ratings ratings on; never a book rated <=
+    disliked_rating); popularity = z(z(log Goodreads ratings) + z(log the warehouse's readers
+    who rated it >= liked_rating)), bookrec.lists.popularity. Weights are tuned on the evaluation's tuning readers (flow
     `evaluate`, saved in list_settings); these are the fallbacks before any evaluation. A
     reader who gives at most few_books books is ranked with the few_w_* weights instead.
     """
@@ -751,7 +752,7 @@ class ListConfig:
     # the weights tuned on the shared real data (bench/topn.py, seeds 0-2, EASE's score as the
     # co-rating feature: pop 0.5-1, text 2-3, co-rating 4, predicted rating 0.25-0.5), used
     # until `evaluate` tunes this warehouse's own
-    w_pop: float = Field(1.0, description="weight of z(log popularity)")
+    w_pop: float = Field(1.0, description="weight of popularity (Goodreads + readers here)")
     w_text: float = Field(3.0, description="weight of z(text closeness)")
     w_corating: float = Field(4.0, description="weight of z(co-rating feature)")
     w_rating: float = Field(0.5, description="weight of z(the blend's predicted rating)")

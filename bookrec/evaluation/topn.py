@@ -57,6 +57,7 @@ from bookrec.evaluation.topn_metrics import (
 from bookrec.holdout import split_ratings
 from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
 from bookrec.lists.ease import Ease, fit_ease, fit_ease_matrix
+from bookrec.lists.popularity import counts_for, liked_counts_of
 from bookrec.lists.ranking import (
     Candidates,
     SeriesLayout,
@@ -188,7 +189,7 @@ class SplitInputs:
         candidates, their order and the text are unchanged)."""
         corating = corating_vectors(train, corating_config)
         ease = fit_ease(train, corating_config)
-        cands = _candidates(self.candidate_books, self.text, corating, self.works, ease)
+        cands = _candidates(self.candidate_books, self.text, corating, self.works, ease, train)
         return dataclasses.replace(self, cands=cands, corating=corating, train=train)
 
     def cases(self, users) -> list[Case]:
@@ -196,7 +197,13 @@ class SplitInputs:
         return [Case(u, *self.histories[u], frozenset(self.relevant[u])) for u in users]
 
 
-def _candidates(chosen: pd.DataFrame, text, corating, works, ease: Ease) -> Candidates:
+def _candidates(
+    chosen: pd.DataFrame, text, corating, works, ease: Ease, train: pd.DataFrame
+) -> Candidates:
+    """The candidates as `recommend` builds them, every model fitted on `train`, the training
+    ratings (their readers' likes are the popularity's second half, as the warehouse's are
+    when serving)."""
+    liked = liked_counts_of(train, ListConfig().liked_rating)
     return Candidates.build(
         chosen["book_id"].to_numpy(np.int64),
         [a if isinstance(a, str) else "" for a in chosen["author"]],
@@ -206,6 +213,7 @@ def _candidates(chosen: pd.DataFrame, text, corating, works, ease: Ease) -> Cand
         works,
         avg_rating=chosen["avg_rating"].to_numpy(np.float64),
         ease=ease,
+        liked_by=counts_for(liked, chosen["book_id"].to_numpy(np.int64)),
     )
 
 
@@ -233,7 +241,8 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
     )
     # the co-rating vectors and EASE as flow `lists` fits them, on the training ratings only
     corating = corating_vectors(split.train, corating_config)
-    cands = _candidates(chosen, text, corating, works, fit_ease(split.train, corating_config))
+    ease = fit_ease(split.train, corating_config)
+    cands = _candidates(chosen, text, corating, works, ease, split.train)
     order = np.argsort(-cands.popularity, kind="stable")
     pop_rank = {int(cands.book_ids[i]): r + 1 for r, i in enumerate(order)}
     histories = {

@@ -1,10 +1,12 @@
 """Rank candidates for "will read and like", then apply the list's constraints.
 
-Score (bookrec.config.ListConfig) = w_pop z(log popularity) + w_text z(text closeness)
+Score (bookrec.config.ListConfig) = w_pop popularity + w_text z(text closeness)
 + w_corating z(co-rating feature) [+ w_rating z(predicted rating)] - w_dislike z(closeness to
 disliked books) - dislike_author_penalty [author of a disliked book] [+ w_quality z(average
 rating) when the reader likes nothing], z over the candidates, the four tuned weights those of
 ListConfig.weights_for the number of books the reader gave (few-book ones up to few_books);
+popularity = z(z(log Goodreads ratings) + z(log readers here who liked it)) (Candidates.
+popularity_z, bookrec.lists.popularity);
 text closeness = mean cosine to the `closest` nearest liked (or listed, unrated) books; the
 co-rating feature is EASE's score for the reader ("ease", the default for full histories: the
 sum of EASE's item-item weights from every book read and not disliked, bookrec.lists.ease),
@@ -67,6 +69,9 @@ class Candidates:
     # among EASE's books (-1: not one of them)
     ease: Ease | None = None
     ease_cols: np.ndarray | None = None
+    # how many of the warehouse's readers liked each candidate (None: not known): the other
+    # half of the popularity feature (bookrec.lists.popularity)
+    liked_by: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -79,10 +84,13 @@ class Candidates:
         works: Works | None,
         avg_rating: np.ndarray | None = None,
         ease: Ease | None = None,
+        liked_by: np.ndarray | None = None,
     ) -> Candidates:
         """Candidates restricted to one edition per work and to books with a text vector
         (avg_rating, one per book_id, feeds the "well-liked" term; None: not used; ease: the
-        "ease" co-rating feature's weights, None: that feature falls back to ALS's)."""
+        "ease" co-rating feature's weights, None: that feature falls back to ALS's; liked_by,
+        one per book_id: how many of the warehouse's readers liked it, None: popularity is
+        Goodreads' alone)."""
         book_ids = np.asarray(book_ids, np.int64)
         keep = text.index_of(book_ids) >= 0
         if works is not None:
@@ -120,13 +128,18 @@ class Candidates:
             corating_every=None if corating is None else every,
             ease=ease,
             ease_cols=None if ease is None else ease.index_of(ids),
+            liked_by=None if liked_by is None else np.asarray(liked_by, np.float64)[idx],
         )
 
     # What every reader of these candidates shares, computed on first use.
 
     @cached_property
     def popularity_z(self) -> np.ndarray:
-        return zscore(self.popularity)
+        """The popularity feature: z(log Goodreads ratings) + z(log readers here who liked
+        it), z-scored again (bookrec.lists.popularity); Goodreads' alone without liked_by."""
+        if self.liked_by is None:
+            return zscore(self.popularity)
+        return zscore(zscore(self.popularity) + zscore(np.log1p(self.liked_by)))
 
     @cached_property
     def quality_z(self) -> np.ndarray:

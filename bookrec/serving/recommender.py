@@ -37,6 +37,7 @@ from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError
 from bookrec.lists.corating import load_corating
 from bookrec.lists.ease import Ease, load_ease
+from bookrec.lists.popularity import counts_for, liked_counts
 from bookrec.lists.ranking import Candidates
 from bookrec.lists.reader_list import ListItem, ListRanker
 from bookrec.lists.settings import load_list_settings
@@ -67,6 +68,9 @@ class Recommender:
             rests on text closeness and popularity.
         ease: EASE's weights (bookrec.lists.ease.load_ease), the list's co-reading feature;
             None: ALS's score from the co-rating vectors stands in.
+        liked_by: book_id -> how many of the warehouse's readers liked it
+            (bookrec.lists.popularity.liked_counts), half of the list's popularity; None:
+            Goodreads' rating counts alone.
         list_config: the list's weights and rules (the tuned ones: load_list_settings).
         genres: book_id -> its Goodreads genres, most voted first, for the reasons' "Like A:
             fantasy, magic" (None or a book without: the reason names the book alone).
@@ -84,6 +88,7 @@ class Recommender:
         list_config: ListConfig | None = None,
         genres: Mapping[int, Sequence[str]] | None = None,
         ease: Ease | None = None,
+        liked_by: pd.Series | None = None,
     ) -> None:
         self.config = config or RecommendConfig()
         self.genres: Mapping[int, Sequence[str]] = genres or {}
@@ -117,7 +122,7 @@ class Recommender:
                 f"no book has an average from at least {self.config.min_num_ratings} ratings "
                 f"(the most rated has {most}); lower --min-num-ratings"
             )
-        self.ranker = self._list_ranker(works, corating, list_config, ease)
+        self.ranker = self._list_ranker(works, corating, list_config, ease, liked_by)
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
@@ -132,7 +137,7 @@ class Recommender:
         """A book's Goodreads genres, most voted first (none when unknown)."""
         return self.genres.get(book_id, ())
 
-    def _list_ranker(self, works, corating, list_config, ease) -> ListRanker:
+    def _list_ranker(self, works, corating, list_config, ease, liked_by) -> ListRanker:
         """The one "will read and like" ranker over the candidates (bookrec.lists)."""
         cands = Candidates.build(
             self.cand_ids,
@@ -143,6 +148,7 @@ class Recommender:
             works,
             avg_rating=self.cand_means,
             ease=ease,
+            liked_by=counts_for(liked_by, self.cand_ids),
         )
         self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
         authors = dict(
@@ -186,6 +192,7 @@ class Recommender:
                 "the list rests on text closeness and popularity alone"
             )
         genres = {int(b): tuple(g) for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()}
+        list_config = load_list_settings(con)
         return cls(
             catalog,
             vectors,
@@ -193,9 +200,10 @@ class Recommender:
             config,
             works=works,
             corating=corating,
-            list_config=load_list_settings(con),
+            list_config=list_config,
             genres=genres,
             ease=load_ease(con),
+            liked_by=liked_counts(con, list_config.liked_rating),
         )
 
     # -- the one ranking path ---------------------------------------------------------------

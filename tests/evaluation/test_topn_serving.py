@@ -10,6 +10,7 @@ from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConf
 from bookrec.embedding.vectors import load_book_vectors
 from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists
 from bookrec.holdout import split_ratings
+from bookrec.lists.popularity import counts_for, liked_counts, liked_counts_of
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import load_catalog
 from bookrec.serving.reader_input import ReaderBook
@@ -37,7 +38,9 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
             corating=setup.corating,  # the split's co-rating vectors, as the evaluation's
             list_config=lists_config,
             ease=setup.cands.ease,  # and its EASE weights
+            liked_by=liked_counts_of(split.train, lists_config.liked_rating),  # and its likes
         )
+        every_like = liked_counts(con, lists_config.liked_rating)  # what serving counts
     evaluated = bookrec_lists(setup, lists_config)
     titles = dict(zip(recommender.catalog["book_id"], recommender.catalog["title"], strict=True))
     authors = dict(zip(recommender.catalog["book_id"], recommender.catalog["author"], strict=True))
@@ -57,3 +60,9 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
     assert any((r <= 2).any() for _, r in setup.histories.values())
     assert np.isin(setup.cands.book_ids, recommender.ranker.cands.book_ids).all()
     assert setup.cands.ease is not None and len(setup.cands.ease.book_ids)
+    # the evaluation's popularity counts the training ratings' likes only, not the hidden ones
+    liked = setup.cands.liked_by
+    train_likes = liked_counts_of(split.train, lists_config.liked_rating)
+    assert liked.any() and np.array_equal(liked, counts_for(train_likes, setup.cands.book_ids))
+    assert (liked <= counts_for(every_like, setup.cands.book_ids)).all()
+    assert not np.array_equal(liked, counts_for(every_like, setup.cands.book_ids))

@@ -1,0 +1,50 @@
+"""The list's popularity: how widely a book is read on Goodreads, and how many of the
+warehouse's own readers liked it.
+
+Goodreads' rating count says how widely read a book is anywhere; the number of readers here
+who rated it liked_rating or more says whether the readers this warehouse serves go on to read
+and like it. The list's popularity feature is the sum of the two, each z-scored over the
+candidates (then z-scored again, the scale the weights are tuned on): a book nobody here has
+rated (30% of the real data's candidates) keeps its Goodreads half. What it changed on the
+shared real data (few-book readers and "more like this" most): docs/evaluation.md,
+"Popularity: Goodreads and the readers here".
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from bookrec.warehouse.connection import run_sql, table_exists
+
+LIKED_COUNTS_SQL = "lists/08_liked_counts.sql"
+
+
+def liked_counts(con: duckdb.DuckDBPyConnection, liked_rating: float) -> pd.Series:
+    """book_id -> how many of the warehouse's readers rated it liked_rating or more (books
+    nobody liked are absent; empty without a ratings table)."""
+    if not table_exists(con, "ratings"):
+        return pd.Series(dtype=np.int64)
+    return _counts(run_sql(con, LIKED_COUNTS_SQL, {"liked_rating": liked_rating}).df())
+
+
+def liked_counts_of(ratings: pd.DataFrame, liked_rating: float) -> pd.Series:
+    """liked_counts over a frame of ratings (user_id, book_id, rating), such as an
+    evaluation's training ratings: the same query, on an in-memory DuckDB."""
+    with duckdb.connect() as mem:
+        mem.register("ratings", ratings[["user_id", "book_id", "rating"]])
+        return _counts(run_sql(mem, LIKED_COUNTS_SQL, {"liked_rating": liked_rating}).df())
+
+
+def _counts(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        frame["liked_by"].to_numpy(np.int64), index=frame["book_id"].to_numpy(np.int64)
+    )
+
+
+def counts_for(counts: pd.Series | None, book_ids: np.ndarray) -> np.ndarray | None:
+    """The counts of these books, in their order (0 for a book nobody liked; None: no counts)."""
+    if counts is None:
+        return None
+    return counts.reindex(np.asarray(book_ids, np.int64)).fillna(0).to_numpy(np.float64)
