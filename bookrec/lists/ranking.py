@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.ease import Ease
+from bookrec.lists.popularity import LIKED_MIN_STD
 from bookrec.lists.works import Works
 
 # the ridge of ALS's own user solve, so a reader's user vector is the one ALS would fit
@@ -139,7 +140,8 @@ class Candidates:
         it), z-scored again (bookrec.lists.popularity); Goodreads' alone without liked_by."""
         if self.liked_by is None:
             return zscore(self.popularity)
-        return zscore(zscore(self.popularity) + zscore(np.log1p(self.liked_by)))
+        liked = zscore(np.log1p(self.liked_by), min_std=LIKED_MIN_STD)
+        return zscore(zscore(self.popularity) + liked)
 
     @cached_property
     def quality_z(self) -> np.ndarray:
@@ -189,8 +191,10 @@ def reader_roles(ratings, config: ListConfig) -> tuple[np.ndarray, np.ndarray]:
     return liked, disliked
 
 
-def zscore(values: np.ndarray) -> np.ndarray:
-    std = values.std()
+def zscore(values: np.ndarray, min_std: float = 0.0) -> np.ndarray:
+    """(values - mean) / std over the candidates, the std taken as at least min_std; zeros when
+    the values do not vary."""
+    std = max(float(values.std()), min_std)
     return (values - values.mean()) / std if std > 0 else np.zeros_like(values, dtype=np.float64)
 
 

@@ -54,3 +54,17 @@ def test_books_liked_here_rise_among_books_equally_read_on_goodreads() -> None:
     assert both[1] > both[3]  # above the most read on Goodreads, which 2 readers here liked
     assert both[2] == both.min()  # read by few anywhere, liked by nobody here
     assert abs(both.mean()) < 1e-12 and np.isclose(both.std(), 1.0)  # the scale weights expect
+
+
+def test_a_few_likes_in_a_young_warehouse_do_not_top_every_list() -> None:
+    rng = np.random.default_rng(0)
+    goodreads = np.round(10 ** rng.uniform(2, 6, 1000))
+    liked = np.zeros(1000)
+    middling = np.argsort(goodreads)[495:498]  # three books of middling Goodreads counts
+    liked[middling] = 1  # each liked by one reader of this warehouse
+    both = _candidates(goodreads, liked).popularity_z
+    alone = _candidates(goodreads).popularity_z
+    # a like lifts a book above its Goodreads equals, not above the most read books
+    assert (both[middling] > alone[middling]).all()
+    assert np.argmax(both) == np.argmax(goodreads)
+    assert both[middling].max() < np.sort(both)[-50]

@@ -200,13 +200,14 @@ def test_nothing_matched_gives_the_baseline_and_says_so(recommender) -> None:
     result = recommender.recommend([ReaderBook("Nothing Like It", "Nobody", 5)], top_n=3)
     assert result.mode == "baseline"
     assert "none of your 1 books matched" in result.message
-    # the same ranker with no books: popular and well rated. 1 is the one book a reader of
-    # this warehouse liked (the other half of popularity, bookrec.lists.popularity); then 10,
-    # the most Goodreads ratings (1,500) and the best average (4.3)
+    # the same ranker with no books: popular and well rated. 10 has the most Goodreads
+    # ratings (1,500) and the best average (4.3); then 1 (900, 4.1), the one book a reader of
+    # this warehouse liked (the other half of popularity, bookrec.lists.popularity), above 5
+    # (1,200, 4.2), but one like does not outweigh everything else
     assert [r.book_id for r in result.items] == [
         r.book_id for r in recommender.rank_books([], top_n=3)
     ]
-    assert [r.book_id for r in result.items[:2]] == [1, 10]
+    assert [r.book_id for r in result.items[:2]] == [10, 1]
     assert all(r.predicted_rating is None and not r.because for r in result.items)
 
 
