@@ -152,7 +152,8 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
     counts = counts if counts is not None else result.counts
     listed = len(result.matches)
     unsure = counts.get("ambiguous", 0) + counts.get("not_found", 0)
-    check = f"; {unsure} of your books need a look (below)" if unsure else ""
+    need = "needs" if unsure == 1 else "need"  # "1 of your books needs", "2 ... need"
+    check = f"; {unsure} of your books {need} a look (below)" if unsure else ""
     if result.mode == "personal":
         rated = result.history_size
         books = "book" if rated == 1 else "books"

@@ -112,8 +112,10 @@ def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
     text = status_text(_result("personal", [read, shelf, lost], 1), {"not_found": 1})
     assert text == (
         "Picked for you from the 1 book you rated (1 on your to-read shelves left out); "
-        "1 of your books need a look (below)."
+        "1 of your books needs a look (below)."
     )
+    two = status_text(_result("personal", [read, lost, lost], 1), {"not_found": 2})
+    assert two.endswith("; 2 of your books need a look (below).")
     assert "to-read" in status_text(_result("baseline", [shelf], 0), {})
     assert "not picks for you" in status_text(_result("baseline", [lost], 0), {"not_found": 1})
     for line in (text, status_text(_result("similar", [shelf], 0), {})):
