@@ -122,7 +122,9 @@ class Recommender:
                 f"no book has an average from at least {self.config.min_num_ratings} ratings "
                 f"(the most rated has {most}); lower --min-num-ratings"
             )
-        self.ranker = self._list_ranker(works, corating, list_config, ease, liked_by)
+        # readers here who liked each candidate (None: no ratings), for the reasons
+        self.cand_liked = counts_for(liked_by, self.cand_ids)
+        self.ranker = self._list_ranker(works, corating, list_config, ease)
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
@@ -137,7 +139,7 @@ class Recommender:
         """A book's Goodreads genres, most voted first (none when unknown)."""
         return self.genres.get(book_id, ())
 
-    def _list_ranker(self, works, corating, list_config, ease, liked_by) -> ListRanker:
+    def _list_ranker(self, works, corating, list_config, ease) -> ListRanker:
         """The one "will read and like" ranker over the candidates (bookrec.lists)."""
         cands = Candidates.build(
             self.cand_ids,
@@ -148,7 +150,7 @@ class Recommender:
             works,
             avg_rating=self.cand_means,
             ease=ease,
-            liked_by=counts_for(liked_by, self.cand_ids),
+            liked_by=self.cand_liked,
         )
         self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
         authors = dict(
@@ -230,6 +232,7 @@ class Recommender:
             "predicted_rating": None if predicted is None else float(predicted),
             "avg_rating": float(self.cand_means[pos]),
             "num_ratings": int(self.cand_num[pos]),
+            "liked_here": None if self.cand_liked is None else int(self.cand_liked[pos]),
             "because": because,
             "next_in_series": "next in series" if next_in_series else None,
         }

@@ -58,6 +58,11 @@ class Recommendation(Result):
     predicted_rating: float | None = Field(description="null outside the personal mode")
     avg_rating: float = Field(description="Goodreads average rating")
     num_ratings: int
+    liked_here: int | None = Field(
+        None,
+        description="how many readers in the warehouse's ratings liked it (rated it 4 or more: "
+        "half of the list's popularity); null where the warehouse has no ratings",
+    )
     because: tuple[Reason, ...] = ()
     next_in_series: str | None = Field(
         None, description="set when the book continues a series the reader has read"

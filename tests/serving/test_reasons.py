@@ -137,3 +137,18 @@ def test_the_evidence_keeps_its_numbers_for_tools() -> None:
         == (f"readers of Dune read it too (co-rating 0.82); close in content to {WIND} (text 0.71)")
     )
     assert _item().because_text == ""
+
+
+def test_a_book_without_evidence_says_how_many_readers_here_liked_it() -> None:
+    """Both halves of the list's popularity (bookrec.lists.popularity) are in the reason."""
+    liked = _item().model_copy(update={"liked_here": 212})
+    assert reason_text(liked, "personal") == (
+        "Widely loved: 4.2★ from 123k Goodreads readers; liked by 212 readers here"
+    )
+    one = _item().model_copy(update={"avg_rating": 3.7, "liked_here": 1})
+    assert reason_text(one, "baseline") == (
+        "One of the best-rated books: 3.7★ from 123k Goodreads readers; liked by 1 reader here"
+    )
+    for nobody in (0, None):  # nobody here liked it, or the warehouse has no ratings
+        quiet = _item().model_copy(update={"liked_here": nobody})
+        assert reason_text(quiet, "personal").endswith("from 123k Goodreads readers")

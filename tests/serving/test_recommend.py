@@ -208,6 +208,10 @@ def test_nothing_matched_gives_the_baseline_and_says_so(recommender) -> None:
         r.book_id for r in recommender.rank_books([], top_n=3)
     ]
     assert [r.book_id for r in result.items[:2]] == [10, 1]
+    top, liked = result.items[:2]
+    assert (top.liked_here, liked.liked_here) == (0, 1)  # the warehouse's one 4-5 rating
+    assert liked.reason_text.endswith("Goodreads readers; liked by 1 reader here")
+    assert top.reason_text.endswith("from 2k Goodreads readers")
     assert all(r.predicted_rating is None and not r.because for r in result.items)
 
 
