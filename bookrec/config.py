@@ -751,8 +751,9 @@ class ListConfig:
     """
 
     # the weights tuned on the shared real data (bench/topn.py, seeds 0-2, EASE's score as the
-    # co-rating feature: pop 0.5-1, text 2-3, co-rating 4, predicted rating 0.25-0.5), used
-    # until `evaluate` tunes this warehouse's own
+    # co-rating feature: pop 0.5-1, text 2-3, co-rating 4, predicted rating 0.25-0.5; since the
+    # readers' likes joined popularity every seed chose co-rating 3), used until `evaluate`
+    # tunes this warehouse's own
     w_pop: float = Field(1.0, description="weight of popularity (Goodreads + readers here)")
     w_text: float = Field(3.0, description="weight of z(text closeness)")
     w_corating: float = Field(4.0, description="weight of z(co-rating feature)")
