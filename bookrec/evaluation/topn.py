@@ -213,7 +213,7 @@ def _candidates(
         works,
         avg_rating=chosen["avg_rating"].to_numpy(np.float64),
         ease=ease,
-        liked_by=counts_for(liked, chosen["book_id"].to_numpy(np.int64)),
+        liked_by=counts_for(liked, chosen["book_id"].to_numpy(np.int64), works),
     )
 
 

@@ -12,11 +12,16 @@ shared real data (few-book readers and "more like this" most): docs/evaluation.m
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 import numpy as np
 import pandas as pd
 
 from bookrec.warehouse.connection import run_sql, table_exists
+
+if TYPE_CHECKING:
+    from bookrec.lists.works import Works
 
 LIKED_COUNTS_SQL = "lists/08_liked_counts.sql"
 
@@ -51,8 +56,17 @@ def _counts(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def counts_for(counts: pd.Series | None, book_ids: np.ndarray) -> np.ndarray | None:
-    """The counts of these books, in their order (0 for a book nobody liked; None: no counts)."""
+def counts_for(
+    counts: pd.Series | None, book_ids: np.ndarray, works: Works | None = None
+) -> np.ndarray | None:
+    """Per book, in their order, the likes of its work: every edition's summed (readers here
+    rate whichever edition they hold: Harry Potter #1's likes lie mostly on "Sorcerer's Stone",
+    while the list shows "Philosopher's Stone"), the book's own without works; 0 for a work
+    nobody liked; None without counts."""
     if counts is None:
         return None
-    return counts.reindex(np.asarray(book_ids, np.int64)).fillna(0).to_numpy(np.float64)
+    ids = np.asarray(book_ids, np.int64)
+    if works is None:
+        return counts.reindex(ids).fillna(0).to_numpy(np.float64)
+    per_work = counts.groupby([works.work(int(b)) for b in counts.index]).sum()
+    return per_work.reindex([works.work(int(b)) for b in ids]).fillna(0).to_numpy(np.float64)

@@ -70,8 +70,8 @@ class Candidates:
     # among EASE's books (-1: not one of them)
     ease: Ease | None = None
     ease_cols: np.ndarray | None = None
-    # how many of the warehouse's readers liked each candidate (None: not known): the other
-    # half of the popularity feature (bookrec.lists.popularity)
+    # how many of the warehouse's readers liked each candidate's work (None: not known): the
+    # other half of the popularity feature (bookrec.lists.popularity.counts_for)
     liked_by: np.ndarray | None = None
 
     @classmethod
@@ -90,8 +90,8 @@ class Candidates:
         """Candidates restricted to one edition per work and to books with a text vector
         (avg_rating, one per book_id, feeds the "well-liked" term; None: not used; ease: the
         "ease" co-rating feature's weights, None: that feature falls back to ALS's; liked_by,
-        one per book_id: how many of the warehouse's readers liked it, None: popularity is
-        Goodreads' alone)."""
+        one per book_id: how many of the warehouse's readers liked its work, in any edition
+        (bookrec.lists.popularity.counts_for), None: popularity is Goodreads' alone)."""
         book_ids = np.asarray(book_ids, np.int64)
         keep = text.index_of(book_ids) >= 0
         if works is not None:

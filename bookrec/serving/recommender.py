@@ -69,8 +69,8 @@ class Recommender:
         ease: EASE's weights (bookrec.lists.ease.load_ease), the list's co-reading feature;
             None: ALS's score from the co-rating vectors stands in.
         liked_by: book_id -> how many of the warehouse's readers liked it
-            (bookrec.lists.popularity.liked_counts), half of the list's popularity; None:
-            Goodreads' rating counts alone.
+            (bookrec.lists.popularity.liked_counts), summed over each work's editions: half of
+            the list's popularity; None: Goodreads' rating counts alone.
         list_config: the list's weights and rules (the tuned ones: load_list_settings).
         genres: book_id -> its Goodreads genres, most voted first, for the reasons' "Like A:
             fantasy, magic" (None or a book without: the reason names the book alone).
@@ -122,8 +122,9 @@ class Recommender:
                 f"no book has an average from at least {self.config.min_num_ratings} ratings "
                 f"(the most rated has {most}); lower --min-num-ratings"
             )
-        # readers here who liked each candidate (None: no ratings), for the reasons
-        self.cand_liked = counts_for(liked_by, self.cand_ids)
+        # readers here who liked each candidate's work (None: no ratings): the list's
+        # popularity and the reasons
+        self.cand_liked = counts_for(liked_by, self.cand_ids, works)
         self.ranker = self._list_ranker(works, corating, list_config, ease)
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use

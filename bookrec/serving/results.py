@@ -60,8 +60,9 @@ class Recommendation(Result):
     num_ratings: int
     liked_here: int | None = Field(
         None,
-        description="how many readers in the warehouse's ratings liked it (rated it 4 or more: "
-        "half of the list's popularity); null where the warehouse has no ratings",
+        description="how many readers in the warehouse's ratings liked it, in any edition "
+        "(rated it 4 or more: half of the list's popularity); null where the warehouse has no "
+        "ratings",
     )
     because: tuple[Reason, ...] = ()
     next_in_series: str | None = Field(

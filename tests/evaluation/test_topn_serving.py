@@ -63,6 +63,7 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
     # the evaluation's popularity counts the training ratings' likes only, not the hidden ones
     liked = setup.cands.liked_by
     train_likes = liked_counts_of(split.train, lists_config.liked_rating)
-    assert liked.any() and np.array_equal(liked, counts_for(train_likes, setup.cands.book_ids))
-    assert (liked <= counts_for(every_like, setup.cands.book_ids)).all()
-    assert not np.array_equal(liked, counts_for(every_like, setup.cands.book_ids))
+    ids, works = setup.cands.book_ids, setup.works
+    assert liked.any() and np.array_equal(liked, counts_for(train_likes, ids, works))
+    assert (liked <= counts_for(every_like, ids, works)).all()
+    assert not np.array_equal(liked, counts_for(every_like, ids, works))

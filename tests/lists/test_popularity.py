@@ -11,6 +11,7 @@ import pandas as pd
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.popularity import counts_for, liked_counts, liked_counts_of
 from bookrec.lists.ranking import Candidates, zscore
+from bookrec.lists.works import Works
 
 RATINGS = pd.DataFrame(
     {
@@ -32,6 +33,18 @@ def test_the_warehouse_and_a_frame_of_ratings_count_the_same_likes(tmp_path) -> 
     assert liked_counts_of(RATINGS, 5.0).to_dict() == {10: 1, 30: 1}
     assert counts_for(in_warehouse, np.array([30, 20, 10])).tolist() == [2.0, 0.0, 2.0]
     assert counts_for(None, np.array([1])) is None
+
+
+def test_a_works_likes_are_summed_over_its_editions() -> None:
+    # 10 and 11 are two editions of one work (readers here liked both); 30 is a work alone
+    works = Works(
+        work_of={10: 10, 11: 10, 30: 30}, series_of={}, position_of={}, main_edition={10: 10},
+        is_collection=frozenset(), contains={}, derived_from={}, collections_of={},
+        derivatives_of={}, editions_of={10: frozenset({10, 11}), 30: frozenset({30})},
+    )  # fmt: skip
+    counts = pd.Series([2, 3, 1], index=[10, 11, 30])
+    assert counts_for(counts, np.array([11, 30, 20]), works).tolist() == [5.0, 1.0, 0.0]
+    assert counts_for(counts, np.array([11, 30, 20])).tolist() == [3.0, 1.0, 0.0]
 
 
 def _candidates(num_ratings, liked_by=None) -> Candidates:
