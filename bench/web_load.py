@@ -82,6 +82,14 @@ def readers(warehouse: Path, n_readers: int, books_each: int, seed: int) -> list
     return out
 
 
+def commit_of(ref: str) -> str:
+    """The short commit id a git ref points at."""
+    out = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True)
+    if out.returncode:
+        sys.exit(f"--baseline {ref}: not a git ref here ({out.stderr.decode().strip()})")
+    return out.stdout.decode().strip()
+
+
 def checkout(ref: str, folder: Path) -> Path:
     """The tree of a git ref, extracted into `folder` (the code a baseline server runs)."""
     archive = folder / "tree.tar"
@@ -312,7 +320,7 @@ def markdown(results: dict) -> str:
         ]
         text += (
             f"\nBefore/after in this run ({results['best']} against the baseline "
-            f"{results['baseline']}, one process as it ran then):\n\n"
+            f"{results['baseline']}, started without --workers as it ran then):\n\n"
             + table(ratios, list(ratios[0]))
         )
     text += (
@@ -356,7 +364,8 @@ def main() -> None:
         "requests": args.requests,
         "books_each": args.books,
         "top_n": args.top_n,
-        "baseline": args.baseline,
+        # the commit itself, so the report still names it once a ref like HEAD has moved on
+        "baseline": commit_of(args.baseline) if args.baseline else None,
         "best": f"after, {workers} workers",
         "servers": {},
         "load_average_before": round(os.getloadavg()[0], 1),

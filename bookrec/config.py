@@ -682,6 +682,11 @@ class WebConfig:
         2,
         description="shorter search text gets no suggestions (one letter matches half the catalog)",
     )
+    ranking_threads: AtLeastOne = Field(
+        1,
+        description="threads of one worker that rank lists, in the order requests came (speed "
+        "only: a list is CPU work; run one worker per core)",
+    )
     blas_threads: AtLeastOne = Field(
         1,
         description="BLAS threads per matrix product (speed only): requests already run in "

@@ -14,6 +14,8 @@ One rule for the status:
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
@@ -102,19 +104,40 @@ def books(
     return {"query": q, "books": service.search(q, limit)}
 
 
+async def ranked(request: Request, work: Callable[[], BaseModel]) -> JSONText:
+    """work() run on the worker's ranking threads (app.state.ranking: WebConfig.ranking_threads,
+    first come first served), its answer as JSON text.
+
+    A list is a few milliseconds of arithmetic. Run on FastAPI's pool of 40 threads, 20
+    requests at once each got a slice of the GIL and the cores, and whichever lost the race
+    waited for all the others: under 20 clients p95 was 1.8x p50. In a queue each waits only
+    for those before it, and the cores are not shared between half-done lists.
+    """
+    loop = asyncio.get_running_loop()
+    return JSONText(await loop.run_in_executor(request.app.state.ranking, work))
+
+
 @router.post("/recommend", response_model=schemas.RecommendOut)
-def recommend(body: schemas.RecommendIn, service: Service, _: NoQuery = None) -> JSONText:
+async def recommend(
+    body: schemas.RecommendIn, request: Request, service: Service, _: NoQuery = None
+) -> JSONText:
     """What to read next for a list of books (ids from /api/books, or titles), rated or not."""
     books = [ListedBook(b.book_id, b.title, b.author, b.rating, b.shelf) for b in body.books]
-    return JSONText(service.recommend(books, body.top_n))
+    return await ranked(request, lambda: service.recommend(books, body.top_n))
 
 
 @router.post("/similar", response_model=schemas.SimilarOut)
-def similar(body: schemas.SimilarIn, service: Service, _: NoQuery = None) -> JSONText:
+async def similar(
+    body: schemas.SimilarIn, request: Request, service: Service, _: NoQuery = None
+) -> JSONText:
     """More like this: the list of a reader who listed only this book (no rating)."""
-    book, result = service.similar(body.book_id, body.exclude, body.top_n)
-    book_out = schemas.BookOut.model_validate(book, from_attributes=True)
-    return JSONText(schemas.SimilarOut(book=book_out, recommendations=result.items))
+
+    def work() -> schemas.SimilarOut:
+        book, result = service.similar(body.book_id, body.exclude, body.top_n)
+        book_out = schemas.BookOut.model_validate(book, from_attributes=True)
+        return schemas.SimilarOut(book=book_out, recommendations=result.items)
+
+    return await ranked(request, work)
 
 
 @router.post("/import/goodreads", response_model=schemas.ImportOut)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -219,6 +220,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.service = service
+    # the lists' CPU work, queued (bookrec.serving.web.api.ranked); its idle threads end
+    # with the process
+    app.state.ranking = ThreadPoolExecutor(config.ranking_threads, "bookrec-rank")
     _add_error_handlers(app)
     app.include_router(router)
     app.mount("/static/docs", StaticFiles(directory=str(DOCS_ASSETS)), name="docs-assets")
