@@ -689,8 +689,8 @@ class WebConfig:
     )
     blas_threads: AtLeastOne = Field(
         1,
-        description="BLAS threads per matrix product (speed only): requests already run in "
-        "parallel threads, and 1 halved the latency under load on 2 cores (reports/bench_web.md)",
+        description="BLAS threads per matrix product (speed only): the workers already share "
+        "the cores, and 1 halved the latency under load on 2 cores (reports/bench_web.md)",
     )
 
 
