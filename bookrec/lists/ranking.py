@@ -25,7 +25,8 @@ most-rated candidate); in a series the reader has read, only the next main entry
 whole-numbered one not read after the earliest they have: #4 after #3, #2 after #1 and #3,
 never #1 after #3, a #1.1 split or a #0.5 novella), and only if they liked the series and
 disliked none of it ("next in series"); in another series, only its first main entry among the
-candidates; at most max_per_author / max_per_series per list.
+candidates; at most max_per_author / max_per_series per list; a book the blend predicts the
+reader would rate below min_predicted only after every other (bookrec.lists.reader_list).
 """
 
 from __future__ import annotations

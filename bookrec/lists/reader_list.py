@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 # A similarity below this explains nothing (cosines of unrelated books sit around 0.2-0.3).
 MIN_TEXT = 0.45
 MIN_CORATING = 0.3
+# What a book predicted below ListConfig.min_predicted loses: more than any score spans (the
+# features are z-scores times weights of a few units), so it only fills a list that runs short.
+BELOW_PREDICTED = 1000.0
 
 
 @dataclass(frozen=True)
@@ -114,13 +117,22 @@ class ListRanker:
 
     def score(self, book_ids, ratings, feats: Features | None = None) -> np.ndarray:
         """The score of every candidate for this reader (before the rules)."""
+        return self._score(book_ids, ratings, feats)[0]
+
+    def _score(
+        self, book_ids, ratings, feats: Features | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(the score before the rules, the blend's predicted rating of every candidate when
+        the score needs it or, for a reader who rated a book, the min_predicted rule; else
+        None)."""
         ids = np.asarray(book_ids, np.int64)
         ratings = np.asarray(ratings, np.float64)
         feats = feats or self.features(ids, ratings)
         rating = None
-        if self.config.weights_for(len(ids)).rating:
+        rated = not np.isnan(ratings).all()
+        if self.config.weights_for(len(ids)).rating or (rated and self.config.min_predicted):
             rating = self.predicted_rating(ids, ratings, feats)
-        return feats.score(self.config, rating, len(ids))
+        return feats.score(self.config, rating, len(ids)), rating if rated else None
 
     def predicted_rating(
         self, ids: np.ndarray, ratings: np.ndarray, feats: Features
@@ -214,7 +226,10 @@ class ListRanker:
     ) -> list[ListItem]:
         """One reader's list from their features: the score, the rules, the picks, the reasons."""
         cfg = self.config
-        score = self.score(ids, ratings, feats)
+        score, rating = self._score(ids, ratings, feats)
+        if rating is not None and cfg.min_predicted:
+            # a book the reader is predicted not to like comes after every other
+            score = np.where(rating < cfg.min_predicted, score - BELOW_PREDICTED, score)
         blocked, next_up = blocked_mask(self.cands, self.works, ids, ratings, cfg, self.layout)
         if len(exclude):
             # The excluded books are the reader's too (the page's list behind "more like this",

@@ -286,3 +286,37 @@ def test_one_list_holds_no_book_and_its_collection_or_companion(setup):
         chosen = pick(np.array(order), cands, works, 3, config)
         # the omnibus holds The Hobbit, and the history is about it: one of the three only
         assert chosen == order[:1]
+
+
+def test_a_book_predicted_below_three_stars_comes_after_every_other(setup):
+    works, cands, text, corating = setup
+    # the predicted rating enters through the rule alone (its score weight is 0 here); no caps,
+    # so the whole list can be asked for
+    config = dataclasses.replace(
+        ListConfig(), w_rating=0.0, few_w_rating=0.0, max_per_author=99, max_per_series=99
+    )
+    reader = ([_id("To Kill a Mockingbird")], [5.0])
+    every = len(cands.book_ids)
+
+    def ranker(min_predicted: float, low: int | None) -> ListRanker:
+        def predict(rated_ids, ratings):
+            predicted = np.full(every, 4.0)
+            if low is not None:
+                predicted[cands.book_ids == low] = 2.5
+            return predicted
+
+        rule = dataclasses.replace(config, min_predicted=min_predicted)
+        return ListRanker(cands, text, corating, works, rule, predict=predict)
+
+    first = ranker(3.0, None).recommend(*reader, top_n=5)[0].book_id
+    # without the rule the low prediction changes nothing; with it the book comes last
+    assert ranker(0.0, first).recommend(*reader, top_n=5)[0].book_id == first
+    assert first not in [i.book_id for i in ranker(3.0, first).recommend(*reader, top_n=5)]
+    # a list that runs short is as long as before (here The Hunger Games' movie companion takes
+    # its place, and the book cannot follow its own companion); it never comes before another
+    whole = [i.book_id for i in ranker(3.0, first).recommend(*reader, top_n=every)]
+    before = [i.book_id for i in ranker(0.0, first).recommend(*reader, top_n=every)]
+    assert len(whole) == len(before) and first not in whole[:-1]
+    # a reader who rated nothing gets no prediction, so no such rule
+    unrated = ranker(3.0, first).recommend(reader[0], None, top_n=5)
+    assert unrated[0].book_id == ranker(0.0, None).recommend(reader[0], None, top_n=5)[0].book_id
