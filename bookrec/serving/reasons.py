@@ -164,8 +164,14 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
         rated = result.history_size
         books = "book" if rated == 1 else "books"
         wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
+        # books read and listed without stars steer the list too (they count as liked)
+        unrated = sum(
+            m.status == "matched" and not m.book.wanted and m.book.rating is None
+            for m in result.matches
+        )
+        also = f" and {unrated} without stars" if unrated else ""
         apart = f" ({wanted} on your to-read shelves left out)" if wanted else ""
-        return f"Picked for you from the {rated} {books} you rated{apart}{check}."
+        return f"Picked for you from the {rated} {books} you rated{also}{apart}{check}."
     if result.mode == "similar":
         yours = (
             "Your book has no stars" if listed == 1 else f"None of your {listed} books has stars"

@@ -116,6 +116,11 @@ def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
     )
     two = status_text(_result("personal", [read, lost, lost], 1), {"not_found": 2})
     assert two.endswith("; 2 of your books need a look (below).")
+    # a book read and listed without stars steers the list too, and the line says so
+    plain = _match(ReaderBook("Emma"), "matched", book_id=3)
+    assert status_text(_result("personal", [read, plain], 1), {}) == (
+        "Picked for you from the 1 book you rated and 1 without stars."
+    )
     assert "to-read" in status_text(_result("baseline", [shelf], 0), {})
     assert "not picks for you" in status_text(_result("baseline", [lost], 0), {"not_found": 1})
     for line in (text, status_text(_result("similar", [shelf], 0), {})):
