@@ -160,10 +160,10 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
     unsure = counts.get("ambiguous", 0) + counts.get("not_found", 0)
     need = "needs" if unsure == 1 else "need"  # "1 of your books needs", "2 ... need"
     check = f"; {unsure} of your books {need} a look (below)" if unsure else ""
+    wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
     if result.mode == "personal":
         rated = result.history_size
         books = "book" if rated == 1 else "books"
-        wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
         # books read and listed without stars steer the list too (they count as liked)
         unrated = sum(
             m.status == "matched" and not m.book.wanted and m.book.rating is None
@@ -180,7 +180,6 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
             f"{yours} yet, so these are close to yours and well rated; rate a few for "
             f"picks made for you{check}."
         )
-    wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
     if wanted:
         return (
             f"The {wanted} matched books are on your to-read or currently-reading shelf, so "
