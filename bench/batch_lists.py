@@ -6,12 +6,17 @@ same sample of its readers and in the same run:
   one-reader path), its bookrec/ and sql/ extracted from git and run in a child process;
 - one-by-one: this checkout's one-reader path (Recommender.recommend_ids per reader: what a
   served request runs);
-- after: this checkout's batch path (score_chunk: a chunk's readers scored together);
-- after with ALS's feature: the same on a copy without EASE's weights (feat_book_ease, which
-  BEFORE_REF predates: it ranks with ALS's score, as this checkout does without them);
+- after: this checkout's batch path (score_chunk: a chunk's readers scored together), as
+  served: on shortlists where the catalog is larger than ListConfig.shortlist + its sample;
+- after, whole catalog: the same with every candidate ranked (ListConfig.shortlist 0), what
+  the shortlist saves;
+- after with ALS's feature: the whole-catalog batch path on a copy without EASE's weights
+  (feat_book_ease, which BEFORE_REF predates: it ranks with ALS's score, as this checkout does
+  without them);
 then the whole `python -m flows.recommend_all` over every reader (Prefect, loading, writing).
 The lists must agree (ids, ranks, reasons and modes equal, predictions to 1e-6): after with
-one-by-one, after with ALS's feature with before.
+one-by-one, after with ALS's feature with before; how many of the whole-catalog lists' books
+the shortlisted lists hold is reported beside them.
 """
 
 from __future__ import annotations
@@ -60,14 +65,20 @@ def extract_ref(ref: str, folder: Path) -> Path:
 
 
 def score_sample(
-    warehouse: Path, readers: int, mode: str, out: Path, source: Path | None = None
+    warehouse: Path,
+    readers: int,
+    mode: str,
+    out: Path,
+    source: Path | None = None,
+    extra: tuple[str, ...] = (),
 ) -> dict[str, object]:
     """bench/score_sample.py in a child process (with `source` first on sys.path if given)."""
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source)
+    script = str(ROOT / "bench" / "score_sample.py")
     done = subprocess.run(
-        [PY, str(ROOT / "bench" / "score_sample.py"), str(warehouse), str(readers), mode, str(out)],
+        [PY, script, str(warehouse), str(readers), mode, str(out), *extra],
         env=env,
         capture_output=True,
         text=True,
@@ -107,6 +118,15 @@ def compare(want: pd.DataFrame, got: pd.DataFrame) -> dict[str, object]:
     return {"rows": len(want), "rows_differing": mismatched, "max_prediction_gap": gap}
 
 
+def books_kept(whole: pd.DataFrame, shortlisted: pd.DataFrame) -> float:
+    """The share of each reader's whole-catalog list that their shortlisted list holds too
+    (in any rank), over every listed book."""
+    want = whole.groupby("user_id")["book_id"].apply(set)
+    got = shortlisted.groupby("user_id")["book_id"].apply(set)
+    kept = sum(len(books & got.get(user, set())) for user, books in want.items())
+    return round(kept / max(sum(len(books) for books in want), 1), 4)
+
+
 def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
     """Before, one-by-one and after on `readers` readers of the warehouse, lists compared.
 
@@ -124,15 +144,17 @@ def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
         with connect(without_ease) as con:
             con.execute("drop table if exists feat_book_ease")
             save_list_settings(con, "bench-before-ease", BEFORE_WEIGHTS, float("nan"))
+        whole = ("--whole-catalog",)
         sources = {
-            "before": (without_ease, "chunks", before_src),
-            "one_by_one": (warehouse, "one-by-one", None),
-            "after": (warehouse, "chunks", None),
-            "als_after": (without_ease, "chunks", None),
+            "before": (without_ease, "chunks", before_src, ()),
+            "one_by_one": (warehouse, "one-by-one", None, ()),
+            "after": (warehouse, "chunks", None, ()),
+            "after_whole": (warehouse, "chunks", None, whole),
+            "als_after": (without_ease, "chunks", None, whole),
         }
         runs = {
-            name: score_sample(db, readers, mode, work / f"{name}.parquet", source)
-            for name, (db, mode, source) in sources.items()
+            name: score_sample(db, readers, mode, work / f"{name}.parquet", source, extra)
+            for name, (db, mode, source, extra) in sources.items()
         }
         frames = {k: pd.read_parquet(work / f"{k}.parquet") for k in runs}
     rate = {k: r["readers"] / r["seconds"] for k, r in runs.items()}
@@ -151,7 +173,9 @@ def measure(warehouse: Path, label: str, readers: int) -> dict[str, object]:
         "cpu_speedup": round(cpu_ms["before"] / cpu_ms["after"], 1),
         "load_avg": round(os.getloadavg()[0], 1),
     }
+    row["after_whole_catalog_cpu_ms_per_reader"] = round(cpu_ms["after_whole"], 2)
     row["after_als_feature_cpu_ms_per_reader"] = round(cpu_ms["als_after"], 2)
+    row["shortlist_keeps_of_whole_top"] = books_kept(frames["after_whole"], frames["after"])
     vs_before = compare(frames["before"], frames["als_after"])
     vs_one = compare(frames["one_by_one"], frames["after"])
     row["rows_differing_vs_before"] = vs_before["rows_differing"]

@@ -8,6 +8,8 @@ score_chunk and Recommender.recommend_ids.
 python bench/score_sample.py WAREHOUSE READERS MODE OUT.parquet
 MODE: "chunks" (score_chunk over chunks of --readers-per-chunk readers: the batch path of that
 commit) or "one-by-one" (Recommender.recommend_ids per reader: the one-reader path).
+--whole-catalog (this checkout only): every list ranks every candidate (ListConfig.shortlist 0),
+as commits before the shortlist did.
 Prints one JSON line: bookrec's path, readers, seconds and CPU seconds (of every thread of
 the process: a measure a loaded machine changes little) of the scoring alone, not the loading.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -62,9 +65,13 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--readers-per-chunk", type=int, default=250)
+    parser.add_argument("--whole-catalog", action="store_true")
     args = parser.parse_args()
     settings = batch_settings(args.warehouse, args.top, None, RecommendConfig())
     recommender = load_recommender(args.warehouse, settings)
+    if args.whole_catalog:
+        ranker = recommender.ranker
+        recommender.ranker = ranker.with_config(replace(ranker.config, shortlist=0))
     histories = sample(read_histories(args.warehouse), args.readers)
     started, cpu = time.perf_counter(), time.process_time()
     if args.mode == "chunks":

@@ -192,11 +192,19 @@ def reader_roles(ratings, config: ListConfig) -> tuple[np.ndarray, np.ndarray]:
     return liked, disliked
 
 
-def zscore(values: np.ndarray, min_std: float = 0.0) -> np.ndarray:
+def zscore(
+    values: np.ndarray, min_std: float = 0.0, weights: np.ndarray | None = None
+) -> np.ndarray:
     """(values - mean) / std over the candidates, the std taken as at least min_std; zeros when
-    the values do not vary."""
-    std = max(float(values.std()), min_std)
-    return (values - values.mean()) / std if std > 0 else np.zeros_like(values, dtype=np.float64)
+    the values do not vary. weights: how many candidates each value stands for (a shortlist's,
+    Features.weights; None: one each)."""
+    if weights is None:
+        mean, std = values.mean(), float(values.std())
+    else:
+        mean = np.average(values, weights=weights)
+        std = float(np.sqrt(np.average((values - mean) ** 2, weights=weights)))
+    std = max(std, min_std)
+    return (values - mean) / std if std > 0 else np.zeros_like(values, dtype=np.float64)
 
 
 # Up to this many nearest books, top_mean keeps a running top-k with elementwise max/min over
@@ -262,6 +270,16 @@ class Features:
     dislike: np.ndarray | None = None
     author_penalty: np.ndarray | None = None
     quality: np.ndarray | None = None
+    # a shortlisted reader (ListConfig.shortlist): the sorted candidate positions every
+    # per-candidate array above covers (text_rows' columns too), and how many candidates each
+    # stands for in the z-scores (_shortlist); None: every candidate
+    positions: np.ndarray | None = None
+    weights: np.ndarray | None = None
+
+    def columns_of(self, positions: Sequence[int]) -> np.ndarray:
+        """The columns of these candidate positions in the per-candidate arrays."""
+        positions = np.asarray(positions, np.int64)
+        return positions if self.positions is None else np.searchsorted(self.positions, positions)
 
     def liked_cosines(self, kind: str, positions: Sequence[int]) -> np.ndarray:
         """(len(positions), liked books): the cosines of those candidates to each liked book in
@@ -274,7 +292,9 @@ class Features:
         out = np.zeros((len(positions), len(at)), np.float32)
         has = at >= 0
         if has.any() and len(positions):
-            out[:, has] = rows[np.ix_(at[has], np.asarray(positions, np.int64))].T
+            # the co-rating rows cover every candidate; the text rows those of the shortlist
+            columns = self.columns_of(positions) if kind == "text" else positions
+            out[:, has] = rows[np.ix_(at[has], np.asarray(columns, np.int64))].T
         return out
 
     def score(
@@ -286,7 +306,7 @@ class Features:
         score = w.pop * self.pop + w.text * self.text
         score = score + w.corating * self.corating
         if rating is not None and w.rating:
-            score = score + w.rating * zscore(rating)
+            score = score + w.rating * zscore(rating, weights=self.weights)
         if self.dislike is not None:
             score = score - config.w_dislike * self.dislike
         if self.author_penalty is not None:
@@ -319,6 +339,24 @@ def reader_features(
 BLOCK_CELLS = 1 << 24
 
 
+@dataclass(frozen=True)
+class Shortlisting:
+    """What ranks a block's readers on shortlists (ListConfig.shortlist): how many candidates
+    each reader's shortlist holds, the fixed uniform sample of candidate positions (sorted)
+    that stands for the rest in their costly features' z-scores, and per reader the
+    candidates their list may not hold (blocked_mask: never shortlisted)."""
+
+    size: int
+    sample: np.ndarray
+    blocked: Sequence[np.ndarray]
+
+    @staticmethod
+    def sample_of(n_candidates: int, size: int) -> np.ndarray:
+        """The same `size` candidate positions for every reader of these candidates (seeded)."""
+        rng = np.random.default_rng(0)
+        return np.sort(rng.choice(n_candidates, size=min(size, n_candidates), replace=False))
+
+
 def block_features(
     cands: Candidates,
     text: BookVectors,
@@ -326,6 +364,7 @@ def block_features(
     readers: Sequence[tuple[np.ndarray, np.ndarray]],
     config: ListConfig,
     disliked_authors: Sequence[set[str] | None] | None = None,
+    shortlisting: Shortlisting | None = None,
 ) -> Iterator[Features]:
     """Each reader's Features, in order, from one matrix product per space for the block.
 
@@ -335,6 +374,12 @@ def block_features(
     rows), their liked and disliked books the co-rating vectors in another, and ALS's factors
     every reader's user vector in a third; the rest is per-reader selection of those rows. The
     caller sizes the block (BLOCK_CELLS cosines per product keeps it in memory).
+
+    With `shortlisting`, each reader's text product, text closeness, closeness to disliked
+    books (and the ranker's predicted rating) cover only their shortlist (_shortlist): their
+    history books meet those candidates' text vectors, and those features are z-scored over
+    the shortlist and the sample standing for the rest; popularity and the co-rating feature
+    are computed over every candidate.
 
     readers: (book ids, ratings) each, ratings NaN where listed without a rating.
     disliked_authors: per reader, the authors of their disliked books (None: those among
@@ -346,7 +391,7 @@ def block_features(
     n = len(cands.book_ids)
     roles = [reader_roles(r, config) for _, r in readers]
     text_rows = [text.index_of(ids) for ids, _ in readers]
-    text_sims = _block_product(cands.text, text.vectors, [rows[rows >= 0] for rows in text_rows])
+    history_rows = [rows[rows >= 0] for rows in text_rows]
     co_rows = co_needed = co_sims = users = None
     if corating is not None:
         co_rows = [corating.index_of(ids) for ids, _ in readers]
@@ -368,6 +413,11 @@ def block_features(
                 got = score(cands, corating, [readers[r] for r in at], [roles[r] for r in at])
                 for r, user in zip(at, got, strict=True):
                     users[r] = user
+    text_sims = None
+    if shortlisting is None:
+        text_sims = _block_product(cands.text, text.vectors, history_rows)
+    else:
+        centroid_cosines = _centroid_cosines(cands, text, text_rows, roles)
     text_at = co_at = 0
     no_rows = np.zeros((0, n), np.float32)
     for r, (ids, _) in enumerate(readers):
@@ -375,9 +425,6 @@ def block_features(
         liked_ids = ids[liked]
         disliked_ids = ids[disliked]
         usable = text_rows[r] >= 0
-        own = text_sims[text_at : text_at + int(usable.sum())]
-        text_at += len(own)
-        text_close = top_mean(own[(usable & liked)[usable]], config.closest)
         co_close = np.zeros(n)
         co_own = no_rows
         co_liked = np.full(len(liked_ids), -1, np.int64)
@@ -397,26 +444,46 @@ def block_features(
             known = cands.ease_cols >= 0 if kinds[r] == "ease" else cands.has_corating
             if known.any():
                 co_close = np.where(known, co_close, np.median(co_close[known]))
-        dislike = author_penalty = quality = None
+        author_penalty = quality = None
+        authors = disliked_authors[r]
+        if len(disliked_ids) and authors is None:
+            authors = {
+                cands.authors[i] for i in np.flatnonzero(np.isin(cands.book_ids, disliked_ids))
+            }
+        authors = {a for a in authors or () if a}
+        if len(disliked_ids) and authors:
+            author_penalty = cands.author_mask(authors)
+        if not len(liked_ids) and cands.avg_rating is not None:
+            quality = cands.quality_z
+        pop, corating_z = cands.popularity_z, zscore(co_close)
+        positions = weights = None
+        if shortlisting is None:
+            own = text_sims[text_at : text_at + int(usable.sum())]
+            text_at += len(own)
+        else:
+            cheap = _cheap_score(
+                config, len(ids), pop, corating_z, centroid_cosines[r], author_penalty, quality
+            )
+            positions, weights = _shortlist(cheap, shortlisting, shortlisting.blocked[r])
+            own = _block_product(cands.text[positions], text.vectors, [history_rows[r]])
+            pop, corating_z = pop[positions], corating_z[positions]
+            if against_co is not None:
+                against_co = against_co[positions]
+            if author_penalty is not None:
+                author_penalty = author_penalty[positions]
+            if quality is not None:
+                quality = quality[positions]
+        text_close = top_mean(own[(usable & liked)[usable]], config.closest)
+        dislike = None
         if len(disliked_ids):
             against = top_mean(own[disliked[usable]], config.closest)
             if against_co is not None:
                 against = against + against_co
-            dislike = zscore(against)
-            authors = disliked_authors[r]
-            if authors is None:
-                authors = {
-                    cands.authors[i] for i in np.flatnonzero(np.isin(cands.book_ids, disliked_ids))
-                }
-            authors = {a for a in authors if a}
-            if authors:
-                author_penalty = cands.author_mask(authors)
-        if not len(liked_ids) and cands.avg_rating is not None:
-            quality = cands.quality_z
+            dislike = zscore(against, weights=weights)
         yield Features(
-            pop=cands.popularity_z,
-            text=zscore(text_close),
-            corating=zscore(co_close),
+            pop=pop,
+            text=zscore(text_close, weights=weights),
+            corating=corating_z,
             liked_ids=liked_ids,
             text_rows=own,
             text_liked=_rows_of(usable, liked),
@@ -426,7 +493,81 @@ def block_features(
             dislike=dislike,
             author_penalty=author_penalty,
             quality=quality,
+            positions=positions,
+            weights=weights,
         )
+
+
+def _centroid_cosines(
+    cands: Candidates,
+    text: BookVectors,
+    text_rows: list[np.ndarray],
+    roles: list[tuple[np.ndarray, np.ndarray]],
+) -> list[np.ndarray | None]:
+    """Per reader, every candidate's dot product with the mean text vector of their liked (or
+    listed) books, one product for the block (None: no such book with a vector)."""
+    centroids, has = [], []
+    for rows, (liked, _) in zip(text_rows, roles, strict=True):
+        mine = rows[liked & (rows >= 0)]
+        has.append(len(mine) > 0)
+        if len(mine):
+            centroids.append(text.vectors[mine].mean(axis=0))
+    if not centroids:
+        return [None] * len(roles)
+    cosines = np.stack(centroids) @ cands.text.T
+    out: list[np.ndarray | None] = []
+    at = 0
+    for ok in has:
+        out.append(cosines[at] if ok else None)
+        at += ok
+    return out
+
+
+def _cheap_score(
+    config: ListConfig,
+    n_books: int,
+    pop: np.ndarray,
+    corating_z: np.ndarray,
+    centroid: np.ndarray | None,
+    author_penalty: np.ndarray | None,
+    quality: np.ndarray | None,
+) -> np.ndarray:
+    """The part of the list's score (Features.score) known before the text product, the text
+    closeness stood in for by the cosine to the liked books' mean vector: what a shortlist
+    keeps the best of."""
+    w = config.weights_for(n_books)
+    score = w.pop * pop + w.corating * corating_z
+    if centroid is not None:
+        score = score + w.text * zscore(centroid)
+    if author_penalty is not None:
+        score = score - config.dislike_author_penalty * author_penalty
+    if quality is not None:
+        score = score + config.w_quality * quality
+    return score
+
+
+def _shortlist(
+    cheap: np.ndarray, shortlisting: Shortlisting, blocked: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the sorted candidate positions a reader's costly features cover: the shortlisting.size
+    unblocked ones best by the cheap score, and the sample; how many candidates each stands
+    for in the z-scores).
+
+    The z-scores stand in for those over every candidate by strata: a shortlisted candidate
+    stands for itself, a sampled one outside the shortlist for its share of the candidates
+    outside it (the sample is uniform, so its part outside the shortlist is uniform there).
+    Knowing the shortlist, the high tail, exactly makes the mean and spread much closer than
+    the sample alone gives them.
+    """
+    open_ = np.flatnonzero(~blocked)
+    size = min(shortlisting.size, len(open_))
+    best = open_[np.argpartition(-cheap[open_], size - 1)[:size]] if size else open_[:0]
+    best.sort()
+    positions = np.union1d(best, shortlisting.sample)
+    shortlisted = _within(best, positions)
+    outside = max(int((~shortlisted).sum()), 1)
+    weights = np.where(shortlisted, 1.0, (len(cheap) - len(best)) / outside)
+    return positions, weights
 
 
 def _rows_of(present: np.ndarray, chosen: np.ndarray) -> np.ndarray:

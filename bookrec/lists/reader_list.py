@@ -23,6 +23,7 @@ from bookrec.lists.ranking import (
     Candidates,
     Features,
     SeriesLayout,
+    Shortlisting,
     block_features,
     blocked_mask,
     pick,
@@ -99,6 +100,27 @@ class ListRanker:
             self.layout = SeriesLayout.build(cands, works)
         self.blend = blend if blend is not None and blend.vectors is text else None
         self._cand_means = None if self.blend is None else self.blend.means_of(cands.book_ids)
+        # the shortlist's uniform sample, when the catalog is larger than a shortlist and its
+        # sample (None: every list ranks every candidate)
+        n = len(cands.book_ids)
+        cfg = self.config
+        self._sample = None
+        if cfg.shortlist and n > cfg.shortlist + cfg.shortlist_sample:
+            self._sample = Shortlisting.sample_of(n, cfg.shortlist_sample)
+
+    def with_config(self, config: ListConfig) -> ListRanker:
+        """The same candidates, vectors and rules ranked under another ListConfig."""
+        return ListRanker(
+            self.cands,
+            self.text,
+            self.corating,
+            self.works,
+            config,
+            self.predict,
+            self.authors,
+            self.layout,
+            self.blend,
+        )
 
     def features(self, book_ids, ratings) -> Features:
         """The reader's features over the candidates (ratings NaN: listed without a rating)."""
@@ -106,14 +128,25 @@ class ListRanker:
         ratings = np.asarray(ratings, np.float64)
         return next(self._block_features([(ids, ratings)]))
 
-    def _block_features(self, readers: list[tuple[np.ndarray, np.ndarray]]) -> Iterator[Features]:
+    def _block_features(
+        self,
+        readers: list[tuple[np.ndarray, np.ndarray]],
+        blocked: list[np.ndarray] | None = None,
+    ) -> Iterator[Features]:
+        """The readers' features; with their blocked masks, over their shortlists when the
+        catalog calls for them (ListConfig.shortlist), else over every candidate."""
         authors = None
         if self.authors is not None:
             authors = [
                 {self.authors.get(int(b)) or "" for b in ids[reader_roles(r, self.config)[1]]}
                 for ids, r in readers
             ]
-        return block_features(self.cands, self.text, self.corating, readers, self.config, authors)
+        shortlisting = None
+        if blocked is not None and self._sample is not None:
+            shortlisting = Shortlisting(self.config.shortlist, self._sample, blocked)
+        return block_features(
+            self.cands, self.text, self.corating, readers, self.config, authors, shortlisting
+        )
 
     def score(self, book_ids, ratings, feats: Features | None = None) -> np.ndarray:
         """The score of every candidate for this reader (before the rules)."""
@@ -143,7 +176,8 @@ class ListRanker:
             return self._blended(ids, ratings, feats)
         if self.predict is not None:
             rated = ~np.isnan(ratings)
-            return self.predict(ids[rated], ratings[rated])
+            predicted = self.predict(ids[rated], ratings[rated])
+            return predicted if feats.positions is None else predicted[feats.positions]
         return None
 
     def _blended(self, ids: np.ndarray, ratings: np.ndarray, feats: Features) -> np.ndarray:
@@ -151,14 +185,15 @@ class ListRanker:
         BlendScorer.predict gives), from the text cosines the block computed."""
         blend = self.blend
         cfg = blend.config
-        predicted = self._cand_means.copy()
+        means = self._cand_means if feats.positions is None else self._cand_means[feats.positions]
+        predicted = means.copy()
         rated = ~np.isnan(ratings)
         usable = feats.history_usable & rated
         if cfg.alpha != 0.0 and usable.any():
             rows = rated[feats.history_usable]
             sims = feats.text_rows if rows.all() else feats.text_rows[rows]
             deviation = blend.deviation_of_rows(
-                sims, self._cand_means, ids[rated], ratings[rated], usable[rated]
+                sims, means, ids[rated], ratings[rated], usable[rated]
             )
             predicted += cfg.alpha * deviation
         return predicted
@@ -209,28 +244,25 @@ class ListRanker:
         excludes = [()] * len(checked) if excludes is None else list(excludes)
         lists: list[list[ListItem]] = []
         for block in _blocks(checked, len(self.cands.book_ids)):
-            features = self._block_features([checked[i] for i in block])
-            for i, feats in zip(block, features, strict=True):
+            rules = [self._rules(*checked[i], excludes[i]) for i in block]
+            features = self._block_features(
+                [checked[i] for i in block], [blocked for blocked, _ in rules]
+            )
+            for i, feats, (blocked, next_up) in zip(block, features, rules, strict=True):
                 ids, ratings = checked[i]
-                lists.append(self._list(ids, ratings, feats, top_n, excludes[i], because_count))
+                lists.append(
+                    self._list(ids, ratings, feats, blocked, next_up, top_n, because_count)
+                )
         return lists
 
-    def _list(
-        self,
-        ids: np.ndarray,
-        ratings: np.ndarray,
-        feats: Features,
-        top_n: int,
-        exclude: Sequence[int],
-        because_count: int,
-    ) -> list[ListItem]:
-        """One reader's list from their features: the score, the rules, the picks, the reasons."""
-        cfg = self.config
-        score, rating = self._score(ids, ratings, feats)
-        if rating is not None and cfg.min_predicted:
-            # a book the reader is predicted not to like comes after every other
-            score = np.where(rating < cfg.min_predicted, score - BELOW_PREDICTED, score)
-        blocked, next_up = blocked_mask(self.cands, self.works, ids, ratings, cfg, self.layout)
+    def _rules(
+        self, ids: np.ndarray, ratings: np.ndarray, exclude: Sequence[int]
+    ) -> tuple[np.ndarray, set[int]]:
+        """(the candidates the reader's list may not hold, those labelled "next in series"):
+        blocked_mask, and every edition, collection, adaptation or companion of `exclude`."""
+        blocked, next_up = blocked_mask(
+            self.cands, self.works, ids, ratings, self.config, self.layout
+        )
         if len(exclude):
             # The excluded books are the reader's too (the page's list behind "more like this",
             # a to-read shelf): none of their editions, collections, adaptations or companions.
@@ -246,19 +278,43 @@ class ListRanker:
                 )
                 if other.any():
                     blocked[self.layout.already_read(excluded[other])] = True
+        return blocked, next_up
+
+    def _list(
+        self,
+        ids: np.ndarray,
+        ratings: np.ndarray,
+        feats: Features,
+        blocked: np.ndarray,
+        next_up: set[int],
+        top_n: int,
+        because_count: int,
+    ) -> list[ListItem]:
+        """One reader's list from their features and rules (_rules): the score, the picks,
+        the reasons."""
+        cfg = self.config
+        score, rating = self._score(ids, ratings, feats)
+        if rating is not None and cfg.min_predicted:
+            # a book the reader is predicted not to like comes after every other
+            score = np.where(rating < cfg.min_predicted, score - BELOW_PREDICTED, score)
+        if feats.positions is not None:  # scored on a shortlist
+            blocked = blocked[feats.positions]
         order = rank(score, blocked, max(4 * top_n, 50))
+        if feats.positions is not None:
+            order = feats.positions[order]
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         evidence = _evidence(feats, chosen, because_count)
+        columns = feats.columns_of(chosen).tolist()
         return [
             ListItem(
                 book_id=int(self.cands.book_ids[pos]),
                 position=int(pos),
-                score=float(score[pos]),
+                score=float(score[col]),
                 next_in_series=pos in next_up,
                 evidence=found,
                 follows=self.layout.entry_before(ids, pos) if pos in next_up else None,
             )
-            for pos, found in zip(chosen, evidence, strict=True)
+            for pos, col, found in zip(chosen, columns, evidence, strict=True)
         ]
 
 

@@ -18,6 +18,7 @@ from bookrec.lists.ranking import (
     rank,
     reader_features,
     reader_roles,
+    zscore,
 )
 from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.works import load_works
@@ -320,3 +321,15 @@ def test_a_book_predicted_below_three_stars_comes_after_every_other(setup):
     # a reader who rated nothing gets no prediction, so no such rule
     unrated = ranker(3.0, first).recommend(reader[0], None, top_n=5)
     assert unrated[0].book_id == ranker(0.0, None).recommend(reader[0], None, top_n=5)[0].book_id
+
+
+def test_weighted_zscores_are_those_of_the_candidates_each_value_stands_for():
+    """A shortlist's z-scores (Features.weights): a value standing for k candidates counts as
+    k of them, so the mean and spread are those of the whole catalog it stands for."""
+    values = np.array([3.0, 1.0, 2.0, 5.0])
+    weights = np.array([1.0, 3.0, 2.0, 1.0])
+    expanded = np.repeat(values, weights.astype(int))
+    want = (values - expanded.mean()) / expanded.std()
+    np.testing.assert_allclose(zscore(values, weights=weights), want)
+    np.testing.assert_allclose(zscore(values, weights=np.ones(4)), zscore(values))
+    assert not zscore(np.full(3, 2.0), weights=np.array([1.0, 5.0, 2.0])).any()

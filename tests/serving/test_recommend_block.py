@@ -5,6 +5,7 @@ built, so every rule and both spaces take part."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +152,47 @@ def test_score_chunk_rows_are_the_one_reader_lists(warehouse):
     )
     assert got == want
     assert len(got) == 5 * len(readers) == 5 * 40
+
+
+def test_a_shortlisted_reader_gets_the_same_list_alone_and_in_a_block(recommender):
+    """ListConfig.shortlist: the costly features on each reader's shortlist, z-scored over a
+    fixed sample; the block and the one-reader path still agree, and the lists stay close to
+    those ranked over every candidate."""
+    exact = recommender.ranker
+    n = len(exact.cands.book_ids)
+    config = replace(exact.config, shortlist=40, shortlist_sample=100)
+    assert n > 140  # the demo's catalog is larger than shortlist + sample: shortlisting is on
+    ranker = exact.with_config(config)
+    ids = recommender.cand_ids
+    rng = np.random.default_rng(3)
+    readers = [
+        (ids[:12], np.array([5, 4, 4, 5, 3, 2, 1, 5, 4, 4, 5, 3], np.float64)),
+        (ids[20:23], None),
+        (ids[30:34], np.array([np.nan, 5, np.nan, 2])),
+        (ids[40:43], np.array([1.0, 2.0, 1.0])),
+        ([], None),
+        (ids[50:51], None),
+    ] + [
+        (books, rng.integers(1, 6, len(books)).astype(np.float64))
+        for books in (rng.choice(ids, size=k, replace=False) for k in (3, 8, 20, 40))
+    ]
+    together = ranker.recommend_block(readers, 10)
+    alone = [ranker.recommend(b, r, 10) for b, r in readers]
+    assert [_shown(items) for items in together] == [_shown(items) for items in alone]
+    feats = next(ranker._block_features([reader_list._checked(*readers[0])], [np.zeros(n, bool)]))
+    assert feats.positions is not None and len(feats.positions) <= 140
+    # the z-scores stand for every candidate: the shortlist itself, the sample for the rest
+    assert feats.weights.sum() == pytest.approx(n)
+    # every listed book was shortlisted, and the lists are mostly the whole catalog's
+    whole = [exact.recommend(b, r, 10) for b, r in readers]
+    shared = [
+        len({i.book_id for i in a} & {i.book_id for i in b}) / max(len(b), 1)
+        for a, b in zip(alone, whole, strict=True)
+    ]
+    assert all(len(a) == len(b) for a, b in zip(alone, whole, strict=True))
+    assert np.mean(shared) >= 0.8, shared
+    # a shortlist as large as the catalog ranks it whole: the same lists, the same scores
+    same = exact.with_config(replace(exact.config, shortlist=n, shortlist_sample=100))
+    assert [_shown(items) for items in same.recommend_block(readers, 10)] == [
+        _shown(items) for items in whole
+    ]
