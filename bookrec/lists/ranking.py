@@ -27,6 +27,13 @@ never #1 after #3, a #1.1 split or a #0.5 novella), and only if they liked the s
 disliked none of it ("next in series"); in another series, only its first main entry among the
 candidates; at most max_per_author / max_per_series per list; a book the blend predicts the
 reader would rate below min_predicted only after every other (bookrec.lists.reader_list).
+
+Shortlist (ListConfig.shortlist, catalogs larger than it and its sample): what costs a product
+of every history book with every candidate (text closeness, closeness to disliked books, the
+blend's predicted rating) is computed for the reader's shortlist only: their best unblocked
+candidates by the rest of the score, the text closeness stood in for by the cosine to their
+liked books' mean vector, and a fixed uniform sample of candidates that stands for the others
+in those features' z-scores (block_features, _shortlist).
 """
 
 from __future__ import annotations
@@ -271,7 +278,8 @@ class Features:
     author_penalty: np.ndarray | None = None
     quality: np.ndarray | None = None
     # a shortlisted reader (ListConfig.shortlist): the sorted candidate positions every
-    # per-candidate array above covers (text_rows' columns too), and how many candidates each
+    # per-candidate array above covers (the columns of text_rows and corating_rows too), and
+    # how many candidates each
     # stands for in the z-scores (_shortlist); None: every candidate
     positions: np.ndarray | None = None
     weights: np.ndarray | None = None
@@ -292,9 +300,8 @@ class Features:
         out = np.zeros((len(positions), len(at)), np.float32)
         has = at >= 0
         if has.any() and len(positions):
-            # the co-rating rows cover every candidate; the text rows those of the shortlist
-            columns = self.columns_of(positions) if kind == "text" else positions
-            out[:, has] = rows[np.ix_(at[has], np.asarray(columns, np.int64))].T
+            columns = self.columns_of(positions)
+            out[:, has] = rows[np.ix_(at[has], columns)].T
         return out
 
     def score(
@@ -400,11 +407,12 @@ def block_features(
             (liked | disliked) & (rows >= 0)
             for (liked, disliked), rows in zip(roles, co_rows, strict=True)
         ]
-        co_sims = _block_product(
-            cands.corating,
-            corating.vectors,
-            [rows[need] for rows, need in zip(co_rows, co_needed, strict=True)],
-        )
+        if shortlisting is None:
+            co_sims = _block_product(
+                cands.corating,
+                corating.vectors,
+                [rows[need] for rows, need in zip(co_rows, co_needed, strict=True)],
+            )
         kinds = [_corating_kind(cands, config, len(ids)) for ids, _ in readers]
         users = [None] * len(readers)
         for kind, score in (("ease", _ease_users), ("user", _als_users)):
@@ -431,13 +439,15 @@ def block_features(
         against_co = None
         if corating is not None:
             need = co_needed[r]
-            co_own = co_sims[co_at : co_at + int(need.sum())]
-            co_at += len(co_own)
             co_liked = _rows_of(need, liked)
-            co_close = top_mean(co_own[liked[need]], config.closest_corating)
-            if len(disliked_ids):
-                against_co = top_mean(co_own[disliked[need]], config.closest)
-            if kinds[r] != "closest":
+            if shortlisting is None:
+                co_own = co_sims[co_at : co_at + int(need.sum())]
+                co_at += len(co_own)
+            elif kinds[r] == "closest":  # the feature itself needs every candidate's cosines
+                co_own = _block_product(cands.corating, corating.vectors, [co_rows[r][need]])
+            if kinds[r] == "closest":
+                co_close = top_mean(co_own[liked[need]], config.closest_corating)
+            else:
                 co_close = np.zeros(n) if users[r] is None else users[r]
             # the candidates the feature has evidence on; the others (books nobody rated) get
             # the median, not the bottom: no evidence either way
@@ -467,13 +477,20 @@ def block_features(
             positions, weights = _shortlist(cheap, shortlisting, shortlisting.blocked[r])
             own = _block_product(cands.text[positions], text.vectors, [history_rows[r]])
             pop, corating_z = pop[positions], corating_z[positions]
-            if against_co is not None:
-                against_co = against_co[positions]
+            if corating is not None:
+                books = co_rows[r][co_needed[r]]
+                co_own = (
+                    co_own[:, positions]
+                    if kinds[r] == "closest"
+                    else _block_product(cands.corating[positions], corating.vectors, [books])
+                )
             if author_penalty is not None:
                 author_penalty = author_penalty[positions]
             if quality is not None:
                 quality = quality[positions]
         text_close = top_mean(own[(usable & liked)[usable]], config.closest)
+        if corating is not None and len(disliked_ids):
+            against_co = top_mean(co_own[disliked[co_needed[r]]], config.closest)
         dislike = None
         if len(disliked_ids):
             against = top_mean(own[disliked[usable]], config.closest)

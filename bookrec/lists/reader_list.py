@@ -243,7 +243,11 @@ class ListRanker:
         checked = [_checked(ids, ratings) for ids, ratings in readers]
         excludes = [()] * len(checked) if excludes is None else list(excludes)
         lists: list[list[ListItem]] = []
-        for block in _blocks(checked, len(self.cands.book_ids)):
+        # a shortlisted reader's products span their shortlist, not every candidate
+        columns = len(self.cands.book_ids)
+        if self._sample is not None:
+            columns = self.config.shortlist + len(self._sample)
+        for block in _blocks(checked, columns):
             rules = [self._rules(*checked[i], excludes[i]) for i in block]
             features = self._block_features(
                 [checked[i] for i in block], [blocked for blocked, _ in rules]
@@ -353,7 +357,8 @@ def _checked(book_ids, ratings) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _blocks(readers: list[tuple[np.ndarray, np.ndarray]], n_candidates: int) -> list[list[int]]:
-    """Consecutive readers whose books, times the candidates, fit BLOCK_CELLS cosines."""
+    """Consecutive readers whose books, times the candidates (those a reader's products
+    span), fit BLOCK_CELLS cosines."""
     blocks: list[list[int]] = []
     cells = 0
     for i, (ids, _) in enumerate(readers):
