@@ -132,9 +132,11 @@ class ListRanker:
         self,
         readers: list[tuple[np.ndarray, np.ndarray]],
         blocked: list[np.ndarray] | None = None,
+        top_n: int = 10,
     ) -> Iterator[Features]:
         """The readers' features; with their blocked masks, over their shortlists when the
-        catalog calls for them (ListConfig.shortlist), else over every candidate."""
+        catalog calls for them (ListConfig.shortlist, at least as deep as a top_n list ranks),
+        else over every candidate."""
         authors = None
         if self.authors is not None:
             authors = [
@@ -142,8 +144,13 @@ class ListRanker:
                 for ids, r in readers
             ]
         shortlisting = None
-        if blocked is not None and self._sample is not None:
-            shortlisting = Shortlisting(self.config.shortlist, self._sample, blocked)
+        size = max(self.config.shortlist, rank_depth(top_n))
+        if (
+            blocked is not None
+            and self._sample is not None
+            and size + len(self._sample) < len(self.cands.book_ids)
+        ):
+            shortlisting = Shortlisting(size, self._sample, blocked)
         return block_features(
             self.cands, self.text, self.corating, readers, self.config, authors, shortlisting
         )
@@ -246,11 +253,12 @@ class ListRanker:
         # a shortlisted reader's products span their shortlist, not every candidate
         columns = len(self.cands.book_ids)
         if self._sample is not None:
-            columns = self.config.shortlist + len(self._sample)
+            shortlisted = max(self.config.shortlist, rank_depth(top_n)) + len(self._sample)
+            columns = min(columns, shortlisted)
         for block in _blocks(checked, columns):
             rules = [self._rules(*checked[i], excludes[i]) for i in block]
             features = self._block_features(
-                [checked[i] for i in block], [blocked for blocked, _ in rules]
+                [checked[i] for i in block], [blocked for blocked, _ in rules], top_n
             )
             for i, feats, (blocked, next_up) in zip(block, features, rules, strict=True):
                 ids, ratings = checked[i]
@@ -303,7 +311,7 @@ class ListRanker:
             score = np.where(rating < cfg.min_predicted, score - BELOW_PREDICTED, score)
         if feats.positions is not None:  # scored on a shortlist
             blocked = blocked[feats.positions]
-        order = rank(score, blocked, max(4 * top_n, 50))
+        order = rank(score, blocked, rank_depth(top_n))
         if feats.positions is not None:
             order = feats.positions[order]
         chosen = pick(order, self.cands, self.works, top_n, cfg)
@@ -320,6 +328,12 @@ class ListRanker:
             )
             for pos, col, found in zip(chosen, columns, evidence, strict=True)
         ]
+
+
+def rank_depth(top_n: int) -> int:
+    """How many of the best candidates a top_n list is picked from (the caps and the works
+    rules between picks skip some)."""
+    return max(4 * top_n, 50)
 
 
 def _evidence(feats: Features, chosen: list[int], count: int) -> list[tuple[Evidence, ...]]:

@@ -191,6 +191,12 @@ def test_a_shortlisted_reader_gets_the_same_list_alone_and_in_a_block(recommende
     ]
     assert all(len(a) == len(b) for a, b in zip(alone, whole, strict=True))
     assert np.mean(shared) >= 0.8, shared
+    # a list too long for the shortlist ranks the whole catalog: nothing is cut short
+    long = [ranker.recommend(b, r, 100) for b, r in readers[:2]]
+    assert [_shown(items) for items in long] == [
+        _shown(exact.recommend(b, r, 100)) for b, r in readers[:2]
+    ]
+    assert all(len(items) == 100 for items in long)
     # a shortlist as large as the catalog ranks it whole: the same lists, the same scores
     same = exact.with_config(replace(exact.config, shortlist=n, shortlist_sample=100))
     assert [_shown(items) for items in same.recommend_block(readers, 10)] == [
