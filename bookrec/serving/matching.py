@@ -147,15 +147,19 @@ def author_relation(
 ) -> AuthorRelation:
     """Whether two author keys name the same person ("unknown" when either is missing).
 
-    Same: equal keys, keys at least same_author_min similar ("alanwwatts" / "alanwatts"), or
-    the same surname with the same first letter ("jrrtolkien" / "johnronaldreueltolkien").
+    Same: equal keys, keys at least same_author_min similar ("alanwwatts" / "alanwatts"), the
+    same surname with the same first letter ("jrrtolkien" / "johnronaldreueltolkien"), or the
+    same surname where either side gives the surname alone ("tolkien" / "jrrtolkien": readers
+    often type only that).
     """
     if not reader_key or not catalog_key:
         return "unknown"
     if reader_key == catalog_key or fuzz.ratio(reader_key, catalog_key) >= same_author_min:
         return "same"
-    if reader_surname and reader_surname == catalog_surname and reader_key[0] == catalog_key[0]:
-        return "same"
+    if reader_surname and reader_surname == catalog_surname:
+        surname_alone = reader_key == reader_surname or catalog_key == catalog_surname
+        if surname_alone or reader_key[0] == catalog_key[0]:
+            return "same"
     return "different"
 
 

@@ -98,6 +98,10 @@ def test_author_relation() -> None:
     assert author_relation("alanwwatts", "watts", "alanwatts", "watts") == "same"
     assert author_relation("jrrtolkien", "tolkien", "johnronaldreueltolkien", "tolkien") == "same"
     assert author_relation("stephenking", "king", "owenking", "king") == "different"
+    # the surname alone, as readers often type it, names the author
+    assert author_relation("tolkien", "tolkien", "jrrtolkien", "tolkien") == "same"
+    assert author_relation("austen", "austen", "janeausten", "austen") == "same"
+    assert author_relation("austen", "austen", "paulauster", "auster") == "different"
     assert author_relation(None, None, "owenking", "king") == "unknown"
 
 
