@@ -53,6 +53,11 @@ from bookrec.warehouse.connection import run_sql, table_exists
 log = logging.getLogger(__name__)
 
 
+def _books(n: int) -> str:
+    """'1 book', '2 books'."""
+    return f"{n} book" if n == 1 else f"{n} books"
+
+
 class Recommender:
     """The catalog, its vectors and the matcher, loaded once; `recommend` per reader.
 
@@ -470,22 +475,29 @@ class Recommender:
         """A reader's list with the message naming its mode."""
         n_listed = len(matches) or len(books)
         n_matched = counts.get("matched", len(books))
+        matched = f"{n_matched} of {_books(n_listed)} matched"
         if n_rated:
             mode: Mode = "personal"
+            forms = "rated book forms" if n_rated == 1 else "rated books form"
             message = (
-                f"{n_matched} of {n_listed} books matched; {n_rated} rated books form your "
-                f"history (blend alpha {self.scorer_config.alpha:g}, {self.vectors.space} space)"
+                f"{matched}; {n_rated} {forms} your history (blend alpha "
+                f"{self.scorer_config.alpha:g}, {self.vectors.space} space)"
             )
         elif n_ids:
             mode = "similar"
             message = (
-                f"{n_matched} of {n_listed} books matched, none with a rating: books like yours "
+                f"{matched}, none with a rating: books like yours "
                 "(add ratings for personal predictions)"
             )
         else:
             mode = "baseline"
+            none = (
+                "your book did not match"
+                if n_listed == 1
+                else f"none of your {n_listed} books matched"
+            )
             message = (
-                f"none of your {n_listed} books matched the catalog: here are popular, "
+                f"{none} the catalog: here are popular, "
                 f"well-rated books (average of at least {self.config.min_num_ratings} ratings), "
                 "not personal recommendations"
             )

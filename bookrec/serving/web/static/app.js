@@ -536,7 +536,7 @@ async function importExport(event) {
     // How long the server and the page each took (bench/web_import.py reports both).
     $("report").dataset.serverMs = Math.round(answered - started);
     $("report").dataset.pageMs = Math.round(performance.now() - answered);
-    announce(`Import done: ${matched.length} books matched`);
+    announce(`Import done: ${matched.length} ${matched.length === 1 ? "book" : "books"} matched`);
   } catch (error) {
     showError("import", error.message);
   } finally {
