@@ -25,8 +25,10 @@ most-rated candidate); in a series the reader has read, only the next main entry
 whole-numbered one not read after the earliest they have: #4 after #3, #2 after #1 and #3,
 never #1 after #3, a #1.1 split or a #0.5 novella), and only if they liked the series and
 disliked none of it ("next in series"); in another series, only its first main entry among the
-candidates; at most max_per_author / max_per_series per list; a book the blend predicts the
-reader would rate below min_predicted only after every other (bookrec.lists.reader_list).
+candidates, and only if that is where the series starts (#1, or its earliest entry the works
+know: never #2 of a series whose #1 is no candidate); at most max_per_author / max_per_series
+per list; a book the blend predicts the reader would rate below min_predicted only after every
+other (bookrec.lists.reader_list).
 
 Shortlist (ListConfig.shortlist, catalogs larger than it and its sample): what costs a product
 of every history book with every candidate (text closeness, closeness to disliked books, the
@@ -700,7 +702,9 @@ class SeriesLayout:
     main series members (whole-numbered positions, no box sets), by series, then position in
     it, then row; minor: members at a fractional position (#0.5 novellas, #1.1 split parts)
     and box sets of a series that has main members among the candidates: never a series'
-    entry point.
+    entry point; start: per series (names), where a reader new to it may enter it: its
+    earliest main entry the works know, candidate or not, or #1 when that is earlier (a #0
+    prequel such as The Hobbit does not bar The Fellowship of the Ring).
     The rest indexes Works (bookrec.lists.works) for already_read() and the series rules:
     every book it knows (sorted) with its work, series code and position; the collections;
     the works that have editions; the candidates by book id and by work; and (candidate, work)
@@ -712,6 +716,7 @@ class SeriesLayout:
     position: np.ndarray
     order: np.ndarray
     minor: np.ndarray
+    start: np.ndarray
     book_ids: np.ndarray
     book_work: np.ndarray
     book_series: np.ndarray
@@ -754,6 +759,12 @@ class SeriesLayout:
         minor = members[~whole[members] & np.isin(code[members], with_main)]
         members = members[~np.isin(members, minor)]
         order = members[np.lexsort((members, position[members], code[members]))]
+        # where each series begins among every book the works know (box sets and fractional
+        # entries aside): a series whose #1 is no candidate is not entered at #2
+        known_main = (book_series >= 0) & (book_position == np.floor(book_position))
+        known_main &= ~np.isin(book_ids, np.fromiter(works.is_collection, np.int64))
+        start = np.full(len(names), np.inf)
+        np.fmin.at(start, book_series[known_main], book_position[known_main])
         related = [
             (i, w)
             for i, b in enumerate(ids)
@@ -768,6 +779,7 @@ class SeriesLayout:
             position=position,
             order=order,
             minor=minor,
+            start=np.maximum(start, 1.0),
             book_ids=book_ids,
             book_work=book_work,
             book_series=book_series,
@@ -861,7 +873,8 @@ def blocked_mask(
     has whole single entries; in a series the reader has read, every entry before the earliest
     one they have (after #3, neither #1 nor #2); in every series, all but its first main entry
     left, and that one too unless the reader liked the series and disliked none of it (then it
-    is "next in series").
+    is "next in series"); in a series the reader has not read, that entry too when it comes
+    after the series' start (SeriesLayout.start: "#2" whose #1 is no candidate).
     ratings: NaN for a book listed without a rating (it counts as liked). `layout`
     (SeriesLayout.build) saves its per-call cost when the same candidates serve many readers.
     """
@@ -905,6 +918,10 @@ def blocked_mask(
     read = np.isin(codes[first], read_series)
     liked_first = np.isin(codes[first], liked_series)
     blocked[firsts[read & ~liked_first]] = True  # a series the reader read but did not like
+    # a series the reader has not read is entered at its start only: not at "#2" where #1 is
+    # no candidate (no text, too few ratings, another spelling of the series)
+    past_start = layout.position[firsts] > layout.start[codes[first]]
+    blocked[firsts[~read & past_start]] = True
     return blocked, set(firsts[read & liked_first].tolist())
 
 

@@ -333,3 +333,49 @@ def test_weighted_zscores_are_those_of_the_candidates_each_value_stands_for():
     np.testing.assert_allclose(zscore(values, weights=weights), want)
     np.testing.assert_allclose(zscore(values, weights=np.ones(4)), zscore(values))
     assert not zscore(np.full(3, 2.0), weights=np.array([1.0, 5.0, 2.0])).any()
+
+
+def test_a_series_is_entered_at_its_start_only(setup):
+    """A reader new to a series meets its first entry, or nothing of it: not #2 where #1 is
+    no candidate (on the real data "The Restaurant at the End of the Universe (Hitchhiker's
+    Guide, #2)", whose #1 in that spelling of the series is known only from the rating
+    files)."""
+    works, cands, text, corating = setup
+    first = _id("Little House in the Big Woods (Little House, #1)")
+    second = _id("Farmer Boy (Little House, #2)")
+    ids = np.array([b for b in range(1, len(BOOKS) + 1) if b != first], np.int64)
+    fewer = Candidates.build(
+        ids,
+        [BOOKS[b - 1][1] or "" for b in ids],
+        np.array([BOOKS[b - 1][2] or 0 for b in ids], np.float64),
+        text,
+        corating,
+        works,
+    )
+    pos = {int(b): i for i, b in enumerate(fewer.book_ids)}
+    reader = ([_id("To Kill a Mockingbird")], [5.0])
+    blocked, _ = blocked_mask(fewer, works, *reader, ListConfig())
+    assert second in pos and blocked[pos[second]]
+    # with #1 among the candidates, #1 is the way in and #2 waits
+    every = {int(b): i for i, b in enumerate(cands.book_ids)}
+    blocked, _ = blocked_mask(cands, works, *reader, ListConfig())
+    assert not blocked[every[first]] and blocked[every[second]]
+    # a reader of #1 still gets #2 next, #1 a candidate or not
+    blocked, next_up = blocked_mask(fewer, works, [first], [5.0], ListConfig())
+    assert pos[second] in next_up
+    # a #0 prequel does not bar #1: The Fellowship of the Ring stays the way into The Lord of
+    # the Rings without The Hobbit among the candidates
+    hobbit = _id("The Hobbit (The Lord of the Rings, #0)")
+    fellowship = _id("The Fellowship of the Ring (The Lord of the Rings, #1)")
+    ids = np.array([b for b in range(1, len(BOOKS) + 1) if b != hobbit], np.int64)
+    no_hobbit = Candidates.build(
+        ids,
+        [BOOKS[b - 1][1] or "" for b in ids],
+        np.array([BOOKS[b - 1][2] or 0 for b in ids], np.float64),
+        text,
+        corating,
+        works,
+    )
+    at = {int(b): i for i, b in enumerate(no_hobbit.book_ids)}
+    blocked, _ = blocked_mask(no_hobbit, works, *reader, ListConfig())
+    assert not blocked[at[fellowship]]
