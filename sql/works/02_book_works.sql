@@ -12,8 +12,11 @@
 -- entry), if only one.
 -- A series spelled two ways ("Dune" / "Dune Chronicles", "The Wheel of Time" / "Wheel of
 -- Time") is one series: names equal once a leading "the" and a trailing "chronicles", "saga",
--- "series", "cycle", "sequence" are dropped, and shared by one author, take the smallest
--- spelling (series_key here; book_series keeps the spelling of the title). A split edition
+-- "series", "cycle", "sequence", "trilogy" are dropped, and shared by one author, take the
+-- smallest spelling (series_key here; book_series keeps the spelling of the title). So is a
+-- name cut short ("Hitchhiker's Guide" / "The Hitchhiker's Guide to the Galaxy"): one name
+-- the start of the other, each written by one author, the same one, and no position numbered
+-- in both ("Harry Bosch" / "Harry Bosch Universe" share numbers: two numberings, kept apart). A split edition
 -- ("The Way of Kings, Part 1 (The Stormlight Archive #1.1)": a fractional position and "part"
 -- in the title) is an edition of its whole-numbered entry.
 -- Keys are joined by two rounds of "smallest id over the key", enough for a chain
@@ -32,18 +35,54 @@ with spelled as (
         s.is_collection,
         nullif(regexp_replace(
             regexp_replace(s.series_key, '^the ', ''),
-            ' (chronicles|saga|series|cycle|sequence)$', ''), '') as series_root
+            ' (chronicles|saga|series|cycle|sequence|trilogy)$', ''), '') as series_root
     from books as b
     join book_series as s using (book_id)
+),
+
+root_entries as (
+    -- the numbered single entries of each series root, by author
+    select distinct series_root, surname, position
+    from spelled
+    where series_root is not null and surname is not null and not is_collection
+        and position = floor(position)
+),
+
+lone_authors as (
+    -- the roots one author wrote every entry of
+    select series_root, any_value(surname) as surname
+    from root_entries
+    group by series_root
+    having count(distinct surname) = 1
+),
+
+longer_roots as (
+    -- a root cut short: the start of exactly one longer root of the same lone author, the
+    -- two numbering no entry alike
+    select s.series_root as short_root, min(l.series_root) as long_root
+    from lone_authors as s
+    join lone_authors as l
+        on l.surname = s.surname and starts_with(l.series_root, s.series_root || ' ')
+    where not exists (
+        select 1
+        from root_entries as a
+        join root_entries as b using (position)
+        where a.series_root = s.series_root and b.series_root = l.series_root
+    )
+    group by s.series_root
+    having count(*) = 1
 ),
 
 series_spellings as (
     -- the smallest spelling of a series root among the series one author wrote in
     select distinct
-        series_key,
-        min(series_key) over (partition by series_root, surname) as same_series
-    from spelled
-    where series_key is not null and series_root is not null and surname is not null
+        p.series_key,
+        min(p.series_key) over (
+            partition by coalesce(r.long_root, p.series_root), p.surname
+        ) as same_series
+    from spelled as p
+    left join longer_roots as r on r.short_root = p.series_root
+    where p.series_key is not null and p.series_root is not null and p.surname is not null
 ),
 
 series_names as (

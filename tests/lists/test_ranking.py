@@ -234,6 +234,20 @@ def test_next_in_series_is_the_next_main_entry(setup):
     assert blocked[pos[_id("Children of Dune (Dune Chronicles #3)")]]
 
 
+def test_next_in_series_crosses_a_series_name_cut_short(setup):
+    """After The Hitchhiker's Guide #1, #2 is next though its title names the series
+    "Hitchhiker's Guide" (on the real data the list offered #3, "Life, the Universe and
+    Everything", as next in series)."""
+    works, cands, *_ = setup
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    guide = _id("The Hitchhiker's Guide to the Galaxy (The Hitchhiker's Guide to the Galaxy, #1)")
+    restaurant = _id("The Restaurant at the End of the Universe (Hitchhiker's Guide, #2)")
+    life = _id("Life, the Universe and Everything (The Hitchhiker's Guide to the Galaxy, #3)")
+    blocked, next_up = blocked_mask(cands, works, [guide], [5.0], ListConfig())
+    assert next_up == {pos[restaurant]}
+    assert blocked[pos[life]]
+
+
 def test_next_in_series_never_goes_back_before_the_first_entry_given(setup):
     """A reader who gives #2 of a series is not sent back to #1: the next entry is #3, and
     where the catalog holds no later entry, the series has none (found on the page: "Next in

@@ -142,6 +142,25 @@ BOOKS = [
         103995,
         5899779,
     ),
+    # one series, its name cut short in one title (the real data's spellings)
+    (
+        "The Hitchhiker's Guide to the Galaxy (The Hitchhiker's Guide to the Galaxy, #1)",
+        "Douglas Adams",
+        1739532,
+        386162,
+    ),
+    (
+        "The Restaurant at the End of the Universe (Hitchhiker's Guide, #2)",
+        "Douglas Adams",
+        153838,
+        8695,
+    ),
+    (
+        "Life, the Universe and Everything (The Hitchhiker's Guide to the Galaxy, #3)",
+        "Douglas Adams",
+        223405,
+        8694,
+    ),
 ]
 # the shelves (genres) of the books above that have drawn ones; the others' do not matter here
 GENRES = {
@@ -352,6 +371,15 @@ def test_split_editions_and_series_spelled_two_ways(con):
     assert spelled["Children of Dune (Dune Chronicles #3)"] == (
         '"dune chronicles" is the series "dune"'
     )
+    # a name cut short: "Hitchhiker's Guide" is "The Hitchhiker's Guide to the Galaxy"
+    guide = _id("The Hitchhiker's Guide to the Galaxy (The Hitchhiker's Guide to the Galaxy, #1)")
+    restaurant = _id("The Restaurant at the End of the Universe (Hitchhiker's Guide, #2)")
+    life = _id("Life, the Universe and Everything (The Hitchhiker's Guide to the Galaxy, #3)")
+    assert series[restaurant] == series[guide] == series[life]
+    assert [works.position_of[b] for b in (guide, restaurant, life)] == [1.0, 2.0, 3.0]
+    assert spelled[
+        "The Hitchhiker's Guide to the Galaxy (The Hitchhiker's Guide to the Galaxy, #1)"
+    ] == ('"the hitchhikers guide to the galaxy" is the series "hitchhikers guide"')
     split = dict(con.execute("select book_id, reason from book_works").fetchall())
     assert split[_id("The Way of Kings, Part 1 (The Stormlight Archive #1.1)")].startswith(
         "split edition"
