@@ -721,6 +721,7 @@ class SeriesLayout:
     book_work: np.ndarray
     book_series: np.ndarray
     book_position: np.ndarray
+    book_reach: np.ndarray
     collections: np.ndarray
     contains: dict[int, frozenset[int]]
     edition_works: np.ndarray
@@ -784,6 +785,14 @@ class SeriesLayout:
             book_work=book_work,
             book_series=book_series,
             book_position=book_position,
+            # how far into its series a book takes the reader: a box set to its range's end
+            book_reach=np.array(
+                [
+                    works.last_position_of.get(b, p)
+                    for b, p in zip(book_ids.tolist(), book_position.tolist(), strict=True)
+                ],
+                np.float64,
+            ),
             collections=np.array(sorted(works.contains), np.int64),
             contains=works.contains,
             edition_works=np.array(sorted(works.editions_of), np.int64),
@@ -894,12 +903,12 @@ def blocked_mask(
     in_series = series >= 0
     read_series = np.unique(series[in_series])
     liked_series = np.setdiff1d(series[in_series & liked], series[in_series & disliked])
+    at = layout.lookup(history, layout.book_position, np.full(len(history), np.nan))
     if len(read_series):
         # A reader who gives #3 of a series has read #1 and #2, or chose not to: the next
         # entry is never one before the earliest they give (a gap after it, #2 between a
         # given #1 and #3, may be next: measured, blocking gaps too cost a quarter of the
         # full histories' NDCG@10, where the hidden books are the gaps).
-        at = layout.lookup(history, layout.book_position, np.full(len(history), np.nan))
         earliest = np.full(len(read_series), np.inf)
         np.fmin.at(earliest, np.searchsorted(read_series, series[in_series]), at[in_series])
         members = layout.order
@@ -922,7 +931,28 @@ def blocked_mask(
     # no candidate (no text, too few ratings, another spelling of the series)
     past_start = layout.position[firsts] > layout.start[codes[first]]
     blocked[firsts[~read & past_start]] = True
-    return blocked, set(firsts[read & liked_first].tolist())
+    nexts = firsts[read & liked_first]
+    if len(nexts):
+        # "next in series" follows an entry the reader gave directly (#2 after #1, #4 after a
+        # #1-3 box set): not #3 where the catalog holds no #2 under any spelling
+        reach = layout.lookup(history, layout.book_reach, np.full(len(history), np.nan))
+        skips = [
+            c
+            for c in nexts.tolist()
+            if layout.position[c] > np.floor(_reach_before(series, at, reach, layout, c)) + 1
+        ]
+        blocked[skips] = True
+        nexts = nexts[~np.isin(nexts, skips)]
+    return blocked, set(nexts.tolist())
+
+
+def _reach_before(
+    series: np.ndarray, at: np.ndarray, reach: np.ndarray, layout: SeriesLayout, candidate: int
+) -> float:
+    """How far into the candidate's series the reader's books before it go (a box set to its
+    range's end); the candidate's own position when none comes before it."""
+    mine = (series == layout.code[candidate]) & (at < layout.position[candidate])
+    return float(reach[mine].max()) if mine.any() else float(layout.position[candidate])
 
 
 def pick(

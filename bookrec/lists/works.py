@@ -16,7 +16,7 @@ Tables (every decision with its reason; `work_decisions` gathers them):
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -54,6 +54,8 @@ class Works:
     """Per-book work and series, and the collection / derivative links, as lookups.
 
     work_of, series_of, position_of: book_id -> work_id / series key / position.
+    last_position_of: collection book_id -> the last position its series range covers
+    ("The Foundation Trilogy (Foundation, #1-3)": 3.0).
     main_edition: work_id -> its most-rated book_id.
     contains: collection book_id -> work_ids it contains.
     derived_from: derivative book_id -> work_ids it is about or adapted from.
@@ -70,6 +72,7 @@ class Works:
     collections_of: dict[int, frozenset[int]]
     derivatives_of: dict[int, frozenset[int]]
     editions_of: dict[int, frozenset[int]]
+    last_position_of: dict[int, float] = field(default_factory=dict)
 
     def work(self, book_id: int) -> int:
         """The book's work (the book itself when the warehouse does not know it)."""
@@ -132,7 +135,8 @@ def load_works(con: duckdb.DuckDBPyConnection) -> Works:
     books = con.execute(
         "select book_id, work_id, series_key, position, is_main_edition from book_works"
     ).df()
-    flags = con.execute("select book_id from book_series where is_collection").df()
+    flags = con.execute("select book_id, position_hi from book_series where is_collection").df()
+    ranges = flags[flags["position_hi"].notna()]
     contains = con.execute("select collection_id, work_id from collection_works").df()
     derived = con.execute("select book_id, work_id from derivative_works").df()
     ids = books["book_id"].to_numpy(np.int64)
@@ -154,4 +158,7 @@ def load_works(con: duckdb.DuckDBPyConnection) -> Works:
         collections_of=_groups(contains, "work_id", "collection_id"),
         derivatives_of=_groups(derived, "work_id", "book_id"),
         editions_of=_groups(books, "work_id", "book_id"),
+        last_position_of=dict(
+            zip(ranges["book_id"].astype(int), ranges["position_hi"].astype(float), strict=True)
+        ),
     )

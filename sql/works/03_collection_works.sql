@@ -15,7 +15,8 @@ create or replace table collection_works as
 with collections as (
     select
         s.book_id,
-        s.series_key,
+        -- the series as book_works names it (one name for its spellings), as entries' is
+        w.series_key,
         s.position,
         s.position_hi,
         w.surname,

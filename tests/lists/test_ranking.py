@@ -248,6 +248,31 @@ def test_next_in_series_crosses_a_series_name_cut_short(setup):
     assert blocked[pos[life]]
 
 
+def test_next_in_series_follows_an_entry_given_directly(setup):
+    """#3 is not "next" after #1 where the catalog holds no #2 (on the real data: Pern #16 ->
+    #21, Jack Ryan #3 -> #6); after a box set of #1-2, #3 is."""
+    works, cands, text, corating = setup
+    game = _id("A Game of Thrones (A Song of Ice and Fire, #1)")
+    clash = _id("A Clash of Kings  (A Song of Ice and Fire, #2)")
+    storm = _id("A Storm of Swords (A Song of Ice and Fire, #3)")
+    ids = np.array([b for b in range(1, len(BOOKS) + 1) if b != clash], np.int64)
+    no_clash = Candidates.build(
+        ids,
+        [BOOKS[b - 1][1] or "" for b in ids],
+        np.array([BOOKS[b - 1][2] or 0 for b in ids], np.float64),
+        text,
+        corating,
+        works,
+    )
+    pos = {int(b): i for i, b in enumerate(no_clash.book_ids)}
+    blocked, next_up = blocked_mask(no_clash, works, [game], [5.0], ListConfig())
+    assert blocked[pos[storm]] and not next_up
+    box = _id("A Game of Thrones / A Clash of Kings (A Song of Ice and Fire, #1-2)")
+    assert works.last_position_of[box] == 2.0
+    blocked, next_up = blocked_mask(no_clash, works, [box], [5.0], ListConfig())
+    assert next_up == {pos[storm]}
+
+
 def test_next_in_series_never_goes_back_before_the_first_entry_given(setup):
     """A reader who gives #2 of a series is not sent back to #1: the next entry is #3, and
     where the catalog holds no later entry, the series has none (found on the page: "Next in

@@ -399,3 +399,31 @@ def test_combined_editions_contain_their_works(con):
     # a mash-up of the work by another author is a derivative of it
     zombies = "Pride and Prejudice and Zombies (Pride and Prejudice and Zombies, #1)"
     assert zombies in _blocked_by(works, "Pride and Prejudice")
+
+
+def test_a_range_collection_contains_its_entries_under_every_spelling_of_the_series():
+    """ "The Ultimate Hitchhiker's Guide to the Galaxy (#1-5)" holds #1-3 though their titles
+    spell the series three ways (the collection's own spelling is not the series' name): a
+    reader of it is not offered #1 as "next in series"."""
+    con = works_connection()
+    ultimate = len(BOOKS) + 1
+    con.execute(
+        "insert into books values (?, ?, ?, ?, ?, [], null)",
+        [
+            ultimate,
+            "The Ultimate Hitchhiker's Guide to the Galaxy "
+            "(Hitchhiker's Guide to the Galaxy, #1-5)",
+            "Douglas Adams",
+            313695,
+            13,
+        ],
+    )
+    build_works(con)
+    works = load_works(con)
+    for title in (
+        "The Hitchhiker's Guide to the Galaxy (The Hitchhiker's Guide to the Galaxy, #1)",
+        "The Restaurant at the End of the Universe (Hitchhiker's Guide, #2)",
+        "Life, the Universe and Everything (The Hitchhiker's Guide to the Galaxy, #3)",
+    ):
+        assert works.work(_id(title)) in works.contains[ultimate]
+        assert _id(title) in works.already_read([ultimate])
