@@ -23,12 +23,13 @@ Constraints, in order: nothing already read in any form (bookrec.lists.works.Wor
 editions, containing collections, derivatives and companions); one edition per work (the
 most-rated candidate); in a series the reader has read, only the next main entry (the first
 whole-numbered one not read after the earliest they have: #4 after #3, #2 after #1 and #3,
-never #1 after #3, a #1.1 split or a #0.5 novella), and only if they liked the series and
-disliked none of it ("next in series"); in another series, only its first main entry among the
-candidates, and only if that is where the series starts (#1, or its earliest entry the works
-know: never #2 of a series whose #1 is no candidate); at most max_per_author / max_per_series
-per list; a book the blend predicts the reader would rate below min_predicted only after every
-other (bookrec.lists.reader_list).
+never #1 after #3, a #1.1 split or a #0.5 novella; and one that follows a book they have
+directly: #4 after a #1-3 box set, never #3 after #1 where no #2 is a candidate), and only if
+they liked the series and disliked none of it ("next in series"); in another series, only its
+first main entry among the candidates, and only if that is where the series starts (#1, or its
+earliest entry the works know: never #2 of a series whose #1 is no candidate); at most
+max_per_author / max_per_series per list; a book the blend predicts the reader would rate
+below min_predicted only after every other (bookrec.lists.reader_list).
 
 Shortlist (ListConfig.shortlist, catalogs larger than it and its sample): what costs a product
 of every history book with every candidate (text closeness, closeness to disliked books, the
