@@ -312,18 +312,49 @@ class Features:
     ) -> np.ndarray:
         """The list's score of every candidate; n_books: how many books the reader gave, which
         picks the weights (ListConfig.weights_for; None: the full-history ones)."""
-        w = config.weights_for(n_books if n_books is not None else config.few_books + 1)
-        score = w.pop * self.pop + w.text * self.text
-        score = score + w.corating * self.corating
-        if rating is not None and w.rating:
-            score = score + w.rating * zscore(rating, weights=self.weights)
-        if self.dislike is not None:
-            score = score - config.w_dislike * self.dislike
-        if self.author_penalty is not None:
-            score = score - config.dislike_author_penalty * self.author_penalty
-        if self.quality is not None:
-            score = score + config.w_quality * self.quality
-        return score
+        n_books = n_books if n_books is not None else config.few_books + 1
+        rating_z = None
+        if rating is not None and config.weights_for(n_books).rating:
+            rating_z = zscore(rating, weights=self.weights)
+        return weighted_score(
+            config,
+            n_books,
+            self.pop,
+            self.text,
+            self.corating,
+            rating_z,
+            self.dislike,
+            self.author_penalty,
+            self.quality,
+        )
+
+
+def weighted_score(
+    config: ListConfig,
+    n_books: int,
+    pop: np.ndarray,
+    text: np.ndarray | float,
+    corating: np.ndarray,
+    rating: np.ndarray | None = None,
+    dislike: np.ndarray | None = None,
+    author_penalty: np.ndarray | None = None,
+    quality: np.ndarray | None = None,
+) -> np.ndarray:
+    """The list's score from its z-scored terms (None: a term the reader has not), weighted as
+    ListConfig says for a reader who gave n_books books: the one formula of the full score
+    (Features.score) and of a shortlist's cheap one (block_features)."""
+    w = config.weights_for(n_books)
+    score = w.pop * pop + w.text * text
+    score = score + w.corating * corating
+    if rating is not None and w.rating:
+        score = score + w.rating * rating
+    if dislike is not None:
+        score = score - config.w_dislike * dislike
+    if author_penalty is not None:
+        score = score - config.dislike_author_penalty * author_penalty
+    if quality is not None:
+        score = score + config.w_quality * quality
+    return score
 
 
 def reader_features(
@@ -474,8 +505,17 @@ def block_features(
             own = text_sims[text_at : text_at + int(usable.sum())]
             text_at += len(own)
         else:
-            cheap = _cheap_score(
-                config, len(ids), pop, corating_z, centroid_cosines[r], author_penalty, quality
+            # the score known before the text product, the text closeness stood in for by
+            # the cosine to the liked books' mean vector: what the shortlist keeps the best of
+            centroid = centroid_cosines[r]
+            cheap = weighted_score(
+                config,
+                len(ids),
+                pop,
+                0.0 if centroid is None else zscore(centroid),
+                corating_z,
+                author_penalty=author_penalty,
+                quality=quality,
             )
             positions, weights = _shortlist(cheap, shortlisting, shortlisting.blocked[r])
             own = _block_product(cands.text[positions], text.vectors, [history_rows[r]])
@@ -532,38 +572,7 @@ def _centroid_cosines(
         has.append(len(mine) > 0)
         if len(mine):
             centroids.append(text.vectors[mine].mean(axis=0))
-    if not centroids:
-        return [None] * len(roles)
-    cosines = np.stack(centroids) @ cands.text.T
-    out: list[np.ndarray | None] = []
-    at = 0
-    for ok in has:
-        out.append(cosines[at] if ok else None)
-        at += ok
-    return out
-
-
-def _cheap_score(
-    config: ListConfig,
-    n_books: int,
-    pop: np.ndarray,
-    corating_z: np.ndarray,
-    centroid: np.ndarray | None,
-    author_penalty: np.ndarray | None,
-    quality: np.ndarray | None,
-) -> np.ndarray:
-    """The part of the list's score (Features.score) known before the text product, the text
-    closeness stood in for by the cosine to the liked books' mean vector: what a shortlist
-    keeps the best of."""
-    w = config.weights_for(n_books)
-    score = w.pop * pop + w.corating * corating_z
-    if centroid is not None:
-        score = score + w.text * zscore(centroid)
-    if author_penalty is not None:
-        score = score - config.dislike_author_penalty * author_penalty
-    if quality is not None:
-        score = score + config.w_quality * quality
-    return score
+    return _per_reader(centroids, has, cands.text)
 
 
 def _shortlist(
@@ -682,13 +691,21 @@ def _als_users(
         if len(read):
             user = cands.corating_solver @ factors[read].sum(axis=0, dtype=np.float64)
             users.append(user.astype(np.float32))
-    if not users:
-        return [None] * len(roles)
-    scores = np.stack(users) @ cands.corating_factors.T
+    return _per_reader(users, has, cands.corating_factors)
+
+
+def _per_reader(
+    vectors: list[np.ndarray], has: list[bool], candidates: np.ndarray
+) -> list[np.ndarray | None]:
+    """Each reader's vector (those with has) against every candidate's row of `candidates`, in
+    one product for the block; None for a reader without one."""
+    if not vectors:
+        return [None] * len(has)
+    products = np.stack(vectors) @ candidates.T
     out: list[np.ndarray | None] = []
     at = 0
     for ok in has:
-        out.append(scores[at] if ok else None)
+        out.append(products[at] if ok else None)
         at += ok
     return out
 

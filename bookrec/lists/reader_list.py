@@ -144,16 +144,20 @@ class ListRanker:
                 for ids, r in readers
             ]
         shortlisting = None
-        size = max(self.config.shortlist, rank_depth(top_n))
-        if (
-            blocked is not None
-            and self._sample is not None
-            and size + len(self._sample) < len(self.cands.book_ids)
-        ):
+        size = self._shortlist_size(top_n)
+        if blocked is not None and size is not None:
             shortlisting = Shortlisting(size, self._sample, blocked)
         return block_features(
             self.cands, self.text, self.corating, readers, self.config, authors, shortlisting
         )
+
+    def _shortlist_size(self, top_n: int) -> int | None:
+        """How many candidates a top_n list's shortlist holds (at least as many as the list
+        ranks), or None where it and the sample would span the catalog: ranked whole."""
+        if self._sample is None:
+            return None
+        size = max(self.config.shortlist, rank_depth(top_n))
+        return size if size + len(self._sample) < len(self.cands.book_ids) else None
 
     def score(self, book_ids, ratings, feats: Features | None = None) -> np.ndarray:
         """The score of every candidate for this reader (before the rules)."""
@@ -251,10 +255,8 @@ class ListRanker:
         excludes = [()] * len(checked) if excludes is None else list(excludes)
         lists: list[list[ListItem]] = []
         # a shortlisted reader's products span their shortlist, not every candidate
-        columns = len(self.cands.book_ids)
-        if self._sample is not None:
-            shortlisted = max(self.config.shortlist, rank_depth(top_n)) + len(self._sample)
-            columns = min(columns, shortlisted)
+        size = self._shortlist_size(top_n)
+        columns = len(self.cands.book_ids) if size is None else size + len(self._sample)
         for block in _blocks(checked, columns):
             rules = [self._rules(*checked[i], excludes[i]) for i in block]
             features = self._block_features(

@@ -44,6 +44,22 @@ def _id(title):
     return next(i + 1 for i, r in enumerate(BOOKS) if r[0] == title)
 
 
+def _without(setup, book_id: int) -> tuple[Candidates, dict[int, int]]:
+    """The fixture's candidates with one book left out (no text, too few ratings...), and each
+    candidate's position by book id."""
+    works, _, text, corating = setup
+    ids = np.array([b for b in range(1, len(BOOKS) + 1) if b != book_id], np.int64)
+    fewer = Candidates.build(
+        ids,
+        [BOOKS[b - 1][1] or "" for b in ids],
+        np.array([BOOKS[b - 1][2] or 0 for b in ids], np.float64),
+        text,
+        corating,
+        works,
+    )
+    return fewer, {int(b): i for i, b in enumerate(fewer.book_ids)}
+
+
 def test_one_edition_per_work_the_most_rated(setup):
     works, cands, *_ = setup
     kept = set(cands.book_ids.tolist())
@@ -255,16 +271,7 @@ def test_next_in_series_follows_an_entry_given_directly(setup):
     game = _id("A Game of Thrones (A Song of Ice and Fire, #1)")
     clash = _id("A Clash of Kings  (A Song of Ice and Fire, #2)")
     storm = _id("A Storm of Swords (A Song of Ice and Fire, #3)")
-    ids = np.array([b for b in range(1, len(BOOKS) + 1) if b != clash], np.int64)
-    no_clash = Candidates.build(
-        ids,
-        [BOOKS[b - 1][1] or "" for b in ids],
-        np.array([BOOKS[b - 1][2] or 0 for b in ids], np.float64),
-        text,
-        corating,
-        works,
-    )
-    pos = {int(b): i for i, b in enumerate(no_clash.book_ids)}
+    no_clash, pos = _without(setup, clash)
     blocked, next_up = blocked_mask(no_clash, works, [game], [5.0], ListConfig())
     assert blocked[pos[storm]] and not next_up
     box = _id("A Game of Thrones / A Clash of Kings (A Song of Ice and Fire, #1-2)")
@@ -382,16 +389,7 @@ def test_a_series_is_entered_at_its_start_only(setup):
     works, cands, text, corating = setup
     first = _id("Little House in the Big Woods (Little House, #1)")
     second = _id("Farmer Boy (Little House, #2)")
-    ids = np.array([b for b in range(1, len(BOOKS) + 1) if b != first], np.int64)
-    fewer = Candidates.build(
-        ids,
-        [BOOKS[b - 1][1] or "" for b in ids],
-        np.array([BOOKS[b - 1][2] or 0 for b in ids], np.float64),
-        text,
-        corating,
-        works,
-    )
-    pos = {int(b): i for i, b in enumerate(fewer.book_ids)}
+    fewer, pos = _without(setup, first)
     reader = ([_id("To Kill a Mockingbird")], [5.0])
     blocked, _ = blocked_mask(fewer, works, *reader, ListConfig())
     assert second in pos and blocked[pos[second]]
@@ -406,15 +404,6 @@ def test_a_series_is_entered_at_its_start_only(setup):
     # the Rings without The Hobbit among the candidates
     hobbit = _id("The Hobbit (The Lord of the Rings, #0)")
     fellowship = _id("The Fellowship of the Ring (The Lord of the Rings, #1)")
-    ids = np.array([b for b in range(1, len(BOOKS) + 1) if b != hobbit], np.int64)
-    no_hobbit = Candidates.build(
-        ids,
-        [BOOKS[b - 1][1] or "" for b in ids],
-        np.array([BOOKS[b - 1][2] or 0 for b in ids], np.float64),
-        text,
-        corating,
-        works,
-    )
-    at = {int(b): i for i, b in enumerate(no_hobbit.book_ids)}
+    no_hobbit, at = _without(setup, hobbit)
     blocked, _ = blocked_mask(no_hobbit, works, *reader, ListConfig())
     assert not blocked[at[fellowship]]
