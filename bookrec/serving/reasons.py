@@ -153,6 +153,11 @@ def evidence_text(because: Sequence[Reason]) -> str:
     return "; ".join(parts)
 
 
+def books_counted(n: int) -> str:
+    """'1 book', '2 books'."""
+    return f"{n} book" if n == 1 else f"{n} books"
+
+
 def status_text(result: Recommendations, counts: Mapping[str, int] | None = None) -> str:
     """The page's line above the list: what the list rests on, in plain words."""
     counts = counts if counts is not None else result.counts
@@ -162,8 +167,7 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
     check = f"; {unsure} of your books {need} a look (below)" if unsure else ""
     wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
     if result.mode == "personal":
-        rated = result.history_size
-        books = "book" if rated == 1 else "books"
+        rated = books_counted(result.history_size)
         # books read and listed without stars steer the list too (they count as liked)
         unrated = sum(
             m.status == "matched" and not m.book.wanted and m.book.rating is None
@@ -171,7 +175,7 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
         )
         also = f" and {unrated} without stars" if unrated else ""
         apart = f" ({wanted} on your to-read shelves left out)" if wanted else ""
-        return f"Picked for you from the {rated} {books} you rated{also}{apart}{check}."
+        return f"Picked for you from the {rated} you rated{also}{apart}{check}."
     if result.mode == "similar":
         yours = (
             "Your book has no stars" if listed == 1 else f"None of your {listed} books has stars"

@@ -46,16 +46,11 @@ from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import CatalogMatcher, Match, load_catalog, summarize
 from bookrec.serving.reader_input import ReaderBook
-from bookrec.serving.reasons import reason_text
+from bookrec.serving.reasons import books_counted, reason_text
 from bookrec.serving.results import Mode, Reason, Recommendation, Recommendations
 from bookrec.warehouse.connection import run_sql, table_exists
 
 log = logging.getLogger(__name__)
-
-
-def _books(n: int) -> str:
-    """'1 book', '2 books'."""
-    return f"{n} book" if n == 1 else f"{n} books"
 
 
 class Recommender:
@@ -475,7 +470,7 @@ class Recommender:
         """A reader's list with the message naming its mode."""
         n_listed = len(matches) or len(books)
         n_matched = counts.get("matched", len(books))
-        matched = f"{n_matched} of {_books(n_listed)} matched"
+        matched = f"{n_matched} of {books_counted(n_listed)} matched"
         if n_rated:
             mode: Mode = "personal"
             forms = "rated book forms" if n_rated == 1 else "rated books form"
