@@ -46,10 +46,27 @@ class BookVectors:
         return np.where(hit, positions, -1)
 
 
-def _arrow_matrix(column: pa.ChunkedArray, dim: int) -> np.ndarray:
-    values = column.combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    # A writable copy: callers normalise or project in place.
-    return values.astype(np.float32).reshape(-1, dim)
+def book_matrix(table: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(book ids ascending, their rows of a fixed-size array column as one writable float32
+    matrix) from a table of book_id and that column in any order.
+
+    The files read these tables in storage order and the rows are put in book_id order here:
+    an `order by` made DuckDB sort the arrays with their ids (0.52 s against 0.16 s for
+    EASE's 8,000 rows of 32 KB), and the tables are mostly stored in that order already.
+    Each Arrow chunk is copied once into place (joining the chunks first and converting
+    after copied EASE's 256 MB twice)."""
+    ids = table.column("book_id").to_numpy().astype(np.int64)
+    values = table.column(column)
+    out = np.empty((len(ids), values.type.list_size), np.float32)
+    at = 0
+    for chunk in values.chunks:
+        rows = len(chunk)
+        out[at : at + rows] = chunk.flatten().to_numpy(zero_copy_only=False).reshape(rows, -1)
+        at += rows
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+        order = np.argsort(ids, kind="stable")
+        ids, out = ids[order], out[order]
+    return ids, out
 
 
 def load_book_vectors(
@@ -87,10 +104,10 @@ def load_book_vectors(
         raise ValueError(f"space must be 'raw' or 'trained'; got {space!r}")
     if table.num_rows == 0:
         raise WarehouseError(f"no {space} vectors stored; run `python -m flows.embed`")
-    dim = table.schema.field("embedding").type.list_size
+    book_ids, vectors = book_matrix(table, "embedding")
     return BookVectors(
-        book_ids=table.column("book_id").to_numpy().astype(np.int64),
-        vectors=_arrow_matrix(table.column("embedding"), dim),
+        book_ids=book_ids,
+        vectors=vectors,
         space=space,
         version=str(version),
     )

@@ -22,6 +22,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from bookrec.config import CoratingConfig
+from bookrec.embedding.vectors import book_matrix
 from bookrec.errors import WarehouseError
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, sql_relation, table_exists
@@ -169,9 +170,5 @@ def load_ease(con: duckdb.DuckDBPyConnection) -> Ease | None:
             f"{TABLE} holds {n} books but {size} weights a row: "
             "run `python -m flows.lists` to rebuild it"
         )
-    values = table.column("weights").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    return Ease(
-        table.column("book_id").to_numpy().astype(np.int64),
-        values.astype(np.float32, copy=False).reshape(n, n),
-        str(table.column("model")[0]),
-    )
+    book_ids, weights = book_matrix(table, "weights")
+    return Ease(book_ids, weights, str(table.column("model")[0]))

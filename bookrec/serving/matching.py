@@ -47,7 +47,7 @@ from rapidfuzz import fuzz, process
 from bookrec.config import MatchConfig
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.results import Candidate, Match
-from bookrec.warehouse.connection import require_tables, run_sql
+from bookrec.warehouse.connection import MACROS, require_tables, run_sql, sql_version, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class KeyMaker:
 
     def __init__(self) -> None:
         self._con = duckdb.connect(":memory:")
-        run_sql(self._con, "clean/00_macros.sql")
+        run_sql(self._con, MACROS)
 
     def keys(self, titles: Sequence[str | None], authors: Sequence[str | None]) -> list[Keys]:
         """The Keys of each (title, author), in order (a key is None where it is empty)."""
@@ -131,6 +131,26 @@ def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame[[*_CATALOG_COLUMNS, *_OPTIONAL_COLUMNS]]
 
 
+def catalog_keys(con: duckdb.DuckDBPyConnection, catalog: pd.DataFrame) -> pd.DataFrame:
+    """match_keys(catalog), read from book_match_keys where prepare_data stored them for
+    exactly these books with these macros (sql/recommend/04_catalog_keys.sql), else made anew
+    (a warehouse of an older bookrec, books changed by hand).
+
+    Args:
+        catalog: load_catalog's frame, in book_id order.
+    """
+    if table_exists(con, "book_match_keys"):
+        stored = run_sql(
+            con, "recommend/04_catalog_keys.sql", {"key_macros": sql_version(MACROS)}
+        ).df()
+        ids = catalog["book_id"].to_numpy(np.int64)
+        if len(stored) == len(ids) and (stored["book_id"].to_numpy(np.int64) == ids).all():
+            keys = stored[list(_KEY_COLUMNS)].astype(object)
+            return keys.where(keys.notna(), None).set_axis(catalog.index)
+        log.info("stored match keys are not those of these books: keying the catalog anew")
+    return match_keys(catalog)
+
+
 def _isbn_key(value) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -170,12 +190,18 @@ class CatalogMatcher:
         catalog: load_catalog's frame (book_id, title, author, avg_rating, num_ratings and
             optionally goodreads_id, isbn).
         config: the matching thresholds (MatchConfig() when None).
+        keys: match_keys of the catalog's rows, in its order (catalog_keys); None: made here.
     """
 
-    def __init__(self, catalog: pd.DataFrame, config: MatchConfig | None = None) -> None:
+    def __init__(
+        self,
+        catalog: pd.DataFrame,
+        config: MatchConfig | None = None,
+        keys: pd.DataFrame | None = None,
+    ) -> None:
         self.config = config or MatchConfig()
         catalog = catalog.reset_index(drop=True)
-        keys = match_keys(catalog)
+        keys = match_keys(catalog) if keys is None else keys.reset_index(drop=True)
         # A reader's title or author written as the catalog writes it (most are: picked from
         # suggestions, exported from Goodreads) takes the catalog's keys; only other spellings
         # go through the macros (KeyMaker.keys: each regex compiles per query, ~20 ms).
@@ -254,7 +280,8 @@ class CatalogMatcher:
     @classmethod
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection) -> CatalogMatcher:
         """Index the warehouse's books table."""
-        return cls(load_catalog(con))
+        catalog = load_catalog(con)
+        return cls(catalog, keys=catalog_keys(con, catalog))
 
     def match(self, books: Sequence[ReaderBook]) -> list[Match]:
         """One Match per listed book, in the order given (module docstring: the steps)."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
@@ -44,7 +45,13 @@ from bookrec.lists.settings import load_list_settings
 from bookrec.lists.works import WORK_TABLES, Works, load_works
 from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
-from bookrec.serving.matching import CatalogMatcher, Match, load_catalog, summarize
+from bookrec.serving.matching import (
+    CatalogMatcher,
+    Match,
+    catalog_keys,
+    load_catalog,
+    summarize,
+)
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import books_counted, reason_text
 from bookrec.serving.results import Mode, Reason, Recommendation, Recommendations
@@ -185,29 +192,39 @@ class Recommender:
         scorer_config = scorer_config or load_scorer_settings(con)
         if space is not None:
             scorer_config = dataclasses.replace(scorer_config, space=space)
-        catalog = load_catalog(con)
-        vectors = load_book_vectors(con, scorer_config.space)
-        works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None
-        corating = load_corating(con)
-        if works is None or corating is None:
-            log.info(
-                "no works/co-rating tables (run `python -m flows.lists`): "
-                "the list rests on text closeness and popularity alone"
+        catalog = load_catalog(con).sort_values("book_id").reset_index(drop=True)
+        # The title index is Python, the rest mostly DuckDB reading arrays (which lets go of
+        # the interpreter lock): side by side they take the longer of the two, not the sum.
+        keys = catalog_keys(con, catalog)
+        with ThreadPoolExecutor(1, thread_name_prefix="catalog-index") as pool:
+            matcher = pool.submit(CatalogMatcher, catalog, None, keys)
+            vectors = load_book_vectors(con, scorer_config.space)
+            works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None
+            corating = load_corating(con)
+            if works is None or corating is None:
+                log.info(
+                    "no works/co-rating tables (run `python -m flows.lists`): "
+                    "the list rests on text closeness and popularity alone"
+                )
+            genres = {
+                int(b): tuple(g) for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()
+            }
+            list_config = load_list_settings(con)
+            ease = load_ease(con)
+            liked_by = liked_counts(con, list_config.liked_rating)
+            return cls(
+                catalog,
+                vectors,
+                scorer_config,
+                config,
+                matcher=matcher.result(),
+                works=works,
+                corating=corating,
+                list_config=list_config,
+                genres=genres,
+                ease=ease,
+                liked_by=liked_by,
             )
-        genres = {int(b): tuple(g) for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()}
-        list_config = load_list_settings(con)
-        return cls(
-            catalog,
-            vectors,
-            scorer_config,
-            config,
-            works=works,
-            corating=corating,
-            list_config=list_config,
-            genres=genres,
-            ease=load_ease(con),
-            liked_by=liked_counts(con, list_config.liked_rating),
-        )
 
     # -- the one ranking path ---------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -22,6 +23,9 @@ from bookrec.errors import WarehouseError
 log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+# The text macros (title_key, author_key, match_keys...) every cleaning step and the title
+# matcher use; they stay in the warehouse for plain SQL too.
+MACROS = "clean/00_macros.sql"
 
 # Which flow builds each table, so a missing table names the command that fixes it.
 BUILT_BY = {
@@ -256,6 +260,12 @@ def read_sql(relative_path: str) -> str:
     if not path.is_file():
         raise FileNotFoundError(f"no SQL file {path}")
     return path.read_text(encoding="utf-8")
+
+
+def sql_version(relative_path: str) -> str:
+    """A short fingerprint of one file under sql/: what was built with a file's macros records
+    it, so a later bookrec with other macros knows to rebuild rather than trust it."""
+    return hashlib.sha256(read_sql(relative_path).encode("utf-8")).hexdigest()[:16]
 
 
 def _parameters_used(sql: str) -> set[str]:

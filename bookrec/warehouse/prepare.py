@@ -18,9 +18,11 @@ from bookrec.config import DEFAULT_ALL_BOOKS_DIR, DEFAULT_BEST_BOOKS_DIR, DataCo
 from bookrec.errors import DataError
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import (
+    MACROS,
     SQL_DIR,
     connect,
     run_sql,
+    sql_version,
     table_exists,
     warehouse_kind,
 )
@@ -170,7 +172,7 @@ def clean(db_path: Path) -> None:
 def merge(db_path: Path, config: MergeConfig | None = None) -> None:
     """Stage 3: books, ratings, rejected_rows, match_report and friends (sql/merge/), with
     config's $parameters (MergeConfig() when None)."""
-    params = asdict(config or MergeConfig())
+    params = {**asdict(config or MergeConfig()), "key_macros": sql_version(MACROS)}
     with connect(db_path) as con:
         for step in MERGE_STEPS:
             run_sql(con, step, params)

@@ -53,3 +53,40 @@ create or replace macro parse_list(s) as
 
 -- Numbers written with thousands separators: "5,691,311".
 create or replace macro parse_count(s) as try_cast(replace(trim(s), ',', '') as bigint);
+
+-- The matching keys of every row of a table or view named by `input` (columns row_id, title,
+-- author): a reader's books (recommend/01_match_keys.sql) and the whole catalog, stored by
+-- prepare_data (merge/09_book_match_keys.sql), are keyed by this one definition:
+--   select * from match_keys('my_titles')
+-- bare_title_key drops one trailing parenthesised note that strip_series keeps because it holds
+-- no "#n": "Chasm City (Revelation Space)", "Company (Vintage Contemporaries)".
+-- subtitle_key is the part after the first colon ("The Sandman Vol. 1: Preludes & Nocturnes").
+-- series_key is the series and its number: "Harry Potter and the Philosopher's Stone (Harry
+-- Potter, #1)" -> "harry potter #1"; "(A Song of Ice and Fire, #3: Part 2 of 2)" -> "... #3".
+create or replace macro match_keys(input) as table
+    with series as (
+        select
+            row_id,
+            title,
+            author,
+            regexp_extract(
+                title, '\(([^()]*?),?\s*#\s*([0-9][0-9.\-]*[0-9]|[0-9])[^()]*\)\s*$', ['name', 'number']
+            ) as parts
+        from query_table(input)
+    ),
+    final as (
+        select
+            row_id,
+            title_key(title) as title_key,
+            main_title_key(title) as main_title_key,
+            title_key(regexp_replace(title, '\s*\([^()]*\)\s*$', '')) as bare_title_key,
+            title_key(regexp_extract(strip_series(title), ':\s*(.*)$', 1)) as subtitle_key,
+            case
+                when title_key(parts.name) is not null and parts.number <> ''
+                    then title_key(parts.name) || ' #' || parts.number
+            end as series_key,
+            author_key(author) as author_key,
+            author_surname(author) as author_surname
+        from series
+    )
+    select * from final;

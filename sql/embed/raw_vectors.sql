@@ -1,4 +1,4 @@
--- Returns every book's raw encoder vector, ordered by book_id. Reads: feat_book_embeddings.
+-- Returns every book's raw encoder vector, in storage order (bookrec.embedding.vectors.book_matrix
+-- puts them in book_id order). Reads: feat_book_embeddings.
 select book_id, embedding
 from feat_book_embeddings
-order by book_id

@@ -141,6 +141,31 @@ def test_warehouse_says_what_it_was_built_from(warehouse):
     assert query(warehouse, "select synthetic from warehouse_info") == [(False,)]
 
 
+def test_stored_match_keys_are_the_macros_keys_of_these_books(warehouse, tmp_path):
+    """prepare_data stores every book's matching keys (book_match_keys); the catalog reads
+    them only while they are those its books' titles and authors get from today's macros."""
+    from bookrec.serving.matching import catalog_keys, load_catalog, match_keys
+
+    with connect(warehouse, read_only=True) as con:
+        catalog = load_catalog(con)
+        stored = catalog_keys(con, catalog)
+        assert con.execute("select count(*) from book_match_keys").fetchone()[0] == len(catalog)
+    assert stored.equals(match_keys(catalog))
+    assert stored["title_key"].notna().all() and stored["author_surname"].notna().any()
+
+    # a title changed by hand after prepare_data: its stored keys are stale, so the catalog is
+    # keyed anew, that book by its new title
+    copy = tmp_path / "changed.duckdb"
+    shutil.copy(warehouse, copy)
+    book_id = int(catalog["book_id"].iloc[0])
+    with connect(copy) as con:
+        con.execute("update books set title = 'A Wholly New Title' where book_id = ?", [book_id])
+        changed = load_catalog(con)
+        keys = catalog_keys(con, changed)
+    assert keys.equals(match_keys(changed))
+    assert keys["title_key"].iloc[0] == "a wholly new title"
+
+
 def test_rebuilding_gives_identical_tables(tmp_path):
     db = build(tmp_path / "a.duckdb", LAYOUTS_DIR)
     tables = ["books", "ratings", "rejected_rows", "match_report"]
