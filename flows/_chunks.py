@@ -35,6 +35,7 @@ from bookrec.serving.batch import (
     reader_chunks,
     score_chunk,
 )
+from bookrec.serving.forked import close_forked_workers, score_chunk_forked
 from flows._dask import fail_once_if_asked
 
 CHUNK_RETRIES = 2
@@ -93,37 +94,49 @@ def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
 
 
 @task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def score_readers(warehouse: str, chunk: ReaderChunk, settings: BatchSettings) -> pd.DataFrame:
+def score_readers(
+    warehouse: str, chunk: ReaderChunk, settings: BatchSettings, processes: int = 0
+) -> pd.DataFrame:
     """One chunk of readers' top-N rows, scored together (the Recommender loaded once per
-    process: the flow's own for the in-process runner, each worker's on Dask)."""
+    process: the flow's own for the in-process runner, each worker's on Dask); with
+    `processes`, in one of that many workers forked from this process once it is loaded
+    (bookrec.serving.forked), else in this thread."""
     fail_once_if_asked(f"recommend_all chunk {chunk.number}")
     recommender = cached_recommender(Path(warehouse), settings)
+    if processes:
+        return score_chunk_forked(recommender, chunk, settings.top_n, processes)
     return score_chunk(recommender, chunk, settings.top_n)
 
 
 @flow(name="recommend_all-chunks")
 def score_reader_chunks(
-    warehouse: str, settings: BatchSettings, readers_per_chunk: int
+    warehouse: str, settings: BatchSettings, readers_per_chunk: int, processes: int = 0
 ) -> tuple[list[pd.DataFrame], int]:
     """Fan the chunks out on this flow's task runner (in-process or Dask: the one loop of
-    recommend_all); rows come back to the flow process, which alone writes the warehouse."""
+    recommend_all); rows come back to the flow process, which alone writes the warehouse.
+    `processes`: score in that many workers forked from the flow process (score_readers)."""
     logger = get_run_logger()
     # Read here, not passed in: a flow's parameters are stored by the Prefect API.
     chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
     total = sum(c.readers for c in chunks)
     logger.info("%d readers in %d chunks", total, len(chunks))
     started = time.perf_counter()
-    futures = {score_readers.submit(warehouse, chunk, settings): chunk for chunk in chunks}
+    futures = {
+        score_readers.submit(warehouse, chunk, settings, processes): chunk for chunk in chunks
+    }
     frames, readers = [], 0
-    for future in as_completed(list(futures)):
-        frames.append(future.result())
-        readers += futures[future].readers
-        logger.info(
-            "scored chunk %d/%d: %d of %d readers (%.0f readers/s)",
-            futures[future].number,
-            len(chunks),
-            readers,
-            total,
-            readers / (time.perf_counter() - started),
-        )
+    try:
+        for future in as_completed(list(futures)):
+            frames.append(future.result())
+            readers += futures[future].readers
+            logger.info(
+                "scored chunk %d/%d: %d of %d readers (%.0f readers/s)",
+                futures[future].number,
+                len(chunks),
+                readers,
+                total,
+                readers / (time.perf_counter() - started),
+            )
+    finally:
+        close_forked_workers()
     return frames, readers

@@ -64,8 +64,9 @@ def chunk_per_core_runner(cluster: ClusterConfig) -> Iterator[TaskRunner]:
     """recommend_all's runner: Dask as chunk_task_runner gives it (each worker process is its
     own chunk loop), else one chunk per core in this process with BLAS held to one thread for
     the length of the run (numpy's partitions, exps and masks run on one core, so chunks side
-    by side use the cores the products alone would: 1.55x the readers/s of one chunk at a time
-    with 2 BLAS threads, same lists, on 2 cores)."""
+    by side use the cores the products alone would). Each thread hands its chunk to a worker
+    forked from this process where it can (forked_processes): the threads alone share one
+    interpreter lock."""
     if cluster.uses_dask:
         yield chunk_task_runner(cluster)
         return
@@ -73,6 +74,16 @@ def chunk_per_core_runner(cluster: ClusterConfig) -> Iterator[TaskRunner]:
 
     with threadpool_limits(1, "blas"):
         yield chunk_task_runner(cluster, threads=os.cpu_count() or 1)
+
+
+def forked_processes(cluster: ClusterConfig) -> int:
+    """How many worker processes recommend_all's in-process runner forks to score its chunks
+    (bookrec.serving.forked: one per core once the Recommender is loaded); 0 on Dask, whose
+    workers are processes already, or where the platform cannot fork."""
+    from bookrec.serving.forked import can_fork
+
+    cores = os.cpu_count() or 1
+    return cores if not cluster.uses_dask and cores > 1 and can_fork() else 0
 
 
 def current_api_url() -> str:

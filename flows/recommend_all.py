@@ -33,7 +33,7 @@ from bookrec.config import (
 from bookrec.serving.batch import batch_settings, store_recommendations
 from flows._chunks import score_reader_chunks
 from flows._cli import run_flow_cli
-from flows._dask import chunk_per_core_runner
+from flows._dask import chunk_per_core_runner, forked_processes
 
 
 @flow(name="recommend_all", log_prints=True)
@@ -65,7 +65,7 @@ def recommend_all(
         runner_name = f"dask:{cluster.dask_address or f'local x{cluster.dask_workers}'}"
     with chunk_per_core_runner(cluster) as runner:
         frames, readers = score_reader_chunks.with_options(task_runner=runner)(
-            warehouse, settings, readers_per_chunk
+            warehouse, settings, readers_per_chunk, forked_processes(cluster)
         )
     run_id = uuid.uuid4().hex[:12]
     seconds = time.perf_counter() - started

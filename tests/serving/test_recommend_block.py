@@ -5,6 +5,8 @@ built, so every rule and both spaces take part."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from bookrec.serving.batch import (
     reader_chunks,
     score_chunk,
 )
+from bookrec.serving.forked import can_fork, close_forked_workers, score_chunk_forked
 from bookrec.serving.recommender import Recommendations, Recommender
 from bookrec.warehouse.connection import connect
 from tests.conftest import add_list_tables
@@ -152,6 +155,24 @@ def test_score_chunk_rows_are_the_one_reader_lists(warehouse):
     )
     assert got == want
     assert len(got) == 5 * len(readers) == 5 * 40
+
+
+@pytest.mark.skipif(not can_fork(), reason="forked scorers need a platform that forks (Linux)")
+def test_forked_workers_give_the_rows_of_this_process(warehouse):
+    """recommend_all's in-process runner scores each chunk in a worker forked from the loaded
+    process: the same rows as scoring it here, and no worker is left after the run."""
+    settings = batch_settings(warehouse, 5, None, RecommendConfig(min_num_ratings=0))
+    recommender = load_recommender(warehouse, settings)
+    chunks = reader_chunks(read_histories(warehouse), 40)[:3]
+    try:
+        forked = [score_chunk_forked(recommender, c, 5, processes=2) for c in chunks]
+        workers = multiprocessing.active_children()
+        assert len(workers) == 2 and all(w.pid != os.getpid() for w in workers)
+    finally:
+        close_forked_workers()
+    assert multiprocessing.active_children() == []
+    for chunk, rows in zip(chunks, forked, strict=True):
+        assert rows.equals(score_chunk(recommender, chunk, 5))
 
 
 def test_a_shortlisted_reader_gets_the_same_list_alone_and_in_a_block(recommender):
