@@ -6,9 +6,10 @@ python -m flows.recommend_all --dask-address tcp://scheduler:8786
 
 Readers are scored in chunks, the readers of a chunk together (one matrix product per space for
 a block of readers, then each reader's rules: the lists `bookrec recommend` gives each reader
-alone), by one loop of tasks on this process's threads (one per core) or on Dask workers (each
-loads the catalog and vectors once and returns rows); this process then replaces the table in
-one transaction, so the table always holds one whole run. Inspect it with SQL, e.g.
+alone), by one loop of tasks: on this process's threads (one per core), each handing its chunk to
+a worker process forked from this one once the catalog is loaded (Linux), or on Dask workers
+(each loads the catalog and vectors once and returns rows); this process then replaces the
+table in one transaction, so the table always holds one whole run. Inspect it with SQL, e.g.
   select * from recommendations where user_id = 42 order by rank;
 Each row carries its run id and the scorer settings (JSON); recommend_all_runs logs every run.
 """
