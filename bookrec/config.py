@@ -52,6 +52,15 @@ Weight = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the platform tells it (a
+    container or `taskset` pinned to 2 of 64 cores gives 2; os.cpu_count() would say 64),
+    else every core. What each "one per core" default (serve's workers, recommend_all's
+    threads and forked scorers, local Dask workers' torch threads) is sized by."""
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None  # Linux
+    return len(usable) if usable else os.cpu_count() or 1
+
+
 def reader_wait_s() -> float:
     """DEFAULT_READER_WAIT_S, or BOOKREC_READER_WAIT when set.
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from bookrec.config import ClusterConfig
+from bookrec.config import ClusterConfig, usable_cores
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
@@ -73,7 +73,7 @@ def chunk_per_core_runner(cluster: ClusterConfig) -> Iterator[TaskRunner]:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1, "blas"):
-        yield chunk_task_runner(cluster, threads=os.cpu_count() or 1)
+        yield chunk_task_runner(cluster, threads=usable_cores())
 
 
 def forked_processes(cluster: ClusterConfig) -> int:
@@ -82,7 +82,7 @@ def forked_processes(cluster: ClusterConfig) -> int:
     workers are processes already, or where the platform cannot fork."""
     from bookrec.serving.forked import can_fork
 
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     return cores if not cluster.uses_dask and cores > 1 and can_fork() else 0
 
 
@@ -101,7 +101,7 @@ def threads_per_local_worker(dask_workers: int | None) -> int | None:
     """
     if not dask_workers:
         return None
-    return max(1, (os.cpu_count() or 1) // dask_workers)
+    return max(1, usable_cores() // dask_workers)
 
 
 def fail_once_if_asked(what: str) -> None:

@@ -14,7 +14,7 @@ import socket
 from collections.abc import Sequence
 from pathlib import Path
 
-from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig, check_top
+from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig, check_top, usable_cores
 from bookrec.errors import BookrecError, ConfigError, exit_code_of
 from bookrec.serving.formatting import format_result
 from bookrec.serving.results import Recommendations
@@ -116,9 +116,7 @@ MAX_DEFAULT_WORKERS = 4  # past this, memory (a catalog per worker) grows faster
 
 def default_workers() -> int:
     """One worker per core this process may use, at most MAX_DEFAULT_WORKERS."""
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None  # Linux
-    cores = len(usable) if usable else os.cpu_count() or 1
-    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+    return max(1, min(usable_cores(), MAX_DEFAULT_WORKERS))
 
 
 def add_serve_parser(commands) -> None:
