@@ -15,8 +15,10 @@ calling thread as before.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -30,6 +32,7 @@ from bookrec.serving.recommender import Recommender
 _inherited: Recommender | None = None
 _pools: dict[int, ProcessPoolExecutor] = {}
 _lock = threading.Lock()
+PARENT_CHECK_S = 1.0  # how often a worker looks whether the flow process is still there
 
 
 def can_fork() -> bool:
@@ -43,6 +46,19 @@ def _score_inherited(chunk: ReaderChunk, top_n: int) -> pd.DataFrame:
     return score_chunk(_inherited, chunk, top_n)
 
 
+def _exit_with(parent: int) -> None:
+    """In a worker: exit once the process that forked it is gone. A flow killed with -9 runs
+    no clean-up, and an idle worker would otherwise wait on its queue for ever, holding what
+    it shared with the flow as memory of its own."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _pool_for(recommender: Recommender, processes: int) -> ProcessPoolExecutor:
     """The workers forked for this Recommender (all of them at once, on first use)."""
     global _inherited
@@ -50,7 +66,12 @@ def _pool_for(recommender: Recommender, processes: int) -> ProcessPoolExecutor:
         pool = _pools.get(id(recommender))
         if pool is None:
             _inherited = recommender
-            pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+            pool = ProcessPoolExecutor(
+                processes,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
             _pools[id(recommender)] = pool
         return pool
 

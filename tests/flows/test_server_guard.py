@@ -72,3 +72,39 @@ def test_kill_9_of_a_flow_stops_its_temporary_server(tmp_path):
             flow.kill()
         if server is not None and alive(server):
             os.kill(server, signal.SIGKILL)
+
+
+# A process that forks recommend_all's scorers (bookrec.serving.forked) as the flow does once
+# its catalog is loaded, has them each answer once, prints their pids and waits to be killed.
+FORKS_SCORERS = """
+import os, sys, time
+from bookrec.serving import forked
+pool = forked._pool_for(object(), 2)
+print(*sorted({pool.submit(os.getpid).result() for _ in range(20)}), flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked scorers: Linux only")
+def test_kill_9_of_a_flow_stops_its_forked_scorers():
+    """A flow killed with -9 runs no clean-up: its idle scorers see their parent gone and exit
+    instead of waiting on their queue for ever, holding memory."""
+    flow = subprocess.Popen(
+        [sys.executable, "-c", FORKS_SCORERS], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    workers: list[int] = []
+    try:
+        workers = [int(pid) for pid in flow.stdout.readline().split()]
+        assert workers and set(workers) <= set(children(flow.pid))
+        flow.send_signal(signal.SIGKILL)
+        flow.wait()
+        deadline = time.monotonic() + 15
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(pid) for pid in workers)
+    finally:
+        if flow.poll() is None:
+            flow.kill()
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
