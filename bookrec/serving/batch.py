@@ -1,8 +1,9 @@
 """Batch recommendations: the top-N for every reader in `ratings`, scored in chunks of readers.
 
 The flow `recommend_all` reads the histories (read_histories), cuts them into ReaderChunk
-records, scores each chunk with score_chunk (in-process or on Dask workers, each process loading
-the Recommender once: cached_recommender) and writes every row in one transaction
+records, scores each chunk with score_chunk (in-process, in workers forked from the flow process
+once it has loaded the Recommender (bookrec.serving.forked), or on Dask workers, each loading
+it once: cached_recommender) and writes every row in one transaction
 (store_recommendations). A chunk's readers go to the one ranker together
 (Recommender.recommend_ids_block: one matrix product per space for a block of readers, then
 each reader's rules), so the batch lists are the lists `bookrec recommend` gives the same
