@@ -164,13 +164,14 @@ def test_forked_workers_give_the_rows_of_this_process(warehouse):
     settings = batch_settings(warehouse, 5, None, RecommendConfig(min_num_ratings=0))
     recommender = load_recommender(warehouse, settings)
     chunks = reader_chunks(read_histories(warehouse), 40)[:3]
+    before = {p.pid for p in multiprocessing.active_children()}
     try:
         forked = [score_chunk_forked(recommender, c, 5, processes=2) for c in chunks]
-        workers = multiprocessing.active_children()
-        assert len(workers) == 2 and all(w.pid != os.getpid() for w in workers)
+        workers = {p.pid for p in multiprocessing.active_children()} - before
+        assert len(workers) == 2 and os.getpid() not in workers
     finally:
         close_forked_workers()
-    assert multiprocessing.active_children() == []
+    assert not {p.pid for p in multiprocessing.active_children()} - before
     for chunk, rows in zip(chunks, forked, strict=True):
         assert rows.equals(score_chunk(recommender, chunk, 5))
 
