@@ -298,7 +298,9 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
             "or unrated; relevant = their other books rated 4-5. The collaborative peers ignore "
             'ratings (their rated and unrated lists are the same). "More like this": one seed '
             "book; relevant = the books rated 4-5 by report readers who rated the seed 4-5. "
-            "`users`: readers (or seeds) measured.",
+            "`users`: readers (or seeds) measured. `diag_bookrec_score_without_rules`: "
+            "bookrec's score for the same books with only those books left out, as for full "
+            "histories (what the list's rules cost these readers; not a list a reader gets).",
             "",
         ]
         for mode, rows in payload["modes"].items():

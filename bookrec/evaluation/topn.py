@@ -449,18 +449,18 @@ def bookrec_lists(setup: SplitInputs, config: ListConfig) -> Lists:
     return lambda case: bookrec_list(ranker, case.history, case.ratings, DEPTH)
 
 
-def _ruled_lists(
+def ruled_lists(
     setup: SplitInputs,
     config: ListConfig,
-    score_of: Callable[[int], np.ndarray],
+    score_of: Callable[[Case], np.ndarray],
     rules: bool = True,
 ) -> Lists:
-    """Lists ranked by score_of(reader) under the list's rules (nothing read in any form, one
-    entry per series, caps), or, without rules, with only the training books left out (the
+    """Lists ranked by score_of(case) under the list's rules (nothing read in any form, one
+    entry per series, caps), or, without rules, with only the case's own books left out (the
     diagnostic rows: what the rules cost)."""
 
     def lists(case: Case) -> list[int]:
-        score = score_of(case.key)
+        score = score_of(case)
         if not rules:
             return setup.cands.book_ids[rank(score, _history_mask(setup, case), DEPTH)].tolist()
         blocked, _ = blocked_mask(
@@ -473,25 +473,25 @@ def _ruled_lists(
     return lists
 
 
-def _bookrec_score(setup: SplitInputs, config: ListConfig) -> Callable[[int], np.ndarray]:
-    """The one ranker's scores before its rules (for the diagnostic rows)."""
+def bookrec_score(setup: SplitInputs, config: ListConfig) -> Callable[[Case], np.ndarray]:
+    """The one ranker's scores of a case's books before its rules (for the diagnostic rows)."""
     ranker = setup.ranker(config)
 
-    def score_of(user: int) -> np.ndarray:
-        return ranker.score(*setup.histories[user])
+    def score_of(case: Case) -> np.ndarray:
+        return ranker.score(case.history, case.ratings)
 
     return score_of
 
 
-def _als_score(setup: SplitInputs, als, inter: Interactions) -> Callable[[int], np.ndarray]:
+def _als_score(setup: SplitInputs, als, inter: Interactions) -> Callable[[Case], np.ndarray]:
     """implicit ALS's own scores of the candidates (-inf where no training reader read one)."""
     known = np.isin(setup.cands.book_ids, inter.col_ids)
     items = np.asarray(als.item_factors)[inter.cols]
     users = np.asarray(als.user_factors)
 
-    def score_of(user: int) -> np.ndarray:
+    def score_of(case: Case) -> np.ndarray:
         score = np.full(len(setup.cands.book_ids), -np.inf)
-        score[known] = items @ users[int(np.searchsorted(inter.users_index, user))]
+        score[known] = items @ users[int(np.searchsorted(inter.users_index, case.key))]
         return score
 
     return score_of
@@ -612,12 +612,12 @@ def evaluate_topn(
     del ease  # an items x items matrix: free it before the modes fit their own
     methods["bookrec_list"] = evaluate_cases(setup, cases, bookrec_lists(setup, chosen))
     # what the list's rules cost: bookrec's score without them, ALS's own scores under them
-    ours = _bookrec_score(setup, chosen)
+    ours = bookrec_score(setup, chosen)
     methods[DIAG_WITHOUT_RULES] = evaluate_cases(
-        setup, cases, _ruled_lists(setup, chosen, ours, rules=False)
+        setup, cases, ruled_lists(setup, chosen, ours, rules=False)
     )
     methods[DIAG_ALS_UNDER_RULES] = evaluate_cases(
-        setup, cases, _ruled_lists(setup, chosen, _als_score(setup, als, inter))
+        setup, cases, ruled_lists(setup, chosen, _als_score(setup, als, inter))
     )
     modes: dict[str, dict[str, dict[str, float]]] = {}
     mode_counts: dict[str, int] = {}

@@ -30,15 +30,18 @@ import pandas as pd
 from bookrec.config import CoratingConfig, ListConfig, TopNConfig
 from bookrec.evaluation.topn import (
     DEPTH,
+    DIAG_WITHOUT_RULES,
     Case,
     Interactions,
     Lists,
     SplitInputs,
     bookrec_lists,
+    bookrec_score,
     ease_lists,
     evaluate_cases,
     fit_item_item,
     implicit_lists,
+    ruled_lists,
     static_lists,
     tune_weights,
 )
@@ -220,6 +223,10 @@ def evaluate_modes(
         "ease": memoized(ease_lists(held, ease)),
     }
     ours = bookrec_lists(held, chosen)
+    # what the list's rules cost these readers: bookrec's score with only their books left out
+    # (as for full histories; the peers are measured without the rules too)
+    unruled = ruled_lists(held, chosen, bookrec_score(held, chosen), rules=False)
+    ranked = {"bookrec_list": ours, DIAG_WITHOUT_RULES: unruled}
     modes: dict[str, dict[str, TopNScores]] = {}
     counts: dict[str, int] = {}
     few = few_book_cases(books, setup.works, config.few_sizes, seed)
@@ -227,7 +234,7 @@ def evaluate_modes(
         for rated in (True, False):
             cases = few[size] if rated else unrated(few[size])
             name = few_mode(size, rated)
-            modes[name] = _table(held, cases, {**peers, "bookrec_list": ours})
+            modes[name] = _table(held, cases, {**peers, **ranked})
             counts[f"{name}_readers"] = len(cases)
             log.info("top-N %s: %s", name, modes[name]["bookrec_list"].ndcg_at_10)
     seeds = more_like_this_cases(
@@ -241,7 +248,7 @@ def evaluate_modes(
             "implicit_item_cosine": similar_items_lists(inter, cosine),
             "implicit_als_similar_items": similar_items_lists(inter, als),
             "ease": peers["ease"],
-            "bookrec_list": ours,
+            **ranked,
         },
     )
     counts[f"{MORE_LIKE_THIS}_seeds"] = len(seeds)

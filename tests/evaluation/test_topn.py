@@ -72,8 +72,10 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         "implicit_als_similar_items",
         "ease",
         "bookrec_list",
+        DIAG_WITHOUT_RULES,  # what the rules cost these readers
     }
     for mode, rows in result.modes.items():
+        assert DIAG_WITHOUT_RULES in rows, mode
         assert len({row.users for row in rows.values()}) == 1, mode
         assert rows["bookrec_list"].users > 0, mode
         for row in rows.values():
