@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -58,6 +59,17 @@ from bookrec.serving.results import Mode, Reason, Recommendation, Recommendation
 from bookrec.warehouse.connection import run_sql, table_exists
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _on_own_cursor(read: Callable[[duckdb.DuckDBPyConnection], T], con) -> T:
+    """read(a cursor of con): a DuckDB connection serves one query at a time, so a read on
+    another thread takes a cursor of its own (the same database, closed after)."""
+    cursor = con.cursor()
+    try:
+        return read(cursor)
+    finally:
+        cursor.close()
 
 
 class Recommender:
@@ -194,10 +206,12 @@ class Recommender:
             scorer_config = dataclasses.replace(scorer_config, space=space)
         catalog = load_catalog(con).sort_values("book_id").reset_index(drop=True)
         # The title index is Python, the rest mostly DuckDB reading arrays (which lets go of
-        # the interpreter lock): side by side they take the longer of the two, not the sum.
+        # the interpreter lock): side by side, with EASE's 256 MB read on a cursor of its
+        # own, they take about the longest of the three, not the sum.
         keys = catalog_keys(con, catalog)
-        with ThreadPoolExecutor(1, thread_name_prefix="catalog-index") as pool:
+        with ThreadPoolExecutor(2, thread_name_prefix="load") as pool:
             matcher = pool.submit(CatalogMatcher, catalog, None, keys)
+            ease = pool.submit(_on_own_cursor, load_ease, con)
             vectors = load_book_vectors(con, scorer_config.space)
             works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None
             corating = load_corating(con)
@@ -210,7 +224,6 @@ class Recommender:
                 int(b): tuple(g) for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()
             }
             list_config = load_list_settings(con)
-            ease = load_ease(con)
             liked_by = liked_counts(con, list_config.liked_rating)
             return cls(
                 catalog,
@@ -222,7 +235,7 @@ class Recommender:
                 corating=corating,
                 list_config=list_config,
                 genres=genres,
-                ease=ease,
+                ease=ease.result(),
                 liked_by=liked_by,
             )
 
