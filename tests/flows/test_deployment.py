@@ -1,6 +1,7 @@
 """The deployment path for real: a local Prefect server on 127.0.0.1, a process work pool,
 `prefect deploy --all` from prefect.yaml, a worker, and `prefect deployment run`; and flows.full
-end to end, built by the deployed run, then run again in process."""
+end to end, built by the deployed run, then run again in process, then recommend_all deployed
+on what it built."""
 
 from __future__ import annotations
 
@@ -139,6 +140,34 @@ def test_deployed_full_flow_builds_everything_then_a_rerun_skips_finished_work(
     with connect(data.warehouse, read_only=True) as con:
         # Nothing new was encoded: the cache holds exactly the vectors of the first run.
         assert con.execute("select count(*) from embedding_cache").fetchall()[0][0] == cached
+
+    # recommend_all/default on the built warehouse: the worker's flow run scores its chunks in
+    # workers forked from it (bookrec.serving.forked) and writes every reader's list
+    run = prefect(
+        env,
+        "deployment",
+        "run",
+        "recommend_all/default",
+        "--param",
+        f'warehouse="{data.warehouse}"',
+        "--param",
+        'config={"top": 3, "min_num_ratings": 0}',
+        "--watch",
+        "--watch-interval",
+        "1",
+        "--watch-timeout",
+        "300",
+        timeout=400,
+    )
+    assert "Completed" in run.stdout + run.stderr
+    with connect(data.warehouse, read_only=True) as con:
+        readers = con.execute("select count(distinct user_id) from ratings").fetchone()[0]
+        ranks = con.execute(
+            "select count(distinct user_id), min(rank), max(rank), count(*) from recommendations"
+        ).fetchone()
+        runner = con.execute("select runner from recommend_all_runs").fetchall()
+    assert ranks == (readers, 1, 3, 3 * readers) and readers >= 15
+    assert runner == [("in-process",)]
 
 
 def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
