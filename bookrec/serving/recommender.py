@@ -204,7 +204,7 @@ class Recommender:
         scorer_config = scorer_config or load_scorer_settings(con)
         if space is not None:
             scorer_config = dataclasses.replace(scorer_config, space=space)
-        catalog = load_catalog(con).sort_values("book_id").reset_index(drop=True)
+        catalog = load_catalog(con)  # in book_id order, as __init__ and the keys take it
         # The title index is Python, the rest mostly DuckDB reading arrays (which lets go of
         # the interpreter lock): side by side, with EASE's 256 MB read on a cursor of its
         # own, they take about the longest of the three, not the sum.
