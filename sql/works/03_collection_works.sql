@@ -10,7 +10,10 @@
 -- and Prejudice, Mansfield Park, Persuasion"), (e) a "complete novels/works" naming no series or
 -- work holds every work of its author ("The Complete Novels", Jane Austen), (f) a book titled
 -- exactly as a series of its author that has a #1, entry of none ("The Lord of the Rings",
--- J.R.R. Tolkien), is the omnibus of that series.
+-- J.R.R. Tolkien), is the omnibus of that series. (g) A work that is a later entry of one series
+-- (#2 on), titled as a series of its author whose entries are titled otherwise, holds those
+-- entries: its stories or parts ("The Memoirs of Sherlock Holmes (Sherlock Holmes, #4)" holds
+-- "Silver Blaze (The Memoirs of Sherlock Holmes, #1)").
 create or replace table collection_works as
 with collections as (
     select
@@ -128,6 +131,23 @@ names_work as (
         and contains(c.padded_title, ' ' || e.work_title || ' ')
 ),
 
+story_parts as (
+    -- (g): a series named after a #1 ("The Great Brain", "Rivers of London") is that book's
+    -- sequels, not its parts, hence "#2 on"; an entry titled as the series is a book of the
+    -- same name, not a part
+    select o.book_id, e.work_id, 'its parts: the series "' || e.series_key || '"' as reason
+    from book_works as o
+    join entries as e
+        on e.series_key = o.work_title
+        and e.surname = o.surname
+        and e.work_title <> e.series_key
+    where o.work_title like '% % %'
+        and exists (
+            select 1 from book_works as x
+            where x.work_id = o.work_id and x.position > 1 and x.series_key <> e.series_key
+        )
+),
+
 linked as (
     select * from in_range
     union all
@@ -140,6 +160,8 @@ linked as (
     select * from complete_works
     union all
     select * from omnibus
+    union all
+    select * from story_parts
 )
 
 select book_id as collection_id, work_id, min(reason) as reason

@@ -14,7 +14,9 @@
 -- by another author is its adaptation when it is shelved or described as a graphic novel, comic
 -- or manga ("The Hobbit" by Chuck Dixon). A title that is a work's whole title (three words or
 -- more) "and" more, by another author, read five times less, is a mash-up ("Pride and
--- Prejudice and Zombies").
+-- Prejudice and Zombies"). A book by another author in a series named as a work that holds its
+-- parts (collection_works (g): a later entry of another series) is a part of it retold ("A
+-- Scandal in Bohemia (The Adventures of Sherlock Holmes, #1)", a graded reader).
 create or replace table derivative_works as
 with marker_books as (
     select
@@ -147,7 +149,10 @@ linked as (
             'graphic novel', 'manga', 'movie', 'film', 'filmmaking', 'companion', 'official',
             'unofficial', 'the world of', 'the worlds of', 'tribute', 'page to screen',
             'behind the scenes', 'sketchbook', 'visual', 'cookbook', 'trivia', 'quiz',
-            'coloring book', 'sheet music', 'pop-up', 'encyclopedia', 'lexicon'))
+            'coloring book', 'sheet music', 'pop-up', 'encyclopedia', 'lexicon')
+            -- or calls itself the name's guide: "(A Percy Jackson and the Olympians Guide)"
+            or (m.marker in ('guide', 'handbook')
+                and contains(m.padded_title, ' ' || w.name || ' ' || m.marker || ' ')))
         and m.num_ratings < w.num_ratings
         -- a one-word name ("Twilight") only opens the title, with a marker
         and (w.long_name or (m.marker <> '' and starts_with(m.padded_title, ' ' || w.name || ' ')))
@@ -198,12 +203,36 @@ retellings as (
     where m.surname is not null and contains(m.padded_title, ' and ')
 ),
 
+retold_parts as (
+    -- the series' name is the work's whole title (three words or more), the book is titled
+    -- otherwise (not a book of the same name) and read less
+    select
+        m.book_id,
+        w.work_id,
+        false as bare,
+        'a part of "' || w.work_title || '" retold by another author' as reason
+    from marker_books as m
+    join book_works as s on s.book_id = m.book_id
+    join works as w
+        on s.series_key = w.work_title
+        and w.work_title like '% % %'
+        and m.surname <> w.surname
+        and m.work_title <> s.series_key
+        and m.num_ratings < w.num_ratings
+    where exists (
+        select 1 from book_works as x
+        where x.work_id = w.work_id and x.position > 1 and x.series_key <> s.series_key
+    )
+),
+
 found as (
     select * from linked
     union all
     select * from adaptations
     union all
     select * from retellings
+    union all
+    select * from retold_parts
 ),
 
 final as (

@@ -116,6 +116,32 @@ def test_split_editions_and_series_spellings(real):
     assert reasons[children] == '"dune chronicles" is the series "dune"'
 
 
+def test_a_collection_holds_the_series_of_its_parts_and_a_guide_its_series(real):
+    """Driving the page: The Adventures of Sherlock Holmes at 5 stars offered Ronald Holt's
+    reader "A Scandal in Bohemia (The Adventures of Sherlock Holmes, #1)", one of its stories;
+    The Lightning Thief offered Riordan's own "Percy Jackson's Greek Gods (A Percy Jackson and
+    the Olympians Guide)"."""
+    con, works = real
+    adventures = _blocked(
+        con, works, "The Adventures of Sherlock Holmes (Sherlock Holmes, #3)", "Arthur Conan Doyle"
+    )
+    assert "A Scandal in Bohemia (The Adventures of Sherlock Holmes, #1)" in adventures
+    assert "The Memoirs of Sherlock Holmes (Sherlock Holmes, #4)" not in adventures
+    memoirs = _blocked(
+        con, works, "The Memoirs of Sherlock Holmes (Sherlock Holmes, #4)", "Arthur Conan Doyle"
+    )
+    assert "Silver Blaze (The Memoirs of Sherlock Holmes, #1)" in memoirs
+    thief = _blocked(
+        con, works, "The Lightning Thief (Percy Jackson and the Olympians, #1)", "Rick Riordan"
+    )
+    assert "Percy Jackson's Greek Gods (A Percy Jackson and the Olympians Guide)" in thief
+    assert "The Sea of Monsters (Percy Jackson and the Olympians, #2)" not in thief
+    # a book of the same name as a work, in a series of its own name, is no part of it
+    heart = _book(con, "Cross My Heart (Cross My Heart, #1)", "Katie Klein")
+    assert not works.derived_from.get(heart)
+    assert not works.collections_of.get(works.work(heart))
+
+
 def test_look_alikes_stay_apart(real):
     """What the new rules must not catch: a first book named like its series, a shared main
     title, a subject that is also a series' name, a series' own first entry."""
