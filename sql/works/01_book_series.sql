@@ -14,6 +14,10 @@ with titled as (
             title, '\(([^()]*?),?\s*#\s*([0-9]+(?:\.[0-9]+)?)\s*(?:-\s*([0-9]+(?:\.[0-9]+)?))?[^()]*\)\s*$',
             ['name', 'lo', 'hi']
         ) as suffix,
+        -- a range without parentheses ends the title: "The Dark Tower #1-3"
+        regexp_extract(
+            title, '^([^()#]+?)\s+#\s*([0-9]+)\s*-\s*([0-9]+)\s*$', ['name', 'lo', 'hi']
+        ) as bare_range,
         regexp_extract(
             number_words(fold_text(strip_series(title))),
             '^(.+?)[,:]?\s+(?:book|volume|vol\.?|part)\s+([0-9]+)\b', ['name', 'pos']
@@ -28,18 +32,28 @@ parsed as (
         folded,
         case
             when suffix.name <> '' then suffix.name
+            when bare_range.name <> '' then bare_range.name
             when inline.name <> '' then inline.name
         end as series_name,
         case
             when suffix.lo <> '' then suffix.lo::double
+            when bare_range.lo <> '' then bare_range.lo::double
             when inline.pos <> '' then inline.pos::double
         end as position,
         -- "Book 2", "Part Two" in the title itself: editions of one work agree on it
         nullif(inline.pos, '')::double as title_number,
-        case when suffix.hi <> '' and suffix.hi::double > suffix.lo::double
-            then suffix.hi::double end as position_hi,
-        case when suffix.name <> '' then 'series suffix' when inline.name <> '' then
-            'book/volume number in title' end as series_rule
+        case
+            when suffix.hi <> '' and suffix.hi::double > suffix.lo::double
+                then suffix.hi::double
+            when suffix.name = '' and bare_range.hi <> ''
+                and bare_range.hi::double > bare_range.lo::double
+                then bare_range.hi::double
+        end as position_hi,
+        case
+            when suffix.name <> '' then 'series suffix'
+            when bare_range.name <> '' then 'series range in title'
+            when inline.name <> '' then 'book/volume number in title'
+        end as series_rule
     from titled
 ),
 
@@ -53,9 +67,11 @@ marked as (
             when regexp_matches(folded, '\bbox(ed)? ?set\b|\b[0-9]+[- ]book set\b')
                 then 'box set'
             when regexp_matches(folded, '\bomnibus\b') then 'omnibus'
-            when regexp_matches(folded, '\bcollection\b|\bcollected\b') then 'collection'
-            when regexp_matches(folded, '\bcomplete (novels|stories|works|tales|series)\b')
+            when regexp_matches(
+                folded, '\b(complete|collected) (novels|stories|works|tales|series|poems|fictions?)\b'
+            )
                 then 'complete works'
+            when regexp_matches(folded, '\bcollection\b|\bcollected\b') then 'collection'
             when regexp_matches(folded, '^the (complete|annotated|essential) ')
                 then 'complete/annotated edition'
             when regexp_matches(folded, '\btrilogy\b|\bquartet\b|\bchronicles\b.*\bset\b')

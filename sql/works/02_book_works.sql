@@ -11,7 +11,7 @@
 -- author: they take the surname of the one author the catalog has for their title (or series
 -- entry), if only one.
 -- A series spelled two ways ("Dune" / "Dune Chronicles", "The Wheel of Time" / "Wheel of
--- Time") is one series: names equal once a leading "the" and a trailing "chronicles", "saga",
+-- Time") is one series: names equal once every "the" and a trailing "chronicles", "saga",
 -- "series", "cycle", "sequence", "trilogy" are dropped, and shared by one author, take the
 -- smallest spelling (series_key here; book_series keeps the spelling of the title). So is a
 -- name cut short ("Hitchhiker's Guide" / "The Hitchhiker's Guide to the Galaxy"): one name
@@ -34,7 +34,7 @@ with spelled as (
         s.title_number,
         s.is_collection,
         nullif(regexp_replace(
-            regexp_replace(s.series_key, '^the ', ''),
+            regexp_replace(s.series_key, '(^| )the ', '\1', 'g'),
             ' (chronicles|saga|series|cycle|sequence|trilogy)$', ''), '') as series_root
     from books as b
     join book_series as s using (book_id)

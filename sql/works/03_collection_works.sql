@@ -8,12 +8,15 @@
 -- for (b) unless the collection's author wrote the series ("The Great Dune Trilogy").
 -- Besides the marked collections: (d) a title that lists two or more works of its author ("Pride
 -- and Prejudice, Mansfield Park, Persuasion"), (e) a "complete novels/works" naming no series or
--- work holds every work of its author ("The Complete Novels", Jane Austen), (f) a book titled
+-- work holds every work of its author ("The Complete Novels", Jane Austen; complete poems,
+-- tales or stories its collections read less than it), (f) a book titled
 -- exactly as a series of its author that has a #1, entry of none ("The Lord of the Rings",
 -- J.R.R. Tolkien), is the omnibus of that series. (g) A work that is a later entry of one series
 -- (#2 on), titled as a series of its author whose entries are titled otherwise, holds those
 -- entries: its stories or parts ("The Memoirs of Sherlock Holmes (Sherlock Holmes, #4)" holds
--- "Silver Blaze (The Memoirs of Sherlock Holmes, #1)").
+-- "Silver Blaze (The Memoirs of Sherlock Holmes, #1)"). (h) "<a work> and Other Stories" (or
+-- "and Selected ...") by its author holds that work ("Heart of Darkness and Selected Short
+-- Fiction").
 create or replace table collection_works as
 with collections as (
     select
@@ -84,14 +87,57 @@ lists_works as (
     qualify count(distinct e.work_id) over (partition by l.book_id) >= 2
 ),
 
+author_works as (
+    -- every work of an author, a collection or not: the Goodreads ratings of its most-rated
+    -- edition, its author as written, and whether it is a collection or says it holds
+    -- pieces ("... and Other Writings", "...: Stories")
+    select
+        w.work_id,
+        any_value(w.surname) as surname,
+        any_value(fold_text(b.author)) as author,
+        max(coalesce(b.num_ratings, 0)) as num_ratings,
+        bool_or(not s.is_collection) as has_entry,
+        bool_or(s.is_collection)
+            or regexp_matches(any_value(w.work_title), '\b(stories|tales|poems|writings|and other)\b')
+            as holds_pieces
+    from book_works as w
+    join books as b using (book_id)
+    join book_series as s using (book_id)
+    where w.surname is not null
+    group by w.work_id
+),
+
 complete_works as (
-    -- (e): only where no series or work named gave the collection its contents
-    select c.book_id, e.work_id, 'the complete novels or works of its author' as reason
+    -- (e): only where no series or work named gave the collection its contents. Complete or
+    -- collected poems, tales, stories or fictions hold the collections of their author read
+    -- less than they are (Poe's "The Complete Stories and Poems" holds "The Tell-Tale Heart
+    -- and Other Writings" and "The Complete Tales and Poems"; Dickinson's "The Complete
+    -- Poems" her "Selected Poems"), not a novel, a memoir or a play ("The Complete Stories"
+    -- of Flannery O'Connor holds no "Wise Blood"); by the author as written, not a namesake
+    select
+        c.book_id,
+        a.work_id,
+        case
+            when regexp_matches(c.padded_title, ' complete (novels|works) ')
+                then 'the complete novels or works of its author'
+            else 'the complete poems, tales or stories of its author, read more than this'
+        end as reason
     from collections as c
     join book_series as s using (book_id)
-    join entries as e on e.surname = c.surname
+    join books as cb on cb.book_id = c.book_id
+    join author_works as a on a.surname = c.surname
     where s.collection_rule = 'complete works'
-        and regexp_matches(c.padded_title, ' complete (novels|works) ')
+        and (
+            (regexp_matches(c.padded_title, ' complete (novels|works) ') and a.has_entry)
+            or (
+                a.author = fold_text(cb.author)
+                and a.num_ratings < coalesce(cb.num_ratings, 0)
+                and a.holds_pieces
+                and regexp_matches(
+                    c.padded_title, ' (complete|collected) (poems|tales|stories|fictions?) '
+                )
+            )
+        )
         and c.position_hi is null
         and not exists (
             select 1 from entries as x
@@ -131,6 +177,23 @@ names_work as (
         and contains(c.padded_title, ' ' || e.work_title || ' ')
 ),
 
+and_others as (
+    -- (h): "<a work> and Other Stories", "<a work> and Selected Short Fiction" by its author
+    select o.book_id, e.work_id, 'holds "' || e.work_title || '" and other pieces' as reason
+    from book_works as o
+    join books as b using (book_id)
+    join entries as e
+        on e.surname = o.surname
+        and e.work_id <> o.work_id
+        and e.work_title like '% %'
+        and (
+            starts_with(number_words(title_key(strip_series(b.title))), e.work_title || ' and other ')
+            or starts_with(
+                number_words(title_key(strip_series(b.title))), e.work_title || ' and selected '
+            )
+        )
+),
+
 story_parts as (
     -- (g): a series named after a #1 ("The Great Brain", "Rivers of London") is that book's
     -- sequels, not its parts, hence "#2 on"; an entry titled as the series is a book of the
@@ -162,6 +225,8 @@ linked as (
     select * from omnibus
     union all
     select * from story_parts
+    union all
+    select * from and_others
 )
 
 select book_id as collection_id, work_id, min(reason) as reason

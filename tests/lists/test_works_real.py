@@ -142,6 +142,41 @@ def test_a_collection_holds_the_series_of_its_parts_and_a_guide_its_series(real)
     assert not works.collections_of.get(works.work(heart))
 
 
+def test_collections_found_in_real_readers_lists(real):
+    """What recommend_all gave the shared data's 1,343 readers besides a book they had: a
+    bare range ("The Dark Tower #1-3"), a series spelled with and without "the", "<a work>
+    and Selected ...", and complete poems or stories holding the author's smaller
+    collections, but no novel of theirs."""
+    con, works = real
+    waste = _blocked(con, works, "The Waste Lands (The Dark Tower, #3)", "Stephen King")
+    assert "The Dark Tower #1-3" in waste
+    sojourn = _blocked(
+        con,
+        works,
+        "Sojourn (Forgotten Realms: The Dark Elf Trilogy, #3; Legend of Drizzt, #3)",
+        "R.A. Salvatore",
+    )
+    assert (
+        "The Dark Elf Trilogy Collector's Edition (Forgotten Realms: Dark Elf Trilogy, #1-3; "
+        "Legend of Drizzt, #1-3)"
+    ) in sojourn
+    assert "Heart of Darkness and Selected Short Fiction" in _blocked(
+        con, works, "Heart of Darkness", "Joseph Conrad"
+    )
+    assert "I Am Legend and Other Stories" in _blocked(
+        con, works, "I Am Legend", "Richard Matheson"
+    )
+    assert "The Complete Poems of Emily Dickinson" in _blocked(
+        con, works, "Selected Poems", "Emily Dickinson"
+    )
+    poe = _blocked(con, works, "The Complete Stories and Poems", "Edgar Allan Poe")
+    assert {"The Complete Tales and Poems", "The Tell-Tale Heart and Other Writings"} <= poe
+    # complete stories hold no novel of their author, nor a namesake's book
+    stories = _blocked(con, works, "The Complete Stories", "Flannery O'Connor")
+    assert "Wise Blood" not in stories
+    assert "Fancy Nancy" not in stories  # Jane O'Connor
+
+
 def test_look_alikes_stay_apart(real):
     """What the new rules must not catch: a first book named like its series, a shared main
     title, a subject that is also a series' name, a series' own first entry."""
