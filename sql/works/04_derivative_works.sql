@@ -197,6 +197,9 @@ retellings as (
         on split_part(trim(m.padded_title), ' ', 1) = split_part(w.work_title, ' ', 1)
         and starts_with(m.padded_title, ' ' || w.work_title || ' and ')
         and w.work_title like '% % %'
+        -- a title any author's collection may bear is no work of one ("The Complete Tales"
+        -- of Beatrix Potter and Poe's "The Complete Tales and Poems")
+        and not regexp_matches(w.work_title, '^(the )?(complete|collected|selected|essential) ')
         and m.work_id <> w.work_id
         and m.surname <> w.surname
         and m.num_ratings * 5 < w.num_ratings

@@ -175,6 +175,9 @@ def test_collections_found_in_real_readers_lists(real):
     stories = _blocked(con, works, "The Complete Stories", "Flannery O'Connor")
     assert "Wise Blood" not in stories
     assert "Fancy Nancy" not in stories  # Jane O'Connor
+    # nor is a collection another author's mash-up for sharing a generic title
+    tales = _book(con, "The Complete Tales and Poems", "Edgar Allan Poe")
+    assert not works.derived_from.get(tales)
 
 
 def test_look_alikes_stay_apart(real):
