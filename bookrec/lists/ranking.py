@@ -770,8 +770,10 @@ class SeriesLayout:
             if series is not None:
                 code[i] = names[series]
                 position[i] = works.position_of[b]
-        # a box set (#1-7) shares #1's position: it must not stand for the series either
-        boxed = np.fromiter((b in works.is_collection for b in ids), bool, len(ids))
+        # a box set (#1-7) shares #1's position: it must not stand for the series either; a
+        # collection at one position ("Wool Omnibus (Silo, #1)": the parts of #1) is that entry
+        ranged = works.last_position_of
+        boxed = np.fromiter((b in ranged for b in ids), bool, len(ids))
         whole = (position == np.floor(position)) & ~boxed
         members = np.flatnonzero(code >= 0)
         with_main = np.unique(code[members[whole[members]]])
@@ -781,7 +783,7 @@ class SeriesLayout:
         # where each series begins among every book the works know (box sets and fractional
         # entries aside): a series whose #1 is no candidate is not entered at #2
         known_main = (book_series >= 0) & (book_position == np.floor(book_position))
-        known_main &= ~np.isin(book_ids, np.fromiter(works.is_collection, np.int64))
+        known_main &= ~np.isin(book_ids, np.fromiter(ranged, np.int64, len(ranged)))
         start = np.full(len(names), np.inf)
         np.fmin.at(start, book_series[known_main], book_position[known_main])
         related = [

@@ -407,3 +407,9 @@ def test_a_series_is_entered_at_its_start_only(setup):
     no_hobbit, at = _without(setup, hobbit)
     blocked, _ = blocked_mask(no_hobbit, works, *reader, ListConfig())
     assert not blocked[at[fellowship]]
+    # an omnibus at #1 (no range: the parts of #1) is the way in, not #2 after it
+    wool, shift = _id("Wool Omnibus (Silo, #1)"), _id("Shift (Silo, #2)")
+    blocked, _ = blocked_mask(cands, works, *reader, ListConfig())
+    assert not blocked[every[wool]] and blocked[every[shift]]
+    blocked, next_up = blocked_mask(cands, works, [wool], [5.0], ListConfig())
+    assert every[shift] in next_up

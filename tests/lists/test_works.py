@@ -161,6 +161,9 @@ BOOKS = [
         223405,
         8694,
     ),
+    # a series whose #1 is an omnibus of its parts
+    ("Wool Omnibus (Silo, #1)", "Hugh Howey", 177896, 13453029),
+    ("Shift (Silo, #2)", "Hugh Howey", 46518, 17287153),
 ]
 # the shelves (genres) of the books above that have drawn ones; the others' do not matter here
 GENRES = {
