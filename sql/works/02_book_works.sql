@@ -12,11 +12,14 @@
 -- entry), if only one.
 -- A series spelled two ways ("Dune" / "Dune Chronicles", "The Wheel of Time" / "Wheel of
 -- Time") is one series: names equal once every "the" and a trailing "chronicles", "saga",
--- "series", "cycle", "sequence", "trilogy" are dropped, and shared by one author, take the
--- smallest spelling (series_key here; book_series keeps the spelling of the title). So is a
+-- "series", "cycle", "sequence", "trilogy", "quartet", "quintet" are dropped, and shared by
+-- one author, take the smallest spelling (series_key here; book_series keeps the spelling of
+-- the title). So is a
 -- name cut short ("Hitchhiker's Guide" / "The Hitchhiker's Guide to the Galaxy"): one name
 -- the start of the other, each written by one author, the same one, and no position numbered
--- in both ("Harry Bosch" / "Harry Bosch Universe" share numbers: two numberings, kept apart). A split edition
+-- in both ("Harry Bosch" / "Harry Bosch Universe" share numbers: two numberings, kept apart),
+-- and a series named after the #1 of another by its author, with no #1 of its own ("Ender's
+-- Shadow (The Shadow Series, #1)", "Shadow of the Hegemon (Ender's Shadow, #2)"). A split edition
 -- ("The Way of Kings, Part 1 (The Stormlight Archive #1.1)": a fractional position and "part"
 -- in the title) is an edition of its whole-numbered entry.
 -- Keys are joined by two rounds of "smallest id over the key", enough for a chain
@@ -35,7 +38,8 @@ with spelled as (
         s.is_collection,
         nullif(regexp_replace(
             regexp_replace(s.series_key, '(^| )the ', '\1', 'g'),
-            ' (chronicles|saga|series|cycle|sequence|trilogy)$', ''), '') as series_root
+            ' (chronicles|saga|series|cycle|sequence|trilogy|quartet|quintet)$', ''), '')
+            as series_root
     from books as b
     join book_series as s using (book_id)
 ),
@@ -56,10 +60,10 @@ lone_authors as (
     having count(distinct surname) = 1
 ),
 
-longer_roots as (
+root_links as (
     -- a root cut short: the start of exactly one longer root of the same lone author, the
     -- two numbering no entry alike
-    select s.series_root as short_root, min(l.series_root) as long_root
+    select s.series_root as short_root, l.series_root as long_root
     from lone_authors as s
     join lone_authors as l
         on l.surname = s.surname and starts_with(l.series_root, s.series_root || ' ')
@@ -69,8 +73,34 @@ longer_roots as (
         join root_entries as b using (position)
         where a.series_root = s.series_root and b.series_root = l.series_root
     )
-    group by s.series_root
-    having count(*) = 1
+    union all
+    -- a root named after another series' #1 by the same lone author, with no #1 of its own
+    -- and no number in common: "Shadow of the Hegemon (Ender's Shadow, #2)" after "Ender's
+    -- Shadow (The Shadow Series, #1)"
+    select n.series_root as short_root, f.series_root as long_root
+    from lone_authors as n
+    join spelled as f
+        on f.surname = n.surname
+        and f.position = 1
+        and not f.is_collection
+        and f.series_root <> n.series_root
+        and main_title_key(f.title) = n.series_root
+    where not exists (
+        select 1 from root_entries as r where r.series_root = n.series_root and r.position = 1
+    )
+        and not exists (
+            select 1
+            from root_entries as a
+            join root_entries as b using (position)
+            where a.series_root = n.series_root and b.series_root = f.series_root
+        )
+),
+
+longer_roots as (
+    select short_root, min(long_root) as long_root
+    from root_links
+    group by short_root
+    having count(distinct long_root) = 1
 ),
 
 series_spellings as (

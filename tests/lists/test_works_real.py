@@ -114,6 +114,10 @@ def test_split_editions_and_series_spellings(real):
         ).fetchall()
     )
     assert reasons[children] == '"dune chronicles" is the series "dune"'
+    # a series named after the #1 of another spelling: Ender's Shadow is #1 of both
+    shadow = _book(con, "Ender's Shadow (The Shadow Series, #1)", "Orson Scott Card")
+    hegemon = _book(con, "Shadow of the Hegemon (Ender's Shadow, #2)", "Orson Scott Card")
+    assert works.series_of[shadow] == works.series_of[hegemon]
 
 
 def test_a_collection_holds_the_series_of_its_parts_and_a_guide_its_series(real):
