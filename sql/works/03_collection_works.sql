@@ -68,7 +68,8 @@ listed_titles as (
         b.book_id,
         w.surname,
         w.work_id as own_work,
-        title_key(trim(part)) as part_key
+        title_key(trim(part)) as part_key,
+        count(*) over (partition by b.book_id) as parts
     from books as b
     join book_works as w using (book_id)
     cross join unnest(string_split_regex(strip_series(b.title), ',\s*(?:and\s+)?|\s+/\s+|\s+&\s+'))
@@ -84,7 +85,11 @@ lists_works as (
         on e.surname = l.surname
         and e.work_title = number_words(l.part_key)
         and e.work_id <> l.own_work
+    -- two works of its author, or one (of two words or more) in a list of three titles or
+    -- more ("Notes from Underground, White Nights, The Dream of a Ridiculous Man, and
+    -- Selections from The House of the Dead")
     qualify count(distinct e.work_id) over (partition by l.book_id) >= 2
+        or (l.parts >= 3 and e.work_title like '% %')
 ),
 
 author_works as (

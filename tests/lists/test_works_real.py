@@ -167,6 +167,8 @@ def test_collections_found_in_real_readers_lists(real):
     assert "Heart of Darkness and Selected Short Fiction" in _blocked(
         con, works, "Heart of Darkness", "Joseph Conrad"
     )
+    notes = _blocked(con, works, "Notes from Underground", "Fyodor Dostoevsky")
+    assert any(t.startswith("Notes from Underground, White Nights, The Dream") for t in notes)
     assert "I Am Legend and Other Stories" in _blocked(
         con, works, "I Am Legend", "Richard Matheson"
     )
