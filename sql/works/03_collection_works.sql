@@ -69,7 +69,10 @@ listed_titles as (
         w.surname,
         w.work_id as own_work,
         title_key(trim(part)) as part_key,
-        count(*) over (partition by b.book_id) as parts
+        count(*) over (partition by b.book_id) as parts,
+        len(string_split_regex(
+            strip_series(b.title), ',\s*(?:and\s+)?|\s+/\s+|\s+&\s+|\s+and\s+'
+        )) as titles
     from books as b
     join book_works as w using (book_id)
     cross join unnest(string_split_regex(strip_series(b.title), ',\s*(?:and\s+)?|\s+/\s+|\s+&\s+'))
@@ -83,13 +86,14 @@ lists_works as (
     from listed_titles as l
     join entries as e
         on e.surname = l.surname
-        and e.work_title = number_words(l.part_key)
+        and e.work_title in (number_words(l.part_key), 'the ' || number_words(l.part_key))
         and e.work_id <> l.own_work
     -- two works of its author, or one (of two words or more) in a list of three titles or
     -- more ("Notes from Underground, White Nights, The Dream of a Ridiculous Man, and
     -- Selections from The House of the Dead")
     qualify count(distinct e.work_id) over (partition by l.book_id) >= 2
         or (l.parts >= 3 and e.work_title like '% %')
+        or (l.titles >= 3 and e.work_title like '% % %')
 ),
 
 author_works as (
@@ -164,8 +168,11 @@ omnibus as (
         and e.series_key = title_key(b.title)
         and e.series_key like '% %'
     where o.position is null
+        -- (a companion at "#4.5" that shares the main title is no entry: "The Twilight Saga:
+        -- The Official Illustrated Guide" beside the box set "The Twilight Saga")
         and not exists (
-            select 1 from book_works as x where x.work_id = o.work_id and x.position is not null
+            select 1 from book_works as x
+            where x.work_id = o.work_id and x.position = floor(x.position)
         )
         and exists (
             select 1 from entries as f
@@ -191,12 +198,35 @@ and_others as (
         on e.surname = o.surname
         and e.work_id <> o.work_id
         and e.work_title like '% %'
-        and (
-            starts_with(number_words(title_key(strip_series(b.title))), e.work_title || ' and other ')
-            or starts_with(
-                number_words(title_key(strip_series(b.title))), e.work_title || ' and selected '
-            )
-        )
+        and starts_with(number_words(title_key(strip_series(b.title))), e.work_title || ' ')
+        and regexp_matches(title_key(strip_series(b.title)), ' and (other|selected) ')
+),
+
+two_works as (
+    -- (i): "<a work> and <a work>" of one author, both of two words or more ("Mere
+    -- Christianity and The Screwtape Letters")
+    select t.book_id, e.work_id, 'joins "' || e.work_title || '" with another work' as reason
+    from (
+        select
+            o.book_id,
+            o.work_id as own_work,
+            o.surname,
+            string_split(number_words(title_key(strip_series(b.title))), ' and ') as pieces
+        from book_works as o
+        join books as b using (book_id)
+        where o.surname is not null and contains(title_key(b.title), ' and ')
+    ) as t
+    cross join generate_series(1, len(t.pieces) - 1) as cut(k)
+    join entries as l
+        on l.surname = t.surname
+        and l.work_title = array_to_string(t.pieces[1:cut.k], ' and ')
+        and l.work_title like '% %'
+    join entries as r
+        on r.surname = t.surname
+        and r.work_title = array_to_string(t.pieces[cut.k + 1:], ' and ')
+        and r.work_title like '% %'
+    join entries as e on e.work_id in (l.work_id, r.work_id)
+    where l.work_id <> t.own_work and r.work_id <> t.own_work and l.work_id <> r.work_id
 ),
 
 story_parts as (
@@ -232,6 +262,8 @@ linked as (
     select * from story_parts
     union all
     select * from and_others
+    union all
+    select * from two_works
 )
 
 select book_id as collection_id, work_id, min(reason) as reason

@@ -16,7 +16,10 @@
 -- more) "and" more, by another author, read five times less, is a mash-up ("Pride and
 -- Prejudice and Zombies"). A book by another author in a series named as a work that holds its
 -- parts (collection_works (g): a later entry of another series) is a part of it retold ("A
--- Scandal in Bohemia (The Adventures of Sherlock Holmes, #1)", a graded reader).
+-- Scandal in Bohemia (The Adventures of Sherlock Holmes, #1)", a graded reader). A drawn book
+-- titled as a series, by another author who names the series' author, adapts the series ("The
+-- Dark Tower: The Gunslinger Born"); a book of the series' author tagged with its name and no
+-- number is its companion ("Do-It-Yourself Book (Diary of a Wimpy Kid)").
 create or replace table derivative_works as
 with marker_books as (
     select
@@ -184,6 +187,45 @@ adaptations as (
     )
 ),
 
+drawn_series as (
+    -- titled as a series (its main title), by another author, drawn, the series' author named
+    -- in its description: a graphic adaptation of the series ("The Dark Tower: The Gunslinger
+    -- Born", Peter David's comic of Stephen King's series)
+    select
+        m.book_id,
+        s.work_id,
+        false as bare,
+        'titled as the series "' || s.name || '" by another author, shelved or described as a '
+        || 'graphic novel, comic or manga' as reason
+    from marker_books as m
+    join series_works as s
+        on s.name = m.work_title
+        and s.name like '% %'
+        and m.work_id <> s.work_id
+        and coalesce(m.surname, '') <> s.surname
+        and m.num_ratings < s.num_ratings
+    where m.drawn and contains(m.padded_description, ' ' || s.surname || ' ')
+),
+
+unnumbered as (
+    -- by the series' author, tagged with its name and no number ("Do-It-Yourself Book (Diary
+    -- of a Wimpy Kid)"): a companion, not an entry
+    select
+        m.book_id,
+        s.work_id,
+        false as bare,
+        'tagged "' || s.name || '" with no number: a companion of the series' as reason
+    from marker_books as m
+    join books as b using (book_id)
+    join book_series as bs using (book_id)
+    join series_works as s
+        on s.surname = m.surname
+        and s.name = title_key(regexp_extract(b.title, '\(([^()#]+)\)\s*$', 1))
+        and m.work_id <> s.work_id
+    -- (a collection of its entries says so elsewhere: "Pandora / Vittorio the Vampire")
+    where not contains(b.title, '#') and not bs.is_collection
+),
+
 retellings as (
     -- a title that is a whole work's title of three words or more "and" something, by another
     -- known author, read five times less: a mash-up ("Pride and Prejudice and Zombies")
@@ -236,6 +278,10 @@ found as (
     select * from retellings
     union all
     select * from retold_parts
+    union all
+    select * from drawn_series
+    union all
+    select * from unnumbered
 ),
 
 final as (

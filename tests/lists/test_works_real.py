@@ -147,7 +147,8 @@ def test_a_collection_holds_the_series_of_its_parts_and_a_guide_its_series(real)
 
 
 def test_collections_found_in_real_readers_lists(real):
-    """What recommend_all gave the shared data's 1,343 readers besides a book they had: a
+    """What recommend_all gave the shared data's 1,343 readers, and the page a reader of one of
+    the 400 most-read books, besides a book they had: a
     bare range ("The Dark Tower #1-3"), a series spelled with and without "the", "<a work>
     and Selected ...", and complete poems or stories holding the author's smaller
     collections, but no novel of theirs."""
@@ -169,6 +170,21 @@ def test_collections_found_in_real_readers_lists(real):
     )
     notes = _blocked(con, works, "Notes from Underground", "Fyodor Dostoevsky")
     assert any(t.startswith("Notes from Underground, White Nights, The Dream") for t in notes)
+    for title, author, collection in [
+        ("A Christmas Carol", "Charles Dickens", "A Christmas Carol, The Chimes and The Cricket "
+         "on the Hearth"),
+        ("The Adventures of Tom Sawyer", "Mark Twain", "The Adventures of Tom Sawyer & Adventures "
+         "of Huckleberry Finn"),
+        ("The Call of the Wild", "Jack London", "The Call of the Wild, White Fang and Other "
+         "Stories"),
+        ("The Screwtape Letters", "C.S. Lewis", "Mere Christianity and The Screwtape Letters"),
+        ("Eclipse (The Twilight Saga, #3)", "Stephenie Meyer", "The Twilight Saga"),
+        ("The Gunslinger (The Dark Tower, #1)", "Stephen King", "The Dark Tower: The Gunslinger "
+         "Born"),
+        ("Diary of a Wimpy Kid (Diary of a Wimpy Kid, #1)", "Jeff Kinney", "Do-It-Yourself Book "
+         "(Diary of a Wimpy Kid)"),
+    ]:  # fmt: skip
+        assert collection in _blocked(con, works, title, author), (title, collection)
     assert "I Am Legend and Other Stories" in _blocked(
         con, works, "I Am Legend", "Richard Matheson"
     )
