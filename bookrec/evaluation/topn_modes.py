@@ -40,6 +40,7 @@ from bookrec.evaluation.topn import (
     ease_lists,
     evaluate_cases,
     fit_item_item,
+    grid_ndcg,
     implicit_lists,
     ruled_lists,
     static_lists,
@@ -184,7 +185,7 @@ def tune_few_books(
     grid_rating = chosen.grid_rating if setup.scorer is not None else (0.0,)
     grids = (chosen.grid_few_pop, chosen.grid_few_text, chosen.grid_corating, grid_rating)
     best, grid = tune_weights(held, cases, chosen, grids)
-    value = max(row["ndcg@10"] for row in grid)
+    value = grid_ndcg(grid, best)
     log.info("top-N: few-book weights %s (tuning NDCG@10 %.3f, %d cases)", best, value, len(cases))
     tuned = dataclasses.replace(
         chosen,

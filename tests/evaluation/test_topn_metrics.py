@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from bookrec.evaluation.topn import neighbourhood_means
 from bookrec.evaluation.topn_metrics import (
     TopNScores,
     hit_at,
@@ -67,3 +68,25 @@ def test_topn_scores_serialise_under_the_report_names_and_keep_nan() -> None:
     assert math.isnan(dumped["ndcg@10"]) and dumped["coverage"] == 0.4
     with pytest.raises(ValueError):
         scores.mrr = 1.0  # frozen: a measured row is not edited afterwards
+
+
+def test_the_tuned_weights_are_the_best_neighbourhood_not_a_lone_spike() -> None:
+    """tune_weights judges a grid point by its mean with its neighbours: a lone spike a hair
+    above a broad plateau (tuning noise) loses to the plateau's middle."""
+    values = np.array(
+        [
+            [0.10, 0.10, 0.10, 0.10],
+            [0.10, 0.15, 0.15, 0.15],
+            [0.10, 0.15, 0.15, 0.15],
+            [0.16, 0.10, 0.15, 0.15],
+        ]
+    )
+    values[0, 0] = np.nan  # every weight 0: no point of the grid
+    smoothed = neighbourhood_means(values)
+    assert np.isnan(smoothed[0, 0])
+    assert np.unravel_index(np.nanargmax(values), values.shape) == (3, 0)
+    best = np.unravel_index(np.nanargmax(smoothed), smoothed.shape)
+    assert values[best] == 0.15 and smoothed[best] == pytest.approx(0.15)
+    assert smoothed[3, 0] < smoothed[best]
+    # a neighbourhood's mean, NaN left out: five points beside the missing corner
+    assert smoothed[0, 1] == pytest.approx((0.10 + 0.10 + 0.10 + 0.15 + 0.15) / 5)
