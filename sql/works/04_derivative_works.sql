@@ -19,7 +19,9 @@
 -- Scandal in Bohemia (The Adventures of Sherlock Holmes, #1)", a graded reader). A drawn book
 -- titled as a series, by another author who names the series' author, adapts the series ("The
 -- Dark Tower: The Gunslinger Born"); a book of the series' author tagged with its name and no
--- number is its companion ("Do-It-Yourself Book (Diary of a Wimpy Kid)").
+-- number is its companion ("Do-It-Yourself Book (Diary of a Wimpy Kid)"). A title opening with
+-- a work's or series' name of four words or more and a colon, by another author, is about it
+-- ("The Lord of the Rings: Weapons and Warfare").
 create or replace table derivative_works as
 with marker_books as (
     select
@@ -51,6 +53,9 @@ with marker_books as (
             fold_text(coalesce(b.description, '')), '\b(graphic novel|manga|comic book)\b'
         ) as drawn,
         title_key(b.title) as full_title,
+        -- the title before its first colon ("The Lord of the Rings: Weapons and Warfare")
+        case when contains(strip_series(b.title), ':')
+            then title_key(split_part(strip_series(b.title), ':', 1)) end as before_colon,
         ' ' || fold_text(coalesce(b.description, '')) || ' ' as padded_description
     from books as b
     join book_works as w using (book_id)
@@ -60,6 +65,7 @@ candidates as (
     -- only titles that can qualify, so the containment join stays small
     select * from marker_books
     where marker <> '' or contains(padded_title, 's ') or contains(padded_title, ' volume ')
+        or before_colon is not null
 ),
 
 candidate_words as (
@@ -138,6 +144,8 @@ linked as (
                 || w.name || '" and says "' || m.marker || '"'
             when contains(m.padded_title, ' ' || w.surname || 's ' || w.name || ' ')
                 then 'names "' || w.name || '" after its author'
+            when m.before_colon = w.name
+                then 'titled "' || w.name || ': ..." by another author'
             else 'names "' || w.name || '" with a volume number'
         end as reason
     from candidates as m
@@ -160,6 +168,9 @@ linked as (
         -- a one-word name ("Twilight") only opens the title, with a marker
         and (w.long_name or (m.marker <> '' and starts_with(m.padded_title, ' ' || w.name || ' ')))
     where m.marker <> ''
+        -- "<a work or series of four words or more>: ..." by another author: a book about it
+        -- (shorter names collide: "The Red Queen: Sex and the Evolution of Human Nature")
+        or (m.before_colon = w.name and w.name like '% % % %' and m.surname <> w.surname)
         or (w.kind = 'work' and w.long_name and (
             contains(m.padded_title, ' ' || w.surname || 's ' || w.name || ' ')
             or contains(m.padded_title, ' ' || w.name || ' volume ')))

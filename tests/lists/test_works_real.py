@@ -183,6 +183,8 @@ def test_collections_found_in_real_readers_lists(real):
          "Born"),
         ("Diary of a Wimpy Kid (Diary of a Wimpy Kid, #1)", "Jeff Kinney", "Do-It-Yourself Book "
          "(Diary of a Wimpy Kid)"),
+        ("The Return of the King (The Lord of the Rings, #3)", "J.R.R. Tolkien", "The Lord of the "
+         "Rings: Weapons and Warfare"),
     ]:  # fmt: skip
         assert collection in _blocked(con, works, title, author), (title, collection)
     assert "I Am Legend and Other Stories" in _blocked(
@@ -197,6 +199,9 @@ def test_collections_found_in_real_readers_lists(real):
     stories = _blocked(con, works, "The Complete Stories", "Flannery O'Connor")
     assert "Wise Blood" not in stories
     assert "Fancy Nancy" not in stories  # Jane O'Connor
+    # a shorter name before a colon is another book's ("The Red Queen" by Philippa Gregory)
+    queen = _book(con, "The Red Queen: Sex and the Evolution of Human Nature", "Matt Ridley")
+    assert not works.derived_from.get(queen)
     # nor is a collection another author's mash-up for sharing a generic title
     tales = _book(con, "The Complete Tales and Poems", "Edgar Allan Poe")
     assert not works.derived_from.get(tales)
