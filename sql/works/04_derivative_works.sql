@@ -21,7 +21,9 @@
 -- Dark Tower: The Gunslinger Born"); a book of the series' author tagged with its name and no
 -- number is its companion ("Do-It-Yourself Book (Diary of a Wimpy Kid)"). A title opening with
 -- a work's or series' name of four words or more and a colon, by another author, is about it
--- ("The Lord of the Rings: Weapons and Warfare").
+-- ("The Lord of the Rings: Weapons and Warfare"); one by its author saying it is taken "from" a
+-- work of three words or more is too ("Practicing the Power of Now: ... Exercises from the
+-- Power of Now").
 create or replace table derivative_works as
 with marker_books as (
     select
@@ -146,6 +148,8 @@ linked as (
                 then 'names "' || w.name || '" after its author'
             when m.before_colon = w.name
                 then 'titled "' || w.name || ': ..." by another author'
+            when contains(m.padded_title, ' from ' || w.name || ' ')
+                then 'says it is taken from "' || w.name || '"'
             else 'names "' || w.name || '" with a volume number'
         end as reason
     from candidates as m
@@ -163,7 +167,10 @@ linked as (
             'coloring book', 'sheet music', 'pop-up', 'encyclopedia', 'lexicon')
             -- or calls itself the name's guide: "(A Percy Jackson and the Olympians Guide)"
             or (m.marker in ('guide', 'handbook')
-                and contains(m.padded_title, ' ' || w.name || ' ' || m.marker || ' ')))
+                and contains(m.padded_title, ' ' || w.name || ' ' || m.marker || ' '))
+            -- or says it is taken from it: "... Exercises from the Power of Now"
+            or (m.surname = w.surname and w.kind = 'work'
+                and contains(m.padded_title, ' from ' || w.name || ' ')))
         and m.num_ratings < w.num_ratings
         -- a one-word name ("Twilight") only opens the title, with a marker
         and (w.long_name or (m.marker <> '' and starts_with(m.padded_title, ' ' || w.name || ' ')))
@@ -171,6 +178,11 @@ linked as (
         -- "<a work or series of four words or more>: ..." by another author: a book about it
         -- (shorter names collide: "The Red Queen: Sex and the Evolution of Human Nature")
         or (m.before_colon = w.name and w.name like '% % % %' and m.surname <> w.surname)
+        -- "... from <a work of three words or more>" by its author: excerpts, exercises,
+        -- teachings (by another, a subject: "... A True Story from the Underground Railroad")
+        -- (new stories "from the Dresden Files" are the series' own, not taken from a work)
+        or (contains(m.padded_title, ' from ' || w.name || ' ') and w.name like '% % %'
+            and m.surname = w.surname and w.kind = 'work')
         or (w.kind = 'work' and w.long_name and (
             contains(m.padded_title, ' ' || w.surname || 's ' || w.name || ' ')
             or contains(m.padded_title, ' ' || w.name || ' volume ')))

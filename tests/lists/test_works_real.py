@@ -185,6 +185,8 @@ def test_collections_found_in_real_readers_lists(real):
          "(Diary of a Wimpy Kid)"),
         ("The Return of the King (The Lord of the Rings, #3)", "J.R.R. Tolkien", "The Lord of the "
          "Rings: Weapons and Warfare"),
+        ("The Power of Now: A Guide to Spiritual Enlightenment", "Eckhart Tolle", "Practicing the "
+         "Power of Now: Essential Teachings, Meditations, and Exercises from the Power of Now"),
     ]:  # fmt: skip
         assert collection in _blocked(con, works, title, author), (title, collection)
     assert "I Am Legend and Other Stories" in _blocked(
@@ -199,6 +201,11 @@ def test_collections_found_in_real_readers_lists(real):
     stories = _blocked(con, works, "The Complete Stories", "Flannery O'Connor")
     assert "Wise Blood" not in stories
     assert "Fancy Nancy" not in stories  # Jane O'Connor
+    # new stories "from the Dresden Files" are the series' own
+    jobs = _book(
+        con, "Side Jobs: Stories from the Dresden Files (The Dresden Files, #12.5)", "Jim Butcher"
+    )
+    assert not works.derived_from.get(jobs)
     # a shorter name before a colon is another book's ("The Red Queen" by Philippa Gregory)
     queen = _book(con, "The Red Queen: Sex and the Evolution of Human Nature", "Matt Ridley")
     assert not works.derived_from.get(queen)
