@@ -192,14 +192,17 @@ names_work as (
 and_others as (
     -- (h): "<a work> and Other Stories", "<a work> and Selected Short Fiction" by its author
     select o.book_id, e.work_id, 'holds "' || e.work_title || '" and other pieces' as reason
-    from book_works as o
-    join books as b using (book_id)
+    from (
+        select w.book_id, w.work_id, w.surname, number_words(title_key(strip_series(b.title))) as key
+        from book_works as w
+        join books as b using (book_id)
+        where regexp_matches(title_key(b.title), ' and (other|selected) ')
+    ) as o
     join entries as e
         on e.surname = o.surname
         and e.work_id <> o.work_id
         and e.work_title like '% %'
-        and starts_with(number_words(title_key(strip_series(b.title))), e.work_title || ' ')
-        and regexp_matches(title_key(strip_series(b.title)), ' and (other|selected) ')
+        and starts_with(o.key, e.work_title || ' ')
 ),
 
 two_works as (
