@@ -928,13 +928,15 @@ def blocked_mask(
         # A reader who gives #3 of a series has read #1 and #2, or chose not to: the next
         # entry is never one before the earliest they give (a gap after it, #2 between a
         # given #1 and #3, may be next: measured, blocking gaps too cost a quarter of the
-        # full histories' NDCG@10, where the hidden books are the gaps).
+        # full histories' NDCG@10, where the hidden books are the gaps), nor another book
+        # numbered as that earliest ("The House of Silk (Sherlock Holmes, #1)", Horowitz's,
+        # was "next" after A Study in Scarlet, Doyle's #1).
         earliest = np.full(len(read_series), np.inf)
         np.fmin.at(earliest, np.searchsorted(read_series, series[in_series]), at[in_series])
         members = layout.order
         slot = np.clip(np.searchsorted(read_series, layout.code[members]), 0, len(read_series) - 1)
         before = (read_series[slot] == layout.code[members]) & (
-            layout.position[members] < earliest[slot]
+            layout.position[members] <= earliest[slot]
         )
         blocked[members[before]] = True
     open_members = layout.order[~blocked[layout.order]]

@@ -309,6 +309,12 @@ def test_next_in_series_never_goes_back_before_the_first_entry_given(setup):
     # a reader of #1 still gets #2
     blocked, next_up = blocked_mask(cands, works, [hunger], [5.0], config)
     assert pos[fire] in next_up
+    # another book numbered #1 (Horowitz's, under Doyle's series name) is not next after #1
+    scarlet = _id("A Study in Scarlet (Sherlock Holmes, #1)")
+    silk = _id("The House of Silk (Sherlock Holmes, #1)")
+    blocked, next_up = blocked_mask(cands, works, [scarlet], [5.0], config)
+    assert blocked[pos[silk]] and pos[silk] not in next_up
+    assert pos[_id("The Sign of Four (Sherlock Holmes, #2)")] in next_up
 
 
 def test_a_box_set_never_stands_for_its_series(setup):

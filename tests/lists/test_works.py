@@ -161,6 +161,8 @@ BOOKS = [
         223405,
         8694,
     ),
+    # two books numbered #1 of one series name, by two authors
+    ("A Study in Scarlet (Sherlock Holmes, #1)", "Arthur Conan Doyle", 505698, 102868),
     # a series whose #1 is an omnibus of its parts
     ("Wool Omnibus (Silo, #1)", "Hugh Howey", 177896, 13453029),
     ("Shift (Silo, #2)", "Hugh Howey", 46518, 17287153),
