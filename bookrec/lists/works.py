@@ -5,7 +5,9 @@ Tables (every decision with its reason; `work_decisions` gathers them):
 - book_works(book_id, work_id, work_title, surname, series_key, title_series_key, position,
   reason, is_main_edition): the work each book is an edition of (work_id = its smallest
   book_id; split editions "Part 1 (#1.1)" join their entry's work); series_key is the series
-  with its spellings joined ("Dune Chronicles" = "Dune"), title_series_key as the title spells it.
+  with its spellings joined ("Dune Chronicles" = "Dune"), title_series_key as the title spells it,
+  series_id the series a reader goes through (series_key, per author where two authors number
+  one name alike: "inheritance (paolini)").
 - collection_works(collection_id, work_id, reason): the works a collection contains (box sets,
   "A, B, C" of one author, "The Complete Novels", an omnibus titled as its series).
 - derivative_works(book_id, work_id, reason): guides, critical editions, adaptations (graphic
@@ -132,8 +134,17 @@ def load_works(con: duckdb.DuckDBPyConnection) -> Works:
     require_tables(con, WORK_TABLES)
     for table in WORK_TABLES:
         lineage.require_fresh(con, table)
+    # series_id: the series a reader goes through (per author where two number one name alike)
+    series = "series_id"
+    if "series_id" not in con.table("book_works").columns:
+        log.warning(
+            "book_works predates series_id: series are read by name alone "
+            "(run `python -m flows.lists` to rebuild the works tables)"
+        )
+        series = "series_key"
     books = con.execute(
-        "select book_id, work_id, series_key, position, is_main_edition from book_works"
+        f"select book_id, work_id, {series} as series_key, position, is_main_edition "
+        "from book_works"
     ).df()
     flags = con.execute("select book_id, position_hi from book_series where is_collection").df()
     ranges = flags[flags["position_hi"].notna()]

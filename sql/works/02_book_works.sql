@@ -21,7 +21,9 @@
 -- and a series named after the #1 of another by its author, with no #1 of its own ("Ender's
 -- Shadow (The Shadow Series, #1)", "Shadow of the Hegemon (Ender's Shadow, #2)"). A split edition
 -- ("The Way of Kings, Part 1 (The Stormlight Archive #1.1)": a fractional position and "part"
--- in the title) is an edition of its whole-numbered entry.
+-- in the title) is an edition of its whole-numbered entry. A series name two authors number
+-- alike is one series per author to go through (series_id "inheritance (paolini)" and
+-- "inheritance (jemisin)"; series_key, the name titles are matched on, stays "inheritance").
 -- Keys are joined by two rounds of "smallest id over the key", enough for a chain
 -- title -> series -> title (a longer chain would stay split, which only under-groups).
 create or replace table book_works as
@@ -197,6 +199,18 @@ keys as (
     from positions
 ),
 
+shared_numbers as (
+    -- a series name two authors number alike ("Inheritance": Paolini's cycle and Jemisin's
+    -- trilogy both have a #2; "The Hollows", "The Secret"): one series per author. Authors who
+    -- go on with each other's numbering ("Millennium" #4 after #1-3) stay one series.
+    select distinct series_key
+    from filled
+    where series_key is not null and surname is not null and not is_collection
+        and position = floor(position)
+    group by series_key, position
+    having count(distinct surname) > 1
+),
+
 round1 as (
     select *, min(book_id) over (partition by title_group) as m1 from keys
 ),
@@ -235,6 +249,12 @@ final as (
         work_title,
         surname,
         series_key,
+        -- the series a reader goes through: series_key, or per author where two number alike
+        case
+            when surname is not null and series_key in (select series_key from shared_numbers)
+                then series_key || ' (' || surname || ')'
+            else series_key
+        end as series_id,
         title_series_key,
         position,
         case

@@ -309,11 +309,13 @@ def test_next_in_series_never_goes_back_before_the_first_entry_given(setup):
     # a reader of #1 still gets #2
     blocked, next_up = blocked_mask(cands, works, [hunger], [5.0], config)
     assert pos[fire] in next_up
-    # another book numbered #1 (Horowitz's, under Doyle's series name) is not next after #1
+    # another author numbering the series' name alike (Horowitz's #1 under Doyle's "Sherlock
+    # Holmes") has a series of their own: never "next" after Doyle's #1, a way into Horowitz's
     scarlet = _id("A Study in Scarlet (Sherlock Holmes, #1)")
     silk = _id("The House of Silk (Sherlock Holmes, #1)")
+    assert works.series_of[scarlet] != works.series_of[silk]
     blocked, next_up = blocked_mask(cands, works, [scarlet], [5.0], config)
-    assert blocked[pos[silk]] and pos[silk] not in next_up
+    assert pos[silk] not in next_up and not blocked[pos[silk]]
     assert pos[_id("The Sign of Four (Sherlock Holmes, #2)")] in next_up
 
 

@@ -314,6 +314,7 @@ def test_every_decision_has_a_reason(con):
         "collection contains",
         "derivative of",
         "series spelled two ways",
+        "series of one author",
     }
 
 

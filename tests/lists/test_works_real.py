@@ -114,6 +114,16 @@ def test_split_editions_and_series_spellings(real):
         ).fetchall()
     )
     assert reasons[children] == '"dune chronicles" is the series "dune"'
+    # a series name two authors number alike is one series per author to go through: Paolini's
+    # Inheritance Cycle and Jemisin's Inheritance Trilogy (Eragon readers got no "Eldest");
+    # Rowling's Harry Potter stays one, and the name still matches titles
+    eragon = _book(con, "Eragon (The Inheritance Cycle, #1)", "Christopher Paolini")
+    eldest = _book(con, "Eldest (The Inheritance Cycle, #2)", "Christopher Paolini")
+    broken = _book(con, "The Broken Kingdoms (Inheritance, #2)", "N.K. Jemisin")
+    assert works.series_of[eragon] == works.series_of[eldest] != works.series_of[broken]
+    stone = _book(con, "Harry Potter and the Sorcerer's Stone (Harry Potter, #1)", "J.K. Rowling")
+    hallows = _book(con, "Harry Potter and the Deathly Hallows (Harry Potter, #7)", "J.K. Rowling")
+    assert works.series_of[stone] == works.series_of[hallows]
     # a series named after the #1 of another spelling: Ender's Shadow is #1 of both
     shadow = _book(con, "Ender's Shadow (The Shadow Series, #1)", "Orson Scott Card")
     hegemon = _book(con, "Shadow of the Hegemon (Ender's Shadow, #2)", "Orson Scott Card")
