@@ -30,6 +30,11 @@ def _book(con, title: str, author: str) -> int:
     return int(rows[0][0])
 
 
+def _series(con, works: Works, title: str, author: str) -> str:
+    """The series a reader goes through with this book (Works.series_of)."""
+    return works.series_of[_book(con, title, author)]
+
+
 def _titles(con, ids) -> set[str]:
     ids = [int(i) for i in ids]
     return {
@@ -102,12 +107,11 @@ def test_split_editions_and_series_spellings(real):
     kings = _book(con, "The Way of Kings (The Stormlight Archive, #1)", "Brandon Sanderson")
     part = _book(con, "The Way of Kings, Part 1 (The Stormlight Archive #1.1)", "Brandon Sanderson")
     assert works.work(part) == works.work(kings)
-    dune = _book(con, "Dune (Dune, #1)", "Frank Herbert")
     children = _book(con, "Children of Dune (Dune Chronicles #3)", "Frank Herbert")
-    assert works.series_of[dune] == works.series_of[children]
-    eye = _book(con, "The Eye of the World (The Wheel of Time, #1)", "Robert Jordan")
-    shadow = _book(con, "The Shadow Rising (Wheel of Time, #4)", "Robert Jordan")
-    assert works.series_of[eye] == works.series_of[shadow]
+    assert _series(con, works, "Dune (Dune, #1)", "Frank Herbert") == works.series_of[children]
+    assert _series(
+        con, works, "The Eye of the World (The Wheel of Time, #1)", "Robert Jordan"
+    ) == _series(con, works, "The Shadow Rising (Wheel of Time, #4)", "Robert Jordan")
     reasons = dict(
         con.execute(
             "select book_id, reason from work_decisions where decision = 'series spelled two ways'"
@@ -117,17 +121,19 @@ def test_split_editions_and_series_spellings(real):
     # a series name two authors number alike is one series per author to go through: Paolini's
     # Inheritance Cycle and Jemisin's Inheritance Trilogy (Eragon readers got no "Eldest");
     # Rowling's Harry Potter stays one, and the name still matches titles
-    eragon = _book(con, "Eragon (The Inheritance Cycle, #1)", "Christopher Paolini")
-    eldest = _book(con, "Eldest (The Inheritance Cycle, #2)", "Christopher Paolini")
-    broken = _book(con, "The Broken Kingdoms (Inheritance, #2)", "N.K. Jemisin")
-    assert works.series_of[eragon] == works.series_of[eldest] != works.series_of[broken]
-    stone = _book(con, "Harry Potter and the Sorcerer's Stone (Harry Potter, #1)", "J.K. Rowling")
-    hallows = _book(con, "Harry Potter and the Deathly Hallows (Harry Potter, #7)", "J.K. Rowling")
-    assert works.series_of[stone] == works.series_of[hallows]
+    eragon = _series(con, works, "Eragon (The Inheritance Cycle, #1)", "Christopher Paolini")
+    eldest = _series(con, works, "Eldest (The Inheritance Cycle, #2)", "Christopher Paolini")
+    broken = _series(con, works, "The Broken Kingdoms (Inheritance, #2)", "N.K. Jemisin")
+    assert eragon == eldest != broken
+    rowling = "J.K. Rowling"
+    assert _series(
+        con, works, "Harry Potter and the Sorcerer's Stone (Harry Potter, #1)", rowling
+    ) == _series(con, works, "Harry Potter and the Deathly Hallows (Harry Potter, #7)", rowling)
     # a series named after the #1 of another spelling: Ender's Shadow is #1 of both
-    shadow = _book(con, "Ender's Shadow (The Shadow Series, #1)", "Orson Scott Card")
-    hegemon = _book(con, "Shadow of the Hegemon (Ender's Shadow, #2)", "Orson Scott Card")
-    assert works.series_of[shadow] == works.series_of[hegemon]
+    card = "Orson Scott Card"
+    assert _series(con, works, "Ender's Shadow (The Shadow Series, #1)", card) == _series(
+        con, works, "Shadow of the Hegemon (Ender's Shadow, #2)", card
+    )
 
 
 def test_a_collection_holds_the_series_of_its_parts_and_a_guide_its_series(real):
