@@ -541,12 +541,15 @@ def tune_weights(
         n_relevant[row] = len(case.relevant)
     discount = 1.0 / np.log2(np.arange(2, 12))
     ideal = np.array([discount[: min(10, int(k))].sum() for k in n_relevant])
+    # every grid point by its index along each grid, all weights 0 left out
+    points = [
+        (at, weights)
+        for at in itertools.product(*(range(len(g)) for g in grids))
+        if any(weights := tuple(g[i] for g, i in zip(grids, at, strict=True)))
+    ]
     values = np.full(tuple(len(g) for g in grids), np.nan)
     rows = np.arange(len(cases))[:, None]
-    for at in itertools.product(*(range(len(g)) for g in grids)):
-        weights = tuple(g[i] for g, i in zip(grids, at, strict=True))
-        if not any(weights):
-            continue
+    for at, weights in points:
         score = np.tensordot(np.asarray(weights, np.float32), feats, axes=1)
         score[blocked] = -np.inf
         top = np.argpartition(-score, 9, axis=1)[:, :10]
@@ -555,10 +558,7 @@ def tune_weights(
     smoothed = neighbourhood_means(values)
     grid = []
     best = (-1.0, ListWeights(*(g[0] for g in grids)))
-    for at in itertools.product(*(range(len(g)) for g in grids)):
-        if np.isnan(values[at]):
-            continue
-        weights = tuple(g[i] for g, i in zip(grids, at, strict=True))
+    for at, weights in points:
         grid.append(
             {
                 **dict(zip(WEIGHTS, weights, strict=True)),
