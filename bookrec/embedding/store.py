@@ -1,7 +1,8 @@
 """Book vectors in the warehouse: encode what changed, store fixed-size arrays, load matrices.
 
 Tables (built by the SQL under sql/embed/):
-- feat_book_texts(book_id, text, content_hash): the text each book is embedded from.
+- feat_book_texts(book_id, text, content_hash, described): the text each book is embedded
+  from, and whether it says more than title and author.
 - embedding_cache(model, content_hash, embedding FLOAT[]): every vector computed so far.
 - feat_book_embeddings(book_id, model, content_hash, embedding FLOAT[d]): the raw space.
 - feat_book_projections(book_id, version, embedding FLOAT[k]): the trained projector's space.

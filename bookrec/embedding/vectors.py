@@ -4,6 +4,7 @@ space; feat_book_projections, the trained one). Scoring and lists import only th
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import duckdb
@@ -19,6 +20,8 @@ from bookrec.warehouse.connection import (
     table_exists,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class BookVectors:
@@ -31,6 +34,16 @@ class BookVectors:
     # each vector's length before it was made unit, where the space keeps it (co-rating: the
     # lengths of ALS's item factors say how widely a book is read, and ALS's scores need them)
     norms: np.ndarray | None = None
+    # per row: the book's text says more than title and author (feat_book_texts.described);
+    # None: not known (every text counts as described, as before the column existed)
+    described: np.ndarray | None = None
+
+    def described_of(self, book_ids) -> np.ndarray:
+        """Per book id: it has a vector from a text with more than its title and author."""
+        rows = self.index_of(book_ids)
+        if self.described is None:
+            return rows >= 0
+        return (rows >= 0) & self.described[np.maximum(rows, 0)]
 
     def index_of(self, book_ids) -> np.ndarray:
         """Row positions of the given book ids, -1 where a book has no vector."""
@@ -110,7 +123,23 @@ def load_book_vectors(
         vectors=vectors,
         space=space,
         version=str(version),
+        described=_described(con, book_ids),
     )
+
+
+def _described(con: duckdb.DuckDBPyConnection, book_ids: np.ndarray) -> np.ndarray | None:
+    """Per book id (ascending): its text says more than title and author; None where the
+    warehouse's feat_book_texts predates the column (every text then counts as described)."""
+    if not table_exists(con, "feat_book_texts") or (
+        "described" not in con.table("feat_book_texts").columns
+    ):
+        log.warning(
+            "feat_book_texts predates `described`: titles alone count as text in the lists "
+            "(run `python -m flows.embed` to rebuild it; nothing is re-encoded)"
+        )
+        return None
+    described = run_sql(con, "embed/described_books.sql").fetchnumpy()["book_id"]
+    return np.isin(book_ids, described.astype(np.int64))
 
 
 def newest_projection_version(con: duckdb.DuckDBPyConnection) -> str:

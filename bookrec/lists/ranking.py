@@ -7,11 +7,15 @@ rating) when the reader likes nothing], z over the candidates, the four tuned we
 ListConfig.weights_for the number of books the reader gave (few-book ones up to few_books);
 popularity = z(z(log Goodreads ratings) + z(log readers here who liked it)) (Candidates.
 popularity_z, bookrec.lists.popularity);
-text closeness = mean cosine to the `closest` nearest liked (or listed, unrated) books; the
-co-rating feature is EASE's score for the reader ("ease", the default for full histories: the
-sum of EASE's item-item weights from every book read and not disliked, bookrec.lists.ease),
-ALS's own score for them ("user", the default up to few_books books: their user vector solved
-from the same books) or the same closeness as the text's in the co-rating space ("closest").
+text closeness = mean cosine to the `closest` nearest liked (or listed, unrated) books, counting
+only texts that say more than title and author (BookVectors.described: a vector of a title alone
+is near titles that share its words, not near the story): a candidate known by its title alone
+has none (the median of the others), and a candidate by the author of a liked book is
+measured against every liked book (a series' title-only entries stay near it); the co-rating
+feature is EASE's score for the reader ("ease", the default for full histories: the sum of
+EASE's item-item weights from every book read and not disliked, bookrec.lists.ease), ALS's own
+score for them ("user", the default up to few_books books: their user vector solved from the
+same books) or the same closeness as the text's in the co-rating space ("closest").
 
 A reader's books (reader_roles): liked = rated >= liked_rating, or >= their own mean when they
 rated at least mean_liked_min_ratings books; a book rated <= disliked_rating is a dislike, never
@@ -41,7 +45,7 @@ in those features' z-scores (block_features, _shortlist).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -84,6 +88,9 @@ class Candidates:
     # how many of the warehouse's readers liked each candidate's work (None: not known): the
     # other half of the popularity feature (bookrec.lists.popularity.counts_for)
     liked_by: np.ndarray | None = None
+    # per candidate: its text says more than title and author (None: not known, every text
+    # counts), BookVectors.described
+    described: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -141,6 +148,7 @@ class Candidates:
             ease=ease,
             ease_cols=None if ease is None else ease.index_of(ids),
             liked_by=None if liked_by is None else np.asarray(liked_by, np.float64)[idx],
+            described=None if text.described is None else text.described_of(ids),
         )
 
     # What every reader of these candidates shares, computed on first use.
@@ -364,16 +372,16 @@ def reader_features(
     history_ids: np.ndarray,
     ratings: np.ndarray,
     config: ListConfig,
-    disliked_authors: set[str] | None = None,
+    authors: Mapping[int, str] | None = None,
 ) -> Features:
     """The reader's features: popularity, closeness to their liked books in both spaces, and
     closeness to their disliked ones (ratings NaN: listed without a rating); block_features
     for a block of one reader.
 
-    disliked_authors: the authors of the disliked books (None: those among the candidates).
+    authors: every book's author by book_id (None: the candidates' authors alone).
     """
     readers = [(history_ids, ratings)]
-    return next(block_features(cands, text, corating, readers, config, [disliked_authors]))
+    return next(block_features(cands, text, corating, readers, config, authors))
 
 
 # Cosines held at once by a block's products (history books x candidates, float32): 64 MiB.
@@ -404,7 +412,7 @@ def block_features(
     corating: BookVectors | None,
     readers: Sequence[tuple[np.ndarray, np.ndarray]],
     config: ListConfig,
-    disliked_authors: Sequence[set[str] | None] | None = None,
+    authors: Mapping[int, str] | None = None,
     shortlisting: Shortlisting | None = None,
 ) -> Iterator[Features]:
     """Each reader's Features, in order, from one matrix product per space for the block.
@@ -423,12 +431,10 @@ def block_features(
     are computed over every candidate.
 
     readers: (book ids, ratings) each, ratings NaN where listed without a rating.
-    disliked_authors: per reader, the authors of their disliked books (None: those among
-    the candidates).
+    authors: every book's author by book_id, for the authors of a reader's liked and disliked
+    books (None: known for the candidates among them only).
     """
     readers = [(np.asarray(i, np.int64), np.asarray(r, np.float64)) for i, r in readers]
-    if disliked_authors is None:
-        disliked_authors = [None] * len(readers)
     n = len(cands.book_ids)
     roles = [reader_roles(r, config) for _, r in readers]
     text_rows = [text.index_of(ids) for ids, _ in readers]
@@ -488,15 +494,10 @@ def block_features(
             known = cands.ease_cols >= 0 if kinds[r] == "ease" else cands.has_corating
             if known.any():
                 co_close = np.where(known, co_close, np.median(co_close[known]))
-        author_penalty = quality = None
-        authors = disliked_authors[r]
-        if len(disliked_ids) and authors is None:
-            authors = {
-                cands.authors[i] for i in np.flatnonzero(np.isin(cands.book_ids, disliked_ids))
-            }
-        authors = {a for a in authors or () if a}
-        if len(disliked_ids) and authors:
-            author_penalty = cands.author_mask(authors)
+        quality = None
+        author_penalty = _by_authors_of(cands, disliked_ids, authors)
+        by_liked_author = _by_authors_of(cands, liked_ids, authors)
+        described = cands.described
         if not len(liked_ids) and cands.avg_rating is not None:
             quality = cands.quality_z
         pop, corating_z = cands.popularity_z, zscore(co_close)
@@ -529,14 +530,23 @@ def block_features(
                 )
             if author_penalty is not None:
                 author_penalty = author_penalty[positions]
+            if by_liked_author is not None:
+                by_liked_author = by_liked_author[positions]
+            if described is not None:
+                described = described[positions]
             if quality is not None:
                 quality = quality[positions]
-        text_close = top_mean(own[(usable & liked)[usable]], config.closest)
+        books_described = None if described is None else text.described_of(ids[usable])
+        text_close = _text_closeness(
+            own, liked[usable], books_described, described, by_liked_author, config.closest
+        )
         if corating is not None and len(disliked_ids):
             against_co = top_mean(co_own[disliked[co_needed[r]]], config.closest)
         dislike = None
         if len(disliked_ids):
-            against = top_mean(own[disliked[usable]], config.closest)
+            against = _text_closeness(
+                own, disliked[usable], books_described, described, author_penalty, config.closest
+            )
             if against_co is not None:
                 against = against + against_co
             dislike = zscore(against, weights=weights)
@@ -556,6 +566,53 @@ def block_features(
             positions=positions,
             weights=weights,
         )
+
+
+def _by_authors_of(
+    cands: Candidates, ids: np.ndarray, authors: Mapping[int, str] | None
+) -> np.ndarray | None:
+    """1.0 where a candidate is by an author of these books (authors: by book_id; None: the
+    candidates' own), else 0.0; None where none of them has a known author."""
+    if not len(ids):
+        return None
+    if authors is None:
+        names = {cands.authors[i] for i in np.flatnonzero(np.isin(cands.book_ids, ids))}
+    else:
+        names = {authors.get(int(b)) for b in ids}
+    names = {a for a in names if a}
+    return cands.author_mask(names) if names else None
+
+
+def _text_closeness(
+    rows: np.ndarray,
+    books: np.ndarray,
+    books_described: np.ndarray | None,
+    described: np.ndarray | None,
+    by_their_author: np.ndarray | None,
+    k: int,
+) -> np.ndarray:
+    """Per candidate (column of rows), the mean text cosine to its k nearest of the chosen
+    books (rows[books]), over texts that say more than title and author.
+
+    A vector of a title alone sits near titles that share its words ("The Body Finder" and
+    Stephen King's "The Body"), so it counts only where the two books may share more than
+    words: a candidate by an author of the chosen books is measured against all of them (a
+    series' entries known by their titles alone stay near each other and near its described
+    ones); any other candidate known by its title alone has no evidence either way (the
+    median of the described ones). books_described (per row) / described (per candidate)
+    None: every text counts.
+    """
+    if described is None or books_described is None:
+        return top_mean(rows[books], k)
+    told = books & books_described
+    close = top_mean(rows[told], k)
+    if told.any() and described.any():
+        close = np.where(described, close, np.median(close[described]))
+    if by_their_author is not None:
+        kin = np.flatnonzero(by_their_author > 0)
+        if len(kin):
+            close[kin] = top_mean(rows[np.ix_(np.flatnonzero(books), kin)], k)
+    return close
 
 
 def _centroid_cosines(

@@ -28,7 +28,6 @@ from bookrec.lists.ranking import (
     blocked_mask,
     pick,
     rank,
-    reader_roles,
 )
 from bookrec.lists.works import Works
 
@@ -137,18 +136,12 @@ class ListRanker:
         """The readers' features; with their blocked masks, over their shortlists when the
         catalog calls for them (ListConfig.shortlist, at least as deep as a top_n list ranks),
         else over every candidate."""
-        authors = None
-        if self.authors is not None:
-            authors = [
-                {self.authors.get(int(b)) or "" for b in ids[reader_roles(r, self.config)[1]]}
-                for ids, r in readers
-            ]
         shortlisting = None
         size = self._shortlist_size(top_n)
         if blocked is not None and size is not None:
             shortlisting = Shortlisting(size, self._sample, blocked)
         return block_features(
-            self.cands, self.text, self.corating, readers, self.config, authors, shortlisting
+            self.cands, self.text, self.corating, readers, self.config, self.authors, shortlisting
         )
 
     def _shortlist_size(self, top_n: int) -> int | None:
@@ -317,7 +310,10 @@ class ListRanker:
         if feats.positions is not None:
             order = feats.positions[order]
         chosen = pick(order, self.cands, self.works, top_n, cfg)
-        evidence = _evidence(feats, chosen, because_count)
+        told = None
+        if self.cands.described is not None:
+            told = np.outer(self.cands.described[chosen], self.text.described_of(feats.liked_ids))
+        evidence = _evidence(feats, chosen, because_count, told)
         columns = feats.columns_of(chosen).tolist()
         return [
             ListItem(
@@ -338,14 +334,20 @@ def rank_depth(top_n: int) -> int:
     return max(4 * top_n, 50)
 
 
-def _evidence(feats: Features, chosen: list[int], count: int) -> list[tuple[Evidence, ...]]:
+def _evidence(
+    feats: Features, chosen: list[int], count: int, told: np.ndarray | None = None
+) -> list[tuple[Evidence, ...]]:
     """Per chosen candidate, the `count` liked books closest to it in each space (co-rating
-    first), those above the space's floor."""
+    first), those above the space's floor; in the text space only pairs whose texts both say
+    more than title and author (told: chosen x liked books; None: every pair), since a title
+    alone says nothing of story and style."""
     found: list[list[Evidence]] = [[] for _ in chosen]
     for kind, floor in (("corating", MIN_CORATING), ("text", MIN_TEXT)):
         if len(feats.liked_ids) == 0 or not chosen or count <= 0:
             continue
         rows = feats.liked_cosines(kind, chosen)
+        if kind == "text" and told is not None:
+            rows = np.where(told, rows, -np.inf)
         best = np.argsort(-rows, axis=1, kind="stable")[:, :count]
         for i, (row, columns) in enumerate(zip(rows, best, strict=True)):
             for j in columns.tolist():

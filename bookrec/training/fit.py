@@ -79,7 +79,10 @@ def _subset(vectors: BookVectors, book_ids: np.ndarray) -> BookVectors:
     """The vectors of only these books (validation scores project just what it reads)."""
     rows = vectors.index_of(np.unique(book_ids))
     rows = rows[rows >= 0]
-    return BookVectors(vectors.book_ids[rows], vectors.vectors[rows], vectors.space, "subset")
+    described = None if vectors.described is None else vectors.described[rows]
+    return BookVectors(
+        vectors.book_ids[rows], vectors.vectors[rows], vectors.space, "subset", described=described
+    )
 
 
 def _validation(data: TrainingData, split: UserSplit, config: ProjectorConfig) -> Validation:

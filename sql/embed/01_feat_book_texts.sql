@@ -3,6 +3,10 @@
 --
 -- Template: "<title> by <author>. Genres: <up to 8 genres>. <description>". Parts that are
 -- missing drop out, so a book known only from the rating files is embedded from its title.
+-- described: the text says more than title and author (genres or a description); a vector of
+-- a title alone is near other titles that share its words ("The Body Finder" and Stephen
+-- King's "The Body"), not other stories, so the lists' text closeness leaves it out
+-- (bookrec.lists.ranking).
 -- Descriptions are cut in characters first: the tokenizer cuts to max_tokens anyway, and a
 -- megabyte of text would only cost tokenizer time.
 create or replace table feat_book_texts as
@@ -19,9 +23,10 @@ with parts as (
 final as (
     select
         book_id,
-        concat_ws('. ', heading, genre_line, description) as text
+        concat_ws('. ', heading, genre_line, description) as text,
+        genre_line is not null or description is not null as described
     from parts
 )
-select book_id, text, md5(text) as content_hash
+select book_id, text, md5(text) as content_hash, described
 from final
 order by book_id

@@ -113,6 +113,25 @@ def test_only_a_changed_book_is_encoded_again(tiny_warehouse: Path) -> None:
     assert list(np.flatnonzero(changed)) == [2]  # row of book 3
 
 
+def test_vectors_know_which_texts_say_more_than_title_and_author(
+    tiny_warehouse: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with connect(tiny_warehouse) as con:
+        con.execute("update books set description = null, genres = [] where book_id = 4")
+        con.execute("update books set description = null where book_id = 5")  # genres left
+    embed_books(tiny_warehouse, progress=False)
+    with connect(tiny_warehouse, read_only=True) as con:
+        vectors = load_book_vectors(con)
+    assert vectors.described_of([4, 5, 6, 99]).tolist() == [False, True, True, False]
+    # a warehouse embedded before the column: every text counts, and the log says how to add it
+    with connect(tiny_warehouse) as con:
+        con.execute("alter table feat_book_texts drop column described")
+        vectors = load_book_vectors(con)
+    assert vectors.described is None
+    assert vectors.described_of([4, 99]).tolist() == [True, False]
+    assert "python -m flows.embed" in caplog.text
+
+
 def test_a_changed_model_setting_encodes_everything(tiny_warehouse: Path) -> None:
     embed_books(tiny_warehouse, progress=False)
     counts = embed_books(tiny_warehouse, EncoderConfig(max_tokens=16), progress=False)

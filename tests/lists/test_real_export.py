@@ -50,7 +50,9 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
     with connect(db, read_only=True) as con:
         catalog = load_catalog(con)
         works, corating = load_works(con), load_corating(con)
-        texts = con.execute("select book_id, text from feat_book_texts order by book_id").df()
+        texts = con.execute(
+            "select book_id, text, described from feat_book_texts order by book_id"
+        ).df()
     matcher = CatalogMatcher(catalog)
     matched = {m.book_id for m in matcher.match(export_books) if m.book_id is not None}
     candidates = catalog[
@@ -60,7 +62,11 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
     needed = texts[texts["book_id"].isin(set(candidates) | matched)]
     vectors = cached_vectors(encoder_config, needed["text"].tolist())
     space = BookVectors(
-        needed["book_id"].to_numpy(np.int64), vectors, "raw", model_id_of(encoder_config)
+        needed["book_id"].to_numpy(np.int64),
+        vectors,
+        "raw",
+        model_id_of(encoder_config),
+        described=needed["described"].to_numpy(bool),
     )
     return Recommender(
         catalog, space, works=works, corating=corating, list_config=ListConfig(), matcher=matcher
@@ -138,3 +144,29 @@ def test_more_like_this_holds_nothing_of_the_readers_other_books(recommender, re
         if works.why_blocked(r.book_id, [hobbit, fellowship])
     ]
     assert offending == []
+
+
+def test_more_like_this_from_a_title_alone_is_not_its_title_words(
+    recommender, real_lists_warehouse
+):
+    """ "More like this" on "The Body Finder", known here by title and author alone (no
+    description, no genres: 60% of the candidates are): the list held Stephen King's "The
+    Body", "Whose Body?" and "Inside the Human Body (The Magic School Bus, #3)", each "Close in
+    story and style". A vector of a title alone is near titles sharing its words; the list's
+    text closeness leaves such texts out (bookrec.lists.ranking._text_closeness)."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        seed = _book(con, "The Body Finder (The Body Finder, #1)", "Kimberly Derting")
+        described = con.execute(
+            "select described from feat_book_texts where book_id = ?", [seed]
+        ).fetchall()
+    assert described == [(False,)], "the case no longer arises: the book has a description"
+    shown = recommender.similar(seed, top_n=10)
+    assert len(shown) == 10
+    titles = [r.title for r in shown]
+    for namesake in (
+        "The Body",
+        "Whose Body?  (Lord Peter Wimsey, #1)",
+        "Inside the Human Body (The Magic School Bus, #3)",
+    ):
+        assert namesake not in titles
+    assert all(reason.kind != "text" for r in shown for reason in r.because)
