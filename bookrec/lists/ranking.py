@@ -538,14 +538,20 @@ def block_features(
                 quality = quality[positions]
         books_described = None if described is None else text.described_of(ids[usable])
         text_close = _text_closeness(
-            own, liked[usable], books_described, described, by_liked_author, config.closest
+            own, liked[usable], books_described, described, by_liked_author, config.closest, weights
         )
         if corating is not None and len(disliked_ids):
             against_co = top_mean(co_own[disliked[co_needed[r]]], config.closest)
         dislike = None
         if len(disliked_ids):
             against = _text_closeness(
-                own, disliked[usable], books_described, described, author_penalty, config.closest
+                own,
+                disliked[usable],
+                books_described,
+                described,
+                author_penalty,
+                config.closest,
+                weights,
             )
             if against_co is not None:
                 against = against + against_co
@@ -590,6 +596,7 @@ def _text_closeness(
     described: np.ndarray | None,
     by_their_author: np.ndarray | None,
     k: int,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per candidate (column of rows), the mean text cosine to its k nearest of the chosen
     books (rows[books]), over texts that say more than title and author.
@@ -600,19 +607,30 @@ def _text_closeness(
     series' entries known by their titles alone stay near each other and near its described
     ones); any other candidate known by its title alone has no evidence either way (the
     median of the described ones). books_described (per row) / described (per candidate)
-    None: every text counts.
+    None: every text counts. weights: how many candidates each column stands for (a
+    shortlist's, Features.weights), so the median is the whole catalog's.
     """
     if described is None or books_described is None:
         return top_mean(rows[books], k)
     told = books & books_described
     close = top_mean(rows[told], k)
     if told.any() and described.any():
-        close = np.where(described, close, np.median(close[described]))
+        middle = _median(close[described], None if weights is None else weights[described])
+        close = np.where(described, close, middle)
     if by_their_author is not None:
         kin = np.flatnonzero(by_their_author > 0)
         if len(kin):
             close[kin] = top_mean(rows[np.ix_(np.flatnonzero(books), kin)], k)
     return close
+
+
+def _median(values: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The median of values, each standing for weights[i] candidates (None: one each)."""
+    if weights is None:
+        return float(np.median(values))
+    order = np.argsort(values, kind="stable")
+    total = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(total, total[-1] / 2)])
 
 
 def _centroid_cosines(
@@ -622,7 +640,10 @@ def _centroid_cosines(
     roles: list[tuple[np.ndarray, np.ndarray]],
 ) -> list[np.ndarray | None]:
     """Per reader, every candidate's dot product with the mean text vector of their liked (or
-    listed) books, one product for the block (None: no such book with a vector)."""
+    listed) books, one product for the block (None: no such book with a vector). All of
+    them, titles alone too: it only picks the shortlist, and the shortlisted lists keep more
+    of the whole catalog's books with it (97.1% against 96.3% of 150 shared-data readers'
+    top 10 with the mean of the described ones and _text_closeness's rule)."""
     centroids, has = [], []
     for rows, (liked, _) in zip(text_rows, roles, strict=True):
         mine = rows[liked & (rows >= 0)]

@@ -14,7 +14,7 @@ import pytest
 
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.ranking import Candidates, reader_features
+from bookrec.lists.ranking import Candidates, _median, reader_features
 from bookrec.lists.reader_list import ListRanker
 
 # book id -> (author, described, cosine to the liked book 1)
@@ -79,3 +79,15 @@ def test_no_story_and_style_reason_from_a_title_alone():
     assert "text" in kinds[3]  # described on both sides: a reason in story and style
     for title_only in (2, 5):
         assert "text" not in kinds.get(title_only, set())
+
+
+def test_a_shortlist_gives_title_only_books_the_whole_catalogs_median():
+    """On a shortlist (ListConfig.shortlist) the sampled candidates stand for the rest of the
+    catalog (Features.weights): the median a title-only candidate takes is weighted likewise,
+    not the shortlist's own, which leans to the closest books."""
+    shortlisted_close, sampled_far = np.full(3, 0.9), np.array([0.1, 0.2])
+    values = np.r_[shortlisted_close, sampled_far]
+    weights = np.r_[np.ones(3), np.full(2, 50.0)]
+    assert np.median(values) == pytest.approx(0.9)
+    assert _median(values, weights) == pytest.approx(0.2)
+    assert _median(values) == pytest.approx(0.9)
