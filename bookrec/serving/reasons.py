@@ -158,6 +158,16 @@ def books_counted(n: int) -> str:
     return f"{n} book" if n == 1 else f"{n} books"
 
 
+def _little_known(result: Recommendations, books: int) -> str:
+    """What to say when no listed book rests on closeness to the reader's books: nothing is
+    known of those but their titles and authors (no description, no genres, no readers here
+    who rated them), so the list is their series, their authors and well-loved books."""
+    if not result.items or any(item.because for item in result.items):
+        return ""
+    of = "it beyond its title and author" if books == 1 else "them beyond titles and authors"
+    return f"little is known here of {of}, so these are mostly well-loved books"
+
+
 def status_text(result: Recommendations, counts: Mapping[str, int] | None = None) -> str:
     """The page's line above the list: what the list rests on, in plain words."""
     counts = counts if counts is not None else result.counts
@@ -175,15 +185,16 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
         )
         also = f" and {unrated} without stars" if unrated else ""
         apart = f" ({wanted} on your to-read shelves left out)" if wanted else ""
-        return f"Picked for you from the {rated} you rated{also}{apart}{check}."
+        little = _little_known(result, result.history_size + unrated)
+        little = f"; {little}" if little else ""
+        return f"Picked for you from the {rated} you rated{also}{apart}{little}{check}."
     if result.mode == "similar":
         yours = (
             "Your book has no stars" if listed == 1 else f"None of your {listed} books has stars"
         )
-        return (
-            f"{yours} yet, so these are close to yours and well rated; rate a few for "
-            f"picks made for you{check}."
-        )
+        little = _little_known(result, max(listed, 1))
+        about = f"and {little}" if little else "so these are close to yours and well rated"
+        return f"{yours} yet, {about}; rate a few for picks made for you{check}."
     if wanted:
         return (
             f"The {wanted} matched books are on your to-read or currently-reading shelf, so "

@@ -157,3 +157,28 @@ def test_a_book_without_evidence_says_how_many_readers_here_liked_it() -> None:
     for nobody in (0, None):  # nobody here liked it, or the warehouse has no ratings
         quiet = _item().model_copy(update={"liked_here": nobody})
         assert reason_text(quiet, "personal").endswith("from 123k Goodreads readers")
+
+
+def test_status_line_says_when_nothing_but_titles_is_known() -> None:
+    """A reader who gives only books known by title and author alone (no description, no
+    genres, nobody here rated them: 60% of the shared data's catalog) gets well-loved books
+    beside the books' series and authors; the line says so instead of "close to yours"."""
+    read = _match(ReaderBook("Knight", rating=5), "matched", book_id=2)
+    plain = _match(ReaderBook("Knight"), "matched", book_id=2)
+    blind = [_item(), _item(series="Unfinished Hero")]
+    seen = [_item(), _item(_reason(2, "Knight", 5.0, 0.6, kind="corating"))]
+
+    def line(mode, matches, history, items):
+        result = _result(mode, matches, history).model_copy(update={"items": items})
+        return status_text(result, {})
+
+    assert line("personal", [read], 1, blind) == (
+        "Picked for you from the 1 book you rated; little is known here of it beyond its "
+        "title and author, so these are mostly well-loved books."
+    )
+    assert line("personal", [read], 1, seen) == "Picked for you from the 1 book you rated."
+    assert line("similar", [plain, plain], 0, blind) == (
+        "None of your 2 books has stars yet, and little is known here of them beyond titles "
+        "and authors, so these are mostly well-loved books; rate a few for picks made for you."
+    )
+    assert "close to yours" in line("similar", [plain], 0, seen)
