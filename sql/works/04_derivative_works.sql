@@ -23,7 +23,9 @@
 -- a work's or series' name of four words or more and a colon, by another author, is about it
 -- ("The Lord of the Rings: Weapons and Warfare"); one by its author saying it is taken "from" a
 -- work of three words or more is too ("Practicing the Power of Now: ... Exercises from the
--- Power of Now").
+-- Power of Now"). A derivative of a series' first entry is one of each of its main entries: a
+-- companion of "A Game of Thrones" is the series' ("The World of Ice & Fire" after "A Clash of
+-- Kings"), and whoever read a later entry has read the first.
 create or replace table derivative_works as
 with marker_books as (
     select
@@ -307,13 +309,48 @@ found as (
     select * from unnumbered
 ),
 
+series_firsts as (
+    -- a derivative of a series' first main entry is one of its other main entries too
+    select
+        d.book_id,
+        e.work_id,
+        d.bare,
+        d.reason || ', the first of "' || f.series_id || '"' as reason
+    from found as d
+    join book_works as f on f.work_id = d.work_id and f.position = 1
+    join book_works as e
+        on e.series_id = f.series_id and e.position > 1 and e.position = floor(e.position)
+    join book_series as s on s.book_id = e.book_id and not s.is_collection
+    join book_works as own on own.book_id = d.book_id
+    -- not an entry of the series itself ("Naruto, Vol. 15: Naruto's Ninja Handbook!"), nor a
+    -- link through the series' name (one per entry already); the first entry named by two
+    -- words or more besides an article, or before the title's colon ("Twilight: The Graphic
+    -- Novel"): a short name is a phrase more often than a book ("Trump: The Art of the Deal"
+    -- is no companion of "The Deal (Off Campus, #1)", nor "The Secret Language of Symbols" of
+    -- "The Secret (Highlands' Lairds, #1)")
+    join books as b on b.book_id = d.book_id
+    where own.series_id is distinct from f.series_id
+        and d.reason not like 'names the series %'
+        and (regexp_replace(f.work_title, '^(a|an|the) ', '') like '% %'
+            or starts_with(lower(b.title), f.work_title || ':'))
+),
+
 final as (
-    -- a link found through the whole title too says so with the whole title
+    -- a link found through the whole title too says so with the whole title; one found
+    -- directly before one through a series' first entry
     select
         book_id,
         work_id,
         coalesce(min(reason) filter (where not bare), min(reason)) as reason
-    from found
+    from (
+        select * from found
+        union all
+        select * from series_firsts
+        where not exists (
+            select 1 from found as f
+            where f.book_id = series_firsts.book_id and f.work_id = series_firsts.work_id
+        )
+    )
     group by book_id, work_id
 )
 

@@ -94,6 +94,26 @@ def test_a_companion_may_name_a_work_without_its_article(real):
     assert "A Clash of Kings  (A Song of Ice and Fire, #2)" not in blocked
 
 
+def test_a_companion_of_a_series_first_entry_is_the_series(real):
+    """Found in the page's lists of readers cut to 3 books: a reader of "A Clash of Kings" got
+    "The World of Ice & Fire" (linked to "A Game of Thrones" only). A derivative of a series'
+    first main entry is one of its other main entries too; a short name inside a title is no
+    such link ("Trump: The Art of the Deal" names "The Deal", Off-Campus #1)."""
+    con, works = real
+    clash = _blocked(
+        con, works, "A Clash of Kings  (A Song of Ice and Fire, #2)", "George R.R. Martin"
+    )
+    assert {
+        "The World of Ice & Fire: The Untold History of Westeros and the Game of Thrones",
+        "A Game of Thrones: The Graphic Novel, Vol. 1",
+    } <= clash
+    assert "A Game of Thrones (A Song of Ice and Fire, #1)" not in clash
+    eclipse = _blocked(con, works, "Eclipse (The Twilight Saga, #3)", "Stephenie Meyer")
+    assert "Twilight: The Graphic Novel, Vol. 1 (Twilight: The Graphic Novel, #1)" in eclipse
+    mistake = _blocked(con, works, "The Mistake (Off-Campus, #2)", "Elle Kennedy")
+    assert "Trump: The Art of the Deal" not in mistake
+
+
 def test_austen_collections_contain_their_novels(real):
     con, works = real
     blocked = _blocked(con, works, "Persuasion", "Jane Austen")
