@@ -536,7 +536,9 @@ def block_features(
                 described = described[positions]
             if quality is not None:
                 quality = quality[positions]
-        books_described = None if described is None else text.described_of(ids[usable])
+        books_described = None  # per usable history book, its row's flag (looked up once)
+        if described is not None and text.described is not None:
+            books_described = text.described[history_rows[r]]
         text_close = _text_closeness(
             own, liked[usable], books_described, described, by_liked_author, config.closest, weights
         )
