@@ -47,7 +47,9 @@ class Evidence:
     """A liked book behind an item: which space, and the cosine there."""
 
     book_id: int
-    kind: str  # "text" (close in content) or "corating" (liked by the same readers)
+    # "text" (close in content), "corating" (liked by the same readers) or "author" (by the
+    # author of that book, and nothing else to say: similarity 1)
+    kind: str
     similarity: float
 
 
@@ -94,6 +96,11 @@ class ListRanker:
         self.config = config or ListConfig()
         self.predict = predict
         self.authors = authors
+        # every author a list's reason may name: of the readers' books (authors) or, without
+        # them, of the candidates
+        self._author_of = authors
+        if authors is None:
+            self._author_of = dict(zip(cands.book_ids.tolist(), cands.authors, strict=True))
         self.layout = layout
         if self.layout is None and works is not None:
             self.layout = SeriesLayout.build(cands, works)
@@ -314,6 +321,8 @@ class ListRanker:
         if self.cands.described is not None:
             told = np.outer(self.cands.described[chosen], self.text.described_of(feats.liked_ids))
         evidence = _evidence(feats, chosen, because_count, told)
+        if because_count > 0:
+            evidence = self._by_their_author(ids, ratings, feats.liked_ids, chosen, evidence)
         columns = feats.columns_of(chosen).tolist()
         return [
             ListItem(
@@ -326,6 +335,35 @@ class ListRanker:
             )
             for pos, col, found in zip(chosen, columns, evidence, strict=True)
         ]
+
+    def _by_their_author(
+        self,
+        ids: np.ndarray,
+        ratings: np.ndarray,
+        liked_ids: np.ndarray,
+        chosen: list[int],
+        evidence: list[tuple[Evidence, ...]],
+    ) -> list[tuple[Evidence, ...]]:
+        """An item with no evidence in either space that is by the author of a liked (or
+        listed) book rests on that book, the reader's best rated of that author's: a same-author
+        book known here by its title alone would otherwise read "Widely read" (a scan of 600
+        real readers cut to 3 books: 35 of 4,670 items, such as John Grisham's "The Pelican
+        Brief" for a reader of "The Firm")."""
+        if not len(liked_ids):
+            return evidence
+        stars = dict(zip(ids.tolist(), np.nan_to_num(ratings, nan=0.0).tolist(), strict=True))
+        best_of: dict[str, int] = {}
+        for book in sorted(liked_ids.tolist(), key=lambda b: -stars[b]):  # stable: ties in order
+            author = self._author_of.get(book)
+            if author:
+                best_of.setdefault(author, book)
+        out = []
+        for pos, found in zip(chosen, evidence, strict=True):
+            book = best_of.get(self.cands.authors[pos])
+            if not found and book is not None:
+                found = (Evidence(book, "author", 1.0),)
+            out.append(found)
+        return out
 
 
 def rank_depth(top_n: int) -> int:

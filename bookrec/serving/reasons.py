@@ -135,6 +135,8 @@ def reason_text(
         loved = item.avg_rating >= WIDELY_LOVED_RATING
         return f"Widely {'loved' if loved else 'read'}: {_popularity(item)}"
     first = reasons[0]
+    if first.kind == "author":  # by the author of a book the reader gave, nothing else to say
+        return f"More by {item.author}, author of {short_title(first.title)}"
     if first.kind == "corating":
         fellows = [r for r in reasons if r.kind == "corating"]
         return f"Readers who loved {_names(fellows)} also loved this"
@@ -148,6 +150,8 @@ def evidence_text(because: Sequence[Reason]) -> str:
     for r in because:
         if r.kind == "corating":
             parts.append(f"readers of {r.title} read it too (co-rating {r.weight:.2f})")
+        elif r.kind == "author":
+            parts.append(f"by the author of {r.title}")
         else:
             parts.append(f"close in content to {r.title} (text {r.weight:.2f})")
     return "; ".join(parts)
@@ -162,7 +166,7 @@ def _little_known(result: Recommendations, books: int) -> str:
     """What to say when no listed book rests on closeness to the reader's books: nothing is
     known of those but their titles and authors (no description, no genres, no readers here
     who rated them), so the list is their series, their authors and well-loved books."""
-    if not result.items or any(item.because for item in result.items):
+    if not result.items or any(r.kind != "author" for item in result.items for r in item.because):
         return ""
     of = "it beyond its title and author" if books == 1 else "them beyond titles and authors"
     return f"little is known here of {of}, so these are mostly well-loved books"

@@ -38,9 +38,13 @@ class Reason(Result):
     book_id: int
     title: str
     rating: float | None = Field(description="the reader's stars; null: listed without a rating")
-    weight: float = Field(description="the cosine similarity the reason rests on")
-    kind: Literal["text", "corating"] = Field(
-        "text", description="text (close in content) or corating (liked by the same readers)"
+    weight: float = Field(
+        description="the cosine similarity the reason rests on (1 for kind author)"
+    )
+    kind: Literal["text", "corating", "author"] = Field(
+        "text",
+        description="text (close in content), corating (liked by the same readers) or author "
+        "(by the same author, and no closeness to tell)",
     )
 
     @field_serializer("weight")

@@ -79,6 +79,17 @@ def test_no_story_and_style_reason_from_a_title_alone():
     assert "text" in kinds[3]  # described on both sides: a reason in story and style
     for title_only in (2, 5):
         assert "text" not in kinds.get(title_only, set())
+    # the author's own title-only book rests on the liked book by its author, Stephen King's
+    # "The Body" on nothing
+    assert [(e.kind, e.book_id) for e in _item(items, 5).evidence] == [("author", 1)]
+    assert _item(items, 2).evidence == ()
+    # a disliked book's author is no reason
+    disliked = ranker.recommend([1], [1.0], top_n=6, because_count=2)
+    assert all(e.kind != "author" for item in disliked for e in item.evidence)
+
+
+def _item(items, book_id: int):
+    return next(item for item in items if item.book_id == book_id)
 
 
 def test_a_shortlist_gives_title_only_books_the_whole_catalogs_median():

@@ -62,6 +62,8 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     assert reason_text(_item(text, series="next in series"), "personal") == (
         "Next in a series you liked"
     )
+    by_author = _reason(3, "The Firm", 5.0, 1.0, "author")
+    assert reason_text(_item(by_author), "personal") == "More by Ann Vale, author of The Firm"
 
 
 def test_next_in_series_names_the_readers_entry_it_follows() -> None:
@@ -142,6 +144,9 @@ def test_the_evidence_keeps_its_numbers_for_tools() -> None:
         == (f"readers of Dune read it too (co-rating 0.82); close in content to {WIND} (text 0.71)")
     )
     assert _item().because_text == ""
+    assert _item(_reason(3, "The Firm", 5.0, 1.0, "author")).because_text == (
+        "by the author of The Firm"
+    )
 
 
 def test_a_book_without_evidence_says_how_many_readers_here_liked_it() -> None:
@@ -167,6 +172,8 @@ def test_status_line_says_when_nothing_but_titles_is_known() -> None:
     plain = _match(ReaderBook("Knight"), "matched", book_id=2)
     blind = [_item(), _item(series="Unfinished Hero")]
     seen = [_item(), _item(_reason(2, "Knight", 5.0, 0.6, kind="corating"))]
+    # more by its author is what is known of it: still its title and author alone
+    blind.append(_item(_reason(2, "Knight", 5.0, 1.0, kind="author")))
 
     def line(mode, matches, history, items):
         result = _result(mode, matches, history).model_copy(update={"items": items})
