@@ -1,5 +1,5 @@
 -- Builds `book_series`: each book's series and position read from its title, and whether the
--- book is a collection (box set, omnibus, "#1-3", ...), with the rule that said so.
+-- book is a collection (box set, omnibus, "#1-3", "Books 1-7", ...), with the rule that said so.
 -- Reads: books. Parameters: none.
 -- Goodreads writes the series as a suffix: "A Clash of Kings (A Song of Ice and Fire, #2)",
 -- "(Little House, #1-9)", "(A Song of Ice and Fire #5, Part 2 of 2)"; a few titles carry it
@@ -64,6 +64,13 @@ marked as (
         case
             when position_hi > position
                 then 'series range #' || position::int || '-' || position_hi::int
+            -- "The Dark Tower Series: Books 1-7", "... Box: The Complete Wreck (Books 1-13)": a
+            -- range of books or volumes, in the title or its note, where no "#" says the series
+            when regexp_matches(
+                lower(title),
+                '\b(books?|volumes?|vols?\.?)\s*[0-9]+\s*(-|–|to|through)\s*[0-9]+\b'
+            )
+                then 'range of books'
             when regexp_matches(folded, '\bbox(ed)? ?set\b|\b[0-9]+[- ]book set\b')
                 then 'box set'
             when regexp_matches(folded, '\bomnibus\b') then 'omnibus'

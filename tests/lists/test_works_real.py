@@ -184,13 +184,20 @@ def test_a_collection_holds_the_series_of_its_parts_and_a_guide_its_series(real)
 
 def test_collections_found_in_real_readers_lists(real):
     """What recommend_all gave the shared data's 1,343 readers, and the page a reader of one of
-    the 400 most-read books, besides a book they had: a
-    bare range ("The Dark Tower #1-3"), a series spelled with and without "the", "<a work>
-    and Selected ...", and complete poems or stories holding the author's smaller
-    collections, but no novel of theirs."""
+    the 400 most-read books, besides a book they had: a bare range ("The Dark Tower #1-3"), a
+    range of books ("Books 1-13"), a series spelled with and without "the", "<a work> and
+    Selected ...", and complete poems or stories holding the author's smaller collections, but
+    no novel of theirs."""
     con, works = real
     waste = _blocked(con, works, "The Waste Lands (The Dark Tower, #3)", "Stephen King")
     assert "The Dark Tower #1-3" in waste
+    # a range of books where no "#" says the series ("more like this" on The Wide Window
+    # held the box set at #3)
+    assert "The Dark Tower Series: Books 1-7" in waste
+    window = _blocked(
+        con, works, "The Wide Window (A Series of Unfortunate Events, #3)", "Lemony Snicket"
+    )
+    assert "A Series of Unfortunate Events Box: The Complete Wreck (Books 1-13)" in window
     sojourn = _blocked(
         con,
         works,
