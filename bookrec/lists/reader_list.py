@@ -10,9 +10,10 @@ popular, well-rated list under the same rules and caps).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -61,6 +62,18 @@ class ListItem:
     next_in_series: bool
     evidence: tuple[Evidence, ...]
     follows: int | None = None  # next in series: the reader's book it comes after
+
+
+class BooksRead(NamedTuple):
+    """A reader's books as the list reads them (ListRanker.books_read): ids and ratings for
+    the features and the score; ruled_ids and ruled_ratings for the rules (the collections
+    given too); stands_for: each book added for a collection -> that collection."""
+
+    ids: np.ndarray
+    ratings: np.ndarray
+    ruled_ids: np.ndarray
+    ruled_ratings: np.ndarray
+    stands_for: dict[int, int]
 
 
 class ListRanker:
@@ -251,23 +264,71 @@ class ListRanker:
         Raises:
             ValueError: as recommend(), for the first reader at fault.
         """
-        checked = [_checked(ids, ratings) for ids, ratings in readers]
+        read = [self.books_read(*_checked(ids, ratings)) for ids, ratings in readers]
+        checked = [(r.ids, r.ratings) for r in read]
         excludes = [()] * len(checked) if excludes is None else list(excludes)
         lists: list[list[ListItem]] = []
         # a shortlisted reader's products span their shortlist, not every candidate
         size = self._shortlist_size(top_n)
         columns = len(self.cands.book_ids) if size is None else size + len(self._sample)
         for block in _blocks(checked, columns):
-            rules = [self._rules(*checked[i], excludes[i]) for i in block]
+            rules = [
+                self._rules(read[i].ruled_ids, read[i].ruled_ratings, excludes[i]) for i in block
+            ]
             features = self._block_features(
                 [checked[i] for i in block], [blocked for blocked, _ in rules], top_n
             )
             for i, feats, (blocked, next_up) in zip(block, features, rules, strict=True):
                 ids, ratings = checked[i]
-                lists.append(
-                    self._list(ids, ratings, feats, blocked, next_up, top_n, because_count)
-                )
+                listed = self._list(ids, ratings, feats, blocked, next_up, top_n, because_count)
+                stands_for = read[i].stands_for
+                lists.append(_as_given(listed, stands_for) if stands_for else listed)
         return lists
+
+    def books_read(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
+        """A reader's books with each collection of theirs replaced by the works it contains
+        that they did not give themselves (each work's most-read edition, with the
+        collection's rating); the rules still see the collection too.
+
+        Who read "Harry Potter Boxset (Harry Potter, #1-7)" read the seven books, whose texts
+        and readers say far more than the box set's: nobody here rated it, and its description
+        is about an ebook bundle, so "more like this" on it led with "Franz Kafka's The Castle"
+        (close in boilerplate). A box set of books 1-5 now gives the list of books 1-5 typed
+        one by one (the few-book weights, the same closeness), besides naming the box set.
+        """
+        works = self.works
+        if works is None or not works.contains:
+            return BooksRead(ids, ratings, ids, ratings, {})
+        added: list[tuple[int, float]] = []
+        stands_for: dict[int, int] = {}
+        replaced = np.zeros(len(ids), bool)
+        given = None
+        for at, (book, stars) in enumerate(zip(ids.tolist(), ratings.tolist(), strict=True)):
+            contained = works.contains.get(book)
+            if not contained:
+                continue
+            if given is None:
+                given = {works.work(b) for b in ids.tolist()}
+            for work in sorted(contained):
+                main = works.main_edition.get(work)
+                if main is None or work in given:
+                    continue
+                given.add(work)
+                added.append((main, stars))
+                stands_for[main] = book
+                replaced[at] = True
+        if not added:
+            return BooksRead(ids, ratings, ids, ratings, {})
+        more_ids, more_ratings = zip(*added, strict=True)
+        more_ids = np.asarray(more_ids, np.int64)
+        more_ratings = np.asarray(more_ratings, np.float64)
+        return BooksRead(
+            np.r_[ids[~replaced], more_ids],
+            np.r_[ratings[~replaced], more_ratings],
+            np.r_[ids, more_ids],
+            np.r_[ratings, more_ratings],
+            stands_for,
+        )
 
     def _rules(
         self, ids: np.ndarray, ratings: np.ndarray, exclude: Sequence[int]
@@ -364,6 +425,25 @@ class ListRanker:
                 found = (Evidence(book, "author", 1.0),)
             out.append(found)
         return out
+
+
+def _as_given(listed: list[ListItem], stands_for: dict[int, int]) -> list[ListItem]:
+    """The items as the reader gave their books: evidence and "next in series" name the
+    collection a book was added for (ListRanker.books_read), each once per space."""
+    out = []
+    for item in listed:
+        seen: set[tuple[str, int]] = set()
+        evidence = []
+        for e in item.evidence:
+            book = stands_for.get(e.book_id, e.book_id)
+            if (e.kind, book) not in seen:
+                seen.add((e.kind, book))
+                evidence.append(dataclasses.replace(e, book_id=book))
+        follows = (
+            item.follows if item.follows is None else stands_for.get(item.follows, item.follows)
+        )
+        out.append(dataclasses.replace(item, evidence=tuple(evidence), follows=follows))
+    return out
 
 
 def rank_depth(top_n: int) -> int:

@@ -327,6 +327,13 @@ class Recommender:
     ) -> list[Recommendation]:
         """The ranker's items as Recommendations: titles, reasons and the blend's prediction."""
         positions = np.array([self._cand_pos[i.book_id] for i in listed], dtype=np.int64)
+        given = {
+            b: (None if r != r else r)  # NaN: listed without a rating
+            for b, r in zip(ids.tolist(), ratings.tolist(), strict=True)
+        }
+        mode = _mode(int((~np.isnan(ratings)).sum()), len(ids))
+        # the books the list read: a collection's books in its place, as the ranker has them
+        ids, ratings, *_ = self.ranker.books_read(ids, ratings)
         rated = ~np.isnan(ratings)
         predictions: np.ndarray | None = None
         if rated.any():
@@ -342,11 +349,6 @@ class Recommender:
                     ratings[rated],
                 )
                 predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
-        given = {
-            b: (None if r != r else r)  # NaN: listed without a rating
-            for b, r in zip(ids.tolist(), ratings.tolist(), strict=True)
-        }
-        mode = _mode(int(rated.sum()), len(ids))
         predicted = [None] * len(listed) if predictions is None else predictions.tolist()
         items = []
         for n, (item, pos) in enumerate(zip(listed, positions.tolist(), strict=True)):

@@ -330,6 +330,36 @@ def test_a_box_set_never_stands_for_its_series(setup):
     assert blocked[pos[box]] and not blocked[pos[first]]
 
 
+def test_a_box_set_given_is_its_books_read(setup):
+    """The list reads a collection as the works it holds (their texts and readers say more than
+    the box set's own), the rules still see the box set, and every reason names it."""
+    works, cands, text, corating = setup
+    ranker = ListRanker(cands, text, corating, works, ListConfig(w_rating=0.0))
+    box = _id("A Song of Ice and Fire (A Song of Ice and Fire, #1-4)")
+    game = _id("A Game of Thrones (A Song of Ice and Fire, #1)")
+    clash = _id("A Clash of Kings  (A Song of Ice and Fire, #2)")
+    storm = _id("A Storm of Swords (A Song of Ice and Fire, #3)")
+    read = ranker.books_read(np.array([box, clash]), np.array([5.0, 3.0]))
+    # #2 given rated 3 keeps its own rating; #1 and #3 come in with the box set's
+    assert dict(zip(read.ids.tolist(), read.ratings.tolist(), strict=True)) == {
+        clash: 3.0,
+        game: 5.0,
+        storm: 5.0,
+    }
+    assert read.stands_for == {game: box, storm: box}
+    assert set(read.ruled_ids.tolist()) == {box, clash, game, storm}
+    items = ranker.recommend([box], [5.0], top_n=8, because_count=2)
+    shown = {item.book_id for item in items}
+    assert not shown & {game, clash, storm, box}
+    named = {e.book_id for item in items for e in item.evidence} | {
+        item.follows for item in items if item.follows is not None
+    }
+    assert named == {box}
+    # a book that is no collection: nothing added
+    plain = ranker.books_read(np.array([game]), np.array([4.0]))
+    assert plain.ids.tolist() == [game] and plain.stands_for == {}
+
+
 def test_one_list_holds_no_book_and_its_collection_or_companion(setup):
     works, cands, *_ = setup
     pos = {int(b): i for i, b in enumerate(cands.book_ids)}

@@ -170,3 +170,35 @@ def test_more_like_this_from_a_title_alone_is_not_its_title_words(
     ):
         assert namesake not in titles
     assert all(reason.kind != "text" for r in shown for reason in r.because)
+
+
+def test_a_box_set_stands_for_the_books_in_it(recommender, real_lists_warehouse):
+    """A box set given is its books read (ListRanker.books_read). Nobody here rated "Harry
+    Potter Boxset (Harry Potter, #1-7)" and its description is about an ebook bundle, so "more
+    like this" on it led with "Franz Kafka's The Castle" (close in boilerplate); and a box set
+    of books 1-5 rated 5 gave a list sharing one book with the five books rated one by one."""
+    rowling = "J.K. Rowling"
+    with connect(real_lists_warehouse, read_only=True) as con:
+        seven = _book(con, "Harry Potter Boxset (Harry Potter, #1-7)", rowling)
+        five = _book(con, "Harry Potter Boxed Set, Books 1-5 (Harry Potter, #1-5)", rowling)
+        singles = [
+            _book(con, f"Harry Potter and the {title} (Harry Potter, #{n})", rowling)
+            for n, title in enumerate(
+                (
+                    "Sorcerer's Stone",
+                    "Chamber of Secrets",
+                    "Prisoner of Azkaban",
+                    "Goblet of Fire",
+                    "Order of the Phoenix",
+                ),
+                start=1,
+            )
+        ]
+    shown = recommender.similar(seven, top_n=10)
+    assert len(shown) == 10
+    assert "Franz Kafka's The Castle" not in [r.title for r in shown]
+    # the reasons name the box set the reader gave, never a book added for it
+    assert {reason.book_id for r in shown for reason in r.because} == {seven}
+    as_set = [r.book_id for r in recommender.rank_books([five], [5.0], top_n=10)]
+    one_by_one = [r.book_id for r in recommender.rank_books(singles, [5.0] * 5, top_n=10)]
+    assert len(set(as_set) & set(one_by_one)) >= 7, (as_set, one_by_one)
