@@ -286,15 +286,18 @@ class ListRanker:
         return lists
 
     def books_read(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
-        """A reader's books with each collection of theirs replaced by the works it contains
-        that they did not give themselves (each work's most-read edition, with the
-        collection's rating); the rules still see the collection too.
+        """A reader's books with each collection of theirs that its readers here say little
+        of (_known_by_readers) replaced by the works it contains that they did not give
+        themselves (each work's most-read edition, with the collection's rating); the rules
+        still see the collection too.
 
-        Who read "Harry Potter Boxset (Harry Potter, #1-7)" read the seven books, whose texts
-        and readers say far more than the box set's: nobody here rated it, and its description
-        is about an ebook bundle, so "more like this" on it led with "Franz Kafka's The Castle"
-        (close in boilerplate). A box set of books 1-5 now gives the list of books 1-5 typed
-        one by one (the few-book weights, the same closeness), besides naming the box set.
+        Nobody here rated "Harry Potter Boxset (Harry Potter, #1-7)" and its description is
+        about an ebook bundle, so "more like this" on it led with "Franz Kafka's The Castle"
+        (close in boilerplate); read as its seven books, it gets their list, and a box set of
+        books 1-5 the list of the five given one by one (the reasons name the box set). A
+        collection enough readers here rated keeps its own co-reading: replacing those too
+        cost the held-out readers' lists 0.163 -> 0.159 NDCG@10 (seed 0; fewer-book lists
+        0.225 -> 0.222), while replacing only the others gave 0.163 and 0.225.
         """
         works = self.works
         if works is None or not works.contains:
@@ -305,7 +308,7 @@ class ListRanker:
         given = None
         for at, (book, stars) in enumerate(zip(ids.tolist(), ratings.tolist(), strict=True)):
             contained = works.contains.get(book)
-            if not contained:
+            if not contained or self._known_by_readers(book):
                 continue
             if given is None:
                 given = {works.work(b) for b in ids.tolist()}
@@ -329,6 +332,15 @@ class ListRanker:
             np.r_[ratings, more_ratings],
             stands_for,
         )
+
+    def _known_by_readers(self, book: int) -> bool:
+        """Enough readers here rated this book for its own co-reading to count: it is among
+        EASE's books (read by at least CoratingConfig.ease_min_readers), or, without EASE's
+        weights, it has a co-rating vector."""
+        at = np.array([book], np.int64)
+        if self.cands.ease is not None:
+            return bool(self.cands.ease.index_of(at)[0] >= 0)
+        return self.corating is not None and bool(self.corating.index_of(at)[0] >= 0)
 
     def _rules(
         self, ids: np.ndarray, ratings: np.ndarray, exclude: Sequence[int]

@@ -331,11 +331,21 @@ def test_a_box_set_never_stands_for_its_series(setup):
 
 
 def test_a_box_set_given_is_its_books_read(setup):
-    """The list reads a collection as the works it holds (their texts and readers say more than
-    the box set's own), the rules still see the box set, and every reason names it."""
+    """The list reads a collection nobody here rated as the works it holds (their texts and
+    readers say more than the box set's own), the rules still see the box set, and every
+    reason names it; one its readers rated keeps its own co-reading."""
     works, cands, text, corating = setup
-    ranker = ListRanker(cands, text, corating, works, ListConfig(w_rating=0.0))
     box = _id("A Song of Ice and Fire (A Song of Ice and Fire, #1-4)")
+    config = ListConfig(w_rating=0.0)
+    rated = ListRanker(cands, text, corating, works, config).books_read(
+        np.array([box]), np.array([5.0])
+    )
+    assert rated.ids.tolist() == [box] and rated.stands_for == {}
+    unread = corating.book_ids != box  # nobody here rated the box set: no co-rating vector
+    corating = BookVectors(corating.book_ids[unread], corating.vectors[unread], "corating", "t")
+    num = np.array([r[2] or 0 for r in BOOKS], np.float64)
+    cands = Candidates.build(text.book_ids, [r[1] or "" for r in BOOKS], num, text, corating, works)
+    ranker = ListRanker(cands, text, corating, works, config)
     game = _id("A Game of Thrones (A Song of Ice and Fire, #1)")
     clash = _id("A Clash of Kings  (A Song of Ice and Fire, #2)")
     storm = _id("A Storm of Swords (A Song of Ice and Fire, #3)")
