@@ -27,6 +27,7 @@ from bookrec.embedding.onnx_model import default_cache_dir
 from bookrec.embedding.store import plan_embedding
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.corating import load_corating
+from bookrec.lists.ease import load_ease
 from bookrec.lists.works import load_works
 from bookrec.serving.matching import CatalogMatcher, load_catalog
 from bookrec.serving.reader_input import read_goodreads_export
@@ -49,7 +50,7 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
     plan_embedding(db, model_id_of(encoder_config), encoder_config.chunk_size)  # feat_book_texts
     with connect(db, read_only=True) as con:
         catalog = load_catalog(con)
-        works, corating = load_works(con), load_corating(con)
+        works, corating, ease = load_works(con), load_corating(con), load_ease(con)
         texts = con.execute(
             "select book_id, text, described from feat_book_texts order by book_id"
         ).df()
@@ -69,7 +70,13 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
         described=needed["described"].to_numpy(bool),
     )
     return Recommender(
-        catalog, space, works=works, corating=corating, list_config=ListConfig(), matcher=matcher
+        catalog,
+        space,
+        works=works,
+        corating=corating,
+        list_config=ListConfig(),
+        matcher=matcher,
+        ease=ease,  # as served: EASE's score is the full histories' co-reading feature
     )
 
 
