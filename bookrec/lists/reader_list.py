@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -300,16 +301,17 @@ class ListRanker:
         0.225 -> 0.222), while replacing only the others gave 0.163 and 0.225.
         """
         works = self.works
-        if works is None or not works.contains:
+        replaceable = self._replaceable
+        if not replaceable or not any(b in replaceable for b in ids.tolist()):
             return BooksRead(ids, ratings, ids, ratings, {})
         added: list[tuple[int, float]] = []
         stands_for: dict[int, int] = {}
         replaced = np.zeros(len(ids), bool)
         given = None
         for at, (book, stars) in enumerate(zip(ids.tolist(), ratings.tolist(), strict=True)):
-            contained = works.contains.get(book)
-            if not contained or self._known_by_readers(book):
+            if book not in replaceable:
                 continue
+            contained = works.contains[book]
             if given is None:
                 given = {works.work(b) for b in ids.tolist()}
             for work in sorted(contained):
@@ -333,14 +335,22 @@ class ListRanker:
             stands_for,
         )
 
-    def _known_by_readers(self, book: int) -> bool:
-        """Enough readers here rated this book for its own co-reading to count: it is among
-        EASE's books (read by at least CoratingConfig.ease_min_readers), or, without EASE's
-        weights, it has a co-rating vector."""
-        at = np.array([book], np.int64)
+    @cached_property
+    def _replaceable(self) -> frozenset[int]:
+        """The collections books_read reads as their works: those whose own co-reading says
+        little, not among EASE's books (read by fewer than CoratingConfig.ease_min_readers
+        here, or past its most-read cap), or, without EASE's weights, without a co-rating
+        vector."""
+        if self.works is None or not self.works.contains:
+            return frozenset()
+        books = np.fromiter(self.works.contains, np.int64)
         if self.cands.ease is not None:
-            return bool(self.cands.ease.index_of(at)[0] >= 0)
-        return self.corating is not None and bool(self.corating.index_of(at)[0] >= 0)
+            known = self.cands.ease.index_of(books) >= 0
+        elif self.corating is not None:
+            known = self.corating.index_of(books) >= 0
+        else:
+            known = np.zeros(len(books), bool)
+        return frozenset(books[~known].tolist())
 
     def _rules(
         self, ids: np.ndarray, ratings: np.ndarray, exclude: Sequence[int]
@@ -422,14 +432,20 @@ class ListRanker:
         book known here by its title alone would otherwise read "Widely read" (a scan of 600
         real readers cut to 3 books: 35 of 4,670 items, such as John Grisham's "The Pelican
         Brief" for a reader of "The Firm")."""
-        if not len(liked_ids):
+        bare = {
+            self.cands.authors[pos]
+            for pos, found in zip(chosen, evidence, strict=True)
+            if not found
+        }
+        bare.discard("")
+        if not bare or not len(liked_ids):
             return evidence
         stars = dict(zip(ids.tolist(), np.nan_to_num(ratings, nan=0.0).tolist(), strict=True))
         best_of: dict[str, int] = {}
-        for book in sorted(liked_ids.tolist(), key=lambda b: -stars[b]):  # stable: ties in order
+        for book in liked_ids.tolist():  # the first of the best rated, in the reader's order
             author = self._author_of.get(book)
-            if author:
-                best_of.setdefault(author, book)
+            if author in bare and stars[book] > stars.get(best_of.get(author), -1.0):
+                best_of[author] = book
         out = []
         for pos, found in zip(chosen, evidence, strict=True):
             book = best_of.get(self.cands.authors[pos])
