@@ -288,7 +288,7 @@ class ListRanker:
 
     def books_read(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
         """A reader's books with each collection of theirs that its readers here say little
-        of (_known_by_readers) replaced by the works it contains that they did not give
+        of (_replaceable) replaced by the works it contains that they did not give
         themselves (each work's most-read edition, with the collection's rating); the rules
         still see the collection too.
 
