@@ -531,12 +531,16 @@ def tune_weights(
     relevant = np.zeros((len(cases), n), bool)
     cand_works = np.array([setup.works.work(int(b)) for b in setup.cands.book_ids], np.int64)
     n_relevant = np.zeros(len(cases))
+    ranker = setup.ranker(config)
     for row, case in enumerate(cases):
-        ids, ratings = case.history, case.ratings
+        read = ranker.books_read(case.history, case.ratings)  # as the list reads the books
+        ids, ratings = read.ids, read.ratings
         f = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
         rating = setup.predicted_for(ids, ratings) if any(grids[3]) else None
         feats[:, row] = (f.pop, f.text, f.corating, 0.0 if rating is None else zscore(rating))
-        blocked[row], _ = blocked_mask(setup.cands, setup.works, ids, ratings, config, setup.layout)
+        blocked[row], _ = blocked_mask(
+            setup.cands, setup.works, read.ruled_ids, read.ruled_ratings, config, setup.layout
+        )
         relevant[row] = np.isin(cand_works, np.fromiter(case.relevant, np.int64))
         n_relevant[row] = len(case.relevant)
     discount = 1.0 / np.log2(np.arange(2, 12))

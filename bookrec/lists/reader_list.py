@@ -143,9 +143,11 @@ class ListRanker:
         )
 
     def features(self, book_ids, ratings) -> Features:
-        """The reader's features over the candidates (ratings NaN: listed without a rating)."""
-        ids = np.asarray(book_ids, np.int64)
-        ratings = np.asarray(ratings, np.float64)
+        """The reader's features over the candidates (ratings NaN: listed without a rating),
+        their books read as the list reads them (books_read)."""
+        ids, ratings, *_ = self.books_read(
+            np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64)
+        )
         return next(self._block_features([(ids, ratings)]))
 
     def _block_features(
@@ -174,8 +176,12 @@ class ListRanker:
         return size if size + len(self._sample) < len(self.cands.book_ids) else None
 
     def score(self, book_ids, ratings, feats: Features | None = None) -> np.ndarray:
-        """The score of every candidate for this reader (before the rules)."""
-        return self._score(book_ids, ratings, feats)[0]
+        """The score of every candidate for this reader (before the rules), their books read as
+        the list reads them (books_read); feats: features(book_ids, ratings), when known."""
+        ids, ratings, *_ = self.books_read(
+            np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64)
+        )
+        return self._score(ids, ratings, feats)[0]
 
     def _score(
         self, book_ids, ratings, feats: Features | None = None
