@@ -313,14 +313,11 @@ class ListRanker:
         added: list[tuple[int, float]] = []
         stands_for: dict[int, int] = {}
         replaced = np.zeros(len(ids), bool)
-        given = None
+        given = {works.work(b) for b in ids.tolist()}
         for at, (book, stars) in enumerate(zip(ids.tolist(), ratings.tolist(), strict=True)):
             if book not in replaceable:
                 continue
-            contained = works.contains[book]
-            if given is None:
-                given = {works.work(b) for b in ids.tolist()}
-            for work in sorted(contained):
+            for work in sorted(works.contains[book]):
                 main = works.main_edition.get(work)
                 if main is None or work in given:
                     continue
