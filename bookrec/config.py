@@ -749,7 +749,8 @@ class ListWeights(NamedTuple):
 
 @settings
 class ListConfig:
-    """How the list a reader sees is ranked and constrained (bookrec.lists.ranking).
+    """How the list a reader sees is ranked and constrained (bookrec.lists.features,
+    bookrec.lists.rules).
 
     Score = w_pop popularity + w_text z(text closeness) + w_corating z(co-rating
     feature: EASE's score for the reader by default) + w_rating z(the blend's predicted
@@ -841,7 +842,7 @@ class ListConfig:
     # co-rating feature, z(cosine to the mean text vector of the liked books)) plus a fixed
     # uniform sample of `shortlist_sample` candidates standing for the rest in those
     # features' z-scores. Catalogs of at most shortlist + shortlist_sample candidates are
-    # ranked whole; 0 ranks every catalog whole (bookrec.lists.ranking). On the shared real
+    # ranked whole; 0 ranks every catalog whole (bookrec.lists.features). On the shared real
     # data (10.5k candidates, seed 0) NDCG@10 of full histories 0.1604 whole, 0.1597 with
     # 2,000 (0.158 with 1,000), every few-book and "more like this" mode within 0.0005, at
     # half the CPU a reader (docs/speed.md, "Batch lists"); a sample of 500 rather than

@@ -55,19 +55,13 @@ from bookrec.evaluation.topn_metrics import (
     reciprocal_rank,
 )
 from bookrec.holdout import split_ratings
+from bookrec.lists.candidates import Candidates, zscore
 from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
 from bookrec.lists.ease import Ease, fit_ease, fit_ease_matrix
+from bookrec.lists.features import reader_features
 from bookrec.lists.popularity import counts_for, liked_counts_of
-from bookrec.lists.ranking import (
-    Candidates,
-    SeriesLayout,
-    blocked_mask,
-    pick,
-    rank,
-    reader_features,
-    zscore,
-)
 from bookrec.lists.reader_list import ListRanker
+from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
 from bookrec.lists.settings import FEW_WEIGHTS, WEIGHTS
 from bookrec.lists.works import Works, load_works
 from bookrec.scoring.scorer import BlendScorer
@@ -347,7 +341,7 @@ def score_lists(setup: SplitInputs, score_of: Callable[[Case], np.ndarray]) -> L
 
     def lists(case: Case) -> list[int]:
         # -inf (a book the model does not know) must stay above the blocked books, which
-        # bookrec.lists.ranking.rank also sets to -inf
+        # bookrec.lists.rules.rank also sets to -inf
         score = np.nan_to_num(score_of(case), neginf=np.finfo(np.float64).min)
         order = rank(score, _history_mask(setup, case), DEPTH)
         return setup.cands.book_ids[order].tolist()

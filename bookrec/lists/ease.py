@@ -4,7 +4,7 @@ B = argmin ||X - X B||^2 + reg ||B||^2 subject to diag(B) = 0, solved in closed 
 P = (X'X + reg I)^-1, B_ij = -P_ij / P_jj (i != j), B_jj = 0. A reader's scores are x B,
 x their row of ones over the items.
 
-Two uses, one fit: the list's co-reading feature (bookrec.lists.ranking, ListConfig's
+Two uses, one fit: the list's co-reading feature (bookrec.lists.features, ListConfig's
 corating_feature "ease"), fitted by flow `lists` on every rating and stored in the feature
 store as feat_book_ease(book_id, model, weights FLOAT[n]) (row i: B_i, the weights of reading
 book i towards every one of the n books, in book_id order); and the EASE peer of the top-N

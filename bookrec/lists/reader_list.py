@@ -20,17 +20,9 @@ import numpy as np
 
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.ranking import (
-    BLOCK_CELLS,
-    Candidates,
-    Features,
-    SeriesLayout,
-    Shortlisting,
-    block_features,
-    blocked_mask,
-    pick,
-    rank,
-)
+from bookrec.lists.candidates import Candidates
+from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
+from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
 from bookrec.lists.works import Works
 
 if TYPE_CHECKING:
@@ -237,7 +229,7 @@ class ListRanker:
         exclude: Sequence[int] = (),
         because_count: int = 2,
     ) -> list[ListItem]:
-        """The reader's top_n under every constraint (bookrec.lists.ranking).
+        """The reader's top_n under every constraint (bookrec.lists.rules).
 
         Args:
             book_ids: the reader's books (distinct); empty for nobody in particular.
@@ -262,7 +254,7 @@ class ListRanker:
         because_count: int = 2,
     ) -> list[list[ListItem]]:
         """recommend() for many readers, scored together: one matrix product per space for a
-        block of readers (bookrec.lists.ranking.block_features), then each reader's rules.
+        block of readers (bookrec.lists.features.block_features), then each reader's rules.
 
         Args:
             readers: (book_ids, ratings) of each reader, as recommend() takes them.

@@ -37,10 +37,10 @@ import pandas as pd
 from bookrec.config import ListConfig, RecommendConfig, ScorerConfig, check_top
 from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError
+from bookrec.lists.candidates import Candidates
 from bookrec.lists.corating import load_corating
 from bookrec.lists.ease import Ease, load_ease
 from bookrec.lists.popularity import counts_for, liked_counts
-from bookrec.lists.ranking import Candidates
 from bookrec.lists.reader_list import ListItem, ListRanker
 from bookrec.lists.settings import load_list_settings
 from bookrec.lists.works import WORK_TABLES, Works, load_works

@@ -6,7 +6,7 @@
 -- described: the text says more than title and author (genres or a description); a vector of
 -- a title alone is near other titles that share its words ("The Body Finder" and Stephen
 -- King's "The Body"), not other stories, so the lists' text closeness leaves it out
--- (bookrec.lists.ranking).
+-- (bookrec.lists.features).
 -- Descriptions are cut in characters first: the tokenizer cuts to max_tokens anyway, and a
 -- megabyte of text would only cost tokenizer time.
 create or replace table feat_book_texts as

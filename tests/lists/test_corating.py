@@ -12,6 +12,7 @@ from scipy.stats import spearmanr
 from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.errors import WarehouseError
+from bookrec.lists.candidates import Candidates, als_factors
 from bookrec.lists.corating import (
     corating_vectors,
     fit_als,
@@ -19,7 +20,7 @@ from bookrec.lists.corating import (
     load_corating,
     store_corating,
 )
-from bookrec.lists.ranking import Candidates, als_factors, reader_features
+from bookrec.lists.features import reader_features
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,10 @@ from scipy.stats import spearmanr
 
 from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.vectors import BookVectors
+from bookrec.lists.candidates import Candidates
 from bookrec.lists.corating import corating_vectors, interaction_matrix
 from bookrec.lists.ease import Ease, fit_ease, load_ease, store_ease
-from bookrec.lists.ranking import Candidates, reader_features
+from bookrec.lists.features import reader_features
 from tests.lists.test_corating import ratings  # noqa: F401 (the shared fixture)
 
 

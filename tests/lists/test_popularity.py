@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from bookrec.embedding.vectors import BookVectors
+from bookrec.lists.candidates import Candidates, zscore
 from bookrec.lists.popularity import counts_for, liked_counts, liked_counts_of
-from bookrec.lists.ranking import Candidates, zscore
 from bookrec.lists.works import Works
 
 RATINGS = pd.DataFrame(

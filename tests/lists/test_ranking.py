@@ -10,17 +10,10 @@ import pytest
 
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.ranking import (
-    Candidates,
-    SeriesLayout,
-    blocked_mask,
-    pick,
-    rank,
-    reader_features,
-    reader_roles,
-    zscore,
-)
+from bookrec.lists.candidates import Candidates, reader_roles, zscore
+from bookrec.lists.features import reader_features
 from bookrec.lists.reader_list import ListRanker
+from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
 from bookrec.lists.works import load_works
 from tests.lists.test_works import BOOKS, works_connection
 

@@ -160,7 +160,7 @@ def test_more_like_this_from_a_title_alone_is_not_its_title_words(
     description, no genres: 60% of the candidates are): the list held Stephen King's "The
     Body", "Whose Body?" and "Inside the Human Body (The Magic School Bus, #3)", each "Close in
     story and style". A vector of a title alone is near titles sharing its words; the list's
-    text closeness leaves such texts out (bookrec.lists.ranking._text_closeness)."""
+    text closeness leaves such texts out (bookrec.lists.features._text_closeness)."""
     with connect(real_lists_warehouse, read_only=True) as con:
         seed = _book(con, "The Body Finder (The Body Finder, #1)", "Kimberly Derting")
         described = con.execute(

@@ -14,7 +14,8 @@ import pytest
 
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.ranking import Candidates, _median, reader_features
+from bookrec.lists.candidates import Candidates
+from bookrec.lists.features import _median, reader_features
 from bookrec.lists.reader_list import ListRanker
 
 # book id -> (author, described, cosine to the liked book 1)

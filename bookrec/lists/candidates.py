@@ -1,0 +1,200 @@
+"""What every part of ranking shares. The books a list may hold (Candidates), in one fixed
+order, with what ranking needs of each: author, popularity (Candidates.popularity_z:
+z(z(log Goodreads ratings) + z(log readers here who liked it)), bookrec.lists.popularity),
+unit text and co-rating vectors, ALS's factors and the solve that turns a reader's books into
+ALS's user vector, EASE's columns; zscore, the scale every term of the list's score is taken
+in; and in_sorted, membership by binary search.
+
+A reader's books (reader_roles): liked = rated >= liked_rating, or >= their own mean when they
+rated at least mean_liked_min_ratings books; a book rated <= disliked_rating is a dislike, never
+liked; a listed book without a rating (NaN) counts as liked (the reader named it as a book like
+the ones they want). Nothing liked and nothing listed (nothing matched, only dislikes): the
+list is well-liked popular books (popularity + average rating), unlike the disliked ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from bookrec.config import CoratingConfig, ListConfig
+from bookrec.embedding.vectors import BookVectors
+from bookrec.lists.ease import Ease
+from bookrec.lists.popularity import LIKED_MIN_STD
+from bookrec.lists.works import Works
+
+# the ridge of ALS's own user solve, so a reader's user vector is the one ALS would fit
+CORATING_REG = CoratingConfig().regularization
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The books a list may hold, in a fixed order, with what ranking needs of each."""
+
+    book_ids: np.ndarray
+    authors: list[str]
+    popularity: np.ndarray  # log(1 + Goodreads ratings)
+    text: np.ndarray  # unit text vectors, one row per candidate
+    corating: np.ndarray  # unit co-rating vectors (zeros where a book has none)
+    has_corating: np.ndarray
+    # ALS's own item factors Y (unit vector x its length) and (Y'Y + reg I)^-1 over every rated
+    # book: one solve turns a reader's books into ALS's user vector, as implicit's
+    # recalculate_user does with all-ones confidences; a candidate's ALS score is Y_c . user
+    corating_factors: np.ndarray | None = None
+    corating_solver: np.ndarray | None = None
+    avg_rating: np.ndarray | None = None  # Goodreads average (the "well-liked" of a baseline)
+    # ALS's factors of every rated book (als_factors of the co-rating vectors), kept from
+    # build so a reader's user solve does not redo the product over the whole space
+    corating_every: np.ndarray | None = None
+    # EASE's item-item weights (the "ease" co-rating feature) and each candidate's column
+    # among EASE's books (-1: not one of them)
+    ease: Ease | None = None
+    ease_cols: np.ndarray | None = None
+    # how many of the warehouse's readers liked each candidate's work (None: not known): the
+    # other half of the popularity feature (bookrec.lists.popularity.counts_for)
+    liked_by: np.ndarray | None = None
+    # per candidate: its text says more than title and author (None: not known, every text
+    # counts), BookVectors.described
+    described: np.ndarray | None = None
+
+    @classmethod
+    def build(
+        cls,
+        book_ids: np.ndarray,
+        authors: list[str],
+        num_ratings: np.ndarray,
+        text: BookVectors,
+        corating: BookVectors | None,
+        works: Works | None,
+        avg_rating: np.ndarray | None = None,
+        ease: Ease | None = None,
+        liked_by: np.ndarray | None = None,
+    ) -> Candidates:
+        """Candidates restricted to one edition per work and to books with a text vector
+        (avg_rating, one per book_id, feeds the "well-liked" term; None: not used; ease: the
+        "ease" co-rating feature's weights, None: that feature falls back to ALS's; liked_by,
+        one per book_id: how many of the warehouse's readers liked its work, in any edition
+        (bookrec.lists.popularity.counts_for), None: popularity is Goodreads' alone)."""
+        book_ids = np.asarray(book_ids, np.int64)
+        keep = text.index_of(book_ids) >= 0
+        if works is not None:
+            best: dict[int, int] = {}
+            for i in np.argsort(-np.asarray(num_ratings, np.float64), kind="stable"):
+                if keep[i]:
+                    best.setdefault(works.work(int(book_ids[i])), int(i))
+            keep = np.zeros(len(book_ids), bool)
+            keep[list(best.values())] = True
+        idx = np.flatnonzero(keep)
+        ids = book_ids[idx]
+        text_rows = text.vectors[text.index_of(ids)]
+        co = np.zeros((len(ids), corating.vectors.shape[1] if corating else 1), np.float32)
+        factors = solver = None
+        has = np.zeros(len(ids), bool)
+        if corating is not None:
+            rows = corating.index_of(ids)
+            has = rows >= 0
+            co[has] = corating.vectors[rows[has]]
+            every = als_factors(corating)
+            gram = every.T.astype(np.float64) @ every
+            solver = np.linalg.inv(gram + CORATING_REG * np.eye(every.shape[1]))
+            factors = np.zeros_like(co)
+            factors[has] = every[rows[has]]
+        return cls(
+            book_ids=ids,
+            authors=[authors[i] or "" for i in idx],
+            popularity=np.log1p(np.asarray(num_ratings, np.float64)[idx]),
+            text=np.ascontiguousarray(text_rows),
+            corating=co,
+            has_corating=has,
+            corating_factors=factors,
+            corating_solver=solver,
+            avg_rating=None if avg_rating is None else np.asarray(avg_rating, np.float64)[idx],
+            corating_every=None if corating is None else every,
+            ease=ease,
+            ease_cols=None if ease is None else ease.index_of(ids),
+            liked_by=None if liked_by is None else np.asarray(liked_by, np.float64)[idx],
+            described=None if text.described is None else text.described_of(ids),
+        )
+
+    # What every reader of these candidates shares, computed on first use.
+
+    @cached_property
+    def popularity_z(self) -> np.ndarray:
+        """The popularity feature: z(log Goodreads ratings) + z(log readers here who liked
+        it), z-scored again (bookrec.lists.popularity); Goodreads' alone without liked_by."""
+        if self.liked_by is None:
+            return zscore(self.popularity)
+        liked = zscore(np.log1p(self.liked_by), min_std=LIKED_MIN_STD)
+        return zscore(zscore(self.popularity) + liked)
+
+    @cached_property
+    def quality_z(self) -> np.ndarray:
+        """z(average rating), a missing average taken as the mean (the "well-liked" term)."""
+        return zscore(np.nan_to_num(self.avg_rating, nan=np.nanmean(self.avg_rating)))
+
+    @cached_property
+    def _author_codes(self) -> tuple[dict[str, int], np.ndarray]:
+        codes: dict[str, int] = {}
+        per_row = [codes.setdefault(a, len(codes)) for a in self.authors]
+        return codes, np.asarray(per_row, np.int64)
+
+    def author_mask(self, authors: set[str]) -> np.ndarray:
+        """1.0 where a candidate's author is one of `authors`, else 0.0."""
+        codes, per_row = self._author_codes
+        wanted = [codes[a] for a in authors if a in codes]
+        return np.isin(per_row, np.asarray(wanted, np.int64)).astype(np.float64)
+
+    def als_factors_of(self, corating: BookVectors) -> np.ndarray:
+        """ALS's factors of every book of `corating` (kept from build when it made them)."""
+        if self.corating_every is not None and len(self.corating_every) == len(corating.vectors):
+            return self.corating_every
+        return als_factors(corating)
+
+
+def als_factors(corating: BookVectors) -> np.ndarray:
+    """ALS's item factors: the stored unit vectors times their stored lengths."""
+    if corating.norms is None:
+        return corating.vectors
+    return corating.vectors * corating.norms[:, None]
+
+
+def zscore(
+    values: np.ndarray, min_std: float = 0.0, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """(values - mean) / std over the candidates, the std taken as at least min_std; zeros when
+    the values do not vary. weights: how many candidates each value stands for (a shortlist's,
+    Features.weights; None: one each)."""
+    if weights is None:
+        mean, std = values.mean(), float(values.std())
+    else:
+        mean = np.average(values, weights=weights)
+        std = float(np.sqrt(np.average((values - mean) ** 2, weights=weights)))
+    std = max(std, min_std)
+    return (values - mean) / std if std > 0 else np.zeros_like(values, dtype=np.float64)
+
+
+def reader_roles(ratings, config: ListConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(liked, disliked) masks over a reader's books; ratings NaN = listed without a rating.
+
+    Liked: rated >= liked_rating; with at least mean_liked_min_ratings ratings also >= the
+    reader's own mean; a listed book without a rating. Disliked: rated <= disliked_rating,
+    never liked. A 3-star book in a short history is neither.
+    """
+    ratings = np.asarray(ratings, np.float64)
+    rated = ~np.isnan(ratings)
+    disliked = rated & (ratings <= config.disliked_rating)
+    liked = rated & (ratings >= config.liked_rating)
+    if rated.sum() >= config.mean_liked_min_ratings:
+        liked |= rated & (ratings >= ratings[rated].mean())
+    liked = (liked | ~rated) & ~disliked
+    return liked, disliked
+
+
+def in_sorted(sorted_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """np.isin(values, sorted_keys) by binary search: no sort or hash of the (large) keys."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(values), bool)
+    at = np.clip(np.searchsorted(sorted_keys, values), 0, len(sorted_keys) - 1)
+    return sorted_keys[at] == values
