@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from bookrec.serving.reasons import DEMO_CATALOG
 from bookrec.serving.results import Recommendations
+
+# how to build a warehouse of real books, for the command line
+REAL_DATA_HINT = "make all DATA_DIR=FOLDER, or python -m flows.full --data-dir FOLDER; docs/data.md"
 
 
 def _shorten(text: str | None, width: int) -> str:
@@ -14,6 +18,8 @@ def _shorten(text: str | None, width: int) -> str:
 def format_result(result: Recommendations, show_matches: bool = False) -> str:
     """The recommend result (bookrec.serving.results.Recommendations) as readable text tables."""
     lines: list[str] = []
+    if result.demo_catalog:
+        lines += [f"{DEMO_CATALOG} ({REAL_DATA_HINT})", ""]
     matches = result.matches
     groups = {
         s: [m for m in matches if m.status == s] for s in ("matched", "ambiguous", "not_found")

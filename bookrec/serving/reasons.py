@@ -31,6 +31,13 @@ _SERIES_NAME = re.compile(r"\(([^()#]*?),?\s*#[^()]*\)\s*$")  # -> "Dune Chronic
 
 GenresOf = Callable[[int], Sequence[str]]
 
+# Said above every answer from a warehouse of the synthetic demo catalog (warehouse_info), so a
+# reader who types "The Hobbit" there learns why it is not found.
+DEMO_CATALOG = (
+    "Demo catalog: made-up books by made-up authors, for trying bookrec out. Real Goodreads "
+    "books come once the warehouse is built from the Goodreads files."
+)
+
 
 @functools.lru_cache(maxsize=65536)  # the same reader's books are named again and again
 def short_title(title: str) -> str:

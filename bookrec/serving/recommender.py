@@ -57,6 +57,7 @@ from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import books_counted, reason_text
 from bookrec.serving.results import Mode, Reason, Recommendation, Recommendations
 from bookrec.warehouse.connection import run_sql, table_exists
+from bookrec.warehouse.summary import holds_demo_catalog
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,6 +94,8 @@ class Recommender:
         list_config: the list's weights and rules (the tuned ones: load_list_settings).
         genres: book_id -> its Goodreads genres, most voted first, for the reasons' "Like A:
             fantasy, magic" (None or a book without: the reason names the book alone).
+        demo_catalog: the catalog is bookrec's synthetic demo (made-up books), which every
+            answer says (Recommendations.demo_catalog).
     """
 
     def __init__(
@@ -108,8 +111,10 @@ class Recommender:
         genres: Mapping[int, Sequence[str]] | None = None,
         ease: Ease | None = None,
         liked_by: pd.Series | None = None,
+        demo_catalog: bool = False,
     ) -> None:
         self.config = config or RecommendConfig()
+        self.demo_catalog = demo_catalog
         self.genres: Mapping[int, Sequence[str]] = genres or {}
         self.scorer_config = scorer_config or ScorerConfig(space=vectors.space)
         self.vectors = vectors
@@ -237,6 +242,7 @@ class Recommender:
                 genres=genres,
                 ease=ease.result(),
                 liked_by=liked_by,
+                demo_catalog=holds_demo_catalog(con),
             )
 
     # -- the one ranking path ---------------------------------------------------------------
@@ -538,6 +544,7 @@ class Recommender:
             scorer=self.scorer_config,
             history_size=n_rated,
             counts=counts,
+            demo_catalog=self.demo_catalog,
         )
 
 

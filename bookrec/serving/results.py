@@ -169,6 +169,11 @@ class Recommendations(Result):
     counts: dict[str, int] = Field(
         default_factory=dict, description="listed books by status and match method"
     )
+    demo_catalog: bool = Field(
+        False,
+        description="the warehouse holds bookrec's synthetic demo catalog (made-up books and "
+        "readers), not Goodreads data",
+    )
 
     model_config = ConfigDict(validate_by_name=True)
 

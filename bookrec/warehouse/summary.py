@@ -1,10 +1,13 @@
-"""The closing summary of a full run: what the warehouse holds and where the reports are."""
+"""The closing summary of a full run: what the warehouse holds and where the reports are; and
+whether a warehouse holds the synthetic demo catalog (said to whoever asks it for books)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from bookrec.warehouse.connection import connect, require_tables, run_sql, table_exists
 
@@ -83,3 +86,12 @@ def summarize(db_path: Path, reports_dir: Path) -> Summary:
         }
     reports = [path for name in JOB_REPORTS if (path := reports_dir / name).is_file()]
     return Summary(db_path, counts, result_tables, reports, _evaluation_headline(reports_dir))
+
+
+def holds_demo_catalog(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse holds bookrec's synthetic demo catalog (made-up books and
+    readers; warehouse_info.synthetic) rather than Goodreads data; False when it does not say."""
+    if not table_exists(con, "warehouse_info"):
+        return False
+    row = run_sql(con, "meta/warehouse_info_synthetic.sql").fetchone()
+    return bool(row and row[0])

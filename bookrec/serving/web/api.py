@@ -90,6 +90,7 @@ def health(service: Service, _: NoQuery = None) -> JSONResponse | dict:
         "books": len(loaded.search),
         "candidates": len(loaded.recommender.cand_ids),
         "space": loaded.recommender.vectors.space,
+        "demo_catalog": loaded.recommender.demo_catalog,
     }
 
 
@@ -135,7 +136,9 @@ async def similar(
     def work() -> schemas.SimilarOut:
         book, result = service.similar(body.book_id, body.exclude, body.top_n)
         book_out = schemas.BookOut.model_validate(book, from_attributes=True)
-        return schemas.SimilarOut(book=book_out, recommendations=result.items)
+        return schemas.SimilarOut(
+            book=book_out, recommendations=result.items, demo_catalog=result.demo_catalog
+        )
 
     return await ranked(request, work)
 

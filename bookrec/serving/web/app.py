@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookrec.config import RecommendConfig, WebConfig
 from bookrec.errors import BookrecError
+from bookrec.serving.reasons import DEMO_CATALOG
 from bookrec.serving.web.api import UploadTooLarge, router
 from bookrec.serving.web.service import NotReady, ReaderService
 
@@ -145,6 +146,15 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
 
+def reader_page(demo_catalog: bool) -> str:
+    """The page, saying under its title when the books are the synthetic demo catalog's."""
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    if demo_catalog:
+        note = f'<p class="demo-note">{html.escape(DEMO_CATALOG)}</p>'
+        page = page.replace("<!-- demo-catalog -->", note, 1)
+    return page
+
+
 def setup_page(message: str, warehouse: Path) -> str:
     """The page shown while the warehouse cannot be loaded (every value escaped)."""
     template = Template((STATIC / "setup.html").read_text(encoding="utf-8"))
@@ -232,10 +242,10 @@ def create_app(
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
         try:
-            service.load()
+            loaded = service.load()
         except NotReady as exc:
             return HTMLResponse(setup_page(str(exc), service.warehouse), status_code=503)
-        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+        return HTMLResponse(reader_page(loaded.recommender.demo_catalog))
 
     try:
         service.load()

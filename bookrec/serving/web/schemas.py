@@ -93,6 +93,9 @@ RecommendOut = Recommendations
 class SimilarOut(_Response):
     book: BookOut
     recommendations: tuple[Recommendation, ...]
+    demo_catalog: bool = Field(
+        False, description="the books are bookrec's synthetic demo catalog, not Goodreads data"
+    )
 
 
 class ImportOut(_Response):
@@ -106,6 +109,9 @@ class HealthOut(_Response):
     books: int | None = None
     candidates: int | None = None
     space: str | None = None
+    demo_catalog: bool | None = Field(
+        None, description="the books are bookrec's synthetic demo catalog, not Goodreads data"
+    )
     error: str | None = None
 
 

@@ -207,6 +207,7 @@ class ReaderService:
             space=recommender.vectors.space,
             scorer=recommender.scorer_config,
             history_size=0,
+            demo_catalog=recommender.demo_catalog,
         )
 
     def import_goodreads(self, data: bytes, name: str) -> list[Match]:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from bookrec.config import RecommendConfig, WebConfig
 from bookrec.serving.cli import build_parser
 from bookrec.serving.reader_input import EXPORT_COLUMNS, ReaderBook
+from bookrec.serving.reasons import DEMO_CATALOG
 from bookrec.serving.web import create_app
 from bookrec.serving.web.app import setup_page
 from bookrec.warehouse.connection import connect
@@ -77,6 +78,38 @@ def test_titles_come_back_verbatim_and_the_page_holds_no_catalog_text(client) ->
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "<script>alert" not in page.text  # titles only ever reach the page as JSON
+
+
+def test_a_demo_catalog_says_so_on_the_page_the_api_and_the_command_line(
+    client, web_warehouse, popular_books, tmp_path
+) -> None:
+    """Built from the demo's files read like real ones, this warehouse is not the demo; the
+    same marked synthetic (as prepare_data marks the demo catalog) says so everywhere a
+    reader asks it for books, so "The Hobbit" not found there is no surprise."""
+    assert "demo-note" not in client.get("/").text
+    assert client.get("/api/health").json()["demo_catalog"] is False
+    demo = tmp_path / "demo.duckdb"
+    shutil.copy(web_warehouse, demo)
+    with connect(demo) as con:
+        con.execute("update warehouse_info set synthetic = true")
+    with TestClient(create_app(demo, recommend_config=EVERYONE)) as marked:
+        assert f'<p class="demo-note">{DEMO_CATALOG}</p>' in marked.get("/").text
+        assert marked.get("/api/health").json()["demo_catalog"] is True
+        reader = {"books": _reader(popular_books), "top_n": 3}
+        assert marked.post("/api/recommend", json=reader).json()["demo_catalog"] is True
+        similar = {"book_id": popular_books[0][0], "top_n": 3}
+        assert marked.post("/api/similar", json=similar).json()["demo_catalog"] is True
+    run = subprocess.run(
+        [sys.executable, "-m", "bookrec.serving.cli", "recommend", "--warehouse", str(demo)]
+        + ["--book", "The Hobbit|J.R.R. Tolkien|5", "--min-num-ratings", "0"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(DEMO_CATALOG + " (make all DATA_DIR=")
+    assert "Not found in the catalog:\n  The Hobbit (J.R.R. Tolkien)" in run.stdout
 
 
 def test_recommend_personal_list_with_explanations(client, popular_books) -> None:
