@@ -664,6 +664,13 @@ class MatchConfig:
         "when the reader named an author the catalog lacks",
     )
     max_candidates: AtLeastOne = Field(5, description="candidates listed for an ambiguous book")
+    most_read_margin: float = Field(
+        10.0,
+        ge=1.0,
+        description="a title several books share, typed without an author, is the most read of "
+        "them when its Goodreads ratings are this many times every other's (Tolkien's The "
+        "Hobbit: 17x Chuck Dixon's graphic novel; Camus' The Stranger 30x Harlan Coben's)",
+    )
 
 
 @settings

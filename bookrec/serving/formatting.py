@@ -44,6 +44,8 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
                 f"{_shorten(m.title, 45)} ({m.author or 'author unknown'})"
                 f"  [{m.method}, {m.score:g}]"
             )
+            if m.note:
+                lines.append(f"        {m.note}")
     if groups["ambiguous"]:
         lines.append("")
         lines.append("Ambiguous (not used; give the author or the exact title):")

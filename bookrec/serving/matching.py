@@ -9,8 +9,11 @@ the same key. Each listed book then goes through these steps; the first that dec
    catalog isbn (score 100, method "goodreads_id" / "isbn").
 2. exact: equal title_key. Catalog books whose author differs from the reader's are never
    taken ("King Rat" by China Miéville is not James Clavell's). One book with the same author,
-   or a single book whose author is unknown on either side, is a match (score 100); several
-   books with unknown authors are ambiguous.
+   or a single book whose author is unknown on either side, is a match (score 100). Several
+   books and no author given: the most read of them when it has most_read_margin times the
+   Goodreads ratings of every other (score 100, method "most_read": a reader who types "The
+   Hobbit" means Tolkien's, not the graphic novel's; the note names the others); otherwise
+   ambiguous.
 3. main title: any of the reader's title forms (full, before the subtitle, without a trailing
    "(...)" note) equals one of the catalog book's. Same author: a match (score 95). Unknown
    author: a match only when the forms differ by a trailing note and one book qualifies
@@ -361,7 +364,9 @@ class CatalogMatcher:
             != "different"
         ) | {row}
 
-    def _matched(self, book, method: str, score: float, row: int, related) -> Match:
+    def _matched(
+        self, book, method: str, score: float, row: int, related, note: str | None = None
+    ) -> Match:
         rows = set(related) | self.same_work(row)
         return Match(
             book=book,
@@ -371,8 +376,23 @@ class CatalogMatcher:
             book_id=int(self.book_ids[row]),
             title=self.titles[row],
             author=self.authors[row],
+            note=note,
             related_ids=tuple(sorted(int(self.book_ids[r]) for r in rows)),
         )
+
+    def _most_read(self, book, rows: list[int]) -> Match | None:
+        """Of books sharing the title typed without an author, the one whose Goodreads
+        ratings are most_read_margin times every other's (None: no clear favourite)."""
+        by_count = sorted(rows, key=lambda r: -(self.num[r] or 0))
+        top, runner = (self.num[r] or 0 for r in by_count[:2])
+        if top == 0 or top < self.config.most_read_margin * max(runner, 1):
+            return None
+        others = "; ".join(
+            f"{self.titles[r]} by {self.authors[r] or 'an unknown author'}" for r in by_count[1:4]
+        )
+        note = f"the most read of {len(rows)} books so titled (also {others}): give the author"
+        note += " for another"
+        return self._matched(book, "most_read", 100.0, by_count[0], rows, note)
 
     def _ambiguous(self, book, method: str, scored: list[tuple[int, float]], related) -> Match:
         scored = sorted(scored, key=lambda rs: (-rs[1], self.rank[rs[0]]))
@@ -402,7 +422,8 @@ class CatalogMatcher:
                 return self._matched(book, "exact", 100.0, self._best(same), exact)
             if len(exact) == 1:
                 return self._matched(book, "exact", 100.0, exact[0], exact)
-            return self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)
+            most_read = None if keys.author_key else self._most_read(book, exact)
+            return most_read or self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)
 
         result = self._by_forms(book, keys)
         if result is None:

@@ -106,10 +106,11 @@ class Match(Result):
     """What became of one listed book.
 
     status: "matched" (book_id set), "ambiguous" (candidates set) or "not_found".
-    method: how it matched: picked, goodreads_id, isbn, exact, main_title, fuzzy_author,
-        fuzzy_title.
+    method: how it matched: picked, goodreads_id, isbn, exact, most_read, main_title,
+        fuzzy_author, fuzzy_title.
     score: 0..100, how sure (100 for ids and equal keys).
-    note: why it was not matched, when there is more to say than "not found".
+    note: why it was not matched, when there is more to say than "not found"; for a
+        "most_read" match, the other books so titled.
     related_ids: catalog books that are this listed book too (never recommended; not sent).
     """
 
@@ -118,7 +119,8 @@ class Match(Result):
     book: ReaderBook = Field(exclude=True)
     status: MatchStatus
     method: str | None = Field(
-        None, description="picked, goodreads_id, isbn, exact, main_title, fuzzy_author, ..."
+        None,
+        description="picked, goodreads_id, isbn, exact, most_read, main_title, fuzzy_author, ...",
     )
     score: float = 0.0
     book_id: int | None = None

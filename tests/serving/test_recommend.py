@@ -44,7 +44,7 @@ CATALOG = [
     (8, "Blood on Baker Street", "Ed Hale", CRIME, "Crime", 3.6, 400, None, None),
     (9, "The Silent Witness", "Ed Hale", CRIME, "Crime", 3.9, 550, None, None),
     (10, "Dead Reckoning", "Fay Lund", CRIME, "Crime", 4.3, 1500, None, None),
-    (11, "Dead Reckoning", "Gil Ray", CRIME, "Crime", 3.5, 200, None, None),
+    (11, "Dead Reckoning", "Gil Ray", CRIME, "Crime", 3.5, 100, None, None),
     (12, "The Dragon Gate: Illustrated (Gate Cycle, #1)", "Ann Vale", FANTASY, "Fantasy", 4.4,
      100, None, None),
     (13, "Harbor Lights", None, None, None, None, None, None, None),
@@ -117,7 +117,8 @@ def test_author_relation() -> None:
         ("Spelbound Sea", None, "matched", "fuzzy_title", 4),  # typo, clear winner
         ("Harbor Lights", "Kim Lee", "matched", "exact", 13),  # catalog lacks the author
         ("Dead Reckoning", "Someone Else", "not_found", None, None),  # namesake, other author
-        ("Midnight", None, "ambiguous", "exact", None),
+        ("Midnight", None, "ambiguous", "exact", None),  # two namesakes, as read as each other
+        ("dead reckoning", None, "matched", "most_read", 10),  # 15x the other's ratings
         ("A Book Nobody Has", "Zed Nobody", "not_found", None, None),
     ],
 )
@@ -126,6 +127,9 @@ def test_matching_steps(recommender, title, author, status, method, book_id) -> 
     assert (match.status, match.method, match.book_id) == (status, method, book_id)
     if status == "ambiguous":
         assert {c.book_id for c in match.candidates} == {14, 15}
+    if method == "most_read":  # the namesake is named, and never suggested
+        assert match.note.startswith("the most read of 2 books so titled (also Dead Reckoning by")
+        assert 11 in match.related_ids
 
 
 def test_ids_match_first_and_editions_are_related(recommender) -> None:
