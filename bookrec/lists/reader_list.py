@@ -332,13 +332,18 @@ class ListRanker:
 
     @cached_property
     def _replaceable(self) -> frozenset[int]:
-        """The collections books_read reads as their works: those whose own co-reading says
-        little, not among EASE's books (read by fewer than CoratingConfig.ease_min_readers
-        here, or past its most-read cap), or, without EASE's weights, without a co-rating
-        vector."""
+        """The collections books_read reads as their works: those of several works whose own
+        co-reading says little, not among EASE's books (read by fewer than
+        CoratingConfig.ease_min_readers here, or past its most-read cap), or, without EASE's
+        weights, without a co-rating vector. A collection of one work ("The Complete Grimm's
+        Fairy Tales", a complete or annotated edition) is that work in another edition, often
+        the better described one: read as "Grimm's Fairy Tales", known here by its title
+        alone, "more like this" on it had nothing to go on and listed ten bestsellers."""
         if self.works is None or not self.works.contains:
             return frozenset()
-        books = np.fromiter(self.works.contains, np.int64)
+        books = np.fromiter(
+            (b for b, held in self.works.contains.items() if len(held) >= 2), np.int64
+        )
         if self.cands.ease is not None:
             known = self.cands.ease.index_of(books) >= 0
         elif self.corating is not None:

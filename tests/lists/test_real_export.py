@@ -209,3 +209,17 @@ def test_a_box_set_stands_for_the_books_in_it(recommender, real_lists_warehouse)
     as_set = [r.book_id for r in recommender.rank_books([five], [5.0], top_n=10)]
     one_by_one = [r.book_id for r in recommender.rank_books(singles, [5.0] * 5, top_n=10)]
     assert len(set(as_set) & set(one_by_one)) >= 7, (as_set, one_by_one)
+
+
+def test_a_complete_edition_of_one_work_is_read_as_itself(recommender, real_lists_warehouse):
+    """A collection of one work is that work in another edition, often the better described
+    one. "The Complete Grimm's Fairy Tales" (a complete edition of "Grimm's Fairy Tales", two
+    readers here) read as the title-only "Grimm's Fairy Tales" left "more like this" on it
+    nothing to go on: ten bestsellers, each "Widely loved" (Harry Potter first)."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        grimm = _book(con, "The Complete Grimm's Fairy Tales", "Jacob Grimm")
+        andersen = _book(con, "Fairy Tales", "Hans Christian Andersen")
+    shown = recommender.similar(grimm, top_n=10)
+    assert andersen in [r.book_id for r in shown]
+    assert sum(r.reason_text.startswith("Widely") for r in shown) <= 3, shown
+    assert {reason.book_id for r in shown for reason in r.because} == {grimm}
