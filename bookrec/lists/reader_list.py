@@ -60,7 +60,8 @@ class ListItem:
 class BooksRead(NamedTuple):
     """A reader's books as the list reads them (ListRanker.books_read): ids and ratings for
     the features and the score; ruled_ids and ruled_ratings for the rules (the collections
-    given too); stands_for: each book added for a collection -> that collection."""
+    given too); stands_for: each book added for a book given (the works of a collection, the
+    co-read edition of a book) -> that book."""
 
     ids: np.ndarray
     ratings: np.ndarray
@@ -300,13 +301,22 @@ class ListRanker:
         """
         works = self.works
         replaceable = self._replaceable
-        if not replaceable or not any(b in replaceable for b in ids.tolist()):
+        co_read = self._co_read_edition
+        if not any(b in replaceable or b in co_read for b in ids.tolist()):
             return BooksRead(ids, ratings, ids, ratings, {})
         added: list[tuple[int, float]] = []
         stands_for: dict[int, int] = {}
         replaced = np.zeros(len(ids), bool)
         given = {works.work(b) for b in ids.tolist()}
+        listed = set(ids.tolist())
         for at, (book, stars) in enumerate(zip(ids.tolist(), ratings.tolist(), strict=True)):
+            edition = co_read.get(book)
+            if edition is not None and edition not in listed:
+                # the book keeps its own text; the edition its readers here rated brings
+                # their co-reading
+                listed.add(edition)
+                added.append((edition, stars))
+                stands_for[edition] = book
             if book not in replaceable:
                 continue
             for work in sorted(works.contains[book]):
@@ -344,13 +354,39 @@ class ListRanker:
         books = np.fromiter(
             (b for b, held in self.works.contains.items() if len(held) >= 2), np.int64
         )
+        return frozenset(books[~self._co_read(books)].tolist())
+
+    @cached_property
+    def _co_read_edition(self) -> dict[int, int]:
+        """Book -> another edition of its work, for each book whose own co-reading says
+        little (_co_read) where another edition's does: "Frankenstein: The 1818 Text", the
+        edition Goodreads counts most ratings for and the catalog shows, was rated by nobody
+        here, "Frankenstein" by 50 readers who liked it; read without their co-reading, "more
+        like this" on it was seven books "Widely loved" and "Emma" for "classics". Of several
+        co-read editions: the work's main edition if it is one, else the smallest id."""
+        if self.works is None:
+            return {}
+        found: dict[int, int] = {}
+        for work, editions in self.works.editions_of.items():
+            if len(editions) < 2:
+                continue
+            ordered = np.array(sorted(editions), np.int64)
+            read = self._co_read(ordered)
+            if read.all() or not read.any():
+                continue
+            main = self.works.main_edition.get(work)
+            chosen = main if main in ordered[read].tolist() else int(ordered[read][0])
+            found.update(dict.fromkeys(ordered[~read].tolist(), chosen))
+        return found
+
+    def _co_read(self, books: np.ndarray) -> np.ndarray:
+        """Per book: its readers here say enough to read it by (one of EASE's books; without
+        EASE's weights, one with a co-rating vector)."""
         if self.cands.ease is not None:
-            known = self.cands.ease.index_of(books) >= 0
-        elif self.corating is not None:
-            known = self.corating.index_of(books) >= 0
-        else:
-            known = np.zeros(len(books), bool)
-        return frozenset(books[~known].tolist())
+            return self.cands.ease.index_of(books) >= 0
+        if self.corating is not None:
+            return self.corating.index_of(books) >= 0
+        return np.zeros(len(books), bool)
 
     def _rules(
         self, ids: np.ndarray, ratings: np.ndarray, exclude: Sequence[int]

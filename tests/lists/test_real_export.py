@@ -223,3 +223,18 @@ def test_a_complete_edition_of_one_work_is_read_as_itself(recommender, real_list
     assert andersen in [r.book_id for r in shown]
     assert sum(r.reason_text.startswith("Widely") for r in shown) <= 3, shown
     assert {reason.book_id for r in shown for reason in r.because} == {grimm}
+
+
+def test_an_edition_nobody_here_rated_reads_as_the_one_they_did(recommender, real_lists_warehouse):
+    """ "Frankenstein: The 1818 Text", the edition with the most Goodreads ratings (so the one
+    the catalog shows), was rated by nobody here; "Frankenstein", another edition of the work,
+    by 50 readers who liked it. Read without their co-reading, "more like this" on it held
+    seven books "Widely loved" and Emma "for classics" (ListRanker.books_read)."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        shown_edition = _book(con, "Frankenstein: The 1818 Text", "Mary Wollstonecraft Shelley")
+        dracula = _book(con, "Dracula", "Bram Stoker")
+    shown = recommender.similar(shown_edition, top_n=10)
+    assert dracula in [r.book_id for r in shown]
+    assert sum(r.reason_text.startswith("Widely") for r in shown) <= 2, shown
+    # the reasons name the edition the reader gave, never the one read for it
+    assert {reason.book_id for r in shown for reason in r.because} == {shown_edition}
