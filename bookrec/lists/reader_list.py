@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # A similarity below this explains nothing (cosines of unrelated books sit around 0.2-0.3).
 MIN_TEXT = 0.45
 MIN_CORATING = 0.3
+# Entries of its series a title-only book without co-reading is read with (books_read).
+SERIES_STAND_INS = 2
 # What a book predicted below ListConfig.min_predicted loses: more than any score spans (the
 # features are z-scores times weights of a few units), so it only fills a list that runs short.
 BELOW_PREDICTED = 1000.0
@@ -174,17 +176,15 @@ class ListRanker:
         ids, ratings, *_ = self.books_read(
             np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64)
         )
+        feats = feats or next(self._block_features([(ids, ratings)]))
         return self._score(ids, ratings, feats)[0]
 
-    def _score(
-        self, book_ids, ratings, feats: Features | None = None
-    ) -> tuple[np.ndarray, np.ndarray | None]:
+    def _score(self, book_ids, ratings, feats: Features) -> tuple[np.ndarray, np.ndarray | None]:
         """(the score before the rules, the blend's predicted rating of every candidate when
         the score needs it or, for a reader who rated a book, the min_predicted rule; else
-        None)."""
+        None); book_ids and ratings as books_read gave them, feats their features."""
         ids = np.asarray(book_ids, np.int64)
         ratings = np.asarray(ratings, np.float64)
-        feats = feats or self.features(ids, ratings)
         rating = None
         rated = not np.isnan(ratings).all()
         if self.config.weights_for(len(ids)).rating or (rated and self.config.min_predicted):
@@ -286,10 +286,16 @@ class ListRanker:
         return lists
 
     def books_read(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
-        """A reader's books with each collection of theirs that its readers here say little
-        of (_replaceable) replaced by the works it contains that they did not give
-        themselves (each work's most-read edition, with the collection's rating); the rules
-        still see the collection too.
+        """A reader's books as the list reads them, each book the reader's own co-reading or
+        text says little of helped by books that say more, with its rating: a collection of
+        several works (_replaceable) is replaced by the works it holds that the reader did not
+        give (each in its most-read edition); a book whose own co-reading says little brings
+        the edition of its work that readers here rated (_co_read_edition); and, for a reader
+        of at most few_books books, a series entry known by its title alone with no co-reading
+        brings its nearest entries that say more (_series_stand_ins: for the features only,
+        never read for the rules). The rules still see the books given. The editions and
+        entries added leave a reader of at most few_books books at most few_books books, so
+        the weights of so few books still rank their list (ListConfig.weights_for).
 
         Nobody here rated "Harry Potter Boxset (Harry Potter, #1-7)" and its description is
         about an ebook bundle, so "more like this" on it led with "Franz Kafka's The Castle"
@@ -302,21 +308,32 @@ class ListRanker:
         works = self.works
         replaceable = self._replaceable
         co_read = self._co_read_edition
-        if not any(b in replaceable or b in co_read for b in ids.tolist()):
+        alike = self._series_stand_ins if len(ids) <= self.config.few_books else {}
+        if not any(b in replaceable or b in co_read or b in alike for b in ids.tolist()):
             return BooksRead(ids, ratings, ids, ratings, {})
-        added: list[tuple[int, float]] = []
+        read: list[tuple[int, float]] = []  # added books the rules count as read too
+        like: list[tuple[int, float]] = []  # added books the features alone take
         stands_for: dict[int, int] = {}
         replaced = np.zeros(len(ids), bool)
         given = {works.work(b) for b in ids.tolist()}
         listed = set(ids.tolist())
+        few = self.config.few_books
+        room = few - len(ids) if len(ids) <= few else len(ids)  # at most one edition a book
         for at, (book, stars) in enumerate(zip(ids.tolist(), ratings.tolist(), strict=True)):
             edition = co_read.get(book)
-            if edition is not None and edition not in listed:
+            if edition is not None and edition not in listed and room > 0:
+                listed.add(edition)
+                room -= 1
                 # the book keeps its own text; the edition its readers here rated brings
                 # their co-reading
-                listed.add(edition)
-                added.append((edition, stars))
+                read.append((edition, stars))
                 stands_for[edition] = book
+            for entry in alike.get(book, ()):
+                if works.work(entry) not in given and room > 0:
+                    given.add(works.work(entry))
+                    room -= 1
+                    like.append((entry, stars))
+                    stands_for[entry] = book
             if book not in replaceable:
                 continue
             for work in sorted(works.contains[book]):
@@ -324,21 +341,57 @@ class ListRanker:
                 if main is None or work in given:
                     continue
                 given.add(work)
-                added.append((main, stars))
+                read.append((main, stars))
                 stands_for[main] = book
                 replaced[at] = True
-        if not added:
+        if not stands_for:
             return BooksRead(ids, ratings, ids, ratings, {})
-        more_ids, more_ratings = zip(*added, strict=True)
-        more_ids = np.asarray(more_ids, np.int64)
-        more_ratings = np.asarray(more_ratings, np.float64)
+        read_ids, read_ratings = _pairs(read)
+        like_ids, like_ratings = _pairs(like)
         return BooksRead(
-            np.r_[ids[~replaced], more_ids],
-            np.r_[ratings[~replaced], more_ratings],
-            np.r_[ids, more_ids],
-            np.r_[ratings, more_ratings],
+            np.r_[ids[~replaced], read_ids, like_ids],
+            np.r_[ratings[~replaced], read_ratings, like_ratings],
+            np.r_[ids, read_ids],
+            np.r_[ratings, read_ratings],
             stands_for,
         )
+
+    @cached_property
+    def _series_stand_ins(self) -> dict[int, tuple[int, ...]]:
+        """Series entry known by its title alone and without co-reading -> up to
+        SERIES_STAND_INS other entries of its series by its author that say more (a described
+        text or co-reading), nearest in the series first, one edition a work; never a
+        collection, which books_read reads as its works instead. "More like this"
+        on "Reckless (Thoughtless, #3)" had nothing to go on and listed ten bestsellers; its
+        #1 and #2 are described ("romance, contemporary, music")."""
+        works = self.works
+        if works is None or not works.series_of:
+            return {}
+        books = np.fromiter((b for b in works.series_of if b not in works.is_collection), np.int64)
+        known = self.text.described_of(books) | self._co_read(books)
+        if known.all() or not known.any():
+            return {}
+        author = self._author_of.get
+        entries: dict[tuple[str, str | None], list[int]] = {}
+        for book in books[known].tolist():
+            entries.setdefault((works.series_of[book], author(book)), []).append(book)
+        found: dict[int, tuple[int, ...]] = {}
+        for book in books[~known].tolist():
+            near = entries.get((works.series_of[book], author(book)))
+            if not near or not author(book):
+                continue
+            at = works.position_of.get(book, 0.0)
+            chosen: list[int] = []
+            seen = {works.work(book)}
+            for entry in sorted(near, key=lambda e: (abs(works.position_of.get(e, 0.0) - at), e)):
+                if works.work(entry) not in seen:
+                    seen.add(works.work(entry))
+                    chosen.append(entry)
+                if len(chosen) == SERIES_STAND_INS:
+                    break
+            if chosen:
+                found[book] = tuple(chosen)
+        return found
 
     @cached_property
     def _replaceable(self) -> frozenset[int]:
@@ -536,6 +589,11 @@ def _evidence(
                 if row[j] >= floor:
                     found[i].append(Evidence(int(feats.liked_ids[j]), kind, float(row[j])))
     return [tuple(f) for f in found]
+
+
+def _pairs(pairs: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, ratings) arrays of (book_id, rating) pairs."""
+    return np.array([b for b, _ in pairs], np.int64), np.array([r for _, r in pairs], np.float64)
 
 
 def _checked(book_ids, ratings) -> tuple[np.ndarray, np.ndarray]:

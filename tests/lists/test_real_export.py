@@ -238,3 +238,24 @@ def test_an_edition_nobody_here_rated_reads_as_the_one_they_did(recommender, rea
     assert sum(r.reason_text.startswith("Widely") for r in shown) <= 2, shown
     # the reasons name the edition the reader gave, never the one read for it
     assert {reason.book_id for r in shown for reason in r.because} == {shown_edition}
+
+
+def test_a_title_only_series_entry_reads_as_its_entries_that_say_more(
+    recommender, real_lists_warehouse
+):
+    """ "Reckless (Thoughtless, #3)" is known here by its title alone and nobody here rated
+    it: "more like this" on it listed ten bestsellers, each "Widely loved". Its #1 and #2, by
+    the same author, are described (romance, contemporary): read with them, the list is of
+    books close to them, each naming Reckless, and the rules still see only Reckless."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        reckless = _book(con, "Reckless (Thoughtless, #3)", "S.C. Stephens")
+        first = _book(con, "Thoughtless (Thoughtless, #1)", "S.C. Stephens")
+    shown = recommender.similar(reckless, top_n=10)
+    assert sum(r.reason_text.startswith("Widely") for r in shown) <= 2, shown
+    assert {reason.book_id for r in shown for reason in r.because} == {reckless}
+    ranker = recommender.ranker
+    read = ranker.books_read(np.array([reckless]), np.array([np.nan]))
+    assert first in read.ids.tolist() and read.ruled_ids.tolist() == [reckless]
+    # a long history is read as given: its other books say enough
+    many = np.array([reckless, *recommender.cand_ids[:10].tolist()])
+    assert first not in ranker.books_read(many, np.full(len(many), 4.0)).ids.tolist()
