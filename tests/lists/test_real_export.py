@@ -211,6 +211,16 @@ def test_a_box_set_stands_for_the_books_in_it(recommender, real_lists_warehouse)
     assert len(set(as_set) & set(one_by_one)) >= 7, (as_set, one_by_one)
 
 
+def _rests_on_its_seed(recommender, seed: int, holds: int | None, widely: int) -> None:
+    """ "More like this" on seed holds the book `holds`, at most `widely` books rest on
+    nothing of the seed ("Widely ..."), and every reason names the seed as given, never a
+    book read for it (ListRanker.books_read)."""
+    shown = recommender.similar(seed, top_n=10)
+    assert holds is None or holds in [r.book_id for r in shown]
+    assert sum(r.reason_text.startswith("Widely") for r in shown) <= widely, shown
+    assert {reason.book_id for r in shown for reason in r.because} == {seed}
+
+
 def test_a_complete_edition_of_one_work_is_read_as_itself(recommender, real_lists_warehouse):
     """A collection of one work is that work in another edition, often the better described
     one. "The Complete Grimm's Fairy Tales" (a complete edition of "Grimm's Fairy Tales", two
@@ -219,25 +229,18 @@ def test_a_complete_edition_of_one_work_is_read_as_itself(recommender, real_list
     with connect(real_lists_warehouse, read_only=True) as con:
         grimm = _book(con, "The Complete Grimm's Fairy Tales", "Jacob Grimm")
         andersen = _book(con, "Fairy Tales", "Hans Christian Andersen")
-    shown = recommender.similar(grimm, top_n=10)
-    assert andersen in [r.book_id for r in shown]
-    assert sum(r.reason_text.startswith("Widely") for r in shown) <= 3, shown
-    assert {reason.book_id for r in shown for reason in r.because} == {grimm}
+    _rests_on_its_seed(recommender, grimm, andersen, widely=3)
 
 
 def test_an_edition_nobody_here_rated_reads_as_the_one_they_did(recommender, real_lists_warehouse):
     """ "Frankenstein: The 1818 Text", the edition with the most Goodreads ratings (so the one
     the catalog shows), was rated by nobody here; "Frankenstein", another edition of the work,
     by 50 readers who liked it. Read without their co-reading, "more like this" on it held
-    seven books "Widely loved" and Emma "for classics" (ListRanker.books_read)."""
+    seven books "Widely loved" and Emma "for classics"."""
     with connect(real_lists_warehouse, read_only=True) as con:
         shown_edition = _book(con, "Frankenstein: The 1818 Text", "Mary Wollstonecraft Shelley")
         dracula = _book(con, "Dracula", "Bram Stoker")
-    shown = recommender.similar(shown_edition, top_n=10)
-    assert dracula in [r.book_id for r in shown]
-    assert sum(r.reason_text.startswith("Widely") for r in shown) <= 2, shown
-    # the reasons name the edition the reader gave, never the one read for it
-    assert {reason.book_id for r in shown for reason in r.because} == {shown_edition}
+    _rests_on_its_seed(recommender, shown_edition, dracula, widely=2)
 
 
 def test_a_title_only_series_entry_reads_as_its_entries_that_say_more(
@@ -250,9 +253,7 @@ def test_a_title_only_series_entry_reads_as_its_entries_that_say_more(
     with connect(real_lists_warehouse, read_only=True) as con:
         reckless = _book(con, "Reckless (Thoughtless, #3)", "S.C. Stephens")
         first = _book(con, "Thoughtless (Thoughtless, #1)", "S.C. Stephens")
-    shown = recommender.similar(reckless, top_n=10)
-    assert sum(r.reason_text.startswith("Widely") for r in shown) <= 2, shown
-    assert {reason.book_id for r in shown for reason in r.because} == {reckless}
+    _rests_on_its_seed(recommender, reckless, None, widely=2)
     ranker = recommender.ranker
     read = ranker.books_read(np.array([reckless]), np.array([np.nan]))
     assert first in read.ids.tolist() and read.ruled_ids.tolist() == [reckless]
