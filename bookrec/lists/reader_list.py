@@ -63,7 +63,7 @@ class BooksRead(NamedTuple):
     """A reader's books as the list reads them (ListRanker.books_read): ids and ratings for
     the features and the score; ruled_ids and ruled_ratings for the rules (the collections
     given too); stands_for: each book added for a book given (the works of a collection, the
-    co-read edition of a book) -> that book."""
+    co-read edition of a book, the entries of a title-only book's series) -> that book."""
 
     ids: np.ndarray
     ratings: np.ndarray
