@@ -30,8 +30,11 @@ A book is "Title|Author|Rating": rating 1..5, author and rating may be left out.
 rating are never suggested back and, when no book has a rating, steer the suggestions by
 closeness. The Goodreads export is the CSV from Goodreads > My Books > Import and export
 (My Rating 0 = not rated). Matching is fuzzy: the output first lists what matched, what was
-ambiguous (with candidates) and what was not found. Build the warehouse first with
-`python -m flows.prepare_data` and `python -m flows.embed`.
+ambiguous (with candidates) and what was not found. A title several books share, given
+without an author, is the most read of them when it has 10x the ratings of each other one
+("The Hobbit" is Tolkien's; the output names the others); otherwise it is ambiguous. Build
+the warehouse first with `python -m flows.full` (or `python -m flows.prepare_data` and
+`python -m flows.embed`).
 """
 
 
