@@ -338,7 +338,8 @@ class Recommender:
             for b, r in zip(ids.tolist(), ratings.tolist(), strict=True)
         }
         mode = _mode(int((~np.isnan(ratings)).sum()), len(ids))
-        # the books the list read: a collection's books in its place, as the ranker has them
+        # the books the list read (a collection's books in its place, an edition or series
+        # entries beside a book that says little), as the ranker has them
         ids, ratings, *_ = self.ranker.books_read(ids, ratings)
         rated = ~np.isnan(ratings)
         predictions: np.ndarray | None = None
