@@ -63,7 +63,8 @@ names_series as (
 ),
 
 listed_titles as (
-    -- (d): each part of a title cut at commas, slashes, "&" and "and" before the last part
+    -- (d): each part of a title cut at commas, slashes (spaced or not: "The Time
+    -- Machine/The Invisible Man"), "&" and "and" before the last part
     select
         b.book_id,
         w.surname,
@@ -71,14 +72,14 @@ listed_titles as (
         title_key(trim(part)) as part_key,
         count(*) over (partition by b.book_id) as parts,
         len(string_split_regex(
-            strip_series(b.title), ',\s*(?:and\s+)?|\s+/\s+|\s+&\s+|\s+and\s+'
+            strip_series(b.title), ',\s*(?:and\s+)?|\s*/\s*|\s+&\s+|\s+and\s+'
         )) as titles
     from books as b
     join book_works as w using (book_id)
-    cross join unnest(string_split_regex(strip_series(b.title), ',\s*(?:and\s+)?|\s+/\s+|\s+&\s+'))
+    cross join unnest(string_split_regex(strip_series(b.title), ',\s*(?:and\s+)?|\s*/\s*|\s+&\s+'))
         as parts(part)
     where w.surname is not null
-        and regexp_matches(strip_series(b.title), ',|\s/\s|\s&\s')
+        and regexp_matches(strip_series(b.title), ',|/|\s&\s')
 ),
 
 lists_works as (

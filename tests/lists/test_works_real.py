@@ -186,8 +186,9 @@ def test_collections_found_in_real_readers_lists(real):
     """What recommend_all gave the shared data's 1,343 readers, and the page a reader of one of
     the 400 most-read books, besides a book they had: a bare range ("The Dark Tower #1-3"), a
     range of books ("Books 1-13"), a series spelled with and without "the", "<a work> and
-    Selected ...", and complete poems or stories holding the author's smaller collections, but
-    no novel of theirs."""
+    Selected ...", two works joined by a bare slash ("more like this" on "The Time
+    Machine/The Invisible Man" listed both), and complete poems or stories holding the
+    author's smaller collections, but no novel of theirs."""
     con, works = real
     waste = _blocked(con, works, "The Waste Lands (The Dark Tower, #3)", "Stephen King")
     assert "The Dark Tower #1-3" in waste
@@ -221,6 +222,7 @@ def test_collections_found_in_real_readers_lists(real):
         ("The Call of the Wild", "Jack London", "The Call of the Wild, White Fang and Other "
          "Stories"),
         ("The Screwtape Letters", "C.S. Lewis", "Mere Christianity and The Screwtape Letters"),
+        ("The Invisible Man", "H.G. Wells", "The Time Machine/The Invisible Man"),
         ("Eclipse (The Twilight Saga, #3)", "Stephenie Meyer", "The Twilight Saga"),
         ("The Gunslinger (The Dark Tower, #1)", "Stephen King", "The Dark Tower: The Gunslinger "
          "Born"),
