@@ -117,7 +117,7 @@ def score_reader_chunks(
     `processes`: score in that many workers forked from the flow process (score_readers)."""
     logger = get_run_logger()
     # Read here, not passed in: a flow's parameters are stored by the Prefect API.
-    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk)
+    chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk, max(processes, 1))
     total = sum(c.readers for c in chunks)
     logger.info("%d readers in %d chunks", total, len(chunks))
     started = time.perf_counter()

@@ -96,19 +96,32 @@ def read_histories(db_path: Path) -> pd.DataFrame:
         return run_sql(con, "recommend_all/01_reader_histories.sql").df()
 
 
-def reader_chunks(histories: pd.DataFrame, readers_per_chunk: int) -> list[ReaderChunk]:
-    """Cut the histories (ordered by user_id) into chunks of whole readers."""
+def reader_chunks(
+    histories: pd.DataFrame, readers_per_chunk: int, workers: int = 1
+) -> list[ReaderChunk]:
+    """Cut the histories (ordered by user_id) into chunks of whole readers: at most
+    readers_per_chunk each, as many chunks as that takes rounded up to a multiple of
+    `workers`, their sizes equal to one reader, so workers that take them in turn finish
+    together (1,343 readers in chunks of 250 on 2 workers: 750 and 593 readers, the second
+    idle for a sixth of the run; now 672 and 671)."""
     if readers_per_chunk < 1:
         raise DataError(f"readers per chunk must be at least 1; got {readers_per_chunk}")
     users = histories["user_id"].to_numpy(np.int64)
     starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if len(users) else []
-    bounds = [*starts[::readers_per_chunk], len(users)]
+    if not len(starts):
+        return []
+    chunks = -(-len(starts) // readers_per_chunk)
+    chunks = min(-(-chunks // max(workers, 1)) * max(workers, 1), len(starts))
+    firsts = [int(group[0]) for group in np.array_split(np.arange(len(starts)), chunks)]
+    bounds = [*(int(starts[f]) for f in firsts), len(users)]
+    book_ids = histories["book_id"].to_numpy(np.int64)
+    ratings = histories["rating"].to_numpy(np.float64)
     return [
         ReaderChunk(
             number=i + 1,
             user_ids=users[lo:hi],
-            book_ids=histories["book_id"].to_numpy(np.int64)[lo:hi],
-            ratings=histories["rating"].to_numpy(np.float64)[lo:hi],
+            book_ids=book_ids[lo:hi],
+            ratings=ratings[lo:hi],
         )
         for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
     ]

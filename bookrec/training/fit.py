@@ -262,7 +262,8 @@ def fit_projector(data: TrainingData, config: ProjectorConfig) -> TrainedProject
 
 
 def _fit(data: TrainingData, config: ProjectorConfig, started: float) -> TrainedProjector:
-    raw = data.vectors.vectors
+    # a copy torch may take as its own (the loaded vectors are DuckDB's read-only memory)
+    raw = np.array(data.vectors.vectors)
     split = split_users(data.ratings, config)
     train_ratings = data.ratings[data.ratings["user_id"].isin(split.train)]
     source = build_source(

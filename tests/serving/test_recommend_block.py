@@ -154,7 +154,23 @@ def test_score_chunk_rows_are_the_one_reader_lists(warehouse):
         frame[["user_id", "rank", "book_id", "reason", "mode"]].itertuples(index=False, name=None)
     )
     assert got == want
-    assert len(got) == 5 * len(readers) == 5 * 40
+    assert len(got) == 5 * len(readers) and 30 <= len(readers) <= 40
+
+
+def test_chunks_share_the_readers_out_evenly_among_the_workers(warehouse):
+    """At most readers_per_chunk each, a multiple of the workers in number, equal to one
+    reader: two workers taking chunks in turn score the same number of readers."""
+    histories = read_histories(warehouse)
+    readers = histories["user_id"].nunique()
+    per_chunk = readers // 5  # five chunks' worth, and a few readers over
+    for workers in (1, 2, 3):
+        chunks = reader_chunks(histories, per_chunk, workers)
+        sizes = [c.readers for c in chunks]
+        assert sum(sizes) == readers and max(sizes) <= per_chunk
+        assert max(sizes) - min(sizes) <= 1 and len(chunks) % workers == 0
+        rows = np.concatenate([c.user_ids for c in chunks])
+        assert (rows == histories["user_id"].to_numpy()).all()  # every row once, in order
+    assert reader_chunks(histories.iloc[:0], 10, 2) == []
 
 
 @pytest.mark.skipif(not can_fork(), reason="forked scorers need a platform that forks (Linux)")
