@@ -260,3 +260,25 @@ def test_a_title_only_series_entry_reads_as_its_entries_that_say_more(
     # a long history is read as given: its other books say enough
     many = np.array([reckless, *recommender.cand_ids[:10].tolist()])
     assert first not in ranker.books_read(many, np.full(len(many), 4.0)).ids.tolist()
+
+
+def test_a_title_only_book_with_nothing_else_reads_as_its_authors_best_known(
+    recommender, real_lists_warehouse
+):
+    """ "The Hidden Oracle (The Trials of Apollo, #1)" is known here by its title alone,
+    nobody here rated it, and no entry of its series says more: "more like this" on it listed
+    two Rick Riordan books and eight bestsellers, each "Widely loved". Read with its author's
+    most-read books that say more, the list rests on them; their reasons name them (what
+    their readers loved is true of them, not of the book given), never a book of the list
+    itself, and the rules still see only the book given."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        oracle = _book(con, "The Hidden Oracle (The Trials of Apollo, #1)", "Rick Riordan")
+        thief = _book(
+            con, "The Lightning Thief (Percy Jackson and the Olympians, #1)", "Rick Riordan"
+        )
+    shown = recommender.similar(oracle, top_n=10)
+    assert sum(r.reason_text.startswith("Widely") for r in shown) <= 2, shown
+    assert thief in {reason.book_id for r in shown for reason in r.because}
+    assert all(reason.book_id != r.book_id for r in shown for reason in r.because)
+    read = recommender.ranker.books_read(np.array([oracle]), np.array([np.nan]))
+    assert thief in read.ids.tolist() and read.ruled_ids.tolist() == [oracle]
