@@ -14,18 +14,22 @@ the same key. Each listed book then goes through these steps; the first that dec
    Goodreads ratings of every other (score 100, method "most_read": a reader who types "The
    Hobbit" means Tolkien's, not the graphic novel's; the note names the others); otherwise
    ambiguous.
-3. main title: any of the reader's title forms (full, before the subtitle, without a trailing
+3. series name: the title is a series' name ("harry potter"), by a compatible author: the
+   series' first book, the most read of its #1 editions (score 95, method "series_first").
+4. main title: any of the reader's title forms (full, before the subtitle, without a trailing
    "(...)" note) equals one of the catalog book's. Same author: a match (score 95). Unknown
    author: a match only when the forms differ by a trailing note and one book qualifies
    (score 90); otherwise ambiguous.
-4. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
+5. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
    at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
-5. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
+6. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
    the reader named an author): without an author on
    either side a near-identical title cannot be told from a sequel or a namesake, so these are
    shown as ambiguous candidates, except a reader who gave no author and a single clear
    winner >= fuzzy_title_sure with a known average rating (a typo).
-The thresholds are bookrec.config.MatchConfig's.
+The thresholds are bookrec.config.MatchConfig's. A book these steps leave unmatched goes
+through them again with the title's leading article dropped, or with "the" and then "a" added
+("lord of the rings", "game of thrones"); the first match wins, else the first answer stands.
 Everything else is not found.
 
 Every match also carries `related_ids`: catalog books that are the same work by a compatible
@@ -408,6 +412,19 @@ class CatalogMatcher:
         )
 
     def _match_one(self, book: ReaderBook, keys) -> Match:
+        """_match_keys with the title as typed, then, if that found nothing sure, with a
+        leading article dropped or added ("lord of the rings" is "The Lord of the Rings",
+        "The Dune" is "Dune"): the first sure match, else the first answer."""
+        found = self._match_keys(book, keys)
+        if found.status == "matched":
+            return found
+        for other in _article_forms(keys):
+            again = self._match_keys(book, other)
+            if again.status == "matched":
+                return again
+        return found
+
+    def _match_keys(self, book: ReaderBook, keys) -> Match:
         exact_rows = self.exact_index.get(keys.title_key, []) if keys.title_key else []
         relations = {r: self._relation(keys, r) for r in exact_rows}
         exact = [r for r in exact_rows if relations[r] != "different"]
@@ -425,7 +442,9 @@ class CatalogMatcher:
             most_read = None if keys.author_key else self._most_read(book, exact)
             return most_read or self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)
 
-        result = self._by_forms(book, keys)
+        result = self._by_series_name(book, keys)
+        if result is None:
+            result = self._by_forms(book, keys)
         if result is None:
             result = self._by_author_fuzzy(book, keys)
         if result is None:
@@ -452,6 +471,23 @@ class CatalogMatcher:
             if self._relation(keys, row) != "different":
                 return method, row
         return None
+
+    def _by_series_name(self, book: ReaderBook, keys) -> Match | None:
+        """A title that is a series' name ("harry potter", "the wheel of time"), by a
+        compatible author: the series' first book, the most read where several editions are
+        #1. Before this, "harry potter" was ambiguous between "Harry Potter: Film Wizardry"
+        and two other companions whose titles start so."""
+        if not keys.title_key:
+            return None
+        rows = [
+            r
+            for r in self.series_index.get(f"{keys.title_key} #1", [])
+            if self._relation(keys, r) != "different"
+        ]
+        if not rows:
+            return None
+        note = f'the first book of the series "{book.title}"; type a title for another of it'
+        return self._matched(book, "series_first", 95.0, self._best(rows), [], note)
 
     def _by_forms(self, book: ReaderBook, keys) -> Match | None:
         reader_forms = {k for k in (keys.title_key, keys.main_title_key, keys.bare_title_key) if k}
@@ -543,6 +579,28 @@ class CatalogMatcher:
         ):
             return self._matched(book, "fuzzy_title", best, best_row, [])
         return self._ambiguous(book, "fuzzy_title", scored, [])
+
+
+_ARTICLES = ("the", "a", "an")
+_TITLE_FORMS = ("title_key", "main_title_key", "bare_title_key")
+
+
+def _article_forms(keys: Keys) -> list[Keys]:
+    """The reader's title keys with their leading article dropped, or, without one, with
+    "the" and then "a" put in front (the catalog writes "The Lord of the Rings", "A Game of
+    Thrones"; a reader often types neither)."""
+    if not keys.title_key:
+        return []
+    first, _, rest = keys.title_key.partition(" ")
+    if first in _ARTICLES and rest:
+        cut = len(first) + 1
+        return [_with_titles(keys, lambda k: k[cut:] if k.startswith(first + " ") else k)]
+    return [_with_titles(keys, lambda k, a=a: f"{a} {k}") for a in _ARTICLES[:2]]
+
+
+def _with_titles(keys: Keys, change) -> Keys:
+    """keys with change() applied to each title form it has."""
+    return keys._replace(**{f: getattr(keys, f) and change(getattr(keys, f)) for f in _TITLE_FORMS})
 
 
 def summarize(matches: Sequence[Match]) -> dict[str, int]:

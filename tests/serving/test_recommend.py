@@ -120,6 +120,11 @@ def test_author_relation() -> None:
         ("Midnight", None, "ambiguous", "exact", None),  # two namesakes, as read as each other
         ("dead reckoning", None, "matched", "most_read", 10),  # 15x the other's ratings
         ("A Book Nobody Has", "Zed Nobody", "not_found", None, None),
+        ("dragon gate", "Ann Vale", "matched", "exact", 1),  # "The" left out
+        ("last wizard", None, "matched", "exact", 5),
+        ("The Spellbound Sea", None, "matched", "exact", 4),  # "The" added
+        ("gate cycle", None, "matched", "series_first", 1),  # a series' name: its #1
+        ("Gate Cycle", "Bo Marsh", "not_found", None, None),  # ... by its own author only
     ],
 )
 def test_matching_steps(recommender, title, author, status, method, book_id) -> None:
@@ -355,6 +360,30 @@ def test_real_export_matches_beyond_exact_titles(
     assert by_label["King Rat"].status == "not_found"
     assert "James Clavell" in by_label["King Rat"].note
     assert by_label["New Moon (Luna #1)"].status == "not_found"
+
+
+@pytest.mark.real_data
+def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_warehouse: Path):
+    """What readers of the page type: "lord of the rings" was not found and "harry potter"
+    was ambiguous between three of its companions ("Harry Potter: Film Wizardry", ...)."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        matcher = CatalogMatcher.from_warehouse(con)
+    typed = {
+        "lord of the rings": ("The Lord of the Rings", "exact"),
+        "game of thrones": ("A Game of Thrones (A Song of Ice and Fire, #1)", "exact"),
+        "The Dune": ("Dune (Dune, #1)", "exact"),
+        # of its #1 editions the most read (9.3M Goodreads ratings)
+        "harry potter": (
+            "Harry Potter and the Philosopher’s Stone (Harry Potter, #1)",
+            "series_first",
+        ),
+        "wheel of time": ("The Eye of the World (The Wheel of Time, #1)", "series_first"),
+    }
+    for (title, (want, method)), m in zip(
+        typed.items(), matcher.match([ReaderBook(title=t) for t in typed]), strict=True
+    ):
+        assert m.status == "matched" and m.title == want, (title, m)
+        assert method is None or m.method == method, (title, m.method)
 
 
 def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> None:
