@@ -351,8 +351,9 @@ def test_suggestions_say_who_and_how_rated_and_keyboard_differs_from_hover(page,
 
 def _export_rows(popular: list[tuple[int, str, str]], n_rows: int) -> list[dict]:
     """A Goodreads export of n_rows: demo books read and rated or on to-read, one title to check
-    (no author, its last two letters wrong: a fuzzy title, ambiguous), then the real shared export's rows (not in the
-    demo catalog) repeated under other Book Ids, or made-up titles without it."""
+    (no author, its last two letters wrong: a fuzzy title, ambiguous), then the real shared
+    export's rows (not in the demo catalog) repeated under other Book Ids, or made-up titles
+    without it."""
     rows = []
     for i, (_, title, author) in enumerate(popular[:12]):
         shelf, rating = ("to-read", "0") if i % 4 == 3 else ("read", str(1 + i % 5))
