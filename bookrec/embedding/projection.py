@@ -156,8 +156,9 @@ def project(model: Projector, vectors: np.ndarray, batch_size: int = 8192) -> np
     parts = []
     with torch.inference_mode():
         for start in range(0, len(vectors), batch_size):
-            chunk = torch.from_numpy(np.ascontiguousarray(vectors[start : start + batch_size]))
-            parts.append(model(chunk.float()).numpy())
+            # a copy: the loaded vectors are DuckDB's read-only memory, which torch would warn of
+            chunk = torch.from_numpy(np.array(vectors[start : start + batch_size], np.float32))
+            parts.append(model(chunk).numpy())
     if not parts:
         return np.zeros((0, model.output_size), dtype=np.float32)
     return np.concatenate(parts).astype(np.float32)
