@@ -172,11 +172,20 @@ def books_counted(n: int) -> str:
 def _little_known(result: Recommendations, books: int) -> str:
     """What to say when no listed book rests on closeness to the reader's books: nothing is
     known of those but their titles and authors (no description, no genres, no readers here
-    who rated them), so the list is their series, their authors and well-loved books."""
-    if not result.items or any(r.kind != "author" for item in result.items for r in item.because):
+    who rated them), so the list is their series, their authors and well-loved books, or, where
+    their authors wrote books that say more, books close to those (the reasons name them:
+    ListRanker.books_read reads such a book with its author's most-read ones)."""
+    if not result.items:
         return ""
     of = "it beyond its title and author" if books == 1 else "them beyond titles and authors"
-    return f"little is known here of {of}, so these are mostly well-loved books"
+    evidence = [r for item in result.items for r in item.because if r.kind != "author"]
+    if not evidence:
+        return f"little is known here of {of}, so these are mostly well-loved books"
+    given = {m.book_id for m in result.matches if m.status == "matched"}
+    if given and not any(r.book_id in given for r in evidence):
+        whose = "its author's" if books == 1 else "their authors'"
+        return f"little is known here of {of}, so these rest on {whose} best-known books"
+    return ""
 
 
 def status_text(result: Recommendations, counts: Mapping[str, int] | None = None) -> str:

@@ -189,3 +189,13 @@ def test_status_line_says_when_nothing_but_titles_is_known() -> None:
         "and authors, so these are mostly well-loved books; rate a few for picks made for you."
     )
     assert "close to yours" in line("similar", [plain], 0, seen)
+    # read with its author's best-known books, whose reasons name them, not the book given
+    theirs = [_item(_reason(7, "The Lightning Thief", None, 0.6, kind="corating")), _item()]
+    assert line("similar", [plain], 0, theirs) == (
+        "Your book has no stars yet, and little is known here of it beyond its title and "
+        "author, so these rest on its author's best-known books; rate a few for picks made for "
+        "you."
+    )
+    assert line("personal", [read], 1, [*theirs, *seen]) == (
+        "Picked for you from the 1 book you rated."
+    )
