@@ -33,8 +33,9 @@ closeness. The Goodreads export is the CSV from Goodreads > My Books > Import an
 ambiguous (with candidates) and what was not found. A title several books share, given
 without an author, is the most read of them when it has 10x the ratings of each other one
 ("The Hobbit" is Tolkien's; the output names the others); otherwise it is ambiguous. A
-leading "The" or "A" may be left out or added ("lord of the rings"), and a series' name
-stands for its first book ("harry potter", "wheel of time"). Build
+leading "The" or "A" may be left out or added ("lord of the rings"), and a series' name, or
+words of the names of one author's series, stands for its first book ("harry potter",
+"percy jackson"). Build
 the warehouse first with `python -m flows.full` (or `python -m flows.prepare_data` and
 `python -m flows.embed`).
 """

@@ -29,7 +29,9 @@ the same key. Each listed book then goes through these steps; the first that dec
    winner >= fuzzy_title_sure with a known average rating (a typo).
 The thresholds are bookrec.config.MatchConfig's. A book these steps leave unmatched goes
 through them again with the title's leading article dropped, or with "the" and then "a" added
-("lord of the rings", "game of thrones"); the first match wins, else the first answer stands.
+("lord of the rings", "game of thrones"), and last as the words of one author's series names
+("percy jackson": the first book of "Percy Jackson and the Olympians", method "series_first")
+when nothing came near; the first match wins, else the first answer stands.
 Everything else is not found.
 
 Every match also carries `related_ids`: catalog books that are the same work by a compatible
@@ -414,7 +416,8 @@ class CatalogMatcher:
     def _match_one(self, book: ReaderBook, keys) -> Match:
         """_match_keys with the title as typed, then, if that found nothing sure, with a
         leading article dropped or added ("lord of the rings" is "The Lord of the Rings",
-        "The Dune" is "Dune"): the first sure match, else the first answer."""
+        "The Dune" is "Dune"), then, if nothing came near, as words of one author's series
+        names (_by_series_words): the first sure match, else the first answer."""
         found = self._match_keys(book, keys)
         if found.status == "matched":
             return found
@@ -422,6 +425,8 @@ class CatalogMatcher:
             again = self._match_keys(book, other)
             if again.status == "matched":
                 return again
+        if found.status == "not_found":  # an ambiguous answer names its candidates already
+            return self._by_series_words(book, keys) or found
         return found
 
     def _match_keys(self, book: ReaderBook, keys) -> Match:
@@ -473,21 +478,53 @@ class CatalogMatcher:
         return None
 
     def _by_series_name(self, book: ReaderBook, keys) -> Match | None:
-        """A title that is a series' name ("harry potter", "the wheel of time"), by a
-        compatible author: the series' first book, the most read where several editions are
-        #1. Before this, "harry potter" was ambiguous between "Harry Potter: Film Wizardry"
-        and two other companions whose titles start so."""
+        """A title that is a series' name ("harry potter", "the wheel of time"): its first
+        book (_series_first). Before this, "harry potter" was ambiguous between "Harry Potter:
+        Film Wizardry" and two other companions whose titles start so."""
         if not keys.title_key:
             return None
-        rows = [
-            r
-            for r in self.series_index.get(f"{keys.title_key} #1", [])
-            if self._relation(keys, r) != "different"
-        ]
+        return self._series_first(book, keys, self.series_index.get(f"{keys.title_key} #1", []))
+
+    def _by_series_words(self, book: ReaderBook, keys) -> Match | None:
+        """The last try: a title whose words are in the names of one author's series only
+        ("percy jackson": "Percy Jackson and the Olympians" and a crossover, both Rick
+        Riordan's), their first book (_series_first). Words in several authors' series names
+        ("harry": Potter, Bosch, Hole) name none."""
+        if not keys.title_key:
+            return None
+        return self._series_first(book, keys, self._one_authors_firsts(keys.title_key))
+
+    def _series_first(self, book: ReaderBook, keys, rows: list[int]) -> Match | None:
+        """Of these #1 entries by an author compatible with the reader's, the most read (score
+        95, method "series_first"); None: no such entry."""
+        rows = [r for r in rows if self._relation(keys, r) != "different"]
         if not rows:
             return None
-        note = f'the first book of the series "{book.title}"; type a title for another of it'
+        note = f'"{book.title}" read as a series: its first book; type a title for another of it'
         return self._matched(book, "series_first", 95.0, self._best(rows), [], note)
+
+    def _one_authors_firsts(self, title_key: str) -> list[int]:
+        """The #1 entries of every series whose name holds these words, where one author
+        (of those known) wrote them all; none otherwise."""
+        padded = f" {title_key} "
+        rows = [
+            r
+            for name, firsts in self._series_firsts.items()
+            if padded in f" {name} "
+            for r in firsts
+        ]
+        authors = {self.author_keys[r] for r in rows if self.author_keys[r]}
+        return rows if len(authors) == 1 else []
+
+    @functools.cached_property
+    def _series_firsts(self) -> dict[str, list[int]]:
+        """Series name -> the rows of its #1 entries (built on first use)."""
+        firsts: dict[str, list[int]] = defaultdict(list)
+        for key, rows in self.series_index.items():
+            name, _, number = key.rpartition(" #")
+            if number == "1":
+                firsts[name].extend(rows)
+        return dict(firsts)
 
     def _by_forms(self, book: ReaderBook, keys) -> Match | None:
         reader_forms = {k for k in (keys.title_key, keys.main_title_key, keys.bare_title_key) if k}

@@ -125,6 +125,7 @@ def test_author_relation() -> None:
         ("The Spellbound Sea", None, "matched", "exact", 4),  # "The" added
         ("gate cycle", None, "matched", "series_first", 1),  # a series' name: its #1
         ("Gate Cycle", "Bo Marsh", "not_found", None, None),  # ... by its own author only
+        ("gate", None, "matched", "series_first", 1),  # words of one author's series names
     ],
 )
 def test_matching_steps(recommender, title, author, status, method, book_id) -> None:
@@ -364,8 +365,9 @@ def test_real_export_matches_beyond_exact_titles(
 
 @pytest.mark.real_data
 def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_warehouse: Path):
-    """What readers of the page type: "lord of the rings" was not found and "harry potter"
-    was ambiguous between three of its companions ("Harry Potter: Film Wizardry", ...)."""
+    """What readers of the page type: "lord of the rings" and "percy jackson" were not found
+    and "harry potter" was ambiguous between three of its companions ("Harry Potter: Film
+    Wizardry", ...)."""
     with connect(real_lists_warehouse, read_only=True) as con:
         matcher = CatalogMatcher.from_warehouse(con)
     typed = {
@@ -378,12 +380,23 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "series_first",
         ),
         "wheel of time": ("The Eye of the World (The Wheel of Time, #1)", "series_first"),
+        # words of one author's series names
+        "percy jackson": (
+            "The Lightning Thief (Percy Jackson and the Olympians, #1)",
+            "series_first",
+        ),
+        "narnia": (
+            "The Lion, the Witch and the Wardrobe (Chronicles of Narnia, #1)",
+            "series_first",
+        ),
     }
     for (title, (want, method)), m in zip(
         typed.items(), matcher.match([ReaderBook(title=t) for t in typed]), strict=True
     ):
         assert m.status == "matched" and m.title == want, (title, m)
         assert method is None or m.method == method, (title, m.method)
+    # words of several authors' series (Harry Potter, Harry Bosch, Harry Hole) name none
+    assert matcher.match([ReaderBook(title="harry")])[0].method != "series_first"
 
 
 def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> None:
