@@ -422,14 +422,18 @@ class CatalogMatcher:
         if found.status == "matched":
             return found
         for other in _article_forms(keys):
-            again = self._match_keys(book, other)
+            # the catalog-wide fuzzy scan tolerates a few letters already: not again (a book
+            # the catalog lacks took 1 ms, with two more scans 3 ms)
+            again = self._match_keys(book, other, fuzzy_title=False)
             if again.status == "matched":
                 return again
         if found.status == "not_found":  # an ambiguous answer names its candidates already
             return self._by_series_words(book, keys) or found
         return found
 
-    def _match_keys(self, book: ReaderBook, keys) -> Match:
+    def _match_keys(self, book: ReaderBook, keys, fuzzy_title: bool = True) -> Match:
+        """The steps of the module docstring for one set of keys (fuzzy_title: with the
+        catalog-wide fuzzy title step, the costliest)."""
         exact_rows = self.exact_index.get(keys.title_key, []) if keys.title_key else []
         relations = {r: self._relation(keys, r) for r in exact_rows}
         exact = [r for r in exact_rows if relations[r] != "different"]
@@ -452,7 +456,7 @@ class CatalogMatcher:
             result = self._by_forms(book, keys)
         if result is None:
             result = self._by_author_fuzzy(book, keys)
-        if result is None:
+        if result is None and fuzzy_title:
             result = self._by_title_fuzzy(book, keys)
         if result is not None:
             return result
@@ -504,27 +508,37 @@ class CatalogMatcher:
         return self._matched(book, "series_first", 95.0, self._best(rows), [], note)
 
     def _one_authors_firsts(self, title_key: str) -> list[int]:
-        """The #1 entries of every series whose name holds these words, where one author
-        (of those known) wrote them all; none otherwise."""
+        """The #1 entries of every series whose name holds these words as at least half of
+        its own ("narnia" of "chronicles of narnia", not "gate" of "the death gate cycle"),
+        where one author (of those known) wrote them all; none otherwise."""
+        firsts, names_with = self._series_firsts
+        words = title_key.split()
+        names = set.intersection(*(names_with.get(w, set()) for w in words))
         padded = f" {title_key} "
         rows = [
             r
-            for name, firsts in self._series_firsts.items()
+            for name in names
             if padded in f" {name} "
-            for r in firsts
+            and 2 * len(_content_words(title_key)) >= len(_content_words(name))
+            for r in firsts[name]
         ]
         authors = {self.author_keys[r] for r in rows if self.author_keys[r]}
         return rows if len(authors) == 1 else []
 
     @functools.cached_property
-    def _series_firsts(self) -> dict[str, list[int]]:
-        """Series name -> the rows of its #1 entries (built on first use)."""
+    def _series_firsts(self) -> tuple[dict[str, list[int]], dict[str, set[str]]]:
+        """(series name -> the rows of its #1 entries, word -> the names holding it), built
+        on first use."""
         firsts: dict[str, list[int]] = defaultdict(list)
         for key, rows in self.series_index.items():
             name, _, number = key.rpartition(" #")
             if number == "1":
                 firsts[name].extend(rows)
-        return dict(firsts)
+        names_with: dict[str, set[str]] = defaultdict(set)
+        for name in firsts:
+            for word in name.split():
+                names_with[word].add(name)
+        return dict(firsts), dict(names_with)
 
     def _by_forms(self, book: ReaderBook, keys) -> Match | None:
         reader_forms = {k for k in (keys.title_key, keys.main_title_key, keys.bare_title_key) if k}
@@ -619,6 +633,14 @@ class CatalogMatcher:
 
 
 _ARTICLES = ("the", "a", "an")
+_LINKING_WORDS = frozenset({*_ARTICLES, "of", "and"})
+
+
+def _content_words(key: str) -> list[str]:
+    """A key's words without articles, "of" and "and"."""
+    return [w for w in key.split() if w not in _LINKING_WORDS]
+
+
 _TITLE_FORMS = ("title_key", "main_title_key", "bare_title_key")
 
 
