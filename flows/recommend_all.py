@@ -51,7 +51,9 @@ def recommend_all(
         warehouse: the DuckDB file (built by prepare_data and embed).
         space: embedding space, raw or trained; None: the space `evaluate` chose.
         config: books per reader (top) and which books may be suggested.
-        readers_per_chunk: readers scored per chunk (the unit of work of a Dask worker).
+        readers_per_chunk: at most this many readers a chunk (the unit of work of a Dask
+            worker); on this machine's forked workers the chunks are as many as they take in
+            equal turns, of equal size.
         cluster: where the chunks run: this process, a local Dask cluster or an existing one.
 
     Returns:
