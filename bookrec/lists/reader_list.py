@@ -34,6 +34,8 @@ MIN_CORATING = 0.3
 # Books that say more a title-only book without co-reading is read with (books_read): entries
 # of its series, else its author's most-read books.
 STAND_INS = 2
+# Names the catalog gives where no author is known: their books share no author to stand in.
+NOT_AN_AUTHOR = frozenset({"anonymous", "unknown", "various", "various authors"})
 # What a book predicted below ListConfig.min_predicted loses: more than any score spans (the
 # features are z-scores times weights of a few units), so it only fills a list that runs short.
 BELOW_PREDICTED = 1000.0
@@ -400,7 +402,7 @@ class ListRanker:
     def _author_stand_ins(self) -> dict[str, tuple[int, ...]]:
         """Author -> their STAND_INS + 1 most-read candidates whose text says more or whose
         readers here co-read them, one edition a work, no collection (one more than a book
-        takes, in case it is one of them)."""
+        takes, in case it is one of them); none for "Anonymous" and the like (NOT_AN_AUTHOR)."""
         works, cands = self.works, self.cands
         if works is None:
             return {}
@@ -410,6 +412,8 @@ class ListRanker:
         for at in np.argsort(-cands.popularity, kind="stable").tolist():
             book, author = int(cands.book_ids[at]), cands.authors[at]
             if not known[at] or not author or book in works.is_collection:
+                continue
+            if author.lower() in NOT_AN_AUTHOR:  # "Anonymous" wrote the Bible and Lazarillo
                 continue
             chosen = found.setdefault(author, [])
             if len(chosen) <= STAND_INS and works.work(book) not in seen:

@@ -282,3 +282,8 @@ def test_a_title_only_book_with_nothing_else_reads_as_its_authors_best_known(
     assert all(reason.book_id != r.book_id for r in shown for reason in r.because)
     read = recommender.ranker.books_read(np.array([oracle]), np.array([np.nan]))
     assert thief in read.ids.tolist() and read.ruled_ids.tolist() == [oracle]
+    # "Anonymous" is no author: "La vida del Lazarillo de Tormes" is not read as the Bible
+    with connect(real_lists_warehouse, read_only=True) as con:
+        lazarillo = _book(con, "La vida del Lazarillo de Tormes", "Anonymous")
+    alone = recommender.ranker.books_read(np.array([lazarillo]), np.array([np.nan]))
+    assert alone.ids.tolist() == [lazarillo]
