@@ -312,10 +312,8 @@ class ListRanker:
         works = self.works
         replaceable = self._replaceable
         co_read = self._co_read_edition
-        alike, by_author = self._stand_ins(ids) if len(ids) <= self.config.few_books else ({}, {})
-        if not any(
-            b in replaceable or b in co_read or b in alike or b in by_author for b in ids.tolist()
-        ):
+        kin = self._stand_ins(ids) if len(ids) <= self.config.few_books else {}
+        if not any(b in replaceable or b in co_read or b in kin for b in ids.tolist()):
             return BooksRead(ids, ratings, ids, ratings, {})
         read: list[tuple[int, float]] = []  # added books the rules count as read too
         like: list[tuple[int, float]] = []  # added books the features alone take
@@ -334,20 +332,13 @@ class ListRanker:
                 # their co-reading
                 read.append((edition, stars))
                 stands_for[edition] = book
-            for entry in alike.get(book, ()):
+            for entry, named_as_given in kin.get(book, ()):
                 if works.work(entry) not in given and room > 0:
                     given.add(works.work(entry))
                     room -= 1
                     like.append((entry, stars))
-                    stands_for[entry] = book
-            for other in by_author.get(book, ()):
-                if works.work(other) not in given and room > 0:
-                    # its reasons name it, not the book given: "Readers who loved The
-                    # Lightning Thief" is true of a list on "The Hidden Oracle", "Readers who
-                    # loved The Hidden Oracle" would not be
-                    given.add(works.work(other))
-                    room -= 1
-                    like.append((other, stars))
+                    if named_as_given:
+                        stands_for[entry] = book
             if book not in replaceable:
                 continue
             for work in sorted(works.contains[book]):
@@ -370,33 +361,35 @@ class ListRanker:
             stands_for,
         )
 
-    def _stand_ins(
-        self, ids: np.ndarray
-    ) -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]]:
-        """(series entries, books of its author) standing in for each of these books known by
-        its title alone with no co-reading, never a collection: its series' entries that say
-        more (_series_stand_ins), else its author's most-read candidates that do
-        (_author_stand_ins). "More like this" on "The Hidden Oracle (The Trials of Apollo,
-        #1)", an entry of a series nothing here says more of, listed two Rick Riordan books
-        and eight bestsellers; read with "The Lightning Thief" and "The Sea of Monsters", it
-        holds books their readers loved ("Circe", "Inkheart") and books close to them. On
-        seed 0's few-book readers: NDCG@10 within 0.0012 of the lists without (1 book 0.2141
-        -> 0.2132 rated, 3 and 5 books and "more like this" within 0.0007)."""
-        series = self._series_stand_ins
-        by_author: dict[int, tuple[int, ...]] = {}
+    def _stand_ins(self, ids: np.ndarray) -> dict[int, list[tuple[int, bool]]]:
+        """Per book of these known by its title alone with no co-reading, never a collection,
+        the books that say more standing in for it, each with whether its reasons name the
+        book given: its series' entries (_series_stand_ins; named as the book given), else its
+        author's most-read candidates that say more (_author_stand_ins; named as themselves:
+        "Readers who loved The Lightning Thief" is true of a list on "The Hidden Oracle",
+        "Readers who loved The Hidden Oracle" would not be). "More like this" on "The Hidden
+        Oracle (The Trials of Apollo, #1)", an entry of a series nothing here says more of,
+        listed two Rick Riordan books and eight bestsellers; read with "The Lightning Thief"
+        and "The Sea of Monsters", it holds books their readers loved ("Circe", "Inkheart")
+        and books close to them. On seed 0's few-book readers: NDCG@10 within 0.0012 of the
+        lists without (1 book 0.2141 -> 0.2132 rated, 3 and 5 books and "more like this"
+        within 0.0007)."""
         works = self.works
+        found: dict[int, list[tuple[int, bool]]] = {}
         if works is None or not len(ids):
-            return series, by_author
+            return found
+        series = self._series_stand_ins
         little = ~(self.text.described_of(ids) | self._co_read(ids))
         for book in ids[little].tolist():
-            if book in series or book in works.is_collection:
-                continue
-            own = works.work(book)
-            others = self._author_stand_ins.get(self._author_of.get(book) or "", ())
-            chosen = tuple(b for b in others if works.work(b) != own)[:STAND_INS]
-            if chosen:
-                by_author[book] = chosen
-        return series, by_author
+            if book in series:
+                found[book] = [(entry, True) for entry in series[book]]
+            elif book not in works.is_collection:
+                own = works.work(book)
+                others = self._author_stand_ins.get(self._author_of.get(book) or "", ())
+                chosen = [b for b in others if works.work(b) != own][:STAND_INS]
+                if chosen:
+                    found[book] = [(b, False) for b in chosen]
+        return found
 
     @cached_property
     def _author_stand_ins(self) -> dict[str, tuple[int, ...]]:
