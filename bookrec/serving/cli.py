@@ -35,9 +35,8 @@ without an author, is the most read of them when it has 10x the ratings of each 
 ("The Hobbit" is Tolkien's; the output names the others); otherwise it is ambiguous. A
 leading "The" or "A" may be left out or added ("lord of the rings"), and a series' name, or
 words of the names of one author's series, stands for its first book ("harry potter",
-"percy jackson"). Build
-the warehouse first with `python -m flows.full` (or `python -m flows.prepare_data` and
-`python -m flows.embed`).
+"percy jackson"). Build the warehouse first with `python -m flows.full` (or
+`python -m flows.prepare_data` and `python -m flows.embed`).
 """
 
 
@@ -86,7 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar='"TITLE|AUTHOR|RATING"',
         help="a book you read (repeatable); author and rating optional",
     )
-    rec.add_argument("--csv", type=Path, help="a CSV with columns title, author, rating")
+    rec.add_argument(
+        "--csv",
+        type=Path,
+        help="a CSV with columns title, author, rating (commas, semicolons or tabs)",
+    )
     rec.add_argument("--goodreads-export", type=Path, help="your Goodreads library export (CSV)")
     rec.add_argument(
         "--top",

@@ -10,12 +10,17 @@ Three ways in, one result: a list of ReaderBook (title, optional author, optiona
   `="0439023483"`, which help matching. A CSV given as --csv that has the export's header is read
   as an export.
 
+Files are read as spreadsheets save them: commas, semicolons or tabs between fields (the
+header line says which), UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's
+"Unicode Text"), or Windows-1252 where the bytes are not UTF-8 (Excel's plain "CSV" on Windows).
+
 Every mistake a reader can make (a rating off 1..5, an empty list, a file that is missing, not
-UTF-8 text, or lacks a needed column) raises DataError naming the place and the fix.
+text, or lacks a needed column) raises DataError naming the place and the fix.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -141,14 +146,11 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
 
 def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (line number, row) pairs of CSV bytes (a file's or an upload's) named `name`."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{name}: not UTF-8 text; save it as a UTF-8 CSV") from None
+    text = _text_of(data, name)
     if "\x00" in text:
         raise DataError(f"{name}: not a text CSV file")
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
         header = [h.strip() for h in (reader.fieldnames or [])]
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
@@ -156,6 +158,32 @@ def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, d
     if not header:
         raise DataError(f"{name}: empty file; expected a header row and one row per book")
     return header, rows
+
+
+def _text_of(data: bytes, name: str) -> str:
+    """The text of a file in the encodings spreadsheets save (module docstring)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+    else:
+        # Windows-1252 reads almost any bytes; it is tried only where UTF-8 fails, and a
+        # binary file still fails the NUL check after it
+        encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DataError(f"{name}: not text in a known encoding; save it as a UTF-8 CSV")
+
+
+# What a spreadsheet puts between fields: commas, or semicolons where the comma is the decimal
+# mark, or tabs ("Text (Tab delimited)"); the most frequent on the header line (commas on a tie).
+_DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max(_DELIMITERS, key=header.count)
 
 
 def _check_fields(path: Path | str, rows: list[tuple[int, dict]]) -> None:

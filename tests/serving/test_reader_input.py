@@ -84,6 +84,27 @@ def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Pa
 
 
 @pytest.mark.parametrize(
+    "data",
+    [
+        "title;author;rating\nLes Misérables;Victor Hugo;5\nDune;;\n".encode(),
+        "title\tauthor\trating\r\nLes Misérables\tVictor Hugo\t5\r\nDune\t\t\r\n".encode(),
+        "\ufefftitle;author;rating\nLes Misérables;Victor Hugo;5\nDune;;\n".encode(),
+        "title,author,rating\nLes Misérables,Victor Hugo,5\nDune,,\n".encode("cp1252"),
+        "title\tauthor\trating\nLes Misérables\tVictor Hugo\t5\nDune\t\t\n".encode("utf-16"),
+    ],
+    ids=["semicolons", "tabs", "utf-8 with a mark", "windows-1252", "utf-16 (Excel)"],
+)
+def test_csv_files_as_spreadsheets_save_them(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_bytes(data)
+    books = read_books_csv(path)
+    assert [(b.title, b.author, b.rating) for b in books] == [
+        ("Les Misérables", "Victor Hugo", 5.0),
+        ("Dune", None, None),
+    ]
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [
         ("name,author\nDune,Frank Herbert\n", "no 'title' column"),
