@@ -42,7 +42,7 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
             lines.append(
                 f"  {rating:>4}  {_shorten(m.book.title, 45):45}  ->  "
                 f"{_shorten(m.title, 45)} ({m.author or 'author unknown'})"
-                f"  [{m.method}, {m.score:g}]"
+                f"  [{m.method}, {m.score:.0f}]"
             )
             if m.note:
                 lines.append(f"        {m.note}")
@@ -52,7 +52,7 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
         for m in groups["ambiguous"]:
             lines.append(f"  {m.book.title} ({m.book.author or 'no author'}): could be")
             for c in m.candidates:
-                lines.append(f"      {c.title} ({c.author or 'author unknown'})  [{c.score:g}]")
+                lines.append(f"      {c.title} ({c.author or 'author unknown'})  [{c.score:.0f}]")
     if groups["not_found"]:
         lines.append("")
         lines.append("Not found in the catalog:")
