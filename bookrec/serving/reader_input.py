@@ -3,12 +3,12 @@
 Three ways in, one result: a list of ReaderBook (title, optional author, optional rating 1..5).
 - `--book "Title|Author|Rating"` options (author and rating optional: "Dune", "Dune|Frank Herbert",
   "Dune||5" and "Dune|Frank Herbert|5" all work);
-- a CSV with a `title` column and optional `author` and `rating` columns (header names are case
-  insensitive; an empty rating means "listed, not rated");
+- a CSV with a `title` column and optional `author` and `rating` (or `My Rating`) columns
+  (header names are case insensitive; an empty rating means "listed, not rated");
 - the library export every Goodreads user can download ("Import and export"): columns `Title`,
   `Author`, `My Rating` (0 = not rated), `Exclusive Shelf`, plus `Book Id` and the ISBNs written as
-  `="0439023483"`, which help matching. A CSV given as --csv that has the export's header is read
-  as an export.
+  `="0439023483"`, which help matching. A CSV given as --csv, or uploaded on the page, that has
+  the export's header is read as an export.
 
 Files are read as spreadsheets save them: commas, semicolons or tabs between fields (the
 header line says which), UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's
@@ -173,7 +173,7 @@ def _text_of(data: bytes, name: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{name}: not text in a known encoding; save it as a UTF-8 CSV")
+    raise DataError(f"{name}: not UTF-8 text (nor UTF-16 or Windows-1252); save it as a UTF-8 CSV")
 
 
 # What a spreadsheet puts between fields: commas, or semicolons where the comma is the decimal
@@ -221,16 +221,6 @@ def read_goodreads_export(path: Path) -> list[ReaderBook]:
     path = Path(path)
     header, rows = _read_rows(path)
     return _export_books(header, rows, str(path), path.name)
-
-
-def parse_goodreads_export(data: bytes, name: str) -> list[ReaderBook]:
-    """read_goodreads_export for the bytes of an uploaded export (the web page's import).
-
-    Raises:
-        DataError: as read_goodreads_export, naming the upload `name`.
-    """
-    header, rows = _rows_of_bytes(data, name)
-    return _export_books(header, rows, name, name)
 
 
 def _export_books(
@@ -282,19 +272,44 @@ def read_books_csv(path: Path) -> list[ReaderBook]:
     """
     path = Path(path)
     header, rows = _read_rows(path)
+    return _books_of(header, rows, str(path), path.name)
+
+
+def parse_books_csv(data: bytes, name: str) -> list[ReaderBook]:
+    """read_books_csv for the bytes of an upload (the web page's import): a Goodreads export
+    or a plain CSV of title, author, rating.
+
+    Raises:
+        DataError: as read_books_csv, naming the upload `name`.
+    """
+    header, rows = _rows_of_bytes(data, name)
+    return _books_of(header, rows, name, name)
+
+
+# A plain CSV's rating column: "rating", or the export's "My Rating" in a file that lacks the
+# export's other columns (a trimmed export keeps its ratings).
+_RATING_COLUMNS = ("rating", "my rating")
+
+
+def _books_of(
+    header: list[str], rows: list[tuple[int, dict[str, str]]], path: str, short: str
+) -> list[ReaderBook]:
+    """The books of a plain CSV, or of an export where the header is the export's; `path`
+    names the file in errors, `short` in origins."""
     if is_goodreads_export(header):
-        return read_goodreads_export(path)
+        return _export_books(header, rows, path, short)
     by_lower = {h.lower(): h for h in header}
     if "title" not in by_lower:
         raise DataError(
             f"{path}: no 'title' column (found {shorten(', '.join(header))}); "
             "expected a header like title,author,rating"
         )
+    rating_column = next((c for c in _RATING_COLUMNS if c in by_lower), "rating")
     _check_fields(path, rows)
     books = []
     for line, row in rows:
         row = {k.strip().lower(): v for k, v in row.items() if k is not None}
-        origin = f"{path.name} line {line}"
+        origin = f"{short} line {line}"
         title = _cell(row, "title")
         if not title:
             if not any(_cell(row, k) for k in row):
@@ -304,7 +319,7 @@ def read_books_csv(path: Path) -> list[ReaderBook]:
             ReaderBook(
                 title=title,
                 author=_cell(row, "author") or None,
-                rating=parse_rating(_cell(row, "rating"), origin),
+                rating=parse_rating(_cell(row, rating_column), origin),
                 origin=origin,
             )
         )

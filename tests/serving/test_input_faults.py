@@ -11,7 +11,7 @@ from bookrec.errors import DataError
 from bookrec.serving.reader_input import (
     EXPORT_COLUMNS,
     parse_book_option,
-    parse_goodreads_export,
+    parse_books_csv,
     read_goodreads_export,
 )
 
@@ -31,7 +31,7 @@ def export_bytes(book_ids: list[str]) -> bytes:
 def test_book_ids_that_are_not_plain_digits_are_no_id() -> None:
     # "²" and "٣" pass str.isdigit() but not int(); 30 digits do not fit a BIGINT
     ids = ["²", "٣", "1" * 30, "-5", " 42 ", "17"]
-    books = parse_goodreads_export(export_bytes(ids), "export.csv")
+    books = parse_books_csv(export_bytes(ids), "export.csv")
     assert [b.goodreads_id for b in books] == [None, None, None, None, 42, 17]
 
 

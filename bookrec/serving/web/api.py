@@ -147,10 +147,14 @@ async def similar(
 async def import_goodreads(
     request: Request,
     service: Service,
-    file: Annotated[UploadFile, File(description="goodreads_library_export.csv")],
+    file: Annotated[
+        UploadFile,
+        File(description="goodreads_library_export.csv, or a CSV of title,author,rating"),
+    ],
     _: NoQuery = None,
 ) -> JSONText:
-    """Read a Goodreads library export (My Books > Import and export) and match its books."""
+    """Read a Goodreads library export (My Books > Import and export), or a plain CSV of title,
+    author and rating, and match its books."""
     from starlette.concurrency import run_in_threadpool
 
     unknown = sorted(set((await request.form()).keys()) - {"file"})

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bookrec.config import RecommendConfig, WebConfig, check_top
 from bookrec.errors import BookrecError, DataError
-from bookrec.serving.reader_input import ReaderBook, parse_goodreads_export
+from bookrec.serving.reader_input import ReaderBook, parse_books_csv
 from bookrec.serving.recommender import Recommender
 from bookrec.serving.results import Match, Recommendations
 from bookrec.serving.web.search import SearchIndex, Suggestion
@@ -211,7 +211,8 @@ class ReaderService:
         )
 
     def import_goodreads(self, data: bytes, name: str) -> list[Match]:
-        """The books of an uploaded Goodreads export, matched to the catalog.
+        """The books of an uploaded Goodreads export (or plain CSV of title, author, rating),
+        matched to the catalog.
 
         Raises:
             DataError: an empty, binary or malformed file, or more than max_books books.
@@ -222,7 +223,7 @@ class ReaderService:
                 f"{name}: {len(data)} bytes; uploads are limited to "
                 f"{self.config.max_upload_bytes // (1024 * 1024)} MB"
             )
-        books = parse_goodreads_export(data, name)
+        books = parse_books_csv(data, name)
         if not books:
             raise DataError(f"{name}: the export lists no books")
         self._check_count(len(books), "upload")

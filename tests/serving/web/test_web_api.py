@@ -274,6 +274,19 @@ def test_goodreads_import_matches_the_export(client, popular_books) -> None:
     assert body["counts"] == {"matched": 2, "matched_exact": 2, "not_found": 1, "wanted": 1}
 
 
+def test_import_takes_a_plain_list_of_books_as_a_spreadsheet_saves_it(
+    client, popular_books
+) -> None:
+    (id1, t1, a1), (id2, t2, _) = popular_books[:2]
+    # semicolons, Windows-1252 and a header in other case: what Excel saves in many locales
+    sheet = f"Title;Author;Rating\n{t1};{a1};4\n{t2};;\n".encode("cp1252")
+    response = client.post("/api/import/goodreads", files={"file": ("my books.csv", sheet)})
+    assert response.status_code == 200
+    body = response.json()
+    assert [(m["book_id"], m["rating"]) for m in body["matches"]] == [(id1, 4), (id2, None)]
+    assert [m["shelf"] for m in body["matches"]] == [None, None]
+
+
 def test_to_read_books_are_never_history_and_never_suggested(client, popular_books) -> None:
     reader = _reader(popular_books)
     plain = client.post("/api/recommend", json={"books": reader, "top_n": 5}).json()
@@ -326,9 +339,9 @@ def test_ambiguous_candidates_carry_what_tells_them_apart(client, web_warehouse)
     ("content", "status", "says"),
     [
         (b"", 400, "empty file"),
-        (bytes(range(256)) * 40, 400, "not UTF-8 text"),
+        (bytes(range(256)) * 40, 400, "not UTF-8 text (nor UTF-16 or Windows-1252)"),
         (b"Title,Author\x00\nDune,Frank Herbert\n", 400, "not a text CSV"),
-        (b"title,author\nDune,Frank Herbert\n", 400, "not a Goodreads library export"),
+        (b"name,author\nDune,Frank Herbert\n", 400, "no 'title' column"),
         (b"Title,Author,My Rating,Exclusive Shelf\nDune,Herbert,9,read\n", 400, "outside 1..5"),
         (b"x" * (6 * 1024 * 1024), 413, "5 MB"),  # refused by its Content-Length
         (b"x" * (5 * 1024 * 1024 + 10), 413, "5 MB"),  # within the allowance: read, then refused

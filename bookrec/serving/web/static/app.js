@@ -515,7 +515,7 @@ async function importExport(event) {
   event.preventDefault();
   showError("import", "");
   const file = $("import-file").files[0];
-  if (!file) { showError("import", "Choose your goodreads_library_export.csv first."); $("import-file").focus(); return; }
+  if (!file) { showError("import", "Choose your goodreads_library_export.csv (or a CSV of your books) first."); $("import-file").focus(); return; }
   const form = new FormData();
   form.append("file", file);
   const button = $("import-button");
