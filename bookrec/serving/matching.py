@@ -15,7 +15,9 @@ the same key. Each listed book then goes through these steps; the first that dec
    Hobbit" means Tolkien's, not the graphic novel's; the note names the others); otherwise
    ambiguous.
 3. series name: the title is a series' name ("harry potter"), by a compatible author: the
-   series' first book, the most read of its #1 editions (score 95, method "series_first").
+   series' first book, the most read of its #1 editions (score 95, method "series_first");
+   with an entry's number after the name ("harry potter 3", "dune book 2"), that entry
+   (method "series_entry").
 4. main title: any of the reader's title forms (full, before the subtitle, without a trailing
    "(...)" note) equals one of the catalog book's. Same author: a match (score 95). Unknown
    author: a match only when the forms differ by a trailing note and one book qualifies
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections import defaultdict, namedtuple
 from collections.abc import Sequence
 from typing import Literal
@@ -483,47 +486,58 @@ class CatalogMatcher:
 
     def _by_series_name(self, book: ReaderBook, keys) -> Match | None:
         """A title that is a series' name ("harry potter", "the wheel of time"): its first
-        book (_series_first). Before this, "harry potter" was ambiguous between "Harry Potter:
+        book; with an entry's number after it ("harry potter 3", "dune book 2"), that entry
+        (_series_entry). Before this, "harry potter" was ambiguous between "Harry Potter:
         Film Wizardry" and two other companions whose titles start so."""
         if not keys.title_key:
             return None
-        return self._series_first(book, keys, self.series_index.get(f"{keys.title_key} #1", []))
+        name, number = _series_number(keys.title_key)
+        rows = self.series_index.get(f"{name} #{number}", [])
+        return self._series_entry(book, keys, rows, number)
 
     def _by_series_words(self, book: ReaderBook, keys) -> Match | None:
         """The last try: a title whose words are in the names of one author's series only
         ("percy jackson": "Percy Jackson and the Olympians" and a crossover, both Rick
-        Riordan's), their first book (_series_first). Words in several authors' series names
-        ("harry": Potter, Bosch, Hole) name none."""
+        Riordan's), their first book, or the entry its number names (_series_entry). Words in
+        several authors' series names ("harry": Potter, Bosch, Hole) name none."""
         if not keys.title_key:
             return None
-        return self._series_first(book, keys, self._one_authors_firsts(keys.title_key))
+        words, number = _series_number(keys.title_key)
+        rows = [
+            r
+            for name in self._one_authors_series(words)
+            for r in self.series_index.get(f"{name} #{number}", [])
+        ]
+        return self._series_entry(book, keys, rows, number)
 
-    def _series_first(self, book: ReaderBook, keys, rows: list[int]) -> Match | None:
-        """Of these #1 entries by an author compatible with the reader's, the most read (score
-        95, method "series_first"); None: no such entry."""
+    def _series_entry(self, book: ReaderBook, keys, rows: list[int], number: str) -> Match | None:
+        """Of these entries (#number) by an author compatible with the reader's, the most read
+        (score 95, method "series_first" for #1, else "series_entry"); None: no such entry."""
         rows = [r for r in rows if self._relation(keys, r) != "different"]
         if not rows:
             return None
-        note = f'"{book.title}" read as a series: its first book; type a title for another of it'
-        return self._matched(book, "series_first", 95.0, self._best(rows), [], note)
+        which, method = (
+            ("its first book", "series_first")
+            if number == "1"
+            else (f"its book {number}", "series_entry")
+        )
+        note = f'"{book.title}" read as a series: {which}; type a title for another of it'
+        return self._matched(book, method, 95.0, self._best(rows), [], note)
 
-    def _one_authors_firsts(self, title_key: str) -> list[int]:
-        """The #1 entries of every series whose name holds these words as at least half of
-        its own ("narnia" of "chronicles of narnia", not "gate" of "the death gate cycle"),
-        where one author (of those known) wrote them all; none otherwise."""
+    def _one_authors_series(self, words: str) -> list[str]:
+        """The names of every series that holds these words as at least half of its own name
+        ("narnia" of "chronicles of narnia", not "gate" of "the death gate cycle"), where one
+        author (of those known) wrote their first entries; none otherwise."""
         firsts, names_with = self._series_firsts
-        words = title_key.split()
-        names = set.intersection(*(names_with.get(w, set()) for w in words))
-        padded = f" {title_key} "
-        rows = [
-            r
+        names = set.intersection(*(names_with.get(w, set()) for w in words.split()))
+        padded = f" {words} "
+        names = [
+            name
             for name in names
-            if padded in f" {name} "
-            and 2 * len(_content_words(title_key)) >= len(_content_words(name))
-            for r in firsts[name]
+            if padded in f" {name} " and 2 * len(_content_words(words)) >= len(_content_words(name))
         ]
-        authors = {self.author_keys[r] for r in rows if self.author_keys[r]}
-        return rows if len(authors) == 1 else []
+        authors = {self.author_keys[r] for name in names for r in firsts[name]} - {None, ""}
+        return names if len(authors) == 1 else []
 
     @functools.cached_property
     def _series_firsts(self) -> tuple[dict[str, list[int]], dict[str, set[str]]]:
@@ -642,6 +656,20 @@ def _content_words(key: str) -> list[str]:
 
 
 _TITLE_FORMS = ("title_key", "main_title_key", "bare_title_key")
+
+# A series' name and an entry's number, as readers type them: "harry potter 3", "dune book 2",
+# "the wheel of time vol 4" (title keys: lower case, no punctuation, so "#3" is "3").
+_SERIES_NUMBER = re.compile(
+    r"^(?P<name>.+?) (?:(?:book|vol|volume|part|no) )?(?P<number>[0-9]{1,3})$"
+)
+
+
+def _series_number(title_key: str) -> tuple[str, str]:
+    """(the series name, the entry's number) a title key may be: "1" without a number."""
+    found = _SERIES_NUMBER.match(title_key)
+    if found is None:
+        return title_key, "1"
+    return found["name"], str(int(found["number"]))
 
 
 def _article_forms(keys: Keys) -> list[Keys]:

@@ -126,6 +126,9 @@ def test_author_relation() -> None:
         ("gate cycle", None, "matched", "series_first", 1),  # a series' name: its #1
         ("Gate Cycle", "Bo Marsh", "not_found", None, None),  # ... by its own author only
         ("gate", None, "matched", "series_first", 1),  # words of one author's series names
+        ("gate cycle book 1", None, "matched", "series_first", 1),  # its name and a number
+        ("gate 1", None, "matched", "series_first", 1),
+        ("gate cycle 2", None, "not_found", None, None),  # the series has no #2 here
     ],
 )
 def test_matching_steps(recommender, title, author, status, method, book_id) -> None:
@@ -365,9 +368,9 @@ def test_real_export_matches_beyond_exact_titles(
 
 @pytest.mark.real_data
 def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_warehouse: Path):
-    """What readers of the page type: "lord of the rings" and "percy jackson" were not found
-    and "harry potter" was ambiguous between three of its companions ("Harry Potter: Film
-    Wizardry", ...)."""
+    """What readers of the page type: "lord of the rings", "percy jackson" and "harry potter
+    3" were not found and "harry potter" was ambiguous between three of its companions
+    ("Harry Potter: Film Wizardry", ...)."""
     with connect(real_lists_warehouse, read_only=True) as con:
         matcher = CatalogMatcher.from_warehouse(con)
     typed = {
@@ -389,6 +392,18 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "The Lion, the Witch and the Wardrobe (Chronicles of Narnia, #1)",
             "series_first",
         ),
+        # a series' name (or one author's series words) and an entry's number
+        "harry potter 3": (
+            "Harry Potter and the Prisoner of Azkaban (Harry Potter, #3)",
+            "series_entry",
+        ),
+        "dune book 2": ("Dune Messiah (Dune, #2)", "series_entry"),
+        "hunger games #2": ("Catching Fire (The Hunger Games, #2)", "series_entry"),
+        "percy jackson 2": (
+            "The Sea of Monsters (Percy Jackson and the Olympians, #2)",
+            "series_entry",
+        ),
+        "catch 22": ("Catch-22", "exact"),  # a title that ends in a number stays itself
     }
     for (title, (want, method)), m in zip(
         typed.items(), matcher.match([ReaderBook(title=t) for t in typed]), strict=True
@@ -397,6 +412,7 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
         assert method is None or m.method == method, (title, m.method)
     # words of several authors' series (Harry Potter, Harry Bosch, Harry Hole) name none
     assert matcher.match([ReaderBook(title="harry")])[0].method != "series_first"
+    assert matcher.match([ReaderBook(title="harry potter 9")])[0].status == "not_found"
 
 
 def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> None:
