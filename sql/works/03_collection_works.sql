@@ -7,7 +7,9 @@
 -- ("A Game of Thrones / A Clash of Kings"). Short names (one word) are not trusted for (c), nor
 -- for (b) unless the collection's author wrote the series ("The Great Dune Trilogy").
 -- Besides the marked collections: (d) a title that lists two or more works of its author ("Pride
--- and Prejudice, Mansfield Park, Persuasion"), (e) a "complete novels/works" naming no series or
+-- and Prejudice, Mansfield Park, Persuasion"; a work of two words or more also by its title
+-- before a subtitle: "... / Through the Looking-Glass" lists "Through the Looking-Glass, and
+-- What Alice Found There"), (e) a "complete novels/works" naming no series or
 -- work holds every work of its author ("The Complete Novels", Jane Austen; complete poems,
 -- tales or stories its collections read less than it), (f) a book titled
 -- exactly as a series of its author that has a #1, entry of none ("The Lord of the Rings",
@@ -82,12 +84,28 @@ listed_titles as (
         and regexp_matches(strip_series(b.title), ',|/|\s&\s')
 ),
 
+listable_titles as (
+    -- what a list of titles may name a work by: its title, or (two words or more) its title
+    -- before a subtitle: "Alice's Adventures in Wonderland / Through the Looking-Glass" names
+    -- "Through the Looking-Glass, and What Alice Found There"
+    select work_id, surname, work_title, work_title as listed_as from entries
+    union
+    select w.work_id, w.surname, w.work_title,
+        title_key(regexp_replace(strip_series(b.title), '(,\s*and\s|:).*$', '')) as listed_as
+    from book_works as w
+    join books as b using (book_id)
+    join book_series as s using (book_id)
+    where not s.is_collection and w.surname is not null
+        and regexp_matches(strip_series(b.title), ',\s*and\s|:')
+        and title_key(regexp_replace(strip_series(b.title), '(,\s*and\s|:).*$', '')) like '% %'
+),
+
 lists_works as (
     select l.book_id, e.work_id, 'lists the work "' || e.work_title || '" in its title' as reason
     from listed_titles as l
-    join entries as e
+    join listable_titles as e
         on e.surname = l.surname
-        and e.work_title in (number_words(l.part_key), 'the ' || number_words(l.part_key))
+        and e.listed_as in (number_words(l.part_key), 'the ' || number_words(l.part_key))
         and e.work_id <> l.own_work
     -- two works of its author, or one (of two words or more) in a list of three titles or
     -- more ("Notes from Underground, White Nights, The Dream of a Ridiculous Man, and

@@ -223,6 +223,9 @@ def test_collections_found_in_real_readers_lists(real):
          "Stories"),
         ("The Screwtape Letters", "C.S. Lewis", "Mere Christianity and The Screwtape Letters"),
         ("The Invisible Man", "H.G. Wells", "The Time Machine/The Invisible Man"),
+        # a list names a work by its title before the subtitle
+        ("Through the Looking-Glass, and What Alice Found There", "Lewis Carroll",
+         "Alice's Adventures in Wonderland / Through the Looking-Glass"),
         ("Eclipse (The Twilight Saga, #3)", "Stephenie Meyer", "The Twilight Saga"),
         ("The Gunslinger (The Dark Tower, #1)", "Stephen King", "The Dark Tower: The Gunslinger "
          "Born"),
