@@ -289,6 +289,34 @@ class ListRanker:
         return lists
 
     def books_read(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
+        """A reader's books as the list reads them (_books_added), less, for the features,
+        the books given without a rating in a series or work they rated <= disliked_rating
+        (_doubted): a reader who gave Twilight and New Moon 1 star and Eclipse no rating got
+        vampire novels "Like Eclipse", each predicted 2.3-2.7 stars. Such a book is not
+        liked; the rules still count it as read."""
+        read = self._books_added(ids, ratings)
+        doubted = self._doubted(read.ids, read.ratings)
+        if doubted.any():
+            read = read._replace(ids=read.ids[~doubted], ratings=read.ratings[~doubted])
+        return read
+
+    def _doubted(self, ids: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+        """Per book, whether it is unrated and shares its series or its work with a book rated
+        <= disliked_rating."""
+        disliked = ratings <= self.config.disliked_rating  # NaN compares False
+        works = self.works
+        if works is None or not disliked.any() or not np.isnan(ratings).any():
+            return np.zeros(len(ids), bool)
+        kin = {key for b in ids[disliked].tolist() for key in _series_and_work(works, b)}
+        return np.array(
+            [
+                bool(np.isnan(r)) and not kin.isdisjoint(_series_and_work(works, b))
+                for b, r in zip(ids.tolist(), ratings.tolist(), strict=True)
+            ],
+            bool,
+        )
+
+    def _books_added(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
         """A reader's books as the list reads them, each book the reader's own co-reading or
         text says little of helped by books that say more, with its rating: a collection of
         several works (_replaceable) is replaced by the works it holds that the reader did not
@@ -659,6 +687,15 @@ def _evidence(
                 if row[j] >= floor:
                     found[i].append(Evidence(int(feats.liked_ids[j]), kind, float(row[j])))
     return [tuple(f) for f in found]
+
+
+def _series_and_work(works: Works, book: int) -> set[tuple[str, object]]:
+    """The book's series and work, as keys no other kind of key can equal."""
+    keys: set[tuple[str, object]] = {("work", works.work(book))}
+    series = works.series_of.get(book)
+    if series:
+        keys.add(("series", series))
+    return keys
 
 
 def _pairs(pairs: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:

@@ -287,3 +287,29 @@ def test_a_title_only_book_with_nothing_else_reads_as_its_authors_best_known(
         lazarillo = _book(con, "La vida del Lazarillo de Tormes", "Anonymous")
     alone = recommender.ranker.books_read(np.array([lazarillo]), np.array([np.nan]))
     assert alone.ids.tolist() == [lazarillo]
+
+
+def test_an_unrated_book_of_a_series_the_reader_disliked_is_not_liked(
+    recommender, real_lists_warehouse
+):
+    """Twilight and New Moon at 1 star and Eclipse with no rating: the list was vampire
+    novels "Like Eclipse", each predicted 2.3-2.7 stars. Eclipse is not read as liked: the
+    list is that of a reader with only dislikes (well-liked books unlike them), and the rules
+    still count Eclipse as read."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        twilight = _book(con, "Twilight (The Twilight Saga, #1)", "Stephenie Meyer")
+        new_moon = _book(con, "New Moon (The Twilight Saga, #2)", "Stephenie Meyer")
+        eclipse = _book(con, "Eclipse (The Twilight Saga, #3)", "Stephenie Meyer")
+    ids, ratings = np.array([twilight, new_moon, eclipse]), np.array([1.0, 1.0, np.nan])
+    read = recommender.ranker.books_read(ids, ratings)
+    assert eclipse not in read.ids.tolist() and eclipse in read.ruled_ids.tolist()
+    shown = recommender.recommend_ids(ids.tolist(), [1.0, 1.0, None], top_n=10).items
+    assert len(shown) == 10
+    assert not any(reason.book_id == eclipse for r in shown for reason in r.because), shown
+    series = recommender.ranker.works.series_of
+    assert not any(series.get(r.book_id) == series[twilight] for r in shown)
+    # an unrated book of another series stays liked beside the dislikes
+    with connect(real_lists_warehouse, read_only=True) as con:
+        hobbit = _book(con, "The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien")
+    mixed = recommender.ranker.books_read(np.array([twilight, hobbit]), np.array([1.0, np.nan]))
+    assert hobbit in mixed.ids.tolist()
