@@ -9,7 +9,9 @@ never #1 after #3, a #1.1 split or a #0.5 novella; and one that follows a book t
 directly: #4 after a #1-3 box set, never #3 after #1 where no #2 is a candidate), and only if
 they liked the series and disliked none of it ("next in series"); in another series, only its
 first main entry among the candidates, and only if that is where the series starts (#1, or its
-earliest entry the works know: never #2 of a series whose #1 is no candidate); at most
+earliest entry the works know: never #2 of a series whose #1 is no candidate); no derivative or
+companion of a work these rules keep out (not Chuck Dixon's graphic novel of The Hobbit where
+Tolkien's is barred); at most
 max_per_author / max_per_series per list; a book the blend predicts the reader would rate
 below min_predicted only after every other (bookrec.lists.reader_list).
 """
@@ -61,6 +63,9 @@ class SeriesLayout:
     by_id: tuple[np.ndarray, np.ndarray]
     by_work: tuple[np.ndarray, np.ndarray]
     by_related_work: tuple[np.ndarray, np.ndarray]
+    work_code: np.ndarray
+    derived_pos: np.ndarray
+    derived_source: np.ndarray
 
     @classmethod
     def build(cls, cands: Candidates, works: Works) -> SeriesLayout:
@@ -109,6 +114,17 @@ class SeriesLayout:
         ]
         related_pos = np.array([i for i, _ in related], np.int64)
         related_work = np.array([w for _, w in related], np.int64)
+        # each candidate's work as a dense code, and (derivative, source work's code) pairs
+        # for the sources that have candidates
+        cand_works = np.array([works.work(b) for b in ids], np.int64)
+        distinct, work_code = np.unique(cand_works, return_inverse=True)
+        derived = [
+            (i, int(at))
+            for i, b in enumerate(ids)
+            for w in works.derived_from.get(b, ())
+            for at in [np.searchsorted(distinct, w)]
+            if at < len(distinct) and distinct[at] == w
+        ]
         return cls(
             code=code,
             names=list(names),
@@ -136,7 +152,23 @@ class SeriesLayout:
                 np.array([works.work(b) for b in ids], np.int64), np.arange(len(ids))
             ),
             by_related_work=_sorted_index(related_work, related_pos),
+            work_code=work_code.astype(np.int64),
+            derived_pos=np.array([i for i, _ in derived], np.int64),
+            derived_source=np.array([w for _, w in derived], np.int64),
         )
+
+    def derivatives_of_blocked(self, blocked: np.ndarray) -> np.ndarray:
+        """Positions of the derivatives and companions one of whose sources has candidates
+        and every one of them blocked: "The Hobbit" by Chuck Dixon (the graphic novel) after
+        The Fellowship of the Ring, whose #0 Tolkien's The Hobbit is barred (never back
+        before the earliest entry given), or a film companion of a series' #3 to a reader
+        who has not reached it."""
+        if not len(self.derived_pos):
+            return self.derived_pos
+        candidates = np.bincount(self.work_code)
+        barred = np.bincount(self.work_code, weights=blocked, minlength=len(candidates))
+        shut = barred[self.derived_source] == candidates[self.derived_source]
+        return self.derived_pos[shut]
 
     def lookup(self, history: np.ndarray, values: np.ndarray, default: np.ndarray) -> np.ndarray:
         """values (aligned with book_ids) of each history book; `default` where unknown."""
@@ -210,7 +242,8 @@ def blocked_mask(
     one they have (after #3, neither #1 nor #2); in every series, all but its first main entry
     left, and that one too unless the reader liked the series and disliked none of it (then it
     is "next in series"); in a series the reader has not read, that entry too when it comes
-    after the series' start (SeriesLayout.start: "#2" whose #1 is no candidate).
+    after the series' start (SeriesLayout.start: "#2" whose #1 is no candidate); and a
+    derivative or companion of a work blocked so (SeriesLayout.derivatives_of_blocked).
     ratings: NaN for a book listed without a rating (it counts as liked). `layout`
     (SeriesLayout.build) saves its per-call cost when the same candidates serve many readers.
     """
@@ -248,6 +281,7 @@ def blocked_mask(
         blocked[members[before]] = True
     open_members = layout.order[~blocked[layout.order]]
     if len(open_members) == 0:
+        blocked[layout.derivatives_of_blocked(blocked)] = True
         return blocked, set()
     codes = layout.code[open_members]
     first = np.r_[True, codes[1:] != codes[:-1]]
@@ -272,6 +306,7 @@ def blocked_mask(
         ]
         blocked[skips] = True
         nexts = nexts[~np.isin(nexts, skips)]
+    blocked[layout.derivatives_of_blocked(blocked)] = True
     return blocked, set(nexts.tolist())
 
 

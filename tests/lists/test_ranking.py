@@ -236,6 +236,11 @@ def test_next_in_series_is_the_next_main_entry(setup):
     assert pos[fellowship] in next_up
     assert blocked[pos[_id("The Lord of the Rings")]]  # the omnibus
     assert blocked[pos[_id("The History of the Hobbit, Part One: Mr. Baggins")]]
+    # after The Fellowship of the Ring, The Hobbit (#0) is barred, and so is its graphic novel
+    # (on the real data it came in at #3 of the list)
+    blocked, next_up = blocked_mask(cands, works, [fellowship], [5.0], config)
+    dixon = next(p for b, p in pos.items() if BOOKS[b - 1][:2] == ("The Hobbit", "Chuck Dixon"))
+    assert blocked[pos[hobbit]] and blocked[dixon]
     # Dune / Dune Chronicles are one series: after Dune #1, #2 is next and #3 waits
     dune = _id("Dune (Dune, #1)")
     blocked, next_up = blocked_mask(cands, works, [dune], [5.0], config)
