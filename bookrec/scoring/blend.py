@@ -160,8 +160,9 @@ def history_deviation(
     keep = None
     if top_k is not None and top_k < n_history:
         # each candidate's k-th largest similarity; what lies below drops out of the softmax
-        by_candidate = np.ascontiguousarray(logits.T)
-        kth = np.partition(by_candidate, n_history - top_k, axis=1)[:, n_history - top_k]
+        by_candidate = logits.T.copy()  # our own copy: partitioned in place, not copied again
+        by_candidate.partition(n_history - top_k, axis=1)
+        kth = by_candidate[:, n_history - top_k]
         keep = logits >= kth
     logits -= logits.max(axis=0)
     np.exp(logits, out=logits)
