@@ -118,13 +118,10 @@ class SeriesLayout:
         # for the sources that have candidates
         cand_works = np.array([works.work(b) for b in ids], np.int64)
         distinct, work_code = np.unique(cand_works, return_inverse=True)
-        derived = [
-            (i, int(at))
-            for i, b in enumerate(ids)
-            for w in works.derived_from.get(b, ())
-            for at in [np.searchsorted(distinct, w)]
-            if at < len(distinct) and distinct[at] == w
-        ]
+        derived = [(i, w) for i, b in enumerate(ids) for w in works.derived_from.get(b, ())]
+        derived_pos = np.array([i for i, _ in derived], np.int64)
+        sources = np.array([w for _, w in derived], np.int64)
+        known = in_sorted(distinct, sources)
         return cls(
             code=code,
             names=list(names),
@@ -148,13 +145,11 @@ class SeriesLayout:
             contains=works.contains,
             edition_works=np.array(sorted(works.editions_of), np.int64),
             by_id=_sorted_index(cands.book_ids, np.arange(len(ids))),
-            by_work=_sorted_index(
-                np.array([works.work(b) for b in ids], np.int64), np.arange(len(ids))
-            ),
+            by_work=_sorted_index(cand_works, np.arange(len(ids))),
             by_related_work=_sorted_index(related_work, related_pos),
             work_code=work_code.astype(np.int64),
-            derived_pos=np.array([i for i, _ in derived], np.int64),
-            derived_source=np.array([w for _, w in derived], np.int64),
+            derived_pos=derived_pos[known],
+            derived_source=np.searchsorted(distinct, sources[known]).astype(np.int64),
         )
 
     def derivatives_of_blocked(self, blocked: np.ndarray) -> np.ndarray:
