@@ -15,9 +15,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from bookrec.config import ListConfig
+
 if TYPE_CHECKING:  # the results call these functions for their text fields
     from bookrec.serving.results import Reason, Recommendation, Recommendations
 
+_DISLIKED_RATING = ListConfig().disliked_rating
 MAX_NAMED = 2  # reader's books named in one reason
 MAX_TITLE = 48  # characters of a named title before it is cut
 MAX_GENRES = 2
@@ -180,12 +183,29 @@ def _little_known(result: Recommendations, books: int) -> str:
     of = "it beyond its title and author" if books == 1 else "them beyond titles and authors"
     evidence = [r for item in result.items for r in item.because if r.kind != "author"]
     if not evidence:
+        if _only_dislikes(result):
+            return (
+                f"you rated no book above {_DISLIKED_RATING:g} stars, so these are well-loved "
+                "books unlike yours"
+            )
         return f"little is known here of {of}, so these are mostly well-loved books"
     given = {m.book_id for m in result.matches if m.status == "matched"}
     if given and not any(r.book_id in given for r in evidence):
         whose = "its author's" if books == 1 else "their authors'"
         return f"little is known here of {of}, so these rest on {whose} best-known books"
     return ""
+
+
+def _only_dislikes(result: Recommendations) -> bool:
+    """Whether the reader rated books and every one at or below ListConfig.disliked_rating (a
+    list without evidence is then one of well-loved books unlike them, not a list on little
+    knowledge: Twilight and New Moon at 1 star are well known)."""
+    ratings = [
+        m.book.rating
+        for m in result.matches
+        if m.status == "matched" and not m.book.wanted and m.book.rating is not None
+    ]
+    return bool(ratings) and max(ratings) <= _DISLIKED_RATING
 
 
 def status_text(result: Recommendations, counts: Mapping[str, int] | None = None) -> str:
