@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bookrec.serving.reader_input import ABANDONED_RATING
 from bookrec.serving.reasons import DEMO_CATALOG
 from bookrec.serving.results import Recommendations
 
@@ -46,6 +47,11 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
             )
             if m.note:
                 lines.append(f"        {m.note}")
+            if m.book.abandoned_on:
+                lines.append(
+                    f'        unrated on your "{m.book.abandoned_on}" shelf: read as '
+                    f"{ABANDONED_RATING:g} star"
+                )
     if groups["ambiguous"]:
         lines.append("")
         lines.append("Ambiguous (not used; give the author or the exact title):")

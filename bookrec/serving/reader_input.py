@@ -7,8 +7,9 @@ Three ways in, one result: a list of ReaderBook (title, optional author, optiona
   (header names are case insensitive; an empty rating means "listed, not rated");
 - the library export every Goodreads user can download ("Import and export"): columns `Title`,
   `Author`, `My Rating` (0 = not rated), `Exclusive Shelf`, plus `Book Id` and the ISBNs written as
-  `="0439023483"`, which help matching. A CSV given as --csv, or uploaded on the page, that has
-  the export's header is read as an export.
+  `="0439023483"`, which help matching. An unrated book on a did-not-finish shelf (exclusive or
+  in `Bookshelves`: "dnf", "did-not-finish", "abandoned", ...) reads as 1 star. A CSV given as
+  --csv, or uploaded on the page, that has the export's header is read as an export.
 
 Files are read as spreadsheets save them: commas, semicolons or tabs between fields (the
 header line says which), UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's
@@ -38,6 +39,18 @@ log = logging.getLogger(__name__)
 EXPORT_COLUMNS = ("Title", "Author", "My Rating", "Exclusive Shelf")
 # Shelves of books the reader has not read (yet): never part of their history, never suggested.
 WANT_SHELVES = frozenset({"to-read", "currently-reading"})
+# Shelves readers make for books they gave up on ("dnf", "did-not-finish", "abandoned"), as
+# letters and digits only; "dnf" also starts a name ("dnf-2023"). Not "unfinished": readers
+# shelve series they have not finished reading so.
+ABANDONED_SHELVES = frozenset(
+    {
+        "dnf", "didnotfinish", "didntfinish", "abandoned", "gaveup", "givenup", "notfinished",
+        "couldnotfinish", "couldntfinish", "neverfinished",
+    }
+)  # fmt: skip
+# A book given up on and left unrated reads as Goodreads' 1 star, "did not like it": a dislike,
+# not the "liked" an unrated book otherwise counts as.
+ABANDONED_RATING = 1.0
 # The Goodreads export quotes ISBNs as spreadsheet formulas so leading zeros survive: ="0439023483".
 _ISBN_FORMULA = re.compile(r'^="?([0-9Xx]*)"?$')
 # A Book Id is ASCII digits that fit a BIGINT; anything else ("²", which str.isdigit accepts,
@@ -56,6 +69,8 @@ class ReaderBook:
     shelf: the export's Exclusive Shelf (read, to-read, ...), else None.
     goodreads_id: the export's Book Id, else None.
     isbns: ISBN-10 / ISBN-13 from the export (digits only), possibly empty.
+    abandoned_on: the export's did-not-finish shelf (ABANDONED_SHELVES) of a book it left
+        unrated, whose rating then reads as ABANDONED_RATING; else None.
     """
 
     title: str
@@ -65,6 +80,7 @@ class ReaderBook:
     shelf: str | None = None
     goodreads_id: int | None = None
     isbns: tuple[str, ...] = ()
+    abandoned_on: str | None = None
 
     @property
     def wanted(self) -> bool:
@@ -245,6 +261,11 @@ def _export_books(
         rating_text = _cell(row, "My Rating")
         # 0 is how Goodreads writes "not rated".
         rating = None if rating_text in ("0", "0.0", "") else parse_rating(rating_text, origin)
+        shelves = [_cell(row, "Exclusive Shelf"), *_cell(row, "Bookshelves").split(",")]
+        abandoned_on = None
+        if rating is None:
+            abandoned_on = next((s.strip() for s in shelves if _gave_up_on(s)), None)
+            rating = ABANDONED_RATING if abandoned_on else None
         book_id = _cell(row, "Book Id")
         isbns = tuple(i for i in (_isbn(row.get("ISBN")), _isbn(row.get("ISBN13"))) if i)
         books.append(
@@ -256,10 +277,24 @@ def _export_books(
                 shelf=_cell(row, "Exclusive Shelf") or None,
                 goodreads_id=int(book_id) if _BOOK_ID.fullmatch(book_id) else None,
                 isbns=isbns,
+                abandoned_on=abandoned_on,
             )
         )
-    log.info("%s: %d books, %d rated", short, len(books), sum(b.rating is not None for b in books))
+    log.info(
+        "%s: %d books, %d rated (%d unrated on a did-not-finish shelf, read as %g star)",
+        short,
+        len(books),
+        sum(b.rating is not None for b in books),
+        sum(b.abandoned_on is not None for b in books),
+        ABANDONED_RATING,
+    )
     return books
+
+
+def _gave_up_on(shelf: str) -> bool:
+    """Whether a shelf's name is one of ABANDONED_SHELVES (case, spaces and dashes aside)."""
+    name = re.sub(r"[^a-z0-9]", "", shelf.lower())
+    return name in ABANDONED_SHELVES or name.startswith("dnf")
 
 
 def read_books_csv(path: Path) -> list[ReaderBook]:

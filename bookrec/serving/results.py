@@ -158,6 +158,14 @@ class Match(Result):
     def wanted(self) -> bool:
         return self.book.wanted
 
+    @computed_field(
+        description="the did-not-finish shelf of a book the export left unrated (its rating "
+        "then reads as 1 star); null otherwise"
+    )
+    @property
+    def abandoned_on(self) -> str | None:
+        return self.book.abandoned_on
+
 
 class Recommendations(Result):
     """The answer for one reader: how their books matched, and what to read next."""

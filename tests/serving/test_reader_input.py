@@ -146,3 +146,25 @@ def test_gather_joins_sources_and_refuses_nothing() -> None:
     assert len(books) == 7 and books[0].title == "Dune"
     with pytest.raises(DataError, match="no books given"):
         gather_reader_books([], None, None)
+
+
+def test_an_unrated_book_on_a_did_not_finish_shelf_reads_as_one_star(tmp_path: Path) -> None:
+    """Goodreads readers shelve books they gave up on ("dnf", "did-not-finish"), exclusive or
+    not, and often leave them unrated: such a book is a dislike, not the "liked" an unrated
+    book otherwise counts as. A rating given stands; "unfinished-series" is no such shelf."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Book Id,Title,Author,My Rating,Exclusive Shelf,Bookshelves\n"
+        "1,Gave Up,A. Writer,0,did-not-finish,did-not-finish\n"
+        '2,Tagged,A. Writer,0,read,"fantasy, DNF 2023"\n'
+        "3,Rated Anyway,A. Writer,3,read,dnf\n"
+        "4,Series Pending,A. Writer,0,read,unfinished-series\n"
+        "5,Wanted,A. Writer,0,to-read,to-read\n",
+        encoding="utf-8",
+    )
+    books = {b.title: b for b in read_goodreads_export(path)}
+    assert (books["Gave Up"].rating, books["Gave Up"].abandoned_on) == (1.0, "did-not-finish")
+    assert (books["Tagged"].rating, books["Tagged"].abandoned_on) == (1.0, "DNF 2023")
+    assert (books["Rated Anyway"].rating, books["Rated Anyway"].abandoned_on) == (3.0, None)
+    assert books["Series Pending"].rating is None and books["Series Pending"].abandoned_on is None
+    assert books["Wanted"].wanted and books["Wanted"].abandoned_on is None

@@ -168,6 +168,9 @@ async def import_goodreads(
     matches = await run_in_threadpool(service.import_goodreads, data, name)
     counts = summarize(matches)
     counts["wanted"] = sum(m.status == "matched" and m.book.wanted for m in matches)
+    counts["abandoned"] = sum(
+        m.status == "matched" and m.book.abandoned_on is not None for m in matches
+    )
     return JSONText(schemas.ImportOut(counts=counts, matches=matches))
 
 

@@ -271,7 +271,24 @@ def test_goodreads_import_matches_the_export(client, popular_books) -> None:
     assert body["matches"][1]["rating"] is None  # 0 stars = not rated
     assert [m["shelf"] for m in body["matches"]] == ["read", "to-read", "read"]
     assert [m["wanted"] for m in body["matches"]] == [False, True, False]
-    assert body["counts"] == {"matched": 2, "matched_exact": 2, "not_found": 1, "wanted": 1}
+    assert body["counts"] == {
+        "matched": 2, "matched_exact": 2, "not_found": 1, "wanted": 1, "abandoned": 0
+    }  # fmt: skip
+
+
+def test_import_reads_an_unrated_did_not_finish_book_as_one_star(client, popular_books) -> None:
+    (id1, t1, a1), (id2, t2, a2) = popular_books[:2]
+    rows = [
+        {"Book Id": "1", "Title": t1, "Author": a1, "My Rating": "0", "Exclusive Shelf": "dnf"},
+        {"Book Id": "2", "Title": t2, "Author": a2, "My Rating": "5", "Exclusive Shelf": "read"},
+    ]
+    response = client.post("/api/import/goodreads", files={"file": ("e.csv", _export(rows))})
+    body = response.json()
+    assert [(m["book_id"], m["rating"], m["abandoned_on"]) for m in body["matches"]] == [
+        (id1, 1, "dnf"),
+        (id2, 5, None),
+    ]
+    assert body["counts"]["abandoned"] == 1 and body["counts"]["wanted"] == 0
 
 
 def test_import_takes_a_plain_list_of_books_as_a_spreadsheet_saves_it(

@@ -530,7 +530,9 @@ async function importExport(event) {
     addBooks(matched.filter((m) => !m.wanted).map(asBook));
     addBooks(matched.filter((m) => m.wanted).map(asBook), WANTED);
     const read = matched.length - answer.counts.wanted;
-    showReport(matchReport(`Imported ${file.name}: ${read} read, ${answer.counts.wanted} to read`, answer.matches, (m, c) => {
+    const gaveUp = answer.counts.abandoned
+      ? ` (${answer.counts.abandoned} unrated on a did-not-finish shelf, read as 1 star)` : "";
+    showReport(matchReport(`Imported ${file.name}: ${read} read${gaveUp}, ${answer.counts.wanted} to read`, answer.matches, (m, c) => {
       if (c) addBooks([{ ...c, rating: m.rating }], m.wanted ? WANTED : STORE);
     }), true);
     // How long the server and the page each took (bench/web_import.py reports both).
