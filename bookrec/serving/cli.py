@@ -36,8 +36,9 @@ of them when it has 10x the ratings of each other one ("The Hobbit" is Tolkien's
 names the others); otherwise it is ambiguous. A leading "The" or "A" may be left out or added
 ("lord of the rings"), and a series' name, or words of the names of one author's series, stands
 for its first book ("harry potter", "percy jackson"), or with a number for that entry ("harry
-potter 3", "dune book 2"). Build the warehouse first with
-`python -m flows.full` (or `python -m flows.prepare_data` and `python -m flows.embed`).
+potter 3", "dune book 2"); a title may carry its author: "Dune by Frank Herbert". Build the
+warehouse first with `python -m flows.full` (or `python -m flows.prepare_data` and
+`python -m flows.embed`).
 """
 
 

@@ -33,7 +33,9 @@ The thresholds are bookrec.config.MatchConfig's. A book these steps leave unmatc
 through them again with the title's leading article dropped, or with "the" and then "a" added
 ("lord of the rings", "game of thrones"), and last as the words of one author's series names
 ("percy jackson": the first book of "Percy Jackson and the Olympians", method "series_first")
-when nothing came near; the first match wins, else the first answer stands.
+when nothing came near, and then, without an author, as a title and its author in one text
+("Dune by Frank Herbert", "1984 - George Orwell"); the first match wins, else the first answer
+stands.
 Everything else is not found.
 
 Every match also carries `related_ids`: catalog books that are the same work by a compatible
@@ -431,8 +433,23 @@ class CatalogMatcher:
             if again.status == "matched":
                 return again
         if found.status == "not_found":  # an ambiguous answer names its candidates already
-            return self._by_series_words(book, keys) or found
+            return self._by_series_words(book, keys) or self._title_by_author(book) or found
         return found
+
+    def _title_by_author(self, book: ReaderBook) -> Match | None:
+        """A title without an author, typed as "Dune by Frank Herbert" or "1984 - George
+        Orwell": matched as that title by that author (a sure match only; a note says how it
+        was read). The last " by " splits, so "Death by Chocolate by Joanne Fluke" is
+        Fluke's "Death by Chocolate"; a catalog title holding " by " matched before this."""
+        split = _TITLE_BY_AUTHOR.match(book.title) if book.author is None else None
+        if split is None:
+            return None
+        title, author = split["title"].strip(), split["author"].strip()
+        found = self._match_keys(book, key_maker().keys([title], [author])[0])
+        if found.status != "matched":
+            return None
+        note = f'read as "{title}" by {author}'
+        return found.model_copy(update={"note": f"{found.note}; {note}" if found.note else note})
 
     def _match_keys(self, book: ReaderBook, keys, fuzzy_title: bool = True) -> Match:
         """The steps of the module docstring for one set of keys (fuzzy_title: with the
@@ -656,6 +673,10 @@ def _content_words(key: str) -> list[str]:
 
 
 _TITLE_FORMS = ("title_key", "main_title_key", "bare_title_key")
+
+# "Dune by Frank Herbert", "1984 - George Orwell": a title and its author in one text (greedy:
+# the last separator splits)
+_TITLE_BY_AUTHOR = re.compile(r"^(?P<title>.+)\s+(?:by|-|–|—)\s+(?P<author>\S.*)$", re.IGNORECASE)
 
 # A series' name and an entry's number, as readers type them: "harry potter 3", "dune book 2",
 # "the wheel of time vol 4" (title keys: lower case, no punctuation, so "#3" is "3").

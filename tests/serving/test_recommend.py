@@ -129,6 +129,9 @@ def test_author_relation() -> None:
         ("gate cycle book 1", None, "matched", "series_first", 1),  # its name and a number
         ("gate 1", None, "matched", "series_first", 1),
         ("gate cycle 2", None, "not_found", None, None),  # the series has no #2 here
+        ("Dead Reckoning by Gil Ray", None, "matched", "exact", 11),  # title and author in one
+        ("dead reckoning - fay lund", None, "matched", "exact", 10),
+        ("Dead Reckoning by Someone Else", None, "not_found", None, None),
     ],
 )
 def test_matching_steps(recommender, title, author, status, method, book_id) -> None:
@@ -404,6 +407,9 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "series_entry",
         ),
         "catch 22": ("Catch-22", "exact"),  # a title that ends in a number stays itself
+        # a title and its author typed as one text
+        "Dune by Frank Herbert": ("Dune (Dune, #1)", "exact"),
+        "1984 - George Orwell": ("1984", "exact"),
     }
     for (title, (want, method)), m in zip(
         typed.items(), matcher.match([ReaderBook(title=t) for t in typed]), strict=True

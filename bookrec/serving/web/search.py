@@ -6,7 +6,9 @@ accents or punctuation. Books whose title begins with the query (with or without
 "The", "A", "An") come first, then the other hits; within each group the more rated books
 first. Editions with the same title (series note aside) and author are shown once (the most
 rated). When nothing matches (a typo: "hary poter"), each word may
-also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it ("harry", "potter").
+also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it ("harry", "potter"); a "by"
+between words that find nothing is read as joining a title and its author ("dune by frank
+herbert").
 
 The index is two sorted lists searched by bisection (word -> books, full title -> book), so a
 lookup costs a few binary searches plus the hits, not a scan of the catalog.
@@ -142,10 +144,15 @@ class SearchIndex:
         lo = bisect.bisect_left(self._title_sorted, key)
         hi = bisect.bisect_left(self._title_sorted, key + _END)
         starts = self._by_popularity(self._title_rows[lo:hi], keep)
-        hits = self._by_popularity(self._having_all(key.split(), typos=False), keep)
+        words = key.split()
+        hits = self._by_popularity(self._having_all(words, typos=False), keep)
         rows = self._distinct(np.concatenate([starts, hits]), limit)
+        if not rows and "by" in words[1:-1]:
+            # "dune by frank herbert": the reader's "by" joins a title and its author
+            words = [w for w in words if w != "by"]
+            rows = self._distinct(self._by_popularity(self._having_all(words, False), keep), limit)
         if not rows:
-            typos = self._having_all(key.split(), typos=True)
+            typos = self._having_all(words, typos=True)
             rows = self._distinct(self._by_popularity(typos, keep), limit)
         return [self.suggestion(r) for r in rows]
 

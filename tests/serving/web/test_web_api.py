@@ -59,6 +59,9 @@ def test_search_suggests_by_title_and_author_words(client, popular_books) -> Non
     # a title word's beginning plus the author's surname
     query = f"{words[-1][:4]} {author.split()[-1]}"
     assert book_id in [b["book_id"] for b in client.get(f"/api/books?q={query}").json()["books"]]
+    # the title, "by" and its author, as readers type them
+    by = client.get("/api/books", params={"q": f"{title} by {author}"}).json()["books"]
+    assert by and by[0]["book_id"] == book_id
     typo = (
         title.replace(words[-1], words[-1][:-1] + "x" + words[-1][-1])
         if len(words[-1]) > 4
