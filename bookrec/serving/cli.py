@@ -26,19 +26,19 @@ examples:
   bookrec recommend --csv my_books.csv --top 20          (columns: title,author,rating)
   bookrec recommend --goodreads-export goodreads_library_export.csv --json
 
-A book is "Title|Author|Rating": rating 1..5, author and rating may be left out. Books without
-a rating are never suggested back and, when no book has a rating, steer the suggestions by
-closeness. The Goodreads export is the CSV from Goodreads > My Books > Import and export (My
-Rating 0 = not rated; unrated on a did-not-finish shelf, "dnf" or "abandoned": 1 star).
-Matching is fuzzy: the output first lists what matched, what was ambiguous (with candidates)
-and what was not found. A title several books share, given without an author, is the most read
-of them when it has 10x the ratings of each other one ("The Hobbit" is Tolkien's; the output
-names the others); otherwise it is ambiguous. A leading "The" or "A" may be left out or added
-("lord of the rings"), and a series' name, or words of the names of one author's series, stands
-for its first book ("harry potter", "percy jackson"), or with a number for that entry ("harry
-potter 3", "dune book 2"); a title may carry its author: "Dune by Frank Herbert". Build the
-warehouse first with `python -m flows.full` (or `python -m flows.prepare_data` and
-`python -m flows.embed`).
+A book is "Title|Author|Rating": rating 1..5 (or "4 stars", "4/5", "really liked it"), author
+and rating may be left out. Books without a rating are never suggested back and, when no book
+has a rating, steer the suggestions by closeness. The Goodreads export is the CSV from
+Goodreads > My Books > Import and export (My Rating 0 = not rated; unrated on a did-not-finish
+shelf, "dnf" or "abandoned": 1 star). Matching is fuzzy: the output first lists what matched,
+what was ambiguous (with candidates) and what was not found. A title several books share, given
+without an author, is the most read of them when it has 10x the ratings of each other one ("The
+Hobbit" is Tolkien's; the output names the others); otherwise it is ambiguous. A leading "The"
+or "A" may be left out or added ("lord of the rings"), and a series' name, or words of the
+names of one author's series, stands for its first book ("harry potter", "percy jackson"), or
+with a number for that entry ("harry potter 3", "dune book 2"); a title may carry its author:
+"Dune by Frank Herbert". Build the warehouse first with `python -m flows.full` (or
+`python -m flows.prepare_data` and `python -m flows.embed`).
 """
 
 

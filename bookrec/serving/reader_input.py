@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bookrec.errors import DataError, quote, shorten
+from bookrec.warehouse.layouts import RATING_TEXTS
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,12 @@ class ReaderBook:
 
 
 def parse_rating(text: str | float | int | None, origin: str) -> float | None:
-    """A rating 1..5 from text; empty or None means not rated.
+    """A rating 1..5 from text: a number, or as readers also write one ("4 stars", "4/5",
+    "★★★★☆", "4★") or as Goodreads words it ("really liked it": 4); empty or None means not
+    rated.
 
     Raises:
-        DataError: not a number, or outside 1..5.
+        DataError: not a rating, or outside 1..5.
     """
     if text is None:
         return None
@@ -108,10 +111,30 @@ def parse_rating(text: str | float | int | None, origin: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise DataError(f"{origin}: rating {quote(text)} is not a number; use 1..5") from None
+        value = _written_rating(text)
+        if value is None:
+            raise DataError(
+                f"{origin}: rating {quote(text)} is not a rating; use 1..5 (or words like "
+                '"4 stars" or "really liked it")'
+            ) from None
     if math.isnan(value) or not 1.0 <= value <= 5.0:
         raise DataError(f"{origin}: rating {quote(text)} is outside 1..5")
     return value
+
+
+# "4 stars", "4.5 star", "4/5", "4★", "4 *"
+_STARS_WRITTEN = re.compile(r"^(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?:stars?|★|\*|/\s*5)$", re.IGNORECASE)
+
+
+def _written_rating(text: str) -> float | None:
+    """The stars of a rating written in words or symbols (parse_rating), else None."""
+    words = " ".join(text.lower().split())
+    if words in RATING_TEXTS:
+        return float(RATING_TEXTS[words])
+    if set(text) <= {"★", "☆"} or set(text) <= {"*"}:  # "★★★★☆", "****": the filled ones
+        return float(text.count("★") + text.count("*"))
+    found = _STARS_WRITTEN.match(text)
+    return float(found["n"]) if found else None
 
 
 def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:

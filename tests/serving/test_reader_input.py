@@ -26,6 +26,15 @@ EXPORT = FIXTURES / "goodreads_export" / "goodreads_library_export.csv"
         ("Dune||5", "Dune", None, 5.0),
         (" Dune | Frank Herbert | 4 ", "Dune", "Frank Herbert", 4.0),
         ("Dune|Frank Herbert|3.5", "Dune", "Frank Herbert", 3.5),
+        # ratings as readers also write them, and as Goodreads words them
+        ("Dune||4 stars", "Dune", None, 4.0),
+        ("Dune||1 star", "Dune", None, 1.0),
+        ("Dune||4.5/5", "Dune", None, 4.5),
+        ("Dune||★★★★☆", "Dune", None, 4.0),
+        ("Dune||5★", "Dune", None, 5.0),
+        ("Dune||***", "Dune", None, 3.0),
+        ("Dune||Really liked it", "Dune", None, 4.0),
+        ("Dune||it was amazing", "Dune", None, 5.0),
     ],
 )
 def test_book_option_fields_are_optional(text, title, author, rating) -> None:
@@ -38,7 +47,9 @@ def test_book_option_fields_are_optional(text, title, author, rating) -> None:
     [
         ("Dune|Frank Herbert|6", "outside 1..5"),
         ("Dune|Frank Herbert|0", "outside 1..5"),
-        ("Dune|Frank Herbert|great", "not a number"),
+        ("Dune|Frank Herbert|great", "not a rating"),
+        ("Dune|Frank Herbert|8/10", "not a rating"),
+        ("Dune|Frank Herbert|0 stars", "outside 1..5"),
         ("|Frank Herbert|4", "no title"),
         ("Dune|Frank Herbert|4|extra", "4 fields"),
     ],
