@@ -65,23 +65,43 @@ names_series as (
 ),
 
 listed_titles as (
-    -- (d): each part of a title cut at commas, slashes (spaced or not: "The Time
-    -- Machine/The Invisible Man"), "&" and "and" before the last part
+    -- (d): each part of a title cut at commas, semicolons, slashes (spaced or not: "The Time
+    -- Machine/The Invisible Man"), "&" and "and" before the last part; where a list follows a
+    -- colon, the list alone ("The Oedipus Cycle: Oedipus Rex, Oedipus at Colonus, Antigone":
+    -- not "The Oedipus Cycle", nor the "Conversations With God" of "...: An Uncommon Dialogue,
+    -- Book 3")
     select
         b.book_id,
         w.surname,
         w.work_id as own_work,
         title_key(trim(part)) as part_key,
         count(*) over (partition by b.book_id) as parts,
-        len(string_split_regex(
-            strip_series(b.title), ',\s*(?:and\s+)?|\s*/\s*|\s+&\s+|\s+and\s+'
-        )) as titles
+        len(string_split_regex(l.list, ',\s*(?:and\s+)?|\s*[/;]\s*|\s+&\s+|\s+and\s+'))
+            as titles,
+        -- two titles joined by "&" or "/": either names a work of their author even alone
+        regexp_matches(l.list, '/|\s&\s') as joined
     from books as b
     join book_works as w using (book_id)
-    cross join unnest(string_split_regex(strip_series(b.title), ',\s*(?:and\s+)?|\s*/\s*|\s+&\s+'))
+    cross join (
+        select case
+            when regexp_matches(regexp_extract(strip_series(b.title), ':(.*)$', 1), ',|/|;|\s&\s')
+                then regexp_extract(strip_series(b.title), ':(.*)$', 1)
+            else strip_series(b.title)
+        end as list
+    ) as l
+    cross join unnest(string_split_regex(l.list, ',\s*(?:and\s+)?|\s*[/;]\s*|\s+&\s+'))
         as parts(part)
     where w.surname is not null
-        and regexp_matches(strip_series(b.title), ',|/|\s&\s')
+        and regexp_matches(strip_series(b.title), ',|/|;|\s&\s')
+),
+
+whole_titles as (
+    -- every work's titles in full (no subtitle cut): a title joined to another by "&" or "/"
+    -- names a work only so ("Walden & Civil Disobedience", not "Batman & Robin: Batman
+    -- Reborn" for "Batman: Arkham Asylum")
+    select distinct w.work_id, number_words(title_key(b.title)) as whole
+    from book_works as w
+    join books as b using (book_id)
 ),
 
 listable_titles as (
@@ -109,10 +129,18 @@ lists_works as (
         and e.work_id <> l.own_work
     -- two works of its author, or one (of two words or more) in a list of three titles or
     -- more ("Notes from Underground, White Nights, The Dream of a Ridiculous Man, and
-    -- Selections from The House of the Dead")
+    -- Selections from The House of the Dead"), or one joined to another title by "&" or "/"
+    -- ("Walden & Civil Disobedience")
     qualify count(distinct e.work_id) over (partition by l.book_id) >= 2
         or (l.parts >= 3 and e.work_title like '% %')
         or (l.titles >= 3 and e.work_title like '% % %')
+        or (
+            l.joined and exists (
+                select 1 from whole_titles as x
+                where x.work_id = e.work_id
+                    and x.whole in (number_words(l.part_key), 'the ' || number_words(l.part_key))
+            )
+        )
 ),
 
 author_works as (

@@ -226,6 +226,12 @@ def test_collections_found_in_real_readers_lists(real):
         # a list names a work by its title before the subtitle
         ("Through the Looking-Glass, and What Alice Found There", "Lewis Carroll",
          "Alice's Adventures in Wonderland / Through the Looking-Glass"),
+        # a list after a colon; and a work joined to another title by "&" or "/", alone
+        ("Oedipus Rex  (The Theban Plays, #1)", "Sophocles", "The Oedipus Cycle: Oedipus Rex, "
+         "Oedipus at Colonus, Antigone"),
+        ("Hamlet", "William Shakespeare", "Four Great Tragedies: Hamlet / Othello / King Lear / "
+         "Macbeth"),
+        ("Walden", "Henry David Thoreau", "Walden & Civil Disobedience"),
         ("Eclipse (The Twilight Saga, #3)", "Stephenie Meyer", "The Twilight Saga"),
         ("The Gunslinger (The Dark Tower, #1)", "Stephen King", "The Dark Tower: The Gunslinger "
          "Born"),
@@ -237,6 +243,19 @@ def test_collections_found_in_real_readers_lists(real):
          "Power of Now: Essential Teachings, Meditations, and Exercises from the Power of Now"),
     ]:  # fmt: skip
         assert collection in _blocked(con, works, title, author), (title, collection)
+    # a name before a colon is no list item, and a title cut before its subtitle names no
+    # "&"-joined work: one volume of a series holds no other, Batman & Robin no Batman story
+    god = _blocked(
+        con, works, "Conversations with God: An Uncommon Dialogue, Book 1", "Neale Donald Walsch"
+    )
+    assert not any(t.endswith("Book 2") or t.endswith("Book 3") for t in god), god
+    arkham = _blocked(
+        con,
+        works,
+        "Batman: Arkham Asylum - A Serious House on Serious Earth",
+        "Grant Morrison",
+    )
+    assert "Batman & Robin: Batman Reborn" not in arkham
     assert "I Am Legend and Other Stories" in _blocked(
         con, works, "I Am Legend", "Richard Matheson"
     )
