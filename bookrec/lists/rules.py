@@ -43,7 +43,9 @@ class SeriesLayout:
     The rest indexes Works (bookrec.lists.works) for already_read() and the series rules:
     every book it knows (sorted) with its work, series code and position; the collections;
     the works that have editions; the candidates by book id and by work; and (candidate, work)
-    pairs where the candidate is a collection containing, or a derivative of, that work.
+    pairs where the candidate is a collection containing, or a derivative of, that work;
+    for derivatives_of_blocked, each candidate's work as a dense code with the candidates of
+    each work, and (derivative, source work's code) pairs.
     """
 
     code: np.ndarray
@@ -64,6 +66,7 @@ class SeriesLayout:
     by_work: tuple[np.ndarray, np.ndarray]
     by_related_work: tuple[np.ndarray, np.ndarray]
     work_code: np.ndarray
+    work_candidates: np.ndarray
     derived_pos: np.ndarray
     derived_source: np.ndarray
 
@@ -148,6 +151,7 @@ class SeriesLayout:
             by_work=_sorted_index(cand_works, np.arange(len(ids))),
             by_related_work=_sorted_index(related_work, related_pos),
             work_code=work_code.astype(np.int64),
+            work_candidates=np.bincount(work_code, minlength=len(distinct)),
             derived_pos=derived_pos[known],
             derived_source=np.searchsorted(distinct, sources[known]).astype(np.int64),
         )
@@ -160,9 +164,8 @@ class SeriesLayout:
         who has not reached it."""
         if not len(self.derived_pos):
             return self.derived_pos
-        candidates = np.bincount(self.work_code)
-        barred = np.bincount(self.work_code, weights=blocked, minlength=len(candidates))
-        shut = barred[self.derived_source] == candidates[self.derived_source]
+        barred = np.bincount(self.work_code, weights=blocked, minlength=len(self.work_candidates))
+        shut = barred[self.derived_source] == self.work_candidates[self.derived_source]
         return self.derived_pos[shut]
 
     def lookup(self, history: np.ndarray, values: np.ndarray, default: np.ndarray) -> np.ndarray:

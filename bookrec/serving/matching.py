@@ -422,7 +422,8 @@ class CatalogMatcher:
         """_match_keys with the title as typed, then, if that found nothing sure, with a
         leading article dropped or added ("lord of the rings" is "The Lord of the Rings",
         "The Dune" is "Dune"), then, if nothing came near, as words of one author's series
-        names (_by_series_words): the first sure match, else the first answer."""
+        names (_by_series_words) and as a title and its author in one text
+        (_title_by_author): the first sure match, else the first answer."""
         found = self._match_keys(book, keys)
         if found.status == "matched":
             return found

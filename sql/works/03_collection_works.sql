@@ -74,7 +74,7 @@ listed_titles as (
         b.book_id,
         w.surname,
         w.work_id as own_work,
-        title_key(trim(part)) as part_key,
+        number_words(title_key(trim(part))) as part_key,
         count(*) over (partition by b.book_id) as parts,
         len(string_split_regex(l.list, ',\s*(?:and\s+)?|\s*[/;]\s*|\s+&\s+|\s+and\s+'))
             as titles,
@@ -82,10 +82,10 @@ listed_titles as (
         regexp_matches(l.list, '/|\s&\s') as joined
     from books as b
     join book_works as w using (book_id)
+    cross join (select regexp_extract(strip_series(b.title), ':(.*)$', 1) as after_colon) as c
     cross join (
         select case
-            when regexp_matches(regexp_extract(strip_series(b.title), ':(.*)$', 1), ',|/|;|\s&\s')
-                then regexp_extract(strip_series(b.title), ':(.*)$', 1)
+            when regexp_matches(c.after_colon, ',|/|;|\s&\s') then c.after_colon
             else strip_series(b.title)
         end as list
     ) as l
@@ -110,14 +110,17 @@ listable_titles as (
     -- "Through the Looking-Glass, and What Alice Found There"
     select work_id, surname, work_title, work_title as listed_as from entries
     union
-    select w.work_id, w.surname, w.work_title,
-        title_key(regexp_replace(strip_series(b.title), '(,\s*and\s|:).*$', '')) as listed_as
-    from book_works as w
-    join books as b using (book_id)
-    join book_series as s using (book_id)
-    where not s.is_collection and w.surname is not null
-        and regexp_matches(strip_series(b.title), ',\s*and\s|:')
-        and title_key(regexp_replace(strip_series(b.title), '(,\s*and\s|:).*$', '')) like '% %'
+    select work_id, surname, work_title, listed_as
+    from (
+        select w.work_id, w.surname, w.work_title,
+            title_key(regexp_replace(strip_series(b.title), '(,\s*and\s|:).*$', '')) as listed_as
+        from book_works as w
+        join books as b using (book_id)
+        join book_series as s using (book_id)
+        where not s.is_collection and w.surname is not null
+            and regexp_matches(strip_series(b.title), ',\s*and\s|:')
+    )
+    where listed_as like '% %'
 ),
 
 lists_works as (
@@ -125,7 +128,7 @@ lists_works as (
     from listed_titles as l
     join listable_titles as e
         on e.surname = l.surname
-        and e.listed_as in (number_words(l.part_key), 'the ' || number_words(l.part_key))
+        and e.listed_as in (l.part_key, 'the ' || l.part_key)
         and e.work_id <> l.own_work
     -- two works of its author, or one (of two words or more) in a list of three titles or
     -- more ("Notes from Underground, White Nights, The Dream of a Ridiculous Man, and
@@ -138,7 +141,7 @@ lists_works as (
             l.joined and exists (
                 select 1 from whole_titles as x
                 where x.work_id = e.work_id
-                    and x.whole in (number_words(l.part_key), 'the ' || number_words(l.part_key))
+                    and x.whole in (l.part_key, 'the ' || l.part_key)
             )
         )
 ),

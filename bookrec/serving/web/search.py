@@ -150,7 +150,8 @@ class SearchIndex:
         if not rows and "by" in words[1:-1]:
             # "dune by frank herbert": the reader's "by" joins a title and its author
             words = [w for w in words if w != "by"]
-            rows = self._distinct(self._by_popularity(self._having_all(words, False), keep), limit)
+            hits = self._by_popularity(self._having_all(words, typos=False), keep)
+            rows = self._distinct(hits, limit)
         if not rows:
             typos = self._having_all(words, typos=True)
             rows = self._distinct(self._by_popularity(typos, keep), limit)
