@@ -36,7 +36,8 @@ through them again with the title's leading article dropped, or with "the" and t
 when nothing came near, and then, without an author, as a title and its author in one text
 ("Dune by Frank Herbert", "1984 - George Orwell"); the first match wins, else the first answer
 stands.
-Everything else is not found.
+Everything else is not found; a "title" that is an author's name ("Stephen King") is not found
+with a note naming their most read books.
 
 Every match also carries `related_ids`: catalog books that are the same work by a compatible
 author (same title key, another title in the same series slot, a split volume; see
@@ -434,8 +435,36 @@ class CatalogMatcher:
             if again.status == "matched":
                 return again
         if found.status == "not_found":  # an ambiguous answer names its candidates already
-            return self._by_series_words(book, keys) or self._title_by_author(book) or found
+            return (
+                self._by_series_words(book, keys)
+                or self._title_by_author(book)
+                or self._an_author_named(book)
+                or found
+            )
         return found
+
+    def _an_author_named(self, book: ReaderBook) -> Match | None:
+        """Not found, with a note, for a "title" that is an author's name ("Stephen King"):
+        the note names their most read books here, the titles the reader may have meant."""
+        if book.author is not None:
+            return None
+        author_key = key_maker().keys([None], [book.title])[0].author_key
+        rows = self._rows_by_author.get(author_key or "")
+        if not rows:
+            return None
+        rows = sorted(rows, key=lambda r: self.rank[r])
+        named = ", ".join(f'"{self.titles[r]}"' for r in rows[:3])
+        note = f"{self.authors[rows[0]]} is an author: give a title of theirs, e.g. {named}"
+        return Match(book=book, status="not_found", note=note)
+
+    @functools.cached_property
+    def _rows_by_author(self) -> dict[str, list[int]]:
+        """author_key -> the rows of that author's books, built on first use."""
+        rows: dict[str, list[int]] = defaultdict(list)
+        for row, key in enumerate(self.author_keys):
+            if key:
+                rows[key].append(row)
+        return rows
 
     def _title_by_author(self, book: ReaderBook) -> Match | None:
         """A title without an author, typed as "Dune by Frank Herbert" or "1984 - George

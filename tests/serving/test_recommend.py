@@ -132,11 +132,15 @@ def test_author_relation() -> None:
         ("Dead Reckoning by Gil Ray", None, "matched", "exact", 11),  # title and author in one
         ("dead reckoning - fay lund", None, "matched", "exact", 10),
         ("Dead Reckoning by Someone Else", None, "not_found", None, None),
+        ("ann vale", None, "not_found", None, None),  # an author's name: her books in the note
     ],
 )
 def test_matching_steps(recommender, title, author, status, method, book_id) -> None:
     match = _match(recommender, title, author)
     assert (match.status, match.method, match.book_id) == (status, method, book_id)
+    if title == "ann vale":
+        assert match.note.startswith('Ann Vale is an author: give a title of theirs, e.g. "')
+        assert "The Dragon Gate" in match.note
     if status == "ambiguous":
         assert {c.book_id for c in match.candidates} == {14, 15}
     if method == "most_read":  # the namesake is named, and never suggested
@@ -419,6 +423,10 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     # words of several authors' series (Harry Potter, Harry Bosch, Harry Hole) name none
     assert matcher.match([ReaderBook(title="harry")])[0].method != "series_first"
     assert matcher.match([ReaderBook(title="harry potter 9")])[0].status == "not_found"
+    # an author's name typed as a title: not found, with their most read books named
+    author = matcher.match([ReaderBook(title="stephen king")])[0]
+    assert author.status == "not_found" and author.note.startswith("Stephen King is an author")
+    assert '"It"' in author.note and '"The Stand"' in author.note
 
 
 def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> None:
