@@ -460,7 +460,7 @@ class Recommender:
             books.setdefault(b, None)
         answer = self._answer(matches, books, top_n, exclude, summarize(matches))
         if conflicts:
-            log.warning(conflicts)
+            log.info(conflicts)  # the reader's own input: said in the answer, not a warning
             answer = answer.model_copy(update={"message": f"{answer.message}. {conflicts}"})
         return answer
 
