@@ -3,15 +3,17 @@
 A query matches a book when every word of it begins a word of the book's title or author
 ("hob tolk" finds "The Hobbit" by J.R.R. Tolkien). Words are compared lower-cased, without
 accents or punctuation. Books whose title begins with the query (with or without a leading
-"The", "A", "An") come first, then the other hits; within each group the more rated books
-first. Editions with the same title (series note aside) and author are shown once (the most
-rated). When nothing matches (a typo: "hary poter"), each word may
-also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it ("harry", "potter"); a "by"
-between words that find nothing is read as joining a title and its author ("dune by frank
-herbert").
+"The", "A", "An") or whose author's name holds every word of it come first, then the other
+hits; within each group the more rated books first ("stephen king" is his books, "It" and
+"The Shining", before the companions titled "Stephen King ..."). Editions with the same title
+(series note aside) and author are shown once (the most rated). When nothing matches (a typo:
+"hary poter"), each word may also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it
+("harry", "potter"); a "by" between words that find nothing is read as joining a title and its
+author ("dune by frank herbert").
 
-The index is two sorted lists searched by bisection (word -> books, full title -> book), so a
-lookup costs a few binary searches plus the hits, not a scan of the catalog.
+The index is sorted lists searched by bisection (word -> books, author word -> books, full
+title -> book), so a lookup costs a few binary searches plus the hits, not a scan of the
+catalog.
 """
 
 from __future__ import annotations
@@ -80,13 +82,10 @@ class SearchIndex:
             for t, a in zip(self.titles, author_keys, strict=True)
         ]
 
-        pairs = sorted(
-            (word, row)
-            for row, (t, a) in enumerate(zip(self.title_keys, author_keys, strict=True))
-            for word in set(f"{t} {a}".split())
+        self._words, self._word_rows = _word_index(
+            f"{t} {a}" for t, a in zip(self.title_keys, author_keys, strict=True)
         )
-        self._words = [w for w, _ in pairs]
-        self._word_rows = np.array([r for _, r in pairs], dtype=np.int64)
+        self._author_words, self._author_word_rows = _word_index(author_keys)
         self._vocabulary = sorted(set(self._words))
         by_title = sorted(
             (form, row)
@@ -101,11 +100,17 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self.book_ids)
 
-    def _word_rows_of(self, word: str, prefix: bool) -> np.ndarray:
-        """Rows holding `word` (or a word starting with it), possibly repeated."""
-        lo = bisect.bisect_left(self._words, word)
-        hi = bisect.bisect_left(self._words, word + _END if prefix else word + " ")
-        return self._word_rows[lo:hi]
+    def _word_rows_of(self, word: str, prefix: bool, authors: bool = False) -> np.ndarray:
+        """Rows holding `word` (or a word starting with it) in their title or author (authors:
+        in their author's name), possibly repeated."""
+        words, rows = (
+            (self._author_words, self._author_word_rows)
+            if authors
+            else (self._words, self._word_rows)
+        )
+        lo = bisect.bisect_left(words, word)
+        hi = bisect.bisect_left(words, word + _END if prefix else word + " ")
+        return rows[lo:hi]
 
     def _typo_rows(self, word: str) -> np.ndarray:
         """Rows holding a word that begins with `word` or is within FUZZY_MIN of it."""
@@ -116,9 +121,12 @@ class SearchIndex:
         parts += [self._word_rows_of(w, prefix=False) for w, _, _ in close]
         return np.concatenate(parts)
 
-    def _having_all(self, words: list[str], typos: bool) -> np.ndarray:
-        """Rows that have every word (each as a prefix, or a near spelling when `typos`)."""
-        found = [self._typo_rows(w) if typos else self._word_rows_of(w, True) for w in words]
+    def _having_all(self, words: list[str], typos: bool, authors: bool = False) -> np.ndarray:
+        """Rows that have every word (each as a prefix, or a near spelling when `typos`; in
+        the author's name alone with `authors`)."""
+        found = [
+            self._typo_rows(w) if typos else self._word_rows_of(w, True, authors) for w in words
+        ]
         found.sort(key=len)  # intersect from the rarest word: the later masks stay cheap
         hits = np.unique(found[0])
         for rows in found[1:]:
@@ -143,8 +151,9 @@ class SearchIndex:
         keep = 4 * limit  # room for editions dropped as duplicates
         lo = bisect.bisect_left(self._title_sorted, key)
         hi = bisect.bisect_left(self._title_sorted, key + _END)
-        starts = self._by_popularity(self._title_rows[lo:hi], keep)
         words = key.split()
+        by_author = self._having_all(words, typos=False, authors=True)
+        starts = self._by_popularity(np.union1d(self._title_rows[lo:hi], by_author), keep)
         hits = self._by_popularity(self._having_all(words, typos=False), keep)
         rows = self._distinct(np.concatenate([starts, hits]), limit)
         if not rows and "by" in words[1:-1]:
@@ -179,3 +188,10 @@ class SearchIndex:
             avg_rating=self.avg[row],
             num_ratings=self.num[row],
         )
+
+
+def _word_index(texts) -> tuple[list[str], np.ndarray]:
+    """(every (word, row) pair of the texts sorted by word: the words, their rows), for
+    bisection by word prefix."""
+    pairs = sorted((word, row) for row, text in enumerate(texts) for word in set(text.split()))
+    return [w for w, _ in pairs], np.array([r for _, r in pairs], dtype=np.int64)

@@ -19,6 +19,7 @@ CATALOG = [
     (8, "Harry Potter and the Philosopher's Stone", "J.K. Rowling", 4.5, 9_000_000),
     (9, "The Fellowship of the Ring", "J.R.R. Tolkien", 4.4, 2_500_000),
     (10, "Ring of Fire", "Ed Hale", 3.0, 50),
+    (11, "Tolkien: A Biography", None, 4.0, 8_000),
 ]
 
 
@@ -50,7 +51,10 @@ def test_title_start_first_then_other_hits_by_popularity(index) -> None:
 
 def test_every_word_must_begin_a_title_or_author_word(index) -> None:
     assert _ids(index, "hob tolk") == [1]
-    assert _ids(index, "tolkien") == [1, 9]
+    # an author's name: their books and the titles that begin so, by popularity (11 was first)
+    assert _ids(index, "tolkien") == [1, 9, 11]
+    assert _ids(index, "j r r tolk") == [1, 9]
+    assert _ids(index, "ed hale") == [10]
     assert _ids(index, "dune herb") == [5, 6]
     assert _ids(index, "dune tolkien") == []
 
