@@ -20,8 +20,10 @@ the same key. Each listed book then goes through these steps; the first that dec
    (method "series_entry").
 4. main title: any of the reader's title forms (full, before the subtitle, without a trailing
    "(...)" note) equals one of the catalog book's. Same author: a match (score 95). Unknown
-   author: a match only when the forms differ by a trailing note and one book qualifies
-   (score 90); otherwise ambiguous.
+   author: a match when the forms differ by a trailing note and one book qualifies (score
+   90), or when the title is typed as the catalog's before its subtitle ("Sapiens") and one
+   book so titled has most_read_margin times the ratings of every other (score 90);
+   otherwise ambiguous.
 5. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
    at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
 6. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
@@ -239,6 +241,7 @@ class CatalogMatcher:
                 keys["title_key"], keys["main_title_key"], keys["bare_title_key"], strict=True
             )
         ]
+        self.main_keys = keys["main_title_key"].tolist()
         self.bare_keys = keys["bare_title_key"].tolist()
         self.series_keys = keys["series_key"].tolist()
         self.subtitle_keys = keys["subtitle_key"].tolist()
@@ -392,19 +395,25 @@ class CatalogMatcher:
             related_ids=tuple(sorted(int(self.book_ids[r]) for r in rows)),
         )
 
-    def _most_read(self, book, rows: list[int]) -> Match | None:
+    def _most_read(
+        self, book, rows: list[int], method: str = "most_read", score: float = 100.0
+    ) -> Match | None:
         """Of books sharing the title typed without an author, the one whose Goodreads
-        ratings are most_read_margin times every other's (None: no clear favourite)."""
+        ratings are most_read_margin times every other's, a lone one read by as many
+        (None: no clear favourite)."""
         by_count = sorted(rows, key=lambda r: -(self.num[r] or 0))
-        top, runner = (self.num[r] or 0 for r in by_count[:2])
+        top = self.num[by_count[0]] or 0
+        runner = (self.num[by_count[1]] or 0) if len(by_count) > 1 else 0
         if top == 0 or top < self.config.most_read_margin * max(runner, 1):
             return None
+        if len(rows) == 1:
+            return self._matched(book, method, score, by_count[0], rows)
         others = "; ".join(
             f"{self.titles[r]} by {self.authors[r] or 'an unknown author'}" for r in by_count[1:4]
         )
         note = f"the most read of {len(rows)} books so titled (also {others}): give the author"
         note += " for another"
-        return self._matched(book, "most_read", 100.0, by_count[0], rows, note)
+        return self._matched(book, method, score, by_count[0], rows, note)
 
     def _ambiguous(self, book, method: str, scored: list[tuple[int, float]], related) -> Match:
         scored = sorted(scored, key=lambda rs: (-rs[1], self.rank[rs[0]]))
@@ -617,6 +626,13 @@ class CatalogMatcher:
         ]
         if len(noted) == 1:
             return self._matched(book, "main_title", 90.0, noted[0], noted)
+        # The title before a subtitle, typed alone ("Sapiens" for "Sapiens: A Brief History
+        # of Humankind", as readers name most non-fiction): the clear favourite so titled.
+        before_subtitle = [r for r in rows if self.main_keys[r] == keys.title_key]
+        if before_subtitle:
+            found = self._most_read(book, before_subtitle, "main_title", 90.0)
+            if found is not None:
+                return found
         return self._ambiguous(book, "main_title", [(r, 90.0) for r in rows], [])
 
     def _fuzzy_score(self, keys, row: int) -> float:

@@ -111,6 +111,7 @@ def test_author_relation() -> None:
         ("The Dragon Gate", "Ann Vale", "matched", "exact", 1),  # series suffix dropped
         ("the dragon gate (gate cycle #1)", None, "matched", "exact", 1),
         ("Crown of Embers", "Ann Vale", "matched", "main_title", 2),  # subtitle dropped
+        ("crown of embers", None, "matched", "main_title", 2),  # ... the one book so titled
         ("Dead Reckoning", "Fay Lund", "matched", "exact", 10),
         ("Dead Reckoning", "Gil  Ray", "matched", "exact", 11),
         ("The Silent Witnes", "Ed Hale", "matched", "fuzzy_author", 9),  # typo, author known
@@ -411,6 +412,14 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "series_entry",
         ),
         "catch 22": ("Catch-22", "exact"),  # a title that ends in a number stays itself
+        # the title before its subtitle, as readers name non-fiction (was ambiguous); "Wild"
+        # was "The Wild" by another author (a leading "The" tried next)
+        "Sapiens": ("Sapiens: A Brief History of Humankind", "main_title"),
+        "Wild": ("Wild: From Lost to Found on the Pacific Crest Trail", "main_title"),
+        "Atomic Habits": (
+            "Atomic Habits: An Easy & Proven Way to Build Good Habits & Break Bad Ones",
+            "main_title",
+        ),
         # a title and its author typed as one text
         "Dune by Frank Herbert": ("Dune (Dune, #1)", "exact"),
         "1984 - George Orwell": ("1984", "exact"),
