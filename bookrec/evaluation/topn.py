@@ -2,10 +2,11 @@
 
 For each report reader (bookrec.holdout: same seed, same users), every method ranks
 the candidates (books with a Goodreads average from >= RecommendConfig.min_num_ratings ratings)
-minus the reader's training books. Relevant = the works of their hidden books rated 4-5; an
-item is a hit when its work is relevant (each work counts once), so another edition of a liked
-hidden book counts for every method alike. bookrec's list weights are tuned on the tuning
-readers' NDCG@10 and reported on the others.
+minus the reader's training books. Relevant = the works of their hidden books rated 4-5, but
+for the works read through their training books; an item is a hit when its work is relevant
+(each work counts once), so another edition of a liked hidden book counts for every method
+alike, and another edition of a training book for none. bookrec's list weights are tuned on
+the tuning readers' NDCG@10 and reported on the others.
 
 Metrics: NDCG@10, recall@10/@50, hit rate@10, MRR (first 50), catalog coverage (share of
 candidates in any top 10), novelty (mean popularity rank of top-10 items, 1 = most rated),
@@ -133,6 +134,13 @@ class Case:
     relevant: frozenset[int]
 
 
+def relevant_works(works: Works, history, liked) -> frozenset[int]:
+    """The works of the liked hidden books but for those read through the history's books
+    (their works, a collection's contents): another edition of a book the reader has is no
+    hit, whichever method lists it (every mode's relevant set)."""
+    return frozenset(works.work(int(b)) for b in liked) - works.read_works(history)
+
+
 @dataclass
 class SplitInputs:
     """Everything the methods share for one split (and one set of training ratings)."""
@@ -244,9 +252,12 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
         for u, g in split.train.groupby("user_id")
     }
     liked = split.test[split.test["rating"] >= 4]
-    relevant = {
-        int(u): {works.work(int(b)) for b in g["book_id"]} for u, g in liked.groupby("user_id")
-    }
+    relevant: dict[int, set[int]] = {}
+    for u, g in liked.groupby("user_id"):
+        history = histories[int(u)][0] if int(u) in histories else np.zeros(0, np.int64)
+        wanted = relevant_works(works, history, g["book_id"])
+        if wanted:
+            relevant[int(u)] = set(wanted)
     layout = SeriesLayout.build(cands, works)
     authors = dict(
         zip(
@@ -676,8 +687,8 @@ def evaluate_topn(
         "seconds": round(time.perf_counter() - started, 1),
     }
     notes = [
-        "relevant = works of hidden books rated 4-5; hidden books outside the candidates still "
-        "count as relevant for every method",
+        "relevant = works of hidden books rated 4-5, minus the works read through the training "
+        "books; hidden books outside the candidates still count as relevant for every method",
         "the co-rating vectors and the implicit peers are fitted on the training ratings only",
         f"ease: EASE (closed form, reg {corating_config.ease_reg:g}) on the books at least "
         f"{corating_config.ease_min_readers} training readers read",

@@ -42,6 +42,7 @@ from bookrec.evaluation.topn import (
     fit_item_item,
     grid_ndcg,
     implicit_lists,
+    relevant_works,
     ruled_lists,
     static_lists,
     tune_weights,
@@ -88,9 +89,7 @@ def few_book_cases(
             if k >= len(ids):
                 continue
             kept, rest = order[:k], order[k:]
-            read = works.read_works(ids[kept])
-            liked = ids[rest][ratings[rest] >= LIKED]
-            relevant = frozenset(works.work(int(b)) for b in liked) - read
+            relevant = relevant_works(works, ids[kept], ids[rest][ratings[rest] >= LIKED])
             if relevant:
                 cases[k].append(Case(user, ids[kept], ratings[kept], relevant))
     return cases

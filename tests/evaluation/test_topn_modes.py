@@ -8,6 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
+from bookrec.evaluation.topn import relevant_works
 from bookrec.evaluation.topn_modes import few_book_cases, more_like_this_cases, unrated
 from bookrec.lists.ease import Ease, ease_weights
 from bookrec.lists.works import Works
@@ -122,6 +123,16 @@ def _books():
         2: (np.arange(20, 26, dtype=np.int64), np.array([1, 2, 3, 5, 5, 4], float)),
         3: (np.array([30, 31], dtype=np.int64), np.array([5, 5], float)),
     }
+
+
+def test_relevant_leaves_out_the_works_read_through_the_history():
+    """Full histories and every mode: another edition of a training book, or a work its
+    collection holds, is no hit (full histories counted them until 2026-12-05)."""
+    works = make_works({1: [1, 2], 3: [3], 4: [4], 5: [5]}, contains={5: [4]})
+    # 2 is an edition of 1, 4 is in the collection 5 the reader has; 3 is new
+    assert relevant_works(works, np.array([1, 5]), [2, 3, 4]) == {3}
+    assert relevant_works(works, np.array([3]), [2, 3, 4]) == {1, 4}
+    assert relevant_works(works, np.zeros(0, np.int64), [2]) == {1}
 
 
 def test_few_book_cut_keeps_no_hidden_book_and_relevant_is_the_rest_rated_4_5():
