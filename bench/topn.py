@@ -249,7 +249,9 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
         "# Top-N benchmark: every list a reader meets",
         "",
         f"Seeds {seeds}; mean over seeds. Protocol: bookrec.evaluation.topn (full histories: "
-        "report readers, weights tuned on the tuning readers) and bookrec.evaluation.topn_modes "
+        "report readers, weights tuned on the tuning readers; relevant = the works of their "
+        "hidden books rated 4-5 but for those read through their training books) and "
+        "bookrec.evaluation.topn_modes "
         '(few-book readers and "more like this": every model fitted without the report '
         "readers). `hygiene`: share of top-10 items that are an edition, collection, derivative "
         "or companion of the reader's books or of another listed item; `after_dislike`: share "
@@ -295,8 +297,9 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
             "## The lists readers meet",
             "",
             "Few-book readers: each report reader's books cut to 1, 3 or 5 (seeded), given rated "
-            "or unrated; relevant = their other books rated 4-5. The collaborative peers ignore "
-            'ratings (their rated and unrated lists are the same). "More like this": one seed '
+            "or unrated; relevant = their other books rated 4-5 (but for the works read through "
+            "the books kept). The collaborative peers ignore ratings (their rated and unrated "
+            'lists are the same). "More like this": one seed '
             "book; relevant = the books rated 4-5 by report readers who rated the seed 4-5. "
             "`users`: readers (or seeds) measured. `diag_bookrec_score_without_rules`: "
             "bookrec's score for the same books with only those books left out, as for full "

@@ -38,9 +38,11 @@ def markdown(results: list[TopNResult]) -> str:
         "",
         "For each report reader, every method ranks the candidates (books with a Goodreads "
         "average from at least 1,000 ratings, minus the reader's training books); relevant = the "
-        "works of their hidden books rated 4-5. bookrec's list weights are tuned on the tuning "
-        "readers' NDCG@10; every number below is measured on the other readers. `novelty_rank`: "
-        "mean popularity rank of top-10 items (1 = most rated; higher = less obvious). "
+        "works of their hidden books rated 4-5, but for the works read through their training "
+        "books (another edition of a book they have is no hit). bookrec's list weights are "
+        "tuned on the tuning readers' NDCG@10; every number below is measured on the other "
+        "readers. `novelty_rank`: mean popularity rank of top-10 items (1 = most rated; higher "
+        "= less obvious). "
         "`already_read`: share of top-10 items that are another edition, a containing "
         "collection or a derivative of a training book; `hygiene`: the same, or of another item "
         "of the list; `after_dislike`: share of top-10 items continuing a series past a book "
@@ -100,7 +102,8 @@ def mode_title(mode: str) -> str:
     _, size, kind = mode.split("_")
     return (
         f"Few-book readers, {size} {'book' if size == '1' else 'books'} {kind}: each report "
-        f"reader cut to {size} of their books; relevant = their other books rated 4-5"
+        f"reader cut to {size} of their books; relevant = their other books rated 4-5 (but "
+        "for the works read through the books kept)"
     )
 
 
