@@ -110,6 +110,14 @@ listable_titles as (
     -- "Through the Looking-Glass, and What Alice Found There"
     select work_id, surname, work_title, work_title as listed_as from entries
     union
+    -- a volume of a series' range is a book in its own right to a list of titles: "All
+    -- Creatures Great and Small (..., #1-2)" in "All Creatures Great and Small / All Things
+    -- Bright and Beautiful"
+    select w.work_id, w.surname, w.work_title, w.work_title as listed_as
+    from book_works as w
+    join book_series as s using (book_id)
+    where s.is_collection and s.position_hi is not null and w.surname is not null
+    union
     select work_id, surname, work_title, listed_as
     from (
         select w.work_id, w.surname, w.work_title,

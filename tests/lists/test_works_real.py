@@ -232,6 +232,9 @@ def test_collections_found_in_real_readers_lists(real):
         ("Hamlet", "William Shakespeare", "Four Great Tragedies: Hamlet / Othello / King Lear / "
          "Macbeth"),
         ("Walden", "Henry David Thoreau", "Walden & Civil Disobedience"),
+        # a volume of a series' range listed as a book of its own (a 3-book reader's #7)
+        ("All Creatures Great and Small (All Creatures Great and Small, #1-2)", "James Herriot",
+         "All Creatures Great and Small / All Things Bright and Beautiful"),
         ("Eclipse (The Twilight Saga, #3)", "Stephenie Meyer", "The Twilight Saga"),
         ("The Gunslinger (The Dark Tower, #1)", "Stephen King", "The Dark Tower: The Gunslinger "
          "Born"),
