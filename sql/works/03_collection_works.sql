@@ -17,8 +17,8 @@
 -- (#2 on), titled as a series of its author whose entries are titled otherwise, holds those
 -- entries: its stories or parts ("The Memoirs of Sherlock Holmes (Sherlock Holmes, #4)" holds
 -- "Silver Blaze (The Memoirs of Sherlock Holmes, #1)"). (h) "<a work> and Other Stories" (or
--- "and Selected ...") by its author holds that work ("Heart of Darkness and Selected Short
--- Fiction").
+-- "and Selected ...", "and Three Other ...") by its author holds that work ("Heart of Darkness
+-- and Selected Short Fiction").
 create or replace table collection_works as
 with collections as (
     select
@@ -248,13 +248,14 @@ names_work as (
 ),
 
 and_others as (
-    -- (h): "<a work> and Other Stories", "<a work> and Selected Short Fiction" by its author
+    -- (h): "<a work> and Other Stories", "<a work> and Selected Short Fiction", "<a work> and
+    -- Three Other Plays" by its author
     select o.book_id, e.work_id, 'holds "' || e.work_title || '" and other pieces' as reason
     from (
         select w.book_id, w.work_id, w.surname, number_words(title_key(strip_series(b.title))) as key
         from book_works as w
         join books as b using (book_id)
-        where regexp_matches(title_key(b.title), ' and (other|selected) ')
+        where regexp_matches(title_key(b.title), ' and (\w+ )?(other|selected) ')
     ) as o
     join entries as e
         on e.surname = o.surname

@@ -262,6 +262,7 @@ def test_collections_found_in_real_readers_lists(real):
     assert "I Am Legend and Other Stories" in _blocked(
         con, works, "I Am Legend", "Richard Matheson"
     )
+    assert "No Exit and Three Other Plays" in _blocked(con, works, "No Exit", "Jean-Paul Sartre")
     assert "The Complete Poems of Emily Dickinson" in _blocked(
         con, works, "Selected Poems", "Emily Dickinson"
     )
