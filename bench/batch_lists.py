@@ -220,6 +220,42 @@ def demo_warehouse(folder: Path, books: int, readers: int, encode: bool) -> Path
     return db
 
 
+def implicit_batch(warehouse: Path, top_n: int = 10) -> dict[str, object]:
+    """The library a user would pick for batch lists, on the same readers: implicit's ALS
+    (bookrec's own settings, CoratingConfig) fitted on every rating, then its batch
+    `recommend` of top_n books for every reader (read books filtered out; no candidate
+    filter, no works rules, no reasons). Fit and recommend timed apart: bookrec's flow
+    `lists` fits its models before recommend_all runs."""
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    from bookrec.config import CoratingConfig
+    from bookrec.lists.corating import fit_als, interaction_matrix
+    from bookrec.warehouse.tables import load_ratings
+
+    with connect(warehouse, read_only=True) as con:
+        matrix, users, _ = interaction_matrix(load_ratings(con))
+    started = time.perf_counter()
+    model = fit_als(matrix, CoratingConfig())
+    fit_s = time.perf_counter() - started
+    rows = np.arange(len(users))
+    started = time.perf_counter()
+    with threadpool_limits(1, "blas"):  # implicit runs its own threads
+        ids, _ = model.recommend(rows, matrix[rows], N=top_n, filter_already_liked_items=True)
+    recommend_s = time.perf_counter() - started
+    assert ids.shape == (len(users), top_n)
+    row = {
+        "readers": len(users),
+        "fit_s": round(fit_s, 2),
+        "recommend_s": round(recommend_s, 2),
+        "recommend_readers_per_s": round(len(users) / recommend_s, 1),
+        "fit_and_recommend_readers_per_s": round(len(users) / (fit_s + recommend_s), 1),
+    }
+    print(f"implicit ALS batch recommend on {warehouse}: {row}", flush=True)
+    return row
+
+
 def flow_run(warehouse: Path, extra: tuple[str, ...] = ()) -> dict[str, object]:
     """The whole `python -m flows.recommend_all` over every reader, as a user runs it: its own
     record of the run (recommend_all_runs) beside the command's wall time and peak memory."""
