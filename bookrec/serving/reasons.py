@@ -1,9 +1,10 @@
 """Why a book is suggested and what happened to the reader's books, in the reader's words.
 
-The page shows these lines as they are: one short reason per book ("Readers who loved Dune
-also loved this", "Like The Name of the Wind: fantasy, magic"), naming at most two of the
-reader's books, and a status line without the model's vocabulary. The Recommender writes them
-into every result (bookrec.serving.results: Recommendation.reason_text, Recommendations.summary).
+The page shows these lines as they are: one short reason per book ("Readers who loved “Dune”
+also loved this", "Like “The Name of the Wind”: fantasy, magic"), naming at most two of the
+reader's books (in quotes: "Like “It”"), and a status line without the model's vocabulary.
+The Recommender writes them into every result (bookrec.serving.results:
+Recommendation.reason_text, Recommendations.summary).
 The numbers behind them (cosine similarities, the blend, the space) stay in `because`,
 `because_text` (evidence_text), `message` and `space`, and in `bookrec recommend`'s table.
 """
@@ -52,10 +53,16 @@ def short_title(title: str) -> str:
     return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
 
 
+def named(title: str) -> str:
+    """A reader's book named in a sentence: its short title in quotes, so "It" or two titles
+    holding "and" ("Pride and Prejudice" and "Jane Eyre") read as titles."""
+    return f"“{short_title(title)}”"
+
+
 def _names(reasons: Sequence[Reason]) -> str:
     titles: list[str] = []
     for r in reasons:
-        title = short_title(r.title)
+        title = named(r.title)
         if title not in titles:
             titles.append(title)
     return " and ".join(titles[:MAX_NAMED])
@@ -91,7 +98,7 @@ def _popularity(item: Recommendation) -> str:
 
 def _like(item: Recommendation, reason: Reason, genres_of: GenresOf | None) -> str:
     genres = _shared_genres(item.book_id, reason.book_id, genres_of)
-    title = short_title(reason.title)
+    title = named(reason.title)
     if genres:
         return f"Like {title}: {', '.join(genres)}"
     return f"Close in story and style to {title}"
@@ -105,17 +112,17 @@ def _series_name(title: str) -> str | None:
 def _next_in_series(
     item: Recommendation, reasons: Sequence[Reason], series_after: str | None = None
 ) -> str:
-    """'Next in The Kingkiller Chronicle after The Name of the Wind': after series_after (the
+    """'Next in The Kingkiller Chronicle after “The Name of the Wind”': after series_after (the
     reader's entry it follows) when known, else after a reason that is an entry of the same
     series (the evidence may name other books first), else without names."""
     series = _series_name(item.title)
     if series_after:
         name = series or _series_name(series_after)
-        after = short_title(series_after)
+        after = named(series_after)
         return f"Next in {name} after {after}" if name else f"Next after {after}"
     earlier = [r for r in reasons if series and _series_name(r.title) == series]
     if earlier:
-        return f"Next in {series} after {short_title(earlier[0].title)}"
+        return f"Next in {series} after {named(earlier[0].title)}"
     return "Next in a series you liked"
 
 
@@ -146,7 +153,7 @@ def reason_text(
         return f"Widely {'loved' if loved else 'read'}: {_popularity(item)}"
     first = reasons[0]
     if first.kind == "author":  # by the author of a book the reader gave, nothing else to say
-        return f"More by {item.author}, author of {short_title(first.title)}"
+        return f"More by {item.author}, author of {named(first.title)}"
     if first.kind == "corating":
         fellows = [r for r in reasons if r.kind == "corating"]
         return f"Readers who loved {_names(fellows)} also loved this"

@@ -36,34 +36,44 @@ def test_titles_lose_series_notes_and_subtitles() -> None:
 def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     corating = [_reason(2, "Dune", 5.0, 0.82, "corating"), _reason(1, WIND, 4.0, 0.7, "corating")]
     assert reason_text(_item(*corating), "personal") == (
-        "Readers who loved Dune and The Name of the Wind also loved this"
+        "Readers who loved “Dune” and “The Name of the Wind” also loved this"
     )
     text = _reason(1, WIND, 5.0, 0.61, "text")
     # vague shelves ("Fiction") are left out; at most two shared genres
     assert reason_text(_item(text), "personal", GENRES.get) == (
-        "Like The Name of the Wind: fantasy, magic"
+        "Like “The Name of the Wind”: fantasy, magic"
     )
     assert (
-        reason_text(_item(text), "personal") == "Close in story and style to The Name of the Wind"
+        reason_text(_item(text), "personal") == "Close in story and style to “The Name of the Wind”"
     )
     three = [_reason(b, t, 5.0, 0.8, "corating") for b, t in ((1, WIND), (2, "Dune"), (3, "Emma"))]
     assert reason_text(_item(*three), "personal") == (
-        "Readers who loved The Name of the Wind and Dune also loved this"  # two books named
+        "Readers who loved “The Name of the Wind” and “Dune” also loved this"  # two books named
     )
     assert reason_text(_item(_reason(2, "Dune", None, 0.9)), "similar", GENRES.get) == (
-        "Close in story and style to Dune"  # no shared genre beyond "Fiction"
+        "Close in story and style to “Dune”"  # no shared genre beyond "Fiction"
     )
     fear = _item(
         _reason(2, "Dune (Dune, #1)", 5.0, 0.5, "corating"), text, series="next in series"
     ).model_copy(update={"title": "The Wise Man's Fear (The Kingkiller Chronicle, #2)"})
     assert reason_text(fear, "personal") == (
-        "Next in The Kingkiller Chronicle after The Name of the Wind"  # not after Dune
+        "Next in The Kingkiller Chronicle after “The Name of the Wind”"  # not after Dune
     )
     assert reason_text(_item(text, series="next in series"), "personal") == (
         "Next in a series you liked"
     )
     by_author = _reason(3, "The Firm", 5.0, 1.0, "author")
-    assert reason_text(_item(by_author), "personal") == "More by Ann Vale, author of The Firm"
+    assert reason_text(_item(by_author), "personal") == "More by Ann Vale, author of “The Firm”"
+    # quoted, titles read as titles: "Like It: horror", "who loved Pride and Prejudice and
+    # Jane Eyre" did not
+    assert reason_text(_item(_reason(4, "It", 5.0, 0.6)), "personal") == (
+        "Close in story and style to “It”"
+    )
+    austen = [_reason(5, "Pride and Prejudice", 5.0, 0.8, "corating")]
+    austen.append(_reason(6, "Jane Eyre", 5.0, 0.7, "corating"))
+    assert reason_text(_item(*austen), "personal") == (
+        "Readers who loved “Pride and Prejudice” and “Jane Eyre” also loved this"
+    )
 
 
 def test_next_in_series_names_the_readers_entry_it_follows() -> None:
@@ -74,14 +84,14 @@ def test_next_in_series_names_the_readers_entry_it_follows() -> None:
     )
     assert reason_text(children, "personal") == "Next in a series you liked"
     assert reason_text(children, "personal", series_after="Dune Messiah (Dune, #2)") == (
-        "Next in Dune Chronicles after Dune Messiah"
+        "Next in Dune Chronicles after “Dune Messiah”"
     )
     prince = _item(series="next in series").model_copy(
         update={"title": "Harry Potter and the Half-Blood Prince (Harry Potter, #6)"}
     )
     boxed = "Harry Potter Boxed Set, Books 1-5 (Harry Potter, #1-5)"
     assert reason_text(prince, "personal", series_after=boxed) == (
-        "Next in Harry Potter after Harry Potter Boxed Set, Books 1-5"
+        "Next in Harry Potter after “Harry Potter Boxed Set, Books 1-5”"
     )
 
 
