@@ -15,7 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from bench.web_load import free_port, start_server  # noqa: E402
 
@@ -38,7 +39,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     port = free_port()
-    server = start_server(args.warehouse, port, Path(tempfile.gettempdir()) / "bookrec-shot.log")
+    log = Path(tempfile.gettempdir()) / "bookrec-shot.log"
+    server = start_server(ROOT, args.warehouse, port, log, 1)
     profile = Path(tempfile.mkdtemp(prefix="bookrec-shot-"))
     try:
         with sync_playwright() as pw:
