@@ -137,7 +137,7 @@ def main() -> None:
     n_rows = data.decode().count("\n") - 1
     load_before = os.getloadavg()[0]
     port = free_port()
-    server = start_server(args.warehouse, port, folder / "serve.log")
+    server = start_server(ROOT, args.warehouse, port, folder / "serve.log", None)
     url = f"http://127.0.0.1:{port}"
     try:
         post_file(url, data)  # warm-up
