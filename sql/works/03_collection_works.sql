@@ -163,6 +163,8 @@ author_works as (
         any_value(w.surname) as surname,
         any_value(fold_text(b.author)) as author,
         max(coalesce(b.num_ratings, 0)) as num_ratings,
+        -- the longest edition's pages: a story or poem printed alone is short in every one
+        max(b.pages) as pages,
         bool_or(not s.is_collection) as has_entry,
         bool_or(s.is_collection)
             or regexp_matches(any_value(w.work_title), '\b(stories|tales|poems|writings|and other)\b')
@@ -179,8 +181,10 @@ complete_works as (
     -- collected poems, tales, stories or fictions hold the collections of their author read
     -- less than they are (Poe's "The Complete Stories and Poems" holds "The Tell-Tale Heart
     -- and Other Writings" and "The Complete Tales and Poems"; Dickinson's "The Complete
-    -- Poems" her "Selected Poems"), not a novel, a memoir or a play ("The Complete Stories"
-    -- of Flannery O'Connor holds no "Wise Blood"); by the author as written, not a namesake
+    -- Poems" her "Selected Poems"), and their stories or poems printed alone (at most 100
+    -- pages: Poe's "The Tell-Tale Heart"), not a novel, a memoir or a play ("The Complete
+    -- Stories" of Flannery O'Connor holds no "Wise Blood"); by the author as written, not a
+    -- namesake
     select
         c.book_id,
         a.work_id,
@@ -199,7 +203,7 @@ complete_works as (
             or (
                 a.author = fold_text(cb.author)
                 and a.num_ratings < coalesce(cb.num_ratings, 0)
-                and a.holds_pieces
+                and (a.holds_pieces or a.pages between 1 and 100)
                 and regexp_matches(
                     c.padded_title, ' (complete|collected) (poems|tales|stories|fictions?) '
                 )

@@ -268,6 +268,10 @@ def test_collections_found_in_real_readers_lists(real):
     )
     poe = _blocked(con, works, "The Complete Stories and Poems", "Edgar Allan Poe")
     assert {"The Complete Tales and Poems", "The Tell-Tale Heart and Other Writings"} <= poe
+    # ... and its stories printed alone ("more like this" on The Tell-Tale Heart led with it)
+    assert "The Complete Stories and Poems" in _blocked(
+        con, works, "The Tell-Tale Heart", "Edgar Allan Poe"
+    )
     # complete stories hold no novel of their author, nor a namesake's book
     stories = _blocked(con, works, "The Complete Stories", "Flannery O'Connor")
     assert "Wise Blood" not in stories
