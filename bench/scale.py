@@ -331,7 +331,7 @@ def batch_lists_markdown(payload: dict) -> str:
             "(bookrec's settings) fitted on every rating, then its batch `recommend` of 10 "
             "books for every reader (read books filtered out; no candidate filter, works rules "
             "or reasons). Its lists rank below bookrec's (full histories' NDCG@10 in "
-            "[bench_topn.md](bench_topn.md): bookrec's list 1.18-1.25x ALS's), so the "
+            "[bench_topn.md](bench_topn.md): bookrec's list 1.20-1.27x ALS's), so the "
             "flow keeps its own ranker and pays for it in readers/s:\n\n"
             + table(runs["implicit"], list(runs["implicit"][0]))
             if runs.get("implicit")
