@@ -154,6 +154,17 @@ lists_works as (
         )
 ),
 
+book_pages as (
+    -- every book's pages; null for all where `books` has no such column (a warehouse written
+    -- by hand): the empty row joined by name adds it
+    select book_id, pages
+    from (
+        select * from books
+        union all by name
+        select null::bigint as book_id, null::integer as pages where false
+    )
+),
+
 author_works as (
     -- every work of an author, a collection or not: the Goodreads ratings of its most-rated
     -- edition, its author as written, and whether it is a collection or says it holds
@@ -164,13 +175,14 @@ author_works as (
         any_value(fold_text(b.author)) as author,
         max(coalesce(b.num_ratings, 0)) as num_ratings,
         -- the longest edition's pages: a story or poem printed alone is short in every one
-        max(b.pages) as pages,
+        max(p.pages) as pages,
         bool_or(not s.is_collection) as has_entry,
         bool_or(s.is_collection)
             or regexp_matches(any_value(w.work_title), '\b(stories|tales|poems|writings|and other)\b')
             as holds_pieces
     from book_works as w
     join books as b using (book_id)
+    join book_pages as p using (book_id)
     join book_series as s using (book_id)
     where w.surname is not null
     group by w.work_id
