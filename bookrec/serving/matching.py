@@ -305,9 +305,10 @@ class CatalogMatcher:
         """One Match per listed book, in the order given (module docstring: the steps)."""
         if not books:
             return []
-        return [
+        matches = [
             self._match_one(book, row) for book, row in zip(books, self.keys(books), strict=True)
         ]
+        return self._authors_named(matches)
 
     def keys(self, books: Sequence[ReaderBook]) -> list[Keys]:
         """The Keys of each book: the catalog's where it writes the title and author the same
@@ -444,27 +445,25 @@ class CatalogMatcher:
             if again.status == "matched":
                 return again
         if found.status == "not_found":  # an ambiguous answer names its candidates already
-            return (
-                self._by_series_words(book, keys)
-                or self._title_by_author(book)
-                or self._an_author_named(book)
-                or found
-            )
+            return self._by_series_words(book, keys) or self._title_by_author(book) or found
         return found
 
-    def _an_author_named(self, book: ReaderBook) -> Match | None:
-        """Not found, with a note, for a "title" that is an author's name ("Stephen King"):
-        the note names their most read books here, the titles the reader may have meant."""
-        if book.author is not None:
-            return None
-        author_key = key_maker().keys([None], [book.title])[0].author_key
-        rows = self._rows_by_author.get(author_key or "")
-        if not rows:
-            return None
-        rows = sorted(rows, key=lambda r: self.rank[r])
-        named = ", ".join(f'"{self.titles[r]}"' for r in rows[:3])
-        note = f"{self.authors[rows[0]]} is an author: give a title of theirs, e.g. {named}"
-        return Match(book=book, status="not_found", note=note)
+    def _authors_named(self, matches: list[Match]) -> list[Match]:
+        """The matches, a "title" not found that is an author's name ("Stephen King") with a
+        note naming their most read books here, the titles the reader may have meant (the
+        names keyed in one query for all such books)."""
+        lost = [i for i, m in enumerate(matches) if m.status == "not_found" and not m.book.author]
+        if not lost:
+            return matches
+        keys = key_maker().keys([None] * len(lost), [matches[i].book.title for i in lost])
+        for i, key in zip(lost, keys, strict=True):
+            rows = self._rows_by_author.get(key.author_key or "")
+            if rows:
+                rows = sorted(rows, key=lambda r: self.rank[r])
+                named = ", ".join(f'"{self.titles[r]}"' for r in rows[:3])
+                note = f"{self.authors[rows[0]]} is an author: give a title of theirs, e.g. {named}"
+                matches[i] = matches[i].model_copy(update={"note": note})
+        return matches
 
     @functools.cached_property
     def _rows_by_author(self) -> dict[str, list[int]]:
