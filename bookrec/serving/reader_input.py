@@ -95,9 +95,9 @@ class ReaderBook:
 
 
 def parse_rating(text: str | float | int | None, origin: str) -> float | None:
-    """A rating 1..5 from text: a number, or as readers also write one ("4 stars", "4/5",
-    "★★★★☆", "4★") or as Goodreads words it ("really liked it": 4); empty or None means not
-    rated.
+    """A rating 1..5 from text: a number (with a decimal point or comma), or as readers also
+    write one ("4 stars", "4/5", "★★★★☆", "4★") or as Goodreads words it ("really liked it":
+    4); empty or None means not rated.
 
     Raises:
         DataError: not a rating, or outside 1..5.
@@ -122,8 +122,11 @@ def parse_rating(text: str | float | int | None, origin: str) -> float | None:
     return value
 
 
-# "4 stars", "4.5 star", "4/5", "4★", "4 *"
-_STARS_WRITTEN = re.compile(r"^(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?:stars?|★|\*|/\s*5)$", re.IGNORECASE)
+# "4 stars", "4.5 star", "4/5", "4★", "4 *"; "4,5" too: the decimal comma that spreadsheets
+# save in most of Europe (the semicolon-separated files read_books_csv takes)
+_STARS_WRITTEN = re.compile(
+    r"^(?P<n>[0-9]+(?:[.,][0-9]+)?)\s*(?:stars?|★|\*|/\s*5)?$", re.IGNORECASE
+)
 
 
 def _written_rating(text: str) -> float | None:
@@ -134,7 +137,7 @@ def _written_rating(text: str) -> float | None:
     if set(text) <= {"★", "☆"} or set(text) <= {"*"}:  # "★★★★☆", "****": the filled ones
         return float(text.count("★") + text.count("*"))
     found = _STARS_WRITTEN.match(text)
-    return float(found["n"]) if found else None
+    return float(found["n"].replace(",", ".")) if found else None
 
 
 def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:

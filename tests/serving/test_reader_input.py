@@ -35,6 +35,9 @@ EXPORT = FIXTURES / "goodreads_export" / "goodreads_library_export.csv"
         ("Dune||***", "Dune", None, 3.0),
         ("Dune||Really liked it", "Dune", None, 4.0),
         ("Dune||it was amazing", "Dune", None, 5.0),
+        # a decimal comma, as a spreadsheet in most of Europe saves 4.5
+        ("Dune||4,5", "Dune", None, 4.5),
+        ("Dune||3,5 stars", "Dune", None, 3.5),
     ],
 )
 def test_book_option_fields_are_optional(text, title, author, rating) -> None:
@@ -50,6 +53,8 @@ def test_book_option_fields_are_optional(text, title, author, rating) -> None:
         ("Dune|Frank Herbert|great", "not a rating"),
         ("Dune|Frank Herbert|8/10", "not a rating"),
         ("Dune|Frank Herbert|0 stars", "outside 1..5"),
+        ("Dune|Frank Herbert|4,5,6", "not a rating"),
+        ("Dune|Frank Herbert|4,", "not a rating"),
         ("|Frank Herbert|4", "no title"),
         ("Dune|Frank Herbert|4|extra", "4 fields"),
     ],
