@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument(
         "--csv",
         type=Path,
-        help="a CSV with columns title, author, rating (commas, semicolons or tabs)",
+        help="a CSV with columns title, author, rating (or stars, score; commas, semicolons "
+        "or tabs)",
     )
     rec.add_argument("--goodreads-export", type=Path, help="your Goodreads library export (CSV)")
     rec.add_argument(

@@ -347,9 +347,10 @@ def parse_books_csv(data: bytes, name: str) -> list[ReaderBook]:
     return _books_of(header, rows, name, name)
 
 
-# A plain CSV's rating column: "rating", or the export's "My Rating" in a file that lacks the
-# export's other columns (a trimmed export keeps its ratings).
-_RATING_COLUMNS = ("rating", "my rating")
+# A plain CSV's rating column: "rating", the export's "My Rating" in a file that lacks the
+# export's other columns (a trimmed export keeps its ratings), or what else readers head it
+# ("Stars" was read as no rating at all: every book unrated, without a word).
+_RATING_COLUMNS = ("rating", "my rating", "stars", "my stars", "your rating", "score")
 
 
 def _books_of(

@@ -97,6 +97,11 @@ def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Pa
     only_titles = tmp_path / "titles.csv"
     only_titles.write_text("title\nDune\n", encoding="utf-8")
     assert read_books_csv(only_titles)[0].author is None
+    # a rating column headed as readers head it (a "Stars" column was dropped without a word),
+    # with a decimal comma as a European spreadsheet saves it
+    for heading in ("Stars", "My Rating", "Score", "Your rating"):
+        path.write_text(f"Title;Author;{heading}\nDune;Frank Herbert;4,5\n", encoding="utf-8")
+        assert read_books_csv(path)[0].rating == 4.5, heading
 
 
 @pytest.mark.parametrize(
