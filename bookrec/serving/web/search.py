@@ -3,7 +3,8 @@
 A query matches a book when every word of it begins a word of the book's title or author
 ("hob tolk" finds "The Hobbit" by J.R.R. Tolkien). Words are compared lower-cased, without
 accents or punctuation. Books whose title begins with the query (with or without a leading
-"The", "A", "An") or whose author's name holds every word of it come first, then the other
+"The", "A", "An") or whose author's name holds every word of it, the surname among them,
+come first, then the other
 hits; within each group the more rated books first ("stephen king" is his books, "It" and
 "The Shining", before the companions titled "Stephen King ..."). Editions with the same title
 (series note aside) and author are shown once (the most rated). When nothing matches (a typo:
@@ -86,6 +87,7 @@ class SearchIndex:
             f"{t} {a}" for t, a in zip(self.title_keys, author_keys, strict=True)
         )
         self._author_words, self._author_word_rows = _word_index(author_keys)
+        self._surnames = [a.rsplit(" ", 1)[-1] for a in author_keys]
         self._vocabulary = sorted(set(self._words))
         by_title = sorted(
             (form, row)
@@ -137,6 +139,14 @@ class SearchIndex:
             hits = hits[mask[hits]]
         return hits
 
+    def _by_author(self, words: list[str]) -> np.ndarray:
+        """Rows whose author's name holds every word, one of them beginning the surname:
+        "tolkien", "stephen king" and "stephen k" name an author, "rebecca" (a first name
+        and a title) does not."""
+        rows = self._having_all(words, typos=False, authors=True)
+        named = [any(self._surnames[r].startswith(w) for w in words) for r in rows.tolist()]
+        return rows[np.asarray(named, dtype=bool)] if len(rows) else rows
+
     def _by_popularity(self, rows: np.ndarray, keep: int) -> np.ndarray:
         """The `keep` most rated of `rows`, most rated first."""
         if len(rows) > keep:
@@ -152,7 +162,7 @@ class SearchIndex:
         lo = bisect.bisect_left(self._title_sorted, key)
         hi = bisect.bisect_left(self._title_sorted, key + _END)
         words = key.split()
-        by_author = self._having_all(words, typos=False, authors=True)
+        by_author = self._by_author(words)
         starts = self._by_popularity(np.union1d(self._title_rows[lo:hi], by_author), keep)
         hits = self._by_popularity(self._having_all(words, typos=False), keep)
         rows = self._distinct(np.concatenate([starts, hits]), limit)
