@@ -11,7 +11,8 @@
 -- before a subtitle: "... / Through the Looking-Glass" lists "Through the Looking-Glass, and
 -- What Alice Found There"), (e) a "complete novels/works" naming no series or
 -- work holds every work of its author ("The Complete Novels", Jane Austen; complete poems,
--- tales or stories its collections read less than it), (f) a book titled
+-- tales or stories its collections read less than it and its pieces printed alone in at most
+-- 100 pages), (f) a book titled
 -- exactly as a series of its author that has a #1, entry of none ("The Lord of the Rings",
 -- J.R.R. Tolkien), is the omnibus of that series. (g) A work that is a later entry of one series
 -- (#2 on), titled as a series of its author whose entries are titled otherwise, holds those
