@@ -63,6 +63,7 @@ from rapidfuzz import fuzz, process
 
 from bookrec.config import MatchConfig
 from bookrec.serving.reader_input import ReaderBook
+from bookrec.serving.reasons import named
 from bookrec.serving.results import Candidate, Match
 from bookrec.warehouse.connection import MACROS, require_tables, run_sql, sql_version, table_exists
 
@@ -460,8 +461,9 @@ class CatalogMatcher:
             rows = self._rows_by_author.get(key.author_key or "")
             if rows:
                 rows = sorted(rows, key=lambda r: self.rank[r])
-                named = ", ".join(f'"{self.titles[r]}"' for r in rows[:3])
-                note = f"{self.authors[rows[0]]} is an author: give a title of theirs, e.g. {named}"
+                titles = ", ".join(named(self.titles[r]) for r in rows[:3])
+                author = self.authors[rows[0]]
+                note = f"{author} is an author: give a title of theirs, e.g. {titles}"
                 matches[i] = matches[i].model_copy(update={"note": note})
         return matches
 
