@@ -14,6 +14,9 @@ the same key. Each listed book then goes through these steps; the first that dec
    Goodreads ratings of every other (score 100, method "most_read": a reader who types "The
    Hobbit" means Tolkien's, not the graphic novel's; the note names the others); otherwise
    ambiguous.
+   No book so titled by the author given, but one by an author they may have spelled another
+   way (author_spelled_alike: "Tolkein", "Conan Doyle"): that one (score 95, method
+   "author_spelling", with a note).
 3. series name: the title is a series' name ("harry potter"), by a compatible author: the
    series' first book, the most read of its #1 editions (score 95, method "series_first");
    with an entry's number after the name ("harry potter 3", "dune book 2"), that entry
@@ -23,7 +26,8 @@ the same key. Each listed book then goes through these steps; the first that dec
    author: a match when the forms differ by a trailing note and one book qualifies (score
    90), or when the title is typed as the catalog's before its subtitle ("Sapiens") and one
    book so titled has most_read_margin times the ratings of every other (score 90);
-   otherwise ambiguous.
+   otherwise ambiguous (a lone book so titled with no Goodreads count, known from the rating
+   files only, is a match).
 5. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
    at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
 6. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
@@ -60,6 +64,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bookrec.config import MatchConfig
 from bookrec.serving.reader_input import ReaderBook
@@ -201,6 +206,38 @@ def author_relation(
     return "different"
 
 
+# A surname this long may differ by one letter (or two adjacent ones swapped) and still be
+# the reader's spelling of it: "Tolkein", "Tolstoi", "Dostoyevsky", "Rowlings". Shorter ones
+# may not ("King" / "Kong").
+SPELLED_ALIKE_MIN = 5
+
+
+def author_spelled_alike(
+    reader_key: str | None,
+    reader_surname: str | None,
+    catalog_key: str | None,
+    catalog_surname: str | None,
+) -> bool:
+    """Whether an author author_relation calls "different" may still be the reader's own
+    spelling of the catalog's, which counts where the title is the catalog's exactly:
+    the reader's name is the end of the catalog's ("Conan Doyle" for "Arthur Conan Doyle"),
+    a name typed alone is one of its words ("Cervantes" for "Miguel de Cervantes Saavedra"),
+    or the surnames are one edit apart (transliterations, typos), typed alone or with the
+    same initial."""
+    if not reader_key or not catalog_key or not reader_surname or not catalog_surname:
+        return False
+    if len(reader_key) >= SPELLED_ALIKE_MIN and catalog_key.endswith(reader_key):
+        return True
+    alone = reader_key == reader_surname
+    if alone and len(reader_key) >= SPELLED_ALIKE_MIN and reader_key in catalog_key:
+        return True
+    return (
+        (alone or reader_key[0] == catalog_key[0])
+        and min(len(reader_surname), len(catalog_surname)) >= SPELLED_ALIKE_MIN
+        and OSA.distance(reader_surname, catalog_surname) <= 1
+    )
+
+
 class CatalogMatcher:
     """The catalog indexed once by its keys; `match` then looks up a reader's books.
 
@@ -339,6 +376,11 @@ class CatalogMatcher:
             self.config.same_author_min,
         )
 
+    def _spelled_alike(self, keys, row: int) -> bool:
+        return author_spelled_alike(
+            keys.author_key, keys.author_surname, self.author_keys[row], self.surnames[row]
+        )
+
     def _best(self, rows) -> int:
         return min(rows, key=lambda r: self.rank[r])
 
@@ -402,7 +444,11 @@ class CatalogMatcher:
     ) -> Match | None:
         """Of books sharing the title typed without an author, the one whose Goodreads
         ratings are most_read_margin times every other's, a lone one read by as many
-        (None: no clear favourite)."""
+        (None: no clear favourite); a lone one known only from the rating files (no Goodreads
+        count: "Slaughterhouse-Five, or The Children's Crusade: A Duty-Dance with Death", as
+        readers here named it) is the book so titled."""
+        if len(rows) == 1 and self.num[rows[0]] is None:
+            return self._matched(book, method, score, rows[0], rows)
         by_count = sorted(rows, key=lambda r: -(self.num[r] or 0))
         top = self.num[by_count[0]] or 0
         runner = (self.num[by_count[1]] or 0) if len(by_count) > 1 else 0
@@ -510,6 +556,13 @@ class CatalogMatcher:
                 return self._matched(book, "exact", 100.0, exact[0], exact)
             most_read = None if keys.author_key else self._most_read(book, exact)
             return most_read or self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)
+
+        # the title exactly, by an author the reader spelled another way ("Tolkein")
+        spelled = [r for r in exact_rows if self._spelled_alike(keys, r)]
+        if spelled:
+            row = self._best(spelled)
+            note = f"{book.author} read as {self.authors[row]}"
+            return self._matched(book, "author_spelling", 95.0, row, spelled, note)
 
         result = self._by_series_name(book, keys)
         if result is None:
