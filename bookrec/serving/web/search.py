@@ -6,7 +6,8 @@ accents or punctuation. Books whose title begins with the query (with or without
 "The", "A", "An") or whose author's name holds every word of it, the surname among them,
 come first, then the other
 hits; within each group the more rated books first ("stephen king" is his books, "It" and
-"The Shining", before the companions titled "Stephen King ..."). Editions with the same title
+"The Shining", before the companions titled "Stephen King ..."), and books only the rating
+files name (no Goodreads count, author or description) after every other. Editions with the same title
 (series note aside) and author are shown once (the most rated). When nothing matches (a typo:
 "hary poter"), each word may also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it
 ("harry", "potter"); a "by" between words that find nothing is read as joining a title and its
@@ -165,7 +166,7 @@ class SearchIndex:
         by_author = self._by_author(words)
         starts = self._by_popularity(np.union1d(self._title_rows[lo:hi], by_author), keep)
         hits = self._by_popularity(self._having_all(words, typos=False), keep)
-        rows = self._distinct(np.concatenate([starts, hits]), limit)
+        rows = self._distinct(self._known_first(starts, hits), limit)
         if not rows and "by" in words[1:-1]:
             # "dune by frank herbert": the reader's "by" joins a title and its author
             words = [w for w in words if w != "by"]
@@ -175,6 +176,14 @@ class SearchIndex:
             typos = self._having_all(words, typos=True)
             rows = self._distinct(self._by_popularity(typos, keep), limit)
         return [self.suggestion(r) for r in rows]
+
+    def _known_first(self, *groups: np.ndarray) -> np.ndarray:
+        """The groups' rows in order, those with a Goodreads count before those known only
+        from the rating files (no author, no description: "Mistborn (Mistborn, #1)" by nobody
+        after Sanderson's "The Final Empire (Mistborn, #1)", found by its series)."""
+        rows = np.concatenate(groups)
+        known = np.array([self.num[r] is not None for r in rows.tolist()], dtype=bool)
+        return np.concatenate([rows[known], rows[~known]])
 
     def _distinct(self, rows: np.ndarray, limit: int) -> list[int]:
         """The first `limit` rows, one per title and author."""

@@ -21,6 +21,8 @@ CATALOG = [
     (10, "Ring of Fire", "Ed Hale", 3.0, 50),
     (11, "Tolkien: A Biography", None, 4.0, 8_000),
     (12, "Frankenstein", "Mary Shelley", 3.8, 1_000),
+    (13, "Mistborn (Mistborn, #1)", None, None, None),  # named by the rating files only
+    (14, "The Final Empire (Mistborn, #1)", "Brandon Sanderson", 4.5, 1_500_000),
 ]
 
 
@@ -48,6 +50,8 @@ def test_title_start_first_then_other_hits_by_popularity(index) -> None:
     assert _ids(index, "The Hobb") == [1, 3]  # 4 has no word "the"
     # 10 starts with "ring", however little rated; then the word hits ("rings", "ring")
     assert _ids(index, "ring") == [10, 1, 9]
+    # a title only the rating files name (no count, no author) after the books known well
+    assert _ids(index, "mistborn") == [14, 13]
 
 
 def test_every_word_must_begin_a_title_or_author_word(index) -> None:
