@@ -7,8 +7,9 @@ accents or punctuation. Books whose title begins with the query (with or without
 come first, then the other
 hits; within each group the more rated books first ("stephen king" is his books, "It" and
 "The Shining", before the companions titled "Stephen King ..."), and books only the rating
-files name (no Goodreads count, author or description) after every other. Editions with the same title
-(series note aside) and author are shown once (the most rated). When nothing matches (a typo:
+files name (no Goodreads count, author or description) after every other. Editions with the
+same title (series note aside) and author are shown once (the most rated). When nothing
+matches (a typo:
 "hary poter"), each word may also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it
 ("harry", "potter"); a "by" between words that find nothing is read as joining a title and its
 author ("dune by frank herbert").
