@@ -4,15 +4,13 @@ A query matches a book when every word of it begins a word of the book's title o
 ("hob tolk" finds "The Hobbit" by J.R.R. Tolkien). Words are compared lower-cased, without
 accents or punctuation. Books whose title begins with the query (with or without a leading
 "The", "A", "An") or whose author's name holds every word of it, the surname among them,
-come first, then the other
-hits; within each group the more rated books first ("stephen king" is his books, "It" and
-"The Shining", before the companions titled "Stephen King ..."), and books only the rating
-files name (no Goodreads count, author or description) after every other. Editions with the
-same title (series note aside) and author are shown once (the most rated). When nothing
-matches (a typo:
-"hary poter"), each word may also be a catalog word within rapidfuzz's ratio FUZZY_MIN of it
-("harry", "potter"); a "by" between words that find nothing is read as joining a title and its
-author ("dune by frank herbert").
+come first, then the other hits; within each group the more rated books first ("stephen
+king" is his books, "It" and "The Shining", before the companions titled "Stephen King
+..."), and books only the rating files name (no Goodreads count, author or description)
+after every other. Editions with the same title (series note aside) and author are shown
+once (the most rated). When nothing matches (a typo: "hary poter"), each word may also be a
+catalog word within rapidfuzz's ratio FUZZY_MIN of it ("harry", "potter"); a "by" between
+words that find nothing is read as joining a title and its author ("dune by frank herbert").
 
 The index is sorted lists searched by bisection (word -> books, author word -> books, full
 title -> book), so a lookup costs a few binary searches plus the hits, not a scan of the
