@@ -12,3 +12,10 @@ create or replace macro number_words(t) as
          ['iii', '3'], ['iv', '4'], ['v', '5'], ['vi', '6']],
         lambda acc, p: regexp_replace(acc, '\b' || p[1] || '\b', p[2], 'g'),
         t) end;
+
+-- A work's title: the title before its subtitle and before an alternative title ("Moby-Dick or,
+-- the Whale", "Frankenstein, or the Modern Prometheus", "Walden; or, Life in the Woods" are
+-- "Moby-Dick", "Frankenstein", "Walden"), an "or" with a comma or semicolon beside it; a bare
+-- "or" is part of the title ("To Be or Not to Be").
+create or replace macro work_title_key(t) as
+    main_title_key(regexp_replace(t, '(\s*[,;]\s*[Oo]r[,:]?\s+|\s+[Oo]r[,:]\s+)\S.*$', ''));

@@ -1,7 +1,8 @@
 -- Builds `book_works`: every book with the work it is an edition of (work_id = the smallest
 -- book_id of the work) and the rule that grouped it.
 -- Reads: books, book_series, goodreads_works. Parameters: none.
--- Editions of one work share (a) the title before any subtitle, number words as digits ("The 5
+-- Editions of one work share (a) the title before any subtitle or alternative title
+-- (work_title_key: "Moby-Dick or, the Whale" is "Moby-Dick"), number words as digits ("The 5
 -- Love Languages: ..." = "The Five Love Languages: ..."), and the author's surname, or (b) a
 -- series and a single position and the surname ("The Sign of Four (Sherlock Holmes, #2)" =
 -- "The Sign of the Four (Sherlock Holmes, #2)"; "A Storm of Swords: Steel and Snow (#3: Part 1
@@ -129,7 +130,7 @@ keyed as (
         b.goodreads_id,
         g.goodreads_work_id,
         coalesce(b.num_ratings, 0) as num_ratings,
-        nullif(number_words(coalesce(main_title_key(b.title), '')), '')
+        nullif(number_words(coalesce(work_title_key(b.title), '')), '')
             || coalesce(' #' || b.title_number, '') as work_title,
         b.surname,
         coalesce(n.series_name, b.series_key) as series_key,

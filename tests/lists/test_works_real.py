@@ -289,6 +289,33 @@ def test_collections_found_in_real_readers_lists(real):
     assert not works.derived_from.get(tales)
 
 
+def test_an_alternative_title_is_the_same_work(real):
+    """ "Moby-Dick or, the Whale" by Melville and the rating files' "Moby-Dick" (no author)
+    were two works, so a reader who typed "Moby Dick" (the rating files' book) could be
+    offered Melville's as a new book; "X, or Y" and "X; or, Y" are X."""
+    con, works = real
+
+    def untitled(title: str) -> int:
+        (row,) = con.execute(
+            "select book_id from books where title = ? and author is null", [title]
+        ).fetchall()
+        return int(row[0])
+
+    melville = _book(con, "Moby-Dick or, the Whale", "Herman Melville")
+    assert works.work(melville) == works.work(untitled("Moby-Dick"))
+    assert works.work(melville) == works.work(untitled("Moby Dick; or, the White Whale"))
+    mccarthy = _book(con, "Blood Meridian, or, the Evening Redness in the West", "Cormac McCarthy")
+    assert works.work(mccarthy) == works.work(untitled("Blood Meridian"))
+    vonnegut = _book(con, "Slaughterhouse-Five", "Kurt Vonnegut Jr.")
+    crusade = untitled("Slaughterhouse-Five, or The Children's Crusade: A Duty-Dance with Death")
+    assert works.work(vonnegut) == works.work(crusade)
+    # an "or" with no comma beside it is part of the title
+    keys = con.execute(
+        "select work_title_key('Truth or Dare'), work_title_key('Sink or Swim: A Novel')"
+    ).fetchone()
+    assert keys == ("truth or dare", "sink or swim")
+
+
 def test_look_alikes_stay_apart(real):
     """What the new rules must not catch: a first book named like its series, a shared main
     title, a subject that is also a series' name, a series' own first entry."""
