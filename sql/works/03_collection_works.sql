@@ -195,7 +195,8 @@ complete_works as (
     -- less than they are (Poe's "The Complete Stories and Poems" holds "The Tell-Tale Heart
     -- and Other Writings" and "The Complete Tales and Poems"; Dickinson's "The Complete
     -- Poems" her "Selected Poems"), and their stories or poems printed alone (at most 100
-    -- pages: Poe's "The Tell-Tale Heart"), not a novel, a memoir or a play ("The Complete
+    -- pages, however widely read: Poe's "The Tell-Tale Heart", Beatrix Potter's "The Tale of
+    -- Peter Rabbit" in "The Complete Tales"), not a novel, a memoir or a play ("The Complete
     -- Stories" of Flannery O'Connor holds no "Wise Blood"); by the author as written, not a
     -- namesake
     select
@@ -204,6 +205,8 @@ complete_works as (
         case
             when regexp_matches(c.padded_title, ' complete (novels|works) ')
                 then 'the complete novels or works of its author'
+            when a.pages between 1 and 100
+                then 'the complete poems, tales or stories of its author: a short piece of theirs'
             else 'the complete poems, tales or stories of its author, read more than this'
         end as reason
     from collections as c
@@ -215,8 +218,10 @@ complete_works as (
             (regexp_matches(c.padded_title, ' complete (novels|works) ') and a.has_entry)
             or (
                 a.author = fold_text(cb.author)
-                and a.num_ratings < coalesce(cb.num_ratings, 0)
-                and (a.holds_pieces or a.pages between 1 and 100)
+                and (
+                    (a.holds_pieces and a.num_ratings < coalesce(cb.num_ratings, 0))
+                    or a.pages between 1 and 100
+                )
                 and regexp_matches(
                     c.padded_title, ' (complete|collected) (poems|tales|stories|fictions?) '
                 )

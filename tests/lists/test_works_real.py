@@ -272,6 +272,12 @@ def test_collections_found_in_real_readers_lists(real):
     assert "The Complete Stories and Poems" in _blocked(
         con, works, "The Tell-Tale Heart", "Edgar Allan Poe"
     )
+    # ... however much more read than the collection ("more like this" on The Tale of Peter
+    # Rabbit led with "The Complete Tales"; Poe's "The Raven" was not in his Complete Tales)
+    assert "The Complete Tales" in _blocked(
+        con, works, "The Tale of Peter Rabbit", "Beatrix Potter"
+    )
+    assert "The Complete Tales and Poems" in _blocked(con, works, "The Raven", "Edgar Allan Poe")
     # complete stories hold no novel of their author, nor a namesake's book
     stories = _blocked(con, works, "The Complete Stories", "Flannery O'Connor")
     assert "Wise Blood" not in stories
