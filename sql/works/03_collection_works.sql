@@ -80,7 +80,9 @@ listed_titles as (
         len(string_split_regex(l.list, ',\s*(?:and\s+)?|\s*[/;]\s*|\s+&\s+|\s+and\s+'))
             as titles,
         -- two titles joined by "&" or "/": either names a work of their author even alone
-        regexp_matches(l.list, '/|\s&\s') as joined
+        regexp_matches(l.list, '/|\s&\s') as joined,
+        -- titles split by semicolons, the way a volume of plays lists them
+        regexp_matches(l.list, ';') as semicolons
     from books as b
     join book_works as w using (book_id)
     cross join (select regexp_extract(strip_series(b.title), ':(.*)$', 1) as after_colon) as c
@@ -142,9 +144,10 @@ lists_works as (
     -- two works of its author, or one (of two words or more) in a list of three titles or
     -- more ("Notes from Underground, White Nights, The Dream of a Ridiculous Man, and
     -- Selections from The House of the Dead"), or one joined to another title by "&" or "/"
-    -- ("Walden & Civil Disobedience")
+    -- ("Walden & Civil Disobedience"); a one-word one in three titles split by semicolons
+    -- ("Antigone; Oedipus the King; Electra")
     qualify count(distinct e.work_id) over (partition by l.book_id) >= 2
-        or (l.parts >= 3 and e.work_title like '% %')
+        or (l.parts >= 3 and (e.work_title like '% %' or l.semicolons))
         or (l.titles >= 3 and e.work_title like '% % %')
         or (
             l.joined and exists (
