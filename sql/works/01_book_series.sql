@@ -3,7 +3,8 @@
 -- Reads: books. Parameters: none.
 -- Goodreads writes the series as a suffix: "A Clash of Kings (A Song of Ice and Fire, #2)",
 -- "(Little House, #1-9)", "(A Song of Ice and Fire #5, Part 2 of 2)"; a few titles carry it
--- inline: "... Book One", "..., Volume 2".
+-- inline: "... Book One", "..., Volume 2", or are the name of a series their author numbers
+-- and a number: "Maus II: And Here My Troubles Began" (Maus #2).
 create or replace table book_series as
 with titled as (
     select
@@ -86,17 +87,40 @@ marked as (
             when regexp_matches(strip_series(title), ' / ') then 'several titles joined by /'
         end as collection_rule
     from parsed
+),
+
+named_and_numbered as (
+    -- a title that is a series' name and a number, by an author who writes that series: its
+    -- entry ("Maus II: And Here My Troubles Began" after "Maus I: ... (Maus, #1)")
+    select t.book_id, min(o.series_name) as series_name, any_value(t.parts.n)::double as position
+    from (
+        select
+            m.book_id,
+            author_surname(b.author) as surname,
+            regexp_extract(
+                number_words(main_title_key(m.title)), '^(.+) ([0-9]+)$', ['name', 'n']
+            ) as parts
+        from marked as m
+        join books as b using (book_id)
+        where m.series_name is null and b.author is not null
+    ) as t
+    join marked as o on nullif(title_key(o.series_name), '') = t.parts.name
+    join books as ob on ob.book_id = o.book_id and author_surname(ob.author) = t.surname
+    where t.parts.name <> ''
+    group by t.book_id
 )
 
 select
-    book_id,
-    series_name,
-    nullif(title_key(series_name), '') as series_key,
-    position,
-    position_hi,
-    title_number,
-    series_rule,
-    collection_rule is not null as is_collection,
-    collection_rule
-from marked
-order by book_id
+    m.book_id,
+    coalesce(m.series_name, n.series_name) as series_name,
+    nullif(title_key(coalesce(m.series_name, n.series_name)), '') as series_key,
+    coalesce(m.position, n.position) as position,
+    m.position_hi,
+    m.title_number,
+    coalesce(m.series_rule, case when n.book_id is not null then 'series name and number' end)
+        as series_rule,
+    m.collection_rule is not null as is_collection,
+    m.collection_rule
+from marked as m
+left join named_and_numbered as n using (book_id)
+order by m.book_id

@@ -149,6 +149,12 @@ def test_split_editions_and_series_spellings(real):
     assert _series(
         con, works, "Harry Potter and the Sorcerer's Stone (Harry Potter, #1)", rowling
     ) == _series(con, works, "Harry Potter and the Deathly Hallows (Harry Potter, #7)", rowling)
+    # a title that is its series' name and a number ("more like this" on Maus II led with
+    # Maus I, which no series rule knew came before it)
+    maus = _book(con, "Maus II: A Survivor's Tale: And Here My Troubles Began", "Art Spiegelman")
+    first = "Maus I: A Survivor's Tale: My Father Bleeds History (Maus, #1)"
+    assert (works.series_of[maus], works.position_of[maus]) == ("maus", 2.0)
+    assert _series(con, works, first, "Art Spiegelman") == "maus"
     # a series named after the #1 of another spelling: Ender's Shadow is #1 of both
     card = "Orson Scott Card"
     assert _series(con, works, "Ender's Shadow (The Shadow Series, #1)", card) == _series(
