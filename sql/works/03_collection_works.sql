@@ -285,7 +285,8 @@ and_others as (
     join entries as e
         on e.surname = o.surname
         and e.work_id <> o.work_id
-        and e.work_title like '% %'
+        -- one word will do ("Pygmalion and Three Other Plays"), unless a short one
+        and (e.work_title like '% %' or length(e.work_title) >= 5)
         and starts_with(o.key, e.work_title || ' ')
 ),
 

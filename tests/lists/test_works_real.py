@@ -269,6 +269,8 @@ def test_collections_found_in_real_readers_lists(real):
         con, works, "I Am Legend", "Richard Matheson"
     )
     assert "No Exit and Three Other Plays" in _blocked(con, works, "No Exit", "Jean-Paul Sartre")
+    pygmalion = _blocked(con, works, "Pygmalion", "George Bernard Shaw")
+    assert "Pygmalion and Three Other Plays" in pygmalion  # a one-word work will do
     # a one-word title among three split by semicolons ("more like this" on Antigone led with it)
     antigone = _blocked(con, works, "Antigone (The Theban Plays, #3)", "Sophocles")
     assert "Antigone; Oedipus the King; Electra" in antigone
