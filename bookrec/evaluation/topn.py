@@ -108,7 +108,8 @@ class TopNResult:
             "seed": self.seed,
             "counts": self.counts,
             "chosen": {
-                k: getattr(self.chosen, k) for k in (*WEIGHTS, *FEW_WEIGHTS, "few_books", "closest")
+                k: getattr(self.chosen, k)
+                for k in (*WEIGHTS, *FEW_WEIGHTS, "few_books", "closest", "few_closest")
             },
             "tune_ndcg": self.tune_ndcg,
             "few_tune_ndcg": self.few_tune_ndcg,

@@ -8,11 +8,12 @@ rating) when the reader likes nothing], z over the candidates, the four tuned we
 ListConfig.weights_for the number of books the reader gave (few-book ones up to few_books);
 popularity = z(z(log Goodreads ratings) + z(log readers here who liked it)) (Candidates.
 popularity_z, bookrec.lists.popularity);
-text closeness = mean cosine to the `closest` nearest liked (or listed, unrated) books, counting
-only texts that say more than title and author (BookVectors.described: a vector of a title alone
-is near titles that share its words, not near the story): a candidate known by its title alone
-has none (the median of the others), and a candidate by the author of a liked book is
-measured against every liked book (a series' title-only entries stay near it); the co-rating
+text closeness = mean cosine to the `closest` nearest liked (or listed, unrated) books (the
+nearest alone, few_closest, for a reader of few books: each book their own neighbourhood),
+counting only texts that say more than title and author (BookVectors.described: a vector of a
+title alone is near titles that share its words, not near the story): a candidate known by its
+title alone has none (the median of the others), and a candidate by the author of a liked book
+is measured against every liked book (a series' title-only entries stay near it); the co-rating
 feature is EASE's score for the reader ("ease", the default for full histories: the sum of
 EASE's item-item weights from every book read and not disliked, bookrec.lists.ease), ALS's own
 score for them ("user", the default up to few_books books: their user vector solved from the
@@ -284,6 +285,7 @@ def block_features(
     no_rows = np.zeros((0, n), np.float32)
     for r, (ids, _) in enumerate(readers):
         liked, disliked = roles[r]
+        closest = config.closest_for(len(ids))
         liked_ids = ids[liked]
         disliked_ids = ids[disliked]
         usable = text_rows[r] >= 0
@@ -354,10 +356,10 @@ def block_features(
         if described is not None and text.described is not None:
             books_described = text.described[history_rows[r]]
         text_close = _text_closeness(
-            own, liked[usable], books_described, described, by_liked_author, config.closest, weights
+            own, liked[usable], books_described, described, by_liked_author, closest, weights
         )
         if corating is not None and len(disliked_ids):
-            against_co = top_mean(co_own[disliked[co_needed[r]]], config.closest)
+            against_co = top_mean(co_own[disliked[co_needed[r]]], closest)
         dislike = None
         if len(disliked_ids):
             against = _text_closeness(
@@ -366,7 +368,7 @@ def block_features(
                 books_described,
                 described,
                 author_penalty,
-                config.closest,
+                closest,
                 weights,
             )
             if against_co is not None:

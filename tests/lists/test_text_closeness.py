@@ -103,3 +103,29 @@ def test_a_shortlist_gives_title_only_books_the_whole_catalogs_median():
     assert np.median(values) == pytest.approx(0.9)
     assert _median(values, weights) == pytest.approx(0.2)
     assert _median(values) == pytest.approx(0.9)
+
+
+def test_a_reader_of_few_books_has_a_neighbourhood_for_each():
+    """ "The Hobbit" and "War and Peace" at 5 and 4 stars: with the mean over both liked books
+    only what sits between them ranked (classics, no Fellowship of the Ring). A reader of few
+    books is measured against the nearest of their books (ListConfig.few_closest); a full
+    history keeps the mean over `closest`."""
+    ids = np.array([1, 2, 3, 4, 5], np.int64)
+    s = np.sqrt
+    rows = np.array(
+        [
+            [1.0, 0.0, 0.0, 0.0],  # 1: a liked book ("The Hobbit")
+            [0.0, 1.0, 0.0, 0.0],  # 2: the other liked book ("War and Peace")
+            [0.95, 0.0, s(1 - 0.95**2), 0.0],  # 3: near the first alone ("Fellowship")
+            [0.6, 0.6, 0.0, s(1 - 0.72)],  # 4: halfway between them
+            [0.0, 0.0, 0.6, 0.8],  # 5: near neither
+        ],
+        np.float32,
+    )
+    text = BookVectors(ids, rows, "raw", "test", described=np.ones(5, bool))
+    cands = Candidates.build(ids, ["A", "B", "C", "D", "E"], np.full(5, 1000.0), text, None, None)
+    liked = (np.array([1, 2]), np.array([5.0, 4.0]))
+    few = reader_features(cands, text, None, *liked, CONFIG).text
+    assert few[2] > few[3] > few[4]  # the nearest of either book counts
+    mean = reader_features(cands, text, None, *liked, ListConfig(few_closest=3)).text
+    assert mean[3] > mean[2]  # the mean over both: halfway wins
