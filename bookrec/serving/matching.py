@@ -16,7 +16,8 @@ the same key. Each listed book then goes through these steps; the first that dec
    ambiguous.
    No book so titled by the author given, but one by an author they may have spelled another
    way (author_spelled_alike: "Tolkein", "Conan Doyle"): that one (score 95, method
-   "author_spelling", with a note).
+   "author_spelling"). Every later step takes such an author as unknown, not as another's
+   ("harry potter 3|Rowlings"), and every match so found says how the author was read.
 3. series name: the title is a series' name ("harry potter"), by a compatible author: the
    series' first book, the most read of its #1 editions (score 95, method "series_first");
    with an entry's number after the name ("harry potter 3", "dune book 2"), that entry
@@ -368,6 +369,15 @@ class CatalogMatcher:
     # -- the steps -------------------------------------------------------------------------
 
     def _relation(self, keys, row: int) -> AuthorRelation:
+        """author_relation of the reader's author and the row's; an author the reader may have
+        spelled another way (author_spelled_alike: "Tolkein", "Rowlings") is no evidence
+        either way: "unknown", so every step may still take the book."""
+        relation = self._named_relation(keys, row)
+        if relation == "different" and self._spelled_alike(keys, row):
+            return "unknown"
+        return relation
+
+    def _named_relation(self, keys, row: int) -> AuthorRelation:
         return author_relation(
             keys.author_key,
             keys.author_surname,
@@ -482,6 +492,9 @@ class CatalogMatcher:
         "The Dune" is "Dune"), then, if nothing came near, as words of one author's series
         names (_by_series_words) and as a title and its author in one text
         (_title_by_author): the first sure match, else the first answer."""
+        return self._spelling_noted(self._match_forms(book, keys), keys)
+
+    def _match_forms(self, book: ReaderBook, keys) -> Match:
         found = self._match_keys(book, keys)
         if found.status == "matched":
             return found
@@ -494,6 +507,22 @@ class CatalogMatcher:
         if found.status == "not_found":  # an ambiguous answer names its candidates already
             return self._by_series_words(book, keys) or self._title_by_author(book) or found
         return found
+
+    def _spelling_noted(self, found: Match, keys) -> Match:
+        """The match, with a note where the book's author is not the reader's as written but
+        the reader's spelling of it ("Rowlings read as J.K. Rowling")."""
+        if found.status != "matched" or not keys.author_key or found.book_id is None:
+            return found
+        row = self._row_of_id[found.book_id]
+        if self._named_relation(keys, row) != "different":
+            return found
+        note = f"{found.book.author} read as {self.authors[row]}"
+        return found.model_copy(update={"note": f"{found.note}; {note}" if found.note else note})
+
+    @functools.cached_property
+    def _row_of_id(self) -> dict[int, int]:
+        """book_id -> its catalog row, built on first use."""
+        return {int(b): r for r, b in enumerate(self.book_ids)}
 
     def _authors_named(self, matches: list[Match]) -> list[Match]:
         """The matches, a "title" not found that is an author's name ("Stephen King") with a
@@ -552,17 +581,14 @@ class CatalogMatcher:
             same = [r for r in exact if relations[r] == "same"]
             if same:
                 return self._matched(book, "exact", 100.0, self._best(same), exact)
+            # the title exactly, by an author the reader spelled another way ("Tolkein")
+            spelled = [r for r in exact if self._named_relation(keys, r) == "different"]
+            if spelled:
+                return self._matched(book, "author_spelling", 95.0, self._best(spelled), exact)
             if len(exact) == 1:
                 return self._matched(book, "exact", 100.0, exact[0], exact)
             most_read = None if keys.author_key else self._most_read(book, exact)
             return most_read or self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)
-
-        # the title exactly, by an author the reader spelled another way ("Tolkein")
-        spelled = [r for r in exact_rows if self._spelled_alike(keys, r)]
-        if spelled:
-            row = self._best(spelled)
-            note = f"{book.author} read as {self.authors[row]}"
-            return self._matched(book, "author_spelling", 95.0, row, spelled, note)
 
         result = self._by_series_name(book, keys)
         if result is None:

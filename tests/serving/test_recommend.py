@@ -460,6 +460,18 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     for book, want, m in zip(books, spelled.values(), matcher.match(books), strict=True):
         assert (m.status, m.method, m.author) == ("matched", "author_spelling", want), m
         assert m.note == f"{book.author} read as {want}"
+    # ... and in every later step: "harry potter 3" was a Hindi edition with no author
+    later = {
+        (
+            "harry potter 3",
+            "Rowlings",
+        ): "Harry Potter and the Prisoner of Azkaban (Harry Potter, #3)",
+        ("Sapiens", "Harrari"): "Sapiens: A Brief History of Humankind",
+    }
+    books = [ReaderBook(title=t, author=a) for t, a in later]
+    for book, want, m in zip(books, later.values(), matcher.match(books), strict=True):
+        assert (m.status, m.title) == ("matched", want), m
+        assert m.note.endswith(f"{book.author} read as {m.author}"), m.note
     # the one book so titled before its subtitle, known only from the rating files (it was
     # "ambiguous" with that one candidate, and the CLI dropped it)
     lone = matcher.match([ReaderBook(title="Slaughterhouse-Five, or The Children's Crusade")])
