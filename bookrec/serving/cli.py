@@ -37,8 +37,8 @@ Hobbit" is Tolkien's; the output names the others); otherwise it is ambiguous. A
 stop before its subtitle ("Sapiens"), a leading "The" or "A" may be left out or added ("lord
 of the rings"), and a series' name, or words of the names of one author's series, stands for
 its first book ("harry potter", "percy jackson"), or with a number for that entry ("harry
-potter 3", "dune book 2"); a title may carry its author: "Dune by Frank Herbert". An exact
-title's author may be spelled another way ("War and Peace|Tolstoi", "Conan Doyle"). An author's
+potter 3", "dune book 2"); a title may carry its author: "Dune by Frank Herbert". An author
+may be spelled another way ("War and Peace|Tolstoi", "Conan Doyle"). An author's
 name alone is not a book: the output names their most read ones. Build the warehouse first
 with `python -m flows.full` (or `python -m flows.prepare_data` and `python -m flows.embed`).
 """
