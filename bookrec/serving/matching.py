@@ -58,24 +58,21 @@ import logging
 import re
 from collections import defaultdict, namedtuple
 from collections.abc import Sequence
-from typing import Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from bookrec.config import MatchConfig
+from bookrec.serving.authors import AuthorRelation, author_relation, author_spelled_alike
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import named
 from bookrec.serving.results import Candidate, Match
 from bookrec.warehouse.connection import MACROS, require_tables, run_sql, sql_version, table_exists
 
 log = logging.getLogger(__name__)
-
-AuthorRelation = Literal["same", "unknown", "different"]
 
 _CATALOG_COLUMNS = ("book_id", "title", "author", "avg_rating", "num_ratings")
 _OPTIONAL_COLUMNS = ("goodreads_id", "isbn")  # absent from warehouses of an older bookrec
@@ -180,63 +177,6 @@ def _isbn_key(value) -> str | None:
         return None
     text = str(value).strip().upper().lstrip("0")
     return text or None
-
-
-def author_relation(
-    reader_key: str | None,
-    reader_surname: str | None,
-    catalog_key: str | None,
-    catalog_surname: str | None,
-    same_author_min: float = MatchConfig().same_author_min,
-) -> AuthorRelation:
-    """Whether two author keys name the same person ("unknown" when either is missing).
-
-    Same: equal keys, keys at least same_author_min similar ("alanwwatts" / "alanwatts"), the
-    same surname with the same first letter ("jrrtolkien" / "johnronaldreueltolkien"), or the
-    same surname where either side gives the surname alone ("tolkien" / "jrrtolkien": readers
-    often type only that).
-    """
-    if not reader_key or not catalog_key:
-        return "unknown"
-    if reader_key == catalog_key or fuzz.ratio(reader_key, catalog_key) >= same_author_min:
-        return "same"
-    if reader_surname and reader_surname == catalog_surname:
-        surname_alone = reader_key == reader_surname or catalog_key == catalog_surname
-        if surname_alone or reader_key[0] == catalog_key[0]:
-            return "same"
-    return "different"
-
-
-# A surname this long may differ by one letter (or two adjacent ones swapped) and still be
-# the reader's spelling of it: "Tolkein", "Tolstoi", "Dostoyevsky", "Rowlings". Shorter ones
-# may not ("King" / "Kong").
-SPELLED_ALIKE_MIN = 5
-
-
-def author_spelled_alike(
-    reader_key: str | None,
-    reader_surname: str | None,
-    catalog_key: str | None,
-    catalog_surname: str | None,
-) -> bool:
-    """Whether an author author_relation calls "different" may still be the reader's own
-    spelling of the catalog's (then no evidence against the book, and the book's when the
-    title is the catalog's exactly): the reader's name is the end of the catalog's ("Conan
-    Doyle" for "Arthur Conan Doyle"), a name typed alone is one of its words ("Cervantes"
-    for "Miguel de Cervantes Saavedra"), or the surnames are one edit apart
-    (transliterations, typos), typed alone or with the same initial."""
-    if not reader_key or not catalog_key or not reader_surname or not catalog_surname:
-        return False
-    if len(reader_key) >= SPELLED_ALIKE_MIN and catalog_key.endswith(reader_key):
-        return True
-    alone = reader_key == reader_surname
-    if alone and len(reader_key) >= SPELLED_ALIKE_MIN and reader_key in catalog_key:
-        return True
-    return (
-        (alone or reader_key[0] == catalog_key[0])
-        and min(len(reader_surname), len(catalog_surname)) >= SPELLED_ALIKE_MIN
-        and OSA.distance(reader_surname, catalog_surname) <= 1
-    )
 
 
 class CatalogMatcher:

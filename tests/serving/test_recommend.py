@@ -14,10 +14,9 @@ import pandas as pd
 import pytest
 
 from bookrec.config import RecommendConfig, ScorerConfig
+from bookrec.serving.authors import author_relation, author_spelled_alike
 from bookrec.serving.matching import (
     CatalogMatcher,
-    author_relation,
-    author_spelled_alike,
     load_catalog,
     match_keys,
     summarize,
