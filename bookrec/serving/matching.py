@@ -38,7 +38,8 @@ the same key. Each listed book then goes through these steps; the first that dec
    winner >= fuzzy_title_sure with a known average rating (a typo).
 The thresholds are bookrec.config.MatchConfig's. A book these steps leave unmatched goes
 through them again with the title's leading article dropped, or with "the" and then "a" added
-("lord of the rings", "game of thrones"), and last as the words of one author's series names
+("lord of the rings", "game of thrones"), or as the one catalog title it is but for articles
+anywhere ("catcher in rye", "name of wind"), and last as the words of one author's series names
 ("percy jackson": the first book of "Percy Jackson and the Olympians", method "series_first")
 when nothing came near, and then, without an author, as a title and its author in one text
 ("Dune by Frank Herbert", "1984 - George Orwell"); the first match wins, else the first answer
@@ -438,7 +439,7 @@ class CatalogMatcher:
         found = self._match_keys(book, keys)
         if found.status == "matched":
             return found
-        for other in _article_forms(keys):
+        for other in [*_article_forms(keys), *self._article_free_forms(keys)]:
             # the catalog-wide fuzzy scan tolerates a few letters already: not again (a book
             # the catalog lacks took 1 ms, with two more scans 3 ms)
             again = self._match_keys(book, other, fuzzy_title=False)
@@ -447,6 +448,27 @@ class CatalogMatcher:
         if found.status == "not_found":  # an ambiguous answer names its candidates already
             return self._by_series_words(book, keys) or self._title_by_author(book) or found
         return found
+
+    def _article_free_forms(self, keys) -> list[Keys]:
+        """The reader's keys with the one catalog title that is theirs but for articles
+        anywhere in it ("catcher in rye", "lord of rings", "girl with dragon tattoo": readers
+        on a phone drop them); none where no title, or several, are so."""
+        if not keys.title_key:
+            return []
+        titles = self._titles_without_articles.get(_without_articles(keys.title_key), set())
+        titles = titles - {keys.title_key}
+        if len(titles) != 1:
+            return []
+        return [keys._replace(title_key=next(iter(titles)))]
+
+    @functools.cached_property
+    def _titles_without_articles(self) -> dict[str, set[str]]:
+        """A title key without its articles -> the catalog title keys it stands for, built on
+        first use."""
+        titles: dict[str, set[str]] = defaultdict(set)
+        for key in set(self.title_keys) - {None}:
+            titles[_without_articles(key)].add(key)
+        return dict(titles)
 
     def _spelling_noted(self, found: Match, keys) -> Match:
         """The match, with a note where the book's author is not the reader's as written but
@@ -733,6 +755,11 @@ _ARTICLES = ("the", "a", "an")
 _LINKING_WORDS = frozenset({*_ARTICLES, "of", "and"})
 
 
+def _without_articles(key: str) -> str:
+    """A key with every "the", "a" and "an" left out."""
+    return " ".join(w for w in key.split() if w not in _ARTICLES)
+
+
 def _content_words(key: str) -> list[str]:
     """A key's words without articles, "of" and "and"."""
     return [w for w in key.split() if w not in _LINKING_WORDS]
@@ -791,7 +818,6 @@ __all__ = [
     "Candidate",
     "CatalogMatcher",
     "Match",
-    "author_relation",
     "load_catalog",
     "match_keys",
     "summarize",

@@ -427,6 +427,13 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "series_entry",
         ),
         "catch 22": ("Catch-22", "exact"),  # a title that ends in a number stays itself
+        # articles left out inside the title too, as readers type on a phone (not found before)
+        "catcher in rye": ("The Catcher in the Rye", "exact"),
+        "girl with dragon tattoo": ("The Girl with the Dragon Tattoo (Millennium, #1)", "exact"),
+        "lion witch and wardrobe": (
+            "The Lion, the Witch and the Wardrobe (Chronicles of Narnia, #1)",
+            "exact",
+        ),
         # the title before its subtitle, as readers name non-fiction (was ambiguous); "Wild"
         # was "The Wild" by another author (a leading "The" tried next)
         "Sapiens": ("Sapiens: A Brief History of Humankind", "main_title"),
