@@ -33,14 +33,14 @@ Goodreads > My Books > Import and export (My Rating 0 = not rated; unrated on a 
 shelf, "dnf" or "abandoned": 1 star). Matching is fuzzy: the output first lists what matched,
 what was ambiguous (with candidates) and what was not found. A title several books share, given
 without an author, is the most read of them when it has 10x the ratings of each other one ("The
-Hobbit" is Tolkien's; the output names the others); otherwise it is ambiguous. A title may
-stop before its subtitle ("Sapiens"), "the" or "a" may be left out ("lord of the rings",
-"catcher in rye") or added, and a series' name, or words of the names of one author's series, stands for
+Hobbit" is Tolkien's; the output names the others); otherwise it is ambiguous. A title may stop
+before its subtitle ("Sapiens"), "the" or "a" may be left out ("lord of the rings", "catcher in
+rye") or added, and a series' name, or words of the names of one author's series, stands for
 its first book ("harry potter", "percy jackson"), or with a number for that entry ("harry
-potter 3", "dune book 2"); a title may carry its author: "Dune by Frank Herbert". An author
-may be spelled another way ("War and Peace|Tolstoi", "Conan Doyle"). An author's
-name alone is not a book: the output names their most read ones. Build the warehouse first
-with `python -m flows.full` (or `python -m flows.prepare_data` and `python -m flows.embed`).
+potter 3", "dune book 2"); a title may carry its author: "Dune by Frank Herbert". An author may
+be spelled another way ("War and Peace|Tolstoi", "Conan Doyle"). An author's name alone is not
+a book: the output names their most read ones. Build the warehouse first with `python -m
+flows.full` (or `python -m flows.prepare_data` and `python -m flows.embed`).
 """
 
 
