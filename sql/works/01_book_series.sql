@@ -82,6 +82,9 @@ marked as (
             when regexp_matches(folded, '\bcollection\b|\bcollected\b') then 'collection'
             when regexp_matches(folded, '^the (complete|annotated|essential) ')
                 then 'complete/annotated edition'
+            -- a series in one volume: "Bone: The Complete Edition" (the nine books)
+            when regexp_matches(folded, ': the complete (edition|series|saga)$')
+                then 'the complete series in one'
             when regexp_matches(folded, '\btrilogy\b|\bquartet\b|\bchronicles\b.*\bset\b')
                 then 'trilogy/quartet in one'
             when regexp_matches(strip_series(title), ' / ') then 'several titles joined by /'

@@ -269,6 +269,9 @@ def test_collections_found_in_real_readers_lists(real):
         con, works, "I Am Legend", "Richard Matheson"
     )
     assert "No Exit and Three Other Plays" in _blocked(con, works, "No Exit", "Jean-Paul Sartre")
+    # a series in one volume ("more like this" on Out from Boneville led with it)
+    bone = _blocked(con, works, "Out from Boneville (Bone, #1)", "Jeff Smith")
+    assert "Bone: The Complete Edition" in bone
     pygmalion = _blocked(con, works, "Pygmalion", "George Bernard Shaw")
     assert "Pygmalion and Three Other Plays" in pygmalion  # a one-word work will do
     # a one-word title among three split by semicolons ("more like this" on Antigone led with it)
