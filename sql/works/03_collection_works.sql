@@ -145,9 +145,13 @@ lists_works as (
     -- more ("Notes from Underground, White Nights, The Dream of a Ridiculous Man, and
     -- Selections from The House of the Dead"), or one joined to another title by "&" or "/"
     -- ("Walden & Civil Disobedience"); a one-word one in three titles split by semicolons
-    -- ("Antigone; Oedipus the King; Electra")
+    -- ("Antigone; Oedipus the King; Electra"), or of six letters or more in any list of three
+    -- ("Five Dialogues: Euthyphro, Apology, Crito, Meno, Phaedo")
     qualify count(distinct e.work_id) over (partition by l.book_id) >= 2
-        or (l.parts >= 3 and (e.work_title like '% %' or l.semicolons))
+        or (
+            l.parts >= 3
+            and (e.work_title like '% %' or l.semicolons or length(e.work_title) >= 6)
+        )
         or (l.titles >= 3 and e.work_title like '% % %')
         or (
             l.joined and exists (

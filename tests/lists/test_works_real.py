@@ -277,6 +277,9 @@ def test_collections_found_in_real_readers_lists(real):
     # a one-word title among three split by semicolons ("more like this" on Antigone led with it)
     antigone = _blocked(con, works, "Antigone (The Theban Plays, #3)", "Sophocles")
     assert "Antigone; Oedipus the King; Electra" in antigone
+    # ... or of six letters or more in any list of three ("more like this" on Apology)
+    dialogues = "Five Dialogues: Euthyphro, Apology, Crito, Meno, Phaedo"
+    assert dialogues in _blocked(con, works, "Apology", "Plato")
     assert "The Complete Poems of Emily Dickinson" in _blocked(
         con, works, "Selected Poems", "Emily Dickinson"
     )
