@@ -3,23 +3,22 @@
 -- Reads: books, book_series, book_works. Parameters: none.
 -- A collection contains (a) the entries of its series inside its range "(Little House, #1-9)",
 -- (b) every entry of a series it names, by the same author ("The Complete Anne of Green Gables
--- 8-Book Box Set", "The Annotated Sherlock Holmes"), (c) a work it names by the same author
--- ("A Game of Thrones / A Clash of Kings"). Short names (one word) are not trusted for (c), nor
--- for (b) unless the collection's author wrote the series ("The Great Dune Trilogy").
--- Besides the marked collections: (d) a title that lists two or more works of its author ("Pride
--- and Prejudice, Mansfield Park, Persuasion"; a work of two words or more also by its title
--- before a subtitle: "... / Through the Looking-Glass" lists "Through the Looking-Glass, and
--- What Alice Found There"), (e) a "complete novels/works" naming no series or
--- work holds every work of its author ("The Complete Novels", Jane Austen; complete poems,
--- tales or stories its collections read less than it and its pieces printed alone in at most
--- 100 pages), (f) a book titled
--- exactly as a series of its author that has a #1, entry of none ("The Lord of the Rings",
--- J.R.R. Tolkien), is the omnibus of that series. (g) A work that is a later entry of one series
--- (#2 on), titled as a series of its author whose entries are titled otherwise, holds those
--- entries: its stories or parts ("The Memoirs of Sherlock Holmes (Sherlock Holmes, #4)" holds
--- "Silver Blaze (The Memoirs of Sherlock Holmes, #1)"). (h) "<a work> and Other Stories" (or
--- "and Selected ...", "and Three Other ...") by its author holds that work ("Heart of Darkness
--- and Selected Short Fiction").
+-- 8-Book Box Set", "The Annotated Sherlock Holmes"), (c) a work it names by the same author ("A
+-- Game of Thrones / A Clash of Kings"). Short names (one word) are not trusted for (c), nor for
+-- (b) unless the collection's author wrote the series ("The Great Dune Trilogy"). Besides the
+-- marked collections: (d) a title that lists two or more works of its author ("Pride and
+-- Prejudice, Mansfield Park, Persuasion"; a work of two words or more also by its title before a
+-- subtitle: "... / Through the Looking-Glass" lists "Through the Looking-Glass, and What Alice
+-- Found There"), (e) a "complete novels/works" naming no series or work holds every work of its
+-- author ("The Complete Novels", Jane Austen; complete poems, tales or stories their author's
+-- collections and pieces printed alone in at most 100 pages), (f) a book titled exactly as a
+-- series of its author that has a #1, entry of none ("The Lord of the Rings", J.R.R. Tolkien),
+-- is the omnibus of that series. (g) A work that is a later entry of one series (#2 on), titled
+-- as a series of its author whose entries are titled otherwise, holds those entries: its stories
+-- or parts ("The Memoirs of Sherlock Holmes (Sherlock Holmes, #4)" holds "Silver Blaze (The
+-- Memoirs of Sherlock Holmes, #1)"). (h) "<a work> and Other Stories" (or "and Selected ...",
+-- "and Three Other ...") by its author holds that work ("Heart of Darkness and Selected Short
+-- Fiction").
 create or replace table collection_works as
 with collections as (
     select
@@ -198,14 +197,14 @@ author_works as (
 
 complete_works as (
     -- (e): only where no series or work named gave the collection its contents. Complete or
-    -- collected poems, tales, stories or fictions hold the collections of their author read
-    -- less than they are (Poe's "The Complete Stories and Poems" holds "The Tell-Tale Heart
-    -- and Other Writings" and "The Complete Tales and Poems"; Dickinson's "The Complete
-    -- Poems" her "Selected Poems"), and their stories or poems printed alone (at most 100
-    -- pages, however widely read: Poe's "The Tell-Tale Heart", Beatrix Potter's "The Tale of
-    -- Peter Rabbit" in "The Complete Tales"), not a novel, a memoir or a play ("The Complete
-    -- Stories" of Flannery O'Connor holds no "Wise Blood"); by the author as written, not a
-    -- namesake
+    -- collected poems, tales, stories or fictions hold the collections of their author,
+    -- however widely read (Poe's "The Complete Stories and Poems" holds "The Tell-Tale Heart
+    -- and Other Writings"; O'Connor's "The Complete Stories" "A Good Man Is Hard to Find and
+    -- Other Stories"; Dickinson's "The Complete Poems" her "Selected Poems"), and their
+    -- stories or poems printed alone (at most 100 pages: Poe's "The Tell-Tale Heart", Beatrix
+    -- Potter's "The Tale of Peter Rabbit" in "The Complete Tales"), not a novel, a memoir or a
+    -- play ("The Complete Stories" of Flannery O'Connor holds no "Wise Blood"); by the author
+    -- as written, not a namesake
     select
         c.book_id,
         a.work_id,
@@ -214,7 +213,7 @@ complete_works as (
                 then 'the complete novels or works of its author'
             when a.pages between 1 and 100
                 then 'the complete poems, tales or stories of its author: a short piece of theirs'
-            else 'the complete poems, tales or stories of its author, read more than this'
+            else 'the complete poems, tales or stories of its author: a collection of theirs'
         end as reason
     from collections as c
     join book_series as s using (book_id)
@@ -225,10 +224,7 @@ complete_works as (
             (regexp_matches(c.padded_title, ' complete (novels|works) ') and a.has_entry)
             or (
                 a.author = fold_text(cb.author)
-                and (
-                    (a.holds_pieces and a.num_ratings < coalesce(cb.num_ratings, 0))
-                    or a.pages between 1 and 100
-                )
+                and (a.holds_pieces or a.pages between 1 and 100)
                 and regexp_matches(
                     c.padded_title, ' (complete|collected) (poems|tales|stories|fictions?) '
                 )

@@ -295,6 +295,10 @@ def test_collections_found_in_real_readers_lists(real):
         con, works, "The Tale of Peter Rabbit", "Beatrix Potter"
     )
     assert "The Complete Tales and Poems" in _blocked(con, works, "The Raven", "Edgar Allan Poe")
+    # ... and the author's collections however widely read ("more like this" on "A Good Man
+    # Is Hard to Find and Other Stories" led with "The Complete Stories")
+    good_man = "A Good Man Is Hard to Find and Other Stories"
+    assert "The Complete Stories" in _blocked(con, works, good_man, "Flannery O'Connor")
     # complete stories hold no novel of their author, nor a namesake's book
     stories = _blocked(con, works, "The Complete Stories", "Flannery O'Connor")
     assert "Wise Blood" not in stories
