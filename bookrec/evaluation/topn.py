@@ -60,6 +60,7 @@ from bookrec.lists.candidates import Candidates, zscore
 from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
 from bookrec.lists.ease import Ease, fit_ease, fit_ease_matrix
 from bookrec.lists.features import reader_features
+from bookrec.lists.learned import FewBookRanker
 from bookrec.lists.popularity import counts_for, liked_counts_of
 from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
@@ -102,6 +103,9 @@ class TopNResult:
     notes: list[str] = field(default_factory=list)
     # the lists readers meet on the page (bookrec.evaluation.topn_modes): mode -> method -> row
     modes: dict[str, dict[str, TopNScores]] = field(default_factory=dict)
+    # the few-book re-ranker trained on the tuning readers (None: too few to learn from, or
+    # ListConfig.few_rerank_depth 0), stored beside the weights
+    few_ranker: FewBookRanker | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -158,6 +162,7 @@ class SplitInputs:
     scorer: BlendScorer | None = None  # the blend, for the predicted-rating feature
     authors: dict[int, str] | None = None  # every book's author (a disliked book's is pushed down)
     candidate_books: pd.DataFrame | None = None  # book_id, author, num_ratings of the candidates
+    few_ranker: FewBookRanker | None = None  # re-orders a few-book reader's list (once trained)
 
     def ranker(self, config: ListConfig) -> ListRanker:
         """The one ranker `bookrec recommend` serves with, over this split's candidates."""
@@ -177,6 +182,7 @@ class SplitInputs:
             self.authors,
             self.layout,
             blend=self.scorer,  # as the served ranker: the blend from the block's text product
+            few_ranker=self.few_ranker,
         )
 
     def predicted_for(self, ids: np.ndarray, ratings: np.ndarray) -> np.ndarray | None:
@@ -640,9 +646,10 @@ def evaluate_topn(
     log.info("top-N: tuned weights %s", chosen)
     from bookrec.evaluation.topn_modes import evaluate_modes, tune_few_books
 
-    chosen, few_tune_ndcg = tune_few_books(
+    chosen, few_tune_ndcg, few_ranker = tune_few_books(
         setup, ratings, tune, chosen, topn_config, corating_config, seed
     )
+    setup = dataclasses.replace(setup, few_ranker=few_ranker)
     cases = setup.cases(report)
 
     counts_train = split.train.groupby("book_id").size()
@@ -708,4 +715,5 @@ def evaluate_topn(
         grid=grid,
         notes=notes,
         modes=modes,
+        few_ranker=few_ranker,
     )

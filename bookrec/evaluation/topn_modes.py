@@ -50,6 +50,7 @@ from bookrec.evaluation.topn import (
 from bookrec.evaluation.topn_metrics import TopNScores
 from bookrec.lists.corating import fit_als
 from bookrec.lists.ease import fit_ease_matrix
+from bookrec.lists.learned import FewBookRanker, train_few_book_ranker
 from bookrec.lists.works import Works
 
 log = logging.getLogger(__name__)
@@ -167,20 +168,21 @@ def tune_few_books(
     config: TopNConfig,
     corating_config: CoratingConfig,
     seed: int,
-) -> tuple[ListConfig, float]:
-    """chosen with its few-book weights tuned: the tuning readers' books cut as the report
-    readers' are (the sizes up to chosen.few_books, rated), the co-rating vectors fitted
+) -> tuple[ListConfig, float, FewBookRanker | None]:
+    """chosen with its few-book weights tuned, their tuning NDCG@10, and the few-book
+    re-ranker trained under them (train_few_ranker): the tuning readers' books cut as the
+    report readers' are (the sizes up to chosen.few_books, rated), the co-rating vectors fitted
     without the tuning readers; the best mean NDCG@10 over those cases (tune_weights). The
     co-rating and predicted-rating weights keep the full-history grids, popularity and text
     take grid_few_pop and grid_few_text (popularity counts for more with few books)."""
     sizes = [k for k in config.few_sizes if k <= chosen.few_books]
     if not sizes or not tune:
-        return chosen, float("nan")
+        return chosen, float("nan"), None
     held = setup.refit(ratings[~ratings["user_id"].isin(tune)], corating_config)
     few = few_book_cases(reader_books(ratings, tune), setup.works, sizes, seed)
     cases = [case for k in sizes for case in few[k]]
     if not cases:
-        return chosen, float("nan")
+        return chosen, float("nan"), None
     grid_rating = chosen.grid_rating if setup.scorer is not None else (0.0,)
     grids = (chosen.grid_few_pop, chosen.grid_few_text, chosen.grid_corating, grid_rating)
     best, grid = tune_weights(held, cases, chosen, grids)
@@ -193,7 +195,27 @@ def tune_few_books(
         few_w_corating=best.corating,
         few_w_rating=best.rating,
     )
-    return tuned, value
+    return tuned, value, train_few_ranker(held, tuned, [*cases, *unrated(cases)])
+
+
+def train_few_ranker(
+    setup: SplitInputs, config: ListConfig, cases: list[Case]
+) -> FewBookRanker | None:
+    """The few-book re-ranker (bookrec.lists.learned) learned from these cases: each case's
+    best candidates by the linear score under config, as its list re-orders them
+    (ListRanker.rerank_inputs), relevant = the case's relevant works. None where
+    config.few_rerank_depth is 0 or too few are relevant."""
+    if not config.few_rerank_depth or not cases:
+        return None
+    # the linear order, no re-ranker yet
+    ranker = dataclasses.replace(setup, few_ranker=None).ranker(config)
+    cand_works = np.array([setup.works.work(int(b)) for b in setup.cands.book_ids], np.int64)
+    rows, labels = [], []
+    for case in cases:
+        positions, x = ranker.rerank_inputs(case.history, case.ratings)
+        rows.append(x)
+        labels.append(np.isin(cand_works[positions], np.fromiter(case.relevant, np.int64)))
+    return train_few_book_ranker(rows, labels)
 
 
 def evaluate_modes(

@@ -17,7 +17,8 @@ from bookrec.report_json import report_json
 
 
 def store_topn(con: duckdb.DuckDBPyConnection, run_id: str, result: TopNResult) -> int:
-    """eval_runs rows (metric names prefixed "topn_") and the tuned list weights."""
+    """eval_runs rows (metric names prefixed "topn_"), the tuned list weights and the few-book
+    re-ranker."""
     rows = []
     settings = json.dumps({"seed": result.seed, "protocol": "topn"}, sort_keys=True)
     for method, row in result.methods.items():
@@ -27,7 +28,9 @@ def store_topn(con: duckdb.DuckDBPyConnection, run_id: str, result: TopNResult) 
                 (run_id, method, settings, f"topn_{metric}", float(values[metric]), row.users)
             )
     written = append_eval_runs(con, rows)
-    save_list_settings(con, run_id, result.chosen, result.tune_ndcg, result.few_tune_ndcg)
+    save_list_settings(
+        con, run_id, result.chosen, result.tune_ndcg, result.few_tune_ndcg, result.few_ranker
+    )
     return written
 
 

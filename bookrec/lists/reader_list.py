@@ -20,12 +20,14 @@ import numpy as np
 
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.candidates import Candidates
+from bookrec.lists import learned
+from bookrec.lists.candidates import Candidates, zscore
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
 from bookrec.lists.works import Works
 
 if TYPE_CHECKING:
+    from bookrec.lists.learned import FewBookRanker
     from bookrec.scoring.scorer import BlendScorer
 
 # A similarity below this explains nothing (cosines of unrelated books sit around 0.2-0.3).
@@ -93,6 +95,7 @@ class ListRanker:
         authors: Mapping[int, str] | None = None,
         layout: SeriesLayout | None = None,
         blend: BlendScorer | None = None,
+        few_ranker: FewBookRanker | None = None,
     ) -> None:
         """predict(rated_ids, ratings): the predicted rating of every candidate (in
         cands.book_ids order) from the rated books only, needed only when config.w_rating is not
@@ -100,8 +103,11 @@ class ListRanker:
         the author of a disliked book that is no candidate is known too. layout: the candidates'
         SeriesLayout when the caller built it already. blend: the BlendScorer behind predict;
         over the same text vectors, its predicted ratings reuse the block's text product
-        instead of a product per reader (the same numbers)."""
+        instead of a product per reader (the same numbers). few_ranker: the model that
+        re-orders a few-book reader's best candidates (bookrec.lists.learned; None: the linear
+        order)."""
         self.cands = cands
+        self.few_ranker = few_ranker
         self.text = text
         self.corating = corating
         self.works = works
@@ -138,6 +144,7 @@ class ListRanker:
             self.authors,
             self.layout,
             self.blend,
+            self.few_ranker,
         )
 
     def features(self, book_ids, ratings) -> Features:
@@ -565,13 +572,14 @@ class ListRanker:
         """One reader's list from their features and rules (_rules): the score, the picks,
         the reasons."""
         cfg = self.config
-        score, rating = self._score(ids, ratings, feats)
-        if rating is not None and cfg.min_predicted:
-            # a book the reader is predicted not to like comes after every other
-            score = np.where(rating < cfg.min_predicted, score - BELOW_PREDICTED, score)
-        if feats.positions is not None:  # scored on a shortlist
-            blocked = blocked[feats.positions]
-        order = rank(score, blocked, rank_depth(top_n))
+        score, rating, pushed, blocked = self._linear(ids, ratings, feats, blocked)
+        if learned.applies(cfg, self.few_ranker, len(ids)):
+            top, rows = self._rerank_rows(ids, feats, score, rating, blocked)
+            order = learned.reranked(
+                self.few_ranker, rows, top, None if pushed is None else pushed[top]
+            )[: rank_depth(top_n)]
+        else:
+            order = rank(score, blocked, rank_depth(top_n))
         if feats.positions is not None:
             order = feats.positions[order]
         chosen = pick(order, self.cands, self.works, top_n, cfg)
@@ -595,6 +603,50 @@ class ListRanker:
             )
             for pos, col, found in zip(chosen, columns, evidence, strict=True)
         ]
+
+    def _linear(
+        self, ids: np.ndarray, ratings: np.ndarray, feats: Features, blocked: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
+        """(the linear score over feats' columns, a book the reader is predicted not to like
+        after every other; the predicted rating or None (_score); where it pushed a book down
+        or None; blocked over feats' columns)."""
+        cfg = self.config
+        score, rating = self._score(ids, ratings, feats)
+        pushed = None
+        if rating is not None and cfg.min_predicted:
+            pushed = rating < cfg.min_predicted
+            score = np.where(pushed, score - BELOW_PREDICTED, score)
+        if feats.positions is not None:  # scored on a shortlist
+            blocked = blocked[feats.positions]
+        return score, rating, pushed, blocked
+
+    def rerank_inputs(self, book_ids, ratings) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate positions, the few-book re-ranker's inputs for them): the reader's
+        few_rerank_depth best unblocked candidates by the linear score, best first, as a list
+        of theirs re-orders them; what `evaluate` trains the re-ranker on
+        (bookrec.evaluation.topn_modes.train_few_ranker)."""
+        read = self.books_read(*_checked(book_ids, ratings))
+        blocked, _ = self._rules(read.ruled_ids, read.ruled_ratings, ())
+        feats = next(self._block_features([(read.ids, read.ratings)], [blocked]))
+        score, rating, _, blocked = self._linear(read.ids, read.ratings, feats, blocked)
+        top, rows = self._rerank_rows(read.ids, feats, score, rating, blocked)
+        return (top if feats.positions is None else feats.positions[top]), rows
+
+    def _rerank_rows(
+        self,
+        ids: np.ndarray,
+        feats: Features,
+        score: np.ndarray,
+        rating: np.ndarray | None,
+        blocked: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(the columns of the reader's few_rerank_depth best unblocked candidates by the
+        linear score, best first; the few-book re-ranker's inputs for them)."""
+        top = learned.top_unblocked(score, blocked, self.config.few_rerank_depth)
+        rating_z = None
+        if rating is not None:
+            rating_z = zscore(rating, weights=feats.weights)
+        return top, learned.feature_rows(self.cands, feats, len(ids), score, rating_z, top)
 
     def _by_their_author(
         self,

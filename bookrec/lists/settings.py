@@ -1,9 +1,9 @@
 """The tuned list weights in the warehouse: `evaluate` writes them, `recommend` reads them.
 
 Table `list_settings(run_id, w_pop, w_text, w_corating, tune_ndcg, created_at, w_rating,
-few_w_pop, few_w_text, few_w_corating, few_w_rating, few_tune_ndcg)`; the newest row wins;
-before any evaluation, ListConfig()'s defaults (so are the few-book weights of a row written
-before they were tuned).
+few_w_pop, few_w_text, few_w_corating, few_w_rating, few_tune_ndcg, few_ranker)`; the newest
+row wins; before any evaluation, ListConfig()'s defaults (so are the few-book weights of a row
+written before they were tuned) and no few-book re-ranker (bookrec.lists.learned).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from bookrec.config import ListConfig
+from bookrec.lists.learned import FewBookRanker
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, table_exists
 
@@ -28,6 +29,7 @@ def save_list_settings(
     config: ListConfig,
     tune_ndcg: float,
     few_tune_ndcg: float = float("nan"),
+    few_ranker: FewBookRanker | None = None,
 ) -> None:
     run_sql(con, "lists/02_list_settings_table.sql")
     run_sql(
@@ -42,9 +44,22 @@ def save_list_settings(
             "tune_ndcg": float(tune_ndcg),
             **{name: float(getattr(config, name)) for name in FEW_WEIGHTS},
             "few_tune_ndcg": float(few_tune_ndcg),
+            "few_ranker": None if few_ranker is None else few_ranker.to_text(),
         },
     )
     lineage.record(con, "list_settings", run_id)
+
+
+def load_few_ranker(con: duckdb.DuckDBPyConnection) -> FewBookRanker | None:
+    """The few-book re-ranker of the newest tuned weights (None: none trained)."""
+    if not table_exists(con, "list_settings"):
+        return None
+    lineage.require_fresh(con, "list_settings")
+    latest = run_sql(con, "lists/04_list_settings_latest.sql").df()
+    if latest.empty or "few_ranker" not in latest.columns:
+        return None
+    text = latest.iloc[0]["few_ranker"]
+    return FewBookRanker.from_text(text if isinstance(text, str) else None)
 
 
 def load_list_settings(

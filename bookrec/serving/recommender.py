@@ -40,9 +40,10 @@ from bookrec.errors import DataError
 from bookrec.lists.candidates import Candidates
 from bookrec.lists.corating import load_corating
 from bookrec.lists.ease import Ease, load_ease
+from bookrec.lists.learned import FewBookRanker
 from bookrec.lists.popularity import counts_for, liked_counts
 from bookrec.lists.reader_list import ListItem, ListRanker
-from bookrec.lists.settings import load_list_settings
+from bookrec.lists.settings import load_few_ranker, load_list_settings
 from bookrec.lists.works import WORK_TABLES, Works, load_works
 from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
@@ -96,6 +97,8 @@ class Recommender:
             fantasy, magic" (None or a book without: the reason names the book alone).
         demo_catalog: the catalog is bookrec's synthetic demo (made-up books), which every
             answer says (Recommendations.demo_catalog).
+        few_ranker: the re-ranker of a few-book reader's list (bookrec.lists.learned; the one
+            `evaluate` stored: load_few_ranker); None: the linear order.
     """
 
     def __init__(
@@ -112,6 +115,7 @@ class Recommender:
         ease: Ease | None = None,
         liked_by: pd.Series | None = None,
         demo_catalog: bool = False,
+        few_ranker: FewBookRanker | None = None,
     ) -> None:
         self.config = config or RecommendConfig()
         self.demo_catalog = demo_catalog
@@ -149,7 +153,7 @@ class Recommender:
         # readers here who liked each candidate's work (None: no ratings): the list's
         # popularity and the reasons
         self.cand_liked = counts_for(liked_by, self.cand_ids, works)
-        self.ranker = self._list_ranker(works, corating, list_config, ease)
+        self.ranker = self._list_ranker(works, corating, list_config, ease, few_ranker)
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
@@ -164,7 +168,7 @@ class Recommender:
         """A book's Goodreads genres, most voted first (none when unknown)."""
         return self.genres.get(book_id, ())
 
-    def _list_ranker(self, works, corating, list_config, ease) -> ListRanker:
+    def _list_ranker(self, works, corating, list_config, ease, few_ranker) -> ListRanker:
         """The one "will read and like" ranker over the candidates (bookrec.lists)."""
         cands = Candidates.build(
             self.cand_ids,
@@ -190,7 +194,15 @@ class Recommender:
             return self.scorer.predict(rated_ids, ratings, cands.book_ids)
 
         return ListRanker(
-            cands, self.vectors, corating, works, list_config, predict, authors, blend=self.scorer
+            cands,
+            self.vectors,
+            corating,
+            works,
+            list_config,
+            predict,
+            authors,
+            blend=self.scorer,
+            few_ranker=few_ranker,
         )
 
     @classmethod
@@ -243,6 +255,7 @@ class Recommender:
                 ease=ease.result(),
                 liked_by=liked_by,
                 demo_catalog=holds_demo_catalog(con),
+                few_ranker=load_few_ranker(con),
             )
 
     # -- the one ranking path ---------------------------------------------------------------

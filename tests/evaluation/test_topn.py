@@ -15,7 +15,7 @@ from bookrec.evaluation.topn import (
 )
 from bookrec.evaluation.topn_modes import MORE_LIKE_THIS, few_mode
 from bookrec.evaluation.topn_report import store_topn, target_ratios, write_topn_reports
-from bookrec.lists.settings import load_list_settings
+from bookrec.lists.settings import load_few_ranker, load_list_settings
 from bookrec.lists.works import build_works
 from bookrec.warehouse.connection import connect
 from tests.conftest import build_tiny_warehouse
@@ -103,6 +103,9 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         assert stored.few_w_pop in stored.grid_few_pop
         assert stored.few_w_text in stored.grid_few_text
         assert 0.0 <= result.few_tune_ndcg <= 1.0
+        # the few-book re-ranker, learned from the same cut books, beside them
+        assert result.few_ranker is not None
+        assert load_few_ranker(con).to_text() == result.few_ranker.to_text()
     paths = write_topn_reports([result], tmp_path)
     assert all(p.is_file() for p in paths)
     assert "bookrec_list" in (tmp_path / "topn.md").read_text()

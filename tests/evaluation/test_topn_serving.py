@@ -4,6 +4,8 @@ weights)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig
@@ -18,17 +20,18 @@ from bookrec.serving.recommender import Recommender
 from bookrec.warehouse.connection import connect
 from bookrec.warehouse.tables import load_ratings
 from tests.evaluation.test_topn import tiny_with_works  # noqa: F401 (the shared fixture)
+from tests.lists.test_learned import ranker_of_made_up_cases
 
 EVERYONE = RecommendConfig(min_num_ratings=0)
 
 
-def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works):  # noqa: F811
+def served_and_evaluated(path, lists_config: ListConfig, few_ranker=None):
+    """(the split, its evaluation setup, a Recommender over the same split's models)."""
     config = EvalConfig(min_ratings=5, hidden_share=0.4)
-    # 2 stars and below are dislikes here: some readers have them, so dislikes are compared too
-    lists_config = ListConfig(w_rating=0.5)
-    with connect(tiny_with_works, read_only=True) as con:
+    with connect(path, read_only=True) as con:
         split = split_ratings(load_ratings(con), config.min_ratings, 0.4, config.tune_share, 0)
         setup = _setup(con, split, EVERYONE, CoratingConfig())
+        setup = dataclasses.replace(setup, few_ranker=few_ranker)
         recommender = Recommender(
             load_catalog(con),
             load_book_vectors(con, "raw"),
@@ -39,7 +42,16 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
             list_config=lists_config,
             ease=setup.cands.ease,  # and its EASE weights
             liked_by=liked_counts_of(split.train, lists_config.liked_rating),  # and its likes
+            few_ranker=few_ranker,
         )
+    return split, setup, recommender
+
+
+def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works):  # noqa: F811
+    # 2 stars and below are dislikes here: some readers have them, so dislikes are compared too
+    lists_config = ListConfig(w_rating=0.5)
+    split, setup, recommender = served_and_evaluated(tiny_with_works, lists_config)
+    with connect(tiny_with_works, read_only=True) as con:
         every_like = liked_counts(con, lists_config.liked_rating)  # what serving counts
     evaluated = bookrec_lists(setup, lists_config)
     titles = dict(zip(recommender.catalog["book_id"], recommender.catalog["title"], strict=True))
@@ -67,3 +79,25 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
     assert liked.any() and np.array_equal(liked, counts_for(train_likes, ids, works))
     assert (liked <= counts_for(every_like, ids, works)).all()
     assert not np.array_equal(liked, counts_for(every_like, ids, works))
+
+
+def test_a_few_book_reader_is_re_ranked_alike_in_evaluation_and_serving(tiny_with_works):  # noqa: F811
+    """With a re-ranker, a reader of 1 to 5 books gets the same re-ordered list from both, and
+    the re-ranker changes lists (here one trained on made-up cases)."""
+    lists_config = ListConfig(w_rating=0.5)
+    _, setup, recommender = served_and_evaluated(
+        tiny_with_works, lists_config, ranker_of_made_up_cases()
+    )
+    _, linear_setup, _ = served_and_evaluated(tiny_with_works, lists_config)
+    evaluated = bookrec_lists(setup, lists_config)
+    linear = bookrec_lists(linear_setup, lists_config)
+    changed = 0
+    for user, (ids, ratings) in setup.histories.items():
+        for kept in (1, 3):
+            case = Case(user, ids[:kept], ratings[:kept], frozenset())
+            expected = evaluated(case)
+            served = recommender.recommend_ids(ids[:kept], ratings[:kept], top_n=DEPTH)
+            assert [r.book_id for r in served.items] == expected
+            assert not set(expected) & set(ids[:kept].tolist())
+            changed += expected != linear(case)
+    assert changed > 0

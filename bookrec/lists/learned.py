@@ -1,0 +1,180 @@
+"""The few-book re-ranker: a small LightGBM LambdaMART model that re-orders the best
+candidates of a reader who gave at most ListConfig.few_books books.
+
+The list's linear score (bookrec.lists.features.weighted_score) ranks every candidate; for a
+reader of 1 to 5 books the model then re-orders its `few_rerank_depth` best unblocked ones
+from the same z-scored terms, the raw signals behind them (Goodreads' rating count and
+average, how many readers here liked the book, whether its text says more than its title)
+and the linear score itself. With so few books the terms interact: closeness in text is worth
+more for a well-liked book than for an obscure one, which one weight per term cannot say.
+
+`evaluate` trains it (bookrec.evaluation.topn_modes.tune_few_books) on the tuning readers'
+books cut to 1, 3 and 5, rated and unrated, relevant = their other books rated 4-5, after the
+few-book weights are tuned; it is stored as LightGBM's text beside those weights
+(`list_settings.few_ranker`) and read by every ranker that serves. What it changed on the
+shared data: docs/evaluation.md, "A learned order for few-book readers".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+
+from bookrec.config import ListConfig
+from bookrec.lists.candidates import Candidates
+from bookrec.lists.features import Features
+
+log = logging.getLogger(__name__)
+
+# The model's inputs, one column each, in this order (feature_rows); a stored model trained
+# on other columns is not used (FewBookRanker.from_text).
+FEATURES = (
+    "popularity",  # the list's z-scored terms, as the linear score weighs them
+    "text",
+    "co_reading",
+    "predicted_rating",  # z-scored; 0 without a rated book
+    "dislike",  # z(closeness to the disliked books); 0 without one
+    "books_given",
+    "log_goodreads_ratings",  # the raw signals behind the terms
+    "avg_rating",
+    "log_liked_here",
+    "described",  # 1: the text says more than title and author
+    "linear_score",
+)
+
+# LightGBM's settings: a few shallow trees (7 leaves, 100 rounds) on leaves of at least 200
+# rows. On seed 0 of the shared data deeper models (15 or 31 leaves, 200-300 rounds) ranked
+# the report readers below the linear score they start from: ~1,300 tuning cases are few.
+_PARAMS = {
+    "objective": "lambdarank",
+    "num_leaves": 7,
+    "learning_rate": 0.05,
+    "min_data_in_leaf": 200,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "feature_fraction": 0.9,
+    "lambdarank_truncation_level": 20,
+    "deterministic": True,
+    "force_row_wise": True,
+    "num_threads": 1,
+    "seed": 18,
+    "verbose": -1,
+}
+_ROUNDS = 100
+# too few relevant rows to learn from (a tiny demo): the linear order stays
+MIN_RELEVANT_ROWS = 50
+
+
+@dataclass(frozen=True)
+class FewBookRanker:
+    """A trained re-ranker and how deep it re-orders (ListConfig.few_rerank_depth when
+    trained)."""
+
+    booster: lgb.Booster
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """The model's score of each row of feature_rows (higher: earlier)."""
+        if not len(rows):
+            return np.zeros(0)
+        return self.booster.predict(rows, num_threads=1)
+
+    def to_text(self) -> str:
+        return self.booster.model_to_string()
+
+    @classmethod
+    def from_text(cls, text: str | None) -> FewBookRanker | None:
+        """The ranker stored as text; None when there is none or it was trained on other
+        features than FEATURES (an older bookrec's: `evaluate` trains a new one)."""
+        if not text:
+            return None
+        booster = lgb.Booster(model_str=text)
+        if tuple(booster.feature_name()) != FEATURES:
+            log.warning("the stored few-book ranker has other features: the linear order is used")
+            return None
+        return cls(booster)
+
+
+def feature_rows(
+    cands: Candidates,
+    feats: Features,
+    n_books: int,
+    score: np.ndarray,
+    rating_z: np.ndarray | None,
+    columns: np.ndarray,
+) -> np.ndarray:
+    """(len(columns), len(FEATURES)): the model's inputs for these columns of the reader's
+    per-candidate arrays (Features.columns_of), score being the linear score over the same
+    columns as feats."""
+    positions = columns if feats.positions is None else feats.positions[columns]
+    n = len(columns)
+    zero = np.zeros(n)
+    liked = cands.liked_by[positions] if cands.liked_by is not None else zero
+    avg = cands.avg_rating[positions] if cands.avg_rating is not None else zero
+    described = cands.described[positions] if cands.described is not None else zero + 1
+    return np.column_stack(
+        [
+            feats.pop[columns],
+            feats.text[columns],
+            feats.corating[columns],
+            rating_z[columns] if rating_z is not None else zero,
+            feats.dislike[columns] if feats.dislike is not None else zero,
+            np.full(n, float(n_books)),
+            cands.popularity[positions],
+            np.nan_to_num(avg),
+            np.log1p(liked),
+            described.astype(np.float64),
+            score[columns],
+        ]
+    )
+
+
+def top_unblocked(score: np.ndarray, blocked: np.ndarray, depth: int) -> np.ndarray:
+    """The columns of the `depth` best unblocked scores, best first (ties: lower column)."""
+    open_ = np.flatnonzero(~blocked)
+    depth = min(depth, len(open_))
+    if depth <= 0:
+        return np.zeros(0, np.int64)
+    best = open_[np.argpartition(-score[open_], depth - 1)[:depth]]
+    return best[np.lexsort((best, -score[best]))]
+
+
+def reranked(
+    ranker: FewBookRanker, rows: np.ndarray, top: np.ndarray, pushed: np.ndarray | None
+) -> np.ndarray:
+    """The columns `top` (best linear first) in the model's order; a column in `pushed` (a
+    book the reader is predicted not to like) after every other, as the linear list has it;
+    ties keep the linear order."""
+    model = ranker.scores(rows)
+    if pushed is not None:
+        model = np.where(pushed, model - 1e6, model)
+    return top[np.argsort(-model, kind="stable")]
+
+
+def train_few_book_ranker(rows: list[np.ndarray], labels: list[np.ndarray]) -> FewBookRanker | None:
+    """A re-ranker from the tuning cases: per case its top candidates' feature_rows and
+    whether each is relevant (one LambdaMART query a case). None with fewer than
+    MIN_RELEVANT_ROWS relevant rows (the linear order stays)."""
+    kept = [(x, y) for x, y in zip(rows, labels, strict=True) if len(x) and y.any()]
+    relevant = sum(int(y.sum()) for _, y in kept)
+    if relevant < MIN_RELEVANT_ROWS:
+        log.info("few-book ranker: %d relevant rows, too few to learn from", relevant)
+        return None
+    data = lgb.Dataset(
+        np.vstack([x for x, _ in kept]),
+        np.concatenate([y for _, y in kept]).astype(np.int32),
+        group=[len(x) for x, _ in kept],
+        feature_name=list(FEATURES),
+        params={"verbose": -1},
+    )
+    booster = lgb.train(_PARAMS, data, num_boost_round=_ROUNDS)
+    log.info("few-book ranker: %d cases, %d relevant rows", len(kept), relevant)
+    return FewBookRanker(booster)
+
+
+def applies(config: ListConfig, ranker: FewBookRanker | None, n_books: int) -> bool:
+    """Whether a reader who gave n_books books is re-ranked (one to few_books; nobody in
+    particular keeps the well-liked books' order)."""
+    return ranker is not None and config.few_rerank_depth > 0 and 1 <= n_books <= config.few_books

@@ -1,0 +1,112 @@
+"""The few-book re-ranker (bookrec.lists.learned): real LightGBM, trained on made-up cases
+whose relevance the linear score cannot see, stored as text and read back."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+import lightgbm as lgb
+import numpy as np
+import pytest
+
+from bookrec.config import ListConfig
+from bookrec.lists.learned import (
+    FEATURES,
+    MIN_RELEVANT_ROWS,
+    FewBookRanker,
+    applies,
+    reranked,
+    train_few_book_ranker,
+)
+from bookrec.lists.settings import load_few_ranker, save_list_settings
+
+TEXT, LIKED, SCORE = FEATURES.index("text"), FEATURES.index("log_liked_here"), -1
+
+
+def made_up_cases(seed: int, cases: int = 300, depth: int = 60):
+    """Per case `depth` candidates, best linear score first; relevant: close in text AND liked
+    by readers here (an interaction one weight per term cannot rank), the linear score
+    popularity alone."""
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for _ in range(cases):
+        x = rng.normal(size=(depth, len(FEATURES)))
+        x[:, SCORE] = np.sort(rng.normal(size=depth))[::-1]
+        relevant = (x[:, TEXT] > 0.8) & (x[:, LIKED] > 0.8)
+        rows.append(x)
+        labels.append(relevant)
+    return rows, labels
+
+
+def ranker_of_made_up_cases() -> FewBookRanker:
+    rows, labels = made_up_cases(0)
+    ranker = train_few_book_ranker(rows, labels)
+    assert ranker is not None
+    return ranker
+
+
+@pytest.fixture(scope="module")
+def ranker() -> FewBookRanker:
+    return ranker_of_made_up_cases()
+
+
+def hits_at_10(order: np.ndarray, relevant: np.ndarray) -> int:
+    return int(relevant[order[:10]].sum())
+
+
+def test_the_re_ranker_finds_what_the_linear_order_misses(ranker):
+    rows, labels = made_up_cases(1, cases=100)
+    linear = sum(hits_at_10(np.arange(len(y)), y) for y in labels)
+    learned = sum(
+        hits_at_10(reranked(ranker, x, np.arange(len(y)), None), y)
+        for x, y in zip(rows, labels, strict=True)
+    )
+    assert learned > 3 * max(linear, 1)
+
+
+def test_a_book_predicted_not_liked_stays_last_and_ties_keep_the_linear_order(ranker):
+    rows, labels = made_up_cases(2, cases=1)
+    top = np.arange(100, 160)  # candidate columns, best linear first
+    best = reranked(ranker, rows[0], top, None)[0]
+    pushed = top == best
+    assert reranked(ranker, rows[0], top, pushed)[-1] == best
+    same = np.repeat(rows[0][:1], len(top), axis=0)  # equal inputs, equal model scores
+    assert list(reranked(ranker, same, top, None)) == list(top)
+
+
+def test_too_few_relevant_rows_train_nothing():
+    rows, labels = made_up_cases(3, cases=300)
+    few = [np.zeros_like(y) for y in labels]
+    few[0][: MIN_RELEVANT_ROWS - 1] = True
+    assert train_few_book_ranker(rows, few) is None
+
+
+def test_the_ranker_is_stored_beside_the_weights_and_read_back(ranker):
+    con = duckdb.connect(":memory:")
+    assert load_few_ranker(con) is None  # before any evaluation
+    save_list_settings(con, "run-1", ListConfig(), 0.1, 0.2, ranker)
+    stored = load_few_ranker(con)
+    rows, _ = made_up_cases(4, cases=1)
+    assert stored is not None
+    assert np.allclose(stored.scores(rows[0]), ranker.scores(rows[0]))
+    save_list_settings(con, "run-2", ListConfig(), 0.1, 0.2, None)  # the newest: none learned
+    assert load_few_ranker(con) is None
+
+
+def test_a_ranker_of_other_features_is_not_used():
+    rng = np.random.default_rng(5)
+    data = lgb.Dataset(rng.normal(size=(400, 3)), rng.integers(0, 2, 400), group=[40] * 10)
+    other = lgb.train({"objective": "lambdarank", "verbose": -1}, data, num_boost_round=2)
+    assert FewBookRanker.from_text(other.model_to_string()) is None
+    assert FewBookRanker.from_text(None) is None
+
+
+@pytest.mark.parametrize(
+    ("n_books", "depth", "expected"),
+    [(0, 300, False), (1, 300, True), (5, 300, True), (6, 300, False), (3, 0, False)],
+)
+def test_only_a_reader_of_one_to_few_books_is_re_ranked(ranker, n_books, depth, expected):
+    config = dataclasses.replace(ListConfig(), few_books=5, few_rerank_depth=depth)
+    assert applies(config, ranker, n_books) is expected
+    assert not applies(config, None, n_books)
