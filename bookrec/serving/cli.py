@@ -35,7 +35,8 @@ what was ambiguous (with candidates) and what was not found. A title several boo
 without an author, is the most read of them when it has 10x the ratings of each other one ("The
 Hobbit" is Tolkien's; the output names the others); otherwise it is ambiguous. A title may stop
 before its subtitle ("Sapiens"), "the" or "a" may be left out ("lord of the rings", "catcher in
-rye") or added, and a series' name, or words of the names of one author's series, stands for
+rye") or added, a number may be typed in digits or words ("100 years of solitude"), and a
+series' name, or words of the names of one author's series, stands for
 its first book ("harry potter", "percy jackson"), or with a number for that entry ("harry
 potter 3", "dune book 2"); a title may carry its author: "Dune by Frank Herbert". An author may
 be spelled another way ("War and Peace|Tolstoi", "Conan Doyle"). An author's name alone is not

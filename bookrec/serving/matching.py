@@ -38,8 +38,9 @@ the same key. Each listed book then goes through these steps; the first that dec
    winner >= fuzzy_title_sure with a known average rating (a typo).
 The thresholds are bookrec.config.MatchConfig's. A book these steps leave unmatched goes
 through them again with the title's leading article dropped, or with "the" and then "a" added
-("lord of the rings", "game of thrones"), or as the one catalog title it is but for articles
-anywhere ("catcher in rye", "name of wind"), and last as the words of one author's series names
+("lord of the rings", "game of thrones"), or as the catalog titles (up to three) it is but for
+articles anywhere and for numbers in words or digits ("catcher in rye", "name of wind", "100
+years of solitude": bookrec.serving.numbers), and last as the words of one author's series names
 ("percy jackson": the first book of "Percy Jackson and the Olympians", method "series_first")
 when nothing came near, and then, without an author, as a title and its author in one text
 ("Dune by Frank Herbert", "1984 - George Orwell"); the first match wins, else the first answer
@@ -68,6 +69,7 @@ from rapidfuzz import fuzz, process
 
 from bookrec.config import MatchConfig
 from bookrec.serving.authors import AuthorRelation, author_relation, author_spelled_alike
+from bookrec.serving.numbers import numbers_as_digits
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import named
 from bookrec.serving.results import Candidate, Match
@@ -430,7 +432,8 @@ class CatalogMatcher:
     def _match_one(self, book: ReaderBook, keys) -> Match:
         """_match_keys with the title as typed, then, if that found nothing sure, with a
         leading article dropped or added ("lord of the rings" is "The Lord of the Rings",
-        "The Dune" is "Dune"), then, if nothing came near, as words of one author's series
+        "The Dune" is "Dune") or as a catalog title but for articles and numbers
+        (_loose_forms), then, if nothing came near, as words of one author's series
         names (_by_series_words) and as a title and its author in one text
         (_title_by_author): the first sure match, else the first answer."""
         return self._spelling_noted(self._match_forms(book, keys), keys)
@@ -439,7 +442,7 @@ class CatalogMatcher:
         found = self._match_keys(book, keys)
         if found.status == "matched":
             return found
-        for other in [*_article_forms(keys), *self._article_free_forms(keys)]:
+        for other in [*_article_forms(keys), *self._loose_forms(keys)]:
             # the catalog-wide fuzzy scan tolerates a few letters already: not again (a book
             # the catalog lacks took 1 ms, with two more scans 3 ms)
             again = self._match_keys(book, other, fuzzy_title=False)
@@ -449,25 +452,27 @@ class CatalogMatcher:
             return self._by_series_words(book, keys) or self._title_by_author(book) or found
         return found
 
-    def _article_free_forms(self, keys) -> list[Keys]:
-        """The reader's keys with the one catalog title that is theirs but for articles
-        anywhere in it ("catcher in rye", "lord of rings", "girl with dragon tattoo": readers
-        on a phone drop them); none where no title, or several, are so."""
+    def _loose_forms(self, keys) -> list[Keys]:
+        """The reader's keys with each catalog title that is theirs but for articles anywhere
+        in it and for numbers in words or digits ("catcher in rye", "lord of rings": readers on
+        a phone drop articles; "100 years of solitude", "the 4 agreements", "20000 leagues
+        under the sea"), at most _LOOSE_TITLES of them; none where no title is so."""
         if not keys.title_key:
             return []
-        titles = self._titles_without_articles.get(_without_articles(keys.title_key), set())
-        titles = titles - {keys.title_key}
-        if len(titles) != 1:
+        titles = self._titles_by_loose_key.get(_loose_key(keys.title_key), set())
+        titles = sorted(titles - {keys.title_key})
+        if len(titles) > _LOOSE_TITLES:
             return []
-        return [keys._replace(title_key=next(iter(titles)))]
+        return [keys._replace(title_key=title) for title in titles]
 
     @functools.cached_property
-    def _titles_without_articles(self) -> dict[str, set[str]]:
-        """A title key without its articles -> the catalog title keys it stands for, built on
+    def _titles_by_loose_key(self) -> dict[str, set[str]]:
+        """A title key without its articles and with its numbers in digits (_loose_key) ->
+        the catalog title keys (and main titles, before a subtitle) it stands for, built on
         first use."""
         titles: dict[str, set[str]] = defaultdict(set)
-        for key in set(self.title_keys) - {None}:
-            titles[_without_articles(key)].add(key)
+        for key in {*self.title_keys, *self.main_keys} - {None}:
+            titles[_loose_key(key)].add(key)
         return dict(titles)
 
     def _spelling_noted(self, found: Match, keys) -> Match:
@@ -758,6 +763,17 @@ _LINKING_WORDS = frozenset({*_ARTICLES, "of", "and"})
 def _without_articles(key: str) -> str:
     """A key with every "the", "a" and "an" left out."""
     return " ".join(w for w in key.split() if w not in _ARTICLES)
+
+
+def _loose_key(key: str) -> str:
+    """A title key as _loose_forms compares it: numbers in digits, then without articles (so
+    "a thousand" is 1000 before its "a" goes)."""
+    return _without_articles(numbers_as_digits(key))
+
+
+# More catalog titles than this that are the reader's but for articles and numbers: too loose
+# a title to pick from (each is tried as typed; the first that matches wins).
+_LOOSE_TITLES = 3
 
 
 def _content_words(key: str) -> list[str]:

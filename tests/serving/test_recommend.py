@@ -434,6 +434,17 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "The Lion, the Witch and the Wardrobe (Chronicles of Narnia, #1)",
             "exact",
         ),
+        # numbers in digits where the catalog has words, and words where it has digits (not
+        # found before); "3 cups of tea" also the title before its subtitle
+        "100 years of solitude": ("One Hundred Years of Solitude", "exact"),
+        "1000 splendid suns": ("A Thousand Splendid Suns", "exact"),
+        "13 reasons why": ("Thirteen Reasons Why", "exact"),
+        "the 4 agreements": ("The Four Agreements", "exact"),
+        "5 people you meet in heaven": ("The Five People You Meet in Heaven", "exact"),
+        "3 cups of tea": (
+            "Three Cups of Tea: One Man's Mission to Promote Peace ... One School at a Time",
+            "main_title",
+        ),
         # the title before its subtitle, as readers name non-fiction (was ambiguous); "Wild"
         # was "The Wild" by another author (a leading "The" tried next)
         "Sapiens": ("Sapiens: A Brief History of Humankind", "main_title"),
