@@ -38,7 +38,8 @@ before its subtitle ("Sapiens"), "the" or "a" may be left out ("lord of the ring
 rye") or added, a number may be typed in digits or words ("100 years of solitude"), and a
 series' name, or words of the names of one author's series, stands for
 its first book ("harry potter", "percy jackson"), or with a number for that entry ("harry
-potter 3", "dune book 2"); a title may carry its author: "Dune by Frank Herbert". An author may
+potter 3", "dune book 2"), and initials stand for a series or title ("LOTR", "hp and the
+chamber of secrets"); a title may carry its author: "Dune by Frank Herbert". An author may
 be spelled another way ("War and Peace|Tolstoi", "Conan Doyle"). An author's name alone is not
 a book: the output names their most read ones. Build the warehouse first with `python -m
 flows.full` (or `python -m flows.prepare_data` and `python -m flows.embed`).

@@ -42,7 +42,8 @@ through them again with the title's leading article dropped, or with "the" and t
 articles anywhere and for numbers in words or digits ("catcher in rye", "name of wind", "100
 years of solitude": bookrec.serving.numbers), and last as the words of one author's series names
 ("percy jackson": the first book of "Percy Jackson and the Olympians", method "series_first")
-when nothing came near, and then, without an author, as a title and its author in one text
+when nothing came near, then with its first word as initials ("lotr", "hp and the chamber of
+secrets": _by_initials), and then, without an author, as a title and its author in one text
 ("Dune by Frank Herbert", "1984 - George Orwell"); the first match wins, else the first answer
 stands.
 Everything else is not found; a "title" that is an author's name ("Stephen King") is not found
@@ -449,8 +450,63 @@ class CatalogMatcher:
             if again.status == "matched":
                 return again
         if found.status == "not_found":  # an ambiguous answer names its candidates already
-            return self._by_series_words(book, keys) or self._title_by_author(book) or found
+            return (
+                self._by_series_words(book, keys)
+                or self._by_initials(book, keys)
+                or self._title_by_author(book)
+                or found
+            )
         return found
+
+    def _by_initials(self, book: ReaderBook, keys) -> Match | None:
+        """The title with its first word read as the initials of a series or a title of two
+        words or more ("lotr", "asoiaf", "hp and the chamber of secrets", "hp 3"):
+        the most read name so abbreviated, where it is read 10x more than any other, then
+        matched as typed or with a leading article; a note says how it was read."""
+        words = (keys.title_key or "").split()
+        if not words:
+            return None
+        first, rest = words[0], words[1:]
+        if not first.isalpha() or len(first) > 8:
+            return None
+        if len(first) < (MIN_INITIALS_BEFORE_MORE if rest else MIN_INITIALS_ALONE):
+            return None
+        name = self._initials.get(first)
+        if name is None:
+            return None
+        title = " ".join([name, *rest])
+        read = _with_titles(keys, lambda _: title)
+        for form in (read, *_article_forms(read)):
+            found = self._match_keys(book, form, fuzzy_title=False)
+            if found.status == "matched":
+                note = f"“{book.title}” read as “{title}”"
+                note = f"{found.note}; {note}" if found.note else note
+                return found.model_copy(update={"note": note})
+        return None
+
+    @functools.cached_property
+    def _initials(self) -> dict[str, str]:
+        """Initials -> the series name or title key of two words or more they abbreviate,
+        with and without a leading article, where one such name is read 10x more than each
+        other one (its most read book's Goodreads count); built on first use."""
+        reach: dict[str, dict[str, int]] = defaultdict(dict)
+        names = [(key.rpartition(" #")[0], rows) for key, rows in self.series_index.items()]
+        names += [(key, rows) for key, rows in self.exact_index.items()]
+        for name, rows in names:
+            words = name.split()
+            if len(words) < 2 or not all(w[0].isalpha() for w in words):
+                continue
+            read = max((self.num[r] or 0 for r in rows), default=0)
+            starts = [words] if words[0] not in _ARTICLES else [words, words[1:]]
+            for kept in starts:
+                initials = "".join(w[0] for w in kept)
+                reach[initials][name] = max(read, reach[initials].get(name, 0))
+        out = {}
+        for initials, counts in reach.items():
+            best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            if best[0][1] > 0 and (len(best) == 1 or best[0][1] >= 10 * best[1][1]):
+                out[initials] = best[0][0]
+        return out
 
     def _loose_forms(self, keys) -> list[Keys]:
         """The reader's keys with each catalog title that is theirs but for articles anywhere
@@ -770,6 +826,12 @@ def _loose_key(key: str) -> str:
     "a thousand" is 1000 before its "a" goes)."""
     return _without_articles(numbers_as_digits(key))
 
+
+# Initials typed alone ("lotr", "asoiaf") have at least 4 letters, before more of the title
+# ("hp and the chamber of secrets", "hp 3") at least 2: a shorter word typed alone is more
+# often a title of its own ("abc" read as "American Born Chinese" was a guess).
+MIN_INITIALS_ALONE = 4
+MIN_INITIALS_BEFORE_MORE = 2
 
 # More catalog titles than this that are the reader's but for articles and numbers: too loose
 # a title to pick from (each is tried as typed; the first that matches wins).

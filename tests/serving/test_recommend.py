@@ -445,6 +445,13 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "Three Cups of Tea: One Man's Mission to Promote Peace ... One School at a Time",
             "main_title",
         ),
+        # initials of a series or a title, alone (4 letters or more) or before more of it
+        "LOTR": ("The Lord of the Rings", "exact"),
+        "hp and the chamber of secrets": (
+            "Harry Potter and the Chamber of Secrets (Harry Potter, #2)",
+            "exact",
+        ),
+        "hg 2": ("Catching Fire (The Hunger Games, #2)", "series_entry"),
         # the title before its subtitle, as readers name non-fiction (was ambiguous); "Wild"
         # was "The Wild" by another author (a leading "The" tried next)
         "Sapiens": ("Sapiens: A Brief History of Humankind", "main_title"),
@@ -462,6 +469,11 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     ):
         assert m.status == "matched" and m.title == want, (title, m)
         assert method is None or m.method == method, (title, m.method)
+    # the reader is told how initials were read; three letters alone are no initials
+    # ("abc" was "American Born Chinese")
+    lotr = matcher.match([ReaderBook(title="LOTR")])[0]
+    assert "“LOTR” read as “the lord of the rings”" in lotr.note
+    assert matcher.match([ReaderBook(title="abc")])[0].status == "not_found"
     # words of several authors' series (Harry Potter, Harry Bosch, Harry Hole) name none
     assert matcher.match([ReaderBook(title="harry")])[0].method != "series_first"
     assert matcher.match([ReaderBook(title="harry potter 9")])[0].status == "not_found"
