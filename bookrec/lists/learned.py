@@ -10,17 +10,19 @@ more for a well-liked book than for an obscure one, which one weight per term ca
 
 `evaluate` trains it (bookrec.evaluation.topn_modes.tune_few_books) on the tuning readers'
 books cut to 1, 3 and 5, rated and unrated, relevant = their other books rated 4-5, after the
-few-book weights are tuned; it is stored as LightGBM's text beside those weights
-(`list_settings.few_ranker`) and read by every ranker that serves. What it changed on the
+few-book weights are tuned; it is stored as LightGBM's model dump (JSON) beside those weights
+(`list_settings.few_ranker`) and read by every ranker that serves, which scores its trees in
+numpy (FewBookRanker). What it changed on the
 shared data: docs/evaluation.md, "A learned order for few-book readers".
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from dataclasses import dataclass
 
-import lightgbm as lgb
 import numpy as np
 
 from bookrec.config import ListConfig
@@ -66,35 +68,130 @@ _PARAMS = {
 _ROUNDS = 100
 # too few relevant rows to learn from (a tiny demo): the linear order stays
 MIN_RELEVANT_ROWS = 50
+# LightGBM's test for a zero taken as missing (kZeroThreshold)
+_ZERO = 1e-35
 
 
 @dataclass(frozen=True)
 class FewBookRanker:
-    """A trained re-ranker and how deep it re-orders (ListConfig.few_rerank_depth when
-    trained)."""
+    """A trained re-ranker: LightGBM's trees as arrays, scored in numpy.
 
-    booster: lgb.Booster
+    Serving never imports LightGBM: its import takes ~1.1 s here (it loads its Dask and
+    pandas integrations), which every `bookrec recommend`, page worker and recommend_all run
+    would pay. Every node of every tree is a row of the arrays; a leaf is a node that leads
+    to itself with its value, so `depth` steps take every row of every tree to its leaf.
+    """
+
+    dump: str  # LightGBM's dump_model() as JSON: what is stored
+    roots: np.ndarray  # per tree, its first node
+    depth: int  # the deepest tree's levels of splits
+    feature: np.ndarray  # per node
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    default_left: np.ndarray  # where a missing value goes
+    missing: np.ndarray  # 0 none, 1 NaN, 2 zero (LightGBM's missing_type)
+    value: np.ndarray  # a leaf's value, 0 at a split
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
-        """The model's score of each row of feature_rows (higher: earlier)."""
-        if not len(rows):
-            return np.zeros(0)
-        return self.booster.predict(rows, num_threads=1)
+        """The model's score of each row of feature_rows (higher: earlier); LightGBM's
+        predict() of the same rows."""
+        rows = np.asarray(rows, np.float64)
+        node = np.broadcast_to(self.roots, (len(rows), len(self.roots)))
+        if not self._zero_missing and not np.isnan(rows).any():
+            # the rows a list builds: no value is missing, one gather a step
+            flat = rows.ravel()
+            base = (np.arange(len(rows)) * rows.shape[1])[:, None]
+            for _ in range(self.depth):
+                right = flat[base + self.feature[node]] > self.threshold[node]
+                node = self._children[node, right.astype(np.int64)]
+            return self.value[node].sum(axis=1)
+        row = np.arange(len(rows))[:, None]
+        for _ in range(self.depth):
+            x = rows[row, self.feature[node]]
+            kind = self.missing[node]
+            # LightGBM's NumericalDecision: NaN is 0 unless NaN is the missing value; a
+            # missing value goes the node's default way
+            x = np.where(np.isnan(x) & (kind != 1), 0.0, x)
+            missing = ((kind == 1) & np.isnan(x)) | ((kind == 2) & (np.abs(x) <= _ZERO))
+            go_left = np.where(missing, self.default_left[node], x <= self.threshold[node])
+            node = np.where(go_left, self.left[node], self.right[node])
+        return self.value[node].sum(axis=1)
+
+    @functools.cached_property
+    def _children(self) -> np.ndarray:
+        """(nodes, 2): each node's left and right child."""
+        return np.stack([self.left, self.right], axis=1)
+
+    @property
+    def _zero_missing(self) -> bool:
+        """Whether a split takes a zero for a missing value (LightGBM's zero_as_missing)."""
+        return bool((self.missing == 2).any())
 
     def to_text(self) -> str:
-        return self.booster.model_to_string()
+        return self.dump
 
     @classmethod
     def from_text(cls, text: str | None) -> FewBookRanker | None:
-        """The ranker stored as text; None when there is none or it was trained on other
-        features than FEATURES (an older bookrec's: `evaluate` trains a new one)."""
+        """The ranker stored as text (LightGBM's dump as JSON); None when there is none or
+        it was trained on other features than FEATURES (an older bookrec's: `evaluate`
+        trains a new one)."""
         if not text:
             return None
-        booster = lgb.Booster(model_str=text)
-        if tuple(booster.feature_name()) != FEATURES:
-            log.warning("the stored few-book ranker has other features: the linear order is used")
+        try:
+            model = json.loads(text)
+        except json.JSONDecodeError:
+            model = {}
+        if not isinstance(model, dict) or tuple(model.get("feature_names", ())) != FEATURES:
+            log.warning(
+                "the stored few-book ranker is of another bookrec (other features or format): "
+                "the linear order is used until `evaluate` trains a new one"
+            )
             return None
-        return cls(booster)
+        return cls._flattened(text, [tree["tree_structure"] for tree in model["tree_info"]])
+
+    @classmethod
+    def _flattened(cls, dump: str, trees: list[dict]) -> FewBookRanker:
+        # (feature, threshold, left, right, default_left, missing, value) per node
+        nodes: list[tuple[int, float, int, int, bool, int, float]] = []
+        deepest = 0
+
+        def add(node: dict, depth: int) -> int:
+            nonlocal deepest
+            at = len(nodes)
+            if "leaf_value" in node:
+                nodes.append((0, np.inf, at, at, True, 0, float(node["leaf_value"])))
+                deepest = max(deepest, depth)
+                return at
+            nodes.append((0, 0.0, at, at, True, 0, 0.0))
+            left = add(node["left_child"], depth + 1)
+            right = add(node["right_child"], depth + 1)
+            missing = {"NaN": 1, "Zero": 2}.get(node.get("missing_type", "None"), 0)
+            nodes[at] = (
+                int(node["split_feature"]),
+                float(node["threshold"]),
+                left,
+                right,
+                bool(node["default_left"]),
+                missing,
+                0.0,
+            )
+            return at
+
+        roots = np.array([add(tree, 0) for tree in trees], np.int64)
+        columns = list(zip(*nodes, strict=True))
+        return cls(
+            dump=dump,
+            roots=roots,
+            depth=deepest,
+            feature=np.array(columns[0], np.int64),
+            threshold=np.array(columns[1], np.float64),
+            left=np.array(columns[2], np.int64),
+            right=np.array(columns[3], np.int64),
+            default_left=np.array(columns[4], bool),
+            missing=np.array(columns[5], np.int8),
+            value=np.array(columns[6], np.float64),
+        )
 
 
 def feature_rows(
@@ -157,6 +254,8 @@ def train_few_book_ranker(rows: list[np.ndarray], labels: list[np.ndarray]) -> F
     """A re-ranker from the tuning cases: per case its top candidates' feature_rows and
     whether each is relevant (one LambdaMART query a case). None with fewer than
     MIN_RELEVANT_ROWS relevant rows (the linear order stays)."""
+    import lightgbm as lgb  # only `evaluate` trains (FewBookRanker: why not at import)
+
     kept = [(x, y) for x, y in zip(rows, labels, strict=True) if len(x) and y.any()]
     relevant = sum(int(y.sum()) for _, y in kept)
     if relevant < MIN_RELEVANT_ROWS:
@@ -171,7 +270,9 @@ def train_few_book_ranker(rows: list[np.ndarray], labels: list[np.ndarray]) -> F
     )
     booster = lgb.train(_PARAMS, data, num_boost_round=_ROUNDS)
     log.info("few-book ranker: %d cases, %d relevant rows", len(kept), relevant)
-    return FewBookRanker(booster)
+    ranker = FewBookRanker.from_text(json.dumps(booster.dump_model()))
+    assert ranker is not None  # trained on FEATURES
+    return ranker
 
 
 def applies(config: ListConfig, ranker: FewBookRanker | None, n_books: int) -> bool:

@@ -1,9 +1,11 @@
 """The few-book re-ranker (bookrec.lists.learned): real LightGBM, trained on made-up cases
-whose relevance the linear score cannot see, stored as text and read back."""
+whose relevance the linear score cannot see, stored as its dump, read back and scored in numpy
+as LightGBM scores it."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import duckdb
 import lightgbm as lgb
@@ -94,11 +96,36 @@ def test_the_ranker_is_stored_beside_the_weights_and_read_back(ranker):
     assert load_few_ranker(con) is None
 
 
-def test_a_ranker_of_other_features_is_not_used():
+def test_the_trees_in_numpy_score_as_lightgbm_does():
+    """The stored dump, flattened, against LightGBM's own predict of the same model, on rows
+    with NaNs and zeros too (a model that saw them learns where missing values go)."""
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(3000, len(FEATURES)))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[rng.random(x.shape) < 0.05] = 0.0
+    y = (np.nan_to_num(x[:, TEXT]) + np.nan_to_num(x[:, LIKED]) > 1).astype(int)
+    for missing in ({}, {"zero_as_missing": True}):
+        data = lgb.Dataset(x, y, group=[50] * 60, feature_name=list(FEATURES))
+        booster = lgb.train(
+            {"objective": "lambdarank", "verbose": -1, "num_leaves": 7, **missing},
+            data,
+            num_boost_round=30,
+        )
+        ranker = FewBookRanker.from_text(json.dumps(booster.dump_model()))
+        test = rng.normal(size=(500, len(FEATURES)))
+        test[rng.random(test.shape) < 0.05] = np.nan
+        test[rng.random(test.shape) < 0.05] = 0.0
+        assert np.allclose(ranker.scores(test), booster.predict(test), atol=1e-9)
+        whole = rng.normal(size=(500, len(FEATURES)))  # nothing missing: the one-gather path
+        assert np.allclose(ranker.scores(whole), booster.predict(whole), atol=1e-9)
+
+
+def test_a_ranker_of_other_features_or_format_is_not_used():
     rng = np.random.default_rng(5)
     data = lgb.Dataset(rng.normal(size=(400, 3)), rng.integers(0, 2, 400), group=[40] * 10)
     other = lgb.train({"objective": "lambdarank", "verbose": -1}, data, num_boost_round=2)
-    assert FewBookRanker.from_text(other.model_to_string()) is None
+    assert FewBookRanker.from_text(json.dumps(other.dump_model())) is None
+    assert FewBookRanker.from_text(other.model_to_string()) is None  # not a dump at all
     assert FewBookRanker.from_text(None) is None
 
 
