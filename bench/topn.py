@@ -204,6 +204,10 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
                 "over_als_same_rules": ours / m[DIAG_ALS_UNDER_RULES].ndcg_at_10,
                 "weights": "/".join(str(getattr(r.chosen, w)) for w in WEIGHTS),
                 "few_book_weights": "/".join(str(getattr(r.chosen, w)) for w in FEW_WEIGHTS),
+                # the re-ranker of such a reader's best candidates (bookrec.lists.learned)
+                "few_book_reranker": (
+                    f"{len(r.few_ranker.roots)} trees" if r.few_ranker is not None else "none"
+                ),
             }
         )
     modes = {
@@ -268,7 +272,8 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
         "",
         table(payload["summary"], ["method", *METRICS]),
         "Per seed (weights pop/text/co-rating/predicted rating; `few_book_weights` rank a reader "
-        "who gives at most 5 books, tuned on the tuning readers' books cut to 1, 3 and 5):",
+        "who gives at most 5 books, tuned on the tuning readers' books cut to 1, 3 and 5, and "
+        "`few_book_reranker` re-orders their best candidates, trained on the same cases):",
         "",
         table(
             payload["per_seed"],
@@ -284,6 +289,7 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
                 "over_als_same_rules",
                 "weights",
                 "few_book_weights",
+                "few_book_reranker",
             ],
         ),
         "`free_over_als`: bookrec's score without the list's rules (only training books left "

@@ -12,8 +12,8 @@ more for a well-liked book than for an obscure one, which one weight per term ca
 books cut to 1, 3 and 5, rated and unrated, relevant = their other books rated 4-5, after the
 few-book weights are tuned; it is stored as LightGBM's model dump (JSON) beside those weights
 (`list_settings.few_ranker`) and read by every ranker that serves, which scores its trees in
-numpy (FewBookRanker). What it changed on the
-shared data: docs/evaluation.md, "A learned order for few-book readers".
+numpy (FewBookRanker). What it changed on the shared data: docs/evaluation.md, "A learned
+order for few-book readers".
 """
 
 from __future__ import annotations
