@@ -435,8 +435,9 @@ class CatalogMatcher:
         leading article dropped or added ("lord of the rings" is "The Lord of the Rings",
         "The Dune" is "Dune") or as a catalog title but for articles and numbers
         (_loose_forms), then, if nothing came near, as words of one author's series
-        names (_by_series_words) and as a title and its author in one text
-        (_title_by_author): the first sure match, else the first answer."""
+        names (_by_series_words), with its first word as initials (_by_initials) and as a
+        title and its author in one text (_title_by_author): the first sure match, else the
+        first answer."""
         return self._spelling_noted(self._match_forms(book, keys), keys)
 
     def _match_forms(self, book: ReaderBook, keys) -> Match:
