@@ -123,7 +123,7 @@ class FewBookRanker:
         """(nodes, 2): each node's left and right child."""
         return np.stack([self.left, self.right], axis=1)
 
-    @property
+    @functools.cached_property
     def _zero_missing(self) -> bool:
         """Whether a split takes a zero for a missing value (LightGBM's zero_as_missing)."""
         return bool((self.missing == 2).any())

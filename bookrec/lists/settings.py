@@ -50,15 +50,19 @@ def save_list_settings(
     lineage.record(con, "list_settings", run_id)
 
 
-def load_few_ranker(con: duckdb.DuckDBPyConnection) -> FewBookRanker | None:
-    """The few-book re-ranker of the newest tuned weights (None: none trained)."""
+def _newest(con: duckdb.DuckDBPyConnection) -> pd.Series | None:
+    """The newest row of `list_settings` (None: no table or no row yet)."""
     if not table_exists(con, "list_settings"):
         return None
     lineage.require_fresh(con, "list_settings")
     latest = run_sql(con, "lists/04_list_settings_latest.sql").df()
-    if latest.empty or "few_ranker" not in latest.columns:
-        return None
-    text = latest.iloc[0]["few_ranker"]
+    return None if latest.empty else latest.iloc[0]
+
+
+def load_few_ranker(con: duckdb.DuckDBPyConnection) -> FewBookRanker | None:
+    """The few-book re-ranker of the newest tuned weights (None: none trained)."""
+    row = _newest(con)
+    text = None if row is None else row.get("few_ranker")
     return FewBookRanker.from_text(text if isinstance(text, str) else None)
 
 
@@ -67,13 +71,9 @@ def load_list_settings(
 ) -> ListConfig:
     """The newest tuned weights over `base` (ListConfig() when None)."""
     base = base or ListConfig()
-    if not table_exists(con, "list_settings"):
+    row = _newest(con)
+    if row is None:
         return base
-    lineage.require_fresh(con, "list_settings")
-    latest = run_sql(con, "lists/04_list_settings_latest.sql").df()
-    if latest.empty:
-        return base
-    row = latest.iloc[0]
     w_rating = row.get("w_rating")
     few = {
         name: float(row[name])
