@@ -461,6 +461,13 @@ class TopNConfig:
     modes: bool = Field(
         True, description="run the few-book and 'more like this' modes (the full table always)"
     )
+    # The few-book re-ranker learns from every tuning reader's books cut to each size, once per
+    # shuffle (the first shuffle is the one the few-book weights are tuned on). ~1,300 cases
+    # of one shuffle are few for its 16 inputs: three lifted the report readers' mean NDCG@10
+    # over the six few-book modes on the shared data (docs/evaluation.md, 2026-12-05, late).
+    few_ranker_shuffles: AtLeastOne = Field(
+        3, description="shuffles of each tuning reader's books the few-book re-ranker learns from"
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "few_sizes", tuple(sorted(set(self.few_sizes))))

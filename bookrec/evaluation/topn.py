@@ -58,6 +58,7 @@ from bookrec.evaluation.topn_metrics import (
 from bookrec.holdout import split_ratings
 from bookrec.lists.candidates import Candidates, zscore
 from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
+from bookrec.lists.coreaders import co_readers_of
 from bookrec.lists.ease import Ease, fit_ease, fit_ease_matrix
 from bookrec.lists.features import reader_features
 from bookrec.lists.learned import FewBookRanker
@@ -223,6 +224,7 @@ def _candidates(
         avg_rating=chosen["avg_rating"].to_numpy(np.float64),
         ease=ease,
         liked_by=counts_for(liked, chosen["book_id"].to_numpy(np.int64), works),
+        co_readers=co_readers_of(train, works),
     )
 
 

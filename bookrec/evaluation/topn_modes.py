@@ -74,14 +74,19 @@ def reader_books(ratings: pd.DataFrame, users) -> dict[int, tuple[np.ndarray, np
 
 
 def few_book_cases(
-    books: dict[int, tuple[np.ndarray, np.ndarray]], works: Works, sizes, seed: int
+    books: dict[int, tuple[np.ndarray, np.ndarray]],
+    works: Works,
+    sizes,
+    seed: int,
+    shuffle: int = 0,
 ) -> dict[int, list[Case]]:
     """size -> the rated case of each reader with a relevant book left (see module docstring).
 
     Each reader's books are shuffled once per seed and cut at every size, so a reader's 1-book
-    history is part of their 3-book one.
+    history is part of their 3-book one; `shuffle` > 0 draws another order (more cases of the
+    same readers, to learn from).
     """
-    rng = np.random.default_rng([seed, 18])
+    rng = np.random.default_rng([seed, 18] if shuffle == 0 else [seed, 18, shuffle])
     cases: dict[int, list[Case]] = {k: [] for k in sizes}
     for user in sorted(books):
         ids, ratings = books[user]
@@ -172,14 +177,16 @@ def tune_few_books(
     """chosen with its few-book weights tuned, their tuning NDCG@10, and the few-book
     re-ranker trained under them (train_few_ranker): the tuning readers' books cut as the
     report readers' are (the sizes up to chosen.few_books, rated), the co-rating vectors fitted
-    without the tuning readers; the best mean NDCG@10 over those cases (tune_weights). The
+    without the tuning readers; the best mean NDCG@10 over those cases (tune_weights); the
+    re-ranker learns from config.few_ranker_shuffles cuts of them, rated and unrated. The
     co-rating and predicted-rating weights keep the full-history grids, popularity and text
     take grid_few_pop and grid_few_text (popularity counts for more with few books)."""
     sizes = [k for k in config.few_sizes if k <= chosen.few_books]
     if not sizes or not tune:
         return chosen, float("nan"), None
     held = setup.refit(ratings[~ratings["user_id"].isin(tune)], corating_config)
-    few = few_book_cases(reader_books(ratings, tune), setup.works, sizes, seed)
+    books = reader_books(ratings, tune)
+    few = few_book_cases(books, setup.works, sizes, seed)
     cases = [case for k in sizes for case in few[k]]
     if not cases:
         return chosen, float("nan"), None
@@ -195,6 +202,9 @@ def tune_few_books(
         few_w_corating=best.corating,
         few_w_rating=best.rating,
     )
+    for shuffle in range(1, config.few_ranker_shuffles):
+        more = few_book_cases(books, setup.works, sizes, seed, shuffle)
+        cases = [*cases, *(case for k in sizes for case in more[k])]
     return tuned, value, train_few_ranker(held, tuned, [*cases, *unrated(cases)])
 
 

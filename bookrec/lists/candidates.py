@@ -21,6 +21,7 @@ import numpy as np
 
 from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.vectors import BookVectors
+from bookrec.lists.coreaders import CoReaders, works_of
 from bookrec.lists.ease import Ease
 from bookrec.lists.popularity import LIKED_MIN_STD
 from bookrec.lists.works import Works
@@ -58,6 +59,10 @@ class Candidates:
     # per candidate: its text says more than title and author (None: not known, every text
     # counts), BookVectors.described
     described: np.ndarray | None = None
+    # who read what here (bookrec.lists.coreaders; None: not known) and each candidate's
+    # work's column there (-1: nobody here read it)
+    co_readers: CoReaders | None = None
+    co_reader_cols: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -71,12 +76,14 @@ class Candidates:
         avg_rating: np.ndarray | None = None,
         ease: Ease | None = None,
         liked_by: np.ndarray | None = None,
+        co_readers: CoReaders | None = None,
     ) -> Candidates:
         """Candidates restricted to one edition per work and to books with a text vector
         (avg_rating, one per book_id, feeds the "well-liked" term; None: not used; ease: the
         "ease" co-rating feature's weights, None: that feature falls back to ALS's; liked_by,
         one per book_id: how many of the warehouse's readers liked its work, in any edition
-        (bookrec.lists.popularity.counts_for), None: popularity is Goodreads' alone)."""
+        (bookrec.lists.popularity.counts_for), None: popularity is Goodreads' alone;
+        co_readers: who read what here, by work (None: not known))."""
         book_ids = np.asarray(book_ids, np.int64)
         keep = text.index_of(book_ids) >= 0
         if works is not None:
@@ -116,6 +123,10 @@ class Candidates:
             ease_cols=None if ease is None else ease.index_of(ids),
             liked_by=None if liked_by is None else np.asarray(liked_by, np.float64)[idx],
             described=None if text.described is None else text.described_of(ids),
+            co_readers=co_readers,
+            co_reader_cols=None
+            if co_readers is None
+            else co_readers.columns_of(works_of(works, ids)),
         )
 
     # What every reader of these candidates shares, computed on first use.

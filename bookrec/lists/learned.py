@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ import numpy as np
 from bookrec.config import ListConfig
 from bookrec.lists.candidates import Candidates
 from bookrec.lists.features import Features
+from bookrec.lists.rules import SeriesLayout
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,13 @@ FEATURES = (
     "log_liked_here",
     "described",  # 1: the text says more than title and author
     "linear_score",
+    "next_in_series",  # 1: the rules' next entry of a series the reader liked
+    "by_liked_author",  # 1: by an author of a book they liked (or listed unrated)
+    "closest_co_reading",  # the highest co-rating cosine to a liked book
+    "in_series",  # 1: an entry of a series (the rules let only its first main entry or
+    "series_position",  # the next one through); its number there, 0 outside a series
+    "co_read_share",  # the highest share of the readers here of one of their books who read
+    # it too (bookrec.lists.coreaders)
 )
 
 # LightGBM's settings: a few shallow trees (7 leaves, 100 rounds) on leaves of at least 200
@@ -194,6 +203,17 @@ class FewBookRanker:
         )
 
 
+@dataclass(frozen=True)
+class ReaderContext:
+    """What the re-ranker knows of a reader beyond their features: the candidates the rules
+    label "next in series" for them (positions), the authors of their liked books, and the
+    columns of their books' works among the co-readers (CoReaders.columns_of)."""
+
+    next_up: Collection[int]
+    liked_authors: set[str]
+    co_read_columns: np.ndarray
+
+
 def feature_rows(
     cands: Candidates,
     feats: Features,
@@ -201,16 +221,33 @@ def feature_rows(
     score: np.ndarray,
     rating_z: np.ndarray | None,
     columns: np.ndarray,
+    reader: ReaderContext,
+    series: SeriesLayout | None,
 ) -> np.ndarray:
     """(len(columns), len(FEATURES)): the model's inputs for these columns of the reader's
     per-candidate arrays (Features.columns_of), score being the linear score over the same
-    columns as feats."""
+    columns as feats; series: the candidates' series (None: no works known)."""
     positions = columns if feats.positions is None else feats.positions[columns]
     n = len(columns)
     zero = np.zeros(n)
     liked = cands.liked_by[positions] if cands.liked_by is not None else zero
     avg = cands.avg_rating[positions] if cands.avg_rating is not None else zero
     described = cands.described[positions] if cands.described is not None else zero + 1
+    next_up = np.isin(positions, np.fromiter(reader.next_up, np.int64, len(reader.next_up)))
+    by_author = zero
+    if reader.liked_authors:
+        by_author = cands.author_mask(reader.liked_authors)[positions]
+    co_cosines = feats.liked_cosines("corating", positions)
+    closest_co = co_cosines.max(axis=1) if co_cosines.shape[1] else zero
+    in_series, series_position = zero, zero
+    if series is not None:
+        in_series = (series.code[positions] >= 0).astype(np.float64)
+        series_position = np.nan_to_num(series.position[positions])
+    co_read = zero
+    if cands.co_readers is not None:
+        co_read = cands.co_readers.highest_share(
+            reader.co_read_columns, cands.co_reader_cols[positions]
+        )
     return np.column_stack(
         [
             feats.pop[columns],
@@ -224,6 +261,12 @@ def feature_rows(
             np.log1p(liked),
             described.astype(np.float64),
             score[columns],
+            next_up.astype(np.float64),
+            by_author,
+            closest_co.astype(np.float64),
+            in_series,
+            series_position,
+            co_read,
         ]
     )
 

@@ -22,6 +22,7 @@ from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists import learned
 from bookrec.lists.candidates import Candidates, zscore
+from bookrec.lists.coreaders import works_of
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
 from bookrec.lists.works import Works
@@ -574,7 +575,7 @@ class ListRanker:
         cfg = self.config
         score, rating, pushed, blocked = self._linear(ids, ratings, feats, blocked)
         if learned.applies(cfg, self.few_ranker, len(ids)):
-            top, rows = self._rerank_rows(ids, feats, score, rating, blocked)
+            top, rows = self._rerank_rows(ids, feats, score, rating, blocked, next_up)
             order = learned.reranked(
                 self.few_ranker, rows, top, None if pushed is None else pushed[top]
             )[: rank_depth(top_n)]
@@ -626,10 +627,10 @@ class ListRanker:
         of theirs re-orders them; what `evaluate` trains the re-ranker on
         (bookrec.evaluation.topn_modes.train_few_ranker)."""
         read = self.books_read(*_checked(book_ids, ratings))
-        blocked, _ = self._rules(read.ruled_ids, read.ruled_ratings, ())
+        blocked, next_up = self._rules(read.ruled_ids, read.ruled_ratings, ())
         feats = next(self._block_features([(read.ids, read.ratings)], [blocked]))
         score, rating, _, blocked = self._linear(read.ids, read.ratings, feats, blocked)
-        top, rows = self._rerank_rows(read.ids, feats, score, rating, blocked)
+        top, rows = self._rerank_rows(read.ids, feats, score, rating, blocked, next_up)
         return (top if feats.positions is None else feats.positions[top]), rows
 
     def _rerank_rows(
@@ -639,14 +640,23 @@ class ListRanker:
         score: np.ndarray,
         rating: np.ndarray | None,
         blocked: np.ndarray,
+        next_up: set[int],
     ) -> tuple[np.ndarray, np.ndarray]:
         """(the columns of the reader's few_rerank_depth best unblocked candidates by the
-        linear score, best first; the few-book re-ranker's inputs for them)."""
+        linear score, best first; the few-book re-ranker's inputs for them); next_up: the
+        candidates the rules label "next in series" (_rules)."""
         top = learned.top_unblocked(score, blocked, self.config.few_rerank_depth)
         rating_z = None
         if rating is not None:
             rating_z = zscore(rating, weights=feats.weights)
-        return top, learned.feature_rows(self.cands, feats, len(ids), score, rating_z, top)
+        authors = {self._author_of.get(int(b)) for b in feats.liked_ids.tolist()}
+        co_read = np.zeros(0, np.int64)
+        if self.cands.co_readers is not None:
+            co_read = self.cands.co_readers.columns_of(works_of(self.works, ids))
+        reader = learned.ReaderContext(next_up, {a for a in authors if a}, co_read)
+        return top, learned.feature_rows(
+            self.cands, feats, len(ids), score, rating_z, top, reader, self.layout
+        )
 
     def _by_their_author(
         self,

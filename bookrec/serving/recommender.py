@@ -39,6 +39,7 @@ from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.errors import DataError
 from bookrec.lists.candidates import Candidates
 from bookrec.lists.corating import load_corating
+from bookrec.lists.coreaders import CoReaders, co_readers
 from bookrec.lists.ease import Ease, load_ease
 from bookrec.lists.learned import FewBookRanker
 from bookrec.lists.popularity import counts_for, liked_counts
@@ -99,6 +100,8 @@ class Recommender:
             answer says (Recommendations.demo_catalog).
         few_ranker: the re-ranker of a few-book reader's list (bookrec.lists.learned; the one
             `evaluate` stored: load_few_ranker); None: the linear order.
+        co_readers: who read what among the warehouse's readers (bookrec.lists.coreaders,
+            one of the re-ranker's inputs); None: not known.
     """
 
     def __init__(
@@ -116,6 +119,7 @@ class Recommender:
         liked_by: pd.Series | None = None,
         demo_catalog: bool = False,
         few_ranker: FewBookRanker | None = None,
+        co_readers: CoReaders | None = None,
     ) -> None:
         self.config = config or RecommendConfig()
         self.demo_catalog = demo_catalog
@@ -153,7 +157,7 @@ class Recommender:
         # readers here who liked each candidate's work (None: no ratings): the list's
         # popularity and the reasons
         self.cand_liked = counts_for(liked_by, self.cand_ids, works)
-        self.ranker = self._list_ranker(works, corating, list_config, ease, few_ranker)
+        self.ranker = self._list_ranker(works, corating, list_config, ease, few_ranker, co_readers)
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
@@ -168,7 +172,9 @@ class Recommender:
         """A book's Goodreads genres, most voted first (none when unknown)."""
         return self.genres.get(book_id, ())
 
-    def _list_ranker(self, works, corating, list_config, ease, few_ranker) -> ListRanker:
+    def _list_ranker(
+        self, works, corating, list_config, ease, few_ranker, co_readers
+    ) -> ListRanker:
         """The one "will read and like" ranker over the candidates (bookrec.lists)."""
         cands = Candidates.build(
             self.cand_ids,
@@ -180,6 +186,7 @@ class Recommender:
             avg_rating=self.cand_means,
             ease=ease,
             liked_by=self.cand_liked,
+            co_readers=co_readers,
         )
         self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
         authors = dict(
@@ -242,6 +249,7 @@ class Recommender:
             }
             list_config = load_list_settings(con)
             liked_by = liked_counts(con, list_config.liked_rating)
+            readers = co_readers(con, works)
             return cls(
                 catalog,
                 vectors,
@@ -256,6 +264,7 @@ class Recommender:
                 liked_by=liked_by,
                 demo_catalog=holds_demo_catalog(con),
                 few_ranker=load_few_ranker(con),
+                co_readers=readers,
             )
 
     # -- the one ranking path ---------------------------------------------------------------

@@ -163,6 +163,12 @@ def test_few_book_cut_keeps_no_hidden_book_and_relevant_is_the_rest_rated_4_5():
     assert [c.history.tolist() for c in again[5]] == [c.history.tolist() for c in cases[5]]
     other = few_book_cases(books, works, (5,), seed=1)
     assert [c.history.tolist() for c in other[5]] != [c.history.tolist() for c in cases[5]]
+    # another shuffle of the same seed: other cuts of the same readers (more to learn from)
+    shuffled = few_book_cases(books, works, (1, 3, 5), seed=0, shuffle=1)
+    assert [c.key for c in shuffled[5]] == [c.key for c in cases[5]]
+    assert [c.history.tolist() for c in shuffled[5]] != [c.history.tolist() for c in cases[5]]
+    first = few_book_cases(books, works, (5,), seed=0, shuffle=0)[5]
+    assert [c.history.tolist() for c in first] == [c.history.tolist() for c in cases[5]]
     # unrated: the same books and relevant sets, every rating unknown
     for a, b in zip(unrated(cases[3]), cases[3], strict=True):
         assert a.history.tolist() == b.history.tolist() and a.relevant == b.relevant

@@ -23,7 +23,8 @@ from bookrec.lists.learned import (
 )
 from bookrec.lists.settings import load_few_ranker, save_list_settings
 
-TEXT, LIKED, SCORE = FEATURES.index("text"), FEATURES.index("log_liked_here"), -1
+TEXT, LIKED = FEATURES.index("text"), FEATURES.index("log_liked_here")
+SCORE = FEATURES.index("linear_score")
 
 
 def made_up_cases(seed: int, cases: int = 300, depth: int = 60):

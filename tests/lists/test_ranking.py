@@ -11,7 +11,9 @@ import pytest
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.candidates import Candidates, reader_roles, zscore
+from bookrec.lists.coreaders import CoReaders, works_of
 from bookrec.lists.features import reader_features
+from bookrec.lists.learned import FEATURES
 from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
 from bookrec.lists.works import load_works
@@ -459,3 +461,49 @@ def test_a_series_is_entered_at_its_start_only(setup):
     assert not blocked[every[wool]] and blocked[every[shift]]
     blocked, next_up = blocked_mask(cands, works, [wool], [5.0], ListConfig())
     assert every[shift] in next_up
+
+
+def test_the_re_rankers_inputs_know_the_series_and_the_author(setup):
+    """What the few-book re-ranker sees of each candidate beside the linear terms: whether the
+    rules call it next in series, whether a liked book's author wrote it, its highest co-rating
+    cosine to a liked book, and its series entry."""
+    works, cands, text, corating = setup
+    kings = _id("The Way of Kings (The Stormlight Archive, #1)")
+    radiance_id, dune_id = (
+        _id("Words of Radiance (The Stormlight Archive, #2)"),
+        _id("Dune (Dune, #1)"),
+    )
+    # three readers here read The Way of Kings (one its split edition): two went on to Words
+    # of Radiance, one to Dune
+    split = _id("The Way of Kings, Part 1 (The Stormlight Archive #1.1)")
+    readers = CoReaders.build(
+        [1, 1, 2, 2, 3, 3], [kings, radiance_id, split, radiance_id, kings, dune_id], works
+    )
+    cands = dataclasses.replace(
+        cands,
+        co_readers=readers,
+        co_reader_cols=readers.columns_of(works_of(works, cands.book_ids)),
+    )
+    config = dataclasses.replace(ListConfig(), few_rerank_depth=len(BOOKS))
+    ranker = ListRanker(cands, text, corating, works, config)
+    positions, rows = ranker.rerank_inputs([kings], [5.0])
+    row = {int(cands.book_ids[p]): x for p, x in zip(positions, rows, strict=True)}
+    column = {name: FEATURES.index(name) for name in FEATURES}
+    radiance = row[_id("Words of Radiance (The Stormlight Archive, #2)")]
+    assert radiance[column["next_in_series"]] == 1 and radiance[column["by_liked_author"]] == 1
+    assert radiance[column["in_series"]] == 1 and radiance[column["series_position"]] == 2
+    dune = row[_id("Dune (Dune, #1)")]
+    assert dune[column["next_in_series"]] == 0 and dune[column["by_liked_author"]] == 0
+    assert dune[column["in_series"]] == 1 and dune[column["series_position"]] == 1
+    closest = corating.vectors[corating.index_of([kings])[0]] @ corating.vectors.T
+    for book, x in row.items():
+        at = corating.index_of([book])[0]
+        assert x[column["closest_co_reading"]] == pytest.approx(closest[at], abs=1e-5)
+    assert radiance[column["co_read_share"]] == pytest.approx(2 / 3)
+    assert dune[column["co_read_share"]] == pytest.approx(1 / 3)
+    others = [x for b, x in row.items() if b not in (radiance_id, dune_id)]
+    assert all(x[column["co_read_share"]] == 0 for x in others)
+    # a book in no series
+    hobbit_dixon = next(b for b in row if BOOKS[b - 1][:2] == ("The Hobbit", "Chuck Dixon"))
+    assert row[hobbit_dixon][column["in_series"]] == 0
+    assert row[hobbit_dixon][column["series_position"]] == 0
