@@ -463,8 +463,9 @@ class TopNConfig:
     )
     # The few-book re-ranker learns from every tuning reader's books cut to each size, once per
     # shuffle (the first shuffle is the one the few-book weights are tuned on). ~1,300 cases
-    # of one shuffle are few for its 16 inputs: three lifted the report readers' mean NDCG@10
-    # over the six few-book modes on the shared data (docs/evaluation.md, 2026-12-05, late).
+    # of one shuffle are few for its 17 inputs: three lifted the report readers' mean NDCG@10
+    # over the six few-book modes by 0.002 / 0.003 on seeds 0 / 1 of the shared data, five
+    # no more (docs/evaluation.md, "What the re-ranker knows beyond the terms").
     few_ranker_shuffles: AtLeastOne = Field(
         3, description="shuffles of each tuning reader's books the few-book re-ranker learns from"
     )
@@ -801,7 +802,7 @@ class ListConfig:
     # Then, where `evaluate` trained one (bookrec.lists.learned), a small LambdaMART model
     # re-orders such a reader's best few_rerank_depth unblocked candidates by the linear
     # score; 0 keeps the linear order. On the shared data's report readers (3 seeds) NDCG@10
-    # at 1 / 3 / 5 rated books went 0.205 / 0.218 / 0.223 -> 0.214 / 0.227 / 0.236 (docs/
+    # at 1 / 3 / 5 rated books went 0.205 / 0.218 / 0.223 -> 0.222 / 0.243 / 0.251 (docs/
     # evaluation.md, "A learned order for few-book readers").
     few_rerank_depth: int = Field(
         300, ge=0, description="best candidates the few-book re-ranker re-orders (0: none)"

@@ -4,16 +4,18 @@ candidates of a reader who gave at most ListConfig.few_books books.
 The list's linear score (bookrec.lists.features.weighted_score) ranks every candidate; for a
 reader of 1 to 5 books the model then re-orders its `few_rerank_depth` best unblocked ones
 from the same z-scored terms, the raw signals behind them (Goodreads' rating count and
-average, how many readers here liked the book, whether its text says more than its title)
-and the linear score itself. With so few books the terms interact: closeness in text is worth
-more for a well-liked book than for an obscure one, which one weight per term cannot say.
+average, how many readers here liked the book, whether its text says more than its title),
+the linear score itself, and what the terms leave out (FEATURES: next in series, a liked
+author, the series entry, the share of co-readers here). With so few books the terms
+interact: closeness in text is worth more for a well-liked book than for an obscure one,
+which one weight per term cannot say.
 
 `evaluate` trains it (bookrec.evaluation.topn_modes.tune_few_books) on the tuning readers'
-books cut to 1, 3 and 5, rated and unrated, relevant = their other books rated 4-5, after the
-few-book weights are tuned; it is stored as LightGBM's model dump (JSON) beside those weights
-(`list_settings.few_ranker`) and read by every ranker that serves, which scores its trees in
-numpy (FewBookRanker). What it changed on the shared data: docs/evaluation.md, "A learned
-order for few-book readers".
+books cut to 1, 3 and 5 (TopNConfig.few_ranker_shuffles cuts of each), rated and unrated,
+relevant = their other books rated 4-5, after the few-book weights are tuned; it is stored
+as LightGBM's model dump (JSON) beside those weights (`list_settings.few_ranker`) and read by
+every ranker that serves, which scores its trees in numpy (FewBookRanker). What it changed on
+the shared data: docs/evaluation.md, "A learned order for few-book readers".
 """
 
 from __future__ import annotations
