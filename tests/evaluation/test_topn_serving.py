@@ -12,6 +12,7 @@ from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConf
 from bookrec.embedding.vectors import load_book_vectors
 from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists
 from bookrec.holdout import split_ratings
+from bookrec.lists.coreaders import co_readers_of
 from bookrec.lists.popularity import counts_for, liked_counts, liked_counts_of
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import load_catalog
@@ -43,6 +44,7 @@ def served_and_evaluated(path, lists_config: ListConfig, few_ranker=None):
             ease=setup.cands.ease,  # and its EASE weights
             liked_by=liked_counts_of(split.train, lists_config.liked_rating),  # and its likes
             few_ranker=few_ranker,
+            co_readers=co_readers_of(split.train, setup.works),  # and who read what
         )
     return split, setup, recommender
 
@@ -101,3 +103,6 @@ def test_a_few_book_reader_is_re_ranked_alike_in_evaluation_and_serving(tiny_wit
             assert not set(expected) & set(ids[:kept].tolist())
             changed += expected != linear(case)
     assert changed > 0
+    served, measured = recommender.ranker.cands, setup.cands
+    assert measured.co_readers is not None and served.co_readers is not None
+    assert (served.co_readers.read != measured.co_readers.read).nnz == 0

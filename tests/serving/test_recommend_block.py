@@ -240,3 +240,18 @@ def test_a_shortlisted_reader_gets_the_same_list_alone_and_in_a_block(recommende
     assert [_shown(items) for items in same.recommend_block(readers, 10)] == [
         _shown(items) for items in whole
     ]
+
+
+def test_the_served_ranker_knows_who_read_what_here(warehouse: Path, recommender: Recommender):
+    """The few-book re-ranker's share of co-readers rests on the warehouse's ratings, by
+    work (bookrec.lists.coreaders): every reader and every work read is there."""
+    readers = recommender.ranker.cands.co_readers
+    assert readers is not None
+    with connect(warehouse, read_only=True) as con:
+        n_readers, n_pairs = con.execute(
+            "select count(distinct user_id), count(*) from ratings"
+        ).fetchone()
+    assert readers.read.shape[0] == n_readers
+    assert readers.readers_of.sum() <= n_pairs  # editions of one work count once a reader
+    cols = recommender.ranker.cands.co_reader_cols
+    assert (cols >= 0).sum() > len(cols) // 2  # most candidates were read by someone here
