@@ -66,17 +66,24 @@ class CoReaders:
         found[found] = self.works[at[found]] == work_ids[found]
         return np.where(found, at, -1)
 
+    def shares(self, given: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """(given, candidates): of each given column's readers, the share who read each
+        candidate column too; 0 where either is -1."""
+        out = np.zeros((len(given), len(candidates)))
+        rows, cols = given >= 0, candidates >= 0
+        if not rows.any() or not cols.any():
+            return out
+        both = (self.read[:, given[rows]].T @ self.read[:, candidates[cols]]).toarray()
+        out[np.ix_(rows, cols)] = both / self.readers_of[given[rows]][:, None]
+        return out
+
     def highest_share(self, given: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Per candidate column (-1: none), the highest share, over the given columns (-1
         ignored), of that work's readers who read the candidate too; 0 without either."""
         given = np.unique(given[given >= 0])
-        out = np.zeros(len(candidates))
-        known = candidates >= 0
-        if not len(given) or not known.any():
-            return out
-        both = (self.read[:, given].T @ self.read[:, candidates[known]]).toarray()
-        out[known] = (both / self.readers_of[given][:, None]).max(axis=0)
-        return out
+        if not len(given):
+            return np.zeros(len(candidates))
+        return self.shares(given, candidates).max(axis=0)
 
 
 def works_of(works: Works | None, book_ids) -> np.ndarray:

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 # A similarity below this explains nothing (cosines of unrelated books sit around 0.2-0.3).
 MIN_TEXT = 0.45
 MIN_CORATING = 0.3
+# "co_read" evidence: at least this share of at least this many readers of the reader's book
+# (a share of 3 readers says little)
+MIN_CO_READ_SHARE = 0.4
+MIN_CO_READERS = 10
 # Books that say more a title-only book without co-reading is read with (books_read): entries
 # of its series, else its author's most-read books.
 STAND_INS = 2
@@ -49,8 +53,9 @@ class Evidence:
     """A liked book behind an item: which space, and the cosine there."""
 
     book_id: int
-    # "text" (close in content), "corating" (liked by the same readers) or "author" (by the
-    # author of that book, and nothing else to say: similarity 1)
+    # "text" (close in content), "corating" (liked by the same readers), "author" (by the
+    # author of that book, and nothing else to say: similarity 1) or "co_read" (read by that
+    # share of the readers here who read that book, and nothing else to say)
     kind: str
     similarity: float
 
@@ -592,6 +597,7 @@ class ListRanker:
         )
         if because_count > 0:
             evidence = self._by_their_author(ids, ratings, feats.liked_ids, chosen, evidence)
+            evidence = self._read_by_their_readers(feats.liked_ids, chosen, evidence)
         columns = feats.columns_of(chosen).tolist()
         return [
             ListItem(
@@ -691,6 +697,29 @@ class ListRanker:
             if not found and book is not None:
                 found = (Evidence(book, "author", 1.0),)
             out.append(found)
+        return out
+
+    def _read_by_their_readers(
+        self, liked_ids: np.ndarray, chosen: list[int], evidence: list[tuple[Evidence, ...]]
+    ) -> list[tuple[Evidence, ...]]:
+        """An item with no evidence yet that most readers here of a liked (or listed) book
+        read too rests on that book, the one whose readers read it most: the widely read books
+        a few-book reader's list puts forward come from there (the re-ranker's share of
+        co-readers, bookrec.lists.coreaders), and "Widely loved" hid it ("79% of the readers
+        here who read “The Hobbit” read it too")."""
+        readers = self.cands.co_readers
+        bare = [i for i, found in enumerate(evidence) if not found]
+        if readers is None or not bare or not len(liked_ids):
+            return evidence
+        given = readers.columns_of(works_of(self.works, liked_ids))
+        given = np.where(readers.readers_of[given] >= MIN_CO_READERS, given, -1)
+        items = self.cands.co_reader_cols[np.asarray(chosen, np.int64)[bare]]
+        shares = readers.shares(given, items)  # liked books x bare items
+        best = shares.argmax(axis=0)
+        out = list(evidence)
+        for i, j, share in zip(bare, best.tolist(), shares.max(axis=0).tolist(), strict=True):
+            if share >= MIN_CO_READ_SHARE:
+                out[i] = (Evidence(int(liked_ids[j]), "co_read", share),)
         return out
 
 

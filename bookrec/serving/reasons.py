@@ -154,6 +154,9 @@ def reason_text(
     first = reasons[0]
     if first.kind == "author":  # by the author of a book the reader gave, nothing else to say
         return f"More by {item.author}, author of {named(first.title)}"
+    if first.kind == "co_read":  # read by most readers here of a book the reader gave
+        share = round(100 * first.weight)
+        return f"{share}% of the readers here who read {named(first.title)} read it too"
     if first.kind == "corating":
         fellows = [r for r in reasons if r.kind == "corating"]
         return f"Readers who loved {_names(fellows)} also loved this"
@@ -169,6 +172,8 @@ def evidence_text(because: Sequence[Reason]) -> str:
             parts.append(f"readers of {r.title} read it too (co-rating {r.weight:.2f})")
         elif r.kind == "author":
             parts.append(f"by the author of {r.title}")
+        elif r.kind == "co_read":
+            parts.append(f"read by {r.weight:.0%} of the readers here of {r.title}")
         else:
             parts.append(f"close in content to {r.title} (text {r.weight:.2f})")
     return "; ".join(parts)

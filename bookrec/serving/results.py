@@ -39,12 +39,14 @@ class Reason(Result):
     title: str
     rating: float | None = Field(description="the reader's stars; null: listed without a rating")
     weight: float = Field(
-        description="the cosine similarity the reason rests on (1 for kind author)"
+        description="the cosine similarity the reason rests on (1 for kind author; for "
+        "co_read the share of this book's readers here who read the recommendation)"
     )
-    kind: Literal["text", "corating", "author"] = Field(
+    kind: Literal["text", "corating", "author", "co_read"] = Field(
         "text",
-        description="text (close in content), corating (liked by the same readers) or author "
-        "(by the same author, and no closeness to tell)",
+        description="text (close in content), corating (liked by the same readers), author "
+        "(by the same author, and no closeness to tell) or co_read (read by many of the "
+        "readers here who read this book, and nothing else to tell)",
     )
 
     @field_serializer("weight")

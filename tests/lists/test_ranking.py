@@ -14,7 +14,7 @@ from bookrec.lists.candidates import Candidates, reader_roles, zscore
 from bookrec.lists.coreaders import CoReaders, works_of
 from bookrec.lists.features import reader_features
 from bookrec.lists.learned import FEATURES
-from bookrec.lists.reader_list import ListRanker
+from bookrec.lists.reader_list import Evidence, ListRanker
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
 from bookrec.lists.works import load_works
 from tests.lists.test_works import BOOKS, works_connection
@@ -507,3 +507,32 @@ def test_the_re_rankers_inputs_know_the_series_and_the_author(setup):
     hobbit_dixon = next(b for b in row if BOOKS[b - 1][:2] == ("The Hobbit", "Chuck Dixon"))
     assert row[hobbit_dixon][column["in_series"]] == 0
     assert row[hobbit_dixon][column["series_position"]] == 0
+
+
+def test_a_bare_item_rests_on_the_liked_book_most_of_whose_readers_read_it(setup):
+    """An item with nothing closer to tell is explained by the reader's book whose readers here
+    read it most ("79% of the readers here who read “The Hobbit” read it too"), from at least
+    MIN_CO_READ_SHARE of at least MIN_CO_READERS readers."""
+    works, cands, text, corating = setup
+    kings = _id("The Way of Kings (The Stormlight Archive, #1)")
+    dune, hobbit = _id("Dune (Dune, #1)"), _id("The Hobbit (The Lord of the Rings, #0)")
+    anne = _id("Anne of Green Gables (Anne of Green Gables, #1)")
+    # 12 readers of The Way of Kings: 8 read Dune, 2 The Hobbit; Anne's 3 readers all did too
+    pairs = [(reader, kings) for reader in range(12)]
+    pairs += [(reader, dune) for reader in range(8)] + [(reader, hobbit) for reader in range(2)]
+    pairs += [(reader, book) for reader in (20, 21, 22) for book in (anne, dune)]
+    readers = CoReaders.build([u for u, _ in pairs], [b for _, b in pairs], works)
+    cands = dataclasses.replace(
+        cands,
+        co_readers=readers,
+        co_reader_cols=readers.columns_of(works_of(works, cands.book_ids)),
+    )
+    ranker = ListRanker(cands, text, corating, works, ListConfig())
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    chosen = [pos[dune], pos[hobbit]]
+    found = ranker._read_by_their_readers(np.array([kings, anne]), chosen, [(), ()])
+    assert found == [(Evidence(kings, "co_read", pytest.approx(8 / 12)),), ()]
+    # an item already explained keeps its evidence; a book of 3 readers explains nothing
+    told = (Evidence(kings, "text", 0.6),)
+    assert ranker._read_by_their_readers(np.array([kings]), chosen, [told, ()])[0] == told
+    assert ranker._read_by_their_readers(np.array([anne]), chosen, [(), ()]) == [(), ()]

@@ -64,6 +64,11 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     )
     by_author = _reason(3, "The Firm", 5.0, 1.0, "author")
     assert reason_text(_item(by_author), "personal") == "More by Ann Vale, author of “The Firm”"
+    # read by most readers here of a book the reader gave, nothing else to say
+    co_read = _reason(5, "The Hobbit (The Lord of the Rings, #0)", 5.0, 0.7895, "co_read")
+    assert reason_text(_item(co_read), "personal") == (
+        "79% of the readers here who read “The Hobbit” read it too"
+    )
     # quoted, titles read as titles: "Like It: horror", "who loved Pride and Prejudice and
     # Jane Eyre" did not
     assert reason_text(_item(_reason(4, "It", 5.0, 0.6)), "personal") == (
@@ -156,6 +161,9 @@ def test_the_evidence_keeps_its_numbers_for_tools() -> None:
     assert _item().because_text == ""
     assert _item(_reason(3, "The Firm", 5.0, 1.0, "author")).because_text == (
         "by the author of The Firm"
+    )
+    assert _item(_reason(5, "The Hobbit", None, 0.474, "co_read")).because_text == (
+        "read by 47% of the readers here of The Hobbit"
     )
 
 
