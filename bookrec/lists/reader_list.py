@@ -712,7 +712,9 @@ class ListRanker:
         if readers is None or not bare or not len(liked_ids):
             return evidence
         given = readers.columns_of(works_of(self.works, liked_ids))
-        given = np.where(readers.readers_of[given] >= MIN_CO_READERS, given, -1)
+        enough = np.zeros(len(given), bool)  # -1 (nobody here read it) stays out
+        enough[given >= 0] = readers.readers_of[given[given >= 0]] >= MIN_CO_READERS
+        given = np.where(enough, given, -1)
         items = self.cands.co_reader_cols[np.asarray(chosen, np.int64)[bare]]
         shares = readers.shares(given, items)  # liked books x bare items
         best = shares.argmax(axis=0)
