@@ -1,10 +1,11 @@
-"""The subflows and tasks that flows `embed` and `recommend_all` fan chunks out with.
+"""The chunk loops and tasks that flows `embed` and `recommend_all` fan chunks out with.
 
-A private module (not a flow entry point of its own): each subflow is started by its parent with
-`.with_options(task_runner=...)`, plans or reads in the flow process, fans chunks out as tasks
-(retried when they fail) and keeps every DuckDB write in the flow process. Both flows run their
-subflow on every runner (flows._dask.chunk_task_runner: a thread of this process, or Dask):
-encode_on_cluster for embed, score_reader_chunks for recommend_all.
+A private module (not a flow entry point of its own): each loop runs inside its flow's run, on a
+task runner the flow started (flows._dask: threads of this process, or Dask), plans or reads in
+the flow process, submits chunks as tasks of the flow run (retried when they fail) and keeps
+every DuckDB write in the flow process: encode_on_cluster for embed, score_reader_chunks for
+recommend_all. They were subflows once; a subflow's end waits up to a second for Prefect's
+heartbeat thread (it sleeps in 1 s steps), 0.6 s of a 6 s recommend_all on the shared data.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.task_runners import TaskRunner
 
 from bookrec.config import EncoderConfig
 from bookrec.embedding.encoder import cached_encoder, model_id_of, resolved
@@ -61,9 +63,8 @@ def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> np.ndarray:
     return cached_encoder(config).encode(list(chunk.texts))
 
 
-@flow(name="embed-chunks")
-def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
-    """Plan, fan the chunks out on this flow's task runner (in-process or Dask: the one loop of
+def encode_on_cluster(runner: TaskRunner, warehouse: str, config: EncoderConfig) -> EmbedCounts:
+    """Plan, fan the chunks out on the started `runner` (in-process or Dask: the one loop of
     `embed`), store each as it comes back (bookrec.embedding.store.store_encoded)."""
     logger = get_run_logger()
     db_path = Path(warehouse)
@@ -74,7 +75,10 @@ def encode_on_cluster(warehouse: str, config: EncoderConfig) -> EmbedCounts:
     def encoded() -> Iterator[tuple[EmbedChunk, np.ndarray]]:
         for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
             window = plan.chunks[first : first + CHUNKS_IN_FLIGHT]
-            futures = {encode_chunk.submit(chunk, config): chunk for chunk in window}
+            futures = {
+                runner.submit(encode_chunk, {"chunk": chunk, "config": config}): chunk
+                for chunk in window
+            }
             for future in as_completed(list(futures)):
                 yield futures[future], future.result()
 
@@ -108,21 +112,27 @@ def score_readers(
     return score_chunk(recommender, chunk, settings.top_n)
 
 
-@flow(name="recommend_all-chunks")
 def score_reader_chunks(
-    warehouse: str, settings: BatchSettings, readers_per_chunk: int, processes: int = 0
+    runner: TaskRunner,
+    warehouse: str,
+    settings: BatchSettings,
+    readers_per_chunk: int,
+    processes: int = 0,
 ) -> tuple[list[pd.DataFrame], int]:
-    """Fan the chunks out on this flow's task runner (in-process or Dask: the one loop of
+    """Fan the chunks out on the started `runner` (in-process or Dask: the one loop of
     recommend_all); rows come back to the flow process, which alone writes the warehouse.
     `processes`: score in that many workers forked from the flow process (score_readers)."""
     logger = get_run_logger()
-    # Read here, not passed in: a flow's parameters are stored by the Prefect API.
     chunks = reader_chunks(read_histories(Path(warehouse)), readers_per_chunk, max(processes, 1))
     total = sum(c.readers for c in chunks)
     logger.info("%d readers in %d chunks", total, len(chunks))
     started = time.perf_counter()
     futures = {
-        score_readers.submit(warehouse, chunk, settings, processes): chunk for chunk in chunks
+        runner.submit(
+            score_readers,
+            {"warehouse": warehouse, "chunk": chunk, "settings": settings, "processes": processes},
+        ): chunk
+        for chunk in chunks
     }
     frames, readers = [], 0
     try:

@@ -61,19 +61,20 @@ def chunk_task_runner(cluster: ClusterConfig, threads: int = 1):
 
 @contextmanager
 def chunk_per_core_runner(cluster: ClusterConfig) -> Iterator[TaskRunner]:
-    """recommend_all's runner: Dask as chunk_task_runner gives it (each worker process is its
-    own chunk loop), else one chunk per core in this process with BLAS held to one thread for
-    the length of the run (numpy's partitions, exps and masks run on one core, so chunks side
-    by side use the cores the products alone would). Each thread hands its chunk to a worker
-    forked from this process where it can (forked_processes): the threads alone share one
-    interpreter lock."""
+    """recommend_all's runner, started for the length of the block: Dask as chunk_task_runner
+    gives it (each worker process is its own chunk loop), else one chunk per core in this
+    process with BLAS held to one thread for the length of the run (numpy's partitions, exps
+    and masks run on one core, so chunks side by side use the cores the products alone would).
+    Each thread hands its chunk to a worker forked from this process where it can
+    (forked_processes): the threads alone share one interpreter lock."""
     if cluster.uses_dask:
-        yield chunk_task_runner(cluster)
+        with chunk_task_runner(cluster) as runner:
+            yield runner
         return
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(1, "blas"):
-        yield chunk_task_runner(cluster, threads=usable_cores())
+    with threadpool_limits(1, "blas"), chunk_task_runner(cluster, usable_cores()) as runner:
+        yield runner
 
 
 def forked_processes(cluster: ClusterConfig) -> int:

@@ -43,8 +43,8 @@ def embed(
     if cluster.uses_dask and config.threads is None:
         threads = threads_per_local_worker(cluster.dask_workers)
         config = dataclasses.replace(config, threads=threads)
-    runner = chunk_task_runner(cluster)
-    counts = encode_on_cluster.with_options(task_runner=runner)(warehouse, config)
+    with chunk_task_runner(cluster) as runner:
+        counts = encode_on_cluster(runner, warehouse, config)
     return {"books": counts.books, "encoded": counts.encoded, "model": counts.model}
 
 

@@ -67,8 +67,8 @@ def recommend_all(
     if cluster.uses_dask:
         runner_name = f"dask:{cluster.dask_address or f'local x{cluster.dask_workers}'}"
     with chunk_per_core_runner(cluster) as runner:
-        frames, readers = score_reader_chunks.with_options(task_runner=runner)(
-            warehouse, settings, readers_per_chunk, forked_processes(cluster)
+        frames, readers = score_reader_chunks(
+            runner, warehouse, settings, readers_per_chunk, forked_processes(cluster)
         )
     run_id = uuid.uuid4().hex[:12]
     seconds = time.perf_counter() - started

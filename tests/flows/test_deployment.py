@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -195,10 +196,10 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
         timeout=600,
     )
     assert "Completed" in run.stdout + run.stderr
-    # This run's one chunk loop: the subflow "embed-chunks", here on the deployment's Dask
-    # task runner (other tests' embed runs on the shared server are not this run's subflows).
-    chunk_runs = embed_chunk_runs(env, flow_run_id(run.stdout + run.stderr))
-    assert [r["state_type"] for r in chunk_runs] == ["COMPLETED"]
+    # This run's one chunk loop: 10 books in chunks of 4 make 3 encode_chunk task runs of this
+    # flow run (other tests' embed runs on the shared server are other flow runs).
+    states = chunk_task_states(env, flow_run_id(run.stdout + run.stderr), expected=3)
+    assert states == ["COMPLETED"] * 3
     with connect(warehouse, read_only=True) as con:
         stored = con.execute("select count(*) from feat_book_embeddings").fetchall()[0][0]
         cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]
@@ -212,16 +213,24 @@ def flow_run_id(output: str) -> str:
     return found.group(1)
 
 
-def embed_chunk_runs(env: dict, parent: str) -> list[dict]:
-    """Every run of the subflow "embed-chunks" under the flow run parent (the server's API)."""
+def chunk_task_states(env: dict, flow_run: str, expected: int) -> list[str]:
+    """The states of the flow run's encode_chunk task runs (the server's API). Task runs are
+    recorded from the events their workers send, so the last may land a moment after the flow
+    run's own end: asked again for up to 30 s until `expected` runs are there, all final."""
     query = {
-        "flows": {"name": {"any_": ["embed-chunks"]}},
-        "flow_runs": {"parent_flow_run_id": {"any_": [parent]}},
+        "flow_runs": {"id": {"any_": [flow_run]}},
+        "task_runs": {"name": {"like_": "encode_chunk"}},
     }
     request = urllib.request.Request(
-        f"{env['PREFECT_API_URL']}/flow_runs/filter",
+        f"{env['PREFECT_API_URL']}/task_runs/filter",
         data=json.dumps(query).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.load(answer)
+    deadline = time.monotonic() + 30
+    while True:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            states = sorted(r["state_type"] for r in json.load(answer))
+        final = set(states) <= {"COMPLETED", "FAILED", "CRASHED"}
+        if (len(states) >= expected and final) or time.monotonic() > deadline:
+            return states
+        time.sleep(1)
