@@ -55,10 +55,13 @@ BEFORE_WEIGHTS = ListConfig(
 
 
 def extract_ref(ref: str, folder: Path) -> Path:
-    """bookrec/ and sql/ of a commit, extracted into folder (for PYTHONPATH)."""
+    """bookrec/, sql/ and flows/ of a commit, extracted into folder (for PYTHONPATH; its flows
+    run with the extract as the working directory)."""
     archive = folder / "before.tar"
     with archive.open("wb") as out:
-        subprocess.run(["git", "archive", ref, "bookrec", "sql"], cwd=ROOT, stdout=out, check=True)
+        subprocess.run(
+            ["git", "archive", ref, "bookrec", "sql", "flows"], cwd=ROOT, stdout=out, check=True
+        )
     with tarfile.open(archive) as tar:
         tar.extractall(folder / "src", filter="data")
     return folder / "src"
@@ -256,14 +259,21 @@ def implicit_batch(warehouse: Path, top_n: int = 10) -> dict[str, object]:
     return row
 
 
-def flow_run(warehouse: Path, extra: tuple[str, ...] = ()) -> dict[str, object]:
+def flow_run(
+    warehouse: Path, extra: tuple[str, ...] = (), source: Path | None = None
+) -> dict[str, object]:
     """The whole `python -m flows.recommend_all` over every reader, as a user runs it: its own
-    record of the run (recommend_all_runs) beside the command's wall time and peak memory."""
+    record of the run (recommend_all_runs) beside the command's wall time and peak memory.
+    `source`: a folder extract_ref made, whose flows/, bookrec/ and sql/ run instead."""
     from bench.common import run_timed
     from bookrec.warehouse.connection import connect
 
     before = round(os.getloadavg()[0], 1)
-    timed = run_timed([PY, "-m", "flows.recommend_all", "--warehouse", str(warehouse), *extra])
+    timed = run_timed(
+        [PY, "-m", "flows.recommend_all", "--warehouse", str(warehouse), *extra],
+        env={"PYTHONPATH": str(source)} if source else None,
+        cwd=source or ROOT,
+    )
     with connect(warehouse, read_only=True) as con:
         readers, rows, seconds, runner = con.execute(
             "select readers, rows, seconds, runner from recommend_all_runs "

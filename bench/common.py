@@ -46,8 +46,10 @@ def _tree_rss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
-def run_timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    """Run a command to completion; its wall time and peak resident memory (MiB).
+def run_timed(
+    command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> dict[str, float]:
+    """Run a command to completion (in `cwd`); its wall time and peak resident memory (MiB).
 
     Memory is sampled every 0.1 s over the command's whole process tree (a flow starts a
     temporary Prefect server beside itself), so the peak is what the job needed in all.
@@ -56,7 +58,7 @@ def run_timed(command: list[str], env: dict[str, str] | None = None) -> dict[str
     with tempfile.TemporaryFile(mode="w+") as stderr:
         process = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=cwd,
             env={**os.environ, **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=stderr,  # a file, not a pipe: a chatty child cannot fill it and block

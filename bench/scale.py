@@ -31,7 +31,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.batch_lists import demo_warehouse, flow_run, implicit_batch, measure  # noqa: E402
+from bench.batch_lists import (  # noqa: E402
+    BEFORE_REF,
+    demo_warehouse,
+    extract_ref,
+    flow_run,
+    implicit_batch,
+    measure,
+)
 from bench.common import (  # noqa: E402
     BENCH_WAREHOUSE,
     REPORTS,
@@ -236,8 +243,23 @@ def batch_list_runs(work: Path, args: argparse.Namespace) -> dict[str, list[dict
         warehouses.append(("small demo (real encoder)", work / "small_demo.duckdb"))
     samples = [measure(db, label, args.sample_readers) for label, db in warehouses]
     flows = [] if args.skip_flows else [{"data": label, **flow_run(db)} for label, db in warehouses]
+    if flows and warehouses[0][0] == "shared data":
+        before = before_flow_run(work, warehouses[0][1])
+        flows[0]["speedup_vs_before"] = round(before["flow_s"] / flows[0]["flow_s"], 1)
+        flows.insert(0, before)
     peers = [{"data": label, **implicit_batch(db)} for label, db in warehouses]
     return {"samples": samples, "flows": flows, "implicit": peers}
+
+
+def before_flow_run(work: Path, warehouse: Path) -> dict[str, object]:
+    """The whole flow of BEFORE_REF (every reader through the one-reader path) on a copy of
+    the shared data's warehouse, in the same run as this checkout's: the side-by-side ratio
+    issue 20 asks for. Not on the full-size demo, where it takes ~30 minutes."""
+    (work / "before_flow").mkdir()
+    source = extract_ref(BEFORE_REF, work / "before_flow")
+    copy = work / "before_flow.duckdb"
+    shutil.copy(warehouse, copy)
+    return {"data": f"shared data, {BEFORE_REF} (before)", **flow_run(copy, source=source)}
 
 
 def recommend_all_runs(work: Path, args: argparse.Namespace) -> list[dict[str, object]]:
@@ -322,7 +344,9 @@ def batch_lists_markdown(payload: dict) -> str:
         + table(samples, list(samples[0]))
         + (
             "\nThe whole `python -m flows.recommend_all` over every reader (Prefect start, "
-            "loading, scoring, writing):\n\n" + table(runs["flows"], list(runs["flows"][0]))
+            "loading, scoring, writing), the shared data's also by the commit before blocks, side "
+            "by side (speedup_vs_before: its flow seconds over this checkout's):\n\n"
+            + table(runs["flows"], list(dict.fromkeys(k for row in runs["flows"] for k in row)))
             if runs["flows"]
             else ""
         )
