@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bookrec.serving.reader_input import ABANDONED_RATING
-from bookrec.serving.reasons import DEMO_CATALOG
+from bookrec.serving.reasons import DEMO_CATALOG, restates_the_reason
 from bookrec.serving.results import Recommendations
 
 # how to build a warehouse of real books, for the command line
@@ -81,6 +81,6 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
             lines.append(f"     [{r.next_in_series}]")
         if r.reason_text:
             lines.append(f"     {_shorten(r.reason_text, 110)}")
-        if r.because_text:
+        if r.because_text and not restates_the_reason(r.because):
             lines.append(f"     {_shorten(r.because_text, 110)}")
     return "\n".join(lines)

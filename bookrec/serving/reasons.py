@@ -179,6 +179,12 @@ def evidence_text(because: Sequence[Reason]) -> str:
     return "; ".join(parts)
 
 
+def restates_the_reason(because: Sequence[Reason]) -> bool:
+    """Whether the evidence says no more than the reason does: one reason by author, or by the
+    share of the readers here who read the book too, whose book and number the reason names."""
+    return len(because) == 1 and because[0].kind in ("author", "co_read")
+
+
 def books_counted(n: int) -> str:
     """'1 book', '2 books'."""
     return f"{n} book" if n == 1 else f"{n} books"

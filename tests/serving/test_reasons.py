@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bookrec.config import ScorerConfig
+from bookrec.serving.formatting import format_result
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import evidence_text, reason_text, short_title, status_text
 from bookrec.serving.results import Match, Reason, Recommendation, Recommendations
@@ -165,6 +166,30 @@ def test_the_evidence_keeps_its_numbers_for_tools() -> None:
     assert _item(_reason(5, "The Hobbit", None, 0.474, "co_read")).because_text == (
         "read by 47% of the readers here of The Hobbit"
     )
+
+
+def test_the_table_shows_the_evidence_only_where_it_adds_to_the_reason() -> None:
+    """`bookrec recommend` prints each book's reason, then its evidence with the numbers; one
+    reason by author or by co-readers has nothing more to say, so it is said once."""
+    items = [
+        _item(_reason(5, "The Hobbit", 5.0, 0.79, "co_read")),
+        _item(_reason(3, "The Firm", 5.0, 1.0, "author")),
+        _item(_reason(1, WIND, 4.0, 0.71), _reason(5, "The Hobbit", 5.0, 0.6, "co_read")),
+    ]
+    items = [
+        i.model_copy(update={"rank": n, "reason_text": reason_text(i, "personal")})
+        for n, i in enumerate(items, start=1)
+    ]
+    result = Recommendations(
+        mode="personal", message="", items=tuple(items), space="raw", scorer=ScorerConfig(),
+        history_size=2,
+    )  # fmt: skip
+    lines = format_result(result).splitlines()
+    assert "79% of the readers here who read “The Hobbit” read it too" in lines[-6]
+    assert "More by Ann Vale, author of “The Firm”" in lines[-4]
+    # shortened to the table's 110 characters
+    assert lines[-1].strip().startswith(f"close in content to {WIND} (text 0.71); read by 60%")
+    assert not any(line.strip().startswith(("read by 79%", "by the author")) for line in lines)
 
 
 def test_a_book_without_evidence_says_how_many_readers_here_liked_it() -> None:
