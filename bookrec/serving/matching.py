@@ -176,6 +176,15 @@ def catalog_keys(con: duckdb.DuckDBPyConnection, catalog: pd.DataFrame) -> pd.Da
     return match_keys(catalog)
 
 
+def main_editions(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """book_id -> the main edition of its work, for books known from the rating files only
+    whose work has a described one (sql/recommend/05_main_editions.sql); empty before the
+    works are built."""
+    if not table_exists(con, "book_works"):
+        return {}
+    return dict(run_sql(con, "recommend/05_main_editions.sql").fetchall())
+
+
 def _isbn_key(value) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -191,6 +200,9 @@ class CatalogMatcher:
             optionally goodreads_id, isbn).
         config: the matching thresholds (MatchConfig() when None).
         keys: match_keys of the catalog's rows, in its order (catalog_keys); None: made here.
+        main_editions: book_id -> book_id, the edition a match to the first reads as
+            (main_editions(): books known from the rating files only, by their work's main
+            edition; the first stays among the match's related_ids).
     """
 
     def __init__(
@@ -198,6 +210,7 @@ class CatalogMatcher:
         catalog: pd.DataFrame,
         config: MatchConfig | None = None,
         keys: pd.DataFrame | None = None,
+        main_editions: dict[int, int] | None = None,
     ) -> None:
         self.config = config or MatchConfig()
         catalog = catalog.reset_index(drop=True)
@@ -260,6 +273,12 @@ class CatalogMatcher:
             if self.subtitle_keys[row]:
                 self.subtitle_index[self.subtitle_keys[row]].append(row)
         self._same_work_of: dict[int, frozenset[int]] = {}
+        row_of = {int(b): r for r, b in enumerate(self.book_ids)} if main_editions else {}
+        self._main_edition_row = {
+            row_of[book]: row_of[main]
+            for book, main in (main_editions or {}).items()
+            if book in row_of and main in row_of
+        }
         self.id_index: dict[int, int] = {}
         for row, gid in enumerate(catalog["goodreads_id"]):
             if gid is not None and not pd.isna(gid):
@@ -282,7 +301,7 @@ class CatalogMatcher:
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection) -> CatalogMatcher:
         """Index the warehouse's books table."""
         catalog = load_catalog(con)
-        return cls(catalog, keys=catalog_keys(con, catalog))
+        return cls(catalog, keys=catalog_keys(con, catalog), main_editions=main_editions(con))
 
     def match(self, books: Sequence[ReaderBook]) -> list[Match]:
         """One Match per listed book, in the order given (module docstring: the steps)."""
@@ -381,6 +400,10 @@ class CatalogMatcher:
         self, book, method: str, score: float, row: int, related, note: str | None = None
     ) -> Match:
         rows = set(related) | self.same_work(row)
+        main = self._main_edition_row.get(row)
+        if main is not None:  # a title known from the rating files only: its described edition
+            rows |= self.same_work(main)
+            row = main
         return Match(
             book=book,
             status="matched",

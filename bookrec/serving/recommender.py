@@ -53,6 +53,7 @@ from bookrec.serving.matching import (
     Match,
     catalog_keys,
     load_catalog,
+    main_editions,
     summarize,
 )
 from bookrec.serving.reader_input import ReaderBook
@@ -233,8 +234,9 @@ class Recommender:
         # the interpreter lock): side by side, with EASE's 256 MB read on a cursor of its
         # own, they take about the longest of the three, not the sum.
         keys = catalog_keys(con, catalog)
+        editions = main_editions(con)
         with ThreadPoolExecutor(2, thread_name_prefix="load") as pool:
-            matcher = pool.submit(CatalogMatcher, catalog, None, keys)
+            matcher = pool.submit(CatalogMatcher, catalog, None, keys, editions)
             ease = pool.submit(_on_own_cursor, load_ease, con)
             vectors = load_book_vectors(con, scorer_config.space)
             works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None

@@ -514,10 +514,29 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
         assert (m.status, m.method, m.title, m.author) == ("matched", *want), m
         assert m.note.split("; ")[-1] == f"{book.author} read as {m.author}", m.note
     # the one book so titled before its subtitle, known only from the rating files (it was
-    # "ambiguous" with that one candidate, and the CLI dropped it)
+    # "ambiguous" with that one candidate, and the CLI dropped it), read as its work's main
+    # edition, Vonnegut's described "Slaughterhouse-Five"
     lone = matcher.match([ReaderBook(title="Slaughterhouse-Five, or The Children's Crusade")])
     assert (lone[0].status, lone[0].method) == ("matched", "main_title")
-    assert lone[0].title.endswith(": A Duty-Dance with Death")
+    assert (lone[0].title, lone[0].author) == ("Slaughterhouse-Five", "Kurt Vonnegut Jr.")
+    # a title known from the rating files only (no author, no description, 1 rating here)
+    # reads as the described main edition of its work, the rating files' book among the
+    # related; so does a translation the rating files name
+    thief, fellowship = matcher.match(
+        [ReaderBook("Percy Jackson and the Lightning Thief"), ReaderBook("La Comunidad del Anillo")]
+    )
+    assert (thief.title, thief.author, thief.method) == (
+        "The Lightning Thief (Percy Jackson and the Olympians, #1)",
+        "Rick Riordan",
+        "exact",
+    )
+    with connect(real_lists_warehouse, read_only=True) as con:
+        as_titled = con.execute(
+            "select book_id from books where author is null"
+            " and title like 'Percy Jackson and the Lightning Thief%'"
+        ).fetchall()
+    assert as_titled and as_titled[0][0] in thief.related_ids
+    assert fellowship.title == "The Fellowship of the Ring (The Lord of the Rings, #1)"
     # an author's name typed as a title: not found, with their most read books named
     author = matcher.match([ReaderBook(title="stephen king")])[0]
     assert author.status == "not_found" and author.note.startswith("Stephen King is an author")
