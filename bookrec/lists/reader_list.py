@@ -24,7 +24,7 @@ from bookrec.lists import learned
 from bookrec.lists.candidates import Candidates, zscore
 from bookrec.lists.coreaders import works_of
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
-from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
+from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank, sequels_first
 from bookrec.lists.works import Works
 
 if TYPE_CHECKING:
@@ -588,6 +588,7 @@ class ListRanker:
             order = rank(score, blocked, rank_depth(top_n))
         if feats.positions is not None:
             order = feats.positions[order]
+        order = sequels_first(order, next_up, cfg.sequels_first_for(len(ids)))
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         told = None
         if self.cands.described is not None:

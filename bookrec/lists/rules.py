@@ -357,6 +357,20 @@ def pick(
     return chosen
 
 
+def sequels_first(order: np.ndarray, next_up: set[int], count: int) -> np.ndarray:
+    """`order` with its first `count` next-in-series positions moved to the front, in their
+    order (ListConfig.sequels_first); the rest keep theirs."""
+    if count <= 0 or not next_up:
+        return order
+    is_next = np.isin(order, np.fromiter(next_up, np.int64, len(next_up)))
+    lead = np.flatnonzero(is_next)[:count]
+    if not len(lead):
+        return order
+    rest = np.ones(len(order), bool)
+    rest[lead] = False
+    return np.concatenate([order[lead], order[rest]])
+
+
 def rank(score: np.ndarray, blocked: np.ndarray, depth: int) -> np.ndarray:
     """Positions of the `depth` best unblocked candidates, best first."""
     score = np.where(blocked, -np.inf, score)

@@ -192,6 +192,32 @@ def test_dislikes_push_down_their_author_and_neighbours(setup):
     assert not feats.liked_ids.size and not np.any(feats.corating)
 
 
+def test_the_next_entry_of_a_liked_series_leads_the_list(setup):
+    """ "The Lightning Thief" at 5 stars had "The Sea of Monsters" tenth on the real data,
+    behind nine books everyone here read. The next entry of a liked series now leads the
+    list (ListConfig.sequels_first), the rest in the order of the score; none follows a
+    dislike."""
+    works, cands, text, corating = setup
+    kings = _id("The Way of Kings (The Stormlight Archive, #1)")
+    radiance = _id("Words of Radiance (The Stormlight Archive, #2)")
+    plain = ListRanker(cands, text, corating, works, ListConfig(sequels_first=0))
+    by_score = [i.book_id for i in plain.recommend([kings], [5.0], top_n=30)]
+    assert by_score.index(radiance) >= 10  # not even in the top 10 by its score here
+    ranker = ListRanker(cands, text, corating, works, ListConfig())
+    items = ranker.recommend([kings], [5.0], top_n=10)
+    assert items[0].book_id == radiance and items[0].next_in_series
+    assert [i.book_id for i in items[1:]] == [b for b in by_score if b != radiance][:9]
+    disliked = [i.book_id for i in ranker.recommend([kings], [1.0], top_n=10)]
+    assert radiance not in disliked
+    # a long history is ranked by its score alone
+    many = [kings, *(int(b) for b in cands.book_ids[:6] if b not in (kings, radiance))]
+    long = ListRanker(cands, text, corating, works, ListConfig(few_books=len(many) - 1))
+    plain = ListRanker(
+        cands, text, corating, works, ListConfig(few_books=len(many) - 1, sequels_first=0)
+    )
+    assert long.recommend(many, [5.0] * len(many)) == plain.recommend(many, [5.0] * len(many))
+
+
 def test_only_dislikes_get_well_liked_books_unlike_them(setup):
     works, cands, text, corating = setup
     avg = np.linspace(3.5, 4.5, len(cands.book_ids))
