@@ -868,19 +868,20 @@ class ListConfig:
     )
     max_per_author: AtLeastOne = Field(2, description="at most this many books of one author")
     max_per_series: AtLeastOne = Field(2, description="at most this many books of one series")
-    # The next entry of a series the reader liked or listed is the book they are likeliest to
-    # read next, and a reader who gave "The Lightning Thief" 5 stars found "The Sea of
-    # Monsters" tenth, behind nine books read by everyone here. For a reader of at most
-    # few_books books the best-ranked such entries of the list's first rank_depth lead it, up
-    # to this many. Seed 0, NDCG@10 (docs/evaluation.md): 1 / 3 / 5 rated books 0.2314 /
-    # 0.2456 / 0.2495 -> 0.2311 / 0.2452 / 0.2488, unrated within 0.002, "more like this"
-    # 0.8658 -> 0.8654; on full histories it cost 4% (0.1640 -> 0.1577: a long history has
-    # many series under way, and the readers' next books are mostly not their sequels), so
-    # those are ranked as before.
+    # The next entry of a series the reader rated 4-5 is the book they are likeliest to read
+    # next, and a reader who gave "The Lightning Thief" 5 stars found "The Sea of Monsters"
+    # tenth, behind nine books read by everyone here. For a reader of at most few_books books
+    # the best-ranked such entries of the list's first rank_depth lead it, up to this many.
+    # A book listed without a rating continues its series too, without leading: with unrated
+    # books' sequels first as well, unrated 3 / 5 books lost 0.002 / 0.003 NDCG@10 (3 seeds).
+    # On full histories the rule cost 4% (seed 0: 0.1640 -> 0.1577: a long history has many
+    # series under way, and the readers' next books are mostly not their sequels), so those
+    # are ranked as before. Numbers: docs/evaluation.md.
     sequels_first: int = Field(
         1,
         ge=0,
-        description="next-in-series books that lead a few-book reader's list (0: off)",
+        description="next-in-series books after a rated like that lead a few-book reader's "
+        "list (0: off)",
     )
     # A list's costly features (text closeness: every history book against every candidate;
     # closeness to disliked books; the blend's predicted rating) are computed on a shortlist:

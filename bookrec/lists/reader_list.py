@@ -21,7 +21,7 @@ import numpy as np
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists import learned
-from bookrec.lists.candidates import Candidates, zscore
+from bookrec.lists.candidates import Candidates, reader_roles, zscore
 from bookrec.lists.coreaders import works_of
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank, sequels_first
@@ -565,6 +565,16 @@ class ListRanker:
                     blocked[self.layout.already_read(excluded[other])] = True
         return blocked, next_up
 
+    def _after_a_rated_like(
+        self, ids: np.ndarray, ratings: np.ndarray, next_up: set[int]
+    ) -> set[int]:
+        """The next-in-series positions that follow a book the reader rated and liked (one
+        listed without a rating continues its series too, but does not lead the list)."""
+        ratings = np.asarray(ratings, np.float64)
+        liked, _ = reader_roles(ratings, self.config)
+        rated_likes = set(np.asarray(ids)[liked & ~np.isnan(ratings)].tolist())
+        return {p for p in next_up if self.layout.entry_before(ids, p) in rated_likes}
+
     def _list(
         self,
         ids: np.ndarray,
@@ -588,7 +598,9 @@ class ListRanker:
             order = rank(score, blocked, rank_depth(top_n))
         if feats.positions is not None:
             order = feats.positions[order]
-        order = sequels_first(order, next_up, cfg.sequels_first_for(len(ids)))
+        lead = cfg.sequels_first_for(len(ids))
+        if lead and next_up:
+            order = sequels_first(order, self._after_a_rated_like(ids, ratings, next_up), lead)
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         told = None
         if self.cands.described is not None:

@@ -209,6 +209,12 @@ def test_the_next_entry_of_a_liked_series_leads_the_list(setup):
     assert [i.book_id for i in items[1:]] == [b for b in by_score if b != radiance][:9]
     disliked = [i.book_id for i in ranker.recommend([kings], [1.0], top_n=10)]
     assert radiance not in disliked
+    # listed without a rating, The Way of Kings still leads to Words of Radiance, in its place
+    unrated = ranker.recommend([kings], [None], top_n=30)
+    assert [i.book_id for i in unrated] == [
+        i.book_id for i in plain.recommend([kings], [None], top_n=30)
+    ]
+    assert next(i for i in unrated if i.book_id == radiance).next_in_series
     # a long history is ranked by its score alone
     many = [kings, *(int(b) for b in cands.book_ids[:6] if b not in (kings, radiance))]
     long = ListRanker(cands, text, corating, works, ListConfig(few_books=len(many) - 1))
