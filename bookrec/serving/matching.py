@@ -512,8 +512,10 @@ class CatalogMatcher:
     def _initials(self) -> dict[str, str]:
         """Initials -> the series name or title key of two words or more they abbreviate,
         with and without a leading article, where one such name is read 10x more than each
-        other one (its most read book's Goodreads count); built on first use."""
-        reach: dict[str, dict[str, int]] = defaultdict(dict)
+        other one (its most read book's Goodreads count); built on first use. A name with and
+        without its leading article is one name ("hgttg": the series "hitchhikers guide to the
+        galaxy" and the title "the hitchhikers guide to the galaxy" are one book's)."""
+        reach: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
         names = [(key.rpartition(" #")[0], rows) for key, rows in self.series_index.items()]
         names += [(key, rows) for key, rows in self.exact_index.items()]
         for name, rows in names:
@@ -521,15 +523,18 @@ class CatalogMatcher:
             if len(words) < 2 or not all(w[0].isalpha() for w in words):
                 continue
             read = max((self.num[r] or 0 for r in rows), default=0)
-            starts = [words] if words[0] not in _ARTICLES else [words, words[1:]]
-            for kept in starts:
+            bare = words[1:] if words[0] in _ARTICLES else words
+            same = " ".join(bare)
+            for kept in {tuple(words), tuple(bare)}:
                 initials = "".join(w[0] for w in kept)
-                reach[initials][name] = max(read, reach[initials].get(name, 0))
+                known = reach[initials].get(same)
+                if known is None or (read, name) > known:
+                    reach[initials][same] = (read, name)
         out = {}
-        for initials, counts in reach.items():
-            best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            if best[0][1] > 0 and (len(best) == 1 or best[0][1] >= 10 * best[1][1]):
-                out[initials] = best[0][0]
+        for initials, forms in reach.items():
+            best = sorted(forms.values(), key=lambda item: (-item[0], item[1]))
+            if best[0][0] > 0 and (len(best) == 1 or best[0][0] >= 10 * best[1][0]):
+                out[initials] = best[0][1]
         return out
 
     def _loose_forms(self, keys) -> list[Keys]:

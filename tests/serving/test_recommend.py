@@ -452,6 +452,12 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "exact",
         ),
         "hg 2": ("Catching Fire (The Hunger Games, #2)", "series_entry"),
+        # a name with and without its leading article is one name (was not found: the series
+        # and the title of the same book each took a share of "hgttg")
+        "hgttg": (
+            "The Hitchhiker's Guide to the Galaxy (The Hitchhiker's Guide to the Galaxy, #1)",
+            "exact",
+        ),
         # the title before its subtitle, as readers name non-fiction (was ambiguous); "Wild"
         # was "The Wild" by another author (a leading "The" tried next)
         "Sapiens": ("Sapiens: A Brief History of Humankind", "main_title"),
