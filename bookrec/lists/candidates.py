@@ -21,7 +21,7 @@ import numpy as np
 
 from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.coreaders import CoReaders, works_of
+from bookrec.lists.coreaders import CoReaders
 from bookrec.lists.ease import Ease
 from bookrec.lists.popularity import LIKED_MIN_STD
 from bookrec.lists.works import Works
@@ -124,9 +124,7 @@ class Candidates:
             liked_by=None if liked_by is None else np.asarray(liked_by, np.float64)[idx],
             described=None if text.described is None else text.described_of(ids),
             co_readers=co_readers,
-            co_reader_cols=None
-            if co_readers is None
-            else co_readers.columns_of(works_of(works, ids)),
+            co_reader_cols=None if co_readers is None else co_readers.columns_of_books(works, ids),
         )
 
     # What every reader of these candidates shares, computed on first use.

@@ -66,6 +66,11 @@ class CoReaders:
         found[found] = self.works[at[found]] == work_ids[found]
         return np.where(found, at, -1)
 
+    def columns_of_books(self, works: Works | None, book_ids) -> np.ndarray:
+        """Each book's work's column (-1: nobody here read it; works None: each book is its
+        own work)."""
+        return self.columns_of(works_of(works, book_ids))
+
     def shares(self, given: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """(given, candidates): of each given column's readers, the share who read each
         candidate column too; 0 where either is -1."""

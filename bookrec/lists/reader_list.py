@@ -22,7 +22,6 @@ from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists import learned
 from bookrec.lists.candidates import Candidates, reader_roles, zscore
-from bookrec.lists.coreaders import works_of
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank, sequels_first
 from bookrec.lists.works import Works
@@ -671,7 +670,7 @@ class ListRanker:
         authors = {self._author_of.get(int(b)) for b in feats.liked_ids.tolist()}
         co_read = np.zeros(0, np.int64)
         if self.cands.co_readers is not None:
-            co_read = self.cands.co_readers.columns_of(works_of(self.works, ids))
+            co_read = self.cands.co_readers.columns_of_books(self.works, ids)
         reader = learned.ReaderContext(next_up, {a for a in authors if a}, co_read)
         return top, learned.feature_rows(
             self.cands, feats, len(ids), score, rating_z, top, reader, self.layout
@@ -724,7 +723,7 @@ class ListRanker:
         bare = [i for i, found in enumerate(evidence) if not found]
         if readers is None or not bare or not len(liked_ids):
             return evidence
-        given = readers.columns_of(works_of(self.works, liked_ids))
+        given = readers.columns_of_books(self.works, liked_ids)
         enough = np.zeros(len(given), bool)  # -1 (nobody here read it) stays out
         enough[given >= 0] = readers.readers_of[given[given >= 0]] >= MIN_CO_READERS
         given = np.where(enough, given, -1)
