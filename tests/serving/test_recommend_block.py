@@ -11,11 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bookrec.config import DataConfig, RecommendConfig, ScorerConfig
 from bookrec.lists import reader_list
 from bookrec.serving.batch import (
+    READER_COST_IN_BOOKS,
     batch_settings,
     chunk_readers,
     load_recommender,
@@ -157,19 +159,34 @@ def test_score_chunk_rows_are_the_one_reader_lists(warehouse):
     assert len(got) == 5 * len(readers) and 30 <= len(readers) <= 40
 
 
-def test_chunks_share_the_readers_out_evenly_among_the_workers(warehouse):
-    """At most readers_per_chunk each, a multiple of the workers in number, equal to one
-    reader: two workers taking chunks in turn score the same number of readers."""
+def test_chunks_share_the_work_out_evenly_among_the_workers(warehouse):
+    """At most readers_per_chunk each, a multiple of the workers in number, equal in cost
+    (books + READER_COST_IN_BOOKS a reader) up to one reader's: two workers taking chunks in
+    turn finish together, though a few readers hold most of the books."""
     histories = read_histories(warehouse)
     readers = histories["user_id"].nunique()
+    books = histories.groupby("user_id").size()
+    heaviest = int(books.max()) + READER_COST_IN_BOOKS
     per_chunk = readers // 5  # five chunks' worth, and a few readers over
     for workers in (1, 2, 3):
         chunks = reader_chunks(histories, per_chunk, workers)
         sizes = [c.readers for c in chunks]
+        costs = [len(c.user_ids) + READER_COST_IN_BOOKS * c.readers for c in chunks]
         assert sum(sizes) == readers and max(sizes) <= per_chunk
-        assert max(sizes) - min(sizes) <= 1 and len(chunks) % workers == 0
+        assert max(costs) - min(costs) <= 2 * heaviest and len(chunks) % workers == 0
         rows = np.concatenate([c.user_ids for c in chunks])
         assert (rows == histories["user_id"].to_numpy()).all()  # every row once, in order
+    # one heavy reader among light ones: the chunks cut around them, not at equal readers
+    skewed = pd.DataFrame(
+        {
+            "user_id": np.repeat([1, 2, 3, 4, 5, 6], [400, 4, 4, 4, 4, 4]),
+            "book_id": np.arange(420),
+            "rating": 4.0,
+        }
+    )
+    assert [c.readers for c in reader_chunks(skewed, 10, 2)] == [1, 5]
+    sizes = [c.readers for c in reader_chunks(skewed, 3, 2)]
+    assert sizes[0] == 1 and max(sizes) <= 3 and sum(sizes) == 6 and len(sizes) == 4
     assert reader_chunks(histories.iloc[:0], 10, 2) == []
 
 
