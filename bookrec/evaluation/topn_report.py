@@ -11,7 +11,7 @@ import duckdb
 from bookrec.evaluation.eval_runs import append_eval_runs
 from bookrec.evaluation.topn import DIAG_ALS_UNDER_RULES, DIAG_WITHOUT_RULES, METRICS, TopNResult
 from bookrec.evaluation.topn_metrics import TopNScores
-from bookrec.evaluation.topn_modes import MORE_LIKE_THIS
+from bookrec.evaluation.topn_modes import MORE_LIKE_THIS, MORE_LIKE_THIS_SPECIFIC
 from bookrec.lists.settings import save_list_settings
 from bookrec.report_json import report_json
 
@@ -96,6 +96,10 @@ MODE_METRICS = (
 MODE_TITLES = {
     MORE_LIKE_THIS: '"More like this": one seed book, relevant = the books rated 4-5 by the '
     "report readers who rated the seed 4-5 (users = seeds)",
+    MORE_LIKE_THIS_SPECIFIC: '"More like this", beyond popularity: the same seeds, relevant = '
+    "those of their relevant books that at least two of the seed's likers liked, at "
+    "TopNConfig.mlt_lift (4) times the share of all report readers who liked them (users = "
+    "seeds left with one)",
 }
 
 
@@ -163,8 +167,9 @@ def target_ratios(result: TopNResult) -> dict[str, float]:
     out["full:over_most_popular"] = _ratio(ours, m["most_popular"].ndcg_at_10)
     for mode, rows in result.modes.items():
         mine = rows["bookrec_list"].ndcg_at_10
-        if mode == MORE_LIKE_THIS:
+        if mode in (MORE_LIKE_THIS, MORE_LIKE_THIS_SPECIFIC):
             out[f"{mode}:over_item_cosine"] = _ratio(mine, rows["implicit_item_cosine"].ndcg_at_10)
+            out[f"{mode}:over_ease"] = _ratio(mine, rows["ease"].ndcg_at_10)
             continue
         out[f"{mode}:over_als_folded_in"] = _ratio(mine, rows["implicit_als_folded_in"].ndcg_at_10)
         out[f"{mode}:over_most_popular"] = _ratio(mine, rows["most_popular"].ndcg_at_10)

@@ -13,7 +13,7 @@ from bookrec.evaluation.topn import (
     METRICS,
     evaluate_topn,
 )
-from bookrec.evaluation.topn_modes import MORE_LIKE_THIS, few_mode
+from bookrec.evaluation.topn_modes import MORE_LIKE_THIS, MORE_LIKE_THIS_SPECIFIC, few_mode
 from bookrec.evaluation.topn_report import store_topn, target_ratios, write_topn_reports
 from bookrec.lists.settings import load_few_ranker, load_list_settings
 from bookrec.lists.works import build_works
@@ -42,7 +42,7 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
             config,
             seed=0,
             recommend=RecommendConfig(min_num_ratings=0),
-            topn_config=TopNConfig(few_sizes=(1, 3), mlt_min_readers=1),
+            topn_config=TopNConfig(few_sizes=(1, 3), mlt_min_readers=1, mlt_lift=1.05),
         )
     assert set(result.methods) == {
         "most_popular",
@@ -64,16 +64,20 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
     for mode in (result.methods, *result.modes.values()):
         assert all(row.hygiene == 0.0 for row in mode.values())
     # every reader mode has its table, every method every metric, on the same readers
-    modes = [few_mode(k, rated) for k in (1, 3) for rated in (True, False)] + [MORE_LIKE_THIS]
-    assert list(result.modes) == modes
-    assert set(result.modes[MORE_LIKE_THIS]) == {
-        "most_popular",
-        "implicit_item_cosine",
-        "implicit_als_similar_items",
-        "ease",
-        "bookrec_list",
-        DIAG_WITHOUT_RULES,  # what the rules cost these readers
-    }
+    modes = [few_mode(k, rated) for k in (1, 3) for rated in (True, False)]
+    assert list(result.modes) == [*modes, MORE_LIKE_THIS, MORE_LIKE_THIS_SPECIFIC]
+    assert (
+        set(result.modes[MORE_LIKE_THIS])
+        == set(result.modes[MORE_LIKE_THIS_SPECIFIC])
+        == {
+            "most_popular",
+            "implicit_item_cosine",
+            "implicit_als_similar_items",
+            "ease",
+            "bookrec_list",
+            DIAG_WITHOUT_RULES,  # what the rules cost these readers
+        }
+    )
     for mode, rows in result.modes.items():
         assert DIAG_WITHOUT_RULES in rows, mode
         assert len({row.users for row in rows.values()}) == 1, mode
@@ -88,6 +92,7 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         "full:over_best_peer",
         f"{few_mode(3, False)}:over_als_folded_in",
         f"{MORE_LIKE_THIS}:over_item_cosine",
+        f"{MORE_LIKE_THIS_SPECIFIC}:over_ease",
     }
     with connect(tiny_with_works) as con:
         assert store_topn(con, "run-1", result) == len(result.methods) * len(METRICS)

@@ -9,7 +9,12 @@ import scipy.sparse as sp
 
 from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
 from bookrec.evaluation.topn import relevant_works
-from bookrec.evaluation.topn_modes import few_book_cases, more_like_this_cases, unrated
+from bookrec.evaluation.topn_modes import (
+    few_book_cases,
+    more_like_this_cases,
+    specific_cases,
+    unrated,
+)
 from bookrec.lists.ease import Ease, ease_weights
 from bookrec.lists.works import Works
 
@@ -193,3 +198,31 @@ def test_more_like_this_relevant_is_what_the_seeds_likers_liked():
     assert by_seed[10].history.tolist() == [10] and np.isnan(by_seed[10].ratings).all()
     # at most max_seeds, seeded
     assert len(more_like_this_cases(books, works, np.arange(10, 19), 2, 1, seed=0)) == 1
+
+
+def test_more_like_this_beyond_popularity_keeps_what_goes_with_the_seed():
+    """Of a seed's relevant works, only those two or more of its likers liked, at `lift`
+    times the share of all readers who liked them: a book every reader liked is not."""
+    liked = np.array([5.0, 5.0, 5.0, 5.0])
+    books = {
+        1: (np.array([10, 11, 12, 13], np.int64), liked),
+        2: (np.array([10, 11, 12, 14], np.int64), liked),
+        3: (np.array([10, 15, 12, 14], np.int64), liked),
+        4: (np.array([16, 17, 12, 14], np.int64), liked),
+        5: (np.array([16, 17, 12, 15], np.int64), liked),
+        6: (np.array([16, 17, 12, 15], np.int64), liked),
+    }
+    works = make_works({b: [b] for b in range(10, 19)})
+    cases = more_like_this_cases(books, works, np.arange(10, 19), 3, 100, seed=0)
+    seed = next(c for c in cases if c.key == 10)
+    assert seed.relevant == {11, 12, 13, 14, 15}
+    # 11: 2 of the 3 likers against 2 of 6 readers (2x); 12: every reader (1x); 13: one liker;
+    # 14: 2 of 3 against 3 of 6 (1.33x); 15: 1 liker
+    (specific,) = [c for c in specific_cases(cases, books, works, 1.5) if c.key == 10]
+    assert specific.relevant == {11}
+    assert specific.history.tolist() == [10] and np.isnan(specific.ratings).all()
+    assert [c.relevant for c in specific_cases(cases, books, works, 1.2) if c.key == 10] == [
+        {11, 14}
+    ]
+    # a seed left with nothing relevant is dropped
+    assert not [c for c in specific_cases(cases, books, works, 2.5) if c.key == 10]
