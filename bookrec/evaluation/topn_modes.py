@@ -10,7 +10,8 @@ the ratings of every reader except the report readers, whose ratings are all hel
   their other books rated 4-5 (minus the works they read through the cut).
 - "More like this": a seed is a candidate that at least mlt_min_readers report readers rated
   4-5; relevant = the works of the other books those readers rated 4-5 (minus the seed's own).
-  Every method gets the seed alone; bookrec as a one-book unrated history.
+  Every method gets the seed alone; bookrec its "more like this" list (ListRanker.like_this:
+  the list of a one-book unrated history, ranked for books like it).
 - "More like this", beyond popularity: the same seeds, relevant = only those of their
   relevant works that at least two of the seed's likers liked, at mlt_lift times the share of
   all report readers who liked them. Every widely liked book is relevant to nearly every seed
@@ -319,7 +320,8 @@ def evaluate_modes(
         "implicit_item_cosine": memoized(similar_items_lists(inter, cosine)),
         "implicit_als_similar_items": memoized(similar_items_lists(inter, als)),
         "ease": peers["ease"],
-        **{name: memoized(lists) for name, lists in ranked.items()},
+        "bookrec_list": memoized(bookrec_lists(held, chosen, like_this=True)),
+        DIAG_WITHOUT_RULES: memoized(unruled),
     }
     modes[MORE_LIKE_THIS] = _table(held, seeds, similar)
     counts[f"{MORE_LIKE_THIS}_seeds"] = len(seeds)

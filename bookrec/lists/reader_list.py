@@ -136,6 +136,7 @@ class ListRanker:
         self._sample = None
         if cfg.shortlist and n > cfg.shortlist + cfg.shortlist_sample:
             self._sample = Shortlisting.sample_of(n, cfg.shortlist_sample)
+        self._like_this: ListRanker | None = None  # like_this(), on first use
 
     def with_config(self, config: ListConfig) -> ListRanker:
         """The same candidates, vectors and rules ranked under another ListConfig."""
@@ -151,6 +152,22 @@ class ListRanker:
             self.blend,
             self.few_ranker,
         )
+
+    def like_this(self) -> ListRanker:
+        """The ranker of a "more like this" list (one seed book, unrated): popularity weighs
+        ListConfig.like_this_pop of a few-book reader's, and the few-book re-ranker, which
+        learned what readers read next rather than what is like a book, is left out; the
+        seed's next series entry leads, as a rated like's does (ListConfig.sequels_first).
+        The same candidates, rules and reasons; built once."""
+        if self._like_this is None:
+            cfg = self.config
+            ranker = self.with_config(
+                dataclasses.replace(cfg, few_w_pop=cfg.few_w_pop * cfg.like_this_pop)
+            )
+            ranker.few_ranker = None
+            ranker._like_this = ranker  # its own like_this(), and how _list knows it
+            self._like_this = ranker
+        return self._like_this
 
     def features(self, book_ids, ratings) -> Features:
         """The reader's features over the candidates (ratings NaN: listed without a rating),
@@ -599,7 +616,11 @@ class ListRanker:
             order = feats.positions[order]
         lead = cfg.sequels_first_for(len(ids))
         if lead and next_up:
-            order = sequels_first(order, self._after_a_rated_like(ids, ratings, next_up), lead)
+            # "more like this" asks for more of its seed: its next entry leads, rated or not
+            leading = next_up if self._like_this is self else None
+            if leading is None:
+                leading = self._after_a_rated_like(ids, ratings, next_up)
+            order = sequels_first(order, leading, lead)
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         told = None
         if self.cands.described is not None:

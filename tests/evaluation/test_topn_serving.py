@@ -106,3 +106,28 @@ def test_a_few_book_reader_is_re_ranked_alike_in_evaluation_and_serving(tiny_wit
     served, measured = recommender.ranker.cands, setup.cands
     assert measured.co_readers is not None and served.co_readers is not None
     assert (served.co_readers.read != measured.co_readers.read).nnz == 0
+
+
+def test_more_like_this_is_served_as_measured_and_ranked_for_books_like_it(
+    tiny_with_works,  # noqa: F811
+):
+    """ "More like this" on a book (the page's button: Recommender.similar) is the list the
+    evaluation measures for that seed, and not the list of a reader who typed that book alone:
+    popularity weighs less and the few-book re-ranker stays out (ListRanker.like_this)."""
+    lists_config = ListConfig(w_rating=0.5, like_this_pop=0.0)
+    _, setup, recommender = served_and_evaluated(
+        tiny_with_works, lists_config, ranker_of_made_up_cases()
+    )
+    measured = bookrec_lists(setup, lists_config, like_this=True)
+    typed = bookrec_lists(setup, lists_config)
+    seeds = sorted({int(b) for ids, _ in setup.histories.values() for b in ids[:2]})
+    differ = 0
+    for seed in seeds:
+        case = Case(seed, np.array([seed]), np.array([np.nan]), frozenset())
+        served = [r.book_id for r in recommender.similar(seed, top_n=DEPTH)]
+        assert served == measured(case) and seed not in served
+        differ += served != typed(case)
+    assert differ > 0 and len(seeds) >= 4
+    like_this = recommender.ranker.like_this()
+    assert like_this is recommender.ranker.like_this() and like_this.few_ranker is None
+    assert like_this.config.few_w_pop == 0.0 and recommender.ranker.config.few_w_pop > 0
