@@ -818,11 +818,11 @@ class ListConfig:
         300, ge=0, description="best candidates the few-book re-ranker re-orders (0: none)"
     )
     # "More like this" on one book asks for books like it, not for what its readers went on
-    # to read: its list is ranked with few_w_pop times this and without the re-ranker (which
-    # learned the latter). On the shared data's report readers (seeds 0 / 1) NDCG@10 on the
-    # seeds' relevant books that go with liking the seed (TopNConfig.mlt_lift) went 0.224 /
-    # 0.228 -> 0.264 / 0.293 (EASE 0.238 / 0.234), on every book its likers liked 0.866 /
-    # 0.843 -> 0.825 / 0.807 (most popular 0.818 / 0.788); docs/evaluation.md
+    # to read: its list is ranked with few_w_pop times this, without the re-ranker (which
+    # learned the latter) and with the seed's next series entry first (ListRanker.like_this).
+    # On the shared data's report readers (3 seeds) NDCG@10 on the seeds' relevant books that
+    # go with liking the seed (TopNConfig.mlt_lift) went 0.233 -> 0.292 (EASE 0.245), on
+    # every book its likers liked 0.861 -> 0.816 (most popular 0.811); docs/evaluation.md
     like_this_pop: float = Field(
         0.5, ge=0.0, description="popularity's weight in a 'more like this' list, times few_w_pop"
     )

@@ -616,9 +616,9 @@ class ListRanker:
             order = feats.positions[order]
         lead = cfg.sequels_first_for(len(ids))
         if lead and next_up:
-            # "more like this" asks for more of its seed: its next entry leads, rated or not
-            leading = next_up if self._like_this is self else None
-            if leading is None:
+            if self._like_this is self:  # "more like this": its seed's next entry, unrated
+                leading = next_up
+            else:
                 leading = self._after_a_rated_like(ids, ratings, next_up)
             order = sequels_first(order, leading, lead)
         chosen = pick(order, self.cands, self.works, top_n, cfg)
