@@ -817,12 +817,14 @@ class ListConfig:
     few_rerank_depth: int = Field(
         300, ge=0, description="best candidates the few-book re-ranker re-orders (0: none)"
     )
-    # "More like this" on one book asks for books like it, not for what its readers went on
-    # to read: its list is ranked with few_w_pop times this, without the re-ranker (which
-    # learned the latter) and with the seed's next series entry first (ListRanker.like_this).
-    # On the shared data's report readers (3 seeds) NDCG@10 on the seeds' relevant books that
-    # go with liking the seed (TopNConfig.mlt_lift) went 0.233 -> 0.292 (EASE 0.245), on
-    # every book its likers liked 0.861 -> 0.816 (most popular 0.811); docs/evaluation.md
+    # "More like this" on one book, and one book given alone with no rating, ask for books
+    # like it, not for what its readers went on to read: that list is ranked with few_w_pop
+    # times this, without the re-ranker (which learned the latter) and with the seed's next
+    # series entry first (ListRanker.like_this). On the shared data's report readers (3
+    # seeds) NDCG@10 on the seeds' relevant books that go with liking the seed
+    # (TopNConfig.mlt_lift) went 0.233 -> 0.292 (EASE 0.245), on every book its likers liked
+    # 0.861 -> 0.816 (most popular 0.811), one unrated book 0.222 -> 0.198 (most popular
+    # 0.187); docs/evaluation.md
     like_this_pop: float = Field(
         0.5, ge=0.0, description="popularity's weight in a 'more like this' list, times few_w_pop"
     )

@@ -293,12 +293,27 @@ class ListRanker:
             readers: (book_ids, ratings) of each reader, as recommend() takes them.
             excludes: per reader, as recommend()'s exclude (None: none).
 
+        A reader who gives one book and no rating asks for books like it: their list is that
+        book's "more like this" (like_this).
+
         Raises:
             ValueError: as recommend(), for the first reader at fault.
         """
-        read = [self.books_read(*_checked(ids, ratings)) for ids, ratings in readers]
+        given = [_checked(ids, ratings) for ids, ratings in readers]
+        excludes = [()] * len(given) if excludes is None else list(excludes)
+        alone = [bool(len(ids) == 1 and np.isnan(ratings).all()) for ids, ratings in given]
+        if any(alone) and self._like_this is not self:
+            lists_of: dict[int, list[ListItem]] = {}
+            for ranker, picked in ((self.like_this(), True), (self, False)):
+                at = [i for i, lone in enumerate(alone) if lone == picked]
+                if at:
+                    got = ranker.recommend_block(
+                        [given[i] for i in at], top_n, [excludes[i] for i in at], because_count
+                    )
+                    lists_of.update(zip(at, got, strict=True))
+            return [lists_of[i] for i in range(len(given))]
+        read = [self.books_read(ids, ratings) for ids, ratings in given]
         checked = [(r.ids, r.ratings) for r in read]
-        excludes = [()] * len(checked) if excludes is None else list(excludes)
         lists: list[list[ListItem]] = []
         # a shortlisted reader's products span their shortlist, not every candidate
         size = self._shortlist_size(top_n)

@@ -9,7 +9,8 @@ the list rests on, decided by what matched (bookrec.serving.matching):
   series" only after a liked entry); the predicted rating shown beside each book is the
   blend's (bookrec.scoring.scorer.BlendScorer, settings from `evaluate`).
 - "similar": books were listed without ratings (bare titles, "more like this" from one book):
-  they count as liked; no rating is predicted. Unrated books on a to-read or
+  they count as liked; no rating is predicted. One book alone, or "more like this" on it, is
+  ranked for books like it (ListRanker.like_this). Unrated books on a to-read or
   currently-reading shelf are only excluded (ReaderBook.wanted): the reader has not read them.
 - "baseline": nothing matched: popular, well-rated books under the same rules and caps, and the
   reader is told so.

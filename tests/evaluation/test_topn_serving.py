@@ -111,9 +111,10 @@ def test_a_few_book_reader_is_re_ranked_alike_in_evaluation_and_serving(tiny_wit
 def test_more_like_this_is_served_as_measured_and_ranked_for_books_like_it(
     tiny_with_works,  # noqa: F811
 ):
-    """ "More like this" on a book (the page's button: Recommender.similar) is the list the
-    evaluation measures for that seed, and not the list of a reader who typed that book alone:
-    popularity weighs less and the few-book re-ranker stays out (ListRanker.like_this)."""
+    """ "More like this" on a book (the page's button: Recommender.similar) and a reader who
+    gives that book alone with no rating get the list the evaluation measures for that seed,
+    ranked for books like it (ListRanker.like_this: popularity weighs less, the few-book
+    re-ranker stays out), not the list of a reader who rated it."""
     lists_config = ListConfig(w_rating=0.5, like_this_pop=0.0)
     _, setup, recommender = served_and_evaluated(
         tiny_with_works, lists_config, ranker_of_made_up_cases()
@@ -125,8 +126,11 @@ def test_more_like_this_is_served_as_measured_and_ranked_for_books_like_it(
     for seed in seeds:
         case = Case(seed, np.array([seed]), np.array([np.nan]), frozenset())
         served = [r.book_id for r in recommender.similar(seed, top_n=DEPTH)]
-        assert served == measured(case) and seed not in served
-        differ += served != typed(case)
+        alone = recommender.recommend_ids([seed], [None], top_n=DEPTH)
+        assert served == measured(case) == typed(case) == [r.book_id for r in alone.items]
+        assert seed not in served and alone.mode == "similar"
+        liked = Case(seed, np.array([seed]), np.array([5.0]), frozenset())
+        differ += served != typed(liked)
     assert differ > 0 and len(seeds) >= 4
     like_this = recommender.ranker.like_this()
     assert like_this is recommender.ranker.like_this() and like_this.few_ranker is None

@@ -209,10 +209,15 @@ def test_the_next_entry_of_a_liked_series_leads_the_list(setup):
     assert [i.book_id for i in items[1:]] == [b for b in by_score if b != radiance][:9]
     disliked = [i.book_id for i in ranker.recommend([kings], [1.0], top_n=10)]
     assert radiance not in disliked
-    # listed without a rating, The Way of Kings still leads to Words of Radiance, in its place
-    unrated = ranker.recommend([kings], [None], top_n=30)
+    # given alone without a rating it asks for books like it (ListRanker.like_this): the
+    # next entry leads as well
+    assert ranker.recommend([kings], [None], top_n=10)[0].book_id == radiance
+    # listed without a rating beside another book, The Way of Kings still leads to Words of
+    # Radiance, in its place
+    other = next(int(b) for b in cands.book_ids if b not in (kings, radiance))
+    unrated = ranker.recommend([kings, other], [None, None], top_n=50)
     assert [i.book_id for i in unrated] == [
-        i.book_id for i in plain.recommend([kings], [None], top_n=30)
+        i.book_id for i in plain.recommend([kings, other], [None, None], top_n=50)
     ]
     assert next(i for i in unrated if i.book_id == radiance).next_in_series
     # a long history is ranked by its score alone
