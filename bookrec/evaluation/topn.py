@@ -457,12 +457,9 @@ def ease_lists(setup: SplitInputs, ease: Ease) -> Lists:
     return score_lists(setup, lambda case: ease.scores(case.history, setup.cands.book_ids))
 
 
-def bookrec_lists(setup: SplitInputs, config: ListConfig, like_this: bool = False) -> Lists:
-    """bookrec's list for each case, through the one adapter (bookrec.evaluation.bookrec_list);
-    like_this: each case's one book's "more like this" list (ListRanker.like_this)."""
+def bookrec_lists(setup: SplitInputs, config: ListConfig) -> Lists:
+    """bookrec's list for each case, through the one adapter (bookrec.evaluation.bookrec_list)."""
     ranker = setup.ranker(config)
-    if like_this:
-        ranker = ranker.like_this()
     return lambda case: bookrec_list(ranker, case.history, case.ratings, DEPTH)
 
 

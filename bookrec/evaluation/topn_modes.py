@@ -320,8 +320,7 @@ def evaluate_modes(
         "implicit_item_cosine": memoized(similar_items_lists(inter, cosine)),
         "implicit_als_similar_items": memoized(similar_items_lists(inter, als)),
         "ease": peers["ease"],
-        "bookrec_list": memoized(bookrec_lists(held, chosen, like_this=True)),
-        DIAG_WITHOUT_RULES: memoized(unruled),
+        **{name: memoized(lists) for name, lists in ranked.items()},  # a seed: like_this
     }
     modes[MORE_LIKE_THIS] = _table(held, seeds, similar)
     counts[f"{MORE_LIKE_THIS}_seeds"] = len(seeds)

@@ -308,7 +308,6 @@ class Recommender:
         ratings: Sequence[float | None] | None = None,
         exclude: Sequence[int] = (),
         top_n: int = 10,
-        like_this: bool = False,
     ) -> list[Recommendation]:
         """The reader's list (ListRanker.recommend), each book with the blend's predicted
         rating when some books are rated; rank_books_block for a block of one reader.
@@ -319,18 +318,16 @@ class Recommender:
             exclude: books never to suggest, nor their editions, collections, adaptations or
                 companions (the listed books and their works never are either).
             top_n: how many.
-            like_this: rank as "more like this" (ListRanker.like_this), not as a reader's list.
 
         Raises:
             DataError: a rating outside 1..5, or ratings and books of different lengths.
         """
-        return self.rank_books_block([(book_ids, ratings, exclude)], top_n, like_this)[0]
+        return self.rank_books_block([(book_ids, ratings, exclude)], top_n)[0]
 
     def rank_books_block(
         self,
         readers: Sequence[tuple[Sequence[int], Sequence[float | None] | None, Sequence[int]]],
         top_n: int = 10,
-        like_this: bool = False,
     ) -> list[list[Recommendation]]:
         """rank_books() for many readers, (book_ids, ratings, exclude) each, scored together
         (ListRanker.recommend_block): the lists rank_books gives each of them alone.
@@ -346,8 +343,7 @@ class Recommender:
             ratings = np.array([np.nan if r is None else r for r in ratings], np.float64)
             histories.append((ids, ratings))
         try:
-            ranker = self.ranker.like_this() if like_this else self.ranker
-            lists: list[list[ListItem]] = ranker.recommend_block(
+            lists: list[list[ListItem]] = self.ranker.recommend_block(
                 histories, top_n, [exclude for _, _, exclude in readers], self.config.because_count
             )
         except ValueError as exc:
@@ -408,9 +404,9 @@ class Recommender:
     def similar(
         self, book_id: int, exclude: Sequence[int] = (), top_n: int = 10
     ) -> list[Recommendation]:
-        """More like this: the list of a reader who listed only this book, unrated, ranked
-        for books like it (ListRanker.like_this)."""
-        return self.rank_books([book_id], None, exclude, top_n, like_this=True)
+        """More like this: the list of a reader who listed only this book, unrated, which the
+        ranker ranks for books like it (ListRanker.like_this)."""
+        return self.rank_books([book_id], None, exclude, top_n)
 
     def recommend_ids(
         self,

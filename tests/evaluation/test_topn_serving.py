@@ -10,6 +10,7 @@ import numpy as np
 
 from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig
 from bookrec.embedding.vectors import load_book_vectors
+from bookrec.evaluation.bookrec_list import bookrec_list
 from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists
 from bookrec.holdout import split_ratings
 from bookrec.lists.coreaders import co_readers_of
@@ -119,7 +120,11 @@ def test_more_like_this_is_served_as_measured_and_ranked_for_books_like_it(
     _, setup, recommender = served_and_evaluated(
         tiny_with_works, lists_config, ranker_of_made_up_cases()
     )
-    measured = bookrec_lists(setup, lists_config, like_this=True)
+    seeded = setup.ranker(lists_config).like_this()  # the evaluation's "more like this"
+
+    def measured(case: Case) -> list[int]:
+        return bookrec_list(seeded, case.history, case.ratings, DEPTH)
+
     typed = bookrec_lists(setup, lists_config)
     seeds = sorted({int(b) for ids, _ in setup.histories.values() for b in ids[:2]})
     differ = 0
