@@ -47,6 +47,7 @@ from bench.common import (  # noqa: E402
 from bookrec.config import EvalConfig  # noqa: E402
 from bookrec.evaluation.topn import (  # noqa: E402
     DIAG_ALS_UNDER_RULES,
+    DIAG_EASE_UNDER_RULES,
     DIAG_WITHOUT_RULES,
     FEW_WEIGHTS,
     METRICS,
@@ -202,6 +203,7 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
                 # the rules' cost: each score with and without them, against ALS
                 "free_over_als": m[DIAG_WITHOUT_RULES].ndcg_at_10 / m["implicit_als"].ndcg_at_10,
                 "over_als_same_rules": ours / m[DIAG_ALS_UNDER_RULES].ndcg_at_10,
+                "over_ease_same_rules": ours / m[DIAG_EASE_UNDER_RULES].ndcg_at_10,
                 "weights": "/".join(str(getattr(r.chosen, w)) for w in WEIGHTS),
                 "few_book_weights": "/".join(str(getattr(r.chosen, w)) for w in FEW_WEIGHTS),
                 # the re-ranker of such a reader's best candidates (bookrec.lists.learned)
@@ -287,15 +289,16 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
                 "hygiene",
                 "free_over_als",
                 "over_als_same_rules",
+                "over_ease_same_rules",
                 "weights",
                 "few_book_weights",
                 "few_book_reranker",
             ],
         ),
         "`free_over_als`: bookrec's score without the list's rules (only training books left "
-        "out) over ALS; `over_als_same_rules`: bookrec's list over ALS's own scores under the "
-        "same rules (nothing read in any form, next-in-series only, caps). Rows `diag_*` above "
-        "are these two diagnostics, not methods a reader gets.",
+        "out) over ALS; `over_als_same_rules`, `over_ease_same_rules`: bookrec's list over ALS's "
+        "and EASE's own scores under the same rules (nothing read in any form, next-in-series "
+        "only, caps). Rows `diag_*` above are these diagnostics, not methods a reader gets.",
         "",
     ]
     if payload["modes"]:

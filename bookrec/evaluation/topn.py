@@ -77,6 +77,7 @@ DEPTH = 50  # items kept per list: recall@50 and MRR look this deep
 # diagnostic rows (not methods a reader gets): the cost of the list's rules, measured both ways
 DIAG_WITHOUT_RULES = "diag_bookrec_score_without_rules"
 DIAG_ALS_UNDER_RULES = "diag_implicit_als_under_the_rules"
+DIAG_EASE_UNDER_RULES = "diag_ease_under_the_rules"
 METRICS = (
     "ndcg@10",
     "recall@10",
@@ -511,6 +512,17 @@ def _als_score(setup: SplitInputs, als, inter: Interactions) -> Callable[[Case],
     return score_of
 
 
+def _ease_score(setup: SplitInputs, ease: Ease) -> Callable[[Case], np.ndarray]:
+    """EASE's own scores of the candidates (the lowest float where EASE does not know one,
+    above the books the rules block), as ease_lists ranks them."""
+
+    def score_of(case: Case) -> np.ndarray:
+        score = ease.scores(case.history, setup.cands.book_ids)
+        return np.nan_to_num(score, neginf=np.finfo(np.float64).min)
+
+    return score_of
+
+
 def tune_list(setup: SplitInputs, users, config: ListConfig) -> tuple[ListConfig, list[dict]]:
     """The full-history weights on the tuning readers' NDCG@10 (tune_weights). The
     predicted-rating weight is tuned too (grid_rating) when the setup has the blend."""
@@ -673,9 +685,8 @@ def evaluate_topn(
         )
     ease = fit_ease_matrix(inter.matrix, inter.books_index, corating_config)
     methods["ease"] = evaluate_cases(setup, cases, ease_lists(setup, ease))
-    del ease  # an items x items matrix: free it before the modes fit their own
     methods["bookrec_list"] = evaluate_cases(setup, cases, bookrec_lists(setup, chosen))
-    # what the list's rules cost: bookrec's score without them, ALS's own scores under them
+    # what the list's rules cost: bookrec's score without them, the peers' own scores under them
     ours = bookrec_score(setup, chosen)
     methods[DIAG_WITHOUT_RULES] = evaluate_cases(
         setup, cases, ruled_lists(setup, chosen, ours, rules=False)
@@ -683,6 +694,10 @@ def evaluate_topn(
     methods[DIAG_ALS_UNDER_RULES] = evaluate_cases(
         setup, cases, ruled_lists(setup, chosen, _als_score(setup, als, inter))
     )
+    methods[DIAG_EASE_UNDER_RULES] = evaluate_cases(
+        setup, cases, ruled_lists(setup, chosen, _ease_score(setup, ease))
+    )
+    del ease  # an items x items matrix: free it before the modes fit their own
     modes: dict[str, dict[str, dict[str, float]]] = {}
     mode_counts: dict[str, int] = {}
     if topn_config.modes:
@@ -704,8 +719,8 @@ def evaluate_topn(
         f"{corating_config.ease_min_readers} training readers read",
         f"{DIAG_WITHOUT_RULES}: bookrec's score with only the training books left out (other "
         "editions, later series entries and more than 2 books per author allowed); "
-        f"{DIAG_ALS_UNDER_RULES}: implicit ALS's own scores under bookrec's rules. Together "
-        "they show what the rules cost",
+        f"{DIAG_ALS_UNDER_RULES}, {DIAG_EASE_UNDER_RULES}: implicit ALS's and EASE's own "
+        "scores under bookrec's rules. Together they show what the rules cost",
     ]
     return TopNResult(
         seed=seed,

@@ -9,7 +9,13 @@ from pathlib import Path
 import duckdb
 
 from bookrec.evaluation.eval_runs import append_eval_runs
-from bookrec.evaluation.topn import DIAG_ALS_UNDER_RULES, DIAG_WITHOUT_RULES, METRICS, TopNResult
+from bookrec.evaluation.topn import (
+    DIAG_ALS_UNDER_RULES,
+    DIAG_EASE_UNDER_RULES,
+    DIAG_WITHOUT_RULES,
+    METRICS,
+    TopNResult,
+)
 from bookrec.evaluation.topn_metrics import TopNScores
 from bookrec.evaluation.topn_modes import MORE_LIKE_THIS, MORE_LIKE_THIS_SPECIFIC
 from bookrec.lists.settings import save_list_settings
@@ -198,19 +204,25 @@ def margins(result: TopNResult) -> list[str]:
 
 
 def rules_cost(methods: dict[str, TopNScores]) -> list[str]:
-    """A line on what the list's rules cost in NDCG@10, when the diagnostic rows were run."""
+    """Lines on what the list's rules cost in NDCG@10, when the diagnostic rows were run."""
     if DIAG_WITHOUT_RULES not in methods or DIAG_ALS_UNDER_RULES not in methods:
         return []
     free = methods[DIAG_WITHOUT_RULES].ndcg_at_10
     ours = methods["bookrec_list"].ndcg_at_10
-    als = methods["implicit_als"].ndcg_at_10
-    ruled = methods[DIAG_ALS_UNDER_RULES].ndcg_at_10
-    return [
+    lines = [
         f"- the list's rules (nothing read in any form, next-in-series only, caps) cost NDCG@10: "
-        f"bookrec's score {free:.3f} without them -> {ours:.3f} with them; ALS's own scores "
-        f"{als:.3f} -> {ruled:.3f}. Without the rules bookrec's score is {free / als:.2f}x ALS; "
-        f"under the same rules {ours / ruled:.2f}x ALS"
+        f"bookrec's score {free:.3f} without them -> {ours:.3f} with them"
     ]
+    peers_under_rules = (("implicit_als", DIAG_ALS_UNDER_RULES), ("ease", DIAG_EASE_UNDER_RULES))
+    for peer, ruled_row in peers_under_rules:
+        if peer not in methods or ruled_row not in methods:
+            continue
+        own, ruled = methods[peer].ndcg_at_10, methods[ruled_row].ndcg_at_10
+        lines.append(
+            f"- {peer}'s own scores {own:.3f} -> {ruled:.3f} under the same rules: without the "
+            f"rules bookrec's score is {free / own:.2f}x {peer}, under them {ours / ruled:.2f}x"
+        )
+    return lines
 
 
 def plot(results: list[TopNResult], path: Path) -> Path:

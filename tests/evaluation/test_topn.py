@@ -9,6 +9,7 @@ import pytest
 from bookrec.config import EvalConfig, RecommendConfig, TopNConfig
 from bookrec.evaluation.topn import (
     DIAG_ALS_UNDER_RULES,
+    DIAG_EASE_UNDER_RULES,
     DIAG_WITHOUT_RULES,
     METRICS,
     evaluate_topn,
@@ -54,6 +55,7 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         "bookrec_list",
         DIAG_WITHOUT_RULES,
         DIAG_ALS_UNDER_RULES,
+        DIAG_EASE_UNDER_RULES,
     }
     for row in result.methods.values():
         assert set(METRICS) <= set(row.model_dump(mode="json"))
