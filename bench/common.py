@@ -47,12 +47,16 @@ def _tree_rss_mib(pid: int) -> float:
 
 
 def run_timed(
-    command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
+    command: list[str],
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    log: Path | None = None,
 ) -> dict[str, float]:
     """Run a command to completion (in `cwd`); its wall time and peak resident memory (MiB).
 
     Memory is sampled every 0.1 s over the command's whole process tree (a flow starts a
     temporary Prefect server beside itself), so the peak is what the job needed in all.
+    log: where to keep the command's stderr (Prefect's log lines), if anywhere.
     """
     start = time.perf_counter()
     with tempfile.TemporaryFile(mode="w+") as stderr:
@@ -70,6 +74,8 @@ def run_timed(
         wall = time.perf_counter() - start
         stderr.seek(0)
         errors = stderr.read()
+    if log is not None:
+        log.write_text(errors)
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{errors[-3000:]}")
     return {"wall_s": round(wall, 2), "peak_mib": round(peak, 1)}

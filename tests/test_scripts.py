@@ -51,3 +51,28 @@ def test_the_check_sees_the_calls_and_a_wrong_one() -> None:
     old = ast.parse("start_server(warehouse, port, log)").body[0].value
     with pytest.raises(TypeError):
         inspect.signature(start_server).bind(*old.args)
+
+
+def test_whole_job_reads_each_steps_seconds_from_prefects_log() -> None:
+    """bench/whole_job.py times each step from Prefect's log lines (as flows.full's subflows
+    write them): a step's begin to its end, a step run twice summed, across midnight too."""
+    from bench.whole_job import step_seconds
+
+    log = "\n".join(
+        [
+            "23:59:50.000 | INFO    | Flow run 'calm-fox' - Beginning flow run 'calm-fox' for "
+            "flow 'full'",
+            "23:59:50.500 | INFO    | Flow run 'red-owl' - Beginning subflow run 'red-owl' for "
+            "flow 'prepare_data'",
+            "23:59:51.250 | INFO    | Flow run 'red-owl' - 2 files loaded",
+            "23:59:52.750 | INFO    | Flow run 'red-owl' - Finished in state Completed()",
+            "23:59:58.000 | INFO    | Flow run 'tan-elk' - Beginning subflow run 'tan-elk' for "
+            "flow 'embed'",
+            "00:00:03.000 | INFO    | Flow run 'tan-elk' - Finished in state Completed()",
+            "00:00:04.000 | INFO    | Flow run 'old-bee' - Beginning subflow run 'old-bee' for "
+            "flow 'embed'",
+            "00:00:05.500 | INFO    | Flow run 'old-bee' - Finished in state Completed()",
+            "00:00:06.000 | INFO    | Flow run 'calm-fox' - Finished in state Completed()",
+        ]
+    )
+    assert step_seconds(log) == {"prepare_data": 2.2, "embed": 6.5, "full": 16.0}
