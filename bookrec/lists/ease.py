@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import scipy.linalg
 import scipy.sparse as sp
 
 from bookrec.config import CoratingConfig
@@ -43,11 +44,15 @@ def ease_weights(matrix: sp.spmatrix, reg: float) -> np.ndarray:
     x = sp.csr_matrix(matrix, dtype=np.float64)
     gram = (x.T @ x).toarray()
     gram[np.diag_indices_from(gram)] += reg
-    p = np.linalg.inv(gram)
+    # LAPACK's LU inverse (getrf + getri): at 8,000 items 8.4 s against 14.3 s for
+    # numpy.linalg.inv (a solve against the identity) on the shared data, float32 weights
+    # equal but for 24 of 64M entries, 1.5e-11 apart. It answers in Fortran order: the
+    # weights are read by rows (a reader's books), so they are stored in C order
+    p = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)
     del gram
     p /= -np.diag(p)[None, :]  # column j divided by -P_jj, in place: one items^2 buffer
     np.fill_diagonal(p, 0.0)
-    return p.astype(np.float32)
+    return p.astype(np.float32, order="C")
 
 
 class Ease:

@@ -60,6 +60,8 @@ def test_ease_closed_form_matches_a_ridge_regression_per_column():
     x = (rng.random((12, 5)) < 0.45).astype(np.float64)
     reg = 2.0
     b = ease_weights(sp.csr_matrix(x), reg)
+    # read by rows (a reader's books): float32 in C order, whatever order LAPACK answers in
+    assert b.dtype == np.float32 and b.flags.c_contiguous
     assert np.allclose(np.diag(b), 0.0)
     for j in range(5):
         others = [i for i in range(5) if i != j]
