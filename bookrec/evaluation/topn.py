@@ -361,13 +361,16 @@ def score_lists(setup: SplitInputs, score_of: Callable[[Case], np.ndarray]) -> L
     """Lists by a per-case score over the candidates, the case's own books left out."""
 
     def lists(case: Case) -> list[int]:
-        # -inf (a book the model does not know) must stay above the blocked books, which
-        # bookrec.lists.rules.rank also sets to -inf
-        score = np.nan_to_num(score_of(case), neginf=np.finfo(np.float64).min)
-        order = rank(score, _history_mask(setup, case), DEPTH)
+        order = rank(_known_above_blocked(score_of(case)), _history_mask(setup, case), DEPTH)
         return setup.cands.book_ids[order].tolist()
 
     return lists
+
+
+def _known_above_blocked(score: np.ndarray) -> np.ndarray:
+    """A model's scores with -inf (a book it does not know) raised to the lowest float: it
+    must stay above the blocked books, which bookrec.lists.rules.rank sets to -inf."""
+    return np.nan_to_num(score, neginf=np.finfo(np.float64).min)
 
 
 @dataclass
@@ -455,7 +458,7 @@ def fit_item_item(matrix, name: str):
 
 
 def ease_lists(setup: SplitInputs, ease: Ease) -> Lists:
-    return score_lists(setup, lambda case: ease.scores(case.history, setup.cands.book_ids))
+    return score_lists(setup, _ease_score(setup, ease))
 
 
 def bookrec_lists(setup: SplitInputs, config: ListConfig) -> Lists:
@@ -475,7 +478,7 @@ def ruled_lists(
     diagnostic rows: what the rules cost)."""
 
     def lists(case: Case) -> list[int]:
-        score = score_of(case)
+        score = _known_above_blocked(score_of(case))
         if not rules:
             return setup.cands.book_ids[rank(score, _history_mask(setup, case), DEPTH)].tolist()
         blocked, _ = blocked_mask(
@@ -513,14 +516,8 @@ def _als_score(setup: SplitInputs, als, inter: Interactions) -> Callable[[Case],
 
 
 def _ease_score(setup: SplitInputs, ease: Ease) -> Callable[[Case], np.ndarray]:
-    """EASE's own scores of the candidates (the lowest float where EASE does not know one,
-    above the books the rules block), as ease_lists ranks them."""
-
-    def score_of(case: Case) -> np.ndarray:
-        score = ease.scores(case.history, setup.cands.book_ids)
-        return np.nan_to_num(score, neginf=np.finfo(np.float64).min)
-
-    return score_of
+    """EASE's own scores of the candidates (-inf where it does not know one)."""
+    return lambda case: ease.scores(case.history, setup.cands.book_ids)
 
 
 def tune_list(setup: SplitInputs, users, config: ListConfig) -> tuple[ListConfig, list[dict]]:
