@@ -13,15 +13,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists import learned
+from bookrec.lists.books_read import BookReader, BooksRead
 from bookrec.lists.candidates import Candidates, reader_roles, zscore
+from bookrec.lists.evidence import Evidence, list_evidence
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank, sequels_first
 from bookrec.lists.works import Works
@@ -30,33 +31,9 @@ if TYPE_CHECKING:
     from bookrec.lists.learned import FewBookRanker
     from bookrec.scoring.scorer import BlendScorer
 
-# A similarity below this explains nothing (cosines of unrelated books sit around 0.2-0.3).
-MIN_TEXT = 0.45
-MIN_CORATING = 0.3
-# "co_read" evidence: at least this share of at least this many readers of the reader's book
-# (a share of 3 readers says little)
-MIN_CO_READ_SHARE = 0.4
-MIN_CO_READERS = 10
-# Books that say more a title-only book without co-reading is read with (books_read): entries
-# of its series, else its author's most-read books.
-STAND_INS = 2
-# Names the catalog gives where no author is known: their books share no author to stand in.
-NOT_AN_AUTHOR = frozenset({"anonymous", "unknown", "various", "various authors"})
 # What a book predicted below ListConfig.min_predicted loses: more than any score spans (the
 # features are z-scores times weights of a few units), so it only fills a list that runs short.
 BELOW_PREDICTED = 1000.0
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A liked book behind an item: which space, and the cosine there."""
-
-    book_id: int
-    # "text" (close in content), "corating" (liked by the same readers), "author" (by the
-    # author of that book, and nothing else to say: similarity 1) or "co_read" (read by that
-    # share of the readers here who read that book, and nothing else to say)
-    kind: str
-    similarity: float
 
 
 @dataclass(frozen=True)
@@ -67,19 +44,6 @@ class ListItem:
     next_in_series: bool
     evidence: tuple[Evidence, ...]
     follows: int | None = None  # next in series: the reader's book it comes after
-
-
-class BooksRead(NamedTuple):
-    """A reader's books as the list reads them (ListRanker.books_read): ids and ratings for
-    the features and the score; ruled_ids and ruled_ratings for the rules (the collections
-    given too); stands_for: each book added for a book given (the works of a collection, the
-    co-read edition of a book, the entries of a title-only book's series) -> that book."""
-
-    ids: np.ndarray
-    ratings: np.ndarray
-    ruled_ids: np.ndarray
-    ruled_ratings: np.ndarray
-    stands_for: dict[int, int]
 
 
 class ListRanker:
@@ -101,6 +65,7 @@ class ListRanker:
         layout: SeriesLayout | None = None,
         blend: BlendScorer | None = None,
         few_ranker: FewBookRanker | None = None,
+        reader: BookReader | None = None,
     ) -> None:
         """predict(rated_ids, ratings): the predicted rating of every candidate (in
         cands.book_ids order) from the rated books only, needed only when config.w_rating is not
@@ -110,7 +75,8 @@ class ListRanker:
         over the same text vectors, its predicted ratings reuse the block's text product
         instead of a product per reader (the same numbers). few_ranker: the model that
         re-orders a few-book reader's best candidates (bookrec.lists.learned; None: the linear
-        order)."""
+        order). reader: the BookReader of a ranker over the same candidates, shared where it
+        reads books as this config does (with_config, like_this)."""
         self.cands = cands
         self.few_ranker = few_ranker
         self.text = text
@@ -124,6 +90,12 @@ class ListRanker:
         self._author_of = authors
         if authors is None:
             self._author_of = dict(zip(cands.book_ids.tolist(), cands.authors, strict=True))
+        cfg = self.config
+        self.reader = reader
+        if reader is None or not reader.serves(cfg.few_books, cfg.disliked_rating):
+            self.reader = BookReader(
+                cands, text, corating, works, self._author_of, cfg.few_books, cfg.disliked_rating
+            )
         self.layout = layout
         if self.layout is None and works is not None:
             self.layout = SeriesLayout.build(cands, works)
@@ -132,7 +104,6 @@ class ListRanker:
         # the shortlist's uniform sample, when the catalog is larger than a shortlist and its
         # sample (None: every list ranks every candidate)
         n = len(cands.book_ids)
-        cfg = self.config
         self._sample = None
         if cfg.shortlist and n > cfg.shortlist + cfg.shortlist_sample:
             self._sample = Shortlisting.sample_of(n, cfg.shortlist_sample)
@@ -151,6 +122,7 @@ class ListRanker:
             self.layout,
             self.blend,
             self.few_ranker,
+            self.reader,
         )
 
     def like_this(self) -> ListRanker:
@@ -333,243 +305,8 @@ class ListRanker:
         return lists
 
     def books_read(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
-        """A reader's books as the list reads them (_books_added), less, for the features,
-        the books given without a rating in a series or work they rated <= disliked_rating
-        (_doubted): a reader who gave Twilight and New Moon 1 star and Eclipse no rating got
-        vampire novels "Like Eclipse", each predicted 2.3-2.7 stars. Such a book is not
-        liked; the rules still count it as read."""
-        read = self._books_added(ids, ratings)
-        doubted = self._doubted(read.ids, read.ratings)
-        if doubted.any():
-            read = read._replace(ids=read.ids[~doubted], ratings=read.ratings[~doubted])
-        return read
-
-    def _doubted(self, ids: np.ndarray, ratings: np.ndarray) -> np.ndarray:
-        """Per book, whether it is unrated and shares its series or its work with a book rated
-        <= disliked_rating."""
-        disliked = ratings <= self.config.disliked_rating  # NaN compares False
-        works = self.works
-        if works is None or not disliked.any() or not np.isnan(ratings).any():
-            return np.zeros(len(ids), bool)
-        kin = {key for b in ids[disliked].tolist() for key in _series_and_work(works, b)}
-        return np.array(
-            [
-                bool(np.isnan(r)) and not kin.isdisjoint(_series_and_work(works, b))
-                for b, r in zip(ids.tolist(), ratings.tolist(), strict=True)
-            ],
-            bool,
-        )
-
-    def _books_added(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
-        """A reader's books as the list reads them, each book the reader's own co-reading or
-        text says little of helped by books that say more, with its rating: a collection of
-        several works (_replaceable) is replaced by the works it holds that the reader did not
-        give (each in its most-read edition); a book whose own co-reading says little brings
-        the edition of its work that readers here rated (_co_read_edition); and, for a reader
-        of at most few_books books, a book known by its title alone with no co-reading brings
-        books that say more (_stand_ins: its series' nearest entries, else its author's
-        most-read books; for the features only, never read for the rules). The rules still
-        see the books given. The editions and books added leave a reader of at most
-        few_books books at most few_books books, so the weights of so few books still rank
-        their list (ListConfig.weights_for).
-
-        Nobody here rated "Harry Potter Boxset (Harry Potter, #1-7)" and its description is
-        about an ebook bundle, so "more like this" on it led with "Franz Kafka's The Castle"
-        (close in boilerplate); read as its seven books, it gets their list, and a box set of
-        books 1-5 the list of the five given one by one (the reasons name the box set). A
-        collection enough readers here rated keeps its own co-reading: replacing those too
-        cost the held-out readers' lists 0.163 -> 0.159 NDCG@10 (seed 0; fewer-book lists
-        0.225 -> 0.222), while replacing only the others gave 0.163 and 0.225.
-        """
-        works = self.works
-        replaceable = self._replaceable
-        co_read = self._co_read_edition
-        kin = self._stand_ins(ids) if len(ids) <= self.config.few_books else {}
-        if not any(b in replaceable or b in co_read or b in kin for b in ids.tolist()):
-            return BooksRead(ids, ratings, ids, ratings, {})
-        read: list[tuple[int, float]] = []  # added books the rules count as read too
-        like: list[tuple[int, float]] = []  # added books the features alone take
-        stands_for: dict[int, int] = {}
-        replaced = np.zeros(len(ids), bool)
-        given = {works.work(b) for b in ids.tolist()}
-        listed = set(ids.tolist())
-        few = self.config.few_books
-        room = few - len(ids) if len(ids) <= few else len(ids)  # at most one edition a book
-        for at, (book, stars) in enumerate(zip(ids.tolist(), ratings.tolist(), strict=True)):
-            edition = co_read.get(book)
-            if edition is not None and edition not in listed and room > 0:
-                listed.add(edition)
-                room -= 1
-                # the book keeps its own text; the edition its readers here rated brings
-                # their co-reading
-                read.append((edition, stars))
-                stands_for[edition] = book
-            for entry, named_as_given in kin.get(book, ()):
-                if works.work(entry) not in given and room > 0:
-                    given.add(works.work(entry))
-                    room -= 1
-                    like.append((entry, stars))
-                    if named_as_given:
-                        stands_for[entry] = book
-            if book not in replaceable:
-                continue
-            for work in sorted(works.contains[book]):
-                main = works.main_edition.get(work)
-                if main is None or work in given:
-                    continue
-                given.add(work)
-                read.append((main, stars))
-                stands_for[main] = book
-                replaced[at] = True
-        if not read and not like:
-            return BooksRead(ids, ratings, ids, ratings, {})
-        read_ids, read_ratings = _pairs(read)
-        like_ids, like_ratings = _pairs(like)
-        return BooksRead(
-            np.r_[ids[~replaced], read_ids, like_ids],
-            np.r_[ratings[~replaced], read_ratings, like_ratings],
-            np.r_[ids, read_ids],
-            np.r_[ratings, read_ratings],
-            stands_for,
-        )
-
-    def _stand_ins(self, ids: np.ndarray) -> dict[int, list[tuple[int, bool]]]:
-        """Per book of these known by its title alone with no co-reading, never a collection,
-        the books that say more standing in for it, each with whether its reasons name the
-        book given: its series' entries (_series_stand_ins; named as the book given), else its
-        author's most-read candidates that say more (_author_stand_ins; named as themselves:
-        "Readers who loved The Lightning Thief" is true of a list on "The Hidden Oracle",
-        "Readers who loved The Hidden Oracle" would not be). "More like this" on "The Hidden
-        Oracle (The Trials of Apollo, #1)", an entry of a series nothing here says more of,
-        listed two Rick Riordan books and eight bestsellers; read with "The Lightning Thief"
-        and "The Sea of Monsters", it holds books their readers loved ("Circe", "Inkheart")
-        and books close to them. On seed 0's few-book readers: NDCG@10 within 0.0012 of the
-        lists without (1 book 0.2141 -> 0.2132 rated, 3 and 5 books and "more like this"
-        within 0.0007)."""
-        works = self.works
-        found: dict[int, list[tuple[int, bool]]] = {}
-        if works is None or not len(ids):
-            return found
-        series = self._series_stand_ins
-        little = ~(self.text.described_of(ids) | self._co_read(ids))
-        for book in ids[little].tolist():
-            if book in series:
-                found[book] = [(entry, True) for entry in series[book]]
-            elif book not in works.is_collection:
-                own = works.work(book)
-                others = self._author_stand_ins.get(self._author_of.get(book) or "", ())
-                chosen = [b for b in others if works.work(b) != own][:STAND_INS]
-                if chosen:
-                    found[book] = [(b, False) for b in chosen]
-        return found
-
-    @cached_property
-    def _author_stand_ins(self) -> dict[str, tuple[int, ...]]:
-        """Author -> their STAND_INS + 1 most-read candidates whose text says more or whose
-        readers here co-read them, one edition a work, no collection (one more than a book
-        takes, in case it is one of them); none for "Anonymous" and the like (NOT_AN_AUTHOR)."""
-        works, cands = self.works, self.cands
-        if works is None:
-            return {}
-        known = self.text.described_of(cands.book_ids) | self._co_read(cands.book_ids)
-        found: dict[str, list[int]] = {}
-        seen: set[int] = set()
-        for at in np.argsort(-cands.popularity, kind="stable").tolist():
-            book, author = int(cands.book_ids[at]), cands.authors[at]
-            if not known[at] or not author or book in works.is_collection:
-                continue
-            if author.lower() in NOT_AN_AUTHOR:  # "Anonymous" wrote the Bible and Lazarillo
-                continue
-            chosen = found.setdefault(author, [])
-            if len(chosen) <= STAND_INS and works.work(book) not in seen:
-                seen.add(works.work(book))
-                chosen.append(book)
-        return {author: tuple(books) for author, books in found.items()}
-
-    @cached_property
-    def _series_stand_ins(self) -> dict[int, tuple[int, ...]]:
-        """Series entry known by its title alone and without co-reading -> up to
-        STAND_INS other entries of its series by its author that say more (a described
-        text or co-reading), nearest in the series first, one edition a work; never a
-        collection, which books_read reads as its works instead. "More like this"
-        on "Reckless (Thoughtless, #3)" had nothing to go on and listed ten bestsellers; its
-        #1 and #2 are described ("romance, contemporary, music")."""
-        works = self.works
-        if works is None or not works.series_of:
-            return {}
-        books = np.fromiter((b for b in works.series_of if b not in works.is_collection), np.int64)
-        known = self.text.described_of(books) | self._co_read(books)
-        if known.all() or not known.any():
-            return {}
-        author = self._author_of.get
-        entries: dict[tuple[str, str | None], list[int]] = {}
-        for book in books[known].tolist():
-            entries.setdefault((works.series_of[book], author(book)), []).append(book)
-        found: dict[int, tuple[int, ...]] = {}
-        for book in books[~known].tolist():
-            near = entries.get((works.series_of[book], author(book)))
-            if not near or not author(book):
-                continue
-            at = works.position_of.get(book, 0.0)
-            chosen: list[int] = []
-            seen = {works.work(book)}
-            for entry in sorted(near, key=lambda e: (abs(works.position_of.get(e, 0.0) - at), e)):
-                if works.work(entry) not in seen:
-                    seen.add(works.work(entry))
-                    chosen.append(entry)
-                if len(chosen) == STAND_INS:
-                    break
-            if chosen:
-                found[book] = tuple(chosen)
-        return found
-
-    @cached_property
-    def _replaceable(self) -> frozenset[int]:
-        """The collections books_read reads as their works: those of several works whose own
-        co-reading says little, not among EASE's books (read by fewer than
-        CoratingConfig.ease_min_readers here, or past its most-read cap), or, without EASE's
-        weights, without a co-rating vector. A collection of one work ("The Complete Grimm's
-        Fairy Tales", a complete or annotated edition) is that work in another edition, often
-        the better described one: read as "Grimm's Fairy Tales", known here by its title
-        alone, "more like this" on it had nothing to go on and listed ten bestsellers."""
-        if self.works is None or not self.works.contains:
-            return frozenset()
-        books = np.fromiter(
-            (b for b, held in self.works.contains.items() if len(held) >= 2), np.int64
-        )
-        return frozenset(books[~self._co_read(books)].tolist())
-
-    @cached_property
-    def _co_read_edition(self) -> dict[int, int]:
-        """Book -> another edition of its work, for each book whose own co-reading says
-        little (_co_read) where another edition's does: "Frankenstein: The 1818 Text", the
-        edition Goodreads counts most ratings for and the catalog shows, was rated by nobody
-        here, "Frankenstein" by 50 readers who liked it; read without their co-reading, "more
-        like this" on it was seven books "Widely loved" and "Emma" for "classics". Of several
-        co-read editions: the work's main edition if it is one, else the smallest id."""
-        if self.works is None:
-            return {}
-        found: dict[int, int] = {}
-        for work, editions in self.works.editions_of.items():
-            if len(editions) < 2:
-                continue
-            ordered = np.array(sorted(editions), np.int64)
-            read = self._co_read(ordered)
-            if read.all() or not read.any():
-                continue
-            main = self.works.main_edition.get(work)
-            chosen = main if main in ordered[read].tolist() else int(ordered[read][0])
-            found.update(dict.fromkeys(ordered[~read].tolist(), chosen))
-        return found
-
-    def _co_read(self, books: np.ndarray) -> np.ndarray:
-        """Per book: its readers here say enough to read it by (one of EASE's books; without
-        EASE's weights, one with a co-rating vector)."""
-        if self.cands.ease is not None:
-            return self.cands.ease.index_of(books) >= 0
-        if self.corating is not None:
-            return self.corating.index_of(books) >= 0
-        return np.zeros(len(books), bool)
+        """A reader's books as the list reads them (BookReader.read)."""
+        return self.reader.read(ids, ratings)
 
     def _rules(
         self, ids: np.ndarray, ratings: np.ndarray, exclude: Sequence[int]
@@ -637,15 +374,17 @@ class ListRanker:
                 leading = self._after_a_rated_like(ids, ratings, next_up)
             order = sequels_first(order, leading, lead)
         chosen = pick(order, self.cands, self.works, top_n, cfg)
-        told = None
-        if self.cands.described is not None:
-            told = np.outer(self.cands.described[chosen], self.text.described_of(feats.liked_ids))
-        evidence = _evidence(
-            feats, chosen, because_count, told, self.cands.book_ids[chosen] if chosen else None
+        evidence = list_evidence(
+            self.cands,
+            self.text,
+            self.works,
+            self._author_of,
+            feats,
+            ids,
+            ratings,
+            chosen,
+            because_count,
         )
-        if because_count > 0:
-            evidence = self._by_their_author(ids, ratings, feats.liked_ids, chosen, evidence)
-            evidence = self._read_by_their_readers(feats.liked_ids, chosen, evidence)
         columns = feats.columns_of(chosen).tolist()
         return [
             ListItem(
@@ -712,66 +451,6 @@ class ListRanker:
             self.cands, feats, len(ids), score, rating_z, top, reader, self.layout
         )
 
-    def _by_their_author(
-        self,
-        ids: np.ndarray,
-        ratings: np.ndarray,
-        liked_ids: np.ndarray,
-        chosen: list[int],
-        evidence: list[tuple[Evidence, ...]],
-    ) -> list[tuple[Evidence, ...]]:
-        """An item with no evidence in either space that is by the author of a liked (or
-        listed) book rests on that book, the reader's best rated of that author's: a same-author
-        book known here by its title alone would otherwise read "Widely read" (a scan of 600
-        real readers cut to 3 books: 35 of 4,670 items, such as John Grisham's "The Pelican
-        Brief" for a reader of "The Firm")."""
-        bare = {
-            self.cands.authors[pos]
-            for pos, found in zip(chosen, evidence, strict=True)
-            if not found
-        }
-        bare.discard("")
-        if not bare or not len(liked_ids):
-            return evidence
-        stars = dict(zip(ids.tolist(), np.nan_to_num(ratings, nan=0.0).tolist(), strict=True))
-        best_of: dict[str, int] = {}
-        for book in liked_ids.tolist():  # the first of the best rated, in the reader's order
-            author = self._author_of.get(book)
-            if author in bare and stars[book] > stars.get(best_of.get(author), -1.0):
-                best_of[author] = book
-        out = []
-        for pos, found in zip(chosen, evidence, strict=True):
-            book = best_of.get(self.cands.authors[pos])
-            if not found and book is not None:
-                found = (Evidence(book, "author", 1.0),)
-            out.append(found)
-        return out
-
-    def _read_by_their_readers(
-        self, liked_ids: np.ndarray, chosen: list[int], evidence: list[tuple[Evidence, ...]]
-    ) -> list[tuple[Evidence, ...]]:
-        """An item with no evidence yet that most readers here of a liked (or listed) book
-        read too rests on that book, the one whose readers read it most: the widely read books
-        a few-book reader's list puts forward come from there (the re-ranker's share of
-        co-readers, bookrec.lists.coreaders), and "Widely loved" hid it ("79% of the readers
-        here who read “The Hobbit” read it too")."""
-        readers = self.cands.co_readers
-        bare = [i for i, found in enumerate(evidence) if not found]
-        if readers is None or not bare or not len(liked_ids):
-            return evidence
-        given = readers.columns_of_books(self.works, liked_ids)
-        enough = np.zeros(len(given), bool)  # -1 (nobody here read it) stays out
-        enough[given >= 0] = readers.readers_of[given[given >= 0]] >= MIN_CO_READERS
-        given = np.where(enough, given, -1)
-        items = self.cands.co_reader_cols[np.asarray(chosen, np.int64)[bare]]
-        shares = readers.shares(given, items)  # liked books x bare items
-        best = shares.argmax(axis=0)
-        out = list(evidence)
-        for i, j, share in zip(bare, best.tolist(), shares.max(axis=0).tolist(), strict=True):
-            if share >= MIN_CO_READ_SHARE:
-                out[i] = (Evidence(int(liked_ids[j]), "co_read", share),)
-        return out
-
 
 def _as_given(listed: list[ListItem], stands_for: dict[int, int]) -> list[ListItem]:
     """The items as the reader gave their books: evidence and "next in series" name the
@@ -796,52 +475,6 @@ def rank_depth(top_n: int) -> int:
     """How many of the best candidates a top_n list is picked from (the caps and the works
     rules between picks skip some)."""
     return max(4 * top_n, 50)
-
-
-def _evidence(
-    feats: Features,
-    chosen: list[int],
-    count: int,
-    told: np.ndarray | None = None,
-    chosen_ids: np.ndarray | None = None,
-) -> list[tuple[Evidence, ...]]:
-    """Per chosen candidate, the `count` liked books closest to it in each space (co-rating
-    first), those above the space's floor; in the text space only pairs whose texts both say
-    more than title and author (told: chosen x liked books; None: every pair), since a title
-    alone says nothing of story and style. Never the candidate itself (chosen_ids: their book
-    ids), which a book read in for the features only (ListRanker.books_read) may be."""
-    found: list[list[Evidence]] = [[] for _ in chosen]
-    itself = None
-    if chosen_ids is not None:
-        itself = np.asarray(chosen_ids)[:, None] == feats.liked_ids[None, :]
-    for kind, floor in (("corating", MIN_CORATING), ("text", MIN_TEXT)):
-        if len(feats.liked_ids) == 0 or not chosen or count <= 0:
-            continue
-        rows = feats.liked_cosines(kind, chosen)
-        if kind == "text" and told is not None:
-            rows = np.where(told, rows, -np.inf)
-        if itself is not None and itself.any():
-            rows = np.where(itself, -np.inf, rows)
-        best = np.argsort(-rows, axis=1, kind="stable")[:, :count]
-        for i, (row, columns) in enumerate(zip(rows, best, strict=True)):
-            for j in columns.tolist():
-                if row[j] >= floor:
-                    found[i].append(Evidence(int(feats.liked_ids[j]), kind, float(row[j])))
-    return [tuple(f) for f in found]
-
-
-def _series_and_work(works: Works, book: int) -> set[tuple[str, object]]:
-    """The book's series and work, as keys no other kind of key can equal."""
-    keys: set[tuple[str, object]] = {("work", works.work(book))}
-    series = works.series_of.get(book)
-    if series:
-        keys.add(("series", series))
-    return keys
-
-
-def _pairs(pairs: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, ratings) arrays of (book_id, rating) pairs."""
-    return np.array([b for b, _ in pairs], np.int64), np.array([r for _, r in pairs], np.float64)
 
 
 def _checked(book_ids, ratings) -> tuple[np.ndarray, np.ndarray]:

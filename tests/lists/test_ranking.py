@@ -12,9 +12,10 @@ from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.candidates import Candidates, reader_roles, zscore
 from bookrec.lists.coreaders import CoReaders, works_of
+from bookrec.lists.evidence import Evidence, read_by_their_readers
 from bookrec.lists.features import reader_features
 from bookrec.lists.learned import FEATURES
-from bookrec.lists.reader_list import Evidence, ListRanker
+from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
 from bookrec.lists.works import load_works
 from tests.lists.test_works import BOOKS, works_connection
@@ -564,12 +565,11 @@ def test_a_bare_item_rests_on_the_liked_book_most_of_whose_readers_read_it(setup
         co_readers=readers,
         co_reader_cols=readers.columns_of(works_of(works, cands.book_ids)),
     )
-    ranker = ListRanker(cands, text, corating, works, ListConfig())
     pos = {int(b): i for i, b in enumerate(cands.book_ids)}
     chosen = [pos[dune], pos[hobbit]]
-    found = ranker._read_by_their_readers(np.array([kings, anne]), chosen, [(), ()])
+    found = read_by_their_readers(cands, works, np.array([kings, anne]), chosen, [(), ()])
     assert found == [(Evidence(kings, "co_read", pytest.approx(8 / 12)),), ()]
     # an item already explained keeps its evidence; a book of 3 readers explains nothing
     told = (Evidence(kings, "text", 0.6),)
-    assert ranker._read_by_their_readers(np.array([kings]), chosen, [told, ()])[0] == told
-    assert ranker._read_by_their_readers(np.array([anne]), chosen, [(), ()]) == [(), ()]
+    assert read_by_their_readers(cands, works, np.array([kings]), chosen, [told, ()])[0] == told
+    assert read_by_their_readers(cands, works, np.array([anne]), chosen, [(), ()]) == [(), ()]

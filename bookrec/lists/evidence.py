@@ -1,0 +1,164 @@
+"""Why a book is on a reader's list: the reader's books behind each item (Evidence), for the
+reasons the page and the CLI print (bookrec.serving.reasons).
+
+Per item, the liked (or listed) books closest to it in who read them (co-rating cosine) and in
+content (text cosine, between texts that say more than title and author); where neither space
+has one above its floor, the reader's best-rated book by the item's author, else the book of
+theirs whose readers here read it most, when most of them did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from bookrec.embedding.vectors import BookVectors
+from bookrec.lists.candidates import Candidates
+from bookrec.lists.features import Features
+from bookrec.lists.works import Works
+
+# A similarity below this explains nothing (cosines of unrelated books sit around 0.2-0.3).
+MIN_TEXT = 0.45
+MIN_CORATING = 0.3
+# "co_read" evidence: at least this share of at least this many readers of the reader's book
+# (a share of 3 readers says little)
+MIN_CO_READ_SHARE = 0.4
+MIN_CO_READERS = 10
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A liked book behind an item: which space, and the cosine there."""
+
+    book_id: int
+    # "text" (close in content), "corating" (liked by the same readers), "author" (by the
+    # author of that book, and nothing else to say: similarity 1) or "co_read" (read by that
+    # share of the readers here who read that book, and nothing else to say)
+    kind: str
+    similarity: float
+
+
+def list_evidence(
+    cands: Candidates,
+    text: BookVectors,
+    works: Works | None,
+    author_of: Mapping[int, str],
+    feats: Features,
+    ids: np.ndarray,
+    ratings: np.ndarray,
+    chosen: list[int],
+    because_count: int,
+) -> list[tuple[Evidence, ...]]:
+    """Per chosen candidate (position in cands), the reader's books behind it: the
+    because_count closest liked books in each space (_closest), else one by its author
+    (_by_their_author), else one whose readers read it (read_by_their_readers). ids, ratings:
+    the reader's books as the list reads them; author_of: the author of any of them."""
+    told = None
+    if cands.described is not None:
+        told = np.outer(cands.described[chosen], text.described_of(feats.liked_ids))
+    evidence = _closest(
+        feats, chosen, because_count, told, cands.book_ids[chosen] if chosen else None
+    )
+    if because_count > 0:
+        evidence = _by_their_author(
+            cands, author_of, ids, ratings, feats.liked_ids, chosen, evidence
+        )
+        evidence = read_by_their_readers(cands, works, feats.liked_ids, chosen, evidence)
+    return evidence
+
+
+def _closest(
+    feats: Features,
+    chosen: list[int],
+    count: int,
+    told: np.ndarray | None = None,
+    chosen_ids: np.ndarray | None = None,
+) -> list[tuple[Evidence, ...]]:
+    """Per chosen candidate, the `count` liked books closest to it in each space (co-rating
+    first), those above the space's floor; in the text space only pairs whose texts both say
+    more than title and author (told: chosen x liked books; None: every pair), since a title
+    alone says nothing of story and style. Never the candidate itself (chosen_ids: their book
+    ids), which a book read in for the features only (bookrec.lists.books_read) may be."""
+    found: list[list[Evidence]] = [[] for _ in chosen]
+    itself = None
+    if chosen_ids is not None:
+        itself = np.asarray(chosen_ids)[:, None] == feats.liked_ids[None, :]
+    for kind, floor in (("corating", MIN_CORATING), ("text", MIN_TEXT)):
+        if len(feats.liked_ids) == 0 or not chosen or count <= 0:
+            continue
+        rows = feats.liked_cosines(kind, chosen)
+        if kind == "text" and told is not None:
+            rows = np.where(told, rows, -np.inf)
+        if itself is not None and itself.any():
+            rows = np.where(itself, -np.inf, rows)
+        best = np.argsort(-rows, axis=1, kind="stable")[:, :count]
+        for i, (row, columns) in enumerate(zip(rows, best, strict=True)):
+            for j in columns.tolist():
+                if row[j] >= floor:
+                    found[i].append(Evidence(int(feats.liked_ids[j]), kind, float(row[j])))
+    return [tuple(f) for f in found]
+
+
+def _by_their_author(
+    cands: Candidates,
+    author_of: Mapping[int, str],
+    ids: np.ndarray,
+    ratings: np.ndarray,
+    liked_ids: np.ndarray,
+    chosen: list[int],
+    evidence: list[tuple[Evidence, ...]],
+) -> list[tuple[Evidence, ...]]:
+    """An item with no evidence in either space that is by the author of a liked (or
+    listed) book rests on that book, the reader's best rated of that author's: a same-author
+    book known here by its title alone would otherwise read "Widely read" (a scan of 600
+    real readers cut to 3 books: 35 of 4,670 items, such as John Grisham's "The Pelican
+    Brief" for a reader of "The Firm")."""
+    bare = {cands.authors[pos] for pos, found in zip(chosen, evidence, strict=True) if not found}
+    bare.discard("")
+    if not bare or not len(liked_ids):
+        return evidence
+    stars = dict(zip(ids.tolist(), np.nan_to_num(ratings, nan=0.0).tolist(), strict=True))
+    best_of: dict[str, int] = {}
+    for book in liked_ids.tolist():  # the first of the best rated, in the reader's order
+        author = author_of.get(book)
+        if author in bare and stars[book] > stars.get(best_of.get(author), -1.0):
+            best_of[author] = book
+    out = []
+    for pos, found in zip(chosen, evidence, strict=True):
+        book = best_of.get(cands.authors[pos])
+        if not found and book is not None:
+            found = (Evidence(book, "author", 1.0),)
+        out.append(found)
+    return out
+
+
+def read_by_their_readers(
+    cands: Candidates,
+    works: Works | None,
+    liked_ids: np.ndarray,
+    chosen: list[int],
+    evidence: list[tuple[Evidence, ...]],
+) -> list[tuple[Evidence, ...]]:
+    """An item with no evidence yet that most readers here of a liked (or listed) book
+    read too rests on that book, the one whose readers read it most: the widely read books
+    a few-book reader's list puts forward come from there (the re-ranker's share of
+    co-readers, bookrec.lists.coreaders), and "Widely loved" hid it ("79% of the readers
+    here who read “The Hobbit” read it too")."""
+    readers = cands.co_readers
+    bare = [i for i, found in enumerate(evidence) if not found]
+    if readers is None or not bare or not len(liked_ids):
+        return evidence
+    given = readers.columns_of_books(works, liked_ids)
+    enough = np.zeros(len(given), bool)  # -1 (nobody here read it) stays out
+    enough[given >= 0] = readers.readers_of[given[given >= 0]] >= MIN_CO_READERS
+    given = np.where(enough, given, -1)
+    items = cands.co_reader_cols[np.asarray(chosen, np.int64)[bare]]
+    shares = readers.shares(given, items)  # liked books x bare items
+    best = shares.argmax(axis=0)
+    out = list(evidence)
+    for i, j, share in zip(bare, best.tolist(), shares.max(axis=0).tolist(), strict=True):
+        if share >= MIN_CO_READ_SHARE:
+            out[i] = (Evidence(int(liked_ids[j]), "co_read", share),)
+    return out
