@@ -1,9 +1,10 @@
 """Finding a reader's books in the catalog: ids, normalized titles, then author-aware fuzzy titles.
 
 Titles and authors are keyed by the warehouse's own DuckDB macros (sql/clean/00_macros.sql:
-title_key, main_title_key, author_key, author_surname; sql/recommend/01_match_keys.sql), so a
-reader's "The Hunger Games (The Hunger Games, #1)" and the catalog's "The Hunger Games" meet on
-the same key. Each listed book then goes through these steps; the first that decides wins:
+title_key, main_title_key, author_key, author_surname; sql/recommend/01_match_keys.sql;
+bookrec.serving.title_keys), so a reader's "The Hunger Games (The Hunger Games, #1)" and the
+catalog's "The Hunger Games" meet on the same key. Each listed book then goes through these
+steps; the first that decides wins:
 
 1. ids: the Goodreads export's Book Id equals a catalog goodreads_id, or one of its ISBNs a
    catalog isbn (score 100, method "goodreads_id" / "isbn").
@@ -59,90 +60,38 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from collections.abc import Sequence
 
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from bookrec.config import MatchConfig
 from bookrec.serving.authors import AuthorRelation, author_relation, author_spelled_alike
-from bookrec.serving.numbers import numbers_as_digits
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import named
 from bookrec.serving.results import Candidate, Match
-from bookrec.warehouse.connection import MACROS, require_tables, run_sql, sql_version, table_exists
+from bookrec.serving.title_keys import (
+    ARTICLES,
+    TITLE_PART,
+    Keys,
+    article_forms,
+    catalog_keys,
+    content_words,
+    key_maker,
+    loose_key,
+    match_keys,
+    series_number,
+    with_titles,
+)
+from bookrec.warehouse.connection import require_tables, run_sql, table_exists
 
 log = logging.getLogger(__name__)
 
 _CATALOG_COLUMNS = ("book_id", "title", "author", "avg_rating", "num_ratings")
 _OPTIONAL_COLUMNS = ("goodreads_id", "isbn")  # absent from warehouses of an older bookrec
-
-
-# The columns of recommend/01_match_keys.sql, in its order.
-_KEY_COLUMNS = (
-    "title_key", "main_title_key", "bare_title_key", "subtitle_key", "series_key",
-    "author_key", "author_surname",
-)  # fmt: skip
-Keys = namedtuple("Keys", _KEY_COLUMNS)
-_TITLE_PART = 5  # the first five keys come from the title alone, the last two from the author
-
-
-class KeyMaker:
-    """The warehouse's key macros (sql/clean/00_macros.sql) in one in-memory DuckDB, loaded
-    once per process: keying a reader's books is then one query on a cursor (a cursor per
-    call, so requests in parallel threads do not share one), not a new database with its
-    macros per call (~0.1 s). In memory: the warehouse may be open read-only."""
-
-    def __init__(self) -> None:
-        self._con = duckdb.connect(":memory:")
-        run_sql(self._con, MACROS)
-
-    def keys(self, titles: Sequence[str | None], authors: Sequence[str | None]) -> list[Keys]:
-        """The Keys of each (title, author), in order (a key is None where it is empty)."""
-        table = pa.table(
-            {
-                "row_id": pa.array(range(len(titles)), pa.int64()),
-                "title": pa.array(titles, pa.string()),
-                "author": pa.array(authors, pa.string()),
-            }
-        )
-        cursor = self._con.cursor()
-        try:
-            cursor.register("match_input", table)
-            rows = run_sql(cursor, "recommend/01_match_keys.sql").fetchall()
-        finally:
-            cursor.close()
-        return [Keys(*row[1:]) for row in rows]
-
-
-@functools.cache
-def key_maker() -> KeyMaker:
-    """The process's KeyMaker (built on first use)."""
-    return KeyMaker()
-
-
-def _text(value) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def match_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """title_key, main_title_key, bare_title_key, subtitle_key, series_key, author_key and
-    author_surname of each row (KeyMaker.keys as a frame).
-
-    Args:
-        frame: columns title, author (author may be None); any index.
-
-    Returns:
-        A frame aligned with `frame` (same order) holding the keys.
-    """
-    titles = [_text(t) for t in frame["title"]]
-    authors = [_text(a) for a in frame["author"]]
-    keys = key_maker().keys(titles, authors)
-    return pd.DataFrame(keys, columns=list(_KEY_COLUMNS), index=frame.index, dtype=object)
 
 
 def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -154,26 +103,6 @@ def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             frame[column] = None
     # The file picks columns in the table's order; callers get one fixed order.
     return frame[[*_CATALOG_COLUMNS, *_OPTIONAL_COLUMNS]]
-
-
-def catalog_keys(con: duckdb.DuckDBPyConnection, catalog: pd.DataFrame) -> pd.DataFrame:
-    """match_keys(catalog), read from book_match_keys where prepare_data stored them for
-    exactly these books with these macros (sql/recommend/04_catalog_keys.sql), else made anew
-    (a warehouse of an older bookrec, books changed by hand).
-
-    Args:
-        catalog: load_catalog's frame, in book_id order.
-    """
-    if table_exists(con, "book_match_keys"):
-        stored = run_sql(
-            con, "recommend/04_catalog_keys.sql", {"key_macros": sql_version(MACROS)}
-        ).df()
-        ids = catalog["book_id"].to_numpy(np.int64)
-        if len(stored) == len(ids) and (stored["book_id"].to_numpy(np.int64) == ids).all():
-            keys = stored[list(_KEY_COLUMNS)].astype(object)
-            return keys.where(keys.notna(), None).set_axis(catalog.index)
-        log.info("stored match keys are not those of these books: keying the catalog anew")
-    return match_keys(catalog)
 
 
 def main_editions(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
@@ -220,10 +149,10 @@ class CatalogMatcher:
         # go through the macros (KeyMaker.keys: each regex compiles per query, ~20 ms).
         key_rows = list(keys.itertuples(index=False, name=None))
         self._title_keys_of = {
-            t: k[:_TITLE_PART] for t, k in zip(catalog["title"], key_rows, strict=True)
+            t: k[:TITLE_PART] for t, k in zip(catalog["title"], key_rows, strict=True)
         }
         self._author_keys_of = {
-            a: k[_TITLE_PART:]
+            a: k[TITLE_PART:]
             for a, k in zip(catalog["author"], key_rows, strict=True)
             if isinstance(a, str)
         }
@@ -467,7 +396,7 @@ class CatalogMatcher:
         found = self._match_keys(book, keys)
         if found.status == "matched":
             return found
-        for other in [*_article_forms(keys), *self._loose_forms(keys)]:
+        for other in [*article_forms(keys), *self._loose_forms(keys)]:
             # the catalog-wide fuzzy scan tolerates a few letters already: not again (a book
             # the catalog lacks took 1 ms, with two more scans 3 ms)
             again = self._match_keys(book, other, fuzzy_title=False)
@@ -499,8 +428,8 @@ class CatalogMatcher:
         if name is None:
             return None
         title = " ".join([name, *rest])
-        read = _with_titles(keys, lambda _: title)
-        for form in (read, *_article_forms(read)):
+        read = with_titles(keys, lambda _: title)
+        for form in (read, *article_forms(read)):
             found = self._match_keys(book, form, fuzzy_title=False)
             if found.status == "matched":
                 note = f"“{book.title}” read as “{title}”"
@@ -523,7 +452,7 @@ class CatalogMatcher:
             if len(words) < 2 or not all(w[0].isalpha() for w in words):
                 continue
             read = max((self.num[r] or 0 for r in rows), default=0)
-            bare = words[1:] if words[0] in _ARTICLES else words
+            bare = words[1:] if words[0] in ARTICLES else words
             same = " ".join(bare)
             for kept in {tuple(words), tuple(bare)}:
                 initials = "".join(w[0] for w in kept)
@@ -544,7 +473,7 @@ class CatalogMatcher:
         under the sea"), at most _LOOSE_TITLES of them; none where no title is so."""
         if not keys.title_key:
             return []
-        titles = self._titles_by_loose_key.get(_loose_key(keys.title_key), set())
+        titles = self._titles_by_loose_key.get(loose_key(keys.title_key), set())
         titles = sorted(titles - {keys.title_key})
         if len(titles) > _LOOSE_TITLES:
             return []
@@ -552,12 +481,12 @@ class CatalogMatcher:
 
     @functools.cached_property
     def _titles_by_loose_key(self) -> dict[str, set[str]]:
-        """A title key without its articles and with its numbers in digits (_loose_key) ->
+        """A title key without its articles and with its numbers in digits (loose_key) ->
         the catalog title keys (and main titles, before a subtitle) it stands for, built on
         first use."""
         titles: dict[str, set[str]] = defaultdict(set)
         for key in {*self.title_keys, *self.main_keys} - {None}:
-            titles[_loose_key(key)].add(key)
+            titles[loose_key(key)].add(key)
         return dict(titles)
 
     def _spelling_noted(self, found: Match, keys) -> Match:
@@ -679,7 +608,7 @@ class CatalogMatcher:
         Film Wizardry" and two other companions whose titles start so."""
         if not keys.title_key:
             return None
-        name, number = _series_number(keys.title_key)
+        name, number = series_number(keys.title_key)
         rows = self.series_index.get(f"{name} #{number}", [])
         return self._series_entry(book, keys, rows, number)
 
@@ -690,7 +619,7 @@ class CatalogMatcher:
         several authors' series names ("harry": Potter, Bosch, Hole) name none."""
         if not keys.title_key:
             return None
-        words, number = _series_number(keys.title_key)
+        words, number = series_number(keys.title_key)
         rows = [
             r
             for name in self._one_authors_series(words)
@@ -722,7 +651,7 @@ class CatalogMatcher:
         names = [
             name
             for name in names
-            if padded in f" {name} " and 2 * len(_content_words(words)) >= len(_content_words(name))
+            if padded in f" {name} " and 2 * len(content_words(words)) >= len(content_words(name))
         ]
         authors = {self.author_keys[r] for name in names for r in firsts[name]} - {None, ""}
         return names if len(authors) == 1 else []
@@ -841,21 +770,6 @@ class CatalogMatcher:
         return self._ambiguous(book, "fuzzy_title", scored, [])
 
 
-_ARTICLES = ("the", "a", "an")
-_LINKING_WORDS = frozenset({*_ARTICLES, "of", "and"})
-
-
-def _without_articles(key: str) -> str:
-    """A key with every "the", "a" and "an" left out."""
-    return " ".join(w for w in key.split() if w not in _ARTICLES)
-
-
-def _loose_key(key: str) -> str:
-    """A title key as _loose_forms compares it: numbers in digits, then without articles (so
-    "a thousand" is 1000 before its "a" goes)."""
-    return _without_articles(numbers_as_digits(key))
-
-
 # Initials typed alone ("lotr", "asoiaf") have at least 4 letters, before more of the title
 # ("hp and the chamber of secrets", "hp 3") at least 2: a shorter word typed alone is more
 # often a title of its own ("abc" read as "American Born Chinese" was a guess).
@@ -867,48 +781,9 @@ MIN_INITIALS_BEFORE_MORE = 2
 _LOOSE_TITLES = 3
 
 
-def _content_words(key: str) -> list[str]:
-    """A key's words without articles, "of" and "and"."""
-    return [w for w in key.split() if w not in _LINKING_WORDS]
-
-
-_TITLE_FORMS = ("title_key", "main_title_key", "bare_title_key")
-
 # "Dune by Frank Herbert", "1984 - George Orwell": a title and its author in one text (greedy:
 # the last separator splits)
 _TITLE_BY_AUTHOR = re.compile(r"^(?P<title>.+)\s+(?:by|-|–|—)\s+(?P<author>\S.*)$", re.IGNORECASE)
-
-# A series' name and an entry's number, as readers type them: "harry potter 3", "dune book 2",
-# "the wheel of time vol 4" (title keys: lower case, no punctuation, so "#3" is "3").
-_SERIES_NUMBER = re.compile(
-    r"^(?P<name>.+?) (?:(?:book|vol|volume|part|no) )?(?P<number>[0-9]{1,3})$"
-)
-
-
-def _series_number(title_key: str) -> tuple[str, str]:
-    """(the series name, the entry's number) a title key may be: "1" without a number."""
-    found = _SERIES_NUMBER.match(title_key)
-    if found is None:
-        return title_key, "1"
-    return found["name"], str(int(found["number"]))
-
-
-def _article_forms(keys: Keys) -> list[Keys]:
-    """The reader's title keys with their leading article dropped, or, without one, with
-    "the" and then "a" put in front (the catalog writes "The Lord of the Rings", "A Game of
-    Thrones"; a reader often types neither)."""
-    if not keys.title_key:
-        return []
-    first, _, rest = keys.title_key.partition(" ")
-    if first in _ARTICLES and rest:
-        cut = len(first) + 1
-        return [_with_titles(keys, lambda k: k[cut:] if k.startswith(first + " ") else k)]
-    return [_with_titles(keys, lambda k, a=a: f"{a} {k}") for a in _ARTICLES[:2]]
-
-
-def _with_titles(keys: Keys, change) -> Keys:
-    """keys with change() applied to each title form it has."""
-    return keys._replace(**{f: getattr(keys, f) and change(getattr(keys, f)) for f in _TITLE_FORMS})
 
 
 def summarize(matches: Sequence[Match]) -> dict[str, int]:
@@ -926,6 +801,5 @@ __all__ = [
     "CatalogMatcher",
     "Match",
     "load_catalog",
-    "match_keys",
     "summarize",
 ]

@@ -52,7 +52,6 @@ from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import (
     CatalogMatcher,
     Match,
-    catalog_keys,
     load_catalog,
     main_editions,
     summarize,
@@ -60,6 +59,7 @@ from bookrec.serving.matching import (
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import books_counted, reason_text
 from bookrec.serving.results import Mode, Reason, Recommendation, Recommendations
+from bookrec.serving.title_keys import catalog_keys
 from bookrec.warehouse.connection import run_sql, table_exists
 from bookrec.warehouse.summary import holds_demo_catalog
 

@@ -55,8 +55,8 @@ def test_fuzzy_hits_equal_a_scan_of_the_whole_catalog() -> None:
 
 
 def test_a_readers_keys_are_the_macros_whether_the_catalog_spells_them_or_not() -> None:
-    from bookrec.serving.matching import key_maker
     from bookrec.serving.reader_input import ReaderBook
+    from bookrec.serving.title_keys import key_maker
 
     catalog = pd.DataFrame(
         {

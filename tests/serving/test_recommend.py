@@ -15,14 +15,10 @@ import pytest
 
 from bookrec.config import RecommendConfig, ScorerConfig
 from bookrec.serving.authors import author_relation, author_spelled_alike
-from bookrec.serving.matching import (
-    CatalogMatcher,
-    load_catalog,
-    match_keys,
-    summarize,
-)
+from bookrec.serving.matching import CatalogMatcher, load_catalog, summarize
 from bookrec.serving.reader_input import ReaderBook, read_goodreads_export
 from bookrec.serving.recommender import Recommender, recommend
+from bookrec.serving.title_keys import match_keys
 from bookrec.warehouse.connection import connect
 from tests.conftest import FIXTURES
 

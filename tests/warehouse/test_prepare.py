@@ -144,7 +144,8 @@ def test_warehouse_says_what_it_was_built_from(warehouse):
 def test_stored_match_keys_are_the_macros_keys_of_these_books(warehouse, tmp_path):
     """prepare_data stores every book's matching keys (book_match_keys); the catalog reads
     them only while they are those its books' titles and authors get from today's macros."""
-    from bookrec.serving.matching import catalog_keys, load_catalog, match_keys
+    from bookrec.serving.matching import load_catalog
+    from bookrec.serving.title_keys import catalog_keys, match_keys
 
     with connect(warehouse, read_only=True) as con:
         catalog = load_catalog(con)
