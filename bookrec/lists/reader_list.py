@@ -65,7 +65,7 @@ class ListRanker:
         layout: SeriesLayout | None = None,
         blend: BlendScorer | None = None,
         few_ranker: FewBookRanker | None = None,
-        reader: BookReader | None = None,
+        book_reader: BookReader | None = None,
     ) -> None:
         """predict(rated_ids, ratings): the predicted rating of every candidate (in
         cands.book_ids order) from the rated books only, needed only when config.w_rating is not
@@ -75,8 +75,8 @@ class ListRanker:
         over the same text vectors, its predicted ratings reuse the block's text product
         instead of a product per reader (the same numbers). few_ranker: the model that
         re-orders a few-book reader's best candidates (bookrec.lists.learned; None: the linear
-        order). reader: the BookReader of a ranker over the same candidates, shared where it
-        reads books as this config does (with_config, like_this)."""
+        order). book_reader: the BookReader of a ranker over the same candidates, shared where
+        it reads books as this config does (with_config, like_this)."""
         self.cands = cands
         self.few_ranker = few_ranker
         self.text = text
@@ -91,9 +91,9 @@ class ListRanker:
         if authors is None:
             self._author_of = dict(zip(cands.book_ids.tolist(), cands.authors, strict=True))
         cfg = self.config
-        self.reader = reader
-        if reader is None or not reader.serves(cfg.few_books, cfg.disliked_rating):
-            self.reader = BookReader(
+        self.book_reader = book_reader
+        if book_reader is None or not book_reader.serves(cfg.few_books, cfg.disliked_rating):
+            self.book_reader = BookReader(
                 cands, text, corating, works, self._author_of, cfg.few_books, cfg.disliked_rating
             )
         self.layout = layout
@@ -122,7 +122,7 @@ class ListRanker:
             self.layout,
             self.blend,
             self.few_ranker,
-            self.reader,
+            self.book_reader,
         )
 
     def like_this(self) -> ListRanker:
@@ -306,7 +306,7 @@ class ListRanker:
 
     def books_read(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
         """A reader's books as the list reads them (BookReader.read)."""
-        return self.reader.read(ids, ratings)
+        return self.book_reader.read(ids, ratings)
 
     def _rules(
         self, ids: np.ndarray, ratings: np.ndarray, exclude: Sequence[int]

@@ -368,6 +368,21 @@ def test_a_box_set_never_stands_for_its_series(setup):
     assert blocked[pos[box]] and not blocked[pos[first]]
 
 
+def test_rankers_that_read_books_alike_share_one_book_reader(setup):
+    """ "More like this" and another config's ranker read a reader's books as the ranker they
+    come from (one BookReader, its lookups built once), unless the config reads them otherwise
+    (another few_books or disliked_rating)."""
+    works, cands, text, corating = setup
+    ranker = ListRanker(cands, text, corating, works, ListConfig())
+    assert ranker.like_this().book_reader is ranker.book_reader
+    heavier = dataclasses.replace(ranker.config, w_pop=3.0)
+    assert ranker.with_config(heavier).book_reader is ranker.book_reader
+    for other in ({"few_books": 3}, {"disliked_rating": 1.0}):
+        changed = ranker.with_config(dataclasses.replace(ranker.config, **other))
+        assert changed.book_reader is not ranker.book_reader
+        assert changed.book_reader.serves(changed.config.few_books, changed.config.disliked_rating)
+
+
 def test_a_box_set_given_is_its_books_read(setup):
     """The list reads a collection nobody here rated as the works it holds (their texts and
     readers say more than the box set's own), the rules still see the box set, and every
