@@ -202,9 +202,10 @@ def _little_known(result: Recommendations, books: int) -> str:
     evidence = [r for item in result.items for r in item.because if r.kind != "author"]
     if not evidence:
         if _only_dislikes(result):
+            # the blend's "for you" stars rest on those ratings alone: all of them low
             return (
                 f"you rated no book above {_DISLIKED_RATING:g} stars, so these are well-loved "
-                "books unlike yours"
+                "books unlike yours (their “for you” stars lean on your low ratings)"
             )
         return f"little is known here of {of}, so these are mostly well-loved books"
     given = {m.book_id for m in result.matches if m.status == "matched"}

@@ -243,7 +243,8 @@ def test_status_line_says_when_nothing_but_titles_is_known() -> None:
     low = _match(ReaderBook("Knight", rating=1), "matched", book_id=2)
     assert line("personal", [low, plain], 1, blind) == (
         "Picked for you from the 1 book you rated and 1 without stars; you rated no book above "
-        "2 stars, so these are well-loved books unlike yours."
+        "2 stars, so these are well-loved books unlike yours (their “for you” stars lean on your "
+        "low ratings)."
     )
     assert line("personal", [read], 1, [*theirs, *seen]) == (
         "Picked for you from the 1 book you rated."
