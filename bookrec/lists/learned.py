@@ -30,6 +30,7 @@ import numpy as np
 
 from bookrec.config import ListConfig
 from bookrec.lists.candidates import Candidates
+from bookrec.lists.coreaders import CoReaders
 from bookrec.lists.features import Features
 from bookrec.lists.rules import SeriesLayout
 
@@ -56,6 +57,9 @@ FEATURES = (
     "series_position",  # the next one through); its number there, 0 outside a series
     "co_read_share",  # the highest share of the readers here of one of their books who read
     # it too (bookrec.lists.coreaders)
+    "given_read_here",  # how widely read the reader's books are here: the mean log(1 +
+    # readers here) of their works (the same for every candidate of the reader; the trees
+    # weigh popularity and co-reading by it)
 )
 
 # LightGBM's settings: a few shallow trees (7 leaves, 100 rounds) on leaves of at least 200
@@ -245,11 +249,12 @@ def feature_rows(
     if series is not None:
         in_series = (series.code[positions] >= 0).astype(np.float64)
         series_position = np.nan_to_num(series.position[positions])
-    co_read = zero
+    co_read, given_read = zero, zero
     if cands.co_readers is not None:
         co_read = cands.co_readers.highest_share(
             reader.co_read_columns, cands.co_reader_cols[positions]
         )
+        given_read = zero + given_read_here(cands.co_readers, reader.co_read_columns)
     return np.column_stack(
         [
             feats.pop[columns],
@@ -269,8 +274,18 @@ def feature_rows(
             in_series,
             series_position,
             co_read,
+            given_read,
         ]
     )
+
+
+def given_read_here(readers: CoReaders, columns: np.ndarray) -> float:
+    """The mean log(1 + readers here) over the given works some reader here read (columns
+    >= 0); 0 without any."""
+    known = columns[columns >= 0]
+    if not len(known):
+        return 0.0
+    return float(np.log1p(readers.readers_of[known]).mean())
 
 
 def top_unblocked(score: np.ndarray, blocked: np.ndarray, depth: int) -> np.ndarray:
