@@ -560,6 +560,16 @@ def test_the_re_rankers_inputs_know_the_series_and_the_author(setup):
     hobbit_dixon = next(b for b in row if BOOKS[b - 1][:2] == ("The Hobbit", "Chuck Dixon"))
     assert row[hobbit_dixon][column["in_series"]] == 0
     assert row[hobbit_dixon][column["series_position"]] == 0
+    # how widely read the reader's books are here: The Way of Kings' 3 readers (the split
+    # edition's one counted with its work), the same for every candidate; a book nobody here
+    # read adds nothing to the mean, and a reader of only such books has 0
+    given = np.array([x[column["given_read_here"]] for x in row.values()])
+    assert given == pytest.approx(np.log1p(3))
+    _, with_dune = ranker.rerank_inputs([kings, dune_id], [5.0, 5.0])
+    both = (np.log1p(3) + np.log1p(1)) / 2
+    assert with_dune[:, column["given_read_here"]] == pytest.approx(both)
+    _, unread = ranker.rerank_inputs([hobbit_dixon], [5.0])
+    assert (unread[:, column["given_read_here"]] == 0).all()
 
 
 def test_a_bare_item_rests_on_the_liked_book_most_of_whose_readers_read_it(setup):
