@@ -6,9 +6,10 @@ reader of 1 to 5 books the model then re-orders its `few_rerank_depth` best unbl
 from the same z-scored terms, the raw signals behind them (Goodreads' rating count and
 average, how many readers here liked the book, whether its text says more than its title),
 the linear score itself, and what the terms leave out (FEATURES: next in series, a liked
-author, the series entry, the share of co-readers here). With so few books the terms
-interact: closeness in text is worth more for a well-liked book than for an obscure one,
-which one weight per term cannot say.
+author, the series entry, the share of co-readers here, how widely read the reader's own
+books are here). With so few books the terms interact: closeness in text is worth more for a
+well-liked book than for an obscure one, and popularity more for a reader of bestsellers than
+for one of little-read books, which one weight per term cannot say.
 
 `evaluate` trains it (bookrec.evaluation.topn_modes.tune_few_books) on the tuning readers'
 books cut to 1, 3 and 5 (TopNConfig.few_ranker_shuffles cuts of each), rated and unrated,
