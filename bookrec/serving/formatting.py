@@ -67,6 +67,10 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
             lines.append(f"  {m.book.title} ({m.book.author or 'no author'}){note}")
     lines.append("")
     lines.append(result.message)
+    if result.mode == "personal" and "; " in result.summary:
+        # the page's line where it says more than which books the list rests on: little is
+        # known of them, only dislikes (every "for you" star low), books that need a look
+        lines.append(result.summary)
     lines.append("")
     header = f"{'#':>3}  {'title':50}  {'author':24}  {'pred':>5}  {'avg':>4}"
     lines.append(header)

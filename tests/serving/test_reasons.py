@@ -249,3 +249,18 @@ def test_status_line_says_when_nothing_but_titles_is_known() -> None:
     assert line("personal", [read], 1, [*theirs, *seen]) == (
         "Picked for you from the 1 book you rated."
     )
+
+
+def test_the_table_says_what_the_page_says_when_the_list_rests_on_little() -> None:
+    """`bookrec recommend` prints the page's line under its own where that line warns of
+    something (here: only books rated 1-2, so every "for you" star is low), not where it only
+    says which books the list rests on."""
+    low = _match(ReaderBook("Twilight", rating=1), "matched", book_id=2)
+    bare = _result("personal", [low], 1).model_copy(update={"items": [_item()]})
+    lines = format_result(bare).splitlines()
+    warning = "their “for you” stars lean on your low ratings"
+    assert any(warning in line for line in lines)
+    liked = _match(ReaderBook("Dune", rating=5), "matched", book_id=2)
+    told = _item(_reason(2, "Dune", 5.0, 0.7))
+    plain = _result("personal", [liked], 1).model_copy(update={"items": [told]})
+    assert not any("Picked for you" in line for line in format_result(plain).splitlines())
