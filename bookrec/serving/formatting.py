@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bookrec.serving.reader_input import ABANDONED_RATING
-from bookrec.serving.reasons import DEMO_CATALOG, restates_the_reason
+from bookrec.serving.reasons import DEMO_CATALOG, personal_warning, restates_the_reason
 from bookrec.serving.results import Recommendations
 
 # how to build a warehouse of real books, for the command line
@@ -67,9 +67,7 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
             lines.append(f"  {m.book.title} ({m.book.author or 'no author'}){note}")
     lines.append("")
     lines.append(result.message)
-    if result.mode == "personal" and "; " in result.summary:
-        # the page's line where it says more than which books the list rests on: little is
-        # known of them, only dislikes (every "for you" star low), books that need a look
+    if personal_warning(result):  # the page's line, where it warns of something
         lines.append(result.summary)
     lines.append("")
     header = f"{'#':>3}  {'title':50}  {'author':24}  {'pred':>5}  {'avg':>4}"

@@ -227,21 +227,40 @@ def _only_dislikes(result: Recommendations) -> bool:
     return bool(ratings) and max(ratings) <= _DISLIKED_RATING
 
 
+def _unsure(counts: Mapping[str, int]) -> int:
+    """How many of the reader's books need a look (ambiguous or not found)."""
+    return counts.get("ambiguous", 0) + counts.get("not_found", 0)
+
+
+def _unrated(result: Recommendations) -> int:
+    """Books read and listed without stars (they steer the list too: they count as liked)."""
+    return sum(
+        m.status == "matched" and not m.book.wanted and m.book.rating is None
+        for m in result.matches
+    )
+
+
+def personal_warning(result: Recommendations) -> bool:
+    """Whether a personal list's line (status_text) warns of something beyond the books it
+    rests on: little known of them (or only dislikes, every "for you" star low), or books
+    that need a look."""
+    if result.mode != "personal":
+        return False
+    little = _little_known(result, result.history_size + _unrated(result))
+    return bool(little) or _unsure(result.counts) > 0
+
+
 def status_text(result: Recommendations, counts: Mapping[str, int] | None = None) -> str:
     """The page's line above the list: what the list rests on, in plain words."""
     counts = counts if counts is not None else result.counts
     listed = len(result.matches)
-    unsure = counts.get("ambiguous", 0) + counts.get("not_found", 0)
+    unsure = _unsure(counts)
     need = "needs" if unsure == 1 else "need"  # "1 of your books needs", "2 ... need"
     check = f"; {unsure} of your books {need} a look (below)" if unsure else ""
     wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
     if result.mode == "personal":
         rated = books_counted(result.history_size)
-        # books read and listed without stars steer the list too (they count as liked)
-        unrated = sum(
-            m.status == "matched" and not m.book.wanted and m.book.rating is None
-            for m in result.matches
-        )
+        unrated = _unrated(result)
         also = f" and {unrated} without stars" if unrated else ""
         apart = f" ({wanted} on your to-read shelves left out)" if wanted else ""
         little = _little_known(result, result.history_size + unrated)
