@@ -7,13 +7,9 @@ read To Kill a Mockingbird (the shared data's readers read the same widely read 
 few-book re-ranker (bookrec.lists.learned) takes the highest such share over the reader's
 books as one input; on the shared data's report readers it lifted the mean NDCG@10 of the six
 few-book modes on every seed (docs/evaluation.md, "What the re-ranker knows beyond the
-terms"). Two more followed (CoReading): the mean share over the reader's books (a book read
-with all of them, not one), and the highest share who *liked* the candidate (rated it at
-least ListConfig.liked_rating: what the list is judged on; by reads alone, a widely read book
-many disliked counts as much as a loved one). Their cost grows with the candidates' readers:
-part of the ~0.6 ms the re-ranker's inputs add to a 3-book list of the shared data, ~2.7 ms
-for 300 of the most read books of a made-up catalog of the full-size demo's shape (19,617
-readers x 100 books), measured with the first share alone.
+terms"). Its cost grows with the candidates' readers: part of the ~0.6 ms the re-ranker's
+new inputs add to a 3-book list of the shared data, ~2.7 ms for 300 of the most read books of
+a made-up catalog of the full-size demo's shape (19,617 readers x 100 books).
 
 Readers are counted by work: a reader of any edition has read the work, as the list's
 popularity counts likes (bookrec.lists.popularity.counts_for).
@@ -44,30 +40,23 @@ class CoReaders:
 
     works: np.ndarray  # sorted work ids
     read: sp.csc_matrix  # readers x works, 1.0 where the reader read the work
-    liked: sp.csc_matrix  # readers x works, 1.0 where the reader liked an edition of it
     readers_of: np.ndarray  # per work, how many readers read it
 
     @classmethod
-    def build(
-        cls,
-        user_ids: np.ndarray,
-        book_ids: np.ndarray,
-        works: Works | None,
-        liked: np.ndarray | None = None,
-    ) -> CoReaders:
+    def build(cls, user_ids: np.ndarray, book_ids: np.ndarray, works: Works | None) -> CoReaders:
         """From (reader, book) pairs; works: editions count as their work (None: each book is
-        its own work); liked: per pair, whether the reader liked the book (None: no likes
-        known)."""
+        its own work)."""
         unique, at = np.unique(np.asarray(book_ids, np.int64), return_inverse=True)
         work_of_pair = works_of(works, unique)[at]
         work_ids, cols = np.unique(work_of_pair, return_inverse=True)
         _, rows = np.unique(np.asarray(user_ids, np.int64), return_inverse=True)
-        shape = (int(rows.max()) + 1 if len(rows) else 0, len(work_ids))
-        liked = np.zeros(len(rows), bool) if liked is None else np.asarray(liked, bool)
-        read = _ones(rows, cols, shape)
-        liked_matrix = _ones(rows[liked], cols[liked], shape)
+        read = sp.csc_matrix(
+            (np.ones(len(rows), np.float32), (rows, cols)),
+            shape=(int(rows.max()) + 1 if len(rows) else 0, len(work_ids)),
+        )
+        read.data[:] = 1.0  # a reader who rated two editions read the work once
         readers_of = np.diff(read.indptr).astype(np.float64)
-        return cls(works=work_ids, read=read, liked=liked_matrix, readers_of=readers_of)
+        return cls(works=work_ids, read=read, readers_of=readers_of)
 
     def columns_of(self, work_ids: np.ndarray) -> np.ndarray:
         """Each work's column (-1: nobody here read it)."""
@@ -82,46 +71,24 @@ class CoReaders:
         own work)."""
         return self.columns_of(works_of(works, book_ids))
 
-    def shares(self, given: np.ndarray, candidates: np.ndarray, liked: bool = False) -> np.ndarray:
-        """(given, candidates): of each given column's readers, the share who read (liked:
-        liked) each candidate column too; 0 where either is -1."""
+    def shares(self, given: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """(given, candidates): of each given column's readers, the share who read each
+        candidate column too; 0 where either is -1."""
         out = np.zeros((len(given), len(candidates)))
         rows, cols = given >= 0, candidates >= 0
         if not rows.any() or not cols.any():
             return out
-        theirs = self.liked if liked else self.read
-        both = (self.read[:, given[rows]].T @ theirs[:, candidates[cols]]).toarray()
+        both = (self.read[:, given[rows]].T @ self.read[:, candidates[cols]]).toarray()
         out[np.ix_(rows, cols)] = both / self.readers_of[given[rows]][:, None]
         return out
 
-    def reading(self, given: np.ndarray, candidates: np.ndarray) -> CoReading:
-        """What the readers here of the given columns (-1 ignored, each work once) did with
-        each candidate column (-1: none): CoReading's shares, 0 without either."""
+    def highest_share(self, given: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Per candidate column (-1: none), the highest share, over the given columns (-1
+        ignored), of that work's readers who read the candidate too; 0 without either."""
         given = np.unique(given[given >= 0])
         if not len(given):
-            zero = np.zeros(len(candidates))
-            return CoReading(zero, zero, zero)
-        read = self.shares(given, candidates)
-        liked = self.shares(given, candidates, liked=True)
-        return CoReading(read.max(axis=0), read.mean(axis=0), liked.max(axis=0))
-
-
-@dataclass(frozen=True)
-class CoReading:
-    """Per candidate, over a reader's works read here: the highest share of one work's readers
-    who read the candidate too, the mean of those shares, and the highest share who liked it."""
-
-    highest: np.ndarray
-    mean: np.ndarray
-    highest_liked: np.ndarray
-
-
-def _ones(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csc_matrix:
-    """A readers x works matrix of 1.0 at each (row, col): a reader who rated two editions of a
-    work counts once."""
-    matrix = sp.csc_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
-    matrix.data[:] = 1.0
-    return matrix
+            return np.zeros(len(candidates))
+        return self.shares(given, candidates).max(axis=0)
 
 
 def works_of(works: Works | None, book_ids) -> np.ndarray:
@@ -132,25 +99,18 @@ def works_of(works: Works | None, book_ids) -> np.ndarray:
     return np.fromiter((works.work(b) for b in ids.tolist()), np.int64, len(ids))
 
 
-def co_readers(
-    con: duckdb.DuckDBPyConnection, works: Works | None, liked_rating: float
-) -> CoReaders | None:
-    """The warehouse's readers by work, a rating >= liked_rating a like (None without a
-    ratings table)."""
+def co_readers(con: duckdb.DuckDBPyConnection, works: Works | None) -> CoReaders | None:
+    """The warehouse's readers by work (None without a ratings table)."""
     if not table_exists(con, "ratings"):
         return None
-    return _built(run_sql(con, READERS_SQL).fetchnumpy(), works, liked_rating)
+    pairs = run_sql(con, READERS_SQL).fetchnumpy()
+    return CoReaders.build(pairs["user_id"], pairs["book_id"], works)
 
 
-def co_readers_of(ratings: pd.DataFrame, works: Works | None, liked_rating: float) -> CoReaders:
-    """The same over a frame of ratings (user_id, book_id, rating, ...), such as an
-    evaluation's training ratings: the same query, on an in-memory DuckDB."""
+def co_readers_of(ratings: pd.DataFrame, works: Works | None) -> CoReaders:
+    """The same over a frame of ratings (user_id, book_id, ...), such as an evaluation's
+    training ratings: the same query, on an in-memory DuckDB."""
     with duckdb.connect() as mem:
-        mem.register("ratings", ratings[["user_id", "book_id", "rating"]])
+        mem.register("ratings", ratings[["user_id", "book_id"]])
         pairs = run_sql(mem, READERS_SQL).fetchnumpy()
-    return _built(pairs, works, liked_rating)
-
-
-def _built(pairs: dict[str, np.ndarray], works: Works | None, liked_rating: float) -> CoReaders:
-    liked = np.asarray(pairs["rating"], np.float64) >= liked_rating
-    return CoReaders.build(pairs["user_id"], pairs["book_id"], works, liked)
+    return CoReaders.build(pairs["user_id"], pairs["book_id"], works)

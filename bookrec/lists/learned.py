@@ -6,11 +6,10 @@ reader of 1 to 5 books the model then re-orders its `few_rerank_depth` best unbl
 from the same z-scored terms, the raw signals behind them (Goodreads' rating count and
 average, how many readers here liked the book, whether its text says more than its title),
 the linear score itself, and what the terms leave out (FEATURES: next in series, a liked
-author, the series entry, the shares of co-readers here who read or liked it, how widely
-read the reader's own books are here). With so few books the terms interact: closeness in
-text is worth more for a well-liked book than for an obscure one, and popularity more for a
-reader of bestsellers than for one of little-read books, which one weight per term cannot
-say.
+author, the series entry, the share of co-readers here, how widely read the reader's own
+books are here). With so few books the terms interact: closeness in text is worth more for a
+well-liked book than for an obscure one, and popularity more for a reader of bestsellers than
+for one of little-read books, which one weight per term cannot say.
 
 `evaluate` trains it (bookrec.evaluation.topn_modes.tune_few_books) on the tuning readers'
 books cut to 1, 3 and 5 (TopNConfig.few_ranker_shuffles cuts of each), rated and unrated,
@@ -62,9 +61,6 @@ FEATURES = (
     "given_read_here",  # how widely read the reader's books are here: the mean log(1 +
     # readers here) of their works (the same for every candidate of the reader; the trees
     # weigh popularity and co-reading by it)
-    "co_liked_share",  # the highest share of the readers here of one of their books who
-    # liked it (rated it ListConfig.liked_rating or more)
-    "co_read_mean",  # the mean over their books of co_read_share's shares
 )
 
 # LightGBM's settings: a few shallow trees (7 leaves, 100 rounds) on leaves of at least 200
@@ -254,10 +250,11 @@ def feature_rows(
     if series is not None:
         in_series = (series.code[positions] >= 0).astype(np.float64)
         series_position = np.nan_to_num(series.position[positions])
-    co_read, given_read, co_liked, co_read_mean = zero, zero, zero, zero
+    co_read, given_read = zero, zero
     if cands.co_readers is not None:
-        reading = cands.co_readers.reading(reader.co_read_columns, cands.co_reader_cols[positions])
-        co_read, co_liked, co_read_mean = reading.highest, reading.highest_liked, reading.mean
+        co_read = cands.co_readers.highest_share(
+            reader.co_read_columns, cands.co_reader_cols[positions]
+        )
         given_read = zero + given_read_here(cands.co_readers, reader.co_read_columns)
     return np.column_stack(
         [
@@ -279,8 +276,6 @@ def feature_rows(
             series_position,
             co_read,
             given_read,
-            co_liked,
-            co_read_mean,
         ]
     )
 

@@ -1,7 +1,7 @@
--- Returns every (reader, book, rating) of the ratings: who read and who liked what, for the
--- share of a book's readers who read or liked another one too (bookrec.lists.coreaders).
+-- Returns every (reader, book) pair of the ratings: who read what, for the share of a book's
+-- readers who read another one too (bookrec.lists.coreaders).
 -- Reads: ratings (the warehouse's, or a frame the caller registers under that name, such as
 -- the training ratings of an evaluation).
-select user_id, book_id, rating
+select user_id, book_id
 from ratings
 order by user_id, book_id

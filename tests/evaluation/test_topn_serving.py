@@ -45,7 +45,7 @@ def served_and_evaluated(path, lists_config: ListConfig, few_ranker=None):
             ease=setup.cands.ease,  # and its EASE weights
             liked_by=liked_counts_of(split.train, lists_config.liked_rating),  # and its likes
             few_ranker=few_ranker,
-            co_readers=co_readers_of(split.train, setup.works, lists_config.liked_rating),
+            co_readers=co_readers_of(split.train, setup.works),  # and who read what
         )
     return split, setup, recommender
 
