@@ -8,9 +8,10 @@
 -- "The Sign of the Four (Sherlock Holmes, #2)"; "A Storm of Swords: Steel and Snow (#3: Part 1
 -- of 2)" is part of #3), or (c) the Goodreads id, or the Goodreads work that goodbooks-10k
 -- names for it (its work_id; both the book's id and its work's best edition id map to it). Books
--- known only from the rating files have no
--- author: they take the surname of the one author the catalog has for their title (or series
--- entry), if only one.
+-- known only from the rating files have no author: they take the surname of the one author the
+-- catalog has for their title (unless they name a series that author's editions of it are not
+-- in) or series entry, if only one; two left without one share a title group only where their
+-- series notes agree (a subtitle may name the series: subtitle_series).
 -- A series spelled two ways ("Dune" / "Dune Chronicles", "The Wheel of Time" / "Wheel of
 -- Time") is one series: names equal once every "the" and a trailing "chronicles", "saga",
 -- "series", "cycle", "sequence", "trilogy", "quartet", "quintet" are dropped, and shared by
@@ -127,6 +128,7 @@ series_names as (
 keyed as (
     select
         b.book_id,
+        b.title,
         b.goodreads_id,
         g.goodreads_work_id,
         coalesce(b.num_ratings, 0) as num_ratings,
@@ -151,8 +153,12 @@ keyed as (
 ),
 
 title_authors as (
-    -- the surname of a title when the catalog knows exactly one author for it
-    select work_title, any_value(surname) as only_surname
+    -- the surname of a title when the catalog knows exactly one author for it, and the series
+    -- that author's editions of it belong to
+    select
+        work_title,
+        any_value(surname) as only_surname,
+        list(distinct series_key) filter (where series_key is not null) as title_series
     from keyed
     where surname is not null and work_title is not null
     group by work_title
@@ -168,14 +174,42 @@ series_authors as (
     having count(distinct surname) = 1
 ),
 
+title_surnames as (
+    -- an authorless book takes its title's one surname unless it names a series that author's
+    -- editions of the title are not in: "Trust (Waverly Beach Cozy Mystery, #1)" is not
+    -- "Trust: A New Beginning (Trust Trilogy, #1)"
+    select k.book_id, t.only_surname
+    from keyed as k
+    join title_authors as t using (work_title)
+    where k.surname is null
+        and (k.series_key is null or len(t.title_series) = 0
+            or list_contains(t.title_series, k.series_key))
+),
+
 filled as (
     select
         k.* replace (coalesce(k.surname, t.only_surname, s.series_surname) as surname),
         k.surname is null and coalesce(t.only_surname, s.series_surname) is not null
             as surname_from_title
     from keyed as k
-    left join title_authors as t using (work_title)
+    left join title_surnames as t using (book_id)
     left join series_authors as s using (series_key, position)
+),
+
+subtitle_series as (
+    -- an authorless book without a series note whose subtitle names the series of an
+    -- authorless book of its title takes that series in its title group (keys): "Vacuum
+    -- Diagrams: Stories of the Xeelee Sequence" is "Vacuum Diagrams (Xeelee Sequence, #5)"
+    select x.book_id, min(y.series_key) as named_series
+    from filled as x
+    join filled as y using (work_title)
+    where x.surname is null and y.surname is null
+        and x.series_key is null and y.series_key is not null
+        and list_has_all(
+            string_split(coalesce(title_key(split_part(strip_series(x.title), ':', 2)), ''), ' '),
+            string_split(y.series_key, ' '))
+    group by x.book_id
+    having count(distinct y.series_key) = 1
 ),
 
 positions as (
@@ -192,12 +226,20 @@ keys as (
         *,
         work_title || '|' || coalesce(surname, '')
         || case when split_title then '|#' || coalesce(position::varchar, '') else '' end
-            as title_group,
+        -- with no author to tell them apart, a series note tells two books apart: "Titan
+        -- (Gaea, #1)" is not "Titan: The Life of John D. Rockefeller, Sr.", "Batman: Earth One,
+        -- Volume 2" not "Batman: Detective Comics, Volume 2" (subtitle_series: unless the
+        -- subtitle names the series)
+        || case
+            when surname is null then coalesce('|' || coalesce(series_key, named_series), '')
+            else ''
+        end as title_group,
         case
             when series_key is not null and position is not null and not is_collection
                 then series_key || '#' || position || '|' || coalesce(surname, '')
         end as series_group
     from positions
+    left join subtitle_series using (book_id)
 ),
 
 shared_numbers as (

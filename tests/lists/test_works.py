@@ -166,6 +166,15 @@ BOOKS = [
     # a series whose #1 is an omnibus of its parts
     ("Wool Omnibus (Silo, #1)", "Hugh Howey", 177896, 13453029),
     ("Shift (Silo, #2)", "Hugh Howey", 46518, 17287153),
+    # books known only from the rating files (no author) that share a title's start
+    ("Trust: A New Beginning (Trust Trilogy, #1)", "Cristiane Serruya", 2755, 16160314),
+    ("Trust (Waverly Beach Cozy Mystery, #1)", None, None, None),
+    ("Titan (Gaea, #1)", None, None, None),
+    ("Titan: The Life of John D. Rockefeller, Sr.", None, None, None),
+    ("Batman: Earth One, Volume 2", None, None, None),
+    ("Batman: Detective Comics, Volume 2: The Victim Syndicate", None, None, None),
+    ("Vacuum Diagrams (Xeelee Sequence, #5)", None, None, None),
+    ("Vacuum Diagrams: Stories of the Xeelee Sequence", None, None, None),
 ]
 # the shelves (genres) of the books above that have drawn ones; the others' do not matter here
 GENRES = {
@@ -243,6 +252,31 @@ def test_editions_share_a_work(con):
     ]
     for a, b in different:
         assert works.work(_id(a)) != works.work(_id(b)), (a, b)
+
+
+def test_a_book_without_an_author_is_told_apart_by_its_series(con):
+    """A book known only from the rating files has no author: it joins a title's one author
+    only where it names no other series, and two such books of one title are one work only
+    where neither names a series the other does not (or a subtitle names it)."""
+    works = load_works(con)
+    different = [
+        ("Trust (Waverly Beach Cozy Mystery, #1)", "Trust: A New Beginning (Trust Trilogy, #1)"),
+        ("Titan (Gaea, #1)", "Titan: The Life of John D. Rockefeller, Sr."),
+        (
+            "Batman: Earth One, Volume 2",
+            "Batman: Detective Comics, Volume 2: The Victim Syndicate",
+        ),
+    ]
+    for a, b in different:
+        assert works.work(_id(a)) != works.work(_id(b)), (a, b)
+    same = (
+        "Vacuum Diagrams (Xeelee Sequence, #5)",
+        "Vacuum Diagrams: Stories of the Xeelee Sequence",
+    )
+    assert works.work(_id(same[0])) == works.work(_id(same[1]))
+    # naming the series the author's editions are in, it is their work
+    sign = works.work(_id("The Sign of the Four (Sherlock Holmes, #2)"))
+    assert sign == works.work(_id("The Sign of Four (Sherlock Holmes, #2)"))
 
 
 def test_goodbooks_work_ids_join_retitled_and_translated_editions(con):
