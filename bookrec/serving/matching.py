@@ -17,8 +17,12 @@ steps; the first that decides wins:
    ambiguous.
    No book so titled by the author given, but one by an author they may have spelled another
    way (author_spelled_alike: "Tolkein", "Conan Doyle"): that one (score 95, method
-   "author_spelling"). Every later step takes such an author as unknown, not as another's
-   ("harry potter 3|Rowlings"), and every match so found says how the author was read.
+   "author_spelling"). Only books whose author is unknown, and the author given wrote one the
+   reader's title names before its subtitle: theirs (step 4's same-author match, score 95:
+   "Trust" by Cristiane Serruya is her "Trust: A New Beginning", not the rating files'
+   authorless "Trust (Waverly Beach Cozy Mystery, #1)"). Every later step takes such an
+   author as unknown, not as another's ("harry potter 3|Rowlings"), and every match so found
+   says how the author was read.
 3. series name: the title is a series' name ("harry potter"), by a compatible author: the
    series' first book, the most read of its #1 editions (score 95, method "series_first");
    with an entry's number after the name ("harry potter 3", "dune book 2"), that entry
@@ -566,6 +570,11 @@ class CatalogMatcher:
             spelled = [r for r in exact if self._named_relation(keys, r) == "different"]
             if spelled:
                 return self._matched(book, "author_spelling", 95.0, self._best(spelled), exact)
+            # by nobody known, while the author given wrote a book so titled before its
+            # subtitle: theirs (step 2 of the module docstring: "Trust" by Cristiane Serruya)
+            theirs = [r for r in self._form_rows(keys) if self._relation(keys, r) == "same"]
+            if theirs:
+                return self._matched(book, "main_title", 95.0, self._best(theirs), theirs)
             if len(exact) == 1:
                 return self._matched(book, "exact", 100.0, exact[0], exact)
             most_read = None if keys.author_key else self._most_read(book, exact)
@@ -671,10 +680,15 @@ class CatalogMatcher:
                 names_with[word].add(name)
         return dict(firsts), dict(names_with)
 
-    def _by_forms(self, book: ReaderBook, keys) -> Match | None:
+    def _form_rows(self, keys) -> list[int]:
+        """The rows any of the reader's title forms (full, before the subtitle, without a
+        trailing note) names, by an author not plainly another's."""
         reader_forms = {k for k in (keys.title_key, keys.main_title_key, keys.bare_title_key) if k}
         rows = sorted({r for f in reader_forms for r in self.form_index.get(f, [])})
-        rows = [r for r in rows if self._relation(keys, r) != "different"]
+        return [r for r in rows if self._relation(keys, r) != "different"]
+
+    def _by_forms(self, book: ReaderBook, keys) -> Match | None:
+        rows = self._form_rows(keys)
         if not rows:
             return None
         same = [r for r in rows if self._relation(keys, r) == "same"]

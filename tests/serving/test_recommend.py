@@ -101,6 +101,30 @@ def test_author_relation() -> None:
     assert author_relation(None, None, "owenking", "king") == "unknown"
 
 
+def test_an_author_given_takes_their_book_over_an_authorless_exact_title() -> None:
+    """The rating files' authorless "Trust (Waverly Beach Cozy Mystery, #1)" is the title
+    exactly; a reader who names Cristiane Serruya means her "Trust: A New Beginning" (real
+    rows of the shared files). Without an author the exact title stays the match."""
+    catalog = pd.DataFrame(
+        {
+            "book_id": [1, 2],
+            "title": [
+                "Trust (Waverly Beach Cozy Mystery, #1)",
+                "Trust: A New Beginning (Trust Trilogy, #1)",
+            ],
+            "author": [None, "Cristiane Serruya"],
+            "avg_rating": [None, 3.9],
+            "num_ratings": [None, 2755],
+            "goodreads_id": [None, 16160314],
+            "isbn": [None, None],
+        }
+    )
+    matcher = CatalogMatcher(catalog)
+    named, bare = matcher.match([ReaderBook("Trust", "Cristiane Serruya"), ReaderBook("Trust")])
+    assert (named.status, named.method, named.book_id) == ("matched", "main_title", 2)
+    assert (bare.status, bare.method, bare.book_id) == ("matched", "exact", 1)
+
+
 def test_author_spelled_alike() -> None:
     """Where the title is the catalog's exactly, these are the reader's spellings of its
     author, not another author's."""
