@@ -11,7 +11,10 @@
 -- known only from the rating files have no author: they take the surname of the one author the
 -- catalog has for their title (unless they name a series that author's editions of it are not
 -- in) or series entry, if only one; two left without one share a title group only where their
--- series notes agree (a subtitle may name the series: subtitle_series).
+-- series notes agree (a subtitle may name the series: subtitle_series). One author's books
+-- under one title before the subtitle that goodbooks-10k counts as three Goodreads works or
+-- more ("Batman: Hush", "Batman: The Long Halloween", "Batman: Dark Victory") are a
+-- franchise's books, grouped by their whole title (positions.franchise_title).
 -- A series spelled two ways ("Dune" / "Dune Chronicles", "The Wheel of Time" / "Wheel of
 -- Time") is one series: names equal once every "the" and a trailing "chronicles", "saga",
 -- "series", "cycle", "sequence", "trilogy", "quartet", "quintet" are dropped, and shared by
@@ -217,14 +220,32 @@ positions as (
     -- (Conqueror, #1)", "Genghis: Lords of the Bow (Conqueror, #2)") is several works
     select
         *,
-        count(distinct position) over (partition by work_title, surname) > 1 as split_title
+        count(distinct position) over (partition by work_title, surname) > 1 as split_title,
+        -- one author's books under one title before the subtitle that Goodreads counts as
+        -- three works or more (goodbooks-10k's work ids: "Batman: Hush", "Batman: The Long
+        -- Halloween", "Batman: Dark Victory") are a franchise's books, not editions: keys
+        -- group them by their whole title. Two are left alone: a same-author play or guide of
+        -- a book ("Men at Arms: The Play") is one of those pairs.
+        count(distinct goodreads_work_id) over (partition by work_title, surname) >= 3
+            as franchise_title
     from filled
 ),
 
 keys as (
     select
         *,
-        work_title || '|' || coalesce(surname, '')
+        case
+            -- (an issue's number dropped: "Batman: The Dark Knight Returns #1" is part of it)
+            when franchise_title then coalesce(
+                nullif(
+                    regexp_replace(number_words(coalesce(title_key(title), '')), ' \d+$', ''),
+                    ''
+                ),
+                work_title
+            )
+            else work_title
+        end
+        || '|' || coalesce(surname, '')
         || case when split_title then '|#' || coalesce(position::varchar, '') else '' end
         -- with no author to tell them apart, a series note tells two books apart: "Titan
         -- (Gaea, #1)" is not "Titan: The Life of John D. Rockefeller, Sr.", "Batman: Earth One,

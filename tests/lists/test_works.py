@@ -175,6 +175,13 @@ BOOKS = [
     ("Batman: Detective Comics, Volume 2: The Victim Syndicate", None, None, None),
     ("Vacuum Diagrams (Xeelee Sequence, #5)", None, None, None),
     ("Vacuum Diagrams: Stories of the Xeelee Sequence", None, None, None),
+    # one author's books under one title before the subtitle, three Goodreads works
+    ("Batman: Hush", "Jeph Loeb", 24125, 6375845),
+    ("Batman: The Long Halloween", "Jeph Loeb", 54781, 106069),
+    ("Batman: Dark Victory", "Jeph Loeb", 22838, 106076),
+    # and a play of a novel by its author: two Goodreads works, one work here
+    ("Men at Arms: The Play", "Terry Pratchett", 28503, 7557548),
+    ("Men at Arms", "Terry Pratchett", 54413, 400354),
 ]
 # the shelves (genres) of the books above that have drawn ones; the others' do not matter here
 GENRES = {
@@ -182,7 +189,15 @@ GENRES = {
     "The Hobbit: Graphic Novel": ["fantasy", "graphic-novels", "fiction"],
 }
 # goodbooks-10k rows (goodreads_book_id, work_id, best_book_id) of books above
-GOODBOOKS = [(875441, 860779, 23316548), (8835379, 6510846, 6325285)]
+GOODBOOKS = [
+    (875441, 860779, 23316548),
+    (8835379, 6510846, 6325285),
+    (6375845, 16256422, 6375845),
+    (106069, 680248, 106069),
+    (106076, 1399464, 106076),
+    (7557548, 9910828, 7557548),
+    (400354, 819071, 400354),
+]
 
 
 def works_connection() -> duckdb.DuckDBPyConnection:
@@ -277,6 +292,19 @@ def test_a_book_without_an_author_is_told_apart_by_its_series(con):
     # naming the series the author's editions are in, it is their work
     sign = works.work(_id("The Sign of the Four (Sherlock Holmes, #2)"))
     assert sign == works.work(_id("The Sign of Four (Sherlock Holmes, #2)"))
+
+
+def test_a_franchise_title_of_three_goodreads_works_is_not_one_work(con):
+    """Books of one author under one title before the subtitle are editions of one work, unless
+    Goodreads counts three works or more among them (goodbooks-10k's work ids): then each is
+    its book, by its whole title."""
+    works = load_works(con)
+    batman = [
+        _id(t) for t in ("Batman: Hush", "Batman: The Long Halloween", "Batman: Dark Victory")
+    ]
+    assert len({works.work(b) for b in batman}) == 3
+    # two works only: the play stays with its novel
+    assert works.work(_id("Men at Arms: The Play")) == works.work(_id("Men at Arms"))
 
 
 def test_goodbooks_work_ids_join_retitled_and_translated_editions(con):
