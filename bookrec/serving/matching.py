@@ -56,7 +56,9 @@ with a note naming their most read books.
 
 Every match also carries `related_ids`: catalog books that are the same work by a compatible
 author (same title key, another title in the same series slot, a split volume; see
-CatalogMatcher.same_work), which recommend never suggests.
+CatalogMatcher.same_work), which recommend never suggests; a book that shares only the title
+before the subtitle is one of them unless the works tables put it in another work ("Batman:
+The Long Halloween" beside "Batman: Hush").
 """
 
 from __future__ import annotations
@@ -118,6 +120,14 @@ def main_editions(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
     return dict(run_sql(con, "recommend/05_main_editions.sql").fetchall())
 
 
+def works_of_books(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """book_id -> its work (sql/recommend/06_book_works.sql); empty before the works are
+    built."""
+    if not table_exists(con, "book_works"):
+        return {}
+    return dict(run_sql(con, "recommend/06_book_works.sql").fetchall())
+
+
 def _isbn_key(value) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -136,6 +146,8 @@ class CatalogMatcher:
         main_editions: book_id -> book_id, the edition a match to the first reads as
             (main_editions(): books known from the rating files only, by their work's main
             edition; the first stays among the match's related_ids).
+        works: book_id -> work_id (works_of_books()): two books that share only a title
+            before the subtitle are one work (same_work) unless these say otherwise.
     """
 
     def __init__(
@@ -144,6 +156,7 @@ class CatalogMatcher:
         config: MatchConfig | None = None,
         keys: pd.DataFrame | None = None,
         main_editions: dict[int, int] | None = None,
+        works: dict[int, int] | None = None,
     ) -> None:
         self.config = config or MatchConfig()
         catalog = catalog.reset_index(drop=True)
@@ -206,6 +219,8 @@ class CatalogMatcher:
             if self.subtitle_keys[row]:
                 self.subtitle_index[self.subtitle_keys[row]].append(row)
         self._same_work_of: dict[int, frozenset[int]] = {}
+        works = works or {}
+        self._work = [works.get(int(b)) for b in self.book_ids]
         row_of = {int(b): r for r, b in enumerate(self.book_ids)} if main_editions else {}
         self._main_edition_row = {
             row_of[book]: row_of[main]
@@ -234,7 +249,12 @@ class CatalogMatcher:
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection) -> CatalogMatcher:
         """Index the warehouse's books table."""
         catalog = load_catalog(con)
-        return cls(catalog, keys=catalog_keys(con, catalog), main_editions=main_editions(con))
+        return cls(
+            catalog,
+            keys=catalog_keys(con, catalog),
+            main_editions=main_editions(con),
+            works=works_of_books(con),
+        )
 
     def match(self, books: Sequence[ReaderBook]) -> list[Match]:
         """One Match per listed book, in the order given (module docstring: the steps)."""
@@ -314,6 +334,11 @@ class CatalogMatcher:
         """same_work() worked out (author checks over every candidate row)."""
         forms = self.forms[row]
         rows = {r for f in forms for r in self.form_index.get(f, [])}
+        # a book sharing only the title before the subtitle, which the works tables put in
+        # another work, is another book ("Batman: Hush", "Batman: The Long Halloween")
+        rows = {
+            r for r in rows if self.title_keys[r] == self.title_keys[row] or self._one_work(row, r)
+        }
         rows |= {r for f in forms for r in self.subtitle_index.get(f, [])}
         if self.subtitle_keys[row]:
             rows |= set(self.exact_index.get(self.subtitle_keys[row], []))
@@ -328,6 +353,11 @@ class CatalogMatcher:
             )
             != "different"
         ) | {row}
+
+    def _one_work(self, row: int, other: int) -> bool:
+        """Whether the works tables leave the two rows one work (or do not know either)."""
+        a, b = self._work[row], self._work[other]
+        return a is None or b is None or a == b
 
     def _matched(
         self, book, method: str, score: float, row: int, related, note: str | None = None

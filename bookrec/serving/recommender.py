@@ -55,6 +55,7 @@ from bookrec.serving.matching import (
     load_catalog,
     main_editions,
     summarize,
+    works_of_books,
 )
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import books_counted, reason_text
@@ -235,9 +236,9 @@ class Recommender:
         # the interpreter lock): side by side, with EASE's 256 MB read on a cursor of its
         # own, they take about the longest of the three, not the sum.
         keys = catalog_keys(con, catalog)
-        editions = main_editions(con)
+        editions, work_ids = main_editions(con), works_of_books(con)
         with ThreadPoolExecutor(2, thread_name_prefix="load") as pool:
-            matcher = pool.submit(CatalogMatcher, catalog, None, keys, editions)
+            matcher = pool.submit(CatalogMatcher, catalog, None, keys, editions, work_ids)
             ease = pool.submit(_on_own_cursor, load_ease, con)
             vectors = load_book_vectors(con, scorer_config.space)
             works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None

@@ -125,6 +125,31 @@ def test_an_author_given_takes_their_book_over_an_authorless_exact_title() -> No
     assert (bare.status, bare.method, bare.book_id) == ("matched", "exact", 1)
 
 
+def test_books_sharing_a_title_before_the_subtitle_are_one_work_unless_the_works_say_not() -> None:
+    """The matcher's same_work (never suggested beside a listed book) takes "Batman: Hush" and
+    "Batman: The Long Halloween", both Jeph Loeb's "Batman", as one work until the works
+    tables tell them apart (a franchise's books: sql/works/02_book_works.sql)."""
+    catalog = pd.DataFrame(
+        {
+            "book_id": [1, 2, 3],
+            "title": ["Batman: Hush", "Batman: The Long Halloween", "Batman: Hush"],
+            "author": ["Jeph Loeb", "Jeph Loeb", "Jeph Loeb"],
+            "avg_rating": [4.2, 4.3, 4.2],
+            "num_ratings": [24125, 54781, 10],
+            "goodreads_id": [6375845, 106069, None],
+            "isbn": [None, None, None],
+        }
+    )
+
+    def related(works):
+        matcher = CatalogMatcher(catalog, works=works)
+        return {int(matcher.book_ids[r]) for r in matcher.same_work(0)}
+
+    assert related(None) == {1, 2, 3}
+    assert related({1: 1, 2: 2, 3: 1}) == {1, 3}  # the same full title stays one work
+    assert related({1: 1, 2: 1, 3: 1}) == {1, 2, 3}
+
+
 def test_author_spelled_alike() -> None:
     """Where the title is the catalog's exactly, these are the reader's spellings of its
     author, not another author's."""
