@@ -185,7 +185,8 @@ title_surnames as (
     from keyed as k
     join title_authors as t using (work_title)
     where k.surname is null
-        and (k.series_key is null or len(t.title_series) = 0
+        -- (list() over no series is null, not [])
+        and (k.series_key is null or t.title_series is null
             or list_contains(t.title_series, k.series_key))
 ),
 
