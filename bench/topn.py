@@ -256,7 +256,8 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
         "",
         f"Seeds {seeds}; mean over seeds. Protocol: bookrec.evaluation.topn (full histories: "
         "report readers, weights tuned on the tuning readers; relevant = the works of their "
-        "hidden books rated 4-5 but for those read through their training books) and "
+        "hidden books rated 4-5 but for those read through their training books: editions, "
+        "a collection's contents, series entries before the earliest one they have) and "
         "bookrec.evaluation.topn_modes "
         '(few-book readers and "more like this": every model fitted without the report '
         "readers). `hygiene`: share of top-10 items that are an edition, collection, derivative "

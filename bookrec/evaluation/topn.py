@@ -3,9 +3,11 @@
 For each report reader (bookrec.holdout: same seed, same users), every method ranks
 the candidates (books with a Goodreads average from >= RecommendConfig.min_num_ratings ratings)
 minus the reader's training books. Relevant = the works of their hidden books rated 4-5, but
-for the works read through their training books; an item is a hit when its work is relevant
-(each work counts once), so another edition of a liked hidden book counts for every method
-alike, and another edition of a training book for none. bookrec's list weights are tuned on
+for the works read through their training books (relevant_works: their editions, a
+collection's contents, the main series entries before the earliest one they have); an item is
+a hit when its work is relevant (each work counts once), so another edition of a liked hidden
+book counts for every method alike, and another edition of a training book, or #1 of a series
+whose #3 they have, for none. bookrec's list weights are tuned on
 the tuning readers' NDCG@10 and reported on the others.
 
 Metrics: NDCG@10, recall@10/@50, hit rate@10, MRR (first 50), catalog coverage (share of
@@ -142,10 +144,15 @@ class Case:
 
 
 def relevant_works(works: Works, history, liked) -> frozenset[int]:
-    """The works of the liked hidden books but for those read through the history's books
-    (their works, a collection's contents): another edition of a book the reader has is no
-    hit, whichever method lists it (every mode's relevant set)."""
-    return frozenset(works.work(int(b)) for b in liked) - works.read_works(history)
+    """The works of the liked hidden books but for those read through the history's books:
+    their works, a collection's contents, and the main series entries before the earliest
+    entry the history holds (a reader with #3 has read #1; the random split hid it). Another
+    edition of a book the reader has, or #1 to a reader of #3, is no hit, whichever method
+    lists it (every mode's relevant set)."""
+    earliest = works.earliest_entries(history)
+    return frozenset(
+        works.work(int(b)) for b in liked if not works.comes_before(int(b), earliest)
+    ) - works.read_works(history)
 
 
 @dataclass
@@ -710,7 +717,9 @@ def evaluate_topn(
     }
     notes = [
         "relevant = works of hidden books rated 4-5, minus the works read through the training "
-        "books; hidden books outside the candidates still count as relevant for every method",
+        "books (their editions, a collection's contents, the main series entries before the "
+        "earliest one they have); hidden books outside the candidates still count as relevant "
+        "for every method",
         "the co-rating vectors and the implicit peers are fitted on the training ratings only",
         f"ease: EASE (closed form, reg {corating_config.ease_reg:g}) on the books at least "
         f"{corating_config.ease_min_readers} training readers read",

@@ -7,7 +7,8 @@ the ratings of every reader except the report readers, whose ratings are all hel
 
 - Few-book readers: each report reader's books in a seeded random order, cut to the first 1,
   3 and 5 (so the cuts nest); given rated, and unrated (ratings NaN). Relevant = the works of
-  their other books rated 4-5 (minus the works they read through the cut).
+  their other books rated 4-5 (minus the works they read through the cut: editions, a
+  collection's contents, series entries before the earliest one kept; topn.relevant_works).
 - "More like this": a seed is a candidate that at least mlt_min_readers report readers rated
   4-5; relevant = the works of the other books those readers rated 4-5 (minus the seed's own).
   Every method gets the seed alone; bookrec its "more like this" list (ListRanker.like_this:

@@ -18,6 +18,7 @@ Tables (every decision with its reason; `work_decisions` gathers them):
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -88,6 +89,25 @@ class Works:
             works.add(self.work(b))
             works |= self.contains.get(b, frozenset())
         return works
+
+    def earliest_entries(self, book_ids) -> dict[str, float]:
+        """Per series these books are in, the earliest position among them."""
+        earliest: dict[str, float] = {}
+        for b in book_ids:
+            series = self.series_of.get(int(b))
+            if series is not None:
+                position = self.position_of[int(b)]
+                earliest[series] = min(position, earliest.get(series, position))
+        return earliest
+
+    def comes_before(self, book_id: int, earliest: Mapping[str, float]) -> bool:
+        """Whether the book is a main entry of a series (a whole position, no collection)
+        before the earliest entry `earliest` (earliest_entries) holds for it."""
+        series = self.series_of.get(book_id)
+        if series is None or series not in earliest or book_id in self.is_collection:
+            return False
+        position = self.position_of[book_id]
+        return position == int(position) and position < earliest[series]
 
     def already_read(self, book_ids) -> set[int]:
         """Every book that is an edition, a containing collection or a derivative of a work

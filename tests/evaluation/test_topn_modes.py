@@ -142,6 +142,19 @@ def test_relevant_leaves_out_the_works_read_through_the_history():
     assert relevant_works(works, np.zeros(0, np.int64), [2]) == {1}
 
 
+def test_relevant_leaves_out_the_series_entries_before_the_earliest_one_read():
+    """A reader whose history holds #3 has read #1 (the random split hid it): the main entries
+    before the earliest one given are no hit, as the list never offers them; a gap (#2 between
+    #1 and #3), a prequel novella (#0.5) and a box set of the series still count."""
+    series = {b: ("saga", float(b)) for b in (1, 2, 3, 4)} | {5: ("saga", 0.5), 6: ("saga", 1.0)}
+    works = make_works({b: [b] for b in range(1, 8)}, contains={6: [1, 2, 3]}, series=series)
+    assert relevant_works(works, np.array([3]), [1, 2, 4, 5, 6, 7]) == {4, 5, 6, 7}
+    assert relevant_works(works, np.array([1, 3]), [2, 4]) == {2, 4}
+    # the earliest entry of the history decides, wherever it sits in the history
+    assert relevant_works(works, np.array([4, 2]), [1, 3]) == {3}
+    assert relevant_works(works, np.array([7]), [1, 2]) == {1, 2}
+
+
 def test_few_book_cut_keeps_no_hidden_book_and_relevant_is_the_rest_rated_4_5():
     books = _books()
     # books 13 and 17 are two editions of one work (13): keeping one makes the other not relevant
