@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.candidates import Candidates, in_sorted, reader_roles, zscore
+from bookrec.lists.candidates import Candidates, reader_roles, zscore
 
 # Up to this many nearest books, top_mean keeps a running top-k with elementwise max/min over
 # the rows (2k - 1 vector operations a book, over every candidate at once); beyond it a
@@ -487,9 +487,13 @@ def _shortlist(
     open_ = np.flatnonzero(~blocked)
     size = min(shortlisting.size, len(open_))
     best = open_[np.argpartition(-cheap[open_], size - 1)[:size]] if size else open_[:0]
-    best.sort()
-    positions = np.union1d(best, shortlisting.sample)
-    shortlisted = in_sorted(best, positions)
+    # the union as a mask over the candidates: np.union1d's hashing took ~0.2 ms a reader
+    is_best = np.zeros(len(cheap), bool)
+    is_best[best] = True
+    covered = is_best.copy()
+    covered[shortlisting.sample] = True
+    positions = np.flatnonzero(covered)
+    shortlisted = is_best[positions]
     outside = max(int((~shortlisted).sum()), 1)
     weights = np.where(shortlisted, 1.0, (len(cheap) - len(best)) / outside)
     return positions, weights
