@@ -19,3 +19,8 @@ create or replace macro number_words(t) as
 -- "or" is part of the title ("To Be or Not to Be").
 create or replace macro work_title_key(t) as
     main_title_key(regexp_replace(t, '(\s*[,;]\s*[Oo]r[,:]?\s+|\s+[Oo]r[,:]\s+)\S.*$', ''));
+
+-- The words of four letters or more of a title without its series note: two titles that
+-- share none name different books ("Five Little Pigs", "Evil Under the Sun").
+create or replace macro title_words(t) as
+    list_filter(string_split(coalesce(title_key(t), ''), ' '), lambda w: length(w) >= 4);

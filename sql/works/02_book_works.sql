@@ -6,7 +6,8 @@
 -- Love Languages: ..." = "The Five Love Languages: ..."), and the author's surname, or (b) a
 -- series and a single position and the surname ("The Sign of Four (Sherlock Holmes, #2)" =
 -- "The Sign of the Four (Sherlock Holmes, #2)"; "A Storm of Swords: Steel and Snow (#3: Part 1
--- of 2)" is part of #3), or (c) the Goodreads id, or the Goodreads work that goodbooks-10k
+-- of 2)" is part of #3; not where two Goodreads works of titles sharing no word clash at one
+-- position: position_clashes), or (c) the Goodreads id, or the Goodreads work that goodbooks-10k
 -- names for it (its work_id; both the book's id and its work's best edition id map to it). Books
 -- known only from the rating files have no author: they take the surname of the one author the
 -- catalog has for their title (unless they name a series that author's editions of it are not
@@ -276,8 +277,48 @@ shared_numbers as (
     having count(distinct surname) > 1
 ),
 
+position_clashes as (
+    -- two books of one author at one whole series position that goodbooks-10k counts as two
+    -- Goodreads works and whose titles share no word (title_words): "Five Little Pigs" and
+    -- "Evil Under the Sun", both "(Hercule Poirot, #24)"; "Krew elfów" and "Chrzest ognia",
+    -- both "(Saga o Wiedźminie, #3)": two numberings of one series, not two editions of a
+    -- book. (A retitled edition, "Northern Lights" / "The Golden Compass", shares its
+    -- Goodreads work.)
+    select distinct a.series_group
+    from keys as a
+    join keys as b on a.series_group = b.series_group and a.book_id < b.book_id
+    where a.position = floor(a.position)
+        and a.goodreads_work_id <> b.goodreads_work_id
+        and not list_has_any(title_words(a.title), title_words(b.title))
+),
+
+clash_sides as (
+    -- at such a position a book groups with the Goodreads work whose titles share a word
+    -- with its own ("The Walking Dead, Volume 1: Days Gone Bye" with "..., Vol. 01: ...",
+    -- not with the novel "Rise of the Governor (The Walking Dead #1)")
+    select x.book_id, min(y.goodreads_work_id) as side
+    from keys as x
+    join keys as y using (series_group)
+    where series_group in (select series_group from position_clashes)
+        and y.goodreads_work_id is not null
+        and list_has_any(title_words(x.title), title_words(y.title))
+    group by x.book_id
+),
+
+grouped as (
+    select k.* replace (
+        case
+            when k.series_group in (select series_group from position_clashes)
+                then k.series_group || '|' || coalesce(s.side::varchar, '?')
+            else k.series_group
+        end as series_group
+    )
+    from keys as k
+    left join clash_sides as s using (book_id)
+),
+
 round1 as (
-    select *, min(book_id) over (partition by title_group) as m1 from keys
+    select *, min(book_id) over (partition by title_group) as m1 from grouped
 ),
 
 round2 as (

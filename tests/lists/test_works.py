@@ -182,6 +182,14 @@ BOOKS = [
     # and a play of a novel by its author: two Goodreads works, one work here
     ("Men at Arms: The Play", "Terry Pratchett", 28503, 7557548),
     ("Men at Arms", "Terry Pratchett", 54413, 400354),
+    # one series position, two Goodreads works of titles sharing no word: two books
+    ("Five Little Pigs (Hercule Poirot, #24)", "Agatha Christie", 19618, 121648),
+    ("Evil Under the Sun (Hercule Poirot, #24)", "Agatha Christie", 66847, 16305),
+    ("Krew elfów (Saga o Wiedźminie, #3)", "Andrzej Sapkowski", 11981, 68458),
+    ("Chrzest ognia (Saga o Wiedźminie, #3)", "Andrzej Sapkowski", 101634, 1876770),
+    # ... and two Goodreads works of one book, whose titles share "prodigal son"
+    ("Prodigal Son (Dean Koontz's Frankenstein, #1)", "Dean Koontz", 25871, 21337),
+    ("Dean Koontz's Frankenstein, Volume 1: Prodigal Son", "Dean Koontz", 25349, 4673605),
 ]
 # the shelves (genres) of the books above that have drawn ones; the others' do not matter here
 GENRES = {
@@ -197,6 +205,12 @@ GOODBOOKS = [
     (106076, 1399464, 106076),
     (7557548, 9910828, 7557548),
     (400354, 819071, 400354),
+    (121648, 2207701, 121648),
+    (16305, 907837, 16305),
+    (68458, 1877722, 68458),
+    (1876770, 1877750, 1876770),
+    (21337, 4809336, 21337),
+    (4673605, 4724052, 4673605),
 ]
 
 
@@ -305,6 +319,21 @@ def test_a_franchise_title_of_three_goodreads_works_is_not_one_work(con):
     assert len({works.work(b) for b in batman}) == 3
     # two works only: the play stays with its novel
     assert works.work(_id("Men at Arms: The Play")) == works.work(_id("Men at Arms"))
+
+
+def test_two_books_numbered_alike_in_a_series_are_two_works(con):
+    """One author's two books at one series position are editions of one work, unless
+    goodbooks-10k counts them as two Goodreads works and their titles share no word: then the
+    series is numbered two ways (real titles of the shared data)."""
+    works = load_works(con)
+    for a, b in (
+        ("Five Little Pigs (Hercule Poirot, #24)", "Evil Under the Sun (Hercule Poirot, #24)"),
+        ("Krew elfów (Saga o Wiedźminie, #3)", "Chrzest ognia (Saga o Wiedźminie, #3)"),
+    ):
+        assert works.work(_id(a)) != works.work(_id(b)), (a, b)
+    assert works.work(_id("Prodigal Son (Dean Koontz's Frankenstein, #1)")) == works.work(
+        _id("Dean Koontz's Frankenstein, Volume 1: Prodigal Son")
+    )
 
 
 def test_goodbooks_work_ids_join_retitled_and_translated_editions(con):
