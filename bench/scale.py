@@ -355,7 +355,7 @@ def batch_lists_markdown(payload: dict) -> str:
             "(bookrec's settings) fitted on every rating, then its batch `recommend` of 10 "
             "books for every reader (read books filtered out; no candidate filter, works rules "
             "or reasons). Its lists rank below bookrec's (full histories' NDCG@10 in "
-            "[bench_topn.md](bench_topn.md): bookrec's list 1.20-1.27x ALS's), so the "
+            f"[bench_topn.md](bench_topn.md): bookrec's list {list_over_als()} ALS's), so the "
             "flow keeps its own ranker and pays for it in readers/s:\n\n"
             + table(runs["implicit"], list(runs["implicit"][0]))
             if runs.get("implicit")
@@ -366,6 +366,18 @@ def batch_lists_markdown(payload: dict) -> str:
         "(candidates x history books), not on the values, and encoding its 52k texts would "
         "take 8+ minutes of both cores.\n"
     )
+
+
+def list_over_als() -> str:
+    """bookrec's list over implicit ALS on full histories, NDCG@10, per seed of the latest
+    top-N report (reports/topn.json, which bench/topn.py and flows.evaluate write)."""
+    try:
+        runs = json.loads((REPORTS / "topn.json").read_text())["runs"]
+        ndcg = [{m["method"]: m["ndcg@10"] for m in run["methods"]} for run in runs]
+        ratios = [n["bookrec_list"] / n["implicit_als"] for n in ndcg]
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+        return "(no top-N report yet) against"
+    return f"{min(ratios):.2f}-{max(ratios):.2f}x" if ratios else "(no top-N run) against"
 
 
 SECTION = "scale"
