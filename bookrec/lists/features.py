@@ -87,8 +87,11 @@ class Features:
     text_rows: the text cosines of every history book with a text vector (marked by
     history_usable, in history order) to the candidates, one row per book, for the blend's
     predicted rating (bookrec.lists.reader_list.ListRanker); corating_rows: the co-rating
-    cosines of the liked and disliked books with a co-rating vector. text_liked /
-    corating_liked: per liked book, its row there (-1: no vector), for the explanations.
+    cosines of the liked and disliked books with a co-rating vector, or None where a
+    shortlisted reader's are computed for the candidates asked (liked_cosines, from
+    corating_vectors: those books' co-rating vectors in the same order, and
+    corating_candidates: every candidate's). text_liked / corating_liked: per liked book, its
+    row there (-1: no vector), for the explanations.
     """
 
     pop: np.ndarray
@@ -97,9 +100,11 @@ class Features:
     liked_ids: np.ndarray
     text_rows: np.ndarray
     text_liked: np.ndarray
-    corating_rows: np.ndarray
+    corating_rows: np.ndarray | None
     corating_liked: np.ndarray
     history_usable: np.ndarray
+    corating_vectors: np.ndarray | None = None
+    corating_candidates: np.ndarray | None = None
     dislike: np.ndarray | None = None
     author_penalty: np.ndarray | None = None
     quality: np.ndarray | None = None
@@ -125,9 +130,13 @@ class Features:
         )
         out = np.zeros((len(positions), len(at)), np.float32)
         has = at >= 0
-        if has.any() and len(positions):
-            columns = self.columns_of(positions)
-            out[:, has] = rows[np.ix_(at[has], columns)].T
+        if not has.any() or not len(positions):
+            return out
+        if rows is None:  # a few candidates' cosines, not the whole shortlist's
+            picked = self.corating_candidates[np.asarray(positions, np.int64)]
+            out[:, has] = picked @ self.corating_vectors[at[has]].T
+        else:
+            out[:, has] = rows[np.ix_(at[has], self.columns_of(positions))].T
         return out
 
     def score(
@@ -292,6 +301,7 @@ def block_features(
         co_close = np.zeros(n)
         co_own = no_rows
         co_liked = np.full(len(liked_ids), -1, np.int64)
+        co_vectors = None  # set where the liked books' co-rating rows are left to liked_cosines
         against_co = None
         if corating is not None:
             need = co_needed[r]
@@ -339,11 +349,18 @@ def block_features(
             pop, corating_z = pop[positions], corating_z[positions]
             if corating is not None:
                 books = co_rows[r][co_needed[r]]
-                co_own = (
-                    co_own[:, positions]
-                    if kinds[r] == "closest"
-                    else _block_product(cands.corating[positions], corating.vectors, [books])
-                )
+                if kinds[r] == "closest":
+                    co_own = co_own[:, positions]
+                else:
+                    # the liked books' cosines are read for a few candidates only (the
+                    # explanations, the re-ranker's inputs: Features.liked_cosines computes
+                    # those); only the disliked books' span the shortlist
+                    co_vectors = corating.vectors[books]
+                    co_own = _block_product(
+                        cands.corating[positions],
+                        corating.vectors,
+                        [books[disliked[co_needed[r]]]],
+                    )
             if author_penalty is not None:
                 author_penalty = author_penalty[positions]
             if by_liked_author is not None:
@@ -359,7 +376,9 @@ def block_features(
             own, liked[usable], books_described, described, by_liked_author, closest, weights
         )
         if corating is not None and len(disliked_ids):
-            against_co = top_mean(co_own[disliked[co_needed[r]]], closest)
+            against_co = top_mean(
+                co_own if co_vectors is not None else co_own[disliked[co_needed[r]]], closest
+            )
         dislike = None
         if len(disliked_ids):
             against = _text_closeness(
@@ -381,8 +400,10 @@ def block_features(
             liked_ids=liked_ids,
             text_rows=own,
             text_liked=_rows_of(usable, liked),
-            corating_rows=co_own,
+            corating_rows=None if co_vectors is not None else co_own,
             corating_liked=co_liked,
+            corating_vectors=co_vectors,
+            corating_candidates=None if co_vectors is None else cands.corating,
             history_usable=usable,
             dislike=dislike,
             author_penalty=author_penalty,
