@@ -238,6 +238,19 @@ def test_a_shortlisted_reader_gets_the_same_list_alone_and_in_a_block(recommende
     assert feats.positions is not None and len(feats.positions) <= 140
     # the z-scores stand for every candidate: the shortlist itself, the sample for the rest
     assert feats.weights.sum() == pytest.approx(n)
+    # the liked books' co-rating cosines, computed only for the candidates asked (the
+    # explanations, the re-ranker), are those of the whole catalog's product
+    whole_feats = next(
+        exact._block_features([reader_list._checked(*readers[0])], [np.zeros(n, bool)])
+    )
+    assert feats.corating_rows is None and whole_feats.corating_rows is not None
+    asked = feats.positions[::3]
+    np.testing.assert_allclose(
+        feats.liked_cosines("corating", asked),
+        whole_feats.liked_cosines("corating", asked),
+        atol=1e-6,
+    )
+    assert np.abs(feats.liked_cosines("corating", asked)).max() > 0
     # every listed book was shortlisted, and the lists are mostly the whole catalog's
     whole = [exact.recommend(b, r, 10) for b, r in readers]
     shared = [
