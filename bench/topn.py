@@ -64,6 +64,7 @@ from bookrec.evaluation.topn_report import (  # noqa: E402
     target_ratios,
     write_topn_reports,
 )
+from bookrec.lists.learned import TreeRanker  # noqa: E402
 from bookrec.lists.works import build_works  # noqa: E402
 from bookrec.warehouse.connection import connect, table_exists  # noqa: E402
 
@@ -206,10 +207,9 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
                 "over_ease_same_rules": ours / m[DIAG_EASE_UNDER_RULES].ndcg_at_10,
                 "weights": "/".join(str(getattr(r.chosen, w)) for w in WEIGHTS),
                 "few_book_weights": "/".join(str(getattr(r.chosen, w)) for w in FEW_WEIGHTS),
-                # the re-ranker of such a reader's best candidates (bookrec.lists.learned)
-                "few_book_reranker": (
-                    f"{len(r.few_ranker.roots)} trees" if r.few_ranker is not None else "none"
-                ),
+                # the re-rankers of a reader's best candidates (bookrec.lists.learned)
+                "full_history_reranker": _trees(r.rerankers.full),
+                "few_book_reranker": _trees(r.rerankers.few),
             }
         )
     modes = {
@@ -229,6 +229,10 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
         "targets": {row["target"]: row["result"] == "PASS" for row in rows},
         "runs": [r.as_dict() for r in runs],
     }
+
+
+def _trees(ranker: TreeRanker | None) -> str:
+    return f"{len(ranker.roots)} trees" if ranker is not None else "none"
 
 
 def _shown(row: dict) -> dict:
@@ -274,9 +278,11 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
         "## Full histories (held-out readers)",
         "",
         table(payload["summary"], ["method", *METRICS]),
-        "Per seed (weights pop/text/co-rating/predicted rating; `few_book_weights` rank a reader "
-        "who gives at most 5 books, tuned on the tuning readers' books cut to 1, 3 and 5, and "
-        "`few_book_reranker` re-orders their best candidates, trained on the same cases):",
+        "Per seed (weights pop/text/co-rating/predicted rating, re-ordered by "
+        "`full_history_reranker`, trained on the tuning readers' histories; `few_book_weights` "
+        "rank a reader who gives at most 5 books, tuned on the tuning readers' books cut to 1, 3 "
+        "and 5, and `few_book_reranker` re-orders their best candidates, trained on the same "
+        "cases):",
         "",
         table(
             payload["per_seed"],
@@ -292,6 +298,7 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
                 "over_als_same_rules",
                 "over_ease_same_rules",
                 "weights",
+                "full_history_reranker",
                 "few_book_weights",
                 "few_book_reranker",
             ],

@@ -63,7 +63,7 @@ from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
 from bookrec.lists.coreaders import co_readers_of
 from bookrec.lists.ease import Ease, fit_ease, fit_ease_matrix
 from bookrec.lists.features import reader_features
-from bookrec.lists.learned import FewBookRanker
+from bookrec.lists.learned import Rerankers, TreeRanker, train_tree_ranker
 from bookrec.lists.popularity import counts_for, liked_counts_of
 from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
@@ -107,9 +107,9 @@ class TopNResult:
     notes: list[str] = field(default_factory=list)
     # the lists readers meet on the page (bookrec.evaluation.topn_modes): mode -> method -> row
     modes: dict[str, dict[str, TopNScores]] = field(default_factory=dict)
-    # the few-book re-ranker trained on the tuning readers (None: too few to learn from, or
-    # ListConfig.few_rerank_depth 0), stored beside the weights
-    few_ranker: FewBookRanker | None = None
+    # the re-rankers trained on the tuning readers, few-book and full-history (None: too few
+    # to learn from, or ListConfig's depth for them 0), stored beside the weights
+    rerankers: Rerankers = field(default_factory=Rerankers)
 
     def as_dict(self) -> dict:
         return {
@@ -171,7 +171,7 @@ class SplitInputs:
     scorer: BlendScorer | None = None  # the blend, for the predicted-rating feature
     authors: dict[int, str] | None = None  # every book's author (a disliked book's is pushed down)
     candidate_books: pd.DataFrame | None = None  # book_id, author, num_ratings of the candidates
-    few_ranker: FewBookRanker | None = None  # re-orders a few-book reader's list (once trained)
+    rerankers: Rerankers = field(default_factory=Rerankers)  # re-order lists (once trained)
 
     def ranker(self, config: ListConfig) -> ListRanker:
         """The one ranker `bookrec recommend` serves with, over this split's candidates."""
@@ -191,7 +191,7 @@ class SplitInputs:
             self.authors,
             self.layout,
             blend=self.scorer,  # as the served ranker: the blend from the block's text product
-            few_ranker=self.few_ranker,
+            rerankers=self.rerankers,
         )
 
     def predicted_for(self, ids: np.ndarray, ratings: np.ndarray) -> np.ndarray | None:
@@ -605,6 +605,26 @@ def tune_weights(
     return best[1], grid
 
 
+def train_reranker(setup: SplitInputs, config: ListConfig, cases: list[Case]) -> TreeRanker | None:
+    """A re-ranker (bookrec.lists.learned) learned from these cases: each case's best
+    candidates by the linear score under config, as its list re-orders them
+    (ListRanker.rerank_inputs), relevant = the case's relevant works. The full-history one
+    learns from the tuning readers' cases, the few-book one from their books cut to a few
+    (topn_modes.tune_few_books). None where config's depth for them is 0 or too few are
+    relevant."""
+    cases = [case for case in cases if config.rerank_depth_for(len(case.history))]
+    if not cases:
+        return None
+    ranker = dataclasses.replace(setup, rerankers=Rerankers()).ranker(config)  # linear order
+    cand_works = np.array([setup.works.work(int(b)) for b in setup.cands.book_ids], np.int64)
+    rows, labels = [], []
+    for case in cases:
+        positions, x = ranker.rerank_inputs(case.history, case.ratings)
+        rows.append(x)
+        labels.append(np.isin(cand_works[positions], np.fromiter(case.relevant, np.int64)))
+    return train_tree_ranker(rows, labels)
+
+
 def grid_ndcg(grid: list[dict], weights: ListWeights) -> float:
     """The tuning NDCG@10 of these weights in a tune_weights grid (NaN: not in it)."""
     for row in grid:
@@ -662,12 +682,14 @@ def evaluate_topn(
     report = [int(u) for u in split.report_users if int(u) in setup.relevant]
     chosen, grid = tune_list(setup, tune, list_config)
     log.info("top-N: tuned weights %s", chosen)
+    full_ranker = train_reranker(setup, chosen, setup.cases(tune))
     from bookrec.evaluation.topn_modes import evaluate_modes, tune_few_books
 
     chosen, few_tune_ndcg, few_ranker = tune_few_books(
         setup, ratings, tune, chosen, topn_config, corating_config, seed
     )
-    setup = dataclasses.replace(setup, few_ranker=few_ranker)
+    rerankers = Rerankers(few=few_ranker, full=full_ranker)
+    setup = dataclasses.replace(setup, rerankers=rerankers)
     cases = setup.cases(report)
 
     counts_train = split.train.groupby("book_id").size()
@@ -738,5 +760,5 @@ def evaluate_topn(
         grid=grid,
         notes=notes,
         modes=modes,
-        few_ranker=few_ranker,
+        rerankers=rerankers,
     )

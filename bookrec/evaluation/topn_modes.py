@@ -52,12 +52,13 @@ from bookrec.evaluation.topn import (
     relevant_works,
     ruled_lists,
     static_lists,
+    train_reranker,
     tune_weights,
 )
 from bookrec.evaluation.topn_metrics import TopNScores
 from bookrec.lists.corating import fit_als
 from bookrec.lists.ease import fit_ease_matrix
-from bookrec.lists.learned import FewBookRanker, train_few_book_ranker
+from bookrec.lists.learned import TreeRanker
 from bookrec.lists.works import Works
 
 log = logging.getLogger(__name__)
@@ -217,9 +218,9 @@ def tune_few_books(
     config: TopNConfig,
     corating_config: CoratingConfig,
     seed: int,
-) -> tuple[ListConfig, float, FewBookRanker | None]:
+) -> tuple[ListConfig, float, TreeRanker | None]:
     """chosen with its few-book weights tuned, their tuning NDCG@10, and the few-book
-    re-ranker trained under them (train_few_ranker): the tuning readers' books cut as the
+    re-ranker trained under them (topn.train_reranker): the tuning readers' books cut as the
     report readers' are (the sizes up to chosen.few_books, rated), the co-rating vectors fitted
     without the tuning readers; the best mean NDCG@10 over those cases (tune_weights); the
     re-ranker learns from config.few_ranker_shuffles cuts of them, rated and unrated. The
@@ -249,27 +250,7 @@ def tune_few_books(
     for shuffle in range(1, config.few_ranker_shuffles):
         more = few_book_cases(books, setup.works, sizes, seed, shuffle)
         cases = [*cases, *(case for k in sizes for case in more[k])]
-    return tuned, value, train_few_ranker(held, tuned, [*cases, *unrated(cases)])
-
-
-def train_few_ranker(
-    setup: SplitInputs, config: ListConfig, cases: list[Case]
-) -> FewBookRanker | None:
-    """The few-book re-ranker (bookrec.lists.learned) learned from these cases: each case's
-    best candidates by the linear score under config, as its list re-orders them
-    (ListRanker.rerank_inputs), relevant = the case's relevant works. None where
-    config.few_rerank_depth is 0 or too few are relevant."""
-    if not config.few_rerank_depth or not cases:
-        return None
-    # the linear order, no re-ranker yet
-    ranker = dataclasses.replace(setup, few_ranker=None).ranker(config)
-    cand_works = np.array([setup.works.work(int(b)) for b in setup.cands.book_ids], np.int64)
-    rows, labels = [], []
-    for case in cases:
-        positions, x = ranker.rerank_inputs(case.history, case.ratings)
-        rows.append(x)
-        labels.append(np.isin(cand_works[positions], np.fromiter(case.relevant, np.int64)))
-    return train_few_book_ranker(rows, labels)
+    return tuned, value, train_reranker(held, tuned, [*cases, *unrated(cases)])
 
 
 def evaluate_modes(

@@ -23,8 +23,8 @@ from bookrec.report_json import report_json
 
 
 def store_topn(con: duckdb.DuckDBPyConnection, run_id: str, result: TopNResult) -> int:
-    """eval_runs rows (metric names prefixed "topn_"), the tuned list weights and the few-book
-    re-ranker."""
+    """eval_runs rows (metric names prefixed "topn_"), the tuned list weights and the
+    re-rankers."""
     rows = []
     settings = json.dumps({"seed": result.seed, "protocol": "topn"}, sort_keys=True)
     for method, row in result.methods.items():
@@ -35,7 +35,7 @@ def store_topn(con: duckdb.DuckDBPyConnection, run_id: str, result: TopNResult) 
             )
     written = append_eval_runs(con, rows)
     save_list_settings(
-        con, run_id, result.chosen, result.tune_ndcg, result.few_tune_ndcg, result.few_ranker
+        con, run_id, result.chosen, result.tune_ndcg, result.few_tune_ndcg, result.rerankers
     )
     return written
 

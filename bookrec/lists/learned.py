@@ -1,22 +1,26 @@
-"""The few-book re-ranker: a small LightGBM LambdaMART model that re-orders the best
-candidates of a reader who gave at most ListConfig.few_books books.
+"""The re-rankers: small LightGBM LambdaMART models that re-order a reader's best candidates.
 
-The list's linear score (bookrec.lists.features.weighted_score) ranks every candidate; for a
-reader of 1 to 5 books the model then re-orders its `few_rerank_depth` best unblocked ones
-from the same z-scored terms, the raw signals behind them (Goodreads' rating count and
-average, how many readers here liked the book, whether its text says more than its title),
-the linear score itself, and what the terms leave out (FEATURES: next in series, a liked
-author, the series entry, the share of co-readers here, how widely read the reader's own
-books are here). With so few books the terms interact: closeness in text is worth more for a
-well-liked book than for an obscure one, and popularity more for a reader of bestsellers than
-for one of little-read books, which one weight per term cannot say.
+The list's linear score (bookrec.lists.features.weighted_score) ranks every candidate; a model
+then re-orders the reader's best unblocked ones (ListConfig.rerank_depth_for) from the same
+z-scored terms, the raw signals behind them (Goodreads' rating count and average, how many
+readers here liked the book, whether its text says more than its title), the linear score
+itself, and what the terms leave out (FEATURES: next in series, a liked author, the series
+entry, the share of co-readers here, how widely read the reader's own books are here). The
+terms interact: closeness in text is worth more for a well-liked book than for an obscure one,
+and popularity more for a reader of bestsellers than for one of little-read books, which one
+weight per term cannot say.
 
-`evaluate` trains it (bookrec.evaluation.topn_modes.tune_few_books) on the tuning readers'
-books cut to 1, 3 and 5 (TopNConfig.few_ranker_shuffles cuts of each), rated and unrated,
-relevant = their other books rated 4-5, after the few-book weights are tuned; it is stored
-as LightGBM's model dump (JSON) beside those weights (`list_settings.few_ranker`) and read by
-every ranker that serves, which scores its trees in numpy (FewBookRanker). What it changed on
-the shared data: docs/evaluation.md, "A learned order for few-book readers".
+There are two (Rerankers): one for a reader who gave 1 to ListConfig.few_books books, one for
+longer histories. `evaluate` trains both (bookrec.evaluation.topn.train_reranker): the
+few-book one on the tuning readers' books cut to 1, 3 and 5 (TopNConfig.few_ranker_shuffles
+cuts of each), rated and unrated, relevant = their other books rated 4-5, after the few-book
+weights are tuned (bookrec.evaluation.topn_modes.tune_few_books); the full-history one on the
+same readers' training books, relevant = their hidden books rated 4-5, after the full-history
+weights. Each is stored as LightGBM's model dump (JSON) beside those weights
+(`list_settings.few_ranker`, `list_settings.full_ranker`) and read by every ranker that serves,
+which scores its trees in numpy (TreeRanker). What they changed on the shared data:
+docs/evaluation.md, "A learned order for few-book readers" and "A learned order for full
+histories".
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from bookrec.lists.rules import SeriesLayout
 log = logging.getLogger(__name__)
 
 # The model's inputs, one column each, in this order (feature_rows); a stored model trained
-# on other columns is not used (FewBookRanker.from_text).
+# on other columns is not used (TreeRanker.from_text).
 FEATURES = (
     "popularity",  # the list's z-scored terms, as the linear score weighs them
     "text",
@@ -88,8 +92,8 @@ MIN_RELEVANT_ROWS = 50
 _ZERO = 1e-35
 
 
-@dataclass(frozen=True)
-class FewBookRanker:
+@dataclass(frozen=True, eq=False)
+class TreeRanker:
     """A trained re-ranker: LightGBM's trees as arrays, scored in numpy.
 
     Serving never imports LightGBM: its import takes ~1.1 s here (it loads its Dask and
@@ -108,6 +112,13 @@ class FewBookRanker:
     default_left: np.ndarray  # where a missing value goes
     missing: np.ndarray  # 0 none, 1 NaN, 2 zero (LightGBM's missing_type)
     value: np.ndarray  # a leaf's value, 0 at a split
+
+    def __eq__(self, other: object) -> bool:
+        """The same model: the same dump (the arrays are read from it)."""
+        return isinstance(other, TreeRanker) and self.dump == other.dump
+
+    def __hash__(self) -> int:
+        return hash(self.dump)
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """The model's score of each row of feature_rows (higher: earlier); LightGBM's
@@ -148,7 +159,7 @@ class FewBookRanker:
         return self.dump
 
     @classmethod
-    def from_text(cls, text: str | None) -> FewBookRanker | None:
+    def from_text(cls, text: str | None) -> TreeRanker | None:
         """The ranker stored as text (LightGBM's dump as JSON); None when there is none or
         it was trained on other features than FEATURES (an older bookrec's: `evaluate`
         trains a new one)."""
@@ -160,14 +171,14 @@ class FewBookRanker:
             model = {}
         if not isinstance(model, dict) or tuple(model.get("feature_names", ())) != FEATURES:
             log.warning(
-                "the stored few-book ranker is of another bookrec (other features or format): "
+                "a stored re-ranker is of another bookrec (other features or format): "
                 "the linear order is used until `evaluate` trains a new one"
             )
             return None
         return cls._flattened(text, [tree["tree_structure"] for tree in model["tree_info"]])
 
     @classmethod
-    def _flattened(cls, dump: str, trees: list[dict]) -> FewBookRanker:
+    def _flattened(cls, dump: str, trees: list[dict]) -> TreeRanker:
         # (feature, threshold, left, right, default_left, missing, value) per node
         nodes: list[tuple[int, float, int, int, bool, int, float]] = []
         deepest = 0
@@ -300,7 +311,7 @@ def top_unblocked(score: np.ndarray, blocked: np.ndarray, depth: int) -> np.ndar
 
 
 def reranked(
-    ranker: FewBookRanker, rows: np.ndarray, top: np.ndarray, pushed: np.ndarray | None
+    ranker: TreeRanker, rows: np.ndarray, top: np.ndarray, pushed: np.ndarray | None
 ) -> np.ndarray:
     """The columns `top` (best linear first) in the model's order; a column in `pushed` (a
     book the reader is predicted not to like) after every other, as the linear list has it;
@@ -311,16 +322,16 @@ def reranked(
     return top[np.argsort(-model, kind="stable")]
 
 
-def train_few_book_ranker(rows: list[np.ndarray], labels: list[np.ndarray]) -> FewBookRanker | None:
+def train_tree_ranker(rows: list[np.ndarray], labels: list[np.ndarray]) -> TreeRanker | None:
     """A re-ranker from the tuning cases: per case its top candidates' feature_rows and
     whether each is relevant (one LambdaMART query a case). None with fewer than
     MIN_RELEVANT_ROWS relevant rows (the linear order stays)."""
-    import lightgbm as lgb  # only `evaluate` trains (FewBookRanker: why not at import)
+    import lightgbm as lgb  # only `evaluate` trains (TreeRanker: why not at import)
 
     kept = [(x, y) for x, y in zip(rows, labels, strict=True) if len(x) and y.any()]
     relevant = sum(int(y.sum()) for _, y in kept)
     if relevant < MIN_RELEVANT_ROWS:
-        log.info("few-book ranker: %d relevant rows, too few to learn from", relevant)
+        log.info("re-ranker: %d relevant rows, too few to learn from", relevant)
         return None
     data = lgb.Dataset(
         np.vstack([x for x, _ in kept]),
@@ -330,13 +341,23 @@ def train_few_book_ranker(rows: list[np.ndarray], labels: list[np.ndarray]) -> F
         params={"verbose": -1},
     )
     booster = lgb.train(_PARAMS, data, num_boost_round=_ROUNDS)
-    log.info("few-book ranker: %d cases, %d relevant rows", len(kept), relevant)
-    ranker = FewBookRanker.from_text(json.dumps(booster.dump_model()))
+    log.info("re-ranker: %d cases, %d relevant rows", len(kept), relevant)
+    ranker = TreeRanker.from_text(json.dumps(booster.dump_model()))
     assert ranker is not None  # trained on FEATURES
     return ranker
 
 
-def applies(config: ListConfig, ranker: FewBookRanker | None, n_books: int) -> bool:
-    """Whether a reader who gave n_books books is re-ranked (one to few_books; nobody in
-    particular keeps the well-liked books' order)."""
-    return ranker is not None and config.few_rerank_depth > 0 and 1 <= n_books <= config.few_books
+@dataclass(frozen=True)
+class Rerankers:
+    """The trained re-rankers (None: that reader keeps the linear order): `few` for a reader
+    who gave 1 to ListConfig.few_books books, `full` for one who gave more."""
+
+    few: TreeRanker | None = None
+    full: TreeRanker | None = None
+
+    def for_reader(self, config: ListConfig, n_books: int) -> TreeRanker | None:
+        """The model that re-orders a reader who gave n_books books under config (None: the
+        linear order; its depth, ListConfig.rerank_depth_for, is 0 or none was trained)."""
+        if n_books < 1 or not config.rerank_depth_for(n_books):
+            return None
+        return self.few if n_books <= config.few_books else self.full

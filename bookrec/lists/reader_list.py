@@ -24,11 +24,11 @@ from bookrec.lists.books_read import BookReader, BooksRead
 from bookrec.lists.candidates import Candidates, reader_roles, zscore
 from bookrec.lists.evidence import Evidence, list_evidence
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
+from bookrec.lists.learned import Rerankers
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank, sequels_first
 from bookrec.lists.works import Works
 
 if TYPE_CHECKING:
-    from bookrec.lists.learned import FewBookRanker
     from bookrec.scoring.scorer import BlendScorer
 
 # What a book predicted below ListConfig.min_predicted loses: more than any score spans (the
@@ -64,7 +64,7 @@ class ListRanker:
         authors: Mapping[int, str] | None = None,
         layout: SeriesLayout | None = None,
         blend: BlendScorer | None = None,
-        few_ranker: FewBookRanker | None = None,
+        rerankers: Rerankers | None = None,
         book_reader: BookReader | None = None,
     ) -> None:
         """predict(rated_ids, ratings): the predicted rating of every candidate (in
@@ -73,12 +73,12 @@ class ListRanker:
         the author of a disliked book that is no candidate is known too. layout: the candidates'
         SeriesLayout when the caller built it already. blend: the BlendScorer behind predict;
         over the same text vectors, its predicted ratings reuse the block's text product
-        instead of a product per reader (the same numbers). few_ranker: the model that
-        re-orders a few-book reader's best candidates (bookrec.lists.learned; None: the linear
-        order). book_reader: the BookReader of a ranker over the same candidates, shared where
+        instead of a product per reader (the same numbers). rerankers: the models that
+        re-order a reader's best candidates (bookrec.lists.learned; None: the linear order for
+        everyone). book_reader: the BookReader of a ranker over the same candidates, shared where
         it reads books as this config does (with_config, like_this)."""
         self.cands = cands
-        self.few_ranker = few_ranker
+        self.rerankers = rerankers or Rerankers()
         self.text = text
         self.corating = corating
         self.works = works
@@ -121,14 +121,14 @@ class ListRanker:
             self.authors,
             self.layout,
             self.blend,
-            self.few_ranker,
+            self.rerankers,
             self.book_reader,
         )
 
     def like_this(self) -> ListRanker:
         """The ranker of a "more like this" list (one seed book, unrated): popularity weighs
-        ListConfig.like_this_pop of a few-book reader's, and the few-book re-ranker, which
-        learned what readers read next rather than what is like a book, is left out; the
+        ListConfig.like_this_pop of a few-book reader's, and the re-rankers, which learned
+        what readers read next rather than what is like a book, are left out; the
         seed's next series entry leads, as a rated like's does (ListConfig.sequels_first).
         The same candidates, rules and reasons; built once."""
         if self._like_this is None:
@@ -136,7 +136,7 @@ class ListRanker:
             ranker = self.with_config(
                 dataclasses.replace(cfg, few_w_pop=cfg.few_w_pop * cfg.like_this_pop)
             )
-            ranker.few_ranker = None
+            ranker.rerankers = Rerankers()
             ranker._like_this = ranker  # its own like_this(), and how _list knows it
             self._like_this = ranker
         return self._like_this
@@ -357,11 +357,12 @@ class ListRanker:
         the reasons."""
         cfg = self.config
         score, rating, pushed, blocked = self._linear(ids, ratings, feats, blocked)
-        if learned.applies(cfg, self.few_ranker, len(ids)):
+        model = self.rerankers.for_reader(cfg, len(ids))
+        if model is not None:
             top, rows = self._rerank_rows(ids, feats, score, rating, blocked, next_up)
-            order = learned.reranked(
-                self.few_ranker, rows, top, None if pushed is None else pushed[top]
-            )[: rank_depth(top_n)]
+            order = learned.reranked(model, rows, top, None if pushed is None else pushed[top])[
+                : rank_depth(top_n)
+            ]
         else:
             order = rank(score, blocked, rank_depth(top_n))
         if feats.positions is not None:
@@ -415,10 +416,10 @@ class ListRanker:
         return score, rating, pushed, blocked
 
     def rerank_inputs(self, book_ids, ratings) -> tuple[np.ndarray, np.ndarray]:
-        """(candidate positions, the few-book re-ranker's inputs for them): the reader's
-        few_rerank_depth best unblocked candidates by the linear score, best first, as a list
-        of theirs re-orders them; what `evaluate` trains the re-ranker on
-        (bookrec.evaluation.topn_modes.train_few_ranker)."""
+        """(candidate positions, the re-ranker's inputs for them): the reader's best unblocked
+        candidates by the linear score (ListConfig.rerank_depth_for), best first, as a list of
+        theirs re-orders them; what `evaluate` trains the re-rankers on
+        (bookrec.evaluation.topn.train_reranker)."""
         read = self.books_read(*_checked(book_ids, ratings))
         blocked, next_up = self._rules(read.ruled_ids, read.ruled_ratings, ())
         feats = next(self._block_features([(read.ids, read.ratings)], [blocked]))
@@ -435,10 +436,10 @@ class ListRanker:
         blocked: np.ndarray,
         next_up: set[int],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(the columns of the reader's few_rerank_depth best unblocked candidates by the
-        linear score, best first; the few-book re-ranker's inputs for them); next_up: the
-        candidates the rules label "next in series" (_rules)."""
-        top = learned.top_unblocked(score, blocked, self.config.few_rerank_depth)
+        """(the columns of the reader's best unblocked candidates by the linear score
+        (ListConfig.rerank_depth_for), best first; the re-ranker's inputs for them); next_up:
+        the candidates the rules label "next in series" (_rules)."""
+        top = learned.top_unblocked(score, blocked, self.config.rerank_depth_for(len(ids)))
         rating_z = None
         if rating is not None:
             rating_z = zscore(rating, weights=feats.weights)

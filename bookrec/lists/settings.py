@@ -1,9 +1,10 @@
 """The tuned list weights in the warehouse: `evaluate` writes them, `recommend` reads them.
 
 Table `list_settings(run_id, w_pop, w_text, w_corating, tune_ndcg, created_at, w_rating,
-few_w_pop, few_w_text, few_w_corating, few_w_rating, few_tune_ndcg, few_ranker)`; the newest
-row wins; before any evaluation, ListConfig()'s defaults (so are the few-book weights of a row
-written before they were tuned) and no few-book re-ranker (bookrec.lists.learned).
+few_w_pop, few_w_text, few_w_corating, few_w_rating, few_tune_ndcg, few_ranker,
+full_ranker)`;
+the newest row wins; before any evaluation, ListConfig()'s defaults (so are the few-book
+weights of a row written before they were tuned) and no re-rankers (bookrec.lists.learned).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from bookrec.config import ListConfig
-from bookrec.lists.learned import FewBookRanker
+from bookrec.lists.learned import Rerankers, TreeRanker
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, table_exists
 
@@ -29,8 +30,9 @@ def save_list_settings(
     config: ListConfig,
     tune_ndcg: float,
     few_tune_ndcg: float = float("nan"),
-    few_ranker: FewBookRanker | None = None,
+    rerankers: Rerankers | None = None,
 ) -> None:
+    rerankers = rerankers or Rerankers()
     run_sql(con, "lists/02_list_settings_table.sql")
     run_sql(
         con,
@@ -44,7 +46,8 @@ def save_list_settings(
             "tune_ndcg": float(tune_ndcg),
             **{name: float(getattr(config, name)) for name in FEW_WEIGHTS},
             "few_tune_ndcg": float(few_tune_ndcg),
-            "few_ranker": None if few_ranker is None else few_ranker.to_text(),
+            "few_ranker": _text_of(rerankers.few),
+            "full_ranker": _text_of(rerankers.full),
         },
     )
     lineage.record(con, "list_settings", run_id)
@@ -59,11 +62,20 @@ def _newest(con: duckdb.DuckDBPyConnection) -> pd.Series | None:
     return None if latest.empty else latest.iloc[0]
 
 
-def load_few_ranker(con: duckdb.DuckDBPyConnection) -> FewBookRanker | None:
-    """The few-book re-ranker of the newest tuned weights (None: none trained)."""
+def _text_of(ranker: TreeRanker | None) -> str | None:
+    return None if ranker is None else ranker.to_text()
+
+
+def load_rerankers(con: duckdb.DuckDBPyConnection) -> Rerankers:
+    """The re-rankers stored with the newest tuned weights (None where none was trained, or
+    in a row written before that kind was)."""
     row = _newest(con)
-    text = None if row is None else row.get("few_ranker")
-    return FewBookRanker.from_text(text if isinstance(text, str) else None)
+
+    def stored(column: str) -> TreeRanker | None:
+        text = None if row is None else row.get(column)
+        return TreeRanker.from_text(text if isinstance(text, str) else None)
+
+    return Rerankers(few=stored("few_ranker"), full=stored("full_ranker"))
 
 
 def load_list_settings(

@@ -42,10 +42,10 @@ from bookrec.lists.candidates import Candidates
 from bookrec.lists.corating import load_corating
 from bookrec.lists.coreaders import CoReaders, co_readers
 from bookrec.lists.ease import Ease, load_ease
-from bookrec.lists.learned import FewBookRanker
+from bookrec.lists.learned import Rerankers
 from bookrec.lists.popularity import counts_for, liked_counts
 from bookrec.lists.reader_list import ListItem, ListRanker
-from bookrec.lists.settings import load_few_ranker, load_list_settings
+from bookrec.lists.settings import load_list_settings, load_rerankers
 from bookrec.lists.works import WORK_TABLES, Works, load_works
 from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
@@ -101,8 +101,9 @@ class Recommender:
             fantasy, magic" (None or a book without: the reason names the book alone).
         demo_catalog: the catalog is bookrec's synthetic demo (made-up books), which every
             answer says (Recommendations.demo_catalog).
-        few_ranker: the re-ranker of a few-book reader's list (bookrec.lists.learned; the one
-            `evaluate` stored: load_few_ranker); None: the linear order.
+        rerankers: the re-rankers of a reader's list, few-book and full-history
+            (bookrec.lists.learned; the ones `evaluate` stored: load_rerankers); None: the
+            linear order.
         co_readers: who read what among the warehouse's readers (bookrec.lists.coreaders,
             one of the re-ranker's inputs); None: not known.
     """
@@ -121,7 +122,7 @@ class Recommender:
         ease: Ease | None = None,
         liked_by: pd.Series | None = None,
         demo_catalog: bool = False,
-        few_ranker: FewBookRanker | None = None,
+        rerankers: Rerankers | None = None,
         co_readers: CoReaders | None = None,
     ) -> None:
         self.config = config or RecommendConfig()
@@ -160,7 +161,7 @@ class Recommender:
         # readers here who liked each candidate's work (None: no ratings): the list's
         # popularity and the reasons
         self.cand_liked = counts_for(liked_by, self.cand_ids, works)
-        self.ranker = self._list_ranker(works, corating, list_config, ease, few_ranker, co_readers)
+        self.ranker = self._list_ranker(works, corating, list_config, ease, rerankers, co_readers)
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
@@ -175,9 +176,7 @@ class Recommender:
         """A book's Goodreads genres, most voted first (none when unknown)."""
         return self.genres.get(book_id, ())
 
-    def _list_ranker(
-        self, works, corating, list_config, ease, few_ranker, co_readers
-    ) -> ListRanker:
+    def _list_ranker(self, works, corating, list_config, ease, rerankers, co_readers) -> ListRanker:
         """The one "will read and like" ranker over the candidates (bookrec.lists)."""
         cands = Candidates.build(
             self.cand_ids,
@@ -212,7 +211,7 @@ class Recommender:
             predict,
             authors,
             blend=self.scorer,
-            few_ranker=few_ranker,
+            rerankers=rerankers,
         )
 
     @classmethod
@@ -267,7 +266,7 @@ class Recommender:
                 ease=ease.result(),
                 liked_by=liked_by,
                 demo_catalog=holds_demo_catalog(con),
-                few_ranker=load_few_ranker(con),
+                rerankers=load_rerankers(con),
                 co_readers=readers,
             )
 

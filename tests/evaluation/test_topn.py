@@ -6,19 +6,24 @@ from pathlib import Path
 
 import pytest
 
-from bookrec.config import EvalConfig, RecommendConfig, TopNConfig
+from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig, TopNConfig
 from bookrec.evaluation.topn import (
     DIAG_ALS_UNDER_RULES,
     DIAG_EASE_UNDER_RULES,
     DIAG_WITHOUT_RULES,
     METRICS,
+    _setup,
     evaluate_topn,
+    train_reranker,
 )
 from bookrec.evaluation.topn_modes import MORE_LIKE_THIS, MORE_LIKE_THIS_SPECIFIC, few_mode
 from bookrec.evaluation.topn_report import store_topn, target_ratios, write_topn_reports
-from bookrec.lists.settings import load_few_ranker, load_list_settings
+from bookrec.holdout import split_ratings
+from bookrec.lists import learned
+from bookrec.lists.settings import load_list_settings, load_rerankers
 from bookrec.lists.works import build_works
 from bookrec.warehouse.connection import connect
+from bookrec.warehouse.tables import load_ratings
 from tests.conftest import build_tiny_warehouse
 
 
@@ -110,15 +115,32 @@ def test_every_method_gets_every_metric_and_the_weights_are_stored(tiny_with_wor
         assert stored.few_w_pop in stored.grid_few_pop
         assert stored.few_w_text in stored.grid_few_text
         assert 0.0 <= result.few_tune_ndcg <= 1.0
-        # the few-book re-ranker, learned from the same cut books, beside them
-        assert result.few_ranker is not None
-        assert load_few_ranker(con).to_text() == result.few_ranker.to_text()
+        # the few-book re-ranker, learned from the same cut books, beside them; the 3 tuning
+        # readers' whole histories hold too few relevant books for the full-history one
+        assert result.rerankers.few is not None and result.rerankers.full is None
+        assert load_rerankers(con) == result.rerankers
     paths = write_topn_reports([result], tmp_path)
     assert all(p.is_file() for p in paths)
     assert "bookrec_list" in (tmp_path / "topn.md").read_text()
     text = (tmp_path / "topn.md").read_text()
     assert "the list's rules" in text
     assert f"#### {few_mode(1, False)}" in text and f"#### {MORE_LIKE_THIS}" in text
+
+
+def test_the_full_history_re_ranker_learns_from_whole_histories(tiny_with_works, monkeypatch):
+    """train_reranker on the readers' whole histories: each case's best candidates by the
+    linear score, labelled by its hidden likes; none where the full-history depth is 0."""
+    config = EvalConfig(min_ratings=5, hidden_share=0.4)
+    with connect(tiny_with_works, read_only=True) as con:
+        split = split_ratings(load_ratings(con), config.min_ratings, 0.4, config.tune_share, 0)
+        setup = _setup(con, split, RecommendConfig(min_num_ratings=0), CoratingConfig())
+    cases = setup.cases(sorted(setup.relevant))
+    assert cases and all(len(case.history) > ListConfig().few_books for case in cases)
+    monkeypatch.setattr(learned, "MIN_RELEVANT_ROWS", 1)  # the tiny data's few hidden likes
+    model = train_reranker(setup, ListConfig(), cases)
+    assert model is not None and len(model.roots) > 0
+    assert train_reranker(setup, ListConfig(full_rerank_depth=0), cases) is None
+    assert train_reranker(setup, ListConfig(), []) is None
 
 
 def test_the_adapter_takes_unrated_books_and_never_lists_the_readers_own(tiny_with_works):

@@ -14,6 +14,7 @@ from bookrec.evaluation.bookrec_list import bookrec_list
 from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists
 from bookrec.holdout import split_ratings
 from bookrec.lists.coreaders import co_readers_of
+from bookrec.lists.learned import Rerankers
 from bookrec.lists.popularity import counts_for, liked_counts, liked_counts_of
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import load_catalog
@@ -27,13 +28,13 @@ from tests.lists.test_learned import ranker_of_made_up_cases
 EVERYONE = RecommendConfig(min_num_ratings=0)
 
 
-def served_and_evaluated(path, lists_config: ListConfig, few_ranker=None):
+def served_and_evaluated(path, lists_config: ListConfig, rerankers: Rerankers | None = None):
     """(the split, its evaluation setup, a Recommender over the same split's models)."""
     config = EvalConfig(min_ratings=5, hidden_share=0.4)
     with connect(path, read_only=True) as con:
         split = split_ratings(load_ratings(con), config.min_ratings, 0.4, config.tune_share, 0)
         setup = _setup(con, split, EVERYONE, CoratingConfig())
-        setup = dataclasses.replace(setup, few_ranker=few_ranker)
+        setup = dataclasses.replace(setup, rerankers=rerankers or Rerankers())
         recommender = Recommender(
             load_catalog(con),
             load_book_vectors(con, "raw"),
@@ -44,7 +45,7 @@ def served_and_evaluated(path, lists_config: ListConfig, few_ranker=None):
             list_config=lists_config,
             ease=setup.cands.ease,  # and its EASE weights
             liked_by=liked_counts_of(split.train, lists_config.liked_rating),  # and its likes
-            few_ranker=few_ranker,
+            rerankers=rerankers,
             co_readers=co_readers_of(split.train, setup.works),  # and who read what
         )
     return split, setup, recommender
@@ -84,26 +85,27 @@ def test_evaluation_and_serving_give_one_reader_the_same_list(tiny_with_works): 
     assert not np.array_equal(liked, counts_for(every_like, ids, works))
 
 
-def test_a_few_book_reader_is_re_ranked_alike_in_evaluation_and_serving(tiny_with_works):  # noqa: F811
-    """With a re-ranker, a reader of 1 to 5 books gets the same re-ordered list from both, and
-    the re-ranker changes lists (here one trained on made-up cases)."""
+def test_a_reader_is_re_ranked_alike_in_evaluation_and_serving(tiny_with_works):  # noqa: F811
+    """With re-rankers, a reader of 1 to 5 books and one of a whole history get the same
+    re-ordered list from both, and the re-rankers change lists (here models trained on
+    made-up cases: the few-book one and, another, the full-history one)."""
     lists_config = ListConfig(w_rating=0.5)
-    _, setup, recommender = served_and_evaluated(
-        tiny_with_works, lists_config, ranker_of_made_up_cases()
-    )
+    rerankers = Rerankers(few=ranker_of_made_up_cases(), full=ranker_of_made_up_cases(1))
+    _, setup, recommender = served_and_evaluated(tiny_with_works, lists_config, rerankers)
     _, linear_setup, _ = served_and_evaluated(tiny_with_works, lists_config)
     evaluated = bookrec_lists(setup, lists_config)
     linear = bookrec_lists(linear_setup, lists_config)
-    changed = 0
+    changed = {1: 0, 3: 0, None: 0}
     for user, (ids, ratings) in setup.histories.items():
-        for kept in (1, 3):
+        assert len(ids) > lists_config.few_books  # a whole history: the full-history model
+        for kept in changed:
             case = Case(user, ids[:kept], ratings[:kept], frozenset())
             expected = evaluated(case)
             served = recommender.recommend_ids(ids[:kept], ratings[:kept], top_n=DEPTH)
             assert [r.book_id for r in served.items] == expected
             assert not set(expected) & set(ids[:kept].tolist())
-            changed += expected != linear(case)
-    assert changed > 0
+            changed[kept] += expected != linear(case)
+    assert all(changed.values()), changed
     served, measured = recommender.ranker.cands, setup.cands
     assert measured.co_readers is not None and served.co_readers is not None
     assert (served.co_readers.read != measured.co_readers.read).nnz == 0
@@ -114,11 +116,11 @@ def test_more_like_this_is_served_as_measured_and_ranked_for_books_like_it(
 ):
     """ "More like this" on a book (the page's button: Recommender.similar) and a reader who
     gives that book alone with no rating get the list the evaluation measures for that seed,
-    ranked for books like it (ListRanker.like_this: popularity weighs less, the few-book
-    re-ranker stays out), not the list of a reader who rated it."""
+    ranked for books like it (ListRanker.like_this: popularity weighs less, the re-rankers
+    stay out), not the list of a reader who rated it."""
     lists_config = ListConfig(w_rating=0.5, like_this_pop=0.0)
     _, setup, recommender = served_and_evaluated(
-        tiny_with_works, lists_config, ranker_of_made_up_cases()
+        tiny_with_works, lists_config, Rerankers(few=ranker_of_made_up_cases())
     )
     seeded = setup.ranker(lists_config).like_this()  # the evaluation's "more like this"
 
@@ -138,5 +140,5 @@ def test_more_like_this_is_served_as_measured_and_ranked_for_books_like_it(
         differ += served != typed(liked)
     assert differ > 0 and len(seeds) >= 4
     like_this = recommender.ranker.like_this()
-    assert like_this is recommender.ranker.like_this() and like_this.few_ranker is None
+    assert like_this is recommender.ranker.like_this() and like_this.rerankers == Rerankers()
     assert like_this.config.few_w_pop == 0.0 and recommender.ranker.config.few_w_pop > 0

@@ -1,4 +1,4 @@
-"""The few-book re-ranker (bookrec.lists.learned): real LightGBM, trained on made-up cases
+"""The re-rankers (bookrec.lists.learned): real LightGBM, trained on made-up cases
 whose relevance the linear score cannot see, stored as its dump, read back and scored in numpy
 as LightGBM scores it."""
 
@@ -16,12 +16,12 @@ from bookrec.config import ListConfig
 from bookrec.lists.learned import (
     FEATURES,
     MIN_RELEVANT_ROWS,
-    FewBookRanker,
-    applies,
+    Rerankers,
+    TreeRanker,
     reranked,
-    train_few_book_ranker,
+    train_tree_ranker,
 )
-from bookrec.lists.settings import load_few_ranker, save_list_settings
+from bookrec.lists.settings import load_rerankers, save_list_settings
 
 TEXT, LIKED = FEATURES.index("text"), FEATURES.index("log_liked_here")
 SCORE = FEATURES.index("linear_score")
@@ -42,16 +42,21 @@ def made_up_cases(seed: int, cases: int = 300, depth: int = 60):
     return rows, labels
 
 
-def ranker_of_made_up_cases() -> FewBookRanker:
-    rows, labels = made_up_cases(0)
-    ranker = train_few_book_ranker(rows, labels)
+def ranker_of_made_up_cases(seed: int = 0) -> TreeRanker:
+    rows, labels = made_up_cases(seed)
+    ranker = train_tree_ranker(rows, labels)
     assert ranker is not None
     return ranker
 
 
 @pytest.fixture(scope="module")
-def ranker() -> FewBookRanker:
+def ranker() -> TreeRanker:
     return ranker_of_made_up_cases()
+
+
+@pytest.fixture(scope="module")
+def other_ranker() -> TreeRanker:
+    return ranker_of_made_up_cases(1)
 
 
 def hits_at_10(order: np.ndarray, relevant: np.ndarray) -> int:
@@ -82,19 +87,31 @@ def test_too_few_relevant_rows_train_nothing():
     rows, labels = made_up_cases(3, cases=300)
     few = [np.zeros_like(y) for y in labels]
     few[0][: MIN_RELEVANT_ROWS - 1] = True
-    assert train_few_book_ranker(rows, few) is None
+    assert train_tree_ranker(rows, few) is None
 
 
-def test_the_ranker_is_stored_beside_the_weights_and_read_back(ranker):
+def test_the_rankers_are_stored_beside_the_weights_and_read_back(ranker, other_ranker):
     con = duckdb.connect(":memory:")
-    assert load_few_ranker(con) is None  # before any evaluation
-    save_list_settings(con, "run-1", ListConfig(), 0.1, 0.2, ranker)
-    stored = load_few_ranker(con)
+    assert load_rerankers(con) == Rerankers()  # before any evaluation
+    full = other_ranker
+    save_list_settings(con, "run-1", ListConfig(), 0.1, 0.2, Rerankers(few=ranker, full=full))
+    stored = load_rerankers(con)
     rows, _ = made_up_cases(4, cases=1)
-    assert stored is not None
-    assert np.allclose(stored.scores(rows[0]), ranker.scores(rows[0]))
-    save_list_settings(con, "run-2", ListConfig(), 0.1, 0.2, None)  # the newest: none learned
-    assert load_few_ranker(con) is None
+    assert stored.few is not None and stored.full is not None
+    assert np.allclose(stored.few.scores(rows[0]), ranker.scores(rows[0]))
+    assert np.allclose(stored.full.scores(rows[0]), full.scores(rows[0]))
+    assert not np.allclose(stored.full.scores(rows[0]), ranker.scores(rows[0]))
+    save_list_settings(con, "run-2", ListConfig(), 0.1, 0.2, Rerankers(few=ranker))
+    assert load_rerankers(con) == Rerankers(few=stored.few)  # the newest: no full-history one
+    save_list_settings(con, "run-3", ListConfig(), 0.1, 0.2)  # none learned
+    assert load_rerankers(con) == Rerankers()
+
+
+def test_a_table_written_before_the_full_history_ranker_reads_as_none(ranker):
+    con = duckdb.connect(":memory:")
+    save_list_settings(con, "run-1", ListConfig(), 0.1, 0.2, Rerankers(few=ranker))
+    con.execute("alter table list_settings drop column full_ranker")
+    assert load_rerankers(con).full is None and load_rerankers(con).few is not None
 
 
 def test_the_trees_in_numpy_score_as_lightgbm_does():
@@ -112,7 +129,7 @@ def test_the_trees_in_numpy_score_as_lightgbm_does():
             data,
             num_boost_round=30,
         )
-        ranker = FewBookRanker.from_text(json.dumps(booster.dump_model()))
+        ranker = TreeRanker.from_text(json.dumps(booster.dump_model()))
         test = rng.normal(size=(500, len(FEATURES)))
         test[rng.random(test.shape) < 0.05] = np.nan
         test[rng.random(test.shape) < 0.05] = 0.0
@@ -125,16 +142,31 @@ def test_a_ranker_of_other_features_or_format_is_not_used():
     rng = np.random.default_rng(5)
     data = lgb.Dataset(rng.normal(size=(400, 3)), rng.integers(0, 2, 400), group=[40] * 10)
     other = lgb.train({"objective": "lambdarank", "verbose": -1}, data, num_boost_round=2)
-    assert FewBookRanker.from_text(json.dumps(other.dump_model())) is None
-    assert FewBookRanker.from_text(other.model_to_string()) is None  # not a dump at all
-    assert FewBookRanker.from_text(None) is None
+    assert TreeRanker.from_text(json.dumps(other.dump_model())) is None
+    assert TreeRanker.from_text(other.model_to_string()) is None  # not a dump at all
+    assert TreeRanker.from_text(None) is None
 
 
 @pytest.mark.parametrize(
-    ("n_books", "depth", "expected"),
-    [(0, 300, False), (1, 300, True), (5, 300, True), (6, 300, False), (3, 0, False)],
+    ("n_books", "few_depth", "full_depth", "expected"),
+    [
+        (0, 300, 300, None),
+        (1, 300, 300, "few"),
+        (5, 300, 300, "few"),
+        (6, 300, 300, "full"),
+        (400, 300, 300, "full"),
+        (3, 0, 300, None),
+        (6, 300, 0, None),
+    ],
 )
-def test_only_a_reader_of_one_to_few_books_is_re_ranked(ranker, n_books, depth, expected):
-    config = dataclasses.replace(ListConfig(), few_books=5, few_rerank_depth=depth)
-    assert applies(config, ranker, n_books) is expected
-    assert not applies(config, None, n_books)
+def test_each_reader_meets_the_re_ranker_of_their_number_of_books(
+    ranker, other_ranker, n_books, few_depth, full_depth, expected
+):
+    config = dataclasses.replace(
+        ListConfig(), few_books=5, few_rerank_depth=few_depth, full_rerank_depth=full_depth
+    )
+    full = other_ranker
+    rerankers = Rerankers(few=ranker, full=full)
+    chosen = rerankers.for_reader(config, n_books)
+    assert chosen is {"few": ranker, "full": full, None: None}[expected]
+    assert Rerankers().for_reader(config, n_books) is None
