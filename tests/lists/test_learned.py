@@ -15,6 +15,7 @@ import pytest
 from bookrec.config import ListConfig
 from bookrec.lists.learned import (
     FEATURES,
+    MAX_TABLE_SPLITS,
     MIN_RELEVANT_ROWS,
     Rerankers,
     TreeRanker,
@@ -122,14 +123,16 @@ def test_the_trees_in_numpy_score_as_lightgbm_does():
     x[rng.random(x.shape) < 0.05] = np.nan
     x[rng.random(x.shape) < 0.05] = 0.0
     y = (np.nan_to_num(x[:, TEXT]) + np.nan_to_num(x[:, LIKED]) > 1).astype(int)
-    for missing in ({}, {"zero_as_missing": True}):
+    # 7 leaves: a whole row is scored by the table of each tree's sides; 15: level by level
+    for leaves, missing in ((7, {}), (7, {"zero_as_missing": True}), (15, {})):
         data = lgb.Dataset(x, y, group=[50] * 60, feature_name=list(FEATURES))
         booster = lgb.train(
-            {"objective": "lambdarank", "verbose": -1, "num_leaves": 7, **missing},
+            {"objective": "lambdarank", "verbose": -1, "num_leaves": leaves, **missing},
             data,
             num_boost_round=30,
         )
         ranker = TreeRanker.from_text(json.dumps(booster.dump_model()))
+        assert (ranker._leaf_table is None) is (leaves > MAX_TABLE_SPLITS + 1)
         test = rng.normal(size=(500, len(FEATURES)))
         test[rng.random(test.shape) < 0.05] = np.nan
         test[rng.random(test.shape) < 0.05] = 0.0
