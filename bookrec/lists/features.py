@@ -84,10 +84,14 @@ class Features:
     liked_ids: the books the closeness (and the explanations) rest on: liked or listed unrated.
     dislike: z(closeness to the disliked books), zeros without any; author_penalty: 1 where a
     candidate's author wrote a disliked book; quality: z(average rating) when nothing is liked.
-    text_rows: the text cosines of every history book with a text vector (marked by
-    history_usable, in history order) to the candidates, one row per book, for the blend's
-    predicted rating (bookrec.lists.reader_list.ListRanker); corating_rows: the co-rating
-    cosines of the liked and disliked books with a co-rating vector, or None where a
+    corating_raw: the co-reading feature before its z-score (EASE's or ALS's score for the
+    reader, or the mean co-rating cosine to the closest liked books; 0 where a candidate has no
+    co-rating evidence), None without co-rating vectors: the z-score keeps the order within
+    one reader, the raw score also says how sure it is (a re-ranker's input). text_rows: the
+    text cosines of every history book with a text vector (marked by history_usable, in
+    history order) to the candidates, one row per book, for the blend's predicted rating
+    (bookrec.lists.reader_list.ListRanker); corating_rows: the co-rating cosines of the liked
+    and disliked books with a co-rating vector, or None where a
     shortlisted reader's are computed for the candidates asked (liked_cosines, from
     corating_vectors: those books' co-rating vectors in the same order, and
     corating_candidates: every candidate's). text_liked / corating_liked: per liked book, its
@@ -108,6 +112,7 @@ class Features:
     dislike: np.ndarray | None = None
     author_penalty: np.ndarray | None = None
     quality: np.ndarray | None = None
+    corating_raw: np.ndarray | None = None
     # a shortlisted reader (ListConfig.shortlist): the sorted candidate positions every
     # per-candidate array above covers (the columns of text_rows and corating_rows too), and
     # how many candidates each
@@ -303,6 +308,7 @@ def block_features(
         co_liked = np.full(len(liked_ids), -1, np.int64)
         co_vectors = None  # set where the liked books' co-rating rows are left to liked_cosines
         against_co = None
+        co_raw = None
         if corating is not None:
             need = co_needed[r]
             co_liked = _rows_of(need, liked)
@@ -315,6 +321,7 @@ def block_features(
                 co_close = top_mean(co_own[liked[need]], config.closest_corating)
             else:
                 co_close = np.zeros(n) if users[r] is None else users[r]
+            co_raw = co_close
             # the candidates the feature has evidence on; the others (books nobody rated) get
             # the median, not the bottom: no evidence either way
             known = cands.ease_cols >= 0 if kinds[r] == "ease" else cands.has_corating
@@ -347,6 +354,8 @@ def block_features(
             positions, weights = _shortlist(cheap, shortlisting, shortlisting.blocked[r])
             own = _block_product(cands.text[positions], text.vectors, [history_rows[r]])
             pop, corating_z = pop[positions], corating_z[positions]
+            if co_raw is not None:
+                co_raw = co_raw[positions]
             if corating is not None:
                 books = co_rows[r][co_needed[r]]
                 if kinds[r] == "closest":
@@ -408,6 +417,7 @@ def block_features(
             dislike=dislike,
             author_penalty=author_penalty,
             quality=quality,
+            corating_raw=co_raw,
             positions=positions,
             weights=weights,
         )

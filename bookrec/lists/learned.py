@@ -65,6 +65,8 @@ FEATURES = (
     "given_read_here",  # how widely read the reader's books are here: the mean log(1 +
     # readers here) of their works (the same for every candidate of the reader; the trees
     # weigh popularity and co-reading by it)
+    "co_reading_score",  # the co-reading term before its z-score (EASE's score for a whole
+    # history): how sure it is, which the z-score leaves out
 )
 
 # LightGBM's settings: a few shallow trees (7 leaves, 100 rounds) on leaves of at least 200
@@ -340,6 +342,7 @@ def feature_rows(
             series_position,
             co_read,
             given_read,
+            feats.corating_raw[columns] if feats.corating_raw is not None else zero,
         ]
     )
 

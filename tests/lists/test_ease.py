@@ -73,6 +73,10 @@ def test_the_reader_feature_is_eases_own_score(ratings):  # noqa: F811
         # EASE's order of every book it knows; the others in the middle (no evidence)
         assert spearmanr(feats.corating[inside], theirs[inside]).statistic > 0.999
         assert np.allclose(feats.corating[~inside], np.median(feats.corating[inside]), atol=1e-5)
+        # and before its z-score, EASE's score itself (the re-rankers' co_reading_score), 0
+        # where EASE has no evidence
+        assert np.allclose(feats.corating_raw[inside], theirs[inside], atol=1e-5)
+        assert np.all(feats.corating_raw[~inside] == 0)
         # the two taste groups: EASE ranks the reader's own group's books first
         group = user % 2
         mine = (books >= 1000 + 60 * group) & (books < 1060 + 60 * group)
