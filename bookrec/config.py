@@ -821,7 +821,8 @@ class ListConfig:
     # model, trained on the tuning readers' full histories (docs/evaluation.md, "A learned
     # order for full histories"). On the shared data's report readers (3 seeds, the weights
     # of the grid) NDCG@10 went 0.173 -> 0.195 / 0.197 / 0.198 / 0.195 re-ordering the best
-    # 100 / 150 / 200 / 300; the model's cost grows with the depth.
+    # 100 / 150 / 200 / 300 (the model's cost grows with the depth); with the co-reading
+    # score among its inputs, 0.202 (`python bench/topn.py`).
     full_rerank_depth: int = Field(
         200, ge=0, description="best candidates the full-history re-ranker re-orders (0: none)"
     )
