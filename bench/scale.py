@@ -237,6 +237,8 @@ def batch_list_runs(work: Path, args: argparse.Namespace) -> dict[str, list[dict
     else:
         shutil.copy(demo, work / "full_size.duckdb")
         demo = work / "full_size.duckdb"
+    if real.is_file():
+        lend_rerankers(real, demo)
     warehouses.append(("full-size demo (stand-in vectors)", demo))
     if args.small_demo_warehouse is not None:
         shutil.copy(args.small_demo_warehouse, work / "small_demo.duckdb")
@@ -249,6 +251,28 @@ def batch_list_runs(work: Path, args: argparse.Namespace) -> dict[str, list[dict
         flows.insert(0, before)
     peers = [{"data": label, **implicit_batch(db)} for label, db in warehouses]
     return {"samples": samples, "flows": flows, "implicit": peers}
+
+
+def lend_rerankers(source: Path, target: Path) -> None:
+    """The re-rankers `evaluate` trained on the shared data, stored in the full-size demo's
+    warehouse (its own weights kept): nobody evaluates the demo, and without them its readers
+    would skip the re-rankers' inputs and trees, which every served list pays. Their cost
+    depends on the shapes (a reader's books, the candidates re-ordered), not on where the
+    trees were learned."""
+    from bookrec.lists.settings import load_list_settings, load_rerankers, save_list_settings
+    from bookrec.warehouse.connection import connect
+
+    with connect(source, read_only=True) as con:
+        rerankers = load_rerankers(con)
+    with connect(target) as con:
+        save_list_settings(
+            con,
+            "bench-lent-rerankers",
+            load_list_settings(con),
+            float("nan"),
+            float("nan"),
+            rerankers,
+        )
 
 
 def before_flow_run(work: Path, warehouse: Path) -> dict[str, object]:
@@ -364,7 +388,9 @@ def batch_lists_markdown(payload: dict) -> str:
         + "\nThe full-size demo's text vectors are stand-ins (seeded random unit vectors "
         "stored through the encoder's chunk store): the ranker's cost depends on the shapes "
         "(candidates x history books), not on the values, and encoding its 52k texts would "
-        "take 8+ minutes of both cores.\n"
+        "take 8+ minutes of both cores. Nobody evaluates it, so it ranks with the re-rankers "
+        "the shared data's `evaluate` trained (bench/scale.lend_rerankers): what every served "
+        "list pays for them depends on the shapes too.\n"
     )
 
 
