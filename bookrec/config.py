@@ -923,8 +923,10 @@ class ListConfig:
     # data (10.5k candidates, seed 0) NDCG@10 of full histories 0.1604 whole, 0.1597 with
     # 2,000 (0.158 with 1,000), every few-book and "more like this" mode within 0.0005, at
     # half the CPU a reader (docs/speed.md, "Batch lists"); a sample of 500 rather than
-    # 1,000: 0.1593, the other modes within 0.0005 again, 10% less CPU a reader
-    shortlist: int = Field(2000, ge=0, description="candidates the costly features rank (0: all)")
+    # 1,000: 0.1593, the other modes within 0.0005 again, 10% less CPU a reader. Since the
+    # re-rankers order a reader's best 200-300, 1,000 suffice: full histories 0.2029 with
+    # 2,000 and 0.2025 with 1,000 (3 seeds; 0.2001 with 600), ~20% less CPU a reader.
+    shortlist: int = Field(1000, ge=0, description="candidates the costly features rank (0: all)")
     shortlist_sample: int = Field(
         500, ge=100, description="uniform sample of candidates the shortlist's z-scores use"
     )
