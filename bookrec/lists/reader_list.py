@@ -360,9 +360,8 @@ class ListRanker:
         model = self.rerankers.for_reader(cfg, len(ids))
         if model is not None:
             top, rows = self._rerank_rows(ids, feats, score, rating, blocked, next_up)
-            order = learned.reranked(model, rows, top, None if pushed is None else pushed[top])[
-                : rank_depth(top_n)
-            ]
+            pushed_top = None if pushed is None else pushed[top]
+            order = learned.reranked(model, rows, top, pushed_top)[: rank_depth(top_n)]
         else:
             order = rank(score, blocked, rank_depth(top_n))
         if feats.positions is not None:

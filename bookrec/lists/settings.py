@@ -1,8 +1,7 @@
 """The tuned list weights in the warehouse: `evaluate` writes them, `recommend` reads them.
 
 Table `list_settings(run_id, w_pop, w_text, w_corating, tune_ndcg, created_at, w_rating,
-few_w_pop, few_w_text, few_w_corating, few_w_rating, few_tune_ndcg, few_ranker,
-full_ranker)`;
+few_w_pop, few_w_text, few_w_corating, few_w_rating, few_tune_ndcg, few_ranker, full_ranker)`;
 the newest row wins; before any evaluation, ListConfig()'s defaults (so are the few-book
 weights of a row written before they were tuned) and no re-rankers (bookrec.lists.learned).
 """
