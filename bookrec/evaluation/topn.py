@@ -221,7 +221,8 @@ def _candidates(
     """The candidates as `recommend` builds them, every model fitted on `train`, the training
     ratings (their readers' likes are the popularity's second half, as the warehouse's are
     when serving)."""
-    liked = liked_counts_of(train, ListConfig().liked_rating)
+    liked_rating = ListConfig().liked_rating
+    liked = liked_counts_of(train, liked_rating)
     return Candidates.build(
         chosen["book_id"].to_numpy(np.int64),
         [a if isinstance(a, str) else "" for a in chosen["author"]],
@@ -232,7 +233,7 @@ def _candidates(
         avg_rating=chosen["avg_rating"].to_numpy(np.float64),
         ease=ease,
         liked_by=counts_for(liked, chosen["book_id"].to_numpy(np.int64), works),
-        co_readers=co_readers_of(train, works),
+        co_readers=co_readers_of(train, works, liked_rating),
     )
 
 

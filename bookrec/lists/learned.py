@@ -5,7 +5,8 @@ then re-orders the reader's best unblocked ones (ListConfig.rerank_depth_for) fr
 z-scored terms, the raw signals behind them (Goodreads' rating count and average, how many
 readers here liked the book, whether its text says more than its title), the linear score
 itself, and what the terms leave out (FEATURES: next in series, a liked author, the series
-entry, the share of co-readers here, how widely read the reader's own books are here). The
+entry, the share of co-readers here, what the readers nearest the reader liked, how widely
+read the reader's own books are here). The
 terms interact: closeness in text is worth more for a well-liked book than for an obscure one,
 and popularity more for a reader of bestsellers than for one of little-read books, which one
 weight per term cannot say.
@@ -67,6 +68,8 @@ FEATURES = (
     # weigh popularity and co-reading by it)
     "co_reading_score",  # the co-reading term before its z-score (EASE's score for a whole
     # history): how sure it is, which the z-score leaves out
+    "neighbours_liked",  # the share of the readers here nearest the reader who liked it
+    # (bookrec.lists.coreaders.CoReaders.neighbours_liked)
 )
 
 # LightGBM's settings: a few shallow trees (7 leaves, 100 rounds) on leaves of at least 200
@@ -317,12 +320,12 @@ def feature_rows(
     if series is not None:
         in_series = (series.code[positions] >= 0).astype(np.float64)
         series_position = np.nan_to_num(series.position[positions])
-    co_read, given_read = zero, zero
+    co_read, given_read, neighbours = zero, zero, zero
     if cands.co_readers is not None:
-        co_read = cands.co_readers.highest_share(
-            reader.co_read_columns, cands.co_reader_cols[positions]
-        )
+        candidate_columns = cands.co_reader_cols[positions]
+        co_read = cands.co_readers.highest_share(reader.co_read_columns, candidate_columns)
         given_read = zero + given_read_here(cands.co_readers, reader.co_read_columns)
+        neighbours = cands.co_readers.neighbours_liked(reader.co_read_columns, candidate_columns)
     return np.column_stack(
         [
             feats.pop[columns],
@@ -344,6 +347,7 @@ def feature_rows(
             co_read,
             given_read,
             feats.corating_raw[columns] if feats.corating_raw is not None else zero,
+            neighbours,
         ]
     )
 

@@ -252,7 +252,7 @@ class Recommender:
             }
             list_config = load_list_settings(con)
             liked_by = liked_counts(con, list_config.liked_rating)
-            readers = co_readers(con, works)
+            readers = co_readers(con, works, list_config.liked_rating)
             return cls(
                 catalog,
                 vectors,

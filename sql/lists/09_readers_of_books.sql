@@ -1,7 +1,9 @@
--- Returns every (reader, book) pair of the ratings: who read what, for the share of a book's
--- readers who read another one too (bookrec.lists.coreaders).
+-- Returns every (reader, book) pair of the ratings and whether the reader liked the book: who
+-- read what, for the share of a book's readers who read another one too and for the readers
+-- nearest a reader (bookrec.lists.coreaders).
 -- Reads: ratings (the warehouse's, or a frame the caller registers under that name, such as
 -- the training ratings of an evaluation).
-select user_id, book_id
+-- Params: $liked_rating (a rating at or above it is liked; ListConfig.liked_rating).
+select user_id, book_id, rating >= $liked_rating as liked
 from ratings
 order by user_id, book_id

@@ -46,7 +46,9 @@ def served_and_evaluated(path, lists_config: ListConfig, rerankers: Rerankers | 
             ease=setup.cands.ease,  # and its EASE weights
             liked_by=liked_counts_of(split.train, lists_config.liked_rating),  # and its likes
             rerankers=rerankers,
-            co_readers=co_readers_of(split.train, setup.works),  # and who read what
+            co_readers=co_readers_of(
+                split.train, setup.works, lists_config.liked_rating
+            ),  # who read what
         )
     return split, setup, recommender
 

@@ -527,10 +527,13 @@ def test_the_re_rankers_inputs_know_the_series_and_the_author(setup):
         _id("Dune (Dune, #1)"),
     )
     # three readers here read The Way of Kings (one its split edition): two went on to Words
-    # of Radiance, one to Dune
+    # of Radiance (one of them did not like it), one to Dune
     split = _id("The Way of Kings, Part 1 (The Stormlight Archive #1.1)")
     readers = CoReaders.build(
-        [1, 1, 2, 2, 3, 3], [kings, radiance_id, split, radiance_id, kings, dune_id], works
+        [1, 1, 2, 2, 3, 3],
+        [kings, radiance_id, split, radiance_id, kings, dune_id],
+        works,
+        liked=[True, True, True, False, True, True],
     )
     cands = dataclasses.replace(
         cands,
@@ -556,6 +559,11 @@ def test_the_re_rankers_inputs_know_the_series_and_the_author(setup):
     assert dune[column["co_read_share"]] == pytest.approx(1 / 3)
     others = [x for b, x in row.items() if b not in (radiance_id, dune_id)]
     assert all(x[column["co_read_share"]] == 0 for x in others)
+    # the readers nearest a reader of The Way of Kings: all three, equally near; one of the two
+    # who read Words of Radiance liked it, the one who read Dune liked it
+    assert radiance[column["neighbours_liked"]] == pytest.approx(1 / 3)
+    assert dune[column["neighbours_liked"]] == pytest.approx(1 / 3)
+    assert all(x[column["neighbours_liked"]] == 0 for x in others)
     # a book in no series
     hobbit_dixon = next(b for b in row if BOOKS[b - 1][:2] == ("The Hobbit", "Chuck Dixon"))
     assert row[hobbit_dixon][column["in_series"]] == 0
