@@ -6,10 +6,9 @@ z-scored terms, the raw signals behind them (Goodreads' rating count and average
 readers here liked the book, whether its text says more than its title), the linear score
 itself, and what the terms leave out (FEATURES: next in series, a liked author, the series
 entry, the share of co-readers here, what the readers nearest the reader liked, how widely
-read the reader's own books are here). The
-terms interact: closeness in text is worth more for a well-liked book than for an obscure one,
-and popularity more for a reader of bestsellers than for one of little-read books, which one
-weight per term cannot say.
+read the reader's own books are here). The terms interact: closeness in text is worth more
+for a well-liked book than for an obscure one, and popularity more for a reader of
+bestsellers than for one of little-read books, which one weight per term cannot say.
 
 There are two (Rerankers): one for a reader who gave 1 to ListConfig.few_books books, one for
 longer histories. `evaluate` trains both (bookrec.evaluation.topn.train_reranker): the
