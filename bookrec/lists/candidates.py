@@ -14,6 +14,7 @@ list is well-liked popular books (popularity + average rating), unlike the disli
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -149,12 +150,18 @@ class Candidates:
         per_row = [codes.setdefault(a, len(codes)) for a in self.authors]
         return codes, np.asarray(per_row, np.int64)
 
-    def author_mask(self, authors: set[str]) -> np.ndarray:
+    def author_mask(self, authors: Collection[str]) -> np.ndarray:
         """1.0 where a candidate's author is one of `authors`, else 0.0."""
+        return self.by_author(dict.fromkeys(authors, 1.0))
+
+    def by_author(self, values: Mapping[str, float]) -> np.ndarray:
+        """Per candidate, its author's value (0.0 for an author without one)."""
         codes, per_row = self._author_codes
-        wanted = np.zeros(len(codes), np.float64)  # a lookup per author code: no isin's sort
-        wanted[[codes[a] for a in authors if a in codes]] = 1.0
-        return wanted[per_row]
+        table = np.zeros(len(codes), np.float64)  # a lookup per author code: no isin's sort
+        for author, value in values.items():
+            if author in codes:
+                table[codes[author]] = value
+        return table[per_row]
 
     def als_factors_of(self, corating: BookVectors) -> np.ndarray:
         """ALS's factors of every book of `corating` (kept from build when it made them)."""

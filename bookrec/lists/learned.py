@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +69,8 @@ FEATURES = (
     # history): how sure it is, which the z-score leaves out
     "neighbours_liked",  # the share of the readers here nearest the reader who liked it
     # (bookrec.lists.coreaders.CoReaders.neighbours_liked)
+    "liked_by_its_author",  # log(1 + how many of the reader's liked books its author wrote):
+    # a whole history's favourite authors, which by_liked_author's 0 / 1 leaves out
 )
 
 # LightGBM's settings: a few shallow trees (7 leaves, 100 rounds) on leaves of at least 200
@@ -282,11 +284,12 @@ class TreeRanker:
 @dataclass(frozen=True)
 class ReaderContext:
     """What the re-ranker knows of a reader beyond their features: the candidates the rules
-    label "next in series" for them (positions), the authors of their liked books, and the
-    columns of their books' works among the co-readers (CoReaders.columns_of)."""
+    label "next in series" for them (positions), the authors of their liked books (each with
+    how many of them they wrote), and the columns of their books' works among the co-readers
+    (CoReaders.columns_of)."""
 
     next_up: Collection[int]
-    liked_authors: set[str]
+    liked_authors: Mapping[str, int]
     co_read_columns: np.ndarray
 
 
@@ -310,9 +313,10 @@ def feature_rows(
     avg = cands.avg_rating[positions] if cands.avg_rating is not None else zero
     described = cands.described[positions] if cands.described is not None else zero + 1
     next_up = np.isin(positions, np.fromiter(reader.next_up, np.int64, len(reader.next_up)))
-    by_author = zero
+    by_author = books_by_author = zero
     if reader.liked_authors:
-        by_author = cands.author_mask(reader.liked_authors)[positions]
+        books_by_author = cands.by_author(reader.liked_authors)[positions]
+        by_author = (books_by_author > 0).astype(np.float64)
     co_cosines = feats.liked_cosines("corating", positions)
     closest_co = co_cosines.max(axis=1) if co_cosines.shape[1] else zero
     in_series, series_position = zero, zero
@@ -347,6 +351,7 @@ def feature_rows(
             given_read,
             feats.corating_raw[columns] if feats.corating_raw is not None else zero,
             neighbours,
+            np.log1p(books_by_author),
         ]
     )
 

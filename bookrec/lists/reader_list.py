@@ -11,6 +11,7 @@ popular, well-rated list under the same rules and caps).
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -442,11 +443,11 @@ class ListRanker:
         rating_z = None
         if rating is not None:
             rating_z = zscore(rating, weights=feats.weights)
-        authors = {self._author_of.get(int(b)) for b in feats.liked_ids.tolist()}
+        authors = Counter(self._author_of.get(int(b)) for b in feats.liked_ids.tolist())
         co_read = np.zeros(0, np.int64)
         if self.cands.co_readers is not None:
             co_read = self.cands.co_readers.columns_of_books(self.works, ids)
-        reader = learned.ReaderContext(next_up, {a for a in authors if a}, co_read)
+        reader = learned.ReaderContext(next_up, {a: n for a, n in authors.items() if a}, co_read)
         return top, learned.feature_rows(
             self.cands, feats, len(ids), score, rating_z, top, reader, self.layout
         )

@@ -564,6 +564,17 @@ def test_the_re_rankers_inputs_know_the_series_and_the_author(setup):
     assert radiance[column["neighbours_liked"]] == pytest.approx(1 / 3)
     assert dune[column["neighbours_liked"]] == pytest.approx(1 / 3)
     assert all(x[column["neighbours_liked"]] == 0 for x in others)
+    # how many of the reader's liked books its author wrote: Sanderson one, Herbert none; with
+    # Dune and Dune Messiah liked too, Herbert's books count two
+    assert radiance[column["liked_by_its_author"]] == pytest.approx(np.log1p(1))
+    assert dune[column["liked_by_its_author"]] == 0
+    messiah_id = _id("Dune Messiah (Dune, #2)")
+    positions, more = ranker.rerank_inputs([kings, dune_id, messiah_id], [5.0, 5.0, 4.0])
+    by_book = {int(cands.book_ids[p]): x for p, x in zip(positions, more, strict=True)}
+    children = by_book[_id("Children of Dune (Dune Chronicles #3)")]
+    assert children[column["liked_by_its_author"]] == pytest.approx(np.log1p(2))
+    assert children[column["by_liked_author"]] == 1
+    assert by_book[radiance_id][column["liked_by_its_author"]] == pytest.approx(np.log1p(1))
     # a book in no series
     hobbit_dixon = next(b for b in row if BOOKS[b - 1][:2] == ("The Hobbit", "Chuck Dixon"))
     assert row[hobbit_dixon][column["in_series"]] == 0
