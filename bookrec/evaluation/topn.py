@@ -63,6 +63,7 @@ from bookrec.lists.corating import corating_vectors, fit_als, interaction_matrix
 from bookrec.lists.coreaders import co_readers_of
 from bookrec.lists.ease import Ease, fit_ease, fit_ease_matrix
 from bookrec.lists.features import reader_features
+from bookrec.lists.genres import BookGenres
 from bookrec.lists.learned import Rerankers, TreeRanker, train_tree_ranker
 from bookrec.lists.popularity import counts_for, liked_counts_of
 from bookrec.lists.reader_list import ListRanker
@@ -172,6 +173,7 @@ class SplitInputs:
     authors: dict[int, str] | None = None  # every book's author (a disliked book's is pushed down)
     candidate_books: pd.DataFrame | None = None  # book_id, author, num_ratings of the candidates
     rerankers: Rerankers = field(default_factory=Rerankers)  # re-order lists (once trained)
+    genres: BookGenres | None = None  # every book's genres (a re-ranker's input)
 
     def ranker(self, config: ListConfig) -> ListRanker:
         """The one ranker `bookrec recommend` serves with, over this split's candidates."""
@@ -207,7 +209,9 @@ class SplitInputs:
         candidates, their order and the text are unchanged)."""
         corating = corating_vectors(train, corating_config)
         ease = fit_ease(train, corating_config)
-        cands = _candidates(self.candidate_books, self.text, corating, self.works, ease, train)
+        cands = _candidates(
+            self.candidate_books, self.text, corating, self.works, ease, train, self.genres
+        )
         return dataclasses.replace(self, cands=cands, corating=corating, train=train)
 
     def cases(self, users) -> list[Case]:
@@ -216,7 +220,13 @@ class SplitInputs:
 
 
 def _candidates(
-    chosen: pd.DataFrame, text, corating, works, ease: Ease, train: pd.DataFrame
+    chosen: pd.DataFrame,
+    text,
+    corating,
+    works,
+    ease: Ease,
+    train: pd.DataFrame,
+    genres: BookGenres | None,
 ) -> Candidates:
     """The candidates as `recommend` builds them, every model fitted on `train`, the training
     ratings (their readers' likes are the popularity's second half, as the warehouse's are
@@ -234,6 +244,7 @@ def _candidates(
         ease=ease,
         liked_by=counts_for(liked, chosen["book_id"].to_numpy(np.int64), works),
         co_readers=co_readers_of(train, works, liked_rating),
+        genres=genres,
     )
 
 
@@ -262,7 +273,8 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
     # the co-rating vectors and EASE as flow `lists` fits them, on the training ratings only
     corating = corating_vectors(split.train, corating_config)
     ease = fit_ease(split.train, corating_config)
-    cands = _candidates(chosen, text, corating, works, ease, split.train)
+    genres = BookGenres.of(dict(zip(books["book_id"].tolist(), books["genres"], strict=True)))
+    cands = _candidates(chosen, text, corating, works, ease, split.train, genres)
     order = np.argsort(-cands.popularity, kind="stable")
     pop_rank = {int(cands.book_ids[i]): r + 1 for r, i in enumerate(order)}
     histories = {
@@ -297,6 +309,7 @@ def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConf
         scorer,
         authors,
         chosen,
+        genres=genres,
     )
 
 

@@ -24,6 +24,7 @@ from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.coreaders import CoReaders
 from bookrec.lists.ease import Ease
+from bookrec.lists.genres import BookGenres
 from bookrec.lists.popularity import LIKED_MIN_STD
 from bookrec.lists.works import Works
 
@@ -64,6 +65,10 @@ class Candidates:
     # work's column there (-1: nobody here read it)
     co_readers: CoReaders | None = None
     co_reader_cols: np.ndarray | None = None
+    # every book's Goodreads genres (bookrec.lists.genres; None: not known) and each
+    # candidate's row there (-1: none)
+    genres: BookGenres | None = None
+    genre_rows: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -78,13 +83,15 @@ class Candidates:
         ease: Ease | None = None,
         liked_by: np.ndarray | None = None,
         co_readers: CoReaders | None = None,
+        genres: BookGenres | None = None,
     ) -> Candidates:
         """Candidates restricted to one edition per work and to books with a text vector
         (avg_rating, one per book_id, feeds the "well-liked" term; None: not used; ease: the
         "ease" co-rating feature's weights, None: that feature falls back to ALS's; liked_by,
         one per book_id: how many of the warehouse's readers liked its work, in any edition
         (bookrec.lists.popularity.counts_for), None: popularity is Goodreads' alone;
-        co_readers: who read what here, by work (None: not known))."""
+        co_readers: who read what here, by work (None: not known); genres: every book's
+        genres (None: not known))."""
         book_ids = np.asarray(book_ids, np.int64)
         keep = text.index_of(book_ids) >= 0
         if works is not None:
@@ -126,6 +133,8 @@ class Candidates:
             described=None if text.described is None else text.described_of(ids),
             co_readers=co_readers,
             co_reader_cols=None if co_readers is None else co_readers.columns_of_books(works, ids),
+            genres=genres,
+            genre_rows=None if genres is None else genres.rows_of(ids),
         )
 
     # What every reader of these candidates shares, computed on first use.

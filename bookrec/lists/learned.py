@@ -71,6 +71,8 @@ FEATURES = (
     # (bookrec.lists.coreaders.CoReaders.neighbours_liked)
     "liked_by_its_author",  # log(1 + how many of the reader's liked books its author wrote):
     # a whole history's favourite authors, which by_liked_author's 0 / 1 leaves out
+    "genre_closeness",  # the cosine of its Goodreads genres to the liked books' summed
+    # (bookrec.lists.genres): genres shared, whatever the descriptions say
 )
 
 # LightGBM's settings: a few shallow trees (7 leaves, 100 rounds) on leaves of at least 200
@@ -323,6 +325,9 @@ def feature_rows(
     if series is not None:
         in_series = (series.code[positions] >= 0).astype(np.float64)
         series_position = np.nan_to_num(series.position[positions])
+    genre_closeness = zero
+    if cands.genres is not None:
+        genre_closeness = cands.genres.closeness(feats.liked_ids, cands.genre_rows[positions])
     co_read, given_read, neighbours = zero, zero, zero
     if cands.co_readers is not None:
         candidate_columns = cands.co_reader_cols[positions]
@@ -352,6 +357,7 @@ def feature_rows(
             feats.corating_raw[columns] if feats.corating_raw is not None else zero,
             neighbours,
             np.log1p(books_by_author),
+            genre_closeness,
         ]
     )
 

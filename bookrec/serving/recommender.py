@@ -42,6 +42,7 @@ from bookrec.lists.candidates import Candidates
 from bookrec.lists.corating import load_corating
 from bookrec.lists.coreaders import CoReaders, co_readers
 from bookrec.lists.ease import Ease, load_ease
+from bookrec.lists.genres import BookGenres
 from bookrec.lists.learned import Rerankers
 from bookrec.lists.popularity import counts_for, liked_counts
 from bookrec.lists.reader_list import ListItem, ListRanker
@@ -189,6 +190,7 @@ class Recommender:
             ease=ease,
             liked_by=self.cand_liked,
             co_readers=co_readers,
+            genres=BookGenres.of(self.genres) if self.genres else None,
         )
         self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
         authors = dict(

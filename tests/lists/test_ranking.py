@@ -14,6 +14,7 @@ from bookrec.lists.candidates import Candidates, reader_roles, zscore
 from bookrec.lists.coreaders import CoReaders, works_of
 from bookrec.lists.evidence import Evidence, read_by_their_readers
 from bookrec.lists.features import reader_features
+from bookrec.lists.genres import BookGenres
 from bookrec.lists.learned import FEATURES
 from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
@@ -575,6 +576,28 @@ def test_the_re_rankers_inputs_know_the_series_and_the_author(setup):
     assert children[column["liked_by_its_author"]] == pytest.approx(np.log1p(2))
     assert children[column["by_liked_author"]] == 1
     assert by_book[radiance_id][column["liked_by_its_author"]] == pytest.approx(np.log1p(1))
+    # the cosine of its genres to the liked books': none known here, then Words of Radiance's
+    # the same as The Way of Kings', Dune's one of two shared, the rest none
+    assert all(x[column["genre_closeness"]] == 0 for x in row.values())
+    genres = BookGenres.of(
+        {
+            kings: ["Fantasy", "Epic Fantasy"],
+            radiance_id: ["Fantasy", "Epic Fantasy"],
+            dune_id: ["Science Fiction", "Fantasy"],
+        }
+    )
+    with_genres = dataclasses.replace(
+        cands, genres=genres, genre_rows=genres.rows_of(cands.book_ids)
+    )
+    ranker = ListRanker(with_genres, text, corating, works, config)
+    positions, rows = ranker.rerank_inputs([kings], [5.0])
+    closeness = {
+        int(cands.book_ids[p]): x[column["genre_closeness"]]
+        for p, x in zip(positions, rows, strict=True)
+    }
+    assert closeness.pop(radiance_id) == pytest.approx(1.0)
+    assert closeness.pop(dune_id) == pytest.approx(0.5)
+    assert not any(closeness.values())
     # a book in no series
     hobbit_dixon = next(b for b in row if BOOKS[b - 1][:2] == ("The Hobbit", "Chuck Dixon"))
     assert row[hobbit_dixon][column["in_series"]] == 0

@@ -1,0 +1,87 @@
+"""How close a candidate's Goodreads genres are to those of the books a reader liked.
+
+The text vector already reads a book's genres ("<title> by <author>. Genres: ...") but blends
+them with its description, and two books can share their genres and little of their words. As
+one more input of both re-rankers (bookrec.lists.learned, FEATURES "genre_closeness") it
+lifted the shared data's report readers' lists: full histories on every seed, three and five
+books in 10 of 12 mode and seed pairs (docs/evaluation.md, "A reader's genres"); weighing the
+genres by rarity or by their place in the list did no better.
+
+A book's genres are the first GENRES_KEPT Goodreads gives (most voted first), as its text
+takes them; each row of BookGenres.matrix is a book's genres as a unit vector, so the
+closeness of a candidate is the cosine between its row and the sum of the liked books' rows.
+A book without genres (a title known only from the rating files) has no row: it adds nothing
+to a reader's sum and a candidate without one gets 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+# the genres of a book that count: as many as its text names (sql/embed/01_feat_book_texts.sql)
+GENRES_KEPT = 8
+
+
+@dataclass(frozen=True)
+class BookGenres:
+    """Every book's genres as the rows of a sparse books x genres matrix of unit rows."""
+
+    book_ids: np.ndarray  # sorted, one per row
+    matrix: sp.csr_matrix
+
+    @classmethod
+    def of(cls, genres: Mapping[int, Sequence[str]]) -> BookGenres:
+        """From book_id -> its genres, most voted first (books without any are left out)."""
+        ids = np.array(sorted(b for b, g in genres.items() if g is not None and len(g)), np.int64)
+        codes: dict[str, int] = {}
+        rows, cols = [], []
+        for row, book in enumerate(ids.tolist()):
+            for genre in dict.fromkeys(genres[book][:GENRES_KEPT]):  # a genre once a book
+                rows.append(row)
+                cols.append(codes.setdefault(genre, len(codes)))
+        counts = np.bincount(np.asarray(rows, np.int64), minlength=len(ids)).astype(np.float64)
+        values = 1.0 / np.sqrt(counts[np.asarray(rows, np.int64)]) if rows else np.zeros(0)
+        matrix = sp.csr_matrix((values, (rows, cols)), shape=(len(ids), len(codes)))
+        return cls(book_ids=ids, matrix=matrix)
+
+    def rows_of(self, book_ids) -> np.ndarray:
+        """Each book's row (-1: no genres known)."""
+        book_ids = np.asarray(book_ids, np.int64)
+        at = np.searchsorted(self.book_ids, book_ids)
+        found = at < len(self.book_ids)
+        found[found] = self.book_ids[at[found]] == book_ids[found]
+        return np.where(found, at, -1)
+
+    def closeness(self, liked_ids, rows: np.ndarray) -> np.ndarray:
+        """Per row of `rows` (a candidate's row, -1 none), the cosine between its genres and
+        the sum of the liked books' genres; 0 where either has none."""
+        out = np.zeros(len(rows))
+        liked = self.rows_of(liked_ids)
+        liked = liked[liked >= 0]
+        known = np.flatnonzero(rows >= 0)
+        if not len(liked) or not len(known):
+            return out
+        genres, weights, _ = self._entries(liked)
+        profile = np.bincount(genres, weights=weights, minlength=self.matrix.shape[1])
+        norm = float(np.linalg.norm(profile))
+        if norm > 0:
+            genres, weights, owner = self._entries(rows[known])
+            shared = np.bincount(owner, weights=weights * profile[genres], minlength=len(known))
+            out[known] = shared / norm
+        return out
+
+    def _entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stored (genre, weight) entries of these rows, with the index in `rows` each
+        belongs to: the matrix's own arrays gathered in numpy (a scipy row slice builds a new
+        matrix, several times slower for the ~300 rows of a re-ranked list)."""
+        starts = self.matrix.indptr[rows]
+        lengths = self.matrix.indptr[rows + 1] - starts
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        at = np.arange(int(lengths.sum())) - np.repeat(
+            np.cumsum(lengths) - lengths - starts, lengths
+        )
+        return self.matrix.indices[at], self.matrix.data[at], owner
