@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from bookrec.lists.sorted_ids import positions
 from bookrec.warehouse.connection import run_sql, table_exists
 
 if TYPE_CHECKING:
@@ -85,11 +86,7 @@ class CoReaders:
 
     def columns_of(self, work_ids: np.ndarray) -> np.ndarray:
         """Each work's column (-1: nobody here read it)."""
-        work_ids = np.asarray(work_ids, np.int64)
-        at = np.searchsorted(self.works, work_ids)
-        found = at < len(self.works)
-        found[found] = self.works[at[found]] == work_ids[found]
-        return np.where(found, at, -1)
+        return positions(self.works, work_ids)
 
     def columns_of_books(self, works: Works | None, book_ids) -> np.ndarray:
         """Each book's work's column (-1: nobody here read it; works None: each book is its

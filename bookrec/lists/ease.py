@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from bookrec.config import CoratingConfig
 from bookrec.embedding.vectors import book_matrix
 from bookrec.errors import WarehouseError
+from bookrec.lists.sorted_ids import positions
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, sql_relation, table_exists
 
@@ -95,7 +96,7 @@ class Ease:
 
     def reader_scores(self, history_ids: np.ndarray) -> np.ndarray:
         """x B over EASE's own books (in book_ids order), x = the history's ones."""
-        rows = self._rows(np.asarray(history_ids, np.int64))
+        rows = self.index_of(history_ids)
         rows = rows[rows >= 0]
         if not len(rows):
             return np.zeros(len(self.book_ids), np.float32)
@@ -103,8 +104,8 @@ class Ease:
 
     def scores(self, history_ids, book_ids: np.ndarray) -> np.ndarray:
         """x B at book_ids (-inf for a book outside EASE's items), x = the history's ones."""
-        history = self._rows(np.asarray(history_ids, np.int64))
-        rows = self._rows(np.asarray(book_ids, np.int64))
+        history = self.index_of(history_ids)
+        rows = self.index_of(book_ids)
         out = np.full(len(rows), -np.inf)
         known = rows >= 0
         h = history[history >= 0]
@@ -113,13 +114,7 @@ class Ease:
 
     def index_of(self, ids) -> np.ndarray:
         """Positions of the given book ids among EASE's books, -1 where a book is not one."""
-        return self._rows(np.asarray(ids, np.int64))
-
-    def _rows(self, ids: np.ndarray) -> np.ndarray:
-        if len(self.book_ids) == 0:
-            return np.full(len(ids), -1, np.int64)
-        pos = np.clip(np.searchsorted(self.book_ids, ids), 0, len(self.book_ids) - 1)
-        return np.where(self.book_ids[pos] == ids, pos, -1)
+        return positions(self.book_ids, ids)
 
 
 def fit_ease(ratings: pd.DataFrame, config: CoratingConfig | None = None) -> Ease:

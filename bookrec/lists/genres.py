@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from bookrec.lists.sorted_ids import positions
+
 # the genres of a book that count: as many as its text names (sql/embed/01_feat_book_texts.sql)
 GENRES_KEPT = 8
 
@@ -50,11 +52,7 @@ class BookGenres:
 
     def rows_of(self, book_ids) -> np.ndarray:
         """Each book's row (-1: no genres known)."""
-        book_ids = np.asarray(book_ids, np.int64)
-        at = np.searchsorted(self.book_ids, book_ids)
-        found = at < len(self.book_ids)
-        found[found] = self.book_ids[at[found]] == book_ids[found]
-        return np.where(found, at, -1)
+        return positions(self.book_ids, book_ids)
 
     def closeness(self, liked_ids, rows: np.ndarray) -> np.ndarray:
         """Per row of `rows` (a candidate's row, -1 none), the cosine between its genres and

@@ -1,0 +1,16 @@
+"""Ids looked up in a sorted array by binary search (no hash table of the keys, no sort):
+the row of a book among EASE's books, of a work among the co-readers' columns, of a book
+among those with genres."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def positions(sorted_ids: np.ndarray, ids) -> np.ndarray:
+    """Each id's position in sorted_ids (int64, ascending), -1 where it is not there."""
+    ids = np.asarray(ids, np.int64)
+    if len(sorted_ids) == 0:
+        return np.full(len(ids), -1, np.int64)
+    at = np.clip(np.searchsorted(sorted_ids, ids), 0, len(sorted_ids) - 1)
+    return np.where(sorted_ids[at] == ids, at, -1)
