@@ -18,8 +18,11 @@ Targets, fixed here (a miss is reported, never loosened), on every seed:
 (The blend's per-user Spearman is bench/quality.py's.)
 
 The works tables are rebuilt from sql/works/ first (--keep-works: use the warehouse's), so the
-rules measured are the checkout's. Writes reports/bench_topn.md / .json / .png (summary and
-targets), reports/topn.md / .json / .png (every table of every seed) and docs/results/topn.*.
+rules measured are the checkout's. The blend behind the predicted-rating input is tuned on each
+seed's tuning readers (raw space), so a run's numbers follow from the checkout, the warehouse's
+data and the seeds alone, not from the settings the last `flows.evaluate` saved. Writes
+reports/bench_topn.md / .json / .png (summary and targets), reports/topn.md / .json / .png
+(every table of every seed) and docs/results/topn.*.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from bench.common import (  # noqa: E402
     write_report,
 )
 from bookrec.config import EvalConfig  # noqa: E402
+from bookrec.evaluation.rating_evaluation import tune_scorer_settings  # noqa: E402
 from bookrec.evaluation.topn import (  # noqa: E402
     DIAG_ALS_UNDER_RULES,
     DIAG_EASE_UNDER_RULES,
@@ -179,16 +183,25 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
     started = time.perf_counter()
     prepare_works(db_path, rebuild_works)
     runs = []
+    blends = []
     with connect(db_path, read_only=True) as con:
         for seed in seeds:
-            result = evaluate_topn(con, EvalConfig(), seed)
+            # the blend tuned on this seed's own tuning readers, not the warehouse's saved
+            # settings: those follow whichever evaluation ran last (flow full's seed or
+            # flow evaluate's), and the lists' numbers moved with them from run to run. In the
+            # raw space: the lists' readers include the projector's training readers, whose
+            # hidden ratings the trained space has seen
+            blend = tune_scorer_settings(con, EvalConfig(spaces=("raw",)), seed)
+            logging.info("seed %d: the blend tuned on its tuning readers: %s", seed, blend)
+            result = evaluate_topn(con, EvalConfig(), seed, scorer_settings=blend)
             runs.append(result)
+            blends.append(blend)
             logging.info("top-N seed %d in %s s", seed, result.counts["seconds"])
     REPORTS.mkdir(exist_ok=True)
     plot(runs, REPORTS / "bench_topn.png")
     write_topn_reports(runs, REPORTS)  # reports/topn.*: every table of every seed
     per_seed = []
-    for r in runs:
+    for r, blend in zip(runs, blends, strict=True):
         m = r.methods
         peer = best_full_peer(r)
         ours = m["bookrec_list"].ndcg_at_10
@@ -205,6 +218,8 @@ def run_topn(db_path: Path, seeds: list[int], rebuild_works: bool = True) -> dic
                 "free_over_als": m[DIAG_WITHOUT_RULES].ndcg_at_10 / m["implicit_als"].ndcg_at_10,
                 "over_als_same_rules": ours / m[DIAG_ALS_UNDER_RULES].ndcg_at_10,
                 "over_ease_same_rules": ours / m[DIAG_EASE_UNDER_RULES].ndcg_at_10,
+                "blend": f"alpha {blend.alpha:g}, temperature {blend.temperature:g}, "
+                f"top_k {blend.top_k or 'all'}",
                 "weights": "/".join(str(getattr(r.chosen, w)) for w in WEIGHTS),
                 "few_book_weights": "/".join(str(getattr(r.chosen, w)) for w in FEW_WEIGHTS),
                 # the re-rankers of a reader's best candidates (bookrec.lists.learned)
@@ -278,7 +293,9 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
         "## Full histories (held-out readers)",
         "",
         table(payload["summary"], ["method", *METRICS]),
-        "Per seed (weights pop/text/co-rating/predicted rating, re-ordered by "
+        "Per seed (`blend`: the settings of the predicted-rating input, tuned on the seed's "
+        "tuning readers in the raw space; weights pop/text/co-rating/predicted rating, "
+        "re-ordered by "
         "`full_history_reranker`, trained on the tuning readers' histories; `few_book_weights` "
         "rank a reader who gives at most 5 books, tuned on the tuning readers' books cut to 1, 3 "
         "and 5, and `few_book_reranker` re-orders their best candidates, trained on the same "
@@ -297,6 +314,7 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
                 "free_over_als",
                 "over_als_same_rules",
                 "over_ease_same_rules",
+                "blend",
                 "weights",
                 "full_history_reranker",
                 "few_book_weights",

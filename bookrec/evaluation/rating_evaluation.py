@@ -23,6 +23,7 @@ import dataclasses
 import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -256,15 +257,18 @@ def _peers(
     return scores
 
 
-def _blends(
-    books: pd.DataFrame, spaces: dict[str, BookVectors], data: EvalSplit, config: EvalConfig
-) -> tuple[list[MethodScore], dict[str, BlendTuning]]:
-    """Every blend variant (space x centering, plus the damped plain one), tuned then scored."""
-    scores: list[MethodScore] = []
-    tunings: dict[str, BlendTuning] = {}
+def _tuned_blends(
+    books: pd.DataFrame,
+    spaces: dict[str, BookVectors],
+    data: EvalSplit,
+    config: EvalConfig,
+    centerings: tuple[str, ...] = CENTERINGS,
+) -> Iterator[tuple[str, BlendPredictor, BlendTuning, float]]:
+    """Every blend variant (space x centering, plus the damped plain one), fitted and tuned on
+    the tuning readers: (name, predictor, tuning, seconds spent)."""
     for space, vectors in spaces.items():
-        variants = [(c, 0.0) for c in CENTERINGS]
-        if config.damping > 0:
+        variants = [(c, 0.0) for c in centerings]
+        if config.damping > 0 and "plain" in centerings:
             variants.append(("plain", config.damping))
         for centering, damping in variants:
             name = f"blend_{space}" if centering == "plain" else f"blend_{space}_{centering}"
@@ -274,22 +278,57 @@ def _blends(
             predictor = BlendPredictor(name, vectors, baseline, centering=centering)
             predictor.fit(data.split.train)
             tuning = tune_blend(predictor, data.tune_test, config, space)
-            tunings[name] = tuning
-            chosen = tuning.config
-            settings = BlendChoice(
-                space=space,
-                centering=centering,
-                damping=damping,
-                alpha=chosen.alpha,
-                temperature=chosen.temperature,
-                top_k=chosen.top_k,
-                tune_spearman=tuning.tune_spearman,
-            )
-            elapsed = time.perf_counter() - tick
-            scores.append(
-                _score(name, predictor.with_config(chosen), data, config, elapsed, settings)
-            )
+            yield name, predictor, tuning, time.perf_counter() - tick
+
+
+def _served_choice(tunings: dict[str, BlendTuning]) -> str:
+    """The variant whose settings `recommend` runs with: the best default-centred one."""
+    defaults = [n for n in tunings if tunings[n].centering == DEFAULT_CENTERING]
+    return max(defaults, key=lambda n: tunings[n].tune_spearman)
+
+
+def _blends(
+    books: pd.DataFrame, spaces: dict[str, BookVectors], data: EvalSplit, config: EvalConfig
+) -> tuple[list[MethodScore], dict[str, BlendTuning]]:
+    """Every blend variant, tuned then scored on the report readers."""
+    scores: list[MethodScore] = []
+    tunings: dict[str, BlendTuning] = {}
+    for name, predictor, tuning, seconds in _tuned_blends(books, spaces, data, config):
+        tunings[name] = tuning
+        chosen = tuning.config
+        settings = BlendChoice(
+            space=chosen.space,
+            centering=predictor.centering,
+            damping=predictor.baseline.damping,
+            alpha=chosen.alpha,
+            temperature=chosen.temperature,
+            top_k=chosen.top_k,
+            tune_spearman=tuning.tune_spearman,
+        )
+        scores.append(_score(name, predictor.with_config(chosen), data, config, seconds, settings))
     return scores, tunings
+
+
+def tune_scorer_settings(
+    con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: int
+) -> ScorerConfig:
+    """The settings `evaluate_methods` would save for this seed, tuned alone (no peers, nothing
+    scored on the report readers).
+
+    For evaluations that use the blend without reporting it (the top-N lists of bench/topn.py):
+    their numbers then follow from the seed, not from whichever evaluation saved settings last.
+    """
+    books = load_books(con)
+    ratings = load_ratings(con)
+    spaces = _load_spaces(con, config, [])
+    data = _eval_split(con, config, seed, ratings, spaces, [])
+    tunings = {
+        name: tuning
+        for name, _, tuning, _ in _tuned_blends(
+            books, spaces, data, config, centerings=(DEFAULT_CENTERING,)
+        )
+    }
+    return tunings[_served_choice(tunings)].config
 
 
 def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: int) -> EvalResult:
@@ -308,8 +347,7 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
     peers = _peers(books, data, config, seed)
     blends, tunings = _blends(books, spaces, data, config)
     best_method = max(tunings, key=lambda n: tunings[n].tune_spearman)
-    defaults = [n for n in tunings if tunings[n].centering == DEFAULT_CENTERING]
-    chosen_name = max(defaults, key=lambda n: tunings[n].tune_spearman)
+    chosen_name = _served_choice(tunings)
     methods = {
         m.name: dataclasses.replace(m.row, best_variant=m.name == best_method)
         for m in peers + blends

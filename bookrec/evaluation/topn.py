@@ -44,6 +44,7 @@ from bookrec.config import (
     ListConfig,
     ListWeights,
     RecommendConfig,
+    ScorerConfig,
     TopNConfig,
 )
 from bookrec.embedding.vectors import BookVectors, load_book_vectors
@@ -248,12 +249,18 @@ def _candidates(
     )
 
 
-def _setup(con, split, recommend: RecommendConfig, corating_config: CoratingConfig) -> SplitInputs:
+def _setup(
+    con,
+    split,
+    recommend: RecommendConfig,
+    corating_config: CoratingConfig,
+    settings: ScorerConfig | None = None,
+) -> SplitInputs:
     books = load_books(con)
     works = load_works(con)
     text = load_book_vectors(con, "raw")
-    # the blend as `recommend` runs it (tuned settings, their space) predicts the ratings
-    settings = load_scorer_settings(con)
+    # the blend as `recommend` runs it (the saved settings, their space) unless given its own
+    settings = settings or load_scorer_settings(con)
     known = books[books["avg_rating"].notna()]
     scorer = BlendScorer(
         text if settings.space == "raw" else load_book_vectors(con, settings.space),
@@ -679,11 +686,13 @@ def evaluate_topn(
     recommend: RecommendConfig | None = None,
     corating_config: CoratingConfig | None = None,
     topn_config: TopNConfig | None = None,
+    scorer_settings: ScorerConfig | None = None,
 ) -> TopNResult:
     """Every top-N method on one seeded split; bookrec's weights tuned on the tuning readers.
 
     Full histories first (result.methods); then, unless topn_config.modes is off, the lists
-    readers meet on the page (result.modes, bookrec.evaluation.topn_modes).
+    readers meet on the page (result.modes, bookrec.evaluation.topn_modes). The blend behind
+    the predicted-rating input runs with scorer_settings, or the warehouse's saved ones.
     """
     started = time.perf_counter()
     list_config = list_config or ListConfig()
@@ -691,7 +700,8 @@ def evaluate_topn(
     corating_config = corating_config or CoratingConfig()
     ratings = load_ratings(con)
     split = split_ratings(ratings, config.min_ratings, config.hidden_share, config.tune_share, seed)
-    setup = _setup(con, split, recommend or RecommendConfig(), corating_config)
+    scorer_settings = scorer_settings or load_scorer_settings(con)
+    setup = _setup(con, split, recommend or RecommendConfig(), corating_config, scorer_settings)
     tune = [int(u) for u in split.tune_users if int(u) in setup.relevant]
     report = [int(u) for u in split.report_users if int(u) in setup.relevant]
     chosen, grid = tune_list(setup, tune, list_config)
@@ -763,6 +773,9 @@ def evaluate_topn(
         "editions, later series entries and more than 2 books per author allowed); "
         f"{DIAG_ALS_UNDER_RULES}, {DIAG_EASE_UNDER_RULES}: implicit ALS's and EASE's own "
         "scores under bookrec's rules. Together they show what the rules cost",
+        f"the blend behind the predicted-rating input: {scorer_settings.space} space, alpha "
+        f"{scorer_settings.alpha:g}, temperature {scorer_settings.temperature:g}, top_k "
+        f"{scorer_settings.top_k or 'all'}",
     ]
     return TopNResult(
         seed=seed,

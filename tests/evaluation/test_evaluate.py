@@ -15,7 +15,11 @@ import pytest
 from bookrec.config import EvalConfig, ProjectorConfig
 from bookrec.errors import ConfigError, DataError
 from bookrec.evaluation.metrics import grouped_spearman, per_user_metrics
-from bookrec.evaluation.rating_evaluation import evaluate_methods, run_evaluation
+from bookrec.evaluation.rating_evaluation import (
+    evaluate_methods,
+    run_evaluation,
+    tune_scorer_settings,
+)
 from bookrec.holdout import hidden_mask, hide_ratings, split_ratings, split_users
 from bookrec.scoring.predictors import BookAverage
 from bookrec.scoring.settings import load_scorer_settings
@@ -171,6 +175,8 @@ def test_evaluation_is_deterministic_per_seed(tiny_copy: Path) -> None:
         first = evaluate_methods(con, config, seed=2)
         second = evaluate_methods(con, config, seed=2)
         other = evaluate_methods(con, config, seed=9)
+        # the settings tuned alone (bench/topn.py's blend) are those the evaluation saves
+        alone = {seed: tune_scorer_settings(con, config, seed) for seed in (2, 9)}
 
     def strip(methods: dict) -> str:
         # JSON, so NaN (no cold books here) compares equal to NaN; timings differ by nature.
@@ -183,6 +189,7 @@ def test_evaluation_is_deterministic_per_seed(tiny_copy: Path) -> None:
     assert strip(first.methods) == strip(second.methods)
     assert first.chosen == second.chosen
     assert strip(first.methods) != strip(other.methods)
+    assert alone == {2: first.chosen, 9: other.chosen}
 
 
 def test_cli_missing_warehouse_is_one_line(tmp_path: Path) -> None:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig, TopNConfig
+from bookrec.config import (
+    CoratingConfig,
+    EvalConfig,
+    ListConfig,
+    RecommendConfig,
+    ScorerConfig,
+    TopNConfig,
+)
 from bookrec.evaluation.topn import (
     DIAG_ALS_UNDER_RULES,
     DIAG_EASE_UNDER_RULES,
@@ -22,6 +29,7 @@ from bookrec.holdout import split_ratings
 from bookrec.lists import learned
 from bookrec.lists.settings import load_list_settings, load_rerankers
 from bookrec.lists.works import build_works
+from bookrec.scoring.settings import load_scorer_settings
 from bookrec.warehouse.connection import connect
 from bookrec.warehouse.tables import load_ratings
 from tests.conftest import build_tiny_warehouse
@@ -134,6 +142,12 @@ def test_the_full_history_re_ranker_learns_from_whole_histories(tiny_with_works,
     with connect(tiny_with_works, read_only=True) as con:
         split = split_ratings(load_ratings(con), config.min_ratings, 0.4, config.tune_share, 0)
         setup = _setup(con, split, RecommendConfig(min_num_ratings=0), CoratingConfig())
+        # the blend runs with the settings given (bench/topn.py's, tuned per seed), else the
+        # warehouse's saved ones
+        given = ScorerConfig(alpha=0.3, temperature=0.7, top_k=4)
+        assert setup.scorer.config == load_scorer_settings(con) != given
+        tuned = _setup(con, split, RecommendConfig(min_num_ratings=0), CoratingConfig(), given)
+        assert tuned.scorer.config == given
     cases = setup.cases(sorted(setup.relevant))
     assert cases and all(len(case.history) > ListConfig().few_books for case in cases)
     monkeypatch.setattr(learned, "MIN_RELEVANT_ROWS", 1)  # the tiny data's few hidden likes
