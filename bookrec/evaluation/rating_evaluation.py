@@ -135,7 +135,7 @@ def _load_spaces(con: duckdb.DuckDBPyConnection, config: EvalConfig, notes: list
     return spaces
 
 
-def _without_projector_readers(
+def without_projector_readers(
     con: duckdb.DuckDBPyConnection,
     split: Split,
     version: str,
@@ -198,7 +198,7 @@ def _eval_split(
         ratings, config.min_ratings, config.hidden_share, config.tune_share, seed
     )
     if "trained" in spaces:
-        split = _without_projector_readers(con, split, spaces["trained"].version, ratings, notes)
+        split = without_projector_readers(con, split, spaces["trained"].version, ratings, notes)
     tune_test = split.test_of(split.tune_users)
     report_test = split.test_of(split.report_users)
     trained_books = set(split.train["book_id"].unique().tolist())

@@ -50,6 +50,7 @@ from bookrec.config import (
 from bookrec.embedding.vectors import BookVectors, load_book_vectors
 from bookrec.evaluation.bookrec_list import bookrec_list
 from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
+from bookrec.evaluation.rating_evaluation import without_projector_readers
 from bookrec.evaluation.topn_metrics import (
     TopNScores,
     hit_at,
@@ -701,6 +702,12 @@ def evaluate_topn(
     ratings = load_ratings(con)
     split = split_ratings(ratings, config.min_ratings, config.hidden_share, config.tune_share, seed)
     scorer_settings = scorer_settings or load_scorer_settings(con)
+    notes: list[str] = []
+    if scorer_settings.space == "trained":
+        # the predicted-rating input would be flattered on the readers whose hidden ratings
+        # trained the projector: left out, as the rating evaluation leaves them out
+        version = load_book_vectors(con, "trained").version
+        split = without_projector_readers(con, split, version, ratings, notes)
     setup = _setup(con, split, recommend or RecommendConfig(), corating_config, scorer_settings)
     tune = [int(u) for u in split.tune_users if int(u) in setup.relevant]
     report = [int(u) for u in split.report_users if int(u) in setup.relevant]
@@ -761,7 +768,7 @@ def evaluate_topn(
         **mode_counts,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    notes = [
+    notes += [
         "relevant = works of hidden books rated 4-5, minus the works read through the training "
         "books (their editions, a collection's contents, the main series entries before the "
         "earliest one they have); hidden books outside the candidates still count as relevant "

@@ -181,3 +181,28 @@ def test_the_adapter_takes_unrated_books_and_never_lists_the_readers_own(tiny_wi
     assert set(unrated[:3]) <= {3, 4, 5}
     mixed = bookrec_list(ranker, [1, 6], [5.0, nan], top_n=10, exclude=[3])
     assert not {1, 6, 3} & set(mixed)
+
+
+def test_lists_with_the_trained_blend_leave_the_projectors_readers_out(tiny_with_works, tmp_path):
+    """The predicted-rating input in the trained space has seen the hidden ratings of the
+    readers who trained the projector: the lists' evaluation leaves them out, as the rating
+    evaluation does (here nearly every tiny reader trained it: too few are left)."""
+    import shutil
+
+    from bookrec.errors import DataError
+    from bookrec.training.pipeline import train_projector
+    from bookrec.training.reencode import encode_with_projector
+    from tests.training.test_embedding_report import SMALL
+
+    db = tmp_path / "trained.duckdb"
+    shutil.copy(tiny_with_works, db)
+    with connect(db) as con:
+        train_projector(con, SMALL, tmp_path / "artifacts")
+        encode_with_projector(con, tmp_path / "artifacts")
+    config = EvalConfig(min_ratings=5, hidden_share=0.4)
+    args = {"recommend": RecommendConfig(min_num_ratings=0), "topn_config": TopNConfig(modes=False)}
+    with connect(db, read_only=True) as con:
+        raw = evaluate_topn(con, config, 0, scorer_settings=ScorerConfig(space="raw"), **args)
+        assert raw.counts["report_users"] > 0
+        with pytest.raises(DataError, match="outside the projector's training set"):
+            evaluate_topn(con, config, 0, scorer_settings=ScorerConfig(space="trained"), **args)
