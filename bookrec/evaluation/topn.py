@@ -47,7 +47,7 @@ from bookrec.config import (
     ScorerConfig,
     TopNConfig,
 )
-from bookrec.embedding.vectors import BookVectors, load_book_vectors
+from bookrec.embedding.vectors import BookVectors, load_book_vectors, newest_projection_version
 from bookrec.evaluation.bookrec_list import bookrec_list
 from bookrec.evaluation.hygiene import after_dislike_flags, hygiene_flags
 from bookrec.evaluation.rating_evaluation import without_projector_readers
@@ -706,7 +706,7 @@ def evaluate_topn(
     if scorer_settings.space == "trained":
         # the predicted-rating input would be flattered on the readers whose hidden ratings
         # trained the projector: left out, as the rating evaluation leaves them out
-        version = load_book_vectors(con, "trained").version
+        version = newest_projection_version(con)  # the one load_book_vectors takes
         split = without_projector_readers(con, split, version, ratings, notes)
     setup = _setup(con, split, recommend or RecommendConfig(), corating_config, scorer_settings)
     tune = [int(u) for u in split.tune_users if int(u) in setup.relevant]
