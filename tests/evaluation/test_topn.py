@@ -206,3 +206,36 @@ def test_lists_with_the_trained_blend_leave_the_projectors_readers_out(tiny_with
         assert raw.counts["report_users"] > 0
         with pytest.raises(DataError, match="outside the projector's training set"):
             evaluate_topn(con, config, 0, scorer_settings=ScorerConfig(space="trained"), **args)
+
+
+def test_lists_with_given_blend_settings_do_not_follow_the_saved_ones(tiny_with_works, tmp_path):
+    """bench/topn.py gives each seed its own blend settings: its numbers must not move with the
+    settings the last evaluation saved (they did, through the predicted-rating input)."""
+    import json
+    import shutil
+
+    from bookrec.scoring.settings import save_scorer_settings
+
+    db = tmp_path / "settings.duckdb"
+    shutil.copy(tiny_with_works, db)
+    config = EvalConfig(min_ratings=5, hidden_share=0.4)
+    args = {"recommend": RecommendConfig(min_num_ratings=0), "topn_config": TopNConfig(modes=False)}
+    given = ScorerConfig(alpha=0.5, temperature=0.2, top_k=5)
+
+    def grid(settings: ScorerConfig | None) -> str:
+        # the tuning grid: every weighting's NDCG, the predicted rating's weight among them
+        with connect(db, read_only=True) as con:
+            result = evaluate_topn(con, config, 0, scorer_settings=settings, **args)
+        return json.dumps(result.grid, sort_keys=True, default=str)
+
+    runs = []
+    for run_id, saved in (
+        ("run-a", ScorerConfig(alpha=0.0, temperature=0.05, top_k=2)),
+        ("run-b", ScorerConfig(alpha=1.0, temperature=1.0, top_k=None)),
+    ):
+        with connect(db) as con:
+            save_scorer_settings(con, run_id, saved)
+        runs.append((grid(None), grid(given)))
+    (saved_a, given_a), (saved_b, given_b) = runs
+    assert saved_a != saved_b  # the saved settings reach the lists when none are given
+    assert given_a == given_b
