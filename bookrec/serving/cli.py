@@ -1,5 +1,5 @@
 """The `bookrec` command: `bookrec recommend` suggests what to read next, `bookrec serve` starts
-the web page and JSON API (bookrec.serving.web).
+the web page and JSON API (bookrec.serving.web), `bookrec sql` queries the warehouse.
 
 A user mistake (bad rating, unreadable file, warehouse not built) prints one line
 `error: ...` on stderr and exits 2; bugs keep their traceback.
@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import socket
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -112,7 +113,71 @@ def build_parser() -> argparse.ArgumentParser:
         help="list every matched book (by default only when there are 20 or fewer)",
     )
     add_serve_parser(commands)
+    add_sql_parser(commands)
     return parser
+
+
+SQL_EXAMPLES = """\
+examples:
+  bookrec sql "show tables"
+  bookrec sql "select title, avg_rating, num_ratings from books order by num_ratings desc limit 10"
+  bookrec sql "select * from recommendations where user_id = 42 order by rank"
+  bookrec sql --csv "select * from ratings" > ratings.csv
+  bookrec sql < my_query.sql                     (the query from standard input)
+
+The warehouse is opened read-only (the flows write it), so it can be queried while the page
+serves it. Any DuckDB 2.0 client opens it too, e.g. Python's `duckdb.connect(path)`; the
+`duckdb` command from PyPI (1.5) is too old for files DuckDB 2.0 wrote. The tables are
+described in docs/data.md.
+"""
+
+
+def add_sql_parser(commands) -> None:
+    """The `sql` subcommand's options."""
+    sql = commands.add_parser(
+        "sql",
+        help="run DuckDB SQL on the warehouse (read-only) and print the rows",
+        description="Run DuckDB SQL on the warehouse, read-only, and print the rows.",
+        epilog=SQL_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sql.add_argument(
+        "query",
+        nargs="?",
+        default="-",
+        help="the SQL; several statements show the last one's rows (default -: standard input)",
+    )
+    sql.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help=f"the DuckDB warehouse (default {DEFAULT_WAREHOUSE})",
+    )
+    sql.add_argument("--csv", action="store_true", help="print every row as CSV, with a header")
+    sql.add_argument(
+        "--max-rows",
+        type=int,
+        default=40,
+        help="rows the table shows, the first and last halves (default 40; --csv: every row)",
+    )
+
+
+def run_sql_command(args: argparse.Namespace) -> None:
+    """Read the query (an argument, or standard input), run it read-only, print the rows."""
+    from bookrec.warehouse.explore import run_query
+
+    query = args.query
+    if query == "-":
+        if sys.stdin.isatty():
+            raise ConfigError('no query given: bookrec sql "show tables" (or pipe SQL in)')
+        query = sys.stdin.read()
+    try:
+        run_query(args.warehouse, query, sys.stdout, as_csv=args.csv, max_rows=args.max_rows)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader of a pipe stopped early (`| head`): as the shell's tools do, say nothing;
+        # stdout goes to devnull so that the interpreter's own flush at exit fails no more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 SERVE_EXAMPLES = """\
@@ -257,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "serve":
         return exit_code_of(lambda: run_serve(args))
+    if args.command == "sql":
+        return exit_code_of(lambda: run_sql_command(args))
     return exit_code_of(recommend_and_print)
 
 

@@ -1,0 +1,70 @@
+"""`bookrec sql`: a reader's own SQL on the warehouse, read-only, as a table or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from bookrec.serving.cli import main
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_a_query_prints_its_rows_as_a_table(tiny_warehouse, capsys):
+    assert main(["sql", "--warehouse", str(tiny_warehouse), "select count(*) as n from books"]) == 0
+    out = capsys.readouterr().out
+    assert " n " in out and f" {_rows(tiny_warehouse, 'select count(*) from books')[0][0]} " in out
+
+
+def test_csv_holds_every_row_with_a_header(tiny_warehouse, capsys):
+    sql = "select user_id, book_id, rating from ratings order by user_id, book_id"
+    assert main(["sql", "--warehouse", str(tiny_warehouse), "--csv", sql]) == 0
+    got = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert got[0] == ["user_id", "book_id", "rating"]
+    assert [tuple(int(v) for v in row) for row in got[1:]] == _rows(tiny_warehouse, sql)
+
+
+def test_the_query_may_come_on_standard_input(tiny_warehouse, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("select 41 + 1 as answer;\n"))
+    assert main(["sql", "--warehouse", str(tiny_warehouse), "--csv"]) == 0
+    assert capsys.readouterr().out == "answer\n42\n"
+
+
+def test_a_write_is_refused_in_one_line_and_changes_nothing(tiny_warehouse, capsys):
+    code = main(["sql", "--warehouse", str(tiny_warehouse), "drop table ratings"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and "read-only" in err
+    assert "Traceback" not in err
+    assert _rows(tiny_warehouse, "select count(*) from ratings")[0][0] == 60
+
+
+def test_bad_sql_and_no_query_are_user_mistakes(tiny_warehouse, capsys):
+    assert main(["sql", "--warehouse", str(tiny_warehouse), "selec 1"]) == 2
+    assert capsys.readouterr().err.startswith("error: the query failed: Parser Error")
+    assert main(["sql", "--warehouse", str(tiny_warehouse), "  "]) == 2
+    assert "no query given" in capsys.readouterr().err
+    assert main(["sql", "--warehouse", str(tiny_warehouse.parent / "none.duckdb"), "select 1"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tiny_warehouse):
+    """`bookrec sql --csv ... | head -1`: the pipe closes long before a million rows are out."""
+    command = [sys.executable, "-m", "bookrec.serving.cli", "sql", "--warehouse"]
+    with subprocess.Popen(
+        [*command, str(tiny_warehouse), "--csv", "select range from range(1000000)"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as run:
+        assert run.stdout.readline() == b"range\n"
+        run.stdout.close()
+        err = run.stderr.read().decode()
+        assert run.wait(timeout=60) == 0, err
+    assert err == ""
