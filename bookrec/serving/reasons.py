@@ -16,12 +16,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bookrec.config import ListConfig
+from bookrec.lists.candidates import reader_roles
 
 if TYPE_CHECKING:  # the results call these functions for their text fields
     from bookrec.serving.results import Reason, Recommendation, Recommendations
 
 _DISLIKED_RATING = ListConfig().disliked_rating
+_LIKED_RATING = ListConfig().liked_rating
 MAX_NAMED = 2  # reader's books named in one reason
 MAX_TITLE = 48  # characters of a named title before it is cut
 MAX_GENRES = 2
@@ -204,8 +208,14 @@ def _little_known(result: Recommendations, books: int) -> str:
         if _only_dislikes(result):
             # the blend's "for you" stars rest on those ratings alone: all of them low
             return (
-                f"you rated no book above {_DISLIKED_RATING:g} stars, so these are well-loved "
-                "books unlike yours (their “for you” stars lean on your low ratings)"
+                f"you rated no book above {_DISLIKED_RATING:g} stars, so there is nothing you "
+                "liked to go on: these are well-loved books (their “for you” stars lean on your "
+                "low ratings)"
+            )
+        if not _liked_any(result):  # a well-known book at 3 stars: known, but not liked
+            return (
+                f"you rated no book {_LIKED_RATING:g} stars or more, so there is little to go "
+                "on: these are mostly well-loved books"
             )
         return f"little is known here of {of}, so these are mostly well-loved books"
     given = {m.book_id for m in result.matches if m.status == "matched"}
@@ -217,14 +227,26 @@ def _little_known(result: Recommendations, books: int) -> str:
 
 def _only_dislikes(result: Recommendations) -> bool:
     """Whether the reader rated books and every one at or below ListConfig.disliked_rating (a
-    list without evidence is then one of well-loved books unlike them, not a list on little
-    knowledge: Twilight and New Moon at 1 star are well known)."""
+    list without evidence is then one of well-loved books with nothing liked to go on, not a
+    list on little knowledge: Twilight and New Moon at 1 star are well known)."""
     ratings = [
         m.book.rating
         for m in result.matches
         if m.status == "matched" and not m.book.wanted and m.book.rating is not None
     ]
     return bool(ratings) and max(ratings) <= _DISLIKED_RATING
+
+
+def _liked_any(result: Recommendations) -> bool:
+    """Whether any of the reader's books counts as liked, as the ranker counts it
+    (candidates.reader_roles: rated high enough, or listed without a rating)."""
+    ratings = [
+        np.nan if m.book.rating is None else m.book.rating
+        for m in result.matches
+        if m.status == "matched" and not m.book.wanted
+    ]
+    liked, _ = reader_roles(np.array(ratings, np.float64), ListConfig())
+    return bool(liked.any())
 
 
 def _unsure(counts: Mapping[str, int]) -> int:

@@ -239,12 +239,18 @@ def test_status_line_says_when_nothing_but_titles_is_known() -> None:
         "author, so these rest on its author's best-known books; rate a few for picks made for "
         "you."
     )
-    # only dislikes: well known books, rated low; the list is well-loved books unlike them
+    # only dislikes: well known books, rated low; nothing liked to go on, well-loved books
     low = _match(ReaderBook("Knight", rating=1), "matched", book_id=2)
     assert line("personal", [low, plain], 1, blind) == (
         "Picked for you from the 1 book you rated and 1 without stars; you rated no book above "
-        "2 stars, so these are well-loved books unlike yours (their “for you” stars lean on your "
-        "low ratings)."
+        "2 stars, so there is nothing you liked to go on: these are well-loved books (their “for "
+        "you” stars lean on your low ratings)."
+    )
+    # a well-known book at 3 stars is neither liked nor disliked: not "little is known of it"
+    middling = _match(ReaderBook("Knight", rating=3), "matched", book_id=2)
+    assert line("personal", [middling], 1, blind) == (
+        "Picked for you from the 1 book you rated; you rated no book 4 stars or more, so there "
+        "is little to go on: these are mostly well-loved books."
     )
     assert line("personal", [read], 1, [*theirs, *seen]) == (
         "Picked for you from the 1 book you rated."

@@ -204,7 +204,11 @@ def test_a_reader_builds_a_list_and_gets_recommendations(page, popular_books, tm
     similar.locator("li").first.wait_for()
     add = results.nth(1).get_by_role("button", name=f"add {shown[1]} to my books")
     add.click()
-    assert add.inner_text() == "✓ in your books"  # the click says it worked
+    # the click says it worked, to the eye and in the name a screen reader reads
+    added = results.nth(1).get_by_role("button", name=f"{shown[1]} is in your books")
+    assert added.inner_text() == "✓ in your books" and add.count() == 0
+    assert page.get_by_test_id("my-book").count() == 5
+    added.click(force=True)  # adds nothing twice (aria-disabled: playwright would wait)
     assert page.get_by_test_id("my-book").count() == 5
     page.screenshot(path=str(tmp_path / "bookrec_page.png"), full_page=True)
     assert (tmp_path / "bookrec_page.png").stat().st_size > 10_000

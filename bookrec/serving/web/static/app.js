@@ -348,17 +348,24 @@ function card(item, index) {
     item.reason_text ? el("p", { class: "because", "data-testid": "because", text: item.reason_text }) : null);
   const add = el("button", {
     type: "button", class: "link", text: "+ add to my books", "aria-label": `add ${item.title} to my books`,
-    onclick: () => {
-      addBooks([item]);
-      add.textContent = "✓ in your books";
-      announce(`Added ${item.title} to your books`);
-    },
+    onclick: () => addOnce(add, item, "✓ in your books"),
   });
   li.append(el("div", { class: "line card-actions" },
     el("button", { type: "button", class: "link", text: "more like this", "aria-label": `more like ${item.title}`,
       "aria-expanded": "false", onclick: (event) => moreLikeThis(item, li, event.currentTarget) }),
     add));
   return li;
+}
+
+// A suggested book's "add" button, once pressed, says what is now true in its text and in the
+// name a screen reader reads (which otherwise still offers "add"), and adds nothing twice.
+function addOnce(button, item, done) {
+  if (button.getAttribute("aria-disabled") === "true") return;
+  addBooks([item]);
+  button.textContent = done;
+  button.setAttribute("aria-label", `${item.title} is in your books`);
+  button.setAttribute("aria-disabled", "true");
+  announce(`Added ${item.title} to your books`);
 }
 
 async function moreLikeThis(book, anchor, button) {
@@ -373,7 +380,7 @@ async function moreLikeThis(book, anchor, button) {
     for (const item of answer.recommendations) {
       const add = el("button", { type: "button", class: "link", text: "+ add",
         "aria-label": `add ${item.title} to my books`,
-        onclick: () => { addBooks([item]); add.textContent = "✓ added"; announce(`Added ${item.title}`); } });
+        onclick: () => addOnce(add, item, "✓ added") });
       list.append(el("li", {},
         el("span", { class: "title", text: item.title }),
         item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null,
