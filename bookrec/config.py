@@ -748,8 +748,8 @@ class CoratingConfig:
     # EASE (bookrec.lists.ease), the list's co-reading feature and the evaluation's EASE peer.
     # reg chosen on seed 0's tuning readers of the shared real data (the EASE peer, full
     # histories, NDCG@10): reg 10 0.187, 25 0.192, 50 0.193, 200 0.182, 500 0.175 (then 6,702
-    # books read by >= 3 readers, now past ease_max_books; one fit 12-50 s on 2 cores; >= 2 readers would be 11,944 books,
-    # ~6x the time)
+    # books read by >= 3 readers, now past ease_max_books; one fit 12-50 s on 2 cores; >= 2
+    # readers would be 11,944 books, ~6x the time)
     ease_reg: Positive = Field(50.0, description="EASE's ridge (Steck 2019's lambda)")
     ease_min_readers: AtLeastOne = Field(
         3,
