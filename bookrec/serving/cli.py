@@ -27,7 +27,7 @@ examples:
   bookrec recommend --csv my_books.csv --top 20          (columns: title,author,rating)
   bookrec recommend --goodreads-export goodreads_library_export.csv --json
 
-A book is "Title|Author|Rating": rating 1..5 (or "4 stars", "4/5", "really liked it"), author
+A book is "Title|Author|Rating": rating 1 to 5 (or "4 stars", "4/5", "really liked it"), author
 and rating may be left out. Books without a rating are never suggested back and, when no book
 has a rating, steer the suggestions by closeness. The Goodreads export is the CSV from
 Goodreads > My Books > Import and export (My Rating 0 = not rated; unrated on a did-not-finish

@@ -114,11 +114,11 @@ def parse_rating(text: str | float | int | None, origin: str) -> float | None:
         value = _written_rating(text)
         if value is None:
             raise DataError(
-                f"{origin}: rating {quote(text)} is not a rating; use 1..5 (or words like "
+                f"{origin}: rating {quote(text)} is not a rating; use 1 to 5 (or words like "
                 '"4 stars" or "really liked it")'
             ) from None
     if math.isnan(value) or not 1.0 <= value <= 5.0:
-        raise DataError(f"{origin}: rating {quote(text)} is outside 1..5")
+        raise DataError(f"{origin}: rating {quote(text)} is outside 1 to 5 stars")
     return value
 
 
@@ -191,12 +191,25 @@ def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, d
     text = _text_of(data, name)
     if "\x00" in text:
         raise DataError(f"{name}: not a text CSV file")
+    # strict: a quote that opens a field and never closes is an error, not one field holding
+    # the rest of the file (a lone bogus "book" made of every line after it)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    rows: list[tuple[int, dict[str, str]]] = []
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
         header = [h.strip() for h in (reader.fieldnames or [])]
-        rows = [(reader.line_num, row) for row in reader]
+        rows.extend((reader.line_num, row) for row in reader)
     except csv.Error as exc:
-        raise DataError(f"{name}: not a readable CSV ({exc})") from None
+        line = rows[-1][0] + 1 if rows else 1 + bool(reader.fieldnames)
+        if "unexpected end of data" in str(exc):
+            raise DataError(
+                f'{name} line {line}: a quote (") opens a field that is never closed; close '
+                "it or remove it"
+            ) from None
+        if "expected after" in str(exc):
+            raise DataError(
+                f'{name} line {line}: a quote inside a quoted field must be written twice ("")'
+            ) from None
+        raise DataError(f"{name} line {line}: not readable as CSV ({exc})") from None
     if not header:
         raise DataError(f"{name}: empty file; expected a header row and one row per book")
     return header, rows
@@ -284,9 +297,7 @@ def _export_books(
         title = _cell(row, "Title")
         if not title:
             raise DataError(f"{origin}: the Title is empty")
-        rating_text = _cell(row, "My Rating")
-        # 0 is how Goodreads writes "not rated".
-        rating = None if rating_text in ("0", "0.0", "") else parse_rating(rating_text, origin)
+        rating = _rating_or_unrated(_cell(row, "My Rating"), origin)
         shelves = [_cell(row, "Exclusive Shelf"), *_cell(row, "Bookshelves").split(",")]
         abandoned_on = None
         if rating is None:
@@ -381,11 +392,17 @@ def _books_of(
             ReaderBook(
                 title=title,
                 author=_cell(row, "author") or None,
-                rating=parse_rating(_cell(row, rating_column), origin),
+                rating=_rating_or_unrated(_cell(row, rating_column), origin),
                 origin=origin,
             )
         )
     return books
+
+
+def _rating_or_unrated(text: str, origin: str) -> float | None:
+    """A file's rating cell: 0 is how Goodreads writes "not rated", and a spreadsheet of one's
+    books often follows it (the page's hint says so); anything else as parse_rating reads it."""
+    return None if text in ("0", "0.0") else parse_rating(text, origin)
 
 
 def gather_reader_books(

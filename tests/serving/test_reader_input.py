@@ -48,11 +48,11 @@ def test_book_option_fields_are_optional(text, title, author, rating) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Dune|Frank Herbert|6", "outside 1..5"),
-        ("Dune|Frank Herbert|0", "outside 1..5"),
+        ("Dune|Frank Herbert|6", "outside 1 to 5 stars"),
+        ("Dune|Frank Herbert|0", "outside 1 to 5 stars"),
         ("Dune|Frank Herbert|great", "not a rating"),
         ("Dune|Frank Herbert|8/10", "not a rating"),
-        ("Dune|Frank Herbert|0 stars", "outside 1..5"),
+        ("Dune|Frank Herbert|0 stars", "outside 1 to 5 stars"),
         ("Dune|Frank Herbert|4,5,6", "not a rating"),
         ("Dune|Frank Herbert|4,", "not a rating"),
         ("|Frank Herbert|4", "no title"),
@@ -85,7 +85,8 @@ def test_csv_with_the_export_header_is_read_as_an_export() -> None:
 def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Path) -> None:
     path = tmp_path / "mine.csv"
     path.write_text(
-        'Title,AUTHOR,Rating\nDune,Frank Herbert,5\nEmma,,\n,,\n"Gone Girl",Gillian Flynn,2\n',
+        'Title,AUTHOR,Rating\nDune,Frank Herbert,5\nEmma,,\n,,\n"Gone Girl",Gillian Flynn,2\n'
+        "Persuasion,Jane Austen,0\n",  # 0: unrated, as Goodreads writes it (the page says so)
         encoding="utf-8",
     )
     books = read_books_csv(path)
@@ -93,6 +94,7 @@ def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Pa
         ("Dune", "Frank Herbert", 5.0),
         ("Emma", None, None),
         ("Gone Girl", "Gillian Flynn", 2.0),
+        ("Persuasion", "Jane Austen", None),
     ]
     only_titles = tmp_path / "titles.csv"
     only_titles.write_text("title\nDune\n", encoding="utf-8")
@@ -132,6 +134,12 @@ def test_csv_files_as_spreadsheets_save_them(tmp_path: Path, data: bytes) -> Non
         ("title,author,rating\nDune,Frank Herbert,9\n", r"mine\.csv line 2: rating '9'"),
         ("title,rating\nDune,5,extra\n", "more fields than the header"),
         ("", "empty file"),
+        # not one "book" made of every line after the quote
+        (
+            'title,author,rating\nEmma,Jane Austen,4\n"Dune,Frank Herbert,5\nIt,King,3\n',
+            r"mine\.csv line 3: a quote \(\"\) opens a field that is never closed",
+        ),
+        ('title,author\n"A "quoted" word",X\n', r"line 2: a quote inside a quoted field must be"),
     ],
 )
 def test_bad_csv_files_raise_data_error(tmp_path: Path, content: str, message: str) -> None:
@@ -158,7 +166,7 @@ def test_export_missing_columns_and_bad_ratings(tmp_path: Path) -> None:
     lines = EXPORT.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "bad_export.csv"
     bad.write_text("\n".join([lines[0], lines[1].replace(",5,4.10,", ",7,4.10,")]) + "\n")
-    with pytest.raises(DataError, match="line 2: rating '7' is outside 1..5"):
+    with pytest.raises(DataError, match="line 2: rating '7' is outside 1 to 5 stars"):
         read_goodreads_export(bad)
 
 

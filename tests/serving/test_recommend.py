@@ -364,7 +364,7 @@ def test_cli_help_explains_with_examples() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--book", "Dune|Frank Herbert|7"], "outside 1..5"),
+        (["--book", "Dune|Frank Herbert|7"], "outside 1 to 5 stars"),
         ([], "no books given"),
         (["--goodreads-export", "pyproject.toml"], "not a Goodreads library export"),
         (["--csv", "missing.csv"], "no such file"),
@@ -618,7 +618,9 @@ def test_flow_module_cli(warehouse: Path, prefect_api_env) -> None:
         capture_output=True, text=True, cwd=ROOT, timeout=120, env=prefect_api_env,
     )  # fmt: skip
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert bad.stderr.strip().splitlines() == ["error: --book 1: rating '9' is outside 1..5"]
+    assert bad.stderr.strip().splitlines() == [
+        "error: --book 1: rating '9' is outside 1 to 5 stars"
+    ]
 
 
 def test_personal_predictions_equal_the_scorer(recommender) -> None:

@@ -141,7 +141,7 @@ class ReaderService:
         typed: list[tuple[int, ReaderBook]] = []
         for i, book in enumerate(books, start=1):
             if book.rating is not None and not 1 <= book.rating <= 5:
-                raise DataError(f"book {i}: rating {book.rating:g} is outside 1..5")
+                raise DataError(f"book {i}: rating {book.rating:g} is outside 1 to 5 stars")
             row = loaded.matcher_row(book.book_id)
             title = book.title or (matcher.titles[row] if row is not None else None)
             reader_book = ReaderBook(

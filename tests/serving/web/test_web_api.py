@@ -362,7 +362,7 @@ def test_ambiguous_candidates_carry_what_tells_them_apart(client, web_warehouse)
         (bytes(range(256)) * 40, 400, "not UTF-8 text (nor UTF-16 or Windows-1252)"),
         (b"Title,Author\x00\nDune,Frank Herbert\n", 400, "not a text CSV"),
         (b"name,author\nDune,Frank Herbert\n", 400, "no 'title' column"),
-        (b"Title,Author,My Rating,Exclusive Shelf\nDune,Herbert,9,read\n", 400, "outside 1..5"),
+        (b"Title,Author,My Rating,Exclusive Shelf\nDune,Herbert,9,read\n", 400, "outside 1 to 5"),
         (b"x" * (6 * 1024 * 1024), 413, "5 MB"),  # refused by its Content-Length
         (b"x" * (5 * 1024 * 1024 + 10), 413, "5 MB"),  # within the allowance: read, then refused
     ],
