@@ -278,7 +278,7 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
     listed = len(result.matches)
     unsure = _unsure(counts)
     need = "needs" if unsure == 1 else "need"  # "1 of your books needs", "2 ... need"
-    check = f"; {unsure} of your books {need} a look (below)" if unsure else ""
+    check = f"; {unsure} of your books {need} a look (above)" if unsure else ""
     wanted = sum(m.status == "matched" and m.book.wanted for m in result.matches)
     if result.mode == "personal":
         rated = books_counted(result.history_size)

@@ -130,10 +130,10 @@ def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
     text = status_text(_result("personal", [read, shelf, lost], 1), {"not_found": 1})
     assert text == (
         "Picked for you from the 1 book you rated (1 on your to-read shelves left out); "
-        "1 of your books needs a look (below)."
+        "1 of your books needs a look (above)."
     )
     two = status_text(_result("personal", [read, lost, lost], 1), {"not_found": 2})
-    assert two.endswith("; 2 of your books need a look (below).")
+    assert two.endswith("; 2 of your books need a look (above).")
     # a book read and listed without stars steers the list too, and the line says so
     plain = _match(ReaderBook("Emma"), "matched", book_id=3)
     assert status_text(_result("personal", [read, plain], 1), {}) == (

@@ -29,13 +29,21 @@ function announce(text) {
 // Each change re-reads the store, applies itself and writes back, and other tabs redraw on the
 // `storage` event, so a tab never writes back a stale copy over another tab's books.
 
+function starsOrNone(rating) {
+  return typeof rating === "number" && rating >= 1 && rating <= 5 ? rating : null;
+}
+
 function readList(key) {
   try {
     const list = JSON.parse(localStorage.getItem(key) || "[]");
     if (!Array.isArray(list)) return [];
-    // A title over the API's 500 characters (kept by an older page) would fail every Recommend.
-    return list.filter((b) => b && (b.book_id != null || b.title))
-      .map((b) => (b.title && b.title.length > 500 ? { ...b, title: b.title.slice(0, 500) } : b));
+    // A title over the API's 500 characters, or a rating off the 1-5 stars (kept by an older
+    // page, or edited storage), would fail every Recommend with the API's words: mend them.
+    return list.filter((b) => b && (b.book_id != null || b.title)).map((b) => ({
+      ...b,
+      ...(b.title && b.title.length > 500 ? { title: b.title.slice(0, 500) } : {}),
+      ...("rating" in b ? { rating: starsOrNone(b.rating) } : {}),
+    }));
   } catch {
     return [];
   }
@@ -185,7 +193,7 @@ async function api(path, options = {}) {
   try {
     response = await fetch(path, options);
   } catch {
-    throw new Error("the bookrec server does not answer; is `bookrec serve` still running?");
+    throw new Error("the bookrec server does not answer; is it still running (bookrec serve)?");
   }
   let body = null;
   try { body = await response.json(); } catch { body = null; }
