@@ -544,10 +544,15 @@ async function importExport(event) {
     const asBook = (m) => ({ book_id: m.book_id, title: m.title, author: m.author, rating: m.rating });
     addBooks(matched.filter((m) => !m.wanted).map(asBook));
     addBooks(matched.filter((m) => m.wanted).map(asBook), WANTED);
-    const read = matched.length - answer.counts.wanted;
+    // Two editions of one book in the export are one book in the list: count books, not lines.
+    const readLines = matched.filter((m) => !m.wanted);
+    const read = new Set(readLines.map((m) => m.book_id)).size;
+    const twice = readLines.length - read;
+    const again = twice
+      ? ` (${twice} more ${twice === 1 ? "line was a book" : "lines were books"} already counted: another edition)` : "";
     const gaveUp = answer.counts.abandoned
       ? ` (${answer.counts.abandoned} unrated on a did-not-finish shelf, read as 1 star)` : "";
-    showReport(matchReport(`Imported ${file.name}: ${read} read${gaveUp}, ${answer.counts.wanted} to read`, answer.matches, (m, c) => {
+    showReport(matchReport(`Imported ${file.name}: ${read} read${again}${gaveUp}, ${answer.counts.wanted} to read`, answer.matches, (m, c) => {
       if (c) addBooks([{ ...c, rating: m.rating }], m.wanted ? WANTED : STORE);
     }), true);
     // How long the server and the page each took (bench/web_import.py reports both).
