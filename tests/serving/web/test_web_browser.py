@@ -267,9 +267,10 @@ def test_stars_are_one_radio_group_that_keeps_the_focus(page, popular_books):
     page.reload()
     page.get_by_test_id("my-book").first.wait_for()
     assert page.get_by_test_id("my-book").count() == 3
-    assert page.locator("#books [role=radio][aria-checked=true]").all_inner_texts() == [
-        "no rating"
-    ] * 3
+    assert (
+        page.locator("#books [role=radio][aria-checked=true]").all_inner_texts()
+        == ["no rating"] * 3
+    )
 
 
 def test_two_tabs_share_one_list(context, popular_books):
