@@ -90,6 +90,7 @@ from bookrec.serving.title_keys import (
     loose_key,
     match_keys,
     series_number,
+    volume_numbers,
     with_titles,
 )
 from bookrec.warehouse.connection import require_tables, run_sql, table_exists
@@ -236,6 +237,7 @@ class CatalogMatcher:
             key = _isbn_key(isbn)
             if key:
                 self.isbn_index.setdefault(key, row)
+        self._volumes: dict[int, frozenset[int]] = {}  # volume_numbers of a row, on first use
         self._fuzzy_choices = [k or "" for k in self.title_keys]
         # The keys sorted by length: a title can only reach a ratio cutoff against keys of
         # nearby length, so a fuzzy search scans that slice, not the catalog (_fuzzy_hits).
@@ -712,10 +714,15 @@ class CatalogMatcher:
 
     def _form_rows(self, keys) -> list[int]:
         """The rows any of the reader's title forms (full, before the subtitle, without a
-        trailing note) names, by an author not plainly another's."""
+        trailing note) names, by an author not plainly another's, and not plainly another
+        volume."""
         reader_forms = {k for k in (keys.title_key, keys.main_title_key, keys.bare_title_key) if k}
         rows = sorted({r for f in reader_forms for r in self.form_index.get(f, [])})
-        return [r for r in rows if self._relation(keys, r) != "different"]
+        return [
+            r
+            for r in rows
+            if self._relation(keys, r) != "different" and not self._other_volume(keys, r)
+        ]
 
     def _by_forms(self, book: ReaderBook, keys) -> Match | None:
         rows = self._form_rows(keys)
@@ -740,6 +747,19 @@ class CatalogMatcher:
                 return found
         return self._ambiguous(book, "main_title", [(r, 90.0) for r in rows], [])
 
+    def _other_volume(self, keys, row: int) -> bool:
+        """Whether the row is plainly another volume of what the reader typed: both titles
+        number a volume or series entry, and no number is shared ("... Volume 3" is not "...
+        Volume II A", however close the words)."""
+        typed = volume_numbers(keys)
+        if not typed:
+            return False
+        if row not in self._volumes:
+            self._volumes[row] = volume_numbers(
+                Keys(self.title_keys[row], None, None, None, self.series_keys[row], None, None)
+            )
+        return bool(self._volumes[row]) and typed.isdisjoint(self._volumes[row])
+
     def _fuzzy_score(self, keys, row: int) -> float:
         reader = [k for k in (keys.title_key, keys.bare_title_key) if k]
         catalog = list(self.forms[row])
@@ -755,7 +775,7 @@ class CatalogMatcher:
             for r in self.surname_index.get(keys.author_surname, [])
             if self._relation(keys, r) == "same"
         ]
-        scored = [(r, self._fuzzy_score(keys, r)) for r in rows]
+        scored = [(r, self._fuzzy_score(keys, r)) for r in rows if not self._other_volume(keys, r)]
         scored = [(r, s) for r, s in scored if s >= self.config.fuzzy_author_min]
         if not scored:
             return None
@@ -798,7 +818,11 @@ class CatalogMatcher:
             self.config.fuzzy_title_min if book.author is None else self.config.fuzzy_title_sure
         )
         hits = self._fuzzy_hits(keys.title_key, cutoff, 4 * self.config.max_candidates)
-        scored = [(i, s) for i, s in hits if self._relation(keys, i) != "different"]
+        scored = [
+            (i, s)
+            for i, s in hits
+            if self._relation(keys, i) != "different" and not self._other_volume(keys, i)
+        ]
         if not scored:
             return None
         scored.sort(key=lambda rs: (-rs[1], self.rank[rs[0]]))

@@ -191,28 +191,35 @@ def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, d
     text = _text_of(data, name)
     if "\x00" in text:
         raise DataError(f"{name}: not a text CSV file")
-    # strict: a quote that opens a field and never closes is an error, not one field holding
-    # the rest of the file (a lone bogus "book" made of every line after it)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    rows: list[tuple[int, dict[str, str]]] = []
+    delimiter = _delimiter(text)
     try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         header = [h.strip() for h in (reader.fieldnames or [])]
-        rows.extend((reader.line_num, row) for row in reader)
+        rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        line = rows[-1][0] + 1 if rows else 1 + bool(reader.fieldnames)
-        if "unexpected end of data" in str(exc):
-            raise DataError(
-                f'{name} line {line}: a quote (") opens a field that is never closed; close '
-                "it or remove it"
-            ) from None
-        if "expected after" in str(exc):
-            raise DataError(
-                f'{name} line {line}: a quote inside a quoted field must be written twice ("")'
-            ) from None
-        raise DataError(f"{name} line {line}: not readable as CSV ({exc})") from None
+        raise DataError(f"{name}: not a readable CSV ({exc})") from None
+    if '"' in text:
+        _check_quotes_close(text, delimiter, name)
     if not header:
         raise DataError(f"{name}: empty file; expected a header row and one row per book")
     return header, rows
+
+
+def _check_quotes_close(text: str, delimiter: str, name: str) -> None:
+    """Refuse a quote that opens a field and never closes: read leniently, the field holds the
+    rest of the file, a lone bogus "book" made of every line after it. (Other stray quotes
+    read as the lenient reader reads them, as spreadsheets do.)"""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    last = 0
+    try:
+        for _ in reader:
+            last = reader.line_num
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise DataError(
+                f'{name} line {last + 1}: a quote (") opens a field that is never closed; '
+                "close it or remove it"
+            ) from None
 
 
 def _text_of(data: bytes, name: str) -> str:

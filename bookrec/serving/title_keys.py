@@ -148,6 +148,31 @@ def series_number(title_key: str) -> tuple[str, str]:
     return found["name"], str(int(found["number"]))
 
 
+# The number of a volume, a part or a numbered book, as titles write it: "volume 3", "vol ii",
+# "part one", "book iv"; and a series entry's "#2" (series_key).
+_VOLUME = re.compile(r"\b(?:volume|vol|part|book|no) (?P<number>[0-9]{1,3}|[ivx]{1,5})\b")
+_ROMAN = {c: v for v, c in enumerate(("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii",
+                                      "ix", "x", "xi", "xii", "xiii", "xiv", "xv"))}  # fmt: skip
+
+
+def volume_numbers(keys: Keys) -> frozenset[int]:
+    """The volume, part or series entry numbers a title's keys name: "volume one" and
+    "volume 1" and "#1" are 1, "volume ii a" 2; empty where it names none (years and other
+    numbers of a title are not volumes)."""
+    found = set()
+    if keys.title_key:
+        for number in _VOLUME.finditer(numbers_as_digits(keys.title_key)):
+            text = number["number"]
+            value = int(text) if text.isdigit() else _ROMAN.get(text)
+            if value:
+                found.add(value)
+    if keys.series_key:
+        entry = keys.series_key.rpartition(" #")[2]
+        if entry.isdigit():
+            found.add(int(entry))
+    return frozenset(found)
+
+
 def article_forms(keys: Keys) -> list[Keys]:
     """The reader's title keys with their leading article dropped, or, without one, with
     "the" and then "a" put in front (the catalog writes "The Lord of the Rings", "A Game of

@@ -80,3 +80,37 @@ def test_a_readers_keys_are_the_macros_whether_the_catalog_spells_them_or_not() 
     macros = key_maker().keys([b.title for b in books], [b.author for b in books])
     assert matcher.keys(books) == macros
     assert macros[0].series_key == "harry potter #1" and macros[1].author_key == "hermannhesse"
+
+
+def test_another_volume_is_never_offered_however_close_its_title() -> None:
+    """The shared export's "... Volume 1" and "... Volume 3" were each offered "Volume II A"
+    (their titles before the subtitle are one): another volume is another book. The real
+    catalog's rows, as it writes them (no author)."""
+    from bookrec.serving.reader_input import ReaderBook
+
+    hall = "The Science Fiction Hall of Fame"
+    catalog = pd.DataFrame(
+        {
+            "book_id": [1, 2, 3],
+            "title": [f"{hall}: Volume II A ({hall}, #2A)", f"{hall}, Volume One, 1929-1964",
+                      "Harry Potter and the Chamber of Secrets (Harry Potter, #2)"],
+            "author": [None, None, "J.K. Rowling"],
+            "avg_rating": [4.3, 4.4, 4.4],
+            "num_ratings": [900, 8000, 3_000_000],
+            "goodreads_id": [None] * 3,
+            "isbn": [None] * 3,
+        }
+    )  # fmt: skip
+    matcher = CatalogMatcher(catalog)
+    one, three, two_a, potter = matcher.match(
+        [
+            ReaderBook(f"{hall}: Volume 1 ({hall}, #1)", "Robert Silverberg"),
+            ReaderBook(f"{hall}: Volume 3: The Nebula Winners", "George W. Proctor"),
+            ReaderBook(f"{hall}: Volume 2A ({hall}, #2A)", "Ben Bova"),
+            ReaderBook("Harry Potter and the Chamber of Secret (Harry Potter, #2)", None),
+        ]
+    )
+    offered = lambda m: {c.book_id for c in m.candidates} | {m.book_id} - {None}  # noqa: E731
+    assert 1 not in offered(one) and 1 not in offered(three)
+    assert offered(two_a) == {1}  # "II A" is "2A": the same volume, still offered
+    assert potter.status == "matched" and potter.book_id == 3  # one number, the same: found

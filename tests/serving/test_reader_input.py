@@ -139,7 +139,6 @@ def test_csv_files_as_spreadsheets_save_them(tmp_path: Path, data: bytes) -> Non
             'title,author,rating\nEmma,Jane Austen,4\n"Dune,Frank Herbert,5\nIt,King,3\n',
             r"mine\.csv line 3: a quote \(\"\) opens a field that is never closed",
         ),
-        ('title,author\n"A "quoted" word",X\n', r"line 2: a quote inside a quoted field must be"),
     ],
 )
 def test_bad_csv_files_raise_data_error(tmp_path: Path, content: str, message: str) -> None:
