@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from bookrec.config import READER_WAIT_ENV, reader_wait_s
+from bookrec.config import DEFAULT_WAREHOUSE, READER_WAIT_ENV, reader_wait_s
 from bookrec.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,9 @@ def connect(
         if read_only or must_exist:
             require_warehouse_file(path)
         elif warehouse_kind(path) == "folder":
-            raise WarehouseError(_damaged(target, "it is a folder"))
+            raise WarehouseError(_not_a_file(target, "folder"))
+        elif warehouse_kind(path) == "file" and _other_file(path):
+            raise WarehouseError(_other_file(path))
         if not read_only:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,14 +213,48 @@ def require_warehouse_file(path: Path, build_hint: str = "`python -m flows.prepa
     if kind == "missing":
         raise WarehouseError(f"warehouse {path} does not exist; build it with {build_hint}")
     if kind != "file":
-        what = "it is a folder" if kind == "folder" else "it is not a regular file"
-        raise WarehouseError(_damaged(str(path), what))
+        raise WarehouseError(_not_a_file(str(path), kind))
+    other = _other_file(path)
+    if other:
+        raise WarehouseError(other)
 
 
 def _unreachable(path: Path, exc: OSError) -> str:
     return (
         f"cannot reach {path} ({exc.strerror or exc}); check the permissions of the "
         "folders on its path"
+    )
+
+
+def _not_a_file(target: str, kind: str) -> str:
+    """A --warehouse that names a folder (or a device, a pipe): say so, and nothing of moving
+    it away (the folder may hold the real warehouse)."""
+    what = "a folder" if kind == "folder" else "not a regular file"
+    inside = f" (e.g. {Path(target) / DEFAULT_WAREHOUSE.name})" if kind == "folder" else ""
+    return f"warehouse {target} is {what}; name the DuckDB file itself{inside}"
+
+
+# A DuckDB database file carries these bytes at offset 8 (its header's magic); the names the
+# flows give one end so. A file with neither is some other file named by mistake.
+DUCKDB_MAGIC = b"DUCK"
+DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
+
+
+def _other_file(path: Path) -> str | None:
+    """The one line for a --warehouse that names some other file (a CSV of one's books): the
+    wrong name, not damage, so nothing of moving it away. None for what may be a warehouse."""
+    if path.suffix.lower() in DUCKDB_SUFFIXES:
+        return None
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return None  # unreadable: opening it says why
+    if len(head) < 12 or head[8:12] == DUCKDB_MAGIC:
+        return None
+    return (
+        f"{path} is not a DuckDB file; check --warehouse: it names the file the flows build "
+        f"(default {DEFAULT_WAREHOUSE})"
     )
 
 

@@ -74,10 +74,12 @@ def choose_sources(config: DataConfig) -> ChosenSources | DemoWanted:
 
     Order: --demo asks for the demo; files found in the search folders are used; with none
     found and Kaggle credentials present they are downloaded; else the demo is used, unless
-    the user named a --data-dir, where finding nothing is an error.
+    the user named a --data-dir, where finding nothing is an error, or the warehouse holds
+    real data, which a demo would replace (`make all` after `make all DATA_DIR=...`).
 
     Raises:
-        DataError: --data-dir holds no usable files, or only ratings / only books.
+        DataError: --data-dir holds no usable files, or only ratings / only books; or no
+            files are found for a warehouse built from real ones.
     """
     if config.demo:
         return DemoWanted("--demo given")
@@ -101,9 +103,30 @@ def choose_sources(config: DataConfig) -> ChosenSources | DemoWanted:
         if found.usable:
             return ChosenSources(found, f"downloaded files in {where} ({found.summary()})", False)
         raise DataError(f"the Kaggle download gave {found.summary()}; bookrec needs {NEEDED}")
+    real = real_data_source(config.warehouse)
+    if real is not None:
+        raise DataError(
+            f"warehouse {config.warehouse} holds real data ({real}), and no Goodreads files "
+            f"are in {where} now: pass --data-dir with them (make ... DATA_DIR=...), or --demo "
+            "to replace it with the demo catalog"
+        )
     return DemoWanted(
         f"no Goodreads files in {where} and no Kaggle credentials ({CREDENTIALS_HELP})"
     )
+
+
+def real_data_source(db_path: Path) -> str | None:
+    """What a warehouse built from real files says it was built from; None for a demo
+    warehouse, a missing or unfinished one (its warehouse_info is written last)."""
+    if warehouse_kind(Path(db_path)) != "file":
+        return None  # missing; what else is there is refused when the build opens it
+    with connect(db_path, read_only=True) as con:
+        if not table_exists(con, "warehouse_info"):
+            return None
+        info = run_sql(con, "meta/warehouse_info_read.sql").df()
+    if info.empty or bool(info["synthetic"].iloc[0]):
+        return None
+    return str(info["data_source"].iloc[0])
 
 
 def fingerprint(sources: SourceFiles) -> str:

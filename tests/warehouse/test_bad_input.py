@@ -12,7 +12,7 @@ import pytest
 from bookrec.config import DataConfig
 from bookrec.errors import DataError
 from bookrec.warehouse import prepare
-from bookrec.warehouse.connection import connect
+from bookrec.warehouse.connection import connect, run_sql
 from tests.conftest import FIXTURES
 from tests.warehouse.test_prepare import build, query
 
@@ -81,6 +81,31 @@ def test_header_only_file_gives_no_rows_and_no_error(data_dir, tmp_path):
 def test_empty_data_dir_is_an_error_listing_what_is_needed(tmp_path):
     with pytest.raises(DataError, match="no Goodreads files in .*user_rating_"):
         prepare.choose_sources(DataConfig(data_dir=tmp_path))
+
+
+@pytest.mark.parametrize("synthetic", [False, True])
+def test_no_files_never_replace_a_real_warehouse_with_the_demo(tmp_path, monkeypatch, synthetic):
+    """`make all` after `make all DATA_DIR=...` found no files in ./data and, with no word but
+    a warning, rebuilt the real warehouse as the demo catalog."""
+    monkeypatch.chdir(tmp_path)  # ./data holds nothing here
+    monkeypatch.delenv("KAGGLE_USERNAME", raising=False)
+    db = tmp_path / "w.duckdb"
+    with connect(db) as con:
+        run_sql(
+            con,
+            "meta/warehouse_info.sql",
+            {"data_source": "real files in ../shared/data", "synthetic": synthetic,
+             "input_fingerprint": "x"},
+        )  # fmt: skip
+    config = DataConfig(warehouse=db, download=False)
+    if synthetic:  # a demo warehouse is rebuilt as the demo, as before
+        assert isinstance(prepare.choose_sources(config), prepare.DemoWanted)
+        return
+    with pytest.raises(DataError, match=r"holds real data \(real files in ../shared/data\).*--demo"):
+        prepare.choose_sources(config)
+    demo = DataConfig(warehouse=db, download=False, demo=True)  # asked for: replaced
+    assert isinstance(prepare.choose_sources(demo), prepare.DemoWanted)
+    assert query(db, "select synthetic from warehouse_info") == [(False,)]
 
 
 def test_ratings_without_books_is_an_error(tmp_path):

@@ -173,7 +173,8 @@ def test_empty_text_or_folder_warehouse_is_damaged_not_locked(tmp_path, content)
     with pytest.raises(WarehouseError) as caught:
         with connect(target, read_only=True):
             pass
-    assert "damaged" in str(caught.value) and "another" not in str(caught.value).lower()
+    said = "is a folder" if content is None else "damaged"
+    assert said in str(caught.value) and "another" not in str(caught.value).lower()
 
 
 SLOW = pytest.mark.slow
@@ -663,4 +664,21 @@ def test_a_folder_as_warehouse_is_one_message_everywhere(tmp_path):
         for command in (["bookrec.serving.cli", "recommend", "--book", "X||5"], ["flows.embed"])
     ]
     assert lines[0] == lines[1]
-    assert f"warehouse {folder} is damaged or not a DuckDB file (it is a folder)" in lines[0]
+    # nothing of moving it away: the folder may be the one that holds the real warehouse
+    assert lines[0] == (
+        f"error: warehouse {folder} is a folder; name the DuckDB file itself "
+        f"(e.g. {folder / 'bookrec.duckdb'})"
+    )
+
+
+def test_another_file_as_warehouse_is_the_wrong_name_not_damage(tmp_path):
+    """A CSV passed as --warehouse by mistake: "move it away and rebuild" would rename the
+    reader's file; only a DuckDB file that fails to open is damaged."""
+    books = tmp_path / "my_books.csv"
+    books.write_text("title,author,rating\nDune,Frank Herbert,5\n", encoding="utf-8")
+    line = one_error_line(
+        run_module("bookrec.serving.cli", "recommend", "--book", "X||5", "--warehouse", books)
+    )
+    assert line.startswith(f"error: {books} is not a DuckDB file;")
+    assert "check --warehouse" in line and ".damaged" not in line
+    assert books.read_text(encoding="utf-8").startswith("title,author")
