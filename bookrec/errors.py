@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -70,6 +71,11 @@ def exit_code_of(command: Callable[[], object]) -> int:
     """
     try:
         command()
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+    except BrokenPipeError:
+        # the reader of a pipe stopped early (`bookrec sql ... | head`): as the shell's tools
+        # do, say nothing; stdout goes to devnull so that the flush at exit fails no more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except BookrecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -171,13 +171,7 @@ def run_sql_command(args: argparse.Namespace) -> None:
         if sys.stdin.isatty():
             raise ConfigError('no query given: bookrec sql "show tables" (or pipe SQL in)')
         query = sys.stdin.read()
-    try:
-        run_query(args.warehouse, query, sys.stdout, as_csv=args.csv, max_rows=args.max_rows)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # the reader of a pipe stopped early (`| head`): as the shell's tools do, say nothing;
-        # stdout goes to devnull so that the interpreter's own flush at exit fails no more
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    run_query(args.warehouse, query, sys.stdout, as_csv=args.csv, max_rows=args.max_rows)
 
 
 SERVE_EXAMPLES = """\

@@ -297,6 +297,15 @@ def _export_books(
             "(title,author,rating) with --csv"
         )
     _check_fields(path, rows)
+    for line, row in rows:
+        # every export row has every column: a short one is a file cut off (its half row read
+        # as a book, the rest of the shelf lost without a word)
+        given = sum(v is not None for v in row.values())
+        if given < len(header):
+            raise DataError(
+                f"{path} line {line}: the row stops after {given} of {len(header)} fields; the "
+                "file looks cut short: export it again"
+            )
     rows = [(n, {k.strip(): v for k, v in row.items()}) for n, row in rows]
     books = []
     for line, row in rows:
@@ -428,6 +437,9 @@ def gather_reader_books(
     if goodreads_export:
         result += read_goodreads_export(Path(goodreads_export))
     if not result:
+        files = [str(f) for f in (csv_path, goodreads_export) if f]
+        if files:  # a header and no rows: "no books given" would deny the file was given
+            raise DataError(f"{' and '.join(files)}: a header but no books (no rows under it)")
         raise DataError(
             'no books given; pass --book "Title|Author|Rating" (repeatable), --csv FILE '
             "or --goodreads-export FILE"

@@ -169,11 +169,24 @@ def test_export_missing_columns_and_bad_ratings(tmp_path: Path) -> None:
         read_goodreads_export(bad)
 
 
-def test_gather_joins_sources_and_refuses_nothing() -> None:
+def test_an_export_cut_short_is_refused_not_read_as_half_a_book(tmp_path: Path) -> None:
+    lines = EXPORT.read_text(encoding="utf-8").splitlines()
+    cut = tmp_path / "cut.csv"
+    last = lines[3]
+    cut.write_text("\n".join([*lines[:3], last[: last.index(",", 40)]]), encoding="utf-8")
+    with pytest.raises(DataError, match=r"cut\.csv line 4: the row stops after \d+ of \d+ fields"):
+        read_goodreads_export(cut)
+
+
+def test_gather_joins_sources_and_refuses_nothing(tmp_path: Path) -> None:
     books = gather_reader_books(["Dune|Frank Herbert|5"], None, EXPORT)
     assert len(books) == 7 and books[0].title == "Dune"
     with pytest.raises(DataError, match="no books given"):
         gather_reader_books([], None, None)
+    header_only = tmp_path / "mine.csv"
+    header_only.write_text("title,author,rating\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"mine\.csv: a header but no books"):
+        gather_reader_books([], header_only, None)
 
 
 def test_an_unrated_book_on_a_did_not_finish_shelf_reads_as_one_star(tmp_path: Path) -> None:
