@@ -62,7 +62,7 @@ def recommend(
         books: a book you read, "Title|Author|Rating" (author and rating optional, rating 1..5).
         csv: a CSV with columns title, author, rating.
         goodreads_export: a Goodreads library export CSV.
-        warehouse: the DuckDB file (built by prepare_data and embed).
+        warehouse: the DuckDB file (built by prepare_data, embed and lists).
         space: embedding space, raw or trained; None: the space `evaluate` chose.
         config: how many books, which may be suggested, how they are explained.
 

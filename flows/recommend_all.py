@@ -48,7 +48,7 @@ def recommend_all(
     """Write the top-N books of every reader in `ratings` to the table recommendations.
 
     Args:
-        warehouse: the DuckDB file (built by prepare_data and embed).
+        warehouse: the DuckDB file (built by prepare_data, embed and lists).
         space: embedding space, raw or trained; None: the space `evaluate` chose.
         config: books per reader (top) and which books may be suggested.
         readers_per_chunk: at most this many readers a chunk (the unit of work of a Dask

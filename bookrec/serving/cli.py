@@ -43,7 +43,8 @@ potter 3", "dune book 2"), and initials stand for a series or title ("LOTR", "hp
 chamber of secrets"); a title may carry its author: "Dune by Frank Herbert". An author may
 be spelled another way ("War and Peace|Tolstoi", "Conan Doyle"). An author's name alone is not
 a book: the output names their most read ones. Build the warehouse first with `python -m
-flows.full` (or `python -m flows.prepare_data` and `python -m flows.embed`).
+flows.full` (or `python -m flows.prepare_data`, `python -m flows.embed` and `python -m
+flows.lists`).
 """
 
 

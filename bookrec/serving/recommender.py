@@ -163,6 +163,9 @@ class Recommender:
         # popularity and the reasons
         self.cand_liked = counts_for(liked_by, self.cand_ids, works)
         self.ranker = self._list_ranker(works, corating, list_config, ease, rerankers, co_readers)
+        # without them the list cannot tell another edition, a box set or a sequel from a book
+        # of its own: every answer says so (a warehouse built without flows.lists)
+        self.without_works = works is None or corating is None
         self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
         self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
@@ -245,7 +248,7 @@ class Recommender:
             works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None
             corating = load_corating(con)
             if works is None or corating is None:
-                log.info(
+                log.warning(
                     "no works/co-rating tables (run `python -m flows.lists`): "
                     "the list rests on text closeness and popularity alone"
                 )
@@ -554,14 +557,20 @@ class Recommender:
         else:
             mode = "baseline"
             none = (
-                "your book did not match"
+                "your book did not match the catalog"
                 if n_listed == 1
-                else f"none of your {n_listed} books matched"
+                else f"none of your {n_listed} books matched the catalog"
             )
+            if n_matched:  # matched, every one on a to-read or currently-reading shelf
+                none = f"{matched}, all of them books you want to read, not ones you read"
             message = (
-                f"{none} the catalog: here are popular, "
-                f"well-rated books (average of at least {self.config.min_num_ratings} ratings), "
-                "not personal recommendations"
+                f"{none}; here are popular, well-rated books (average of at least "
+                f"{self.config.min_num_ratings} ratings), not personal recommendations"
+            )
+        if self.without_works:
+            message += (
+                "; the warehouse has no works tables (run `python -m flows.lists`), so other "
+                "editions, box sets and sequels of your books are not told apart"
             )
         log.debug("recommend: %s mode, %s", mode, counts)  # per request: the server's hot path
         return Recommendations(

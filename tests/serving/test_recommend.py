@@ -285,6 +285,13 @@ def test_nothing_matched_gives_the_baseline_and_says_so(recommender) -> None:
     result = recommender.recommend([ReaderBook("Nothing Like It", "Nobody", 5)], top_n=3)
     assert result.mode == "baseline"
     assert "your book did not match the catalog" in result.message
+    # this warehouse never ran flows.lists: every answer says what that leaves out
+    assert "no works tables (run `python -m flows.lists`)" in result.message
+    # matched, but only to read: not "did not match"
+    wanted = recommender.recommend([ReaderBook("The Elf Road", "Bo Marsh", shelf="to-read")], 3)
+    assert wanted.mode == "baseline" and wanted.message.startswith(
+        "1 of 1 book matched, all of them books you want to read, not ones you read; here are"
+    )
     # the same ranker with no books: popular and well rated. 10 has the most Goodreads
     # ratings (1,500) and the best average (4.3); then 1 (900, 4.1), the one book a reader of
     # this warehouse liked (the other half of popularity, bookrec.lists.popularity), above 5

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 BUILD_HINT = (
     "`make all` (or `python -m flows.full`) builds everything the page needs "
-    "(prepare_data, then embed)"
+    "(prepare_data, embed, then lists)"
 )
 
 
