@@ -15,7 +15,7 @@ import pytest
 from bookrec.config import ClusterConfig, DataConfig, EncoderConfig, RecommendConfig
 from bookrec.errors import ConfigError
 from bookrec.warehouse.connection import connect
-from flows._dask import FAULT_ONCE_ENV
+from flows._dask import FAULT_ONCE_ENV, require_scheduler
 from flows.embed import embed
 from flows.prepare_data import prepare_data
 from flows.recommend_all import recommend_all
@@ -127,6 +127,19 @@ def test_recommend_all_in_process_replaces_the_previous_run(prefect_backend, emb
     assert per_run == [(second["run_id"], n * 3, 3)]
     assert runs == [(first["run_id"], n * 5), (second["run_id"], n * 3)]
     assert history_hits == 0  # a reader's own books are never suggested back
+
+
+def test_a_scheduler_address_where_nothing_listens_is_one_line() -> None:
+    """Dask's client waited 30 s, then ended the run in four tracebacks."""
+    import socket
+
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        require_scheduler(f"tcp://127.0.0.1:{port}")  # something answers: on to Dask
+    with pytest.raises(ConfigError, match=rf"--dask-address tcp://127.0.0.1:{port}: no Dask"):
+        require_scheduler(f"tcp://127.0.0.1:{port}")  # closed now
 
 
 def test_dask_options_are_checked_in_one_line(tmp_path: Path) -> None:
