@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--top",
         type=int,
         default=RecommendConfig().top,
-        help=f"how many books to suggest (default {RecommendConfig().top})",
+        help=f"how many books to suggest (default {RecommendConfig().top}, at most "
+        f"{WebConfig().max_top_n})",
     )
     rec.add_argument("--json", action="store_true", help="print JSON instead of tables")
     add_catalog_options(rec)
@@ -295,7 +296,9 @@ def run_recommend(args: argparse.Namespace) -> Recommendations:
     from bookrec.serving.recommender import Recommender
     from bookrec.warehouse.connection import connect
 
-    check_top(args.top, "--top")
+    # the page's limit too: past it the rules and caps between picks leave lists shorter than
+    # asked (--top 1000 gave 271 books on the shared data)
+    check_top(args.top, "--top", most=WebConfig().max_top_n)
     books = gather_reader_books(args.book, args.csv, args.goodreads_export)
     config = RecommendConfig(min_num_ratings=args.min_num_ratings)
     with connect(args.warehouse, read_only=True) as con:
