@@ -211,7 +211,12 @@ def require_warehouse_file(path: Path, build_hint: str = "`python -m flows.prepa
     """
     kind = warehouse_kind(path)
     if kind == "missing":
-        raise WarehouseError(f"warehouse {path} does not exist; build it with {build_hint}")
+        # a relative path is relative to where the command runs: name the folder it looked in
+        where = "" if path.is_absolute() else f" (in {Path.cwd()})"
+        raise WarehouseError(
+            f"warehouse {path}{where} does not exist; build it with {build_hint}, or name "
+            "another with --warehouse"
+        )
     if kind != "file":
         raise WarehouseError(_not_a_file(str(path), kind))
     other = _other_file(path)

@@ -203,7 +203,8 @@ def test_cli_missing_warehouse_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"error: warehouse {tmp_path / 'none.duckdb'} does not exist; build it with "
-        "`python -m flows.full` (or prepare_data, embed and lists)"
+        "`python -m flows.full` (or `python -m flows.prepare_data`, embed, lists), or name "
+        "another with --warehouse"
     )
     assert "Traceback" not in done.stderr
 
