@@ -233,6 +233,12 @@ class DataConfig:
         True, description="try the Kaggle API when no real files are found and credentials exist"
     )
 
+    @model_validator(mode="after")
+    def _demo_or_files(self) -> DataConfig:
+        if self.demo and self.data_dir is not None:  # --data-dir was ignored without a word
+            raise ValueError("give --demo or --data-dir, not both")
+        return self
+
 
 @settings
 class MergeConfig:

@@ -32,7 +32,8 @@ BUILT_BY = {
     "books": "python -m flows.prepare_data",
     "ratings": "python -m flows.prepare_data",
     "feat_book_embeddings": "python -m flows.embed",
-    "feat_book_projections": "python -m flows.encode_embeddings",
+    # encode_embeddings needs a trained projector: name both steps at once
+    "feat_book_projections": "python -m flows.encode_embeddings (after python -m flows.train)",
     "eval_runs": "python -m flows.evaluate",
     "scorer_settings": "python -m flows.evaluate",
 }
