@@ -55,14 +55,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
-def add_catalog_options(parser: argparse.ArgumentParser) -> None:
-    """The options `recommend` and `serve` share: which warehouse, space and candidates."""
+def add_warehouse_option(parser: argparse.ArgumentParser) -> None:
+    """--warehouse, as every subcommand takes it."""
     parser.add_argument(
         "--warehouse",
         type=Path,
         default=DEFAULT_WAREHOUSE,
         help=f"the DuckDB warehouse (default {DEFAULT_WAREHOUSE})",
     )
+
+
+def add_catalog_options(parser: argparse.ArgumentParser) -> None:
+    """The options `recommend` and `serve` share: which warehouse, space and candidates."""
+    add_warehouse_option(parser)
     parser.add_argument(
         "--space",
         choices=["raw", "trained"],
@@ -149,12 +154,7 @@ def add_sql_parser(commands) -> None:
         default="-",
         help="the SQL; several statements show the last one's rows (default -: standard input)",
     )
-    sql.add_argument(
-        "--warehouse",
-        type=Path,
-        default=DEFAULT_WAREHOUSE,
-        help=f"the DuckDB warehouse (default {DEFAULT_WAREHOUSE})",
-    )
+    add_warehouse_option(sql)
     sql.add_argument("--csv", action="store_true", help="print every row as CSV, with a header")
     sql.add_argument(
         "--max-rows",
