@@ -230,17 +230,23 @@ def _confirm(
     both = np.isfinite(trained_users) & np.isfinite(raw_users)
     gains = trained_users[both] - raw_users[both]
     gain_se = float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else float("nan")
+    # no reader defined in both (a tiny warehouse): nan, without numpy's empty-mean warning
+    trained_mean, raw_mean = (
+        (float(np.nanmean(trained_users)), float(np.nanmean(raw_users)))
+        if both.any()
+        else (float("nan"), float("nan"))
+    )
     log.info(
         "confirmation readers (%d): trained %.4f vs raw %.4f (gain %.4f, se %.4f)",
         int(both.sum()),
-        float(np.nanmean(trained_users)),
-        float(np.nanmean(raw_users)),
+        trained_mean,
+        raw_mean,
         float(gains.mean()) if len(gains) else float("nan"),
         gain_se,
     )
     if not both.any():
         return float("nan"), float("nan"), gain_se
-    return float(np.nanmean(trained_users)), float(np.nanmean(raw_users)), gain_se
+    return trained_mean, raw_mean, gain_se
 
 
 def fit_projector(data: TrainingData, config: ProjectorConfig) -> TrainedProjector:
