@@ -544,8 +544,15 @@ class CatalogMatcher:
     def _authors_named(self, matches: list[Match]) -> list[Match]:
         """The matches, a "title" not found that is an author's name ("Stephen King") with a
         note naming their most read books here, the titles the reader may have meant (the
-        names keyed in one query for all such books)."""
-        lost = [i for i, m in enumerate(matches) if m.status == "not_found" and not m.book.author]
+        names keyed in one query for all such books). A name that found a book only as the
+        part of its title before a subtitle ("J.K. Rowling" -> "J. K. Rowling: The Wizard
+        Behind Harry Potter", "Jane Austen: The World of Her Novels") is the author too."""
+        lost = [
+            i
+            for i, m in enumerate(matches)
+            if not m.book.author
+            and (m.status == "not_found" or (m.method == "main_title" and m.score < 95.0))
+        ]
         if not lost:
             return matches
         keys = key_maker().keys([None] * len(lost), [matches[i].book.title for i in lost])
@@ -556,7 +563,7 @@ class CatalogMatcher:
                 titles = ", ".join(named(self.titles[r]) for r in rows[:3])
                 author = self.authors[rows[0]]
                 note = f"{author} is an author: give a title of theirs, e.g. {titles}"
-                matches[i] = matches[i].model_copy(update={"note": note})
+                matches[i] = Match(book=matches[i].book, status="not_found", note=note)
         return matches
 
     @functools.cached_property

@@ -600,6 +600,14 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     author = matcher.match([ReaderBook(title="stephen king")])[0]
     assert author.status == "not_found" and author.note.startswith("Stephen King is an author")
     assert author.note.endswith("e.g. “The Shining”, “It”, “The Stand”")  # as readers say them
+    # ... also where a book's title starts with the name: "J.K. Rowling" was "J. K. Rowling:
+    # The Wizard Behind Harry Potter", "Jane Austen" "Jane Austen: The World of Her Novels"
+    for name in ("J.K. Rowling", "Jane Austen"):
+        author = matcher.match([ReaderBook(title=name)])[0]
+        assert author.status == "not_found" and author.note.startswith(f"{name} is an author")
+    # a title before its subtitle that names no author is still that book
+    sapiens = matcher.match([ReaderBook(title="Sapiens")])[0]
+    assert sapiens.status == "matched" and sapiens.author == "Yuval Noah Harari"
 
 
 def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> None:
