@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import sys
 from collections.abc import Callable
 
@@ -64,6 +65,17 @@ class DownloadError(DataError):
     """Fetching a dataset over the network failed (worth retrying, unlike other data errors)."""
 
 
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reader has gone (poll reports an error on its
+    write end); False where that cannot be told."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no real file (tests)
+        return False
+
+
 def exit_code_of(command: Callable[[], object]) -> int:
     """Run an entry point's work; a user mistake becomes one line on stderr and exit code 2.
 
@@ -73,6 +85,8 @@ def exit_code_of(command: Callable[[], object]) -> int:
         command()
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
     except BrokenPipeError:
+        if not _stdout_closed():
+            raise  # another pipe or socket broke: not the reader of our output leaving
         # the reader of a pipe stopped early (`bookrec sql ... | head`): as the shell's tools
         # do, say nothing; stdout goes to devnull so that the flush at exit fails no more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -756,15 +756,13 @@ class CatalogMatcher:
 
     def _other_volume(self, keys, row: int) -> bool:
         """Whether the row is plainly another volume of what the reader typed: both titles
-        number a volume or series entry, and no number is shared ("... Volume 3" is not "...
-        Volume II A", however close the words)."""
-        typed = volume_numbers(keys)
+        number a volume, and no number is shared ("... Volume 3" is not "... Volume II A",
+        however close the words)."""
+        typed = volume_numbers(keys.title_key)
         if not typed:
             return False
         if row not in self._volumes:
-            self._volumes[row] = volume_numbers(
-                Keys(self.title_keys[row], None, None, None, self.series_keys[row], None, None)
-            )
+            self._volumes[row] = volume_numbers(self.title_keys[row])
         return bool(self._volumes[row]) and typed.isdisjoint(self._volumes[row])
 
     def _fuzzy_score(self, keys, row: int) -> float:

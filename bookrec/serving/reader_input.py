@@ -193,33 +193,33 @@ def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, d
         raise DataError(f"{name}: not a text CSV file")
     delimiter = _delimiter(text)
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        # a line after the file's own: read as a row of its own unless a quote that opened a
+        # field never closed, whose field then swallows it with every line after the quote
+        tail = "" if not text or text.endswith("\n") else "\n"
+        reader = csv.DictReader(
+            io.StringIO(f"{text}{tail}{_END}\n", newline=""), delimiter=delimiter
+        )
         header = [h.strip() for h in (reader.fieldnames or [])]
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         raise DataError(f"{name}: not a readable CSV ({exc})") from None
-    if '"' in text:
-        _check_quotes_close(text, delimiter, name)
+    if header and header[0] == _END:
+        header = []  # an empty file: nothing but the line added
     if not header:
         raise DataError(f"{name}: empty file; expected a header row and one row per book")
+    if not rows or list(rows[-1][1].values())[0] != _END:
+        # the row holding the marker starts the line after the row before it
+        opened = 1 if not rows else rows[-2][0] + 1 if len(rows) > 1 else 2
+        raise DataError(
+            f'{name} line {opened}: a quote (") opens a field that is never closed; close it '
+            "or remove it"
+        )
+    rows.pop()
     return header, rows
 
 
-def _check_quotes_close(text: str, delimiter: str, name: str) -> None:
-    """Refuse a quote that opens a field and never closes: read leniently, the field holds the
-    rest of the file, a lone bogus "book" made of every line after it. (Other stray quotes
-    read as the lenient reader reads them, as spreadsheets do.)"""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    last = 0
-    try:
-        for _ in reader:
-            last = reader.line_num
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            raise DataError(
-                f'{name} line {last + 1}: a quote (") opens a field that is never closed; '
-                "close it or remove it"
-            ) from None
+# No file holds this line: a marker after the file's last line (_rows_of_bytes).
+_END = "bookrec-end-of-file-3f9c2e71"
 
 
 def _text_of(data: bytes, name: str) -> str:
@@ -297,13 +297,16 @@ def _export_books(
             "(title,author,rating) with --csv"
         )
     _check_fields(path, rows)
+    # a line of blanks, as an editor may leave at the end, is no row
+    rows = [(n, row) for n, row in rows if any((v or "").strip() for v in row.values())]
     for line, row in rows:
         # every export row has every column: a short one is a file cut off (its half row read
-        # as a book, the rest of the shelf lost without a word)
+        # as a book, the rest of the shelf lost without a word); len(row): a column named
+        # twice is one key
         given = sum(v is not None for v in row.values())
-        if given < len(header):
+        if given < len(row):
             raise DataError(
-                f"{path} line {line}: the row stops after {given} of {len(header)} fields; the "
+                f"{path} line {line}: the row stops after {given} of {len(row)} fields; the "
                 "file looks cut short: export it again"
             )
     rows = [(n, {k.strip(): v for k, v in row.items()}) for n, row in rows]
@@ -418,7 +421,11 @@ def _books_of(
 def _rating_or_unrated(text: str, origin: str) -> float | None:
     """A file's rating cell: 0 is how Goodreads writes "not rated", and a spreadsheet of one's
     books often follows it (the page's hint says so); anything else as parse_rating reads it."""
-    return None if text in ("0", "0.0") else parse_rating(text, origin)
+    try:
+        unrated = float(text.replace(",", ".")) == 0.0  # "0", "0.0", "0,00"
+    except ValueError:
+        unrated = False
+    return None if unrated else parse_rating(text, origin)
 
 
 def gather_reader_books(
@@ -439,7 +446,7 @@ def gather_reader_books(
     if not result:
         files = [str(f) for f in (csv_path, goodreads_export) if f]
         if files:  # a header and no rows: "no books given" would deny the file was given
-            raise DataError(f"{' and '.join(files)}: a header but no books (no rows under it)")
+            raise DataError(f"{' and '.join(files)}: a header but no books under it")
         raise DataError(
             'no books given; pass --book "Title|Author|Rating" (repeatable), --csv FILE '
             "or --goodreads-export FILE"

@@ -148,28 +148,23 @@ def series_number(title_key: str) -> tuple[str, str]:
     return found["name"], str(int(found["number"]))
 
 
-# The number of a volume, a part or a numbered book, as titles write it: "volume 3", "vol ii",
-# "part one", "book iv"; and a series entry's "#2" (series_key).
-_VOLUME = re.compile(r"\b(?:volume|vol|part|book|no) (?P<number>[0-9]{1,3}|[ivx]{1,5})\b")
+# The number of a volume as titles write it: "volume 3", "vol ii", "volume one". Only volumes:
+# a "book 3" or "part 2" (Narnia in publication order, a half of A Storm of Swords), a "no. 1"
+# (the No. 1 Ladies' Detective Agency) or a series' "#5" differ between editions of one book.
+_VOLUME = re.compile(r"\b(?:volume|vol) (?P<number>[0-9]{1,3}|[ivx]{1,5})\b")
 _ROMAN = {c: v for v, c in enumerate(("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii",
                                       "ix", "x", "xi", "xii", "xiii", "xiv", "xv"))}  # fmt: skip
 
 
-def volume_numbers(keys: Keys) -> frozenset[int]:
-    """The volume, part or series entry numbers a title's keys name: "volume one" and
-    "volume 1" and "#1" are 1, "volume ii a" 2; empty where it names none (years and other
-    numbers of a title are not volumes)."""
+def volume_numbers(title_key: str | None) -> frozenset[int]:
+    """The volume numbers a title key names: "volume one" and "volume 1" are 1, "volume ii a"
+    2; empty where it names none (years and other numbers of a title are not volumes)."""
     found = set()
-    if keys.title_key:
-        for number in _VOLUME.finditer(numbers_as_digits(keys.title_key)):
-            text = number["number"]
-            value = int(text) if text.isdigit() else _ROMAN.get(text)
-            if value:
-                found.add(value)
-    if keys.series_key:
-        entry = keys.series_key.rpartition(" #")[2]
-        if entry.isdigit():
-            found.add(int(entry))
+    for number in _VOLUME.finditer(numbers_as_digits(title_key or "")):
+        text = number["number"]
+        value = int(text) if text.isdigit() else _ROMAN.get(text)
+        if value:
+            found.add(value)
     return frozenset(found)
 
 

@@ -86,7 +86,7 @@ def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Pa
     path = tmp_path / "mine.csv"
     path.write_text(
         'Title,AUTHOR,Rating\nDune,Frank Herbert,5\nEmma,,\n,,\n"Gone Girl",Gillian Flynn,2\n'
-        "Persuasion,Jane Austen,0\n",  # 0: unrated, as Goodreads writes it (the page says so)
+        "Persuasion,Jane Austen,0\nEmma,Jane Austen,0.00\n",  # 0: unrated, as on Goodreads
         encoding="utf-8",
     )
     books = read_books_csv(path)
@@ -95,6 +95,7 @@ def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Pa
         ("Emma", None, None),
         ("Gone Girl", "Gillian Flynn", 2.0),
         ("Persuasion", "Jane Austen", None),
+        ("Emma", "Jane Austen", None),
     ]
     only_titles = tmp_path / "titles.csv"
     only_titles.write_text("title\nDune\n", encoding="utf-8")
@@ -139,6 +140,10 @@ def test_csv_files_as_spreadsheets_save_them(tmp_path: Path, data: bytes) -> Non
             'title,author,rating\nEmma,Jane Austen,4\n"Dune,Frank Herbert,5\nIt,King,3\n',
             r"mine\.csv line 3: a quote \(\"\) opens a field that is never closed",
         ),
+        (  # after a stray quote the lenient reader reads on
+            'title,author,rating\n"Dune" Messiah,Herbert,4\n"Emma,Austen,3\nBeloved,Morrison,5\n',
+            r"mine\.csv line 3: a quote \(\"\) opens a field that is never closed",
+        ),
     ],
 )
 def test_bad_csv_files_raise_data_error(tmp_path: Path, content: str, message: str) -> None:
@@ -167,6 +172,16 @@ def test_export_missing_columns_and_bad_ratings(tmp_path: Path) -> None:
     bad.write_text("\n".join([lines[0], lines[1].replace(",5,4.10,", ",7,4.10,")]) + "\n")
     with pytest.raises(DataError, match="line 2: rating '7' is outside 1 to 5 stars"):
         read_goodreads_export(bad)
+
+
+def test_a_whole_export_is_no_export_cut_short(tmp_path: Path) -> None:
+    """A column named twice is one key of a row, and a line of blanks at the end no row."""
+    whole = tmp_path / "whole.csv"
+    whole.write_text(
+        "Title,Author,My Rating,Exclusive Shelf,Notes,Notes\nDune,Herbert,4,read,a,b\n \n",
+        encoding="utf-8",
+    )
+    assert [(b.title, b.rating) for b in read_goodreads_export(whole)] == [("Dune", 4.0)]
 
 
 def test_an_export_cut_short_is_refused_not_read_as_half_a_book(tmp_path: Path) -> None:

@@ -608,6 +608,17 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     # a title before its subtitle that names no author is still that book
     sapiens = matcher.match([ReaderBook(title="Sapiens")])[0]
     assert sapiens.status == "matched" and sapiens.author == "Yuval Noah Harari"
+    # numbers that differ between editions of one book are no other volume (only "volume 3"
+    # against "volume ii a" is: tests/serving/test_matching_fuzzy.py)
+    editions = {
+        ("The Horse and His Boy (The Chronicles of Narnia, Book 3)", "C.S. Lewis"): "#5",
+        ("A Storm of Swords, Part 2: Blood and Gold", "George R.R. Martin"): "Part 2 of 2",
+        ("The Full Cupboard of Life: More from the No. 1 Ladies' Detective Agency",
+         "Alexander McCall Smith"): "#5",
+    }  # fmt: skip
+    for (title, by), catalog_says in editions.items():
+        found = matcher.match([ReaderBook(title=title, author=by)])[0]
+        assert found.status == "matched" and catalog_says in found.title, (title, found)
 
 
 def test_recommend_flow_returns_the_result(prefect_backend, warehouse: Path) -> None:

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from bookrec.errors import exit_code_of
 from bookrec.serving.cli import main
 
 
@@ -68,3 +70,13 @@ def test_a_reader_that_stops_early_gets_no_traceback(tiny_warehouse):
         err = run.stderr.read().decode()
         assert run.wait(timeout=60) == 0, err
     assert err == ""
+
+
+def test_a_pipe_broken_elsewhere_is_no_quiet_success() -> None:
+    """Only the reader of our own output leaving is quiet; another broken pipe is a failure."""
+
+    def breaks() -> None:
+        raise BrokenPipeError(32, "a worker's pipe")
+
+    with pytest.raises(BrokenPipeError):
+        exit_code_of(breaks)
