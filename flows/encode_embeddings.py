@@ -22,7 +22,8 @@ from flows._cli import run_flow_cli
 @task
 def project_books(db_path: Path, artifacts_dir: Path, version: str | None) -> tuple:
     """Project and store every book's vector; returns (version, books, selected_as_default)."""
-    with connect(db_path) as con:  # a damaged warehouse fails here, before torch loads
+    # must_exist: a deployed run skips the command line's check; a typo made an empty file
+    with connect(db_path, must_exist=True) as con:  # damage fails here, before torch loads
         from bookrec.training.reencode import encode_with_projector
 
         return encode_with_projector(con, artifacts_dir, version)

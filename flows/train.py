@@ -29,7 +29,8 @@ def train_and_record(
     db_path: Path, config: ProjectorConfig, artifacts_dir: Path, force: bool
 ) -> TrainOutcome:
     """Train (or reuse) the projector, save its artifacts and record it in projector_runs."""
-    with connect(db_path) as con:  # a damaged warehouse fails here, before torch loads
+    # must_exist: a deployed run skips the command line's check; a typo made an empty file
+    with connect(db_path, must_exist=True) as con:  # damage fails here, before torch loads
         from bookrec.training.pipeline import train_projector
 
         return train_projector(con, config, artifacts_dir, force)

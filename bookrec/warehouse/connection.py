@@ -389,7 +389,12 @@ def require_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> Non
     """Raise a WarehouseError naming the command that builds each missing table."""
     missing = [t for t in tables if not table_exists(con, t)]
     if missing:
-        fixes = sorted({BUILT_BY.get(t, "the step that builds it") for t in missing})
+        # in the order the steps run (BUILT_BY's), not alphabetical: prepare_data before embed
+        steps = list(dict.fromkeys(BUILT_BY.values()))
+        fixes = sorted(
+            {BUILT_BY.get(t, "the step that builds it") for t in missing},
+            key=lambda fix: steps.index(fix) if fix in steps else len(steps),
+        )
         raise WarehouseError(
             f"the warehouse has no table {', '.join(missing)}; run {' then '.join(fixes)} first"
         )

@@ -33,7 +33,6 @@ def prefect_server(prefect_server_url, tmp_path_factory):
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": prefect_server_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_LOGGING_EXTRA_LOGGERS": "bookrec",
     }
 
 
@@ -68,6 +67,7 @@ def deployed(prefect_server, tmp_path_factory) -> dict:
     checked) and one process worker polling the pool, stopped after the module's runs."""
     env = prefect_server
     prefect(env, "work-pool", "create", "bookrec-pool", "--type", "process")
+    prefect(env, "work-pool", "set-concurrency-limit", "bookrec-pool", "1")  # as docs say
     deployed = prefect(env, "deploy", "--all")
     for expected in ("full/demo", "full/tiny-demo", "embed/dask-local"):
         assert expected in deployed.stdout + deployed.stderr
@@ -169,6 +169,12 @@ def test_deployed_full_flow_builds_everything_then_a_rerun_skips_finished_work(
         runner = con.execute("select runner from recommend_all_runs").fetchall()
     assert ranks == (readers, 1, 3, 3 * readers) and readers >= 15
     assert runner == [("in-process",)]
+    # the library's progress lines reach the run's log (prefect.yaml's job variables; the
+    # environment of this test no longer names the logger itself)
+    flow_run = re.search(r"UUID: ([0-9a-f-]{36})", run.stdout + run.stderr)
+    assert flow_run, run.stdout
+    logs = prefect(env, "flow-run", "logs", flow_run[1]).stdout
+    assert re.search(r"stored \d+ recommendations of run", logs), logs[-2000:]
 
 
 def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
