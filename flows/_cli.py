@@ -269,11 +269,18 @@ class _HideUserErrorTracebacks(logging.Filter):
 
 
 def hide_user_error_tracebacks() -> None:
-    """Install the filter on the handlers Prefect sets up (console and API log)."""
-    for name in ("", "prefect.flow_runs", "prefect.task_runs"):
+    """Install the filter on the handlers Prefect has set up (console and API log): the
+    root's and every prefect logger's (the engine logs a failed run once more)."""
+    names = ["", *(n for n in logging.root.manager.loggerDict if n.startswith("prefect"))]
+    for name in names:
         for handler in logging.getLogger(name).handlers:
             if not any(isinstance(f, _HideUserErrorTracebacks) for f in handler.filters):
                 handler.addFilter(_HideUserErrorTracebacks())
+
+
+# A worker's flow run has set up Prefect's logging before it imports the flow module (and
+# this one): the command line installs the filter in run_flow_cli, a deployed run here.
+hide_user_error_tracebacks()
 
 
 def run_flow_cli(

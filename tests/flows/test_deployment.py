@@ -176,6 +176,18 @@ def test_deployed_full_flow_builds_everything_then_a_rerun_skips_finished_work(
     logs = prefect(env, "flow-run", "logs", flow_run[1]).stdout
     assert re.search(r"stored \d+ recommendations of run", logs), logs[-2000:]
 
+    # a user's mistake in a deployed run: its one line, no traceback (the command line's
+    # filter, installed by the flow module in the worker's flow process too)
+    missing = tmp_path / "no-such.duckdb"
+    failed = subprocess.run(
+        [PREFECT, "--no-prompt", "deployment", "run", "recommend_all/default", "--param",
+         f'warehouse="{missing}"', "--watch", "--watch-interval", "1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    flow_run = re.search(r"UUID: ([0-9a-f-]{36})", failed.stdout + failed.stderr)
+    logs = prefect(env, "flow-run", "logs", flow_run[1]).stdout
+    assert f"warehouse {missing} does not exist" in logs and "Traceback" not in logs, logs
+
 
 def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
     """embed/dask-local: the deployment's flow run fans chunks out to 2 Dask worker processes
