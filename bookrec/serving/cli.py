@@ -55,6 +55,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
+def add_subcommand(commands, name: str, summary: str, description: str, examples: str):
+    """A subcommand's parser: its one-line summary in `bookrec --help`, its description, and
+    its examples kept as written after the options."""
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def add_warehouse_option(parser: argparse.ArgumentParser) -> None:
     """--warehouse, as every subcommand takes it."""
     parser.add_argument(
@@ -84,12 +96,12 @@ def add_catalog_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bookrec", description="Personalized Goodreads book recommendations.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    rec = commands.add_parser(
+    rec = add_subcommand(
+        commands,
         "recommend",
-        help="suggest books to read next from the books you rated",
-        description="Suggest the books to read next from the books you have read and rated.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "suggest books to read next from the books you rated",
+        "Suggest the books to read next from the books you have read and rated.",
+        EXAMPLES,
     )
     rec.add_argument(
         "--book",
@@ -141,12 +153,12 @@ described in docs/data.md.
 
 def add_sql_parser(commands) -> None:
     """The `sql` subcommand's options."""
-    sql = commands.add_parser(
+    sql = add_subcommand(
+        commands,
         "sql",
-        help="run DuckDB SQL on the warehouse (read-only) and print the rows",
-        description="Run DuckDB SQL on the warehouse, read-only, and print the rows.",
-        epilog=SQL_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "run DuckDB SQL on the warehouse (read-only) and print the rows",
+        "Run DuckDB SQL on the warehouse, read-only, and print the rows.",
+        SQL_EXAMPLES,
     )
     sql.add_argument(
         "query",
@@ -199,12 +211,12 @@ def default_workers() -> int:
 def add_serve_parser(commands) -> None:
     """The `serve` subcommand's options."""
     web = WebConfig()
-    serve = commands.add_parser(
+    serve = add_subcommand(
+        commands,
         "serve",
-        help="start the web page and JSON API for readers",
-        description="Serve the reader's web page and the JSON API over the warehouse.",
-        epilog=SERVE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "start the web page and JSON API for readers",
+        "Serve the reader's web page and the JSON API over the warehouse.",
+        SERVE_EXAMPLES,
     )
     add_catalog_options(serve)
     serve.add_argument("--host", default=web.host, help=f"address to bind (default {web.host})")
