@@ -237,7 +237,6 @@ class CatalogMatcher:
             key = _isbn_key(isbn)
             if key:
                 self.isbn_index.setdefault(key, row)
-        self._volumes: dict[int, frozenset[int]] = {}  # volume_numbers of a row, on first use
         self._fuzzy_choices = [k or "" for k in self.title_keys]
         # The keys sorted by length: a title can only reach a ratio cutoff against keys of
         # nearby length, so a fuzzy search scans that slice, not the catalog (_fuzzy_hits).
@@ -761,9 +760,8 @@ class CatalogMatcher:
         typed = volume_numbers(keys.title_key)
         if not typed:
             return False
-        if row not in self._volumes:
-            self._volumes[row] = volume_numbers(self.title_keys[row])
-        return bool(self._volumes[row]) and typed.isdisjoint(self._volumes[row])
+        theirs = volume_numbers(self.title_keys[row])
+        return bool(theirs) and typed.isdisjoint(theirs)
 
     def _fuzzy_score(self, keys, row: int) -> float:
         reader = [k for k in (keys.title_key, keys.bare_title_key) if k]

@@ -229,24 +229,28 @@ def _only_dislikes(result: Recommendations) -> bool:
     """Whether the reader rated books and every one at or below ListConfig.disliked_rating (a
     list without evidence is then one of well-loved books with nothing liked to go on, not a
     list on little knowledge: Twilight and New Moon at 1 star are well known)."""
-    ratings = [
-        m.book.rating
-        for m in result.matches
-        if m.status == "matched" and not m.book.wanted and m.book.rating is not None
-    ]
-    return bool(ratings) and max(ratings) <= _DISLIKED_RATING
+    rated = _ratings_read(result)
+    rated = rated[~np.isnan(rated)]
+    return bool(len(rated) and rated.max() <= _DISLIKED_RATING)
 
 
 def _liked_any(result: Recommendations) -> bool:
     """Whether any of the reader's books counts as liked, as the ranker counts it
     (candidates.reader_roles: rated high enough, or listed without a rating)."""
-    ratings = [
-        np.nan if m.book.rating is None else m.book.rating
-        for m in result.matches
-        if m.status == "matched" and not m.book.wanted
-    ]
-    liked, _ = reader_roles(np.array(ratings, np.float64), ListConfig())
+    liked, _ = reader_roles(_ratings_read(result), ListConfig())
     return bool(liked.any())
+
+
+def _ratings_read(result: Recommendations) -> np.ndarray:
+    """The ratings of the reader's matched books read (not to-read), NaN where unrated."""
+    return np.array(
+        [
+            np.nan if m.book.rating is None else m.book.rating
+            for m in result.matches
+            if m.status == "matched" and not m.book.wanted
+        ],
+        np.float64,
+    )
 
 
 def _unsure(counts: Mapping[str, int]) -> int:

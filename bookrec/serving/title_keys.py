@@ -156,6 +156,7 @@ _ROMAN = {c: v for v, c in enumerate(("", "i", "ii", "iii", "iv", "v", "vi", "vi
                                       "ix", "x", "xi", "xii", "xiii", "xiv", "xv"))}  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the catalog's keys, met again by each fuzzy search
 def volume_numbers(title_key: str | None) -> frozenset[int]:
     """The volume numbers a title key names: "volume one" and "volume 1" are 1, "volume ii a"
     2; empty where it names none (years and other numbers of a title are not volumes)."""

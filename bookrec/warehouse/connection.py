@@ -64,10 +64,10 @@ def connect(
         path = Path(target)
         if read_only or must_exist:
             require_warehouse_file(path)
-        elif warehouse_kind(path) == "folder":
+        elif (kind := warehouse_kind(path)) == "folder":
             raise WarehouseError(_not_a_file(target, "folder"))
-        elif warehouse_kind(path) == "file" and _other_file(path):
-            raise WarehouseError(_other_file(path))
+        elif kind == "file" and (other := _other_file(path)):
+            raise WarehouseError(other)
         if not read_only:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -220,8 +220,7 @@ def require_warehouse_file(path: Path, build_hint: str = "`python -m flows.prepa
         )
     if kind != "file":
         raise WarehouseError(_not_a_file(str(path), kind))
-    other = _other_file(path)
-    if other:
+    if other := _other_file(path):
         raise WarehouseError(other)
 
 

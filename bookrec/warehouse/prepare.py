@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import ftfy
+import pandas as pd
 
 from bookrec.config import DEFAULT_ALL_BOOKS_DIR, DEFAULT_BEST_BOOKS_DIR, DataConfig, MergeConfig
 from bookrec.errors import DataError
@@ -120,13 +121,21 @@ def real_data_source(db_path: Path) -> str | None:
     warehouse, a missing or unfinished one (its warehouse_info is written last)."""
     if warehouse_kind(Path(db_path)) != "file":
         return None  # missing; what else is there is refused when the build opens it
+    info = _warehouse_info(db_path)
+    if info is None or info.empty or bool(info["synthetic"].iloc[0]):
+        return None
+    return str(info["data_source"].iloc[0])
+
+
+def _warehouse_info(db_path: Path) -> pd.DataFrame | None:
+    """The warehouse's warehouse_info row; None for no file, or a build not finished (the
+    table is written last)."""
+    if warehouse_kind(Path(db_path)) == "missing":
+        return None
     with connect(db_path, read_only=True) as con:
         if not table_exists(con, "warehouse_info"):
             return None
-        info = run_sql(con, "meta/warehouse_info_read.sql").df()
-    if info.empty or bool(info["synthetic"].iloc[0]):
-        return None
-    return str(info["data_source"].iloc[0])
+        return run_sql(con, "meta/warehouse_info_read.sql").df()
 
 
 def fingerprint(sources: SourceFiles) -> str:
@@ -144,13 +153,8 @@ def fingerprint(sources: SourceFiles) -> str:
 
 def is_up_to_date(db_path: Path, input_fingerprint: str) -> bool:
     """Whether the warehouse was last built, completely, from exactly these inputs."""
-    if warehouse_kind(Path(db_path)) == "missing":
-        return False
-    with connect(db_path, read_only=True) as con:
-        if not table_exists(con, "warehouse_info"):
-            return False
-        info = run_sql(con, "meta/warehouse_info_read.sql").df()
-    if "input_fingerprint" not in info:  # built by an older bookrec: rebuild
+    info = _warehouse_info(db_path)
+    if info is None or "input_fingerprint" not in info:  # an older bookrec's: rebuild
         return False
     return len(info) > 0 and bool(info["input_fingerprint"].iloc[0] == input_fingerprint)
 
