@@ -157,9 +157,16 @@ async def import_goodreads(
     author and rating, and match its books."""
     from starlette.concurrency import run_in_threadpool
 
-    unknown = sorted(set((await request.form()).keys()) - {"file"})
+    form = await request.form()
+    unknown = sorted(set(form.keys()) - {"file"})
     if unknown:
         raise unknown_fields("form", unknown)
+    sent = len(form.getlist("file"))
+    if sent > 1:  # FastAPI would read the last one alone, the others unsaid
+        raise RequestValidationError(
+            [{"type": "too_long", "loc": ("form", "file"),
+              "msg": f"one file at a time ({sent} were sent)", "input": None}]
+        )  # fmt: skip
     limit = service.config.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:

@@ -380,6 +380,11 @@ def test_import_without_a_file_or_with_other_fields(client) -> None:
         "/api/import/goodreads", data={"shelf": "read"}, files={"file": ("e.csv", b"Title\n")}
     )
     assert extra.status_code == 422 and "shelf: unknown field" in extra.json()["error"]
+    two = client.post(
+        "/api/import/goodreads",
+        files=[("file", ("a.csv", b"Title\nDune\n")), ("file", ("b.csv", b"Title\nEmma\n"))],
+    )
+    assert two.status_code == 422 and "one file at a time (2 were sent)" in two.json()["error"]
 
 
 def test_too_many_books_in_an_upload(web_warehouse, popular_books) -> None:
