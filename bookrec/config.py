@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import types
 import typing
 from pathlib import Path
@@ -170,13 +171,29 @@ def _one_error(error: dict, fields: dict[str, pydantic.fields.FieldInfo]) -> str
 
 def config_error(exc: ValidationError, fields: dict[str, pydantic.fields.FieldInfo]) -> ConfigError:
     """pydantic's ValidationError as one line: the first problem of each field, with its value."""
-    seen, parts = set(), []
+    seen, parts, subjects = set(), [], []
     for error in exc.errors():
         field = error["loc"][0] if error["loc"] else None
         if field not in seen:
             seen.add(field)
             parts.append(_one_error(error, fields))
-    return ConfigError("; ".join(parts))
+            if field in fields and error["type"] != "value_error":  # (a check's own sentence)
+                subjects.append(str(field))
+    return ConfigError("; ".join(parts), tuple(subjects))
+
+
+def option_terms(exc: ConfigError) -> ConfigError:
+    """The error as a command line says it: each setting it names as its option
+    ("min_num_ratings must be at least 0" -> "--min-num-ratings must be at least 0")."""
+    message = str(exc)
+    for name in exc.settings:
+        message = re.sub(rf"(?<![\w-]){re.escape(name)}(?!\w)", option_name(name), message)
+    return ConfigError(message)
+
+
+def option_name(setting: str) -> str:
+    """A setting's command-line option: min_num_ratings -> --min-num-ratings."""
+    return "--" + setting.replace("_", "-")
 
 
 _SETTINGS = ConfigDict(extra="forbid", arbitrary_types_allowed=False)

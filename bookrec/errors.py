@@ -54,7 +54,15 @@ class DataError(BookrecError):
 
 
 class ConfigError(BookrecError):
-    """A setting is out of range or inconsistent with another."""
+    """A setting is out of range or inconsistent with another.
+
+    settings: the settings the message names as its subjects ("top must be at least 1"), so
+    that a command line can say them as its options (option_terms).
+    """
+
+    def __init__(self, message: str, settings: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.settings = settings
 
 
 class WarehouseError(BookrecError):

@@ -25,8 +25,16 @@ from typing import Any, Literal
 from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from bookrec.config import base_type, config_error, field_limits, limit_phrase, settings_fields
-from bookrec.errors import BookrecError, exit_code_of
+from bookrec.config import (
+    base_type,
+    config_error,
+    field_limits,
+    limit_phrase,
+    option_name,
+    option_terms,
+    settings_fields,
+)
+from bookrec.errors import BookrecError, ConfigError, exit_code_of
 from bookrec.warehouse.connection import require_warehouse_file
 
 SEP = "."  # dest of a config field: "<parameter>.<field>"
@@ -149,7 +157,7 @@ def add_option(
     parser: argparse._ActionsContainer, option: Option, aliases: Sequence[str] = ()
 ) -> None:
     """One --field-name (plus the user-known aliases) for one field or parameter."""
-    flags = [f"--{option.name.replace('_', '-')}", *aliases]
+    flags = [option_name(option.name), *aliases]
     annotation = _strip_optional(option.info.annotation)
     common = {"dest": option.dest, "default": argparse.SUPPRESS}
     if annotation is bool:
@@ -248,12 +256,16 @@ def flow_arguments(flow: Any, args: argparse.Namespace) -> dict[str, Any]:
             errors = exc.errors()
             for error in errors:
                 error["loc"] = (option.parameter, *error["loc"])
-            raise config_error(
+            error = config_error(
                 ValidationError.from_exception_data(exc.title, errors),  # type: ignore[arg-type]
                 {option.parameter: option.info},
-            ) from None
+            )
+            raise option_terms(error) from None
     for parameter, fields in configs.items():
-        kwargs[parameter] = hints[parameter](**fields)
+        try:
+            kwargs[parameter] = hints[parameter](**fields)
+        except ConfigError as exc:  # named as the command line names it: --hidden-share
+            raise option_terms(exc) from None
     return kwargs
 
 

@@ -15,7 +15,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bookrec.config import DEFAULT_WAREHOUSE, RecommendConfig, WebConfig, check_top, usable_cores
+from bookrec.config import (
+    DEFAULT_WAREHOUSE,
+    RecommendConfig,
+    WebConfig,
+    check_top,
+    option_terms,
+    usable_cores,
+)
 from bookrec.errors import BookrecError, ConfigError, exit_code_of
 from bookrec.serving.formatting import format_result
 from bookrec.serving.results import Recommendations
@@ -267,6 +274,7 @@ def run_serve(args: argparse.Namespace) -> None:
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1; got {args.workers}")
     config = WebConfig(host=args.host, port=args.port)
+    recommend_config(args)  # a bad value is this one line, not each worker's failure to start
     check_port(config.host, config.port)
     # Read by the BLAS library when numpy loads, which the workers' imports do first. Set, not
     # defaulted: with a worker per core, a BLAS pool per worker oversubscribes the cores.
@@ -302,6 +310,15 @@ def run_serve(args: argparse.Namespace) -> None:
     )
 
 
+def recommend_config(args: argparse.Namespace) -> RecommendConfig:
+    """The candidates' settings `recommend` and `serve` were given, a bad one named by its
+    option (--min-num-ratings)."""
+    try:
+        return RecommendConfig(min_num_ratings=args.min_num_ratings)
+    except ConfigError as exc:
+        raise option_terms(exc) from None
+
+
 def run_recommend(args: argparse.Namespace) -> Recommendations:
     """Read the books, open the warehouse read-only, recommend."""
     from bookrec.serving.reader_input import gather_reader_books
@@ -312,7 +329,7 @@ def run_recommend(args: argparse.Namespace) -> Recommendations:
     # asked (--top 1000 gave 271 books on the shared data)
     check_top(args.top, "--top", most=WebConfig().max_top_n)
     books = gather_reader_books(args.book, args.csv, args.goodreads_export)
-    config = RecommendConfig(min_num_ratings=args.min_num_ratings)
+    config = recommend_config(args)
     with connect(args.warehouse, read_only=True) as con:
         recommender = Recommender.from_warehouse(con, config=config, space=args.space)
     return recommender.recommend(books, args.top)

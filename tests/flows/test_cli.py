@@ -149,16 +149,16 @@ def test_values_land_in_their_config():
 @pytest.mark.parametrize(
     ("name", "argv", "message"),
     [
-        ("train", "--epochs 0", "epochs must be at least 1; got 0"),
-        ("train", "--margin 3", "margin must lie in (0, 2); got 3.0"),
-        ("train", "--hidden-sizes 0", "each of hidden_sizes must be at least 1; got 0"),
-        ("evaluate", "--hidden-share 1", "hidden_share must lie in (0, 1); got 1.0"),
-        ("embed", "--max-tokens 4", "max_tokens must lie in 8..512; got 4"),
+        ("train", "--epochs 0", "--epochs must be at least 1; got 0"),
+        ("train", "--margin 3", "--margin must lie in (0, 2); got 3.0"),
+        ("train", "--hidden-sizes 0", "each of --hidden-sizes must be at least 1; got 0"),
+        ("evaluate", "--hidden-share 1", "--hidden-share must lie in (0, 1); got 1.0"),
+        ("embed", "--max-tokens 4", "--max-tokens must lie in 8..512; got 4"),
         ("embed", "--device cuda --runtime onnx", "runtime onnx runs on the CPU"),
         ("embed", "--dask-workers 2 --dask-address tcp://h:1", "not both"),
-        ("recommend_all", "--readers-per-chunk 0", "readers_per_chunk must be at least 1; got 0"),
-        ("recommend", "--top 0", "top must be at least 1; got 0"),
-        ("prepare_data", "--demo-books 5", "demo_books must be at least 50; got 5"),
+        ("recommend_all", "--readers-per-chunk 0", "--readers-per-chunk must be at least 1; got 0"),
+        ("recommend", "--top 0", "--top must be at least 1; got 0"),
+        ("prepare_data", "--demo-books 5", "--demo-books must be at least 50; got 5"),
         ("prepare_data", "--demo --data-dir d", "give --demo or --data-dir, not both"),
     ],
 )
@@ -216,7 +216,7 @@ def test_prefect_validates_a_config_parameter_given_as_json():
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["-m", "flows.train", "--epochs", "0"], "error: epochs must be at least 1; got 0"),
+        (["-m", "flows.train", "--epochs", "0"], "error: --epochs must be at least 1; got 0"),
         (["-m", "flows.lists", "--warehouse", "nowhere.duckdb"], "flows.prepare_data"),
     ],
 )

@@ -162,7 +162,7 @@ def test_dask_options_are_checked_in_one_line(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: dask_workers must be at least 1; got 0"
+    assert result.stderr.strip() == "error: --dask-workers must be at least 1; got 0"
     helped = subprocess.run(
         [sys.executable, "-m", "flows.recommend_all", "--help"],
         capture_output=True,

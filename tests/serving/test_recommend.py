@@ -378,6 +378,7 @@ def test_cli_help_explains_with_examples() -> None:
         (["--book", "Dune", "--top", "0"], "--top must lie in 1..100; got 0"),
         (["--book", "Dune", "--top", "101"], "--top must lie in 1..100"),
         (["--book", "Dune", "--top", "many"], "invalid int value"),
+        (["--book", "Dune", "--min-num-ratings", "-1"], "--min-num-ratings must be at least 0"),
         (["--book", "Dune", "--space", "trained"], "flows.encode_embeddings"),
     ],
 )

@@ -292,13 +292,21 @@ def test_serve_workers_each_load_the_catalog_and_share_the_requests(
         log.close()
 
 
-def test_serve_with_no_workers_is_one_line(tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--workers", "0"], "error: --workers must be at least 1; got 0"),
+        # before any worker starts (each failed to start, saying so out of order)
+        (["--min-num-ratings", "-1"], "error: --min-num-ratings must be at least 0; got -1"),
+    ],
+)
+def test_a_bad_serve_option_is_one_line(tmp_path, argv, message) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bookrec.serving.cli", "serve", "--workers", "0"],
+        [sys.executable, "-m", "bookrec.serving.cli", "serve", *argv],
         capture_output=True, text=True, timeout=120, cwd=REPO,
     )  # fmt: skip
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: --workers must be at least 1; got 0"
+    assert result.stderr.strip() == message
 
 
 # -- a Book Id that is not plain digits (defect 5) --------------------------------------------
