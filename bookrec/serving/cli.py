@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how many books to suggest (default {RecommendConfig().top}, at most "
         f"{WebConfig().max_top_n})",
     )
+    rec.add_argument(
+        "--because-count",
+        type=int,
+        default=RecommendConfig().because_count,
+        help="how many of your books a 'because you liked ...' line names at most "
+        f"(default {RecommendConfig().because_count})",
+    )
     rec.add_argument("--json", action="store_true", help="print JSON instead of tables")
     add_catalog_options(rec)
     rec.add_argument(
@@ -313,8 +320,11 @@ def run_serve(args: argparse.Namespace) -> None:
 def recommend_config(args: argparse.Namespace) -> RecommendConfig:
     """The candidates' settings `recommend` and `serve` were given, a bad one named by its
     option (--min-num-ratings)."""
+    given = {"min_num_ratings": args.min_num_ratings}
+    if "because_count" in args:  # recommend's alone: the page explains with the default
+        given["because_count"] = args.because_count
     try:
-        return RecommendConfig(min_num_ratings=args.min_num_ratings)
+        return RecommendConfig(**given)
     except ConfigError as exc:
         raise option_terms(exc) from None
 

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -355,6 +356,14 @@ def test_cli_json_output(warehouse: Path) -> None:
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["mode"] == "personal" and len(result["recommendations"]) == 3
+    one = _cli(*run.args[3:], "--because-count", "1")
+    assert one.returncode == 0, one.stderr
+
+    def most_named_in_one_space(output: str) -> int:
+        items = json.loads(output)["recommendations"]
+        return max(Counter(b["kind"] for b in r["because"]).most_common(1)[0][1] for r in items)
+
+    assert most_named_in_one_space(run.stdout) > 1 and most_named_in_one_space(one.stdout) == 1
     text = _cli(
         "recommend", "--warehouse", str(warehouse), "--book", "Midnight", "--min-num-ratings", "0"
     )
