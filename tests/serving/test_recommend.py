@@ -195,12 +195,13 @@ def test_author_spelled_alike() -> None:
         ("dead reckoning - fay lund", None, "matched", "exact", 10),
         ("Dead Reckoning by Someone Else", None, "not_found", None, None),
         ("ann vale", None, "not_found", None, None),  # an author's name: her books in the note
+        ("Vale", None, "not_found", None, None),  # ... or her surname alone
     ],
 )
 def test_matching_steps(recommender, title, author, status, method, book_id) -> None:
     match = _match(recommender, title, author)
     assert (match.status, match.method, match.book_id) == (status, method, book_id)
-    if title == "ann vale":
+    if title in ("ann vale", "Vale"):
         assert match.note.startswith("Ann Vale is an author: give a title of theirs, e.g. “")
         assert "“The Dragon Gate”" in match.note  # its series note left out
     if status == "ambiguous":
@@ -614,6 +615,17 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     # The Wizard Behind Harry Potter", "Jane Austen" "Jane Austen: The World of Her Novels"
     for name in ("J.K. Rowling", "Jane Austen"):
         author = matcher.match([ReaderBook(title=name)])[0]
+        assert author.status == "not_found" and author.note.startswith(f"{name} is an author")
+    # ... and a surname alone, or with more of the name, is the most read author so named
+    # ("Tolkien" was two books about him, "Christie" Stephen King's "Christine", "Conan Doyle"
+    # nothing at all)
+    for typed, name in (
+        ("Tolkien", "J.R.R. Tolkien"),
+        ("Christie", "Agatha Christie"),
+        ("Conan Doyle", "Arthur Conan Doyle"),
+        ("Herbert", "Frank Herbert"),
+    ):
+        author = matcher.match([ReaderBook(title=typed)])[0]
         assert author.status == "not_found" and author.note.startswith(f"{name} is an author")
     # a title before its subtitle that names no author is still that book
     sapiens = matcher.match([ReaderBook(title="Sapiens")])[0]
