@@ -96,9 +96,10 @@ class Candidates:
         keep = text.index_of(book_ids) >= 0
         if works is not None:
             best: dict[int, int] = {}
-            for i in np.argsort(-np.asarray(num_ratings, np.float64), kind="stable"):
-                if keep[i]:
-                    best.setdefault(works.work(int(book_ids[i])), int(i))
+            kept, ids_list = keep.tolist(), book_ids.tolist()  # Python ints: ~5x faster here
+            for i in np.argsort(-np.asarray(num_ratings, np.float64), kind="stable").tolist():
+                if kept[i]:
+                    best.setdefault(works.work(ids_list[i]), i)
             keep = np.zeros(len(book_ids), bool)
             keep[list(best.values())] = True
         idx = np.flatnonzero(keep)

@@ -15,10 +15,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from bookrec.config import CoratingConfig
-from bookrec.embedding.vectors import BookVectors
+from bookrec.embedding.vectors import BookVectors, book_matrix
 from bookrec.errors import WarehouseError
 from bookrec.warehouse import lineage
-from bookrec.warehouse.connection import require_tables, run_sql, table_exists
+from bookrec.warehouse.connection import require_tables, run_sql, sql_relation, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +90,21 @@ def load_corating(con: duckdb.DuckDBPyConnection) -> BookVectors | None:
         return None
     require_tables(con, ["feat_book_corating"])
     lineage.require_fresh(con, "feat_book_corating")
-    frame = run_sql(con, "lists/05_corating_load.sql").df()
-    if frame.empty:
+    # Arrow, not a DataFrame: np.stack over a frame's per-row arrays took ~0.1 s a load
+    table = sql_relation(con, "lists/05_corating_load.sql").to_arrow_table()
+    if table.num_rows == 0:
         return None
-    if "norm" not in frame.columns:
+    if "norm" not in table.column_names:
         raise WarehouseError(
             "feat_book_corating predates the stored factor lengths: "
             "run `python -m flows.lists` to rebuild it"
         )
-    vectors = np.stack(frame["embedding"].to_numpy()).astype(np.float32)
+    # the file orders by book_id, so the norms stay aligned with book_matrix's rows
+    book_ids, vectors = book_matrix(table, "embedding")
     return BookVectors(
-        book_ids=frame["book_id"].to_numpy(np.int64),
+        book_ids=book_ids,
         vectors=vectors,
         space=SPACE,
-        version=str(frame["model"].iloc[0]),
-        norms=frame["norm"].to_numpy(np.float32),
+        version=str(table.column("model")[0]),
+        norms=table.column("norm").to_numpy().astype(np.float32),
     )

@@ -226,9 +226,12 @@ class CatalogMatcher:
             if book in row_of and main in row_of
         }
         self.id_index: dict[int, int] = {}
-        for row, gid in enumerate(catalog["goodreads_id"].tolist()):
-            if gid is not None and not pd.isna(gid):
-                self.id_index.setdefault(int(gid), row)
+        gids = pd.to_numeric(catalog["goodreads_id"], errors="coerce")
+        known = gids.notna().to_numpy()
+        for row, gid in zip(
+            np.flatnonzero(known).tolist(), gids[known].astype(np.int64).tolist(), strict=True
+        ):
+            self.id_index.setdefault(gid, row)
         self.isbn_index: dict[str, int] = {}
         for row, isbn in enumerate(catalog["isbn"].tolist()):
             key = _isbn_key(isbn)

@@ -139,7 +139,10 @@ class Recommender:
             known["avg_rating"].to_numpy(np.float64), index=known["book_id"].to_numpy(np.int64)
         )
         self.scorer = BlendScorer(vectors, book_means, self.scorer_config)
-        self._titles = dict(zip(catalog["book_id"].astype(np.int64), catalog["title"], strict=True))
+        # columns as lists first: iterating a pandas 3 string column yields ~10x slower
+        self._titles = dict(
+            zip(catalog["book_id"].tolist(), catalog["title"].tolist(), strict=True)
+        )
 
         num = pd.to_numeric(catalog["num_ratings"], errors="coerce")
         rows = vectors.index_of(catalog["book_id"].to_numpy(np.int64))
@@ -152,7 +155,7 @@ class Recommender:
         self.cand_means = cand["avg_rating"].to_numpy(np.float64)
         self.cand_num = num[eligible].fillna(0).to_numpy(np.int64)
         self.cand_titles = cand["title"].tolist()
-        self.cand_authors = [a if isinstance(a, str) else None for a in cand["author"]]
+        self.cand_authors = [a if isinstance(a, str) else None for a in cand["author"].tolist()]
         if len(self.cand_ids) == 0:
             most = int(num.max()) if num.notna().any() else 0
             raise DataError(
@@ -198,8 +201,8 @@ class Recommender:
         self._cand_pos = {int(b): i for i, b in enumerate(self.cand_ids)}
         authors = dict(
             zip(
-                self.catalog["book_id"].astype(np.int64).tolist(),
-                [a if isinstance(a, str) else "" for a in self.catalog["author"]],
+                self.catalog["book_id"].tolist(),
+                [a if isinstance(a, str) else "" for a in self.catalog["author"].tolist()],
                 strict=True,
             )
         )
