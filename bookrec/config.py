@@ -15,9 +15,9 @@ import dataclasses
 import functools
 import json
 import os
-import re
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
@@ -140,7 +140,9 @@ def base_type(annotation: object) -> object:
     return annotation
 
 
-def _one_error(error: dict, fields: dict[str, pydantic.fields.FieldInfo]) -> str:
+def _one_error(
+    error: dict, fields: dict[str, pydantic.fields.FieldInfo], shown: Callable[[str], str]
+) -> str:
     where = [str(part) for part in error["loc"]]
     name = where[0] if where else ""
     got = f"; got {error['input']!r}"
@@ -151,8 +153,8 @@ def _one_error(error: dict, fields: dict[str, pydantic.fields.FieldInfo]) -> str
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
         return f"unknown setting {name!r}; known: {', '.join(sorted(fields))}"
     if kind in ("missing_argument", "missing"):
-        return f"{name} is required"
-    subject = name if len(where) == 1 else f"each of {name}"
+        return f"{shown(name)} is required"
+    subject = shown(name) if len(where) == 1 else f"each of {shown(name)}"
     if kind == "literal_error":
         return f"{subject} must be one of {ctx['expected']}{got}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
@@ -165,30 +167,35 @@ def _one_error(error: dict, fields: dict[str, pydantic.fields.FieldInfo]) -> str
         is_int = base_type(annotation) is int
         return f"{subject} {limit_phrase(constraints or dict(ctx), is_int)}{got}"
     if kind == "too_short" and ctx.get("min_length") == 1:
-        return f"{name} must not be empty"
+        return f"{shown(name)} must not be empty"
     return f"{subject}: {str(error['msg']).lower()}{got}"
 
 
-def config_error(exc: ValidationError, fields: dict[str, pydantic.fields.FieldInfo]) -> ConfigError:
-    """pydantic's ValidationError as one line: the first problem of each field, with its value."""
-    seen, parts, subjects = set(), [], []
-    for error in exc.errors():
+def config_error(
+    exc: ValidationError,
+    fields: dict[str, pydantic.fields.FieldInfo],
+    shown: Callable[[str], str] = str,
+) -> ConfigError:
+    """pydantic's ValidationError as one line: the first problem of each field, with its value
+    (shown: how a field is named, e.g. option_name for a command line)."""
+    errors = exc.errors()
+    seen, parts = set(), []
+    for error in errors:
         field = error["loc"][0] if error["loc"] else None
         if field not in seen:
             seen.add(field)
-            parts.append(_one_error(error, fields))
-            if field in fields and error["type"] != "value_error":  # (a check's own sentence)
-                subjects.append(str(field))
-    return ConfigError("; ".join(parts), tuple(subjects))
+            parts.append(_one_error(error, fields, shown))
+    return ConfigError("; ".join(parts), details=(errors, fields))
 
 
 def option_terms(exc: ConfigError) -> ConfigError:
     """The error as a command line says it: each setting it names as its option
-    ("min_num_ratings must be at least 0" -> "--min-num-ratings must be at least 0")."""
-    message = str(exc)
-    for name in exc.settings:
-        message = re.sub(rf"(?<![\w-]){re.escape(name)}(?!\w)", option_name(name), message)
-    return ConfigError(message)
+    ("min_num_ratings must be at least 0" -> "--min-num-ratings must be at least 0"); an error
+    config_error did not make is returned as it is."""
+    if exc.details is None:
+        return exc
+    errors, fields = exc.details
+    return config_error(ValidationError.from_exception_data("config", errors), fields, option_name)
 
 
 def option_name(setting: str) -> str:
@@ -673,7 +680,9 @@ class RecommendConfig:
         "ratings (books known only from the rating files never qualify)",
     )
     because_count: AtLeastOne = Field(
-        3, description="how many history books a 'because you liked ...' line names at most"
+        3,
+        description="how many history books each kind of reason (read by their readers, close "
+        "in content) names at most",
     )
 
 

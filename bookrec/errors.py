@@ -56,13 +56,13 @@ class DataError(BookrecError):
 class ConfigError(BookrecError):
     """A setting is out of range or inconsistent with another.
 
-    settings: the settings the message names as its subjects ("top must be at least 1"), so
-    that a command line can say them as its options (option_terms).
+    details: what bookrec.config.config_error made the message from (pydantic's errors and
+    the fields), so that a command line can say it again naming its options (option_terms).
     """
 
-    def __init__(self, message: str, settings: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, details: object = None) -> None:
         super().__init__(message)
-        self.settings = settings
+        self.details = details
 
 
 class WarehouseError(BookrecError):

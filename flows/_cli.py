@@ -256,11 +256,11 @@ def flow_arguments(flow: Any, args: argparse.Namespace) -> dict[str, Any]:
             errors = exc.errors()
             for error in errors:
                 error["loc"] = (option.parameter, *error["loc"])
-            error = config_error(
+            raise config_error(
                 ValidationError.from_exception_data(exc.title, errors),  # type: ignore[arg-type]
                 {option.parameter: option.info},
-            )
-            raise option_terms(error) from None
+                option_name,
+            ) from None
     for parameter, fields in configs.items():
         try:
             kwargs[parameter] = hints[parameter](**fields)

@@ -135,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--because-count",
         type=int,
         default=RecommendConfig().because_count,
-        help="how many of your books a 'because you liked ...' line names at most "
-        f"(default {RecommendConfig().because_count})",
+        help="how many of your books each kind of reason (read by their readers, close in "
+        f"content) names at most (default {RecommendConfig().because_count})",
     )
     rec.add_argument("--json", action="store_true", help="print JSON instead of tables")
     add_catalog_options(rec)
@@ -280,7 +280,10 @@ def run_serve(args: argparse.Namespace) -> None:
     """
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1; got {args.workers}")
-    config = WebConfig(host=args.host, port=args.port)
+    try:
+        config = WebConfig(host=args.host, port=args.port)
+    except ConfigError as exc:
+        raise option_terms(exc) from None
     recommend_config(args)  # a bad value is this one line, not each worker's failure to start
     check_port(config.host, config.port)
     # Read by the BLAS library when numpy loads, which the workers' imports do first. Set, not

@@ -52,8 +52,8 @@ secrets": _by_initials), and then, without an author, as a title and its author 
 ("Dune by Frank Herbert", "1984 - George Orwell"); the first match wins, else the first answer
 stands.
 Everything else is not found; a "title" that is an author's name ("Stephen King"), or their
-surname alone ("Tolkien", "Conan Doyle": the most read author so named), is not found with a
-note naming their most read books.
+surname alone ("Tolkien", "Conan Doyle": the author so named with the most ratings), is not
+found with a note naming their most read books.
 
 Every match also carries `related_ids`: catalog books that are the same work by a compatible
 author (same title key, another title in the same series slot, a split volume; see
@@ -567,7 +567,8 @@ class CatalogMatcher:
                 rows = self._name_ends(key)
             if rows and (match.status != "ambiguous" or self._read_more_than(rows, match)):
                 rows = sorted(rows, key=lambda r: self.rank[r])
-                titles = ", ".join(named(self.titles[r]) for r in rows[:3])
+                # editions and translations share a title: each named once
+                titles = ", ".join(list(dict.fromkeys(named(self.titles[r]) for r in rows))[:3])
                 author = self.authors[rows[0]]
                 note = f"{author} is an author: give a title of theirs, e.g. {titles}"
                 matches[i] = Match(book=matches[i].book, status="not_found", note=note)
@@ -586,7 +587,7 @@ class CatalogMatcher:
     def _name_ends(self, key) -> list[int]:
         """The books of the most read author whose name ends as this one: a surname alone, or
         with more of the name ("Tolkien" is J.R.R. Tolkien, "Conan Doyle" Arthur Conan Doyle;
-        "Doyle" the most read of every Doyle)."""
+        "Wells" H.G. Wells, the Wells of the most ratings over all their books)."""
         typed = key.author_key or ""
         rows = [
             r
@@ -595,7 +596,10 @@ class CatalogMatcher:
         ]
         if not rows:
             return []
-        best = self.author_keys[min(rows, key=lambda r: self.rank[r])]
+        read: dict[str, int] = defaultdict(int)  # each author's ratings, all books together
+        for r in rows:
+            read[self.author_keys[r]] += self.num[r] or 0
+        best = max(read, key=lambda author: (read[author], author))
         return [r for r in rows if self.author_keys[r] == best]
 
     @functools.cached_property

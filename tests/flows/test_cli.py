@@ -20,9 +20,11 @@ from bookrec.config import (
     DEFAULT_WAREHOUSE,
     ClusterConfig,
     DataConfig,
+    EncoderConfig,
     EvalConfig,
     ProjectorConfig,
     RecommendConfig,
+    option_terms,
 )
 from bookrec.errors import ConfigError
 from flows._cli import flow_arguments, flow_call, flow_options, flow_parser
@@ -155,7 +157,7 @@ def test_values_land_in_their_config():
         ("evaluate", "--hidden-share 1", "--hidden-share must lie in (0, 1); got 1.0"),
         ("embed", "--max-tokens 4", "--max-tokens must lie in 8..512; got 4"),
         ("embed", "--device cuda --runtime onnx", "runtime onnx runs on the CPU"),
-        ("embed", "--dask-workers 2 --dask-address tcp://h:1", "not both"),
+        ("embed", "--dask-workers 2 --dask-address tcp://h:1", "give --dask-address or"),
         ("recommend_all", "--readers-per-chunk 0", "--readers-per-chunk must be at least 1; got 0"),
         ("recommend", "--top 0", "--top must be at least 1; got 0"),
         ("prepare_data", "--demo-books 5", "--demo-books must be at least 50; got 5"),
@@ -165,7 +167,8 @@ def test_values_land_in_their_config():
 def test_a_bad_value_is_one_config_error(name, argv, message):
     with pytest.raises(ConfigError) as caught:
         parse(name, argv.split())
-    assert message in str(caught.value) and "\n" not in str(caught.value)
+    # the start: a check's own sentence ("runtime onnx runs ...") is not renamed ("--runtime")
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
 
 
 def test_a_wrong_choice_or_type_is_refused_by_argparse(capsys):
@@ -201,13 +204,25 @@ def test_one_flag_for_two_parameters_is_refused():
         flow_options(clash.fn)
 
 
+def test_option_terms_rename_the_settings_alone():
+    """The option replaces the field where the message names it, never inside the value."""
+    with pytest.raises(ConfigError) as caught:
+        EncoderConfig(device="device", max_tokens=4)
+    said = str(option_terms(caught.value))
+    assert said.startswith("--max-tokens must lie in 8..512; got 4; --device must be one of")
+    assert said.endswith("got 'device'")
+    plain = ConfigError("a sentence of its own about device")
+    assert option_terms(plain) is plain
+
+
 def test_prefect_validates_a_config_parameter_given_as_json():
     """What a deployment run or the UI's form sends: a dict, checked by the model's limits."""
     train, _ = FLOWS["train"]
     validated = train.validate_parameters({"config": {"epochs": 2, "hidden_sizes": [8]}})
     assert validated["config"] == ProjectorConfig(epochs=2, hidden_sizes=(8,))
-    with pytest.raises(ParameterTypeError, match="epochs"):
+    with pytest.raises(ParameterTypeError, match=r"config\.epochs") as caught:
         train.validate_parameters({"config": {"epochs": 0}})
+    assert "--epochs" not in str(caught.value)  # a deployment's user sets fields, not options
     schema = train.parameters.model_dump()
     assert "ProjectorConfig" in str(schema["definitions"])
     assert "triplets per step" in str(schema["definitions"])  # the form's field help

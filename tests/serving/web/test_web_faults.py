@@ -296,6 +296,7 @@ def test_serve_workers_each_load_the_catalog_and_share_the_requests(
     ("argv", "message"),
     [
         (["--workers", "0"], "error: --workers must be at least 1; got 0"),
+        (["--port", "0"], "error: --port must lie in 1..65535; got 0"),
         # before any worker starts (each failed to start, saying so out of order)
         (["--min-num-ratings", "-1"], "error: --min-num-ratings must be at least 0; got -1"),
     ],
