@@ -140,6 +140,9 @@ def base_type(annotation: object) -> object:
     return annotation
 
 
+_Config = typing.TypeVar("_Config")
+
+
 def _one_error(
     error: dict, fields: dict[str, pydantic.fields.FieldInfo], shown: Callable[[str], str]
 ) -> str:
@@ -196,6 +199,14 @@ def option_terms(exc: ConfigError) -> ConfigError:
         return exc
     errors, fields = exc.details
     return config_error(ValidationError.from_exception_data("config", errors), fields, option_name)
+
+
+def from_options(cls: Callable[..., _Config], **values: object) -> _Config:
+    """cls(**values) for a command line: a bad value's error names its option."""
+    try:
+        return cls(**values)
+    except ConfigError as exc:
+        raise option_terms(exc) from None
 
 
 def option_name(setting: str) -> str:

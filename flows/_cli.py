@@ -29,12 +29,12 @@ from bookrec.config import (
     base_type,
     config_error,
     field_limits,
+    from_options,
     limit_phrase,
     option_name,
-    option_terms,
     settings_fields,
 )
-from bookrec.errors import BookrecError, ConfigError, exit_code_of
+from bookrec.errors import BookrecError, exit_code_of
 from bookrec.warehouse.connection import require_warehouse_file
 
 SEP = "."  # dest of a config field: "<parameter>.<field>"
@@ -262,10 +262,7 @@ def flow_arguments(flow: Any, args: argparse.Namespace) -> dict[str, Any]:
                 option_name,
             ) from None
     for parameter, fields in configs.items():
-        try:
-            kwargs[parameter] = hints[parameter](**fields)
-        except ConfigError as exc:  # named as the command line names it: --hidden-share
-            raise option_terms(exc) from None
+        kwargs[parameter] = from_options(hints[parameter], **fields)  # errors: --hidden-share
     return kwargs
 
 

@@ -20,7 +20,7 @@ from bookrec.config import (
     RecommendConfig,
     WebConfig,
     check_top,
-    option_terms,
+    from_options,
     usable_cores,
 )
 from bookrec.errors import BookrecError, ConfigError, exit_code_of
@@ -280,10 +280,7 @@ def run_serve(args: argparse.Namespace) -> None:
     """
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1; got {args.workers}")
-    try:
-        config = WebConfig(host=args.host, port=args.port)
-    except ConfigError as exc:
-        raise option_terms(exc) from None
+    config = from_options(WebConfig, host=args.host, port=args.port)
     recommend_config(args)  # a bad value is this one line, not each worker's failure to start
     check_port(config.host, config.port)
     # Read by the BLAS library when numpy loads, which the workers' imports do first. Set, not
@@ -326,10 +323,7 @@ def recommend_config(args: argparse.Namespace) -> RecommendConfig:
     given = {"min_num_ratings": args.min_num_ratings}
     if "because_count" in args:  # recommend's alone: the page explains with the default
         given["because_count"] = args.because_count
-    try:
-        return RecommendConfig(**given)
-    except ConfigError as exc:
-        raise option_terms(exc) from None
+    return from_options(RecommendConfig, **given)
 
 
 def run_recommend(args: argparse.Namespace) -> Recommendations:
