@@ -14,6 +14,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bookrec.config import (
     DEFAULT_WAREHOUSE,
@@ -24,8 +25,9 @@ from bookrec.config import (
     usable_cores,
 )
 from bookrec.errors import BookrecError, ConfigError, exit_code_of
-from bookrec.serving.formatting import format_result
-from bookrec.serving.results import Recommendations
+
+if TYPE_CHECKING:
+    from bookrec.serving.results import Recommendations
 
 EXAMPLES = """\
 examples:
@@ -348,6 +350,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     def recommend_and_print() -> None:
+        # here, not at the top: --help, sql and serve's parent need none of the ranking code
+        # (pandas, scipy: ~0.5 s of every start)
+        from bookrec.serving.formatting import format_result
+
         result = run_recommend(args)
         if args.json:
             print(result.model_dump_json(indent=2))
