@@ -70,6 +70,11 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
     if personal_warning(result):  # the page's line, where it warns of something
         lines.append(result.summary)
     lines.append("")
+    if result.items and result.mode != "baseline":  # (popular books: no reader to read them)
+        lines.append(
+            "Likeliest to be read and enjoyed first; pred: the rating you would likely give, "
+            "avg: Goodreads' average"
+        )
     header = f"{'#':>3}  {'title':50}  {'author':24}  {'pred':>5}  {'avg':>4}"
     lines.append(header)
     lines.append("-" * len(header))

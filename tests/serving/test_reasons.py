@@ -270,3 +270,15 @@ def test_the_table_says_what_the_page_says_when_the_list_rests_on_little() -> No
     told = _item(_reason(2, "Dune", 5.0, 0.7))
     plain = _result("personal", [liked], 1).model_copy(update={"items": [told]})
     assert not any("Picked for you" in line for line in format_result(plain).splitlines())
+
+
+def test_the_table_says_what_its_order_and_columns_mean() -> None:
+    """The order is "will read and like", not the predicted rating beside each book (a list
+    may put a widely read book at 3.6 before a closer one at 4.3): the table says so, except
+    for the popular books shown when nothing matched."""
+    liked = _match(ReaderBook("Dune", rating=5), "matched", book_id=2)
+    personal = _result("personal", [liked], 1).model_copy(update={"items": [_item()]})
+    legend = "Likeliest to be read and enjoyed first; pred: the rating you would likely give"
+    assert any(line.startswith(legend) for line in format_result(personal).splitlines())
+    popular = personal.model_copy(update={"mode": "baseline"})
+    assert not any(line.startswith(legend) for line in format_result(popular).splitlines())
