@@ -29,21 +29,26 @@ WORDS = [
 ]
 
 
-def test_fuzzy_hits_equal_a_scan_of_the_whole_catalog() -> None:
-    rng = random.Random(3)
-    titles = [" ".join(rng.choices(WORDS, k=rng.randint(1, 6))) for _ in range(3000)]
-    catalog = pd.DataFrame(
+def _catalog(titles: list, authors: list, avg_ratings: list, num_ratings: list) -> pd.DataFrame:
+    """A catalog frame as load_catalog gives it: ids 1.., no Goodreads ids or ISBNs."""
+    return pd.DataFrame(
         {
             "book_id": range(1, len(titles) + 1),
             "title": titles,
-            "author": [None] * len(titles),
-            "avg_rating": [4.0] * len(titles),
-            "num_ratings": [100] * len(titles),
+            "author": authors,
+            "avg_rating": avg_ratings,
+            "num_ratings": num_ratings,
             "goodreads_id": [None] * len(titles),
             "isbn": [None] * len(titles),
         }
     )
-    matcher = CatalogMatcher(catalog)
+
+
+def test_fuzzy_hits_equal_a_scan_of_the_whole_catalog() -> None:
+    rng = random.Random(3)
+    titles = [" ".join(rng.choices(WORDS, k=rng.randint(1, 6))) for _ in range(3000)]
+    matcher = CatalogMatcher(_catalog(titles, [None] * len(titles), [4.0] * len(titles),
+                                      [100] * len(titles)))  # fmt: skip
     queries = rng.sample(matcher._fuzzy_choices, 150)
     queries += [q[:i] + "x" + q[i + 1 :] for q in queries for i in [rng.randrange(len(q))]]
     for query in queries:
@@ -58,17 +63,12 @@ def test_a_readers_keys_are_the_macros_whether_the_catalog_spells_them_or_not() 
     from bookrec.serving.reader_input import ReaderBook
     from bookrec.serving.title_keys import key_maker
 
-    catalog = pd.DataFrame(
-        {
-            "book_id": [1, 2, 3],
-            "title": ["Harry Potter and the Philosopher's Stone (Harry Potter, #1)",
-                      "Siddhartha: An Indian Tale", "Émile (Penguin Classics)"],
-            "author": ["J.K. Rowling", "Hermann Hesse (Goodreads Author)", None],
-            "avg_rating": [4.5, 4.0, 3.8],
-            "num_ratings": [100, 50, 10],
-            "goodreads_id": [None] * 3,
-            "isbn": [None] * 3,
-        }
+    catalog = _catalog(
+        ["Harry Potter and the Philosopher's Stone (Harry Potter, #1)",
+         "Siddhartha: An Indian Tale", "Émile (Penguin Classics)"],
+        ["J.K. Rowling", "Hermann Hesse (Goodreads Author)", None],
+        [4.5, 4.0, 3.8],
+        [100, 50, 10],
     )  # fmt: skip
     matcher = CatalogMatcher(catalog)
     books = [
@@ -89,17 +89,12 @@ def test_another_volume_is_never_offered_however_close_its_title() -> None:
     from bookrec.serving.reader_input import ReaderBook
 
     hall = "The Science Fiction Hall of Fame"
-    catalog = pd.DataFrame(
-        {
-            "book_id": [1, 2, 3],
-            "title": [f"{hall}: Volume II A ({hall}, #2A)", f"{hall}, Volume One, 1929-1964",
-                      "Harry Potter and the Chamber of Secrets (Harry Potter, #2)"],
-            "author": [None, None, "J.K. Rowling"],
-            "avg_rating": [4.3, 4.4, 4.4],
-            "num_ratings": [900, 8000, 3_000_000],
-            "goodreads_id": [None] * 3,
-            "isbn": [None] * 3,
-        }
+    catalog = _catalog(
+        [f"{hall}: Volume II A ({hall}, #2A)", f"{hall}, Volume One, 1929-1964",
+         "Harry Potter and the Chamber of Secrets (Harry Potter, #2)"],
+        [None, None, "J.K. Rowling"],
+        [4.3, 4.4, 4.4],
+        [900, 8000, 3_000_000],
     )  # fmt: skip
     matcher = CatalogMatcher(catalog)
     one, three, two_a, potter = matcher.match(
