@@ -732,6 +732,13 @@ class MatchConfig:
         "them when its Goodreads ratings are this many times every other's (Tolkien's The "
         "Hobbit: 17x Chuck Dixon's graphic novel; Camus' The Stranger 30x Harlan Coben's)",
     )
+    series_title_min_ratings: int = Field(
+        10_000,
+        ge=0,
+        description="a series book typed without its series' name in front and without its "
+        "author ('Goblet of Fire') is taken when at least this many Goodreads readers rated it "
+        "(the rating files' 'Asterix and the Secret Weapon' is nobody's 'Secret Weapon')",
+    )
 
 
 @settings

@@ -34,6 +34,10 @@ steps; the first that decides wins:
    book so titled has most_read_margin times the ratings of every other (score 90);
    otherwise ambiguous (a lone book so titled with no Goodreads count, known from the rating
    files only, is a match).
+   Then a series book typed without its series' name in front ("Goblet of Fire" for "Harry
+   Potter and the Goblet of Fire"): by the author given, or, without one, the clear favourite
+   of such books read widely enough (score 90, method "series_title"; a note says how it was
+   read).
 5. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
    at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
 6. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
@@ -659,6 +663,8 @@ class CatalogMatcher:
         if result is None:
             result = self._by_forms(book, keys)
         if result is None:
+            result = self._by_title_after_series(book, keys)
+        if result is None:
             result = self._by_author_fuzzy(book, keys)
         if result is None and fuzzy_title:
             result = self._by_title_fuzzy(book, keys)
@@ -695,6 +701,52 @@ class CatalogMatcher:
         name, number = series_number(keys.title_key)
         rows = self.series_index.get(f"{name} #{number}", [])
         return self._series_entry(book, keys, rows, number)
+
+    def _by_title_after_series(self, book: ReaderBook, keys) -> Match | None:
+        """A series book typed without its series' name in front: "Goblet of Fire" or "The
+        Prisoner of Azkaban" for "Harry Potter and the Prisoner of Azkaban", as readers name
+        those books (both were not found, with the author too). The books titled "<their
+        series' name> and the <typed>" (_titles_after_series) by an author compatible with
+        the reader's: the reader's author's, else the clear favourite (_most_read) of those
+        read widely enough that readers name them so (MatchConfig.series_title_min_ratings);
+        a note says how the title was read."""
+        typed = keys.title_key or ""
+        first, _, rest = typed.partition(" ")
+        rows = self._titles_after_series.get(rest if first == "the" else typed, [])
+        rows = [r for r in rows if self._relation(keys, r) != "different"]
+        if not rows:
+            return None
+        same = [r for r in rows if self._relation(keys, r) == "same"]
+        widely_read = [
+            r for r in rows if (self.num[r] or 0) >= self.config.series_title_min_ratings
+        ]
+        found = (
+            self._matched(book, "series_title", 90.0, self._best(same), same)
+            if same
+            else widely_read and self._most_read(book, widely_read, "series_title", 90.0)
+        )
+        if not found:
+            return None
+        note = f"“{book.title}” read as “{found.title}”"
+        return found.model_copy(update={"note": f"{found.note}; {note}" if found.note else note})
+
+    @functools.cached_property
+    def _titles_after_series(self) -> dict[str, list[int]]:
+        """What a series book's title (or its title before a subtitle) says after "<its
+        series' name> and the ", two words or more ("goblet of fire", "cursed child") -> the
+        rows so titled; built on first use. Only "and the": "Foundation and Empire" is no
+        book called "Empire"."""
+        rows_of: dict[str, list[int]] = defaultdict(list)
+        for row, series in enumerate(self.series_keys):
+            name = series.rpartition(" #")[0] if series else ""
+            if not name:
+                continue
+            lead = f"{name} and the "
+            for title in {self.title_keys[row], self.main_keys[row]} - {None}:
+                rest = title[len(lead) :] if title.startswith(lead) else ""
+                if len(rest.split()) >= 2:
+                    rows_of[rest].append(row)
+        return dict(rows_of)
 
     def _by_series_words(self, book: ReaderBook, keys) -> Match | None:
         """The last try: a title whose words are in the names of one author's series only

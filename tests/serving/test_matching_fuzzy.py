@@ -109,3 +109,40 @@ def test_another_volume_is_never_offered_however_close_its_title() -> None:
     assert 1 not in offered(one) and 1 not in offered(three)
     assert offered(two_a) == {1}  # "II A" is "2A": the same volume, still offered
     assert potter.status == "matched" and potter.book_id == 3  # one number, the same: found
+
+
+def test_a_series_book_typed_without_its_series_name() -> None:
+    """Readers name Harry Potter's books "Goblet of Fire" or "The Prisoner of Azkaban": both
+    were not found, with the author too. Only "<series' name> and the <title>" reads so, and
+    without the author only a book widely read (MatchConfig.series_title_min_ratings): the
+    rating files' authorless "Asterix and the Secret Weapon" is nobody's "Secret Weapon",
+    and "Foundation and Empire" no book called "Empire"."""
+    from bookrec.serving.reader_input import ReaderBook
+
+    catalog = _catalog(
+        ["Harry Potter and the Goblet of Fire (Harry Potter, #4)",
+         "Harry Potter and the Prisoner of Azkaban (Harry Potter, #3)",
+         "Asterix and the Secret Weapon (Asterix #29)", "Foundation and Empire (Foundation, #2)"],
+        ["J.K. Rowling", "J.K. Rowling", None, "Isaac Asimov"],
+        [4.6, 4.6, None, 4.2],
+        [3_400_000, 3_800_000, None, 190_000],
+    )  # fmt: skip
+    matcher = CatalogMatcher(catalog)
+    goblet, azkaban, by_king, weapon, empire, weapon_by = matcher.match(
+        [
+            ReaderBook("Goblet of Fire", None),
+            ReaderBook("The Prisoner of Azkaban", "Rowling"),
+            ReaderBook("Goblet of Fire", "Stephen King"),
+            ReaderBook("Secret Weapon", None),
+            ReaderBook("Empire", None),
+            ReaderBook("The Secret Weapon", "René Goscinny"),
+        ]
+    )
+    assert (goblet.status, goblet.book_id, goblet.method) == ("matched", 1, "series_title")
+    assert goblet.note == (
+        "“Goblet of Fire” read as “Harry Potter and the Goblet of Fire (Harry Potter, #4)”"
+    )
+    assert (azkaban.status, azkaban.book_id) == ("matched", 2)
+    assert by_king.status == "not_found"
+    assert weapon.status == "not_found" and empire.status == "not_found"
+    assert weapon_by.status == "not_found"  # an author the catalog does not know is no "same"

@@ -627,6 +627,10 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     ):
         author = matcher.match([ReaderBook(title=typed)])[0]
         assert author.status == "not_found" and author.note.startswith(f"{name} is an author")
+    # a Harry Potter book as readers name it, with the author or without
+    for typed, by in (("Prisoner of Azkaban", "J.K. Rowling"), ("Goblet of Fire", None)):
+        found = matcher.match([ReaderBook(title=typed, author=by)])[0]
+        assert found.status == "matched" and found.title.startswith(f"Harry Potter and the {typed}")
     # a title before its subtitle that names no author is still that book
     sapiens = matcher.match([ReaderBook(title="Sapiens")])[0]
     assert sapiens.status == "matched" and sapiens.author == "Yuval Noah Harari"
