@@ -37,7 +37,11 @@ steps; the first that decides wins:
    Then a series book typed without its series' name in front ("Goblet of Fire" for "Harry
    Potter and the Goblet of Fire"): by the author given, or, without one, the clear favourite
    of such books read widely enough (score 90, method "series_title"; a note says how it was
-   read).
+   read); and a first book's title with another entry's number ("game of thrones 2": "A Clash
+   of Kings", method "series_entry").
+   Before step 4, a series or its first book before one of its books' titles ("The Hunger
+   Games: Catching Fire", "Harry Potter: Goblet of Fire") is that book (score 95, method
+   "series_title").
 5. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
    at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
 6. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
@@ -659,11 +663,13 @@ class CatalogMatcher:
             most_read = None if keys.author_key else self._most_read(book, exact)
             return most_read or self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)
 
-        result = self._by_series_name(book, keys)
+        result = self._by_series_name(book, keys) or self._by_series_and_entry(book, keys)
         if result is None:
             result = self._by_forms(book, keys)
         if result is None:
-            result = self._by_title_after_series(book, keys)
+            result = self._by_title_after_series(book, keys) or self._by_first_book_numbered(
+                book, keys
+            )
         if result is None:
             result = self._by_author_fuzzy(book, keys)
         if result is None and fuzzy_title:
@@ -701,6 +707,71 @@ class CatalogMatcher:
         name, number = series_number(keys.title_key)
         rows = self.series_index.get(f"{name} #{number}", [])
         return self._series_entry(book, keys, rows, number)
+
+    def _series_named(self, keys, name: str) -> list[str]:
+        """The series a typed name may stand for, in this order: a series so named (with its
+        leading article dropped or added), then the series of the most read first entry so
+        titled ("game of thrones": "a song of ice and fire"; "red rising": "red rising saga",
+        where one entry's "Red Rising, #3" makes "red rising" a series name too)."""
+        forms = [name, *(k.title_key for k in article_forms(keys._replace(title_key=name)))]
+        named = [form for form in forms if form in self._series_names]
+        firsts = [
+            r
+            for form in forms
+            for r in self.form_index.get(form, [])
+            if (self.series_keys[r] or "").endswith(" #1")
+            and self._relation(keys, r) != "different"
+        ]
+        if firsts:
+            named.append(self.series_keys[self._best(firsts)].rpartition(" #")[0])
+        return list(dict.fromkeys(named))
+
+    @functools.cached_property
+    def _series_names(self) -> frozenset[str]:
+        """Every series name of the catalog (series keys without their " #n"), built on first
+        use."""
+        return frozenset(key.rpartition(" #")[0] for key in self.series_index)
+
+    def _by_first_book_numbered(self, book: ReaderBook, keys) -> Match | None:
+        """A series' first book named with another entry's number ("game of thrones 2" is "A
+        Clash of Kings", "red rising 2" "Golden Son", "eragon 2" "Eldest"; each was not found
+        or ambiguous): that entry of its series (_series_named, _series_entry)."""
+        typed = keys.title_key or ""
+        name, number = series_number(typed)
+        if name == typed:
+            return None
+        for series in self._series_named(keys, name):
+            found = self._series_entry(
+                book, keys, self.series_index.get(f"{series} #{number}", []), number
+            )
+            if found is not None:
+                return found
+        return None
+
+    def _by_series_and_entry(self, book: ReaderBook, keys) -> Match | None:
+        """A title typed as a series and one of its books, "The Hunger Games: Catching Fire"
+        (was ambiguous between The Hunger Games and its film companion): the entry of that
+        series (_series_named) so titled, by an author compatible with the reader's (score 95,
+        method "series_title", with a note)."""
+        if not (keys.main_title_key and keys.subtitle_key):
+            return None
+        wanted = {
+            keys.subtitle_key,
+            *(k.title_key for k in article_forms(keys._replace(title_key=keys.subtitle_key))),
+        }
+        for series in self._series_named(keys, keys.main_title_key):
+            rows = [
+                r
+                for form in wanted
+                for r in [*self.form_index.get(form, []), *self._titles_after_series.get(form, [])]
+                if (self.series_keys[r] or "").rpartition(" #")[0] == series
+                and self._relation(keys, r) != "different"
+            ]
+            if rows:
+                row = self._best(rows)
+                note = f"“{book.title}” read as “{self.titles[row]}”"
+                return self._matched(book, "series_title", 95.0, row, rows, note)
+        return None
 
     def _by_title_after_series(self, book: ReaderBook, keys) -> Match | None:
         """A series book typed without its series' name in front: "Goblet of Fire" or "The

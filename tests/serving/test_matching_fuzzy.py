@@ -146,3 +146,38 @@ def test_a_series_book_typed_without_its_series_name() -> None:
     assert by_king.status == "not_found"
     assert weapon.status == "not_found" and empire.status == "not_found"
     assert weapon_by.status == "not_found"  # an author the catalog does not know is no "same"
+
+
+def test_a_series_book_named_by_its_first_book_or_its_series() -> None:
+    """ "Game of Thrones 2" was not found and "The Hunger Games: Catching Fire" ambiguous
+    between The Hunger Games and its film companion: a first book's title with another
+    entry's number is that entry, and a series (or its first book) before one of its books'
+    titles is that book."""
+    from bookrec.serving.reader_input import ReaderBook
+
+    catalog = _catalog(
+        ["A Game of Thrones (A Song of Ice and Fire, #1)",
+         "A Clash of Kings (A Song of Ice and Fire, #2)",
+         "The Hunger Games (The Hunger Games, #1)", "Catching Fire (The Hunger Games, #2)",
+         "The Hunger Games: Official Illustrated Movie Companion",
+         "Harry Potter and the Goblet of Fire (Harry Potter, #4)"],
+        ["George R.R. Martin", "George R.R. Martin", "Suzanne Collins", "Suzanne Collins",
+         "Kate Egan", "J.K. Rowling"],
+        [4.4, 4.4, 4.3, 4.3, 4.4, 4.6],
+        [2_300_000, 890_000, 7_900_000, 3_200_000, 120_000, 3_400_000],
+    )  # fmt: skip
+    matcher = CatalogMatcher(catalog)
+    clash, by_king, catching, goblet, companion = matcher.match(
+        [
+            ReaderBook("Game of Thrones 2", None),
+            ReaderBook("Game of Thrones 2", "Stephen King"),
+            ReaderBook("The Hunger Games: Catching Fire", None),
+            ReaderBook("Harry Potter: The Goblet of Fire", "Rowling"),
+            ReaderBook("The Hunger Games: Official Illustrated Movie Companion", None),
+        ]
+    )
+    assert (clash.status, clash.book_id, clash.method) == ("matched", 2, "series_entry")
+    assert by_king.status != "matched"
+    assert (catching.status, catching.book_id, catching.method) == ("matched", 4, "series_title")
+    assert (goblet.status, goblet.book_id) == ("matched", 6)
+    assert (companion.status, companion.book_id) == ("matched", 5)  # its own title first

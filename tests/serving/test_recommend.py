@@ -631,6 +631,14 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     for typed, by in (("Prisoner of Azkaban", "J.K. Rowling"), ("Goblet of Fire", None)):
         found = matcher.match([ReaderBook(title=typed, author=by)])[0]
         assert found.status == "matched" and found.title.startswith(f"Harry Potter and the {typed}")
+    # ... a first book with another entry's number, a series before one of its books
+    for typed, title in (
+        ("Game of Thrones 2", "A Clash of Kings"),
+        ("Red Rising 2", "Golden Son"),
+        ("The Hunger Games: Catching Fire", "Catching Fire (The Hunger Games, #2)"),
+    ):
+        found = matcher.match([ReaderBook(title=typed)])[0]
+        assert found.status == "matched" and found.title.startswith(title), (typed, found)
     # a title before its subtitle that names no author is still that book
     sapiens = matcher.match([ReaderBook(title="Sapiens")])[0]
     assert sapiens.status == "matched" and sapiens.author == "Yuval Noah Harari"
