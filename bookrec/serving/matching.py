@@ -26,7 +26,9 @@ steps; the first that decides wins:
 3. series name: the title is a series' name ("harry potter"), by a compatible author: the
    series' first book, the most read of its #1 editions (score 95, method "series_first");
    with an entry's number after the name ("harry potter 3", "dune book 2"), that entry
-   (method "series_entry").
+   (method "series_entry"). A series or its first book before one of its books' titles ("The
+   Hunger Games: Catching Fire", "Harry Potter: Goblet of Fire") is that book (score 95,
+   method "series_title").
 4. main title: any of the reader's title forms (full, before the subtitle, without a trailing
    "(...)" note) equals one of the catalog book's. Same author: a match (score 95). Unknown
    author: a match when the forms differ by a trailing note and one book qualifies (score
@@ -39,9 +41,6 @@ steps; the first that decides wins:
    of such books read widely enough (score 90, method "series_title"; a note says how it was
    read); and a first book's title with another entry's number ("game of thrones 2": "A Clash
    of Kings", method "series_entry").
-   Before step 4, a series or its first book before one of its books' titles ("The Hunger
-   Games: Catching Fire", "Harry Potter: Goblet of Fire") is that book (score 95, method
-   "series_title").
 5. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
    at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
 6. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when

@@ -109,7 +109,7 @@ class Match(Result):
 
     status: "matched" (book_id set), "ambiguous" (candidates set) or "not_found".
     method: how it matched: picked, goodreads_id, isbn, exact, most_read, author_spelling,
-        series_first, series_entry, main_title, fuzzy_author, fuzzy_title.
+        series_first, series_entry, series_title, main_title, fuzzy_author, fuzzy_title.
     score: 0..100, how sure (100 for ids and equal keys).
     note: why it was not matched, when there is more to say than "not found"; for a
         "most_read" match, the other books so titled.
@@ -123,7 +123,7 @@ class Match(Result):
     method: str | None = Field(
         None,
         description="picked, goodreads_id, isbn, exact, most_read, author_spelling, "
-        "series_first, series_entry, main_title, fuzzy_author, ...",
+        "series_first, series_entry, series_title, main_title, fuzzy_author, ...",
     )
     score: float = 0.0
     book_id: int | None = None
