@@ -56,8 +56,8 @@ years of solitude": bookrec.serving.numbers), and last as the words of one autho
 ("percy jackson": the first book of "Percy Jackson and the Olympians", method "series_first")
 when nothing came near, then with its first word as initials ("lotr", "hp and the chamber of
 secrets": _by_initials), and then, without an author, as a title and its author in one text
-("Dune by Frank Herbert", "1984 - George Orwell"); the first match wins, else the first answer
-stands.
+("Dune by Frank Herbert", "1984 - George Orwell", "Tolkien - The Hobbit"); the first match
+wins, else the first answer stands.
 Everything else is not found; a "title" that is an author's name ("Stephen King"), or their
 surname alone ("Tolkien", "Conan Doyle": the author so named with the most ratings), is not
 found with a note naming their most read books.
@@ -622,16 +622,30 @@ class CatalogMatcher:
         """A title without an author, typed as "Dune by Frank Herbert" or "1984 - George
         Orwell": matched as that title by that author (a sure match only; a note says how it
         was read). The last " by " splits, so "Death by Chocolate by Joanne Fluke" is
-        Fluke's "Death by Chocolate"; a catalog title holding " by " matched before this."""
+        Fluke's "Death by Chocolate"; a catalog title holding " by " matched before this.
+        Around a dash the author may come first too ("Tolkien - The Hobbit", as a file of
+        one's books often names them; was not found): of the two readings, one that finds a
+        book by the author so read wins ("J.R.R. Tolkien - The Hobbit" is no "J.R.R. Tolkien:
+        Author of the Century" by "The Hobbit", an author the catalog does not know)."""
         split = _TITLE_BY_AUTHOR.match(book.title) if book.author is None else None
         if split is None:
             return None
         title, author = split["title"].strip(), split["author"].strip()
-        found = self._match_keys(book, key_maker().keys([title], [author])[0])
-        if found.status != "matched":
-            return None
-        note = f'read as "{title}" by {author}'
-        return found.model_copy(update={"note": f"{found.note}; {note}" if found.note else note})
+        readings = [(title, author)]
+        if split["separator"].lower() != "by":
+            readings.append((author, title))
+        found = []
+        for (title, author), keys in zip(
+            readings, key_maker().keys(*map(list, zip(*readings, strict=True))), strict=True
+        ):
+            match = self._match_keys(book, keys)
+            if match.status != "matched":
+                continue
+            note = f'read as "{title}" by {author}'
+            note = f"{match.note}; {note}" if match.note else note
+            by_them = self._relation(keys, self._row_of_id[match.book_id]) == "same"
+            found.append((not by_them, match.model_copy(update={"note": note})))
+        return min(found, key=lambda f: f[0])[1] if found else None
 
     def _match_keys(self, book: ReaderBook, keys, fuzzy_title: bool = True) -> Match:
         """The steps of the module docstring for one set of keys (fuzzy_title: with the
@@ -1013,7 +1027,9 @@ _LOOSE_TITLES = 3
 
 # "Dune by Frank Herbert", "1984 - George Orwell": a title and its author in one text (greedy:
 # the last separator splits)
-_TITLE_BY_AUTHOR = re.compile(r"^(?P<title>.+)\s+(?:by|-|–|—)\s+(?P<author>\S.*)$", re.IGNORECASE)
+_TITLE_BY_AUTHOR = re.compile(
+    r"^(?P<title>.+)\s+(?P<separator>by|-|–|—)\s+(?P<author>\S.*)$", re.IGNORECASE
+)
 
 
 def summarize(matches: Sequence[Match]) -> dict[str, int]:
