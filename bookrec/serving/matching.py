@@ -641,7 +641,7 @@ class CatalogMatcher:
             match = self._match_keys(book, keys)
             if match.status != "matched":
                 continue
-            note = f'read as "{title}" by {author}'
+            note = f"read as “{title}” by {author}"
             note = f"{match.note}; {note}" if match.note else note
             by_them = self._relation(keys, self._row_of_id[match.book_id]) == "same"
             found.append((not by_them, match.model_copy(update={"note": note})))
@@ -858,7 +858,7 @@ class CatalogMatcher:
             if number == "1"
             else (f"its book {number}", "series_entry")
         )
-        note = f'"{book.title}" read as a series: {which}; type a title for another of it'
+        note = f"“{book.title}” read as a series: {which}; type a title for another of it"
         return self._matched(book, method, 95.0, self._best(rows), [], note)
 
     def _one_authors_series(self, words: str) -> list[str]:
