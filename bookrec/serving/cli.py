@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 SQL_EXAMPLES = """\
 examples:
   bookrec sql "show tables"
+  bookrec sql "select table_name, comment from duckdb_tables() order by 1"   (what each holds)
   bookrec sql "select title, avg_rating, num_ratings from books order by num_ratings desc limit 10"
   bookrec sql "select * from recommendations where user_id = 42 order by rank"
   bookrec sql --csv "select * from ratings" > ratings.csv
@@ -162,8 +163,8 @@ examples:
 
 The warehouse is opened read-only (the flows write it), so it can be queried while the page
 serves it. Any DuckDB 2.0 client opens it too, e.g. Python's `duckdb.connect(path)`; the
-`duckdb` command from PyPI (1.5) is too old for files DuckDB 2.0 wrote. The tables are
-described in docs/data.md.
+`duckdb` command from PyPI (1.5) is too old for files DuckDB 2.0 wrote. Each table says what
+it holds (the second example; its columns: duckdb_columns()); docs/data.md shows the main ones.
 """
 
 

@@ -86,12 +86,30 @@ def connect(
         _close_after_error(con)
         raise
     try:
+        if not read_only and target != ":memory:":
+            describe_tables(con)
         con.close()  # a checkpoint: may write, so may find the disk full
     except duckdb.Error as exc:
         error = _query_error(target, exc)
         if error is exc:
             raise
         raise error from exc
+
+
+def describe_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the warehouse's tables and columns the comments sql/meta/table_comments.sql says
+    they hold, where DuckDB's catalog holds another (or none), so plain SQL tells a reader
+    what each table is (`select table_name, comment from duckdb_tables()`). A table rebuilt
+    by `create or replace` comes back without its comment: every connection that writes the
+    warehouse (connect) gives the comments back as it closes; tables not built yet wait."""
+    now = {(t, c): note for t, c, note in run_sql(con, "meta/table_comments_now.sql").fetchall()}
+    for table, column, comment in run_sql(con, "meta/table_comments.sql").fetchall():
+        if (table, column) not in now or now[table, column] == comment:
+            continue
+        # COMMENT ON takes no parameters; the names and words are this project's own file's
+        target = f'"{table}"' if column is None else f'"{table}"."{column}"'
+        kind = "table" if column is None else "column"
+        con.execute(f"comment on {kind} {target} is '{comment.replace(chr(39), chr(39) * 2)}'")
 
 
 def _close_after_error(con: duckdb.DuckDBPyConnection) -> None:

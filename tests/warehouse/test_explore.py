@@ -80,3 +80,39 @@ def test_a_pipe_broken_elsewhere_is_no_quiet_success() -> None:
 
     with pytest.raises(BrokenPipeError):
         exit_code_of(breaks)
+
+
+def test_the_warehouse_says_what_each_table_holds(tiny_warehouse, capsys):
+    """Plain SQL tells a reader what a table is: every connection that writes the warehouse
+    gives its tables the comments of sql/meta/table_comments.sql, again after a rebuild (a
+    `create or replace` drops a table's comment)."""
+    from bookrec.warehouse.connection import connect
+
+    def comments() -> dict[str, str | None]:
+        return dict(_rows(tiny_warehouse, "select table_name, comment from duckdb_tables()"))
+
+    assert comments()["books"].startswith("The catalog, one row per book")
+    assert comments()["ratings"].startswith("One rating per reader and book")
+    column = "select comment from duckdb_columns() where table_name = 'books' and column_name = ?"
+    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
+        assert "Goodreads' average" in con.execute(column, ["avg_rating"]).fetchone()[0]
+    with connect(tiny_warehouse) as con:
+        con.execute("create or replace table books as select * from books")
+        assert con.execute("select comment from duckdb_tables() where table_name = 'books'").fetchone()[0] in (None, "")
+    assert comments()["books"].startswith("The catalog, one row per book")
+    # and `bookrec sql` shows them
+    assert main(["sql", "--warehouse", str(tiny_warehouse), "--csv",
+                 "select table_name, comment from duckdb_tables() order by 1"]) == 0  # fmt: skip
+    shown = dict(list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:])
+    assert shown["ratings"].startswith("One rating per reader and book")
+
+
+def test_each_table_and_column_is_described_once():
+    with duckdb.connect() as con:
+        from bookrec.warehouse.connection import run_sql
+
+        rows = run_sql(con, "meta/table_comments.sql").fetchall()
+    keys = [(table, column) for table, column, _ in rows]
+    assert len(keys) == len(set(keys)) and all(comment.strip() for _, _, comment in rows)
+    # a column described belongs to a table described
+    assert {t for t, c in keys if c} <= {t for t, c in keys if c is None}

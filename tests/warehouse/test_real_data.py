@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from tests.warehouse.test_prepare import query
@@ -24,6 +25,16 @@ def test_every_rating_row_is_a_rating_or_a_rejected_row(real_warehouse):
         real_warehouse, "select count(*) from rejected_rows where layout = 'user_ratings'"
     )[0]
     assert n_ratings + n_rejected == n_raw
+
+
+def test_every_table_of_the_real_warehouse_says_what_it_holds(real_warehouse):
+    """Every table prepare_data and lists build from the real layouts carries its comment
+    (sql/meta/table_comments.sql): a table added without one fails here."""
+    with duckdb.connect(str(real_warehouse), read_only=True) as con:
+        bare = con.execute(
+            "select table_name from duckdb_tables() where coalesce(comment, '') = ''"
+        ).fetchall()
+    assert bare == []
 
 
 def test_user_count_matches_the_files(real_warehouse):

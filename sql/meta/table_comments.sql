@@ -1,0 +1,75 @@
+-- Returns `table_name, column_name, comment`: what each warehouse table (column_name null) and
+-- each column a reader of the warehouse queries most holds, in words. Every connection that
+-- writes the warehouse gives these to DuckDB's catalog as it closes (connection.describe_tables),
+-- so plain SQL says what the warehouse holds:
+--   select table_name, comment from duckdb_tables() order by table_name;
+--   select column_name, comment from duckdb_columns() where table_name = 'books';
+-- A table not listed here is one this file still has to describe (tests check that every table
+-- of a built warehouse has a comment). Reads: nothing. Parameters: none.
+select * from (values
+    -- the catalog and the ratings (prepare_data)
+    ('books', null, 'The catalog, one row per book: the metadata files'' books plus books known only by a title in the rating files (no author, no description). Built by prepare_data.'),
+    ('books', 'book_id', 'bookrec''s id of the book (a hash of its merge key; not a Goodreads id)'),
+    ('books', 'title', 'the title as the best source writes it, series note included: "Dune (Dune, #1)"'),
+    ('books', 'author', 'the first author; null for a book known only from the rating files'),
+    ('books', 'description', 'the blurb; null when no source has one'),
+    ('books', 'genres', 'Goodreads genres, as the source lists them'),
+    ('books', 'avg_rating', 'Goodreads'' average rating (1-5) over all its readers, not only those here'),
+    ('books', 'num_ratings', 'how many Goodreads readers rated it (the popularity the page shows)'),
+    ('books', 'has_description', 'whether the book has a description to embed'),
+    ('books', 'goodreads_id', 'the Goodreads book id, where a source gives one'),
+    ('books', 'source', 'the layout of its best record (sources: every layout that has the book)'),
+    ('ratings', null, 'One rating per reader and book (1-5 stars) from the user_rating_*.csv files, their titles matched to books. Built by prepare_data.'),
+    ('ratings', 'user_id', 'the reader''s id in the rating files'),
+    ('ratings', 'rating', 'stars, 1-5 ("it was amazing" is 5)'),
+    ('warehouse_info', null, 'What this warehouse was built from: the data source, and whether it is the synthetic demo catalog.'),
+    ('match_report', null, 'How the input files became the warehouse, as (section, metric, value) rows: rows in, rows matched, rows rejected by reason.'),
+    ('rejected_rows', null, 'Every input row that did not become a book or a rating, with the reason.'),
+    ('unmatched_titles', null, 'Titles of the rating files that no metadata file describes, most rated first.'),
+    ('rating_texts', null, 'Goodreads'' rating words ("really liked it") and the stars they stand for.'),
+    ('raw_rejects', null, 'Rows of the input files that could not be read as CSV at all.'),
+    ('raw_best_books_ever', null, 'books_1.Best_Books_Ever.csv as read (text columns), with source_file and source_row.'),
+    ('raw_book_shards', null, 'The book*.csv metadata shards as read (text columns), with source_file and source_row.'),
+    ('raw_user_ratings', null, 'The user_rating_*.csv files as read (ID, Name, Rating as text), with source_file and source_row.'),
+    ('raw_best_books_10k', null, 'The "Best Books (10k)" file as read (text columns), with source_file and source_row.'),
+    ('raw_goodbooks_books', null, 'goodbooks-10k''s books.csv as read, with source_file and source_row.'),
+    ('raw_goodbooks_details', null, 'goodbooks-10k''s descriptions and page counts by ISBN as read, with source_file and source_row.'),
+    ('raw_goodbooks_genres', null, 'goodbooks-10k''s genres by ISBN as read, with source_file and source_row.'),
+    ('clean_best_books_ever', null, 'Best Books Ever rows as typed columns.'),
+    ('clean_book_shards', null, 'The book*.csv shards as typed columns.'),
+    ('clean_best_books_10k', null, '"Best Books (10k)" rows as typed columns.'),
+    ('clean_goodbooks', null, 'goodbooks-10k books, typed, with their extra description and genres.'),
+    ('clean_book_records', null, 'Every book row of every layout in one shape, with its keys and, for a row that cannot be used, the reason.'),
+    ('clean_ratings', null, 'The rating files'' rows typed and keyed, with a reject reason where one applies.'),
+    ('merge_book_groups', null, 'Each usable book record with the key of the book it belongs to.'),
+    ('merge_catalog_books', null, 'One row per book a metadata file describes, each field from its best record.'),
+    ('merge_rating_titles', null, 'Each distinct title of the rating files and the book it names, with how it was matched.'),
+    ('book_match_keys', null, 'Every book''s title and author keys, as the title matcher of `bookrec recommend` and the page reads them.'),
+    -- the text and its vectors (embed, encode_embeddings)
+    ('feat_book_texts', null, 'The text each book is embedded from (title, author, genres, description), its content hash, and whether it says more than title and author.'),
+    ('feat_book_embeddings', null, 'One L2-normalised all-MiniLM-L6-v2 vector per book, a fixed-size FLOAT[384] array: the feature store. Built by embed.'),
+    ('feat_book_embeddings', 'embedding', 'unit-length vector: array_cosine_similarity(a.embedding, b.embedding) is the text closeness of two books'),
+    ('feat_book_embeddings', 'content_hash', 'hash of the text embedded: a changed text is encoded again, an unchanged one never'),
+    ('embedding_cache', null, 'Every vector computed so far, by model and content hash: a re-run encodes only new or changed texts.'),
+    ('feat_book_projections', null, 'Each book''s vector in a trained projector''s space, per projector version. Built by encode_embeddings.'),
+    ('projector_runs', null, 'One row per trained projector version: its settings and the blend''s Spearman in its space against the raw one, and whether it became the default.'),
+    -- the list's inputs (lists)
+    ('book_series', null, 'Each book''s series and position, read from its title, and whether it is a collection (box set, omnibus, "#1-3").'),
+    ('book_works', null, 'Every book with the work it is an edition of (work_id: the smallest book_id of the work) and the rule that grouped it.'),
+    ('collection_works', null, 'For every collection, the works it contains, with the rule that linked them.'),
+    ('derivative_works', null, 'Books about, adapted from or companions to another work or series (study guides, graphic novels, film companions), with the rule.'),
+    ('goodreads_works', null, 'The Goodreads work of a Goodreads id, as goodbooks-10k names it: editions that share one are one work.'),
+    ('work_decisions', null, 'Every grouping decision behind the list''s rules in one table: which book, what was decided (edition of, series entry, collection, derivative of, ...), the related book, and why.'),
+    ('feat_book_corating', null, 'One unit-length co-rating vector (ALS item factors) per rated book: books the same readers rated sit close.'),
+    ('feat_book_ease', null, 'EASE''s item-item weights, one row per book it covers.'),
+    -- what evaluation tuned, and what was served
+    ('scorer_settings', null, 'The tuned settings of the rating blend (space, alpha, temperature, top_k), one row per evaluation run; the newest is what `recommend` uses.'),
+    ('list_settings', null, 'The list weights and re-rankers tuned by one top-N evaluation run, one row per run; the newest is what `recommend` ranks with.'),
+    ('eval_runs', null, 'One row per evaluation run, method and metric: the numbers behind reports/evaluation.md and reports/topn.md.'),
+    ('recommendations', null, 'The newest `recommend_all` run''s top-N per reader of `ratings`, one row per reader and rank.'),
+    ('recommendations', 'predicted', 'the rating the reader would likely give the book (the blend''s prediction), 1-5'),
+    ('recommendations', 'reason', 'why the book is on the list, as the page says it'),
+    ('recommendations', 'mode', 'what the list rests on (personal: the reader''s rated books)'),
+    ('recommend_all_runs', null, 'One row per `recommend_all` run: readers, rows, top_n, the scorer settings, the runner, seconds.'),
+    ('lineage', null, 'For each table a later step reads, the fingerprint of what it was built from and its own: a step refuses a stale input and names the flow to re-run.')
+) as t(table_name, column_name, comment)
