@@ -26,9 +26,7 @@ steps; the first that decides wins:
 3. series name: the title is a series' name ("harry potter"), by a compatible author: the
    series' first book, the most read of its #1 editions (score 95, method "series_first");
    with an entry's number after the name ("harry potter 3", "dune book 2"), that entry
-   (method "series_entry"). A series or its first book before one of its books' titles ("The
-   Hunger Games: Catching Fire", "Harry Potter: Goblet of Fire") is that book (score 95,
-   method "series_title").
+   (method "series_entry").
 4. main title: any of the reader's title forms (full, before the subtitle, without a trailing
    "(...)" note) equals one of the catalog book's. Same author: a match (score 95). Unknown
    author: a match when the forms differ by a trailing note and one book qualifies (score
@@ -36,11 +34,6 @@ steps; the first that decides wins:
    book so titled has most_read_margin times the ratings of every other (score 90);
    otherwise ambiguous (a lone book so titled with no Goodreads count, known from the rating
    files only, is a match).
-   Then a series book typed without its series' name in front ("Goblet of Fire" for "Harry
-   Potter and the Goblet of Fire"): by the author given, or, without one, the clear favourite
-   of such books read widely enough (score 90, method "series_title"; a note says how it was
-   read); and a first book's title with another entry's number ("game of thrones 2": "A Clash
-   of Kings", method "series_entry").
 5. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
    at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
 6. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
@@ -52,12 +45,19 @@ The thresholds are bookrec.config.MatchConfig's. A book these steps leave unmatc
 through them again with the title's leading article dropped, or with "the" and then "a" added
 ("lord of the rings", "game of thrones"), or as the catalog titles (up to three) it is but for
 articles anywhere and for numbers in words or digits ("catcher in rye", "name of wind", "100
-years of solitude": bookrec.serving.numbers), and last as the words of one author's series names
+years of solitude": bookrec.serving.numbers); then as a series book named the way readers
+name them, a sure match that wins over a fuzzy title's candidates (_by_series_reading: a series
+or its first book before one of its books, "The Hunger Games: Catching Fire", score 95; a book
+without its series' name in front, "Goblet of Fire" for "Harry Potter and the Goblet of Fire",
+by the author given or else the clear favourite of such books read widely enough, score 90;
+both method "series_title", with a note; a first book with another entry's number, "game of
+thrones 2", method "series_entry"); and last as the words of one author's series names
 ("percy jackson": the first book of "Percy Jackson and the Olympians", method "series_first")
 when nothing came near, then with its first word as initials ("lotr", "hp and the chamber of
 secrets": _by_initials), and then, without an author, as a title and its author in one text
-("Dune by Frank Herbert", "1984 - George Orwell", "Tolkien - The Hobbit"); the first match
-wins, else the first answer stands.
+("Dune by Frank Herbert", "1984 - George Orwell"; around a dash the author may come first,
+"Tolkien - The Hobbit", or a series, "Harry Potter - Goblet of Fire"); the first match wins,
+else the first answer stands.
 Everything else is not found; a "title" that is an author's name ("Stephen King"), or their
 surname alone ("Tolkien", "Conan Doyle": the author so named with the most ratings), is not
 found with a note naming their most read books.
@@ -428,7 +428,8 @@ class CatalogMatcher:
         """_match_keys with the title as typed, then, if that found nothing sure, with a
         leading article dropped or added ("lord of the rings" is "The Lord of the Rings",
         "The Dune" is "Dune") or as a catalog title but for articles and numbers
-        (_loose_forms), then, if nothing came near, as words of one author's series
+        (_loose_forms), then as a series book named the way readers name them
+        (_by_series_reading), then, if nothing came near, as words of one author's series
         names (_by_series_words), with its first word as initials (_by_initials) and as a
         title and its author in one text (_title_by_author): the first sure match, else the
         first answer."""
@@ -444,6 +445,9 @@ class CatalogMatcher:
             again = self._match_keys(book, other, fuzzy_title=False)
             if again.status == "matched":
                 return again
+        in_series = self._by_series_reading(book, keys)
+        if in_series is not None:  # sure, where fuzzy titles only came near
+            return in_series
         if found.status == "not_found":  # an ambiguous answer names its candidates already
             return (
                 self._by_series_words(book, keys)
@@ -623,28 +627,34 @@ class CatalogMatcher:
         Orwell": matched as that title by that author (a sure match only; a note says how it
         was read). The last " by " splits, so "Death by Chocolate by Joanne Fluke" is
         Fluke's "Death by Chocolate"; a catalog title holding " by " matched before this.
-        Around a dash the author may come first too ("Tolkien - The Hobbit", as a file of
-        one's books often names them; was not found): of the two readings, one that finds a
-        book by the author so read wins ("J.R.R. Tolkien - The Hobbit" is no "J.R.R. Tolkien:
-        Author of the Century" by "The Hobbit", an author the catalog does not know)."""
+        Around a dash the author may come first too, where the book so found is theirs
+        ("Tolkien - The Hobbit", as a file of one's books often names them, was not found;
+        "J.R.R. Tolkien - The Hobbit" was "J.R.R. Tolkien: Author of the Century" by "The
+        Hobbit"), or a series may come before one of its books ("Harry Potter - Goblet of
+        Fire", read as "Harry Potter: Goblet of Fire", _by_series_reading). A book by the
+        author so read wins, then a series' book, then what the first reading found."""
         split = _TITLE_BY_AUTHOR.match(book.title) if book.author is None else None
         if split is None:
             return None
-        title, author = split["title"].strip(), split["author"].strip()
-        readings = [(title, author)]
-        if split["separator"].lower() != "by":
-            readings.append((author, title))
-        found = []
+        first, second = split["title"].strip(), split["author"].strip()
+        dash = split["separator"].lower() != "by"
+        readings = [(first, second), (second, first)] if dash else [(first, second)]
+        found: list[tuple[int, Match]] = []
         for (title, author), keys in zip(
             readings, key_maker().keys(*map(list, zip(*readings, strict=True))), strict=True
         ):
             match = self._match_keys(book, keys)
             if match.status != "matched":
                 continue
-            note = f"read as “{title}” by {author}"
-            note = f"{match.note}; {note}" if match.note else note
             by_them = self._relation(keys, self._row_of_id[match.book_id]) == "same"
-            found.append((not by_them, match.model_copy(update={"note": note})))
+            if by_them or title == first:  # the author first: only a book of theirs
+                found.append((0 if by_them else 2, _noted(match, f"read as “{title}” by {author}")))
+        if dash:
+            entry = self._by_series_reading(
+                book, key_maker().keys([f"{first}: {second}"], [None])[0]
+            )
+            if entry is not None:  # its note says how the title was read
+                found.append((1, entry))
         return min(found, key=lambda f: f[0])[1] if found else None
 
     def _match_keys(self, book: ReaderBook, keys, fuzzy_title: bool = True) -> Match:
@@ -676,13 +686,9 @@ class CatalogMatcher:
             most_read = None if keys.author_key else self._most_read(book, exact)
             return most_read or self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)
 
-        result = self._by_series_name(book, keys) or self._by_series_and_entry(book, keys)
+        result = self._by_series_name(book, keys)
         if result is None:
             result = self._by_forms(book, keys)
-        if result is None:
-            result = self._by_title_after_series(book, keys) or self._by_first_book_numbered(
-                book, keys
-            )
         if result is None:
             result = self._by_author_fuzzy(book, keys)
         if result is None and fuzzy_title:
@@ -721,6 +727,23 @@ class CatalogMatcher:
         rows = self.series_index.get(f"{name} #{number}", [])
         return self._series_entry(book, keys, rows, number)
 
+    def _by_series_reading(self, book: ReaderBook, keys) -> Match | None:
+        """The title read as a series book named the way readers name them, as typed or with
+        its leading article dropped or added, once no catalog title matched it as such (so
+        "Trust No 1" is still "Trust No One", "The Prisoner's Dilemma" the book so titled): a
+        series before one of its books ("The Hunger Games: Catching Fire"), a book without its
+        series' name in front ("Goblet of Fire"), a first book with another entry's number
+        ("Game of Thrones 2")."""
+        for form in (keys, *article_forms(keys)):
+            found = (
+                self._by_series_and_entry(book, form)
+                or self._by_title_after_series(book, form)
+                or self._by_first_book_numbered(book, form)
+            )
+            if found is not None:
+                return found
+        return None
+
     def _series_named(self, keys, name: str) -> list[str]:
         """The series a typed name may stand for, in this order: a series so named (with its
         leading article dropped or added), then the series of the most read first entry so
@@ -732,7 +755,9 @@ class CatalogMatcher:
             r
             for form in forms
             for r in self.form_index.get(form, [])
-            if (self.series_keys[r] or "").endswith(" #1")
+            # titled so as a whole: "Batman: League of Batmen" is no first entry called "batman"
+            if form in (self.title_keys[r], self.bare_keys[r])
+            and (self.series_keys[r] or "").endswith(" #1")
             and self._relation(keys, r) != "different"
         ]
         if firsts:
@@ -794,9 +819,7 @@ class CatalogMatcher:
         the reader's: the reader's author's, else the clear favourite (_most_read) of those
         read widely enough that readers name them so (MatchConfig.series_title_min_ratings);
         a note says how the title was read."""
-        typed = keys.title_key or ""
-        first, _, rest = typed.partition(" ")
-        rows = self._titles_after_series.get(rest if first == "the" else typed, [])
+        rows = self._titles_after_series.get(keys.title_key or "", [])
         rows = [r for r in rows if self._relation(keys, r) != "different"]
         if not rows:
             return None
@@ -1030,6 +1053,11 @@ _LOOSE_TITLES = 3
 _TITLE_BY_AUTHOR = re.compile(
     r"^(?P<title>.+)\s+(?P<separator>by|-|–|—)\s+(?P<author>\S.*)$", re.IGNORECASE
 )
+
+
+def _noted(match: Match, note: str) -> Match:
+    """The match with one more note after its own."""
+    return match.model_copy(update={"note": f"{match.note}; {note}" if match.note else note})
 
 
 def summarize(matches: Sequence[Match]) -> dict[str, int]:

@@ -85,9 +85,13 @@ def connect(
     except BaseException:
         _close_after_error(con)
         raise
-    try:
-        if not read_only and target != ":memory:":
+    if not read_only and target != ":memory:":
+        try:
             describe_tables(con)
+        except duckdb.Error as exc:
+            # words only: the step's data is committed, and a full disk fails the close below
+            log.warning("the warehouse's table comments were not written: %s", exc)
+    try:
         con.close()  # a checkpoint: may write, so may find the disk full
     except duckdb.Error as exc:
         error = _query_error(target, exc)

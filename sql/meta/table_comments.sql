@@ -25,7 +25,7 @@ select * from (values
     ('warehouse_info', null, 'What this warehouse was built from: the data source, and whether it is the synthetic demo catalog.'),
     ('match_report', null, 'How the input files became the warehouse, as (section, metric, value) rows: rows in, rows matched, rows rejected by reason.'),
     ('rejected_rows', null, 'Every input row that did not become a book or a rating, with the reason.'),
-    ('unmatched_titles', null, 'Titles of the rating files that no metadata file describes, most rated first.'),
+    ('unmatched_titles', null, 'A sample for reading, not a complete list: the most rated titles of the rating files that no metadata file describes, most rated first (MergeConfig.unmatched_titles_limit of them, 100 by default).'),
     ('rating_texts', null, 'Goodreads'' rating words ("really liked it") and the stars they stand for.'),
     ('raw_rejects', null, 'Rows of the input files that could not be read as CSV at all.'),
     ('raw_best_books_ever', null, 'books_1.Best_Books_Ever.csv as read (text columns), with source_file and source_row.'),
@@ -47,7 +47,7 @@ select * from (values
     ('book_match_keys', null, 'Every book''s title and author keys, as the title matcher of `bookrec recommend` and the page reads them.'),
     -- the text and its vectors (embed, encode_embeddings)
     ('feat_book_texts', null, 'The text each book is embedded from (title, author, genres, description), its content hash, and whether it says more than title and author.'),
-    ('feat_book_embeddings', null, 'One L2-normalised all-MiniLM-L6-v2 vector per book, a fixed-size FLOAT[384] array: the feature store. Built by embed.'),
+    ('feat_book_embeddings', null, 'One L2-normalised encoder vector per book (all-MiniLM-L6-v2 by default: column model), a fixed-size FLOAT array (384 for it): the feature store. Built by embed.'),
     ('feat_book_embeddings', 'embedding', 'unit-length vector: array_cosine_similarity(a.embedding, b.embedding) is the text closeness of two books'),
     ('feat_book_embeddings', 'content_hash', 'hash of the text embedded: a changed text is encoded again, an unchanged one never'),
     ('embedding_cache', null, 'Every vector computed so far, by model and content hash: a re-run encodes only new or changed texts.'),
@@ -68,7 +68,7 @@ select * from (values
     ('eval_runs', null, 'One row per evaluation run, method and metric: the numbers behind reports/evaluation.md and reports/topn.md.'),
     ('recommendations', null, 'The newest `recommend_all` run''s top-N per reader of `ratings`, one row per reader and rank.'),
     ('recommendations', 'predicted', 'the rating the reader would likely give the book (the blend''s prediction), 1-5'),
-    ('recommendations', 'reason', 'why the book is on the list, as the page says it'),
+    ('recommendations', 'reason', 'why the book is on the list, as the page says it; null where the list gives none'),
     ('recommendations', 'mode', 'what the list rests on (personal: the reader''s rated books)'),
     ('recommend_all_runs', null, 'One row per `recommend_all` run: readers, rows, top_n, the scorer settings, the runner, seconds.'),
     ('lineage', null, 'For each table a later step reads, the fingerprint of what it was built from and its own: a step refuses a stale input and names the flow to re-run.')
