@@ -181,3 +181,26 @@ def test_a_series_book_named_by_its_first_book_or_its_series() -> None:
     assert (catching.status, catching.book_id, catching.method) == ("matched", 4, "series_title")
     assert (goblet.status, goblet.book_id) == ("matched", 6)
     assert (companion.status, companion.book_id) == ("matched", 5)  # its own title first
+
+
+def test_a_title_the_catalog_has_as_typed_is_never_read_as_a_series_book() -> None:
+    """The series readings come after the article and number forms: "The Prisoner's Dilemma"
+    is the catalog's "Prisoner's Dilemma", not Benedict Society #3, and "Trust No 1" is "Trust
+    No One", not a series' first book."""
+    from bookrec.serving.reader_input import ReaderBook
+
+    catalog = _catalog(
+        ["Prisoner's Dilemma",
+         "The Mysterious Benedict Society and the Prisoner's Dilemma (The Mysterious Benedict "
+         "Society, #3)",
+         "Trust No One (The 39 Clues: Cahills vs. Vespers, #5)",
+         "Trust: A New Beginning (Trust Trilogy, #1)"],
+        ["William Poundstone", "Trenton Lee Stewart", "Linda Sue Park", "Cristiane Serruya"],
+        [3.9, 4.2, 4.1, 3.6],
+        [2_000, 23_000, 9_000, 8_000],
+    )  # fmt: skip
+    dilemma, trust = CatalogMatcher(catalog).match(
+        [ReaderBook("The Prisoner's Dilemma", None), ReaderBook("Trust No 1", None)]
+    )
+    assert (dilemma.status, dilemma.book_id) == ("matched", 1)
+    assert (trust.status, trust.book_id) == ("matched", 3)
