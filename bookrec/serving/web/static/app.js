@@ -219,6 +219,7 @@ let shown = [];
 let shownFor = null;
 let active = -1;
 let timer = null;
+let cutNote = ""; // said while the box holds text cut to QUERY_MAX, beside what the search finds
 
 function closeSuggestions() {
   $("suggestions").hidden = true;
@@ -252,7 +253,8 @@ function renderSuggestions(found, query) {
   el("span", { class: "muted", text: bookFacts(book) }))));
   list.hidden = found.length === 0;
   $("search").setAttribute("aria-expanded", found.length ? "true" : "false");
-  $("search-note").textContent = found.length ? "" : `No book found for “${query}”; Enter keeps it as typed.`;
+  const none = found.length ? "" : `No book found for “${query}”; Enter keeps it as typed.`;
+  $("search-note").textContent = [cutNote, none].filter(Boolean).join(" ");
 }
 
 function pick(i) {
@@ -303,7 +305,10 @@ function onSearchInput() {
   const box = $("search");
   if (box.value.length > QUERY_MAX) {
     box.value = box.value.slice(0, QUERY_MAX);
-    $("search-note").textContent = `Cut to the first ${QUERY_MAX} characters (no title is longer).`;
+    cutNote = `Cut to the first ${QUERY_MAX} characters (no title is longer).`;
+    $("search-note").textContent = cutNote;
+  } else if (box.value.length < QUERY_MAX) {
+    cutNote = ""; // edited below the limit: nothing cut any more
   }
   shownFor = null; // what is on screen answers older text now
   active = -1;
