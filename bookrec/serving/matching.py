@@ -478,9 +478,7 @@ class CatalogMatcher:
         for form in (read, *article_forms(read)):
             found = self._match_keys(book, form, fuzzy_title=False)
             if found.status == "matched":
-                note = f"“{book.title}” read as “{title}”"
-                note = f"{found.note}; {note}" if found.note else note
-                return found.model_copy(update={"note": note})
+                return _noted(found, f"“{book.title}” read as “{title}”")
         return None
 
     @functools.cached_property
@@ -543,8 +541,7 @@ class CatalogMatcher:
         row = self._row_of_id[found.book_id]
         if self._named_relation(keys, row) != "different":
             return found
-        note = f"{found.book.author} read as {self.authors[row]}"
-        return found.model_copy(update={"note": f"{found.note}; {note}" if found.note else note})
+        return _noted(found, f"{found.book.author} read as {self.authors[row]}")
 
     @functools.cached_property
     def _row_of_id(self) -> dict[int, int]:
@@ -834,8 +831,7 @@ class CatalogMatcher:
         )
         if not found:
             return None
-        note = f"“{book.title}” read as “{found.title}”"
-        return found.model_copy(update={"note": f"{found.note}; {note}" if found.note else note})
+        return _noted(found, f"“{book.title}” read as “{found.title}”")
 
     @functools.cached_property
     def _titles_after_series(self) -> dict[str, list[int]]:
