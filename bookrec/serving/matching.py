@@ -636,22 +636,21 @@ class CatalogMatcher:
         first, second = split["title"].strip(), split["author"].strip()
         dash = split["separator"].lower() != "by"
         readings = [(first, second), (second, first)] if dash else [(first, second)]
+        # the readings and, around a dash, "series: book", keyed in one query (a spelling the
+        # catalog lacks runs the macros)
+        texts = [*readings, (f"{first}: {second}", None)] if dash else readings
+        keyed = key_maker().keys([t for t, _ in texts], [a for _, a in texts])
         found: list[tuple[int, Match]] = []
-        for (title, author), keys in zip(
-            readings, key_maker().keys(*map(list, zip(*readings, strict=True))), strict=True
-        ):
+        for (title, author), keys in zip(readings, keyed[: len(readings)], strict=True):
             match = self._match_keys(book, keys)
             if match.status != "matched":
                 continue
             by_them = self._relation(keys, self._row_of_id[match.book_id]) == "same"
             if by_them or title == first:  # the author first: only a book of theirs
                 found.append((0 if by_them else 2, _noted(match, f"read as “{title}” by {author}")))
-        if dash:
-            entry = self._by_series_reading(
-                book, key_maker().keys([f"{first}: {second}"], [None])[0]
-            )
-            if entry is not None:  # its note says how the title was read
-                found.append((1, entry))
+        entry = self._by_series_reading(book, keyed[-1]) if dash else None
+        if entry is not None:  # its note says how the title was read
+            found.append((1, entry))
         return min(found, key=lambda f: f[0])[1] if found else None
 
     def _match_keys(self, book: ReaderBook, keys, fuzzy_title: bool = True) -> Match:
