@@ -24,7 +24,7 @@ from bookrec.config import CoratingConfig, ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.coreaders import CoReaders
 from bookrec.lists.ease import Ease
-from bookrec.lists.genres import BookGenres
+from bookrec.lists.genres import BookGenres, GenreEntries
 from bookrec.lists.popularity import LIKED_MIN_STD
 from bookrec.lists.works import Works
 
@@ -148,6 +148,12 @@ class Candidates:
             return zscore(self.popularity)
         liked = zscore(np.log1p(self.liked_by), min_std=LIKED_MIN_STD)
         return zscore(zscore(self.popularity) + liked)
+
+    @cached_property
+    def genre_entries(self) -> GenreEntries | None:
+        """Every candidate's genre entries (BookGenres.entries_of; None: genres not known): a
+        list that weighs closeness in genres reads them for every candidate."""
+        return None if self.genres is None else self.genres.entries_of(self.genre_rows)
 
     @cached_property
     def quality_z(self) -> np.ndarray:

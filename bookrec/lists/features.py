@@ -4,7 +4,8 @@ follow are bookrec.lists.rules, the whole list bookrec.lists.reader_list.ListRan
 Score (bookrec.config.ListConfig) = w_pop popularity + w_text z(text closeness)
 + w_corating z(co-rating feature) [+ w_rating z(predicted rating)] - w_dislike z(closeness to
 disliked books) - dislike_author_penalty [author of a disliked book] [+ w_quality z(average
-rating) when the reader likes nothing], z over the candidates, the four tuned weights those of
+rating) when the reader likes nothing] [+ w_genre z(genre closeness to the liked books):
+bookrec.lists.genres], z over the candidates, the four tuned weights those of
 ListConfig.weights_for the number of books the reader gave (few-book ones up to few_books);
 popularity = z(z(log Goodreads ratings) + z(log readers here who liked it)) (Candidates.
 popularity_z, bookrec.lists.popularity);
@@ -113,6 +114,8 @@ class Features:
     author_penalty: np.ndarray | None = None
     quality: np.ndarray | None = None
     corating_raw: np.ndarray | None = None
+    # z(genre closeness to the liked books) where the score weighs it (ListConfig.w_genre)
+    genre: np.ndarray | None = None
     # a shortlisted reader (ListConfig.shortlist): the sorted candidate positions every
     # per-candidate array above covers (the columns of text_rows and corating_rows too), and
     # how many candidates each
@@ -163,6 +166,7 @@ class Features:
             self.dislike,
             self.author_penalty,
             self.quality,
+            self.genre,
         )
 
 
@@ -176,6 +180,7 @@ def weighted_score(
     dislike: np.ndarray | None = None,
     author_penalty: np.ndarray | None = None,
     quality: np.ndarray | None = None,
+    genre: np.ndarray | None = None,
 ) -> np.ndarray:
     """The list's score from its z-scored terms (None: a term the reader has not), weighted as
     ListConfig says for a reader who gave n_books books: the one formula of the full score
@@ -191,6 +196,8 @@ def weighted_score(
         score = score - config.dislike_author_penalty * author_penalty
     if quality is not None:
         score = score + config.w_quality * quality
+    if genre is not None and config.genre_for(n_books):
+        score = score + config.genre_for(n_books) * genre
     return score
 
 
@@ -333,6 +340,7 @@ def block_features(
         described = cands.described
         if not len(liked_ids) and cands.avg_rating is not None:
             quality = cands.quality_z
+        genre = _genre_z(cands, liked_ids, config.genre_for(len(ids)))
         pop, corating_z = cands.popularity_z, zscore(co_close)
         positions = weights = None
         if shortlisting is None:
@@ -350,6 +358,7 @@ def block_features(
                 corating_z,
                 author_penalty=author_penalty,
                 quality=quality,
+                genre=genre,
             )
             positions, weights = _shortlist(cheap, shortlisting, shortlisting.blocked[r])
             own = _block_product(cands.text[positions], text.vectors, [history_rows[r]])
@@ -378,6 +387,8 @@ def block_features(
                 described = described[positions]
             if quality is not None:
                 quality = quality[positions]
+            if genre is not None:
+                genre = genre[positions]
         books_described = None  # per usable history book, its row's flag (looked up once)
         if described is not None and text.described is not None:
             books_described = text.described[history_rows[r]]
@@ -418,9 +429,26 @@ def block_features(
             author_penalty=author_penalty,
             quality=quality,
             corating_raw=co_raw,
+            genre=genre,
             positions=positions,
             weights=weights,
         )
+
+
+def _genre_z(cands: Candidates, liked_ids: np.ndarray, weight: float) -> np.ndarray | None:
+    """z(genre closeness to the liked or listed books) over every candidate, where the score
+    weighs it (weight: ListConfig.genre_for) and genres are known (bookrec.lists.genres); else
+    None.
+    A candidate whose genres are not known (a title from the rating files alone) has no
+    evidence either way: the median of those known, not the bottom."""
+    if not weight or cands.genres is None or not len(liked_ids):
+        return None
+    rows = cands.genre_rows
+    close = cands.genres.closeness(liked_ids, rows, cands.genre_entries)
+    known = rows >= 0
+    if known.any():
+        close = np.where(known, close, np.median(close[known]))
+    return zscore(close)
 
 
 def _by_authors_of(

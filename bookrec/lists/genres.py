@@ -19,13 +19,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import scipy.sparse as sp
 
 from bookrec.lists.sorted_ids import positions
+from bookrec.warehouse.connection import run_sql
 
 # the genres of a book that count: as many as its text names (sql/embed/01_feat_book_texts.sql)
 GENRES_KEPT = 8
+
+
+@dataclass(frozen=True)
+class GenreEntries:
+    """Some rows' stored (genre, weight) entries, each with its row's index among those with
+    genres (owner), and where those rows are among the rows asked (known)."""
+
+    known: np.ndarray
+    genres: np.ndarray
+    weights: np.ndarray
+    owner: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -54,23 +67,37 @@ class BookGenres:
         """Each book's row (-1: no genres known)."""
         return positions(self.book_ids, book_ids)
 
-    def closeness(self, liked_ids, rows: np.ndarray) -> np.ndarray:
+    def closeness(
+        self, liked_ids, rows: np.ndarray, entries: GenreEntries | None = None
+    ) -> np.ndarray:
         """Per row of `rows` (a candidate's row, -1 none), the cosine between its genres and
-        the sum of the liked books' genres; 0 where either has none."""
+        the sum of the liked books' genres; 0 where either has none. entries: entries_of(rows),
+        where the caller keeps them (every candidate's, Candidates.genre_entries)."""
         out = np.zeros(len(rows))
         liked = self.rows_of(liked_ids)
         liked = liked[liked >= 0]
-        known = np.flatnonzero(rows >= 0)
-        if not len(liked) or not len(known):
+        if not len(liked):
+            return out
+        entries = entries or self.entries_of(rows)
+        if not len(entries.known):
             return out
         genres, weights, _ = self._entries(liked)
         profile = np.bincount(genres, weights=weights, minlength=self.matrix.shape[1])
         norm = float(np.linalg.norm(profile))
         if norm > 0:
-            genres, weights, owner = self._entries(rows[known])
-            shared = np.bincount(owner, weights=weights * profile[genres], minlength=len(known))
-            out[known] = shared / norm
+            shared = np.bincount(
+                entries.owner,
+                weights=entries.weights * profile[entries.genres],
+                minlength=len(entries.known),
+            )
+            out[entries.known] = shared / norm
         return out
+
+    def entries_of(self, rows: np.ndarray) -> GenreEntries:
+        """The genre entries of these rows (-1: none) that closeness reads."""
+        known = np.flatnonzero(rows >= 0)
+        genres, weights, owner = self._entries(rows[known])
+        return GenreEntries(known, genres, weights, owner)
 
     def _entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The stored (genre, weight) entries of these rows, with the index in `rows` each
@@ -83,3 +110,8 @@ class BookGenres:
             np.cumsum(lengths) - lengths - starts, lengths
         )
         return self.matrix.indices[at], self.matrix.data[at], owner
+
+
+def load_genres(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, ...]]:
+    """Every book's Goodreads genres from the warehouse, most voted first (books with any)."""
+    return {int(b): tuple(g) for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()}

@@ -128,14 +128,20 @@ class ListRanker:
 
     def like_this(self) -> ListRanker:
         """The ranker of a "more like this" list (one seed book, unrated): popularity weighs
-        ListConfig.like_this_pop of a few-book reader's, and the re-rankers, which learned
-        what readers read next rather than what is like a book, are left out; the
-        seed's next series entry leads, as a rated like's does (ListConfig.sequels_first).
-        The same candidates, rules and reasons; built once."""
+        ListConfig.like_this_pop of a few-book reader's, closeness in genres to the seed
+        ListConfig.like_this_genre, and the re-rankers, which learned what readers read next
+        rather than what is like a book, are left out; the seed's next series entry leads,
+        as a rated like's does (ListConfig.sequels_first). The same candidates, rules and
+        reasons; built once."""
         if self._like_this is None:
             cfg = self.config
             ranker = self.with_config(
-                dataclasses.replace(cfg, few_w_pop=cfg.few_w_pop * cfg.like_this_pop)
+                dataclasses.replace(
+                    cfg,
+                    few_w_pop=cfg.few_w_pop * cfg.like_this_pop,
+                    w_genre=cfg.like_this_genre,
+                    few_w_genre=cfg.like_this_genre,
+                )
             )
             ranker.rerankers = Rerankers()
             ranker._like_this = ranker  # its own like_this(), and how _list knows it

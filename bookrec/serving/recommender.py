@@ -42,7 +42,7 @@ from bookrec.lists.candidates import Candidates
 from bookrec.lists.corating import load_corating
 from bookrec.lists.coreaders import CoReaders, co_readers
 from bookrec.lists.ease import Ease, load_ease
-from bookrec.lists.genres import BookGenres
+from bookrec.lists.genres import BookGenres, load_genres
 from bookrec.lists.learned import Rerankers
 from bookrec.lists.popularity import counts_for, liked_counts
 from bookrec.lists.reader_list import ListItem, ListRanker
@@ -62,7 +62,7 @@ from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import books_counted, reason_text
 from bookrec.serving.results import Mode, Reason, Recommendation, Recommendations
 from bookrec.serving.title_keys import catalog_keys
-from bookrec.warehouse.connection import run_sql, table_exists
+from bookrec.warehouse.connection import table_exists
 from bookrec.warehouse.summary import holds_demo_catalog
 
 log = logging.getLogger(__name__)
@@ -255,9 +255,7 @@ class Recommender:
                     "no works/co-rating tables (run `python -m flows.lists`): "
                     "the list rests on text closeness and popularity alone"
                 )
-            genres = {
-                int(b): tuple(g) for b, g in run_sql(con, "recommend/03_genres.sql").fetchall()
-            }
+            genres = load_genres(con)
             list_config = load_list_settings(con)
             liked_by = liked_counts(con, list_config.liked_rating)
             readers = co_readers(con, works, list_config.liked_rating)

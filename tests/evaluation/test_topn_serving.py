@@ -14,6 +14,7 @@ from bookrec.evaluation.bookrec_list import bookrec_list
 from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists
 from bookrec.holdout import split_ratings
 from bookrec.lists.coreaders import co_readers_of
+from bookrec.lists.genres import load_genres
 from bookrec.lists.learned import Rerankers
 from bookrec.lists.popularity import counts_for, liked_counts, liked_counts_of
 from bookrec.scoring.settings import load_scorer_settings
@@ -49,6 +50,7 @@ def served_and_evaluated(path, lists_config: ListConfig, rerankers: Rerankers | 
             co_readers=co_readers_of(
                 split.train, setup.works, lists_config.liked_rating
             ),  # who read what
+            genres=load_genres(con),
         )
     return split, setup, recommender
 

@@ -640,3 +640,75 @@ def test_a_bare_item_rests_on_the_liked_book_most_of_whose_readers_read_it(setup
     told = (Evidence(kings, "text", 0.6),)
     assert read_by_their_readers(cands, works, np.array([kings]), chosen, [told, ()])[0] == told
     assert read_by_their_readers(cands, works, np.array([anne]), chosen, [(), ()]) == [(), ()]
+
+
+def test_more_like_this_weighs_the_seeds_genres(setup):
+    """A "more like this" list (one book, no rating) adds z(closeness of each book's genres to
+    the seed's), ListConfig.like_this_genre: a book sharing them rises, one sharing none falls,
+    one whose genres are not known sits at the median; other lists weigh them as
+    ListConfig.genre_for says."""
+    works, cands, text, corating = setup
+    dune = _id("Dune (Dune, #1)")
+    kings = _id("The Way of Kings (The Stormlight Archive, #1)")
+    anne = _id("Anne of Green Gables (Anne of Green Gables, #1)")
+    children = _id("Children of Dune (Dune Chronicles #3)")
+    avonlea = _id("Anne of Avonlea (Anne of Green Gables, #2)")
+    genres = BookGenres.of(
+        {
+            dune: ["Science Fiction", "Fantasy", "Adventure"],
+            kings: ["Science Fiction", "Fantasy", "Adventure"],
+            children: ["Science Fiction"],  # the median of those known
+            anne: ["Classics", "Young Adult"],
+            avonlea: ["Classics"],
+        }
+    )
+    with_genres = dataclasses.replace(
+        cands, genres=genres, genre_rows=genres.rows_of(cands.book_ids)
+    )
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    config = ListConfig(like_this_genre=1.0, few_w_genre=0.0)
+    ranker = ListRanker(with_genres, text, corating, works, config)
+    feats = ranker.like_this().features([dune], [None])
+    assert feats.genre is not None
+    unknown = np.delete(feats.genre, [pos[b] for b in (dune, kings, children, anne, avonlea)])
+    assert feats.genre[pos[kings]] > unknown.max() > feats.genre[pos[anne]]
+    assert unknown.min() == unknown.max() == feats.genre[pos[children]]
+    # a reader's list weighs them as ListConfig.genre_for says: here none, rated or not
+    assert ranker.features([dune], [5.0]).genre is None
+    assert ranker.features([dune, kings], [None, None]).genre is None
+    # a reader of few books (few_w_genre) or of many (w_genre), where their weight is not 0
+    few = ranker.with_config(dataclasses.replace(config, few_w_genre=1.5))
+    assert few.features([dune], [5.0]).genre == pytest.approx(feats.genre)
+    assert (
+        few.features(
+            [dune, kings],
+            [5.0, 5.0],
+        ).genre
+        is not None
+    )
+    many = [dune, *(int(b) for b in cands.book_ids[:6] if b != dune)]
+    assert few.features(many, [5.0] * len(many)).genre is None
+    full = ranker.with_config(dataclasses.replace(config, few_books=1, w_genre=1.0))
+    assert full.features(many, [5.0] * len(many)).genre is not None
+
+    def places(genre_weight):
+        listed = ListRanker(
+            with_genres,
+            text,
+            corating,
+            works,
+            dataclasses.replace(config, like_this_genre=genre_weight),
+        ).recommend([dune], [None], top_n=len(cands.book_ids))
+        return {item.book_id: rank for rank, item in enumerate(listed)}
+
+    plain, heavy = places(0.0), places(20.0)
+    assert heavy[kings] == 1 < plain[kings]  # after the next entry (Dune Messiah), first
+    assert heavy.get(anne, len(cands.book_ids)) > plain[anne]
+    # without genre weight the list is that of candidates with no genres known
+    unknown_genres = ListRanker(cands, text, corating, works, config)
+    assert places(0.0) == {
+        item.book_id: rank
+        for rank, item in enumerate(
+            unknown_genres.recommend([dune], [None], top_n=len(cands.book_ids))
+        )
+    }

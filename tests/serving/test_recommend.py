@@ -733,7 +733,13 @@ def test_a_reader_of_few_books_is_ranked_with_the_few_book_weights(recommender) 
         return [i.book_id for i in ranker.recommend(ids, ratings, top_n=4)]
 
     popular_few = dataclasses.replace(
-        base, few_books=2, few_w_pop=1.0, few_w_text=0.0, few_w_corating=0.0, few_w_rating=0.0
+        base,
+        few_books=2,
+        few_w_pop=1.0,
+        few_w_text=0.0,
+        few_w_corating=0.0,
+        few_w_rating=0.0,
+        few_w_genre=0.0,
     )
     popular_all = dataclasses.replace(
         base, few_books=0, w_pop=1.0, w_text=0.0, w_corating=0.0, w_rating=0.0
