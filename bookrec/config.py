@@ -831,7 +831,8 @@ class ListConfig:
     feature: EASE's score for the reader by default) + w_rating z(the blend's predicted
     rating) - w_dislike z(closeness to disliked books) - dislike_author_penalty (author of a
     disliked book) [+ w_quality z(average rating) when nothing is liked] [+ w_genre z(genre
-    closeness to the liked or listed books), "more like this"]; text closeness = mean
+    closeness to the liked or listed books): few-book readers and "more like this"]; text
+    closeness = mean
     cosine to the `closest` nearest liked or listed-unrated books (liked: rated >= liked_rating,
     or >= the reader's mean from mean_liked_min_ratings ratings on; never a book rated <=
     disliked_rating); popularity = z(z(log Goodreads ratings) + z(log the warehouse's readers
@@ -949,9 +950,9 @@ class ListConfig:
     w_quality: float = Field(1.0, description="weight of z(average rating) when nothing is liked")
     # Closeness in genres as a term of the score (bookrec.lists.genres; a book without genres
     # at the median). The re-rankers weigh genres already, but only among the candidates the
-    # linear score puts first: for a reader of few books, 1.5 lifted every few-book mode on
-    # seeds 0 and 1 (3 seeds: 9 of 12 seed and mode pairs at 3 and 5 books, +0.001 to
-    # +0.005 NDCG@10); a whole history's is untried (docs/evaluation.md, "Closeness in genres")
+    # linear score puts first: for a reader of few books 1.5 (the weights tuned with it)
+    # lifted the mean NDCG@10 of the few-book modes on every seed; a whole history's 1.0 did
+    # nothing on seed 0 (0.2036 against 0.2039; docs/evaluation.md, "Closeness in genres")
     w_genre: float = Field(
         0.0, ge=0.0, description="weight of z(genre closeness to the liked or listed books)"
     )

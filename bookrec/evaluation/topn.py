@@ -120,7 +120,16 @@ class TopNResult:
             "counts": self.counts,
             "chosen": {
                 k: getattr(self.chosen, k)
-                for k in (*WEIGHTS, *FEW_WEIGHTS, "few_books", "closest", "few_closest")
+                for k in (
+                    *WEIGHTS,
+                    *FEW_WEIGHTS,
+                    "w_genre",
+                    "few_w_genre",
+                    "like_this_genre",
+                    "few_books",
+                    "closest",
+                    "few_closest",
+                )
             },
             "tune_ndcg": self.tune_ndcg,
             "few_tune_ndcg": self.few_tune_ndcg,
@@ -576,9 +585,12 @@ def tune_weights(
     often wins by less than the noise of a few hundred readers (seed 2,
     2026-12-04: 0.16388 against 0.16380 on the tuning readers, 0.168 against 0.176 on the
     report readers). The first best in grid order wins; rows of the grid are named as
-    ListConfig's full-history weights, with their own NDCG and the smoothed one."""
+    ListConfig's full-history weights, with their own NDCG and the smoothed one. Closeness in
+    genres, where config weighs it for a case's reader (ListConfig.genre_for), is in every
+    point's score at that fixed weight: the weights are tuned for the score they serve in."""
     n = len(setup.cands.book_ids)
     feats = np.zeros((4, len(cases), n), np.float32)
+    fixed = np.zeros((len(cases), n), np.float32)  # the terms not tuned here: genres
     blocked = np.zeros((len(cases), n), bool)
     relevant = np.zeros((len(cases), n), bool)
     cand_works = np.array([setup.works.work(int(b)) for b in setup.cands.book_ids], np.int64)
@@ -589,7 +601,11 @@ def tune_weights(
         ids, ratings = read.ids, read.ratings
         f = reader_features(setup.cands, setup.text, setup.corating, ids, ratings, config)
         rating = setup.predicted_for(ids, ratings) if any(grids[3]) else None
-        feats[:, row] = (f.pop, f.text, f.corating, 0.0 if rating is None else zscore(rating))
+        feats[:3, row] = (f.pop, f.text, f.corating)
+        if rating is not None:  # else 0: no grid point weighs it
+            feats[3, row] = zscore(rating)
+        if f.genre is not None:
+            fixed[row] = config.genre_for(len(ids)) * f.genre
         blocked[row], _ = blocked_mask(
             setup.cands, setup.works, read.ruled_ids, read.ruled_ratings, config, setup.layout
         )
@@ -606,7 +622,7 @@ def tune_weights(
     values = np.full(tuple(len(g) for g in grids), np.nan)
     rows = np.arange(len(cases))[:, None]
     for at, weights in points:
-        score = np.tensordot(np.asarray(weights, np.float32), feats, axes=1)
+        score = np.tensordot(np.asarray(weights, np.float32), feats, axes=1) + fixed
         score[blocked] = -np.inf
         top = np.argpartition(-score, 9, axis=1)[:, :10]
         top = np.take_along_axis(top, np.argsort(-score[rows, top], axis=1), axis=1)

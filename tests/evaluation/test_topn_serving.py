@@ -11,7 +11,7 @@ import numpy as np
 from bookrec.config import CoratingConfig, EvalConfig, ListConfig, RecommendConfig
 from bookrec.embedding.vectors import load_book_vectors
 from bookrec.evaluation.bookrec_list import bookrec_list
-from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists
+from bookrec.evaluation.topn import DEPTH, Case, _setup, bookrec_lists, tune_weights
 from bookrec.holdout import split_ratings
 from bookrec.lists.coreaders import co_readers_of
 from bookrec.lists.genres import load_genres
@@ -146,3 +146,26 @@ def test_more_like_this_is_served_as_measured_and_ranked_for_books_like_it(
     like_this = recommender.ranker.like_this()
     assert like_this is recommender.ranker.like_this() and like_this.rerankers == Rerankers()
     assert like_this.config.few_w_pop == 0.0 and recommender.ranker.config.few_w_pop > 0
+
+
+def test_weights_are_tuned_for_the_score_they_serve_in(tiny_with_works):  # noqa: F811
+    """tune_weights judges each grid point with closeness in genres in the score at its fixed
+    weight (ListConfig.genre_for the case's reader): the few-book weights are tuned for the
+    score a few-book reader is served."""
+    _, setup, _ = served_and_evaluated(tiny_with_works, ListConfig())
+    assert setup.cands.genres is not None and (setup.cands.genre_rows >= 0).any()
+    cases = [
+        Case(c.key, c.history[:3], c.ratings[:3], c.relevant)
+        for c in setup.cases(list(setup.histories))
+    ]
+    one_point = ((1.0,), (0.0,), (0.0,), (0.0,))  # popularity alone, plus what is fixed
+
+    def tuned_ndcg(few_w_genre: float) -> float:
+        config = ListConfig(few_w_genre=few_w_genre)
+        _, grid = tune_weights(setup, cases, config, one_point)
+        return grid[0]["ndcg@10"]
+
+    assert tuned_ndcg(0.0) != tuned_ndcg(20.0)
+    # a whole history's genre weight (w_genre) does not touch a 3-book case
+    full_only = ListConfig(few_w_genre=0.0, w_genre=20.0)
+    assert tune_weights(setup, cases, full_only, one_point)[1][0]["ndcg@10"] == tuned_ndcg(0.0)
