@@ -832,14 +832,13 @@ class ListConfig:
     rating) - w_dislike z(closeness to disliked books) - dislike_author_penalty (author of a
     disliked book) [+ w_quality z(average rating) when nothing is liked] [+ w_genre z(genre
     closeness to the liked or listed books): few-book readers and "more like this"]; text
-    closeness = mean
-    cosine to the `closest` nearest liked or listed-unrated books (liked: rated >= liked_rating,
-    or >= the reader's mean from mean_liked_min_ratings ratings on; never a book rated <=
-    disliked_rating); popularity = z(z(log Goodreads ratings) + z(log the warehouse's readers
-    who rated it >= liked_rating)), bookrec.lists.popularity. Weights are tuned on the
-    evaluation's tuning readers (flow `evaluate`, saved in list_settings); these are the
-    fallbacks before any evaluation. A reader who gives at most few_books books is ranked with
-    the few_w_* weights instead.
+    closeness = mean cosine to the `closest` nearest liked or listed-unrated books (liked:
+    rated >= liked_rating, or >= the reader's mean from mean_liked_min_ratings ratings on;
+    never a book rated <= disliked_rating); popularity = z(z(log Goodreads ratings) + z(log
+    the warehouse's readers who rated it >= liked_rating)), bookrec.lists.popularity. Weights
+    are tuned on the evaluation's tuning readers (flow `evaluate`, saved in list_settings);
+    these are the fallbacks before any evaluation. A reader who gives at most few_books books
+    is ranked with the few_w_* weights instead.
     """
 
     # the weights tuned on the shared real data (bench/topn.py, seeds 0-2, EASE's score as the

@@ -114,7 +114,7 @@ class Features:
     author_penalty: np.ndarray | None = None
     quality: np.ndarray | None = None
     corating_raw: np.ndarray | None = None
-    # z(genre closeness to the liked books) where the score weighs it (ListConfig.w_genre)
+    # z(genre closeness to the liked books) where the score weighs it (ListConfig.genre_for)
     genre: np.ndarray | None = None
     # a shortlisted reader (ListConfig.shortlist): the sorted candidate positions every
     # per-candidate array above covers (the columns of text_rows and corating_rows too), and
@@ -196,8 +196,9 @@ def weighted_score(
         score = score - config.dislike_author_penalty * author_penalty
     if quality is not None:
         score = score + config.w_quality * quality
-    if genre is not None and config.genre_for(n_books):
-        score = score + config.genre_for(n_books) * genre
+    w_genre = config.genre_for(n_books)
+    if genre is not None and w_genre:
+        score = score + w_genre * genre
     return score
 
 
@@ -332,8 +333,7 @@ def block_features(
             # the candidates the feature has evidence on; the others (books nobody rated) get
             # the median, not the bottom: no evidence either way
             known = cands.ease_cols >= 0 if kinds[r] == "ease" else cands.has_corating
-            if known.any():
-                co_close = np.where(known, co_close, np.median(co_close[known]))
+            co_close = _median_where_unknown(co_close, known)
         quality = None
         author_penalty = _by_authors_of(cands, disliked_ids, authors)
         by_liked_author = _by_authors_of(cands, liked_ids, authors)
@@ -443,12 +443,13 @@ def _genre_z(cands: Candidates, liked_ids: np.ndarray, weight: float) -> np.ndar
     evidence either way: the median of those known, not the bottom."""
     if not weight or cands.genres is None or not len(liked_ids):
         return None
-    rows = cands.genre_rows
-    close = cands.genres.closeness(liked_ids, rows, cands.genre_entries)
-    known = rows >= 0
-    if known.any():
-        close = np.where(known, close, np.median(close[known]))
-    return zscore(close)
+    close = cands.genres.closeness(liked_ids, cands.genre_rows, cands.genre_entries)
+    return zscore(_median_where_unknown(close, cands.genre_rows >= 0))
+
+
+def _median_where_unknown(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """values, those not known (no evidence either way) at the median of those known."""
+    return np.where(known, values, np.median(values[known])) if known.any() else values
 
 
 def _by_authors_of(
