@@ -150,10 +150,12 @@ class ListRanker:
 
     def features(self, book_ids, ratings) -> Features:
         """The reader's features over the candidates (ratings NaN: listed without a rating),
-        their books read as the list reads them (books_read)."""
-        ids, ratings, *_ = self.books_read(
-            np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64)
-        )
+        their books read as the list reads them (books_read); one book given alone, unrated,
+        as its "more like this" list weighs them (like_this)."""
+        ids, ratings = np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64)
+        if self._asks_like_this(ids, ratings):
+            return self.like_this().features(ids, ratings)
+        ids, ratings, *_ = self.books_read(ids, ratings)
         return next(self._block_features([(ids, ratings)]))
 
     def _block_features(
@@ -183,10 +185,12 @@ class ListRanker:
 
     def score(self, book_ids, ratings, feats: Features | None = None) -> np.ndarray:
         """The score of every candidate for this reader (before the rules), their books read as
-        the list reads them (books_read); feats: features(book_ids, ratings), when known."""
-        ids, ratings, *_ = self.books_read(
-            np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64)
-        )
+        the list reads them (books_read), one book alone and unrated as its "more like
+        this" list scores it (like_this); feats: features(book_ids, ratings), when known."""
+        ids, ratings = np.asarray(book_ids, np.int64), np.asarray(ratings, np.float64)
+        if self._asks_like_this(ids, ratings):
+            return self.like_this().score(ids, ratings, feats)
+        ids, ratings, *_ = self.books_read(ids, ratings)
         feats = feats or next(self._block_features([(ids, ratings)]))
         return self._score(ids, ratings, feats)[0]
 
@@ -280,8 +284,8 @@ class ListRanker:
         """
         given = [_checked(ids, ratings) for ids, ratings in readers]
         excludes = [()] * len(given) if excludes is None else list(excludes)
-        alone = [bool(len(ids) == 1 and np.isnan(ratings).all()) for ids, ratings in given]
-        if any(alone) and self._like_this is not self:
+        alone = [self._asks_like_this(ids, ratings) for ids, ratings in given]
+        if any(alone):
             lists_of: dict[int, list[ListItem]] = {}
             for ranker, picked in ((self.like_this(), True), (self, False)):
                 at = [i for i, lone in enumerate(alone) if lone == picked]
@@ -310,6 +314,11 @@ class ListRanker:
                 stands_for = read[i].stands_for
                 lists.append(_as_given(listed, stands_for) if stands_for else listed)
         return lists
+
+    def _asks_like_this(self, ids: np.ndarray, ratings: np.ndarray) -> bool:
+        """Whether this reader (one book, unrated) gets the book's "more like this" list from
+        another ranker than this one (like_this)."""
+        return len(ids) == 1 and bool(np.isnan(ratings).all()) and self._like_this is not self
 
     def books_read(self, ids: np.ndarray, ratings: np.ndarray) -> BooksRead:
         """A reader's books as the list reads them (BookReader.read)."""

@@ -676,6 +676,11 @@ def test_more_like_this_weighs_the_seeds_genres(setup):
     # a reader's list weighs them as ListConfig.genre_for says: here none, rated or not
     assert ranker.features([dune], [5.0]).genre is None
     assert ranker.features([dune, kings], [None, None]).genre is None
+    # the seed alone through the main ranker is scored as its "more like this" list is
+    # (what the evaluation's diagnostic row without the rules reads)
+    assert ranker.features([dune], [None]).genre == pytest.approx(feats.genre)
+    assert np.array_equal(ranker.score([dune], [None]), ranker.like_this().score([dune], [None]))
+    assert not np.array_equal(ranker.score([dune], [None]), ranker.score([dune], [5.0]))
     # a reader of few books (few_w_genre) or of many (w_genre), where their weight is not 0
     few = ranker.with_config(dataclasses.replace(config, few_w_genre=1.5))
     assert few.features([dune], [5.0]).genre == pytest.approx(feats.genre)
