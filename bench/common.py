@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -9,6 +10,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -17,6 +19,17 @@ from bookrec.report_json import report_json
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("BOOKREC_SHARED_DATA", ROOT.parent / "shared" / "data"))
 REPORTS = ROOT / "reports"
+
+
+def bench_parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's parser, as a flow's (flows/_cli.flow_parser): the docstring's first
+    paragraph as the description, the rest (its commands, what it measures) as the epilog."""
+    first, _, rest = doc.strip().partition("\n\n")
+    return argparse.ArgumentParser(
+        description=textwrap.fill(" ".join(first.split()), 79),
+        epilog=rest.strip() or None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def require_shared_data() -> Path:

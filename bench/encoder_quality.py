@@ -13,7 +13,6 @@ error (sd / sqrt(seeds)) of fp32's.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -25,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPORTS, machine, table, write_report  # noqa: E402
+from bench.common import REPORTS, bench_parser, machine, table, write_report  # noqa: E402
 from bench.topn import prepare_works  # noqa: E402
 from bookrec.config import EvalConfig  # noqa: E402
 from bookrec.evaluation.rating_evaluation import evaluate_methods  # noqa: E402
@@ -87,7 +86,7 @@ def compare(fp32: dict, int8: dict, seeds: int) -> list[dict[str, object]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--fp32", type=Path, required=True, help="warehouse with torch vectors")
     parser.add_argument("--int8", type=Path, required=True, help="warehouse with int8 vectors")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])

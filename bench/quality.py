@@ -16,7 +16,6 @@ Then the top-N lists over the same seeds (bench/topn.py: reports/bench_topn.md a
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 import time
@@ -26,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine, real_warehouse, table, write_report  # noqa: E402
+from bench.common import bench_parser, machine, real_warehouse, table, write_report  # noqa: E402
 from bookrec.config import EvalConfig  # noqa: E402
 from bookrec.evaluation.rating_evaluation import PEERS, evaluate_methods  # noqa: E402
 from bookrec.evaluation.rating_results import MethodRow, Metric  # noqa: E402
@@ -242,7 +241,7 @@ def markdown(payload: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--no-surprise", action="store_true", help="leave out Surprise peers")
     parser.add_argument("--no-topn", action="store_true", help="leave out the top-N lists")

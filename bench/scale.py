@@ -42,6 +42,7 @@ from bench.batch_lists import (  # noqa: E402
 from bench.common import (  # noqa: E402
     BENCH_WAREHOUSE,
     REPORTS,
+    bench_parser,
     machine,
     real_warehouse,
     replace_section,
@@ -135,7 +136,7 @@ def demo_run(work: Path, label: str, books: int, readers: int) -> dict[str, obje
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument(
         "--books", type=int, nargs="+", default=[200, 2000], help="texts of each encoding test"
     )

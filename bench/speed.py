@@ -17,7 +17,6 @@ Usage: python bench/speed.py [--encoder-books 2000] [--encoder-only] [--skip-kag
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     REPORTS,
     ROOT,
+    bench_parser,
     machine,
     real_warehouse,
     replace_section,
@@ -400,7 +400,7 @@ def encoder_markdown(values: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument(
         "--encoder-books", type=int, default=2000, help="texts for the encoder race"
     )

@@ -27,7 +27,6 @@ reports/bench_topn.md / .json / .png (summary and targets), reports/topn.md / .j
 
 from __future__ import annotations
 
-import argparse
 import logging
 import shutil
 import sys
@@ -42,6 +41,7 @@ from bench.common import (  # noqa: E402
     BENCH_WAREHOUSE,
     REPORTS,
     ROOT,
+    bench_parser,
     machine,
     real_warehouse,
     table,
@@ -359,7 +359,7 @@ def markdown(payload: dict, image: str = "bench_topn.png") -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument(
         "--warehouse",

@@ -13,7 +13,6 @@ Usage: python bench/web_import.py --warehouse warehouse/bench.duckdb [--rows 119
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import os
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPORTS, ROOT, machine, replace_section  # noqa: E402
+from bench.common import REPORTS, ROOT, bench_parser, machine, replace_section  # noqa: E402
 from bench.web_load import free_port, start_server  # noqa: E402
 from bookrec.serving.reader_input import EXPORT_COLUMNS  # noqa: E402
 from bookrec.warehouse.connection import connect  # noqa: E402
@@ -125,7 +124,7 @@ def in_browser(url: str, export: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--export", type=Path, default=EXPORT)
     parser.add_argument("--rows", type=int, default=1197)

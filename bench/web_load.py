@@ -23,7 +23,6 @@ Usage: python bench/web_load.py --warehouse warehouse/bench.duckdb [--baseline 4
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -41,7 +40,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, machine, replace_section, table, write_report  # noqa: E402
+from bench.common import ROOT, bench_parser, machine, replace_section, table, write_report  # noqa: E402
 from bookrec.warehouse.connection import connect  # noqa: E402
 
 TARGET_P95_MS = 150.0
@@ -337,7 +336,7 @@ def markdown(results: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--warehouse", type=Path, required=True, help="real-data warehouse")
     parser.add_argument("--requests", type=int, default=200, help="requests per scenario")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients")

@@ -15,7 +15,6 @@ reports/bench_speed.md. Takes ~12 minutes of both cores here (the old commit ~6.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -30,6 +29,7 @@ from bench.batch_lists import extract_ref  # noqa: E402
 from bench.common import (  # noqa: E402
     REPORTS,
     ROOT,
+    bench_parser,
     machine,
     replace_section,
     require_shared_data,
@@ -146,7 +146,7 @@ def markdown(payload: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--before", default=BEFORE_REF, help="the commit to compare with")
     parser.add_argument("--skip-before", action="store_true", help="run this checkout only")
     args = parser.parse_args()

@@ -76,3 +76,31 @@ def test_whole_job_reads_each_steps_seconds_from_prefects_log() -> None:
         ]
     )
     assert step_seconds(log) == {"prepare_data": 2.2, "embed": 6.5, "full": 16.0}
+
+
+def test_a_benchmarks_help_gives_its_whole_first_paragraph() -> None:
+    """`python bench/X.py --help` says what the benchmark does in full: its docstring's first
+    paragraph (often two lines: the first line alone stopped mid-sentence), then the rest
+    (its commands, what it measures) after the options."""
+    from bench.common import bench_parser
+
+    doc = """What it runs, over several
+    seeds, on the real data.
+
+    python bench/x.py --seeds 0 1
+    """
+    text = bench_parser(doc).format_help()
+    assert "What it runs, over several seeds, on the real data." in " ".join(text.split())
+    assert text.index("options:") < text.index("python bench/x.py --seeds 0 1")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_script_cuts_its_description_at_the_first_line(script: Path) -> None:
+    """A script that builds its parser from the docstring's first line has a first paragraph
+    of one line (else it uses bench_parser)."""
+    source = script.read_text(encoding="utf-8")
+    if "__doc__.splitlines()[0]" not in source:
+        return
+    doc = ast.get_docstring(ast.parse(source)) or ""
+    first = doc.strip().partition("\n\n")[0]
+    assert "\n" not in first, f"{script.name}: its --help would stop at {first.splitlines()[0]!r}"
