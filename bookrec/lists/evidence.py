@@ -4,7 +4,8 @@ reasons the page and the CLI print (bookrec.serving.reasons).
 Per item, the liked (or listed) books closest to it in who read them (co-rating cosine) and in
 content (text cosine, between texts that say more than title and author); where neither space
 has one above its floor, the reader's best-rated book by the item's author, else the book of
-theirs whose readers here read it most, when most of them did.
+theirs whose readers here read it most, when most of them did, else the one whose Goodreads
+genres it shares most, when it shares at least half of them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ MIN_CORATING = 0.3
 # (a share of 3 readers says little)
 MIN_CO_READ_SHARE = 0.4
 MIN_CO_READERS = 10
+# "genre" evidence: the cosine of two books' genre rows (bookrec.lists.genres: up to 8 genres
+# each, unit rows) at least this: half of their genres shared, as in "The Chronicles of
+# Narnia" and "The Hobbit" (fantasy, classics, children's, adventure, ...)
+MIN_GENRE = 0.5
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,10 @@ class Evidence:
 
     book_id: int
     # "text" (close in content), "corating" (liked by the same readers), "author" (by the
-    # author of that book, and nothing else to say: similarity 1) or "co_read" (read by that
-    # share of the readers here who read that book, and nothing else to say)
+    # author of that book, and nothing else to say: similarity 1), "co_read" (read by that
+    # share of the readers here who read that book, and nothing else to say) or "genre"
+    # (shares that book's Goodreads genres: the cosine of their genre rows, and nothing else
+    # to say)
     kind: str
     similarity: float
 
@@ -53,8 +60,9 @@ def list_evidence(
 ) -> list[tuple[Evidence, ...]]:
     """Per chosen candidate (position in cands), the reader's books behind it: the
     because_count closest liked books in each space (_closest), else one by its author
-    (_by_their_author), else one whose readers read it (read_by_their_readers). ids, ratings:
-    the reader's books as the list reads them; author_of: the author of any of them."""
+    (_by_their_author), else one whose readers read it (read_by_their_readers), else one
+    whose genres it shares (by_shared_genres). ids, ratings: the reader's books as the list
+    reads them; author_of: the author of any of them."""
     told = None
     if cands.described is not None:
         told = np.outer(cands.described[chosen], text.described_of(feats.liked_ids))
@@ -66,6 +74,7 @@ def list_evidence(
             cands, author_of, ids, ratings, feats.liked_ids, chosen, evidence
         )
         evidence = read_by_their_readers(cands, works, feats.liked_ids, chosen, evidence)
+        evidence = by_shared_genres(cands, feats.liked_ids, chosen, evidence)
     return evidence
 
 
@@ -161,4 +170,38 @@ def read_by_their_readers(
     for i, j, share in zip(bare, best.tolist(), shares.max(axis=0).tolist(), strict=True):
         if share >= MIN_CO_READ_SHARE:
             out[i] = (Evidence(int(liked_ids[j]), "co_read", share),)
+    return out
+
+
+def by_shared_genres(
+    cands: Candidates,
+    liked_ids: np.ndarray,
+    chosen: list[int],
+    evidence: list[tuple[Evidence, ...]],
+) -> list[tuple[Evidence, ...]]:
+    """An item with no evidence yet that shares at least half of its Goodreads genres with a
+    liked (or listed) book rests on that book, the one it shares most with: the score weighs
+    closeness in genres (bookrec.lists.genres) for the page's readers, and "Widely loved" hid
+    it ("Like “Sapiens”: history, science" for "Guns, Germs, and Steel")."""
+    genres = cands.genres
+    bare = [i for i, found in enumerate(evidence) if not found]
+    if genres is None or cands.genre_rows is None or not bare or not len(liked_ids):
+        return evidence
+    items = cands.genre_rows[np.asarray(chosen, np.int64)[bare]]
+    liked = genres.rows_of(liked_ids)
+    if not (items >= 0).any() or not (liked >= 0).any():
+        return evidence
+    has_item, has_liked = np.flatnonzero(items >= 0), np.flatnonzero(liked >= 0)
+    cosines = np.full((len(items), len(liked)), -1.0)
+    cosines[np.ix_(has_item, has_liked)] = (
+        genres.matrix[items[has_item]] @ genres.matrix[liked[has_liked]].T
+    ).toarray()
+    # never the item itself (a book read in for the features only may be chosen: _closest)
+    itself = cands.book_ids[np.asarray(chosen, np.int64)[bare]][:, None] == liked_ids[None, :]
+    cosines[itself] = -1.0
+    best = cosines.argmax(axis=1)  # the first of the closest, in the reader's order
+    out = list(evidence)
+    for i, j, cosine in zip(bare, best.tolist(), cosines.max(axis=1).tolist(), strict=True):
+        if cosine >= MIN_GENRE:
+            out[i] = (Evidence(int(liked_ids[j]), "genre", cosine),)
     return out

@@ -100,6 +100,14 @@ def _popularity(item: Recommendation) -> str:
     return text
 
 
+def _widely(item: Recommendation) -> str:
+    """'Widely loved: 4.3★ from 2.4M Goodreads readers; ...': a book with nothing else to say
+    is there for how it is read and liked ("loved" only where the crowd's average says so: 3.7
+    stars from millions is "read")."""
+    loved = item.avg_rating >= WIDELY_LOVED_RATING
+    return f"Widely {'loved' if loved else 'read'}: {_popularity(item)}"
+
+
 def _like(item: Recommendation, reason: Reason, genres_of: GenresOf | None) -> str:
     genres = _shared_genres(item.book_id, reason.book_id, genres_of)
     title = named(reason.title)
@@ -152,9 +160,7 @@ def reason_text(
     if not reasons:
         if mode == "baseline":
             return f"One of the best-rated books: {_popularity(item)}"
-        # "loved" only where the crowd's average says so: 3.7 stars from millions is "read"
-        loved = item.avg_rating >= WIDELY_LOVED_RATING
-        return f"Widely {'loved' if loved else 'read'}: {_popularity(item)}"
+        return _widely(item)
     first = reasons[0]
     if first.kind == "author":  # by the author of a book the reader gave, nothing else to say
         return f"More by {item.author}, author of {named(first.title)}"
@@ -164,6 +170,11 @@ def reason_text(
     if first.kind == "corating":
         fellows = [r for r in reasons if r.kind == "corating"]
         return f"Readers who loved {_names(fellows)} also loved this"
+    if first.kind == "genre":  # shares that book's genres, and nothing else to say
+        genres = _shared_genres(item.book_id, first.book_id, genres_of)
+        if genres:
+            return f"Like {named(first.title)}: {', '.join(genres)}"
+        return _widely(item)  # only shelves that say nothing in common ("fiction")
     return _like(item, first, genres_of)
 
 
@@ -178,15 +189,18 @@ def evidence_text(because: Sequence[Reason]) -> str:
             parts.append(f"by the author of {r.title}")
         elif r.kind == "co_read":
             parts.append(f"read by {r.weight:.0%} of the readers here of {r.title}")
+        elif r.kind == "genre":
+            parts.append(f"shares the genres of {r.title} (genres {r.weight:.2f})")
         else:
             parts.append(f"close in content to {r.title} (text {r.weight:.2f})")
     return "; ".join(parts)
 
 
 def restates_the_reason(because: Sequence[Reason]) -> bool:
-    """Whether the evidence says no more than the reason does: one reason by author, or by the
-    share of the readers here who read the book too, whose book and number the reason names."""
-    return len(because) == 1 and because[0].kind in ("author", "co_read")
+    """Whether the evidence says no more than the reason does: one reason by author, by the
+    share of the readers here who read the book too, whose book and number the reason names,
+    or by the genres shared with a book, which it names with them."""
+    return len(because) == 1 and because[0].kind in ("author", "co_read", "genre")
 
 
 def books_counted(n: int) -> str:

@@ -40,13 +40,15 @@ class Reason(Result):
     rating: float | None = Field(description="the reader's stars; null: listed without a rating")
     weight: float = Field(
         description="the cosine similarity the reason rests on (1 for kind author; for "
-        "co_read the share of this book's readers here who read the recommendation)"
+        "co_read the share of this book's readers here who read the recommendation; for "
+        "genre the cosine of the two books' Goodreads genres)"
     )
-    kind: Literal["text", "corating", "author", "co_read"] = Field(
+    kind: Literal["text", "corating", "author", "co_read", "genre"] = Field(
         "text",
         description="text (close in content), corating (liked by the same readers), author "
-        "(by the same author, and no closeness to tell) or co_read (read by many of the "
-        "readers here who read this book, and nothing else to tell)",
+        "(by the same author, and no closeness to tell), co_read (read by many of the "
+        "readers here who read this book, and nothing else to tell) or genre (shares at "
+        "least half of this book's Goodreads genres, and nothing else to tell)",
     )
 
     @field_serializer("weight")

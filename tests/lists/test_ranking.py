@@ -12,7 +12,7 @@ from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.candidates import Candidates, reader_roles, zscore
 from bookrec.lists.coreaders import CoReaders, works_of
-from bookrec.lists.evidence import Evidence, read_by_their_readers
+from bookrec.lists.evidence import Evidence, by_shared_genres, read_by_their_readers
 from bookrec.lists.features import reader_features
 from bookrec.lists.genres import BookGenres
 from bookrec.lists.learned import FEATURES
@@ -640,6 +640,40 @@ def test_a_bare_item_rests_on_the_liked_book_most_of_whose_readers_read_it(setup
     told = (Evidence(kings, "text", 0.6),)
     assert read_by_their_readers(cands, works, np.array([kings]), chosen, [told, ()])[0] == told
     assert read_by_their_readers(cands, works, np.array([anne]), chosen, [(), ()]) == [(), ()]
+
+
+def test_a_bare_item_rests_on_the_liked_book_whose_genres_it_shares_most(setup):
+    """An item with nothing else to tell is explained by the reader's book whose Goodreads
+    genres it shares most, where it shares at least half of them (MIN_GENRE: "Like
+    “Sapiens”: history, science"); below that, or without genres, it stays bare."""
+    works, cands, text, corating = setup
+    kings = _id("The Way of Kings (The Stormlight Archive, #1)")
+    dune, hobbit = _id("Dune (Dune, #1)"), _id("The Hobbit (The Lord of the Rings, #0)")
+    anne = _id("Anne of Green Gables (Anne of Green Gables, #1)")
+    children = _id("Children of Dune (Dune Chronicles #3)")
+    genres = BookGenres.of(
+        {
+            kings: ["Fantasy", "Epic Fantasy", "Fiction", "Adventure"],
+            dune: ["Science Fiction", "Fiction", "Space", "Adventure"],  # 2 of 4 with kings
+            hobbit: ["Fantasy", "Classics", "Fiction", "Adventure", "Young Adult", "Childrens",
+                     "Epic Fantasy", "Magic"],  # 4 of kings' 4, of its own 8
+            anne: ["Classics", "Romance", "Fiction", "Historical"],
+        }
+    )  # fmt: skip
+    cands = dataclasses.replace(cands, genres=genres, genre_rows=genres.rows_of(cands.book_ids))
+    pos = {int(b): i for i, b in enumerate(cands.book_ids)}
+    chosen = [pos[dune], pos[hobbit], pos[children], pos[anne]]
+    found = by_shared_genres(cands, np.array([anne, kings]), chosen, [(), (), (), ()])
+    assert found == [
+        (Evidence(kings, "genre", pytest.approx(0.5)),),
+        (Evidence(kings, "genre", pytest.approx(4 / np.sqrt(32))),),  # not Anne's 2 of 8
+        (),  # no genres known
+        (),  # never itself; Kings shares 1 of its 4
+    ]
+    # an item already explained keeps its evidence; a reader whose books have no genres, none
+    told = (Evidence(kings, "co_read", 0.6),)
+    assert by_shared_genres(cands, np.array([kings]), chosen[:1], [told]) == [told]
+    assert by_shared_genres(cands, np.array([children]), chosen, [(), (), (), ()]) == [()] * 4
 
 
 def test_more_like_this_weighs_the_seeds_genres(setup):

@@ -5,7 +5,13 @@ from __future__ import annotations
 from bookrec.config import ScorerConfig
 from bookrec.serving.formatting import format_result
 from bookrec.serving.reader_input import ReaderBook
-from bookrec.serving.reasons import evidence_text, reason_text, short_title, status_text
+from bookrec.serving.reasons import (
+    evidence_text,
+    reason_text,
+    restates_the_reason,
+    short_title,
+    status_text,
+)
 from bookrec.serving.results import Match, Reason, Recommendation, Recommendations
 
 GENRES = {
@@ -70,6 +76,18 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     assert reason_text(_item(co_read), "personal") == (
         "79% of the readers here who read “The Hobbit” read it too"
     )
+    # shares most of the genres of a book the reader gave, nothing else to say: those genres,
+    # and where they share only shelves that say nothing ("Fiction"), how it is read
+    genre = _reason(1, WIND, 5.0, 0.5, "genre")
+    assert reason_text(_item(genre), "similar", GENRES.get) == (
+        "Like “The Name of the Wind”: fantasy, magic"
+    )
+    vague = _reason(2, "Dune", None, 0.5, "genre")
+    assert reason_text(_item(vague), "similar", GENRES.get).startswith("Widely loved: 4.2★")
+    assert evidence_text([genre.model_copy(update={"title": "Dune"})]) == (
+        "shares the genres of Dune (genres 0.50)"
+    )
+    assert restates_the_reason((genre,))  # the table says it once
     # quoted, titles read as titles: "Like It: horror", "who loved Pride and Prejudice and
     # Jane Eyre" did not
     assert reason_text(_item(_reason(4, "It", 5.0, 0.6)), "personal") == (
