@@ -28,6 +28,7 @@ from bookrec.embedding.store import plan_embedding
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.corating import load_corating
 from bookrec.lists.ease import load_ease
+from bookrec.lists.genres import load_genres
 from bookrec.lists.works import load_works
 from bookrec.serving.matching import CatalogMatcher, load_catalog
 from bookrec.serving.reader_input import read_goodreads_export
@@ -51,6 +52,7 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
     with connect(db, read_only=True) as con:
         catalog = load_catalog(con)
         works, corating, ease = load_works(con), load_corating(con), load_ease(con)
+        genres = load_genres(con)  # the score's genre term and reasons, as served
         texts = con.execute(
             "select book_id, text, described from feat_book_texts order by book_id"
         ).df()
@@ -77,6 +79,7 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
         list_config=ListConfig(),
         matcher=matcher,
         ease=ease,  # as served: EASE's score is the full histories' co-reading feature
+        genres=genres,
     )
 
 
@@ -317,3 +320,21 @@ def test_an_unrated_book_of_a_series_the_reader_disliked_is_not_liked(
         hobbit = _book(con, "The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien")
     mixed = recommender.ranker.books_read(np.array([twilight, hobbit]), np.array([1.0, np.nan]))
     assert hobbit in mixed.ids.tolist()
+
+
+def test_a_book_that_shares_the_seeds_genres_says_so(recommender, real_lists_warehouse):
+    """A listed book with no closeness in text or co-rating, no author and no share of
+    co-readers to tell read "Widely loved: ...", though it shares most of the seed's genres
+    (the score weighs them): "more like this" on Educated holds "Lab Girl", now "Like
+    “Educated”: memoir, biography", genres both books carry."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        educated = _book(con, "Educated", "Tara Westover")
+    shown = recommender.similar(educated, top_n=10)
+    by_genre = [r for r in shown if r.because and r.because[0].kind == "genre"]
+    assert by_genre, [(r.title, r.reason_text) for r in shown]
+    theirs = {g.lower() for g in recommender.genres_of(educated)}
+    for r in by_genre:
+        assert r.reason_text.startswith("Like “Educated”: "), r.reason_text
+        named = r.reason_text.removeprefix("Like “Educated”: ").split(", ")
+        assert set(named) <= theirs & {g.lower() for g in recommender.genres_of(r.book_id)}
+        assert r.because[0].weight >= 0.5
