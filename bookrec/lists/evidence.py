@@ -188,14 +188,7 @@ def by_shared_genres(
     if genres is None or cands.genre_rows is None or not bare or not len(liked_ids):
         return evidence
     items = cands.genre_rows[np.asarray(chosen, np.int64)[bare]]
-    liked = genres.rows_of(liked_ids)
-    if not (items >= 0).any() or not (liked >= 0).any():
-        return evidence
-    has_item, has_liked = np.flatnonzero(items >= 0), np.flatnonzero(liked >= 0)
-    cosines = np.full((len(items), len(liked)), -1.0)
-    cosines[np.ix_(has_item, has_liked)] = (
-        genres.matrix[items[has_item]] @ genres.matrix[liked[has_liked]].T
-    ).toarray()
+    cosines = genres.cosines(items, genres.rows_of(liked_ids))
     # never the item itself (a book read in for the features only may be chosen: _closest)
     itself = cands.book_ids[np.asarray(chosen, np.int64)[bare]][:, None] == liked_ids[None, :]
     cosines[itself] = -1.0

@@ -48,3 +48,11 @@ def test_a_genre_counts_once_and_only_the_first_ones_kept():
     rows = genres.rows_of([1, 2, 3])
     # book 1 keeps GENRES_KEPT genres, one of them book 2's only genre, none of book 3's
     assert genres.closeness([2], rows) == pytest.approx([1 / np.sqrt(GENRES_KEPT), 1.0, 0.0])
+
+
+def test_cosines_pair_two_books_genres():
+    """Each pair's cosine (the reasons' "Like X: genres"), 0 where either has none."""
+    got = GENRES.cosines(GENRES.rows_of([3, 5, 9]), GENRES.rows_of([7, 3, 42]))
+    want = [[2 / np.sqrt(6), 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]  # 5, 42: none
+    assert np.allclose(got, want)
+    assert GENRES.cosines(GENRES.rows_of([5]), GENRES.rows_of([7])).tolist() == [[0.0]]
