@@ -5,7 +5,7 @@ Per item, the liked (or listed) books closest to it in who read them (co-rating 
 content (text cosine, between texts that say more than title and author); where neither space
 has one above its floor, the reader's best-rated book by the item's author, else the book of
 theirs whose readers here read it most, when most of them did, else the one whose Goodreads
-genres it shares most, when it shares at least half of them.
+genres are closest to its own, at a cosine of at least MIN_GENRE.
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ MIN_CORATING = 0.3
 MIN_CO_READ_SHARE = 0.4
 MIN_CO_READERS = 10
 # "genre" evidence: the cosine of two books' genre rows (bookrec.lists.genres: up to 8 genres
-# each, unit rows) at least this: half of their genres shared, as in "The Chronicles of
-# Narnia" and "The Hobbit" (fantasy, classics, children's, adventure, ...)
+# each, unit rows: k shared of n and m is k / sqrt(n m)) at least this, half of them shared
+# where both have as many, as "The Chronicles of Narnia" and "The Hobbit" (fantasy, classics,
+# children's, adventure, ...). 4 of 8 and 8 computes to 0.49999999999999994: compared with
+# GENRE_ROUNDING of room.
 MIN_GENRE = 0.5
+GENRE_ROUNDING = 1e-9
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,8 @@ class Evidence:
     # "text" (close in content), "corating" (liked by the same readers), "author" (by the
     # author of that book, and nothing else to say: similarity 1), "co_read" (read by that
     # share of the readers here who read that book, and nothing else to say) or "genre"
-    # (shares that book's Goodreads genres: the cosine of their genre rows, and nothing else
-    # to say)
+    # (close to that book's Goodreads genres: the cosine of their genre rows, and nothing
+    # else to say)
     kind: str
     similarity: float
 
@@ -179,10 +182,11 @@ def by_shared_genres(
     chosen: list[int],
     evidence: list[tuple[Evidence, ...]],
 ) -> list[tuple[Evidence, ...]]:
-    """An item with no evidence yet that shares at least half of its Goodreads genres with a
-    liked (or listed) book rests on that book, the one it shares most with: the score weighs
-    closeness in genres (bookrec.lists.genres) for the page's readers, and "Widely loved" hid
-    it ("Like “Sapiens”: history, science" for "Guns, Germs, and Steel")."""
+    """An item with no evidence yet whose Goodreads genres are close to a liked (or listed)
+    book's (cosine >= MIN_GENRE) rests on that book, the closest: "Widely loved" hid what it
+    shares ("Like “Sapiens”: history, science" for "Guns, Germs, and Steel"), which the score
+    of a few-book reader or "more like this" weighs (bookrec.lists.genres) and a whole
+    history's does not (there it explains the item, it does not restate the score)."""
     genres = cands.genres
     bare = [i for i, found in enumerate(evidence) if not found]
     if genres is None or cands.genre_rows is None or not bare or not len(liked_ids):
@@ -195,6 +199,6 @@ def by_shared_genres(
     best = cosines.argmax(axis=1)  # the first of the closest, in the reader's order
     out = list(evidence)
     for i, j, cosine in zip(bare, best.tolist(), cosines.max(axis=1).tolist(), strict=True):
-        if cosine >= MIN_GENRE:
+        if cosine >= MIN_GENRE - GENRE_ROUNDING:
             out[i] = (Evidence(int(liked_ids[j]), "genre", cosine),)
     return out

@@ -470,13 +470,17 @@ class ListRanker:
 
 def _as_given(listed: list[ListItem], stands_for: dict[int, int]) -> list[ListItem]:
     """The items as the reader gave their books: evidence and "next in series" name the
-    collection a book was added for (ListRanker.books_read), each once per space."""
+    collection a book was added for (ListRanker.books_read), each once per space; genres
+    shared with a book read in its place say nothing of the book given (a title known by
+    itself alone has none): that evidence is left out."""
     out = []
     for item in listed:
         seen: set[tuple[str, int]] = set()
         evidence = []
         for e in item.evidence:
             book = stands_for.get(e.book_id, e.book_id)
+            if e.kind == "genre" and book != e.book_id:
+                continue
             if (e.kind, book) not in seen:
                 seen.add((e.kind, book))
                 evidence.append(dataclasses.replace(e, book_id=book))

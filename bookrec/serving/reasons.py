@@ -197,10 +197,11 @@ def evidence_text(because: Sequence[Reason]) -> str:
 
 
 def restates_the_reason(because: Sequence[Reason]) -> bool:
-    """Whether the evidence says no more than the reason does: one reason by author, by the
-    share of the readers here who read the book too, whose book and number the reason names,
-    or by the genres shared with a book, which it names with them."""
-    return len(because) == 1 and because[0].kind in ("author", "co_read", "genre")
+    """Whether the evidence says no more than the reason does: one reason by author, or by the
+    share of the readers here who read the book too, whose book and number the reason names.
+    (One by shared genres may read "Widely ..." where the shared ones say nothing: its
+    evidence line is shown.)"""
+    return len(because) == 1 and because[0].kind in ("author", "co_read")
 
 
 def books_counted(n: int) -> str:

@@ -47,8 +47,8 @@ class Reason(Result):
         "text",
         description="text (close in content), corating (liked by the same readers), author "
         "(by the same author, and no closeness to tell), co_read (read by many of the "
-        "readers here who read this book, and nothing else to tell) or genre (shares at "
-        "least half of this book's Goodreads genres, and nothing else to tell)",
+        "readers here who read this book, and nothing else to tell) or genre (its Goodreads "
+        "genres close to this book's, a cosine of at least 0.5, and nothing else to tell)",
     )
 
     @field_serializer("weight")

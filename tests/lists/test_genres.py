@@ -55,4 +55,9 @@ def test_cosines_pair_two_books_genres():
     got = GENRES.cosines(GENRES.rows_of([3, 5, 9]), GENRES.rows_of([7, 3, 42]))
     want = [[2 / np.sqrt(6), 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]  # 5, 42: none
     assert np.allclose(got, want)
+    assert GENRES.cosines(GENRES.rows_of([5, 9, 7]), GENRES.rows_of([9, 3])).tolist() == [
+        [0.0, 0.0],
+        [1.0, 0.0],
+        pytest.approx([0.0, 2 / np.sqrt(6)]),
+    ]
     assert GENRES.cosines(GENRES.rows_of([5]), GENRES.rows_of([7])).tolist() == [[0.0]]

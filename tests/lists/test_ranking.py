@@ -644,7 +644,8 @@ def test_a_bare_item_rests_on_the_liked_book_most_of_whose_readers_read_it(setup
 
 def test_a_bare_item_rests_on_the_liked_book_whose_genres_it_shares_most(setup):
     """An item with nothing else to tell is explained by the reader's book whose Goodreads
-    genres it shares most, where it shares at least half of them (MIN_GENRE: "Like
+    genres are closest to its own, at a cosine of at least MIN_GENRE (half of them shared
+    where both have as many, rounding aside: "Like
     “Sapiens”: history, science"); below that, or without genres, it stays bare."""
     works, cands, text, corating = setup
     kings = _id("The Way of Kings (The Stormlight Archive, #1)")
@@ -674,6 +675,15 @@ def test_a_bare_item_rests_on_the_liked_book_whose_genres_it_shares_most(setup):
     told = (Evidence(kings, "co_read", 0.6),)
     assert by_shared_genres(cands, np.array([kings]), chosen[:1], [told]) == [told]
     assert by_shared_genres(cands, np.array([children]), chosen, [(), (), (), ()]) == [()] * 4
+    # half shared where both have as many, rounding aside: 4 of 8 and 8 computes to
+    # 0.49999999999999994, 1 of 2 and 2 to 0.4999999999999999
+    eight = [f"Genre {i}" for i in range(8)]
+    for theirs, mine in ((eight, eight[4:] + ["Other 1", "Other 2", "Other 3", "Other 4"]),
+                         (["Fantasy", "Magic"], ["Fantasy", "Horror"])):  # fmt: skip
+        half = BookGenres.of({kings: theirs, dune: mine})
+        halved = dataclasses.replace(cands, genres=half, genre_rows=half.rows_of(cands.book_ids))
+        found = by_shared_genres(halved, np.array([kings]), [pos[dune]], [()])
+        assert [e.kind for e in found[0]] == ["genre"], (theirs, mine)
 
 
 def test_more_like_this_weighs_the_seeds_genres(setup):

@@ -226,6 +226,9 @@ def _rests_on_its_seed(recommender, seed: int, holds: int | None, widely: int) -
     assert holds is None or holds in [r.book_id for r in shown]
     assert sum(r.reason_text.startswith("Widely") for r in shown) <= widely, shown
     assert {reason.book_id for r in shown for reason in r.because} == {seed}
+    # genres shared with a book read for it say nothing of the seed (a title alone has none)
+    genre_books = {e.book_id for r in shown for e in r.because if e.kind == "genre"}
+    assert all(recommender.genres_of(b) for b in genre_books), shown
 
 
 def test_a_complete_edition_of_one_work_is_read_as_itself(recommender, real_lists_warehouse):
@@ -338,3 +341,19 @@ def test_a_book_that_shares_the_seeds_genres_says_so(recommender, real_lists_war
         named = r.reason_text.removeprefix("Like “Educated”: ").split(", ")
         assert set(named) <= theirs & {g.lower() for g in recommender.genres_of(r.book_id)}
         assert r.because[0].weight >= 0.5
+
+
+def test_genres_shared_with_a_book_read_for_the_seed_are_not_the_seeds(
+    recommender, real_lists_warehouse
+):
+    """ "Throne of Jade (Temeraire, #2)" is known here by its title alone and read with "His
+    Majesty's Dragon", #1 of its series. "Jonathan Strange & Mr Norrell" shares #1's genres, so
+    "more like this" on #2 rested it on "the genres of Throne of Jade", which has none, and
+    read "Widely read": such evidence is left out, and every genre reason names a book with
+    genres."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        jade = _book(con, "Throne of Jade (Temeraire, #2)", "Naomi Novik")
+    assert not recommender.genres_of(jade)
+    shown = recommender.similar(jade, top_n=10)
+    assert {reason.book_id for r in shown for reason in r.because} == {jade}
+    assert not [r.title for r in shown for e in r.because if e.kind == "genre"], shown
