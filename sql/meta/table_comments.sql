@@ -68,7 +68,7 @@ select * from (values
     ('eval_runs', null, 'One row per evaluation run, method and metric: the numbers behind reports/evaluation.md and reports/topn.md.'),
     ('recommendations', null, 'The newest `recommend_all` run''s top-N per reader of `ratings`, one row per reader and rank.'),
     ('recommendations', 'predicted', 'the rating the reader would likely give the book (the blend''s prediction), 1-5'),
-    ('recommendations', 'reason', 'why the book is on the list, as the page says it; null where the list gives none'),
+    ('recommendations', 'reason', 'the reader''s books the book rests on, with the similarities ("readers of Dune read it too (co-rating 0.82)"; the page words it "Readers who loved “Dune” also loved this"); null where none stands out'),
     ('recommendations', 'mode', 'what the list rests on (personal: the reader''s rated books)'),
     ('recommend_all_runs', null, 'One row per `recommend_all` run: readers, rows, top_n, the scorer settings, the runner, seconds.'),
     ('lineage', null, 'For each table a later step reads, the fingerprint of what it was built from and its own: a step refuses a stale input and names the flow to re-run.')
