@@ -93,15 +93,28 @@ def test_next_in_series_only_after_a_liked_entry(setup):
 
 
 def test_caps_per_author_and_series(setup):
+    """At most max_per_author books of one author and max_per_series of one series, each cap
+    on its own: a series here is one author's, so both caps at 1 would not tell whether the
+    series cap holds."""
     works, cands, *_ = setup
-    config = dataclasses.replace(ListConfig(), max_per_author=1, max_per_series=1)
     order = np.argsort(-cands.popularity)
-    chosen = pick(order, cands, works, 20, config)
-    authors = [cands.authors[i] for i in chosen if cands.authors[i]]
+
+    def picked(max_per_author: int, max_per_series: int) -> tuple[list[str], list[str]]:
+        config = dataclasses.replace(
+            ListConfig(), max_per_author=max_per_author, max_per_series=max_per_series
+        )
+        chosen = pick(order, cands, works, 20, config)
+        authors = [cands.authors[i] for i in chosen if cands.authors[i]]
+        series = [works.series_of.get(int(cands.book_ids[i])) for i in chosen]
+        return authors, [s for s in series if s]
+
+    authors, _ = picked(1, 99)
     assert len(authors) == len(set(authors))
-    series = [works.series_of.get(int(cands.book_ids[i])) for i in chosen]
-    series = [s for s in series if s]
+    authors, series = picked(99, 1)
     assert len(series) == len(set(series))
+    assert len(authors) > len(set(authors))  # the series cap alone lets an author in twice
+    _, uncapped = picked(99, 99)
+    assert len(uncapped) > len(set(uncapped))  # without it, a series comes twice
 
 
 def test_ranker_never_lists_what_was_read_in_any_form(setup):
