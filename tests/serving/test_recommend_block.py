@@ -16,6 +16,7 @@ import pytest
 
 from bookrec.config import DataConfig, RecommendConfig, ScorerConfig
 from bookrec.lists import reader_list
+from bookrec.lists.coreaders import co_readers_of
 from bookrec.serving.batch import (
     READER_COST_IN_BOOKS,
     batch_settings,
@@ -274,14 +275,23 @@ def test_a_shortlisted_reader_gets_the_same_list_alone_and_in_a_block(recommende
 
 def test_the_served_ranker_knows_who_read_what_here(warehouse: Path, recommender: Recommender):
     """The few-book re-ranker's share of co-readers rests on the warehouse's ratings, by
-    work (bookrec.lists.coreaders): every reader and every work read is there."""
+    work (bookrec.lists.coreaders): every reader and every work read is there, and every
+    read and like as the warehouse's ratings give them with the ranker's own works and liked
+    rating. (The demo has one edition a work: tests/lists/test_coreaders.py checks that
+    editions count once, on works of several.)"""
     readers = recommender.ranker.cands.co_readers
     assert readers is not None
     with connect(warehouse, read_only=True) as con:
         n_readers, n_pairs = con.execute(
             "select count(distinct user_id), count(*) from ratings"
         ).fetchone()
+        ratings = con.execute("select user_id, book_id, rating from ratings").df()
     assert readers.read.shape[0] == n_readers
     assert readers.readers_of.sum() <= n_pairs  # editions of one work count once a reader
+    config = recommender.ranker.config
+    expected = co_readers_of(ratings, recommender.ranker.works, config.liked_rating)
+    assert readers.works.tolist() == expected.works.tolist()
+    assert (readers.read != expected.read).nnz == 0
+    assert (readers.liked != expected.liked).nnz == 0
     cols = recommender.ranker.cands.co_reader_cols
     assert (cols >= 0).sum() > len(cols) // 2  # most candidates were read by someone here
