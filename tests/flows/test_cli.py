@@ -122,9 +122,16 @@ def test_each_default_given_on_the_command_line_is_the_flows_default(name):
 
 @pytest.mark.parametrize("name", sorted(KNOWN_FLAGS))
 def test_the_flags_users_know_still_parse(name):
+    """Each flag of each line lands in a parameter or a config: the line without it parses to
+    other arguments (a flag parsed and then dropped would leave them the same)."""
     for line in KNOWN_FLAGS[name].split(" || "):
-        arguments = parse(name, line.split())
-        assert arguments  # each flag landed in a parameter or a config
+        tokens = line.split()
+        starts = [i for i, token in enumerate(tokens) if token.startswith("--")]
+        groups = [tokens[a:b] for a, b in zip(starts, [*starts[1:], len(tokens)], strict=True)]
+        arguments = parse(name, tokens)
+        for i, group in enumerate(groups):
+            without = [token for j, other in enumerate(groups) if j != i for token in other]
+            assert parse(name, without) != arguments, group
 
 
 def test_values_land_in_their_config():
