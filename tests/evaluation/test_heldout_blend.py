@@ -61,3 +61,21 @@ def test_task_spearman_per_alpha() -> None:
         assert value == spearman(reader.mean + alpha * dev, reader.truth)
     alpha = grid.alphas[-1]
     assert task.per_user_spearman(space.vectors, grid.at(alpha))[alpha][0] == by_alpha[alpha]
+
+
+def test_a_reader_whose_hidden_ratings_are_all_alike_takes_no_part() -> None:
+    """A reader whose hidden books share one rating has no Spearman (NaN): the mean over
+    readers leaves them out rather than turning NaN or counting them as 0."""
+    space, _, history, hidden, means = _setup()
+    history2 = history.assign(user_id=2)
+    hidden2 = hidden.assign(user_id=2, rating=4.0)  # all alike: no order to correlate with
+    task = BlendTask.build(
+        pd.concat([history, history2]), pd.concat([hidden, hidden2]), means, space
+    )
+    grid = BlendGrid.of(ProjectorConfig())
+    per_user = task.per_user_spearman(space.vectors, grid)
+    by_alpha = task.spearman_by_alpha(space.vectors, grid)
+    for alpha, values in per_user.items():
+        defined = [v for v in values if not np.isnan(v)]
+        assert len(values) == 2 and len(defined) == 1
+        assert by_alpha[alpha] == defined[0]
