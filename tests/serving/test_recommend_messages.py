@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,15 +70,27 @@ def test_cli_message_shows_the_conflict(warehouse):
     assert "more than once" not in result.stderr  # said once, in the answer, not as a warning
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file: no unreadable file here")
-def test_an_unreadable_goodreads_export_is_one_line(tmp_path):
+READ_EXPORT = (
+    "import sys; from pathlib import Path; from bookrec.errors import DataError; "
+    "from bookrec.serving.reader_input import gather_reader_books\n"
+    "try:\n    gather_reader_books(goodreads_export=Path(sys.argv[1]))\n"
+    "except DataError as exc:\n    print(exc)\n    raise SystemExit(3)"
+)
+
+
+def test_an_unreadable_goodreads_export_is_one_line(tmp_path, unprivileged):
+    """Read by a process that file modes bind (root drops the right to bypass them)."""
     export = tmp_path / "export.csv"
     export.write_bytes(
         (FIXTURES / "goodreads_export" / "goodreads_library_export.csv").read_bytes()
     )
     export.chmod(0)
-    with pytest.raises(DataError, match=r"export\.csv: cannot be read"):
-        gather_reader_books(goodreads_export=export)
+    result = subprocess.run(
+        [*unprivileged, sys.executable, "-c", READ_EXPORT, str(export)],
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert re.search(r"export\.csv: cannot be read", result.stdout), result.stdout
 
 
 def test_a_goodreads_export_that_is_a_folder_is_one_line(tmp_path):
