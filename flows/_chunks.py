@@ -10,6 +10,7 @@ heartbeat thread (it sleeps in 1 s steps), 0.6 s of a 6 s recommend_all on the s
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,20 +58,25 @@ def log_counts(counts: EmbedCounts) -> None:
 
 
 @task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> np.ndarray:
-    """On a worker: the chunk's vectors, with the worker's encoder (loaded once per process)."""
+def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> tuple[int, np.ndarray]:
+    """On a worker: (the id of the process that encoded it, the chunk's vectors), with the
+    worker's encoder (loaded once per process)."""
     fail_once_if_asked(f"embed chunk {chunk.number}")
-    return cached_encoder(config).encode(list(chunk.texts))
+    return os.getpid(), cached_encoder(config).encode(list(chunk.texts))
 
 
-def encode_on_cluster(runner: TaskRunner, warehouse: str, config: EncoderConfig) -> EmbedCounts:
+def encode_on_cluster(
+    runner: TaskRunner, warehouse: str, config: EncoderConfig
+) -> tuple[EmbedCounts, int]:
     """Plan, fan the chunks out on the started `runner` (in-process or Dask: the one loop of
-    `embed`), store each as it comes back (bookrec.embedding.store.store_encoded)."""
+    `embed`), store each as it comes back (bookrec.embedding.store.store_encoded); returns the
+    counts and how many processes other than this one encoded chunks (0: all here)."""
     logger = get_run_logger()
     db_path = Path(warehouse)
     config = resolved(config)  # the workers run the runtime the plan's model id names
     plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
     started = time.perf_counter()
+    encoders: set[int] = set()
 
     def encoded() -> Iterator[tuple[EmbedChunk, np.ndarray]]:
         for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
@@ -80,7 +86,9 @@ def encode_on_cluster(runner: TaskRunner, warehouse: str, config: EncoderConfig)
                 for chunk in window
             }
             for future in as_completed(list(futures)):
-                yield futures[future], future.result()
+                pid, vectors = future.result()
+                encoders.add(pid)
+                yield futures[future], vectors
 
     def progress(chunk: EmbedChunk, done: int) -> None:
         logger.info(
@@ -94,7 +102,11 @@ def encode_on_cluster(runner: TaskRunner, warehouse: str, config: EncoderConfig)
 
     counts = store_encoded(db_path, plan, encoded(), progress)
     log_counts(counts)
-    return counts
+    workers = len(encoders - {os.getpid()})
+    if encoders:
+        where = f"in {workers} worker processes" if workers else "in this process"
+        logger.info("%d chunks encoded %s", len(plan.chunks), where)
+    return counts, workers
 
 
 @task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)

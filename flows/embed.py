@@ -44,8 +44,13 @@ def embed(
         threads = threads_per_local_worker(cluster.dask_workers)
         config = dataclasses.replace(config, threads=threads)
     with chunk_task_runner(cluster) as runner:
-        counts = encode_on_cluster(runner, warehouse, config)
-    return {"books": counts.books, "encoded": counts.encoded, "model": counts.model}
+        counts, workers = encode_on_cluster(runner, warehouse, config)
+    return {
+        "books": counts.books,
+        "encoded": counts.encoded,
+        "model": counts.model,
+        "worker_processes": workers,  # other processes that encoded chunks (Dask's workers)
+    }
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ def embedded(prepared: Path, tmp_path_factory) -> Path:
     start of the in-process recommend_all test (one embed for both)."""
     db = tmp_path_factory.mktemp("embedded") / "demo.duckdb"
     shutil.copy(prepared, db)
-    embed(warehouse=str(db), config=EncoderConfig(chunk_size=16))
+    result = embed(warehouse=str(db), config=EncoderConfig(chunk_size=16))
+    assert result["worker_processes"] == 0  # every chunk encoded in this process
     return db
 
 
@@ -81,6 +82,7 @@ def test_distributed_embed_and_recommend_all_equal_in_process(
     )
     assert embed_fault.read_text().startswith("embed chunk")  # one chunk did fail once
     assert result["encoded"] == result["books"] > 60
+    assert result["worker_processes"] >= 1  # the chunks were encoded by Dask's workers
 
     local_ids, local_vectors = vectors(local)
     dask_ids, dask_vectors = vectors(distributed)

@@ -196,7 +196,7 @@ def test_deployed_full_flow_builds_everything_then_a_rerun_skips_finished_work(
 
 def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
     """embed/dask-local: the deployment's flow run fans chunks out to 2 Dask worker processes
-    and stores every book's vector (the run's log names the Dask runner)."""
+    and stores every book's vector (the run's log says how many worker processes encoded)."""
     from bookrec.warehouse.connection import connect
     from tests.conftest import build_tiny_warehouse
 
@@ -221,8 +221,11 @@ def test_deployed_embed_runs_on_a_local_dask_cluster(deployed, tmp_path):
     assert "Completed" in run.stdout + run.stderr
     # This run's one chunk loop: 10 books in chunks of 4 make 3 encode_chunk task runs of this
     # flow run (other tests' embed runs on the shared server are other flow runs).
-    states = chunk_task_states(env, flow_run_id(run.stdout + run.stderr), expected=3)
+    run_id = flow_run_id(run.stdout + run.stderr)
+    states = chunk_task_states(env, run_id, expected=3)
     assert states == ["COMPLETED"] * 3
+    said = flow_run_messages(env, run_id, "chunks encoded in")
+    assert re.search(r"3 chunks encoded in [12] worker processes", said), said
     with connect(warehouse, read_only=True) as con:
         stored = con.execute("select count(*) from feat_book_embeddings").fetchall()[0][0]
         cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]
@@ -234,6 +237,25 @@ def flow_run_id(output: str) -> str:
     found = re.search(r"UUID: ([0-9a-f-]{36})", output)
     assert found, output
     return found.group(1)
+
+
+def flow_run_messages(env: dict, flow_run: str, containing: str) -> str:
+    """The flow run's log lines (the server's API) holding `containing`, asked again for up
+    to 30 s: a run's last lines may land a moment after its end."""
+    query = {"logs": {"flow_run_id": {"any_": [flow_run]}}}
+    request = urllib.request.Request(
+        f"{env['PREFECT_API_URL']}/logs/filter",
+        data=json.dumps(query).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            lines = [entry["message"] for entry in json.load(answer)]
+        said = "\n".join(line for line in lines if containing in line)
+        if said or time.monotonic() > deadline:
+            return said
+        time.sleep(1)
 
 
 def chunk_task_states(env: dict, flow_run: str, expected: int) -> list[str]:
