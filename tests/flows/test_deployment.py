@@ -240,42 +240,45 @@ def flow_run_id(output: str) -> str:
 
 
 def flow_run_messages(env: dict, flow_run: str, containing: str) -> str:
-    """The flow run's log lines (the server's API) holding `containing`, asked again for up
-    to 30 s: a run's last lines may land a moment after its end."""
+    """The flow run's log lines (the server's API) holding `containing`: a run's last lines
+    may land a moment after its end."""
     query = {"logs": {"flow_run_id": {"any_": [flow_run]}}}
-    request = urllib.request.Request(
-        f"{env['PREFECT_API_URL']}/logs/filter",
-        data=json.dumps(query).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            lines = [entry["message"] for entry in json.load(answer)]
-        said = "\n".join(line for line in lines if containing in line)
-        if said or time.monotonic() > deadline:
-            return said
-        time.sleep(1)
+
+    def holds(found: list[dict]) -> bool:
+        return any(containing in entry["message"] for entry in found)
+
+    lines = [entry["message"] for entry in api_filter(env, "logs", query, holds)]
+    return "\n".join(line for line in lines if containing in line)
 
 
 def chunk_task_states(env: dict, flow_run: str, expected: int) -> list[str]:
     """The states of the flow run's encode_chunk task runs (the server's API). Task runs are
     recorded from the events their workers send, so the last may land a moment after the flow
-    run's own end: asked again for up to 30 s until `expected` runs are there, all final."""
+    run's own end: asked until `expected` runs are there, all final."""
     query = {
         "flow_runs": {"id": {"any_": [flow_run]}},
         "task_runs": {"name": {"like_": "encode_chunk"}},
     }
+
+    def settled(runs: list[dict]) -> bool:
+        states = {r["state_type"] for r in runs}
+        return len(runs) >= expected and states <= {"COMPLETED", "FAILED", "CRASHED"}
+
+    return sorted(r["state_type"] for r in api_filter(env, "task_runs", query, settled))
+
+
+def api_filter(env: dict, kind: str, query: dict, enough, seconds: float = 30) -> list[dict]:
+    """POST /<kind>/filter on the server, asked again each second for up to `seconds` until
+    enough(what it found) holds; what it found last."""
     request = urllib.request.Request(
-        f"{env['PREFECT_API_URL']}/task_runs/filter",
+        f"{env['PREFECT_API_URL']}/{kind}/filter",
         data=json.dumps(query).encode(),
         headers={"Content-Type": "application/json"},
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + seconds
     while True:
         with urllib.request.urlopen(request, timeout=30) as answer:
-            states = sorted(r["state_type"] for r in json.load(answer))
-        final = set(states) <= {"COMPLETED", "FAILED", "CRASHED"}
-        if (len(states) >= expected and final) or time.monotonic() > deadline:
-            return states
+            found = json.load(answer)
+        if enough(found) or time.monotonic() > deadline:
+            return found
         time.sleep(1)
