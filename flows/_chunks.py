@@ -11,6 +11,7 @@ heartbeat thread (it sleeps in 1 s steps), 0.6 s of a 6 s recommend_all on the s
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,11 +59,16 @@ def log_counts(counts: EmbedCounts) -> None:
 
 
 @task(retries=CHUNK_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> tuple[int, np.ndarray]:
-    """On a worker: (the id of the process that encoded it, the chunk's vectors), with the
-    worker's encoder (loaded once per process)."""
+def encode_chunk(chunk: EmbedChunk, config: EncoderConfig) -> tuple[tuple[str, int], np.ndarray]:
+    """On a worker: (the process that encoded it, as its host and pid; the chunk's vectors),
+    with the worker's encoder (loaded once per process)."""
     fail_once_if_asked(f"embed chunk {chunk.number}")
-    return os.getpid(), cached_encoder(config).encode(list(chunk.texts))
+    return this_process(), cached_encoder(config).encode(list(chunk.texts))
+
+
+def this_process() -> tuple[str, int]:
+    """A process told apart from those of other machines (a pid alone repeats there)."""
+    return socket.gethostname(), os.getpid()
 
 
 def encode_on_cluster(
@@ -70,13 +76,14 @@ def encode_on_cluster(
 ) -> tuple[EmbedCounts, int]:
     """Plan, fan the chunks out on the started `runner` (in-process or Dask: the one loop of
     `embed`), store each as it comes back (bookrec.embedding.store.store_encoded); returns the
-    counts and how many processes other than this one encoded chunks (0: all here)."""
+    counts and how many processes other than this one encoded chunks (0: none, all encoded
+    here or nothing to encode)."""
     logger = get_run_logger()
     db_path = Path(warehouse)
     config = resolved(config)  # the workers run the runtime the plan's model id names
     plan = plan_embedding(db_path, model_id_of(config), config.chunk_size)
     started = time.perf_counter()
-    encoders: set[int] = set()
+    encoders: set[tuple[str, int]] = set()
 
     def encoded() -> Iterator[tuple[EmbedChunk, np.ndarray]]:
         for first in range(0, len(plan.chunks), CHUNKS_IN_FLIGHT):
@@ -86,8 +93,8 @@ def encode_on_cluster(
                 for chunk in window
             }
             for future in as_completed(list(futures)):
-                pid, vectors = future.result()
-                encoders.add(pid)
+                process, vectors = future.result()
+                encoders.add(process)
                 yield futures[future], vectors
 
     def progress(chunk: EmbedChunk, done: int) -> None:
@@ -102,10 +109,13 @@ def encode_on_cluster(
 
     counts = store_encoded(db_path, plan, encoded(), progress)
     log_counts(counts)
-    workers = len(encoders - {os.getpid()})
+    workers = len(encoders - {this_process()})
     if encoders:
-        where = f"in {workers} worker processes" if workers else "in this process"
-        logger.info("%d chunks encoded %s", len(plan.chunks), where)
+        chunks = f"{len(plan.chunks)} chunk{'s' if len(plan.chunks) != 1 else ''}"
+        where = "in this process"
+        if workers:
+            where = f"in {workers} worker process{'es' if workers != 1 else ''}"
+        logger.info("%s encoded %s", chunks, where)
     return counts, workers
 
 

@@ -49,7 +49,8 @@ def embed(
         "books": counts.books,
         "encoded": counts.encoded,
         "model": counts.model,
-        "worker_processes": workers,  # other processes that encoded chunks (Dask's workers)
+        # other processes that encoded chunks (Dask's workers; 0: all here, or none to encode)
+        "worker_processes": workers,
     }
 
 

@@ -276,9 +276,9 @@ def test_a_shortlisted_reader_gets_the_same_list_alone_and_in_a_block(recommende
 def test_the_served_ranker_knows_who_read_what_here(warehouse: Path, recommender: Recommender):
     """The few-book re-ranker's share of co-readers rests on the warehouse's ratings, by
     work (bookrec.lists.coreaders): every reader and every work read is there, and every
-    read and like as the warehouse's ratings give them with the ranker's own works and liked
-    rating. (The demo has one edition a work: tests/lists/test_coreaders.py checks that
-    editions count once, on works of several.)"""
+    read and like as the warehouse's ratings give them (the likes counted in SQL too). The
+    works and the liked rating are the ranker's own, so not checked here: the demo has one
+    edition a work (tests/lists/test_coreaders.py checks that editions count once)."""
     readers = recommender.ranker.cands.co_readers
     assert readers is not None
     with connect(warehouse, read_only=True) as con:
@@ -286,6 +286,10 @@ def test_the_served_ranker_knows_who_read_what_here(warehouse: Path, recommender
             "select count(distinct user_id), count(*) from ratings"
         ).fetchone()
         ratings = con.execute("select user_id, book_id, rating from ratings").df()
+        (likes,) = con.execute(
+            "select count(distinct (user_id, book_id)) from ratings where rating >= ?",
+            [recommender.ranker.config.liked_rating],
+        ).fetchone()
     assert readers.read.shape[0] == n_readers
     assert readers.readers_of.sum() <= n_pairs  # editions of one work count once a reader
     config = recommender.ranker.config
@@ -293,5 +297,6 @@ def test_the_served_ranker_knows_who_read_what_here(warehouse: Path, recommender
     assert readers.works.tolist() == expected.works.tolist()
     assert (readers.read != expected.read).nnz == 0
     assert (readers.liked != expected.liked).nnz == 0
+    assert readers.liked.nnz == likes  # one edition a work here: a like a (reader, book)
     cols = recommender.ranker.cands.co_reader_cols
     assert (cols >= 0).sum() > len(cols) // 2  # most candidates were read by someone here

@@ -9,7 +9,7 @@ One rule for the status:
   unknown field, query parameter or form field): the message names the field;
 - 400: a well-formed request the catalog or the file cannot serve (DataError: an upload that is
   no Goodreads export, a book_id /api/similar cannot find, more books than the limit; in
-  /api/recommend an unknown book_id is listed as not found);
+  /api/recommend an unknown book_id given without a title is listed as not found);
 - 413: an upload over the size limit; 503: the warehouse is missing or not built (NotReady).
 """
 
