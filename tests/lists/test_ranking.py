@@ -80,7 +80,7 @@ def test_next_in_series_only_after_a_liked_entry(setup):
     assert blocked[pos[anne4]]  # later entries wait for #2
     # the box sets holding #1 are never suggested
     box = _id("The Complete Anne of Green Gables 8-Book Box Set")
-    assert box not in pos or blocked[pos[box]]
+    assert box in pos and blocked[pos[box]]  # a candidate, and barred
     # a disliked series gets no next entry
     ender = _id("Ender’s Game (Ender's Saga, #1)")
     blocked, next_up = blocked_mask(cands, works, [anne1, ender], [2.0, 5.0], config)
