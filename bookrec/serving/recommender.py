@@ -25,6 +25,7 @@ ambiguous candidate.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -245,8 +246,18 @@ class Recommender:
         keys = catalog_keys(con, catalog)
         editions, work_ids = main_editions(con), works_of_books(con)
         with ThreadPoolExecutor(2, thread_name_prefix="load") as pool:
-            matcher = pool.submit(CatalogMatcher, catalog, None, keys, editions, work_ids)
-            ease = pool.submit(_on_own_cursor, load_ease, con)
+            # each in the caller's context: a flow's run, which its log lines name (Prefect
+            # warned of lines from a thread outside it)
+            matcher = pool.submit(
+                contextvars.copy_context().run,
+                CatalogMatcher,
+                catalog,
+                None,
+                keys,
+                editions,
+                work_ids,
+            )
+            ease = pool.submit(contextvars.copy_context().run, _on_own_cursor, load_ease, con)
             vectors = load_book_vectors(con, scorer_config.space)
             works = load_works(con) if all(table_exists(con, t) for t in WORK_TABLES) else None
             corating = load_corating(con)

@@ -686,6 +686,15 @@ def test_flow_module_cli(warehouse: Path, prefect_api_env) -> None:
     assert bad.stderr.strip().splitlines() == [
         "error: --book 1: rating '9' is outside 1 to 5 stars"
     ]
+    # a run: the catalog's loading threads log in the flow run's context (Prefect warned
+    # "attempted to send logs to the API without a flow run id" on every run)
+    good = subprocess.run(
+        [sys.executable, "-m", "flows.recommend", "--warehouse", str(warehouse),
+         "--book", "The Dragon Gate|Ann Vale|5", "--min-num-ratings", "0"],
+        capture_output=True, text=True, cwd=ROOT, timeout=180, env=prefect_api_env,
+    )  # fmt: skip
+    assert good.returncode == 0, good.stderr[-2000:]
+    assert "without a flow run id" not in good.stderr, good.stderr[-2000:]
 
 
 def test_personal_predictions_equal_the_scorer(recommender) -> None:
