@@ -191,10 +191,10 @@ def by_shared_genres(
     bare = [i for i, found in enumerate(evidence) if not found]
     if genres is None or cands.genre_rows is None or not bare or not len(liked_ids):
         return evidence
-    items = cands.genre_rows[np.asarray(chosen, np.int64)[bare]]
-    cosines = genres.cosines(items, genres.rows_of(liked_ids))
+    items = np.asarray(chosen, np.int64)[bare]
+    cosines = genres.cosines(cands.genre_rows[items], genres.rows_of(liked_ids))
     # never the item itself (a book read in for the features only may be chosen: _closest)
-    itself = cands.book_ids[np.asarray(chosen, np.int64)[bare]][:, None] == liked_ids[None, :]
+    itself = cands.book_ids[items][:, None] == liked_ids[None, :]
     cosines[itself] = -1.0
     best = cosines.argmax(axis=1)  # the first of the closest, in the reader's order
     out = list(evidence)
