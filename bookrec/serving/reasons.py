@@ -129,13 +129,21 @@ def _next_in_series(
     series (the evidence may name other books first), else without names."""
     series = _series_name(item.title)
     if series_after:
-        name = series or _series_name(series_after)
-        after = named(series_after)
-        return f"Next in {name} after {after}" if name else f"Next after {after}"
+        return _next_after(series or _series_name(series_after), series_after)
     earlier = [r for r in reasons if series and _series_name(r.title) == series]
     if earlier:
-        return f"Next in {series} after {named(earlier[0].title)}"
+        return _next_after(series, earlier[0].title)
     return "Next in a series you liked"
+
+
+def _next_after(series: str | None, after: str) -> str:
+    """ "Next in Dune Chronicles after “Dune Messiah”"; the series left unnamed where its name
+    is the title's ("Next in Ender's Shadow after “Ender's Shadow”" said it twice)."""
+    if not series or series.casefold() == short_title(after).casefold():
+        return (
+            f"Next after {named(after)} in its series" if series else f"Next after {named(after)}"
+        )
+    return f"Next in {series} after {named(after)}"
 
 
 def reason_text(

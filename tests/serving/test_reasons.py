@@ -118,6 +118,21 @@ def test_next_in_series_names_the_readers_entry_it_follows() -> None:
     assert reason_text(prince, "personal", series_after=boxed) == (
         "Next in Harry Potter after “Harry Potter Boxed Set, Books 1-5”"
     )
+    # a series named after its first book is not named twice
+    hegemon = _item(series="next in series").model_copy(
+        update={"title": "Shadow of the Hegemon (Ender's Shadow, #2)"}
+    )
+    assert reason_text(hegemon, "personal", series_after="Ender's Shadow (Ender's Shadow, #1)") == (
+        "Next after “Ender's Shadow” in its series"
+    )
+    assert (
+        reason_text(
+            hegemon.model_copy(update={"title": "Shadow of the Hegemon"}),
+            "personal",
+            series_after="Ender's Shadow",
+        )
+        == "Next after “Ender's Shadow”"
+    )
 
 
 def test_a_book_without_evidence_still_gets_a_reason() -> None:
