@@ -20,6 +20,18 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// A button's spoken name starts with its visible words (WCAG 2.5.3: "click more like this" works
+// by voice) and goes on with the book it acts on; a leading "+" or "✓" is drawn, not said.
+function spokenName(visible, rest) {
+  return `${visible.replace(/^[+✓] /, "")}${rest}`;
+}
+
+// "4.36★" is read "4.36 black star": the star is drawn, "out of 5" said.
+function starRating(value, digits) {
+  return [value.toFixed(digits), el("span", { "aria-hidden": "true", text: "★" }),
+    el("span", { class: "sr-only", text: " out of 5" })];
+}
+
 function announce(text) {
   $("announce").textContent = "";
   setTimeout(() => { $("announce").textContent = text; }, 30);
@@ -130,33 +142,47 @@ function stars(book, key) {
 }
 
 let focusAfter = null;
+// The "more like this" panels open on the reader's books, by book: a redraw (a book added from
+// one, a rating changed) puts them back rather than closing them under the reader's focus.
+const panels = new Map();
 
 function bookRow(book) {
   const key = keyOf(book);
   const actions = el("span", { class: "actions" });
+  const panel = panels.get(key);
   if (book.book_id != null) {
     actions.append(el("button", {
-      type: "button", class: "link", text: "more like this", "aria-label": `more like ${book.title}`,
-      "aria-expanded": "false", "data-focus": `${key}#more`,
-      onclick: (event) => moreLikeThis(book, event.currentTarget.closest("li"), event.currentTarget),
+      type: "button", class: "link", text: "more like this", "aria-label": `more like this: ${book.title}`,
+      "aria-expanded": panel ? "true" : "false", "aria-controls": panel ? panel.id : null,
+      "data-focus": `${key}#more`,
+      onclick: (event) => moreLikeThis(book, event.currentTarget.closest("li"), event.currentTarget, key),
     }));
   }
   actions.append(el("button", {
     type: "button", class: "remove", text: "✕", "aria-label": `remove ${book.title}`,
     "data-focus": `${key}#remove`,
-    onclick: () => { focusAfter = "search"; removeBook(key); announce(`Removed ${book.title}`); },
+    onclick: () => {
+      // the focus moves to the next book's ✕ (the previous one's at the end), not to the top
+      const at = books.findIndex((b) => keyOf(b) === key);
+      const neighbour = books[at + 1] || books[at - 1];
+      focusAfter = neighbour ? `${keyOf(neighbour)}#remove` : "search";
+      removeBook(key);
+      announce(`Removed ${book.title}`);
+    },
   }));
   return el("li", { class: "book", "data-testid": "my-book" },
     el("div", { class: "line" },
       el("span", { class: "title", text: book.title }),
       book.author ? el("span", { class: "author", text: ` by ${book.author}` }) : null),
-    el("div", { class: "line" }, stars(book, key), actions));
+    el("div", { class: "line" }, stars(book, key), actions), panel);
 }
 
 function renderBooks() {
   const focused = focusAfter || (document.activeElement && document.activeElement.dataset.focus);
   focusAfter = null;
   const list = $("books");
+  const listed = new Set(books.map(keyOf));
+  for (const key of panels.keys()) if (!listed.has(key)) panels.delete(key);
   const shown = showAll ? books : books.slice(0, SHOWN_BOOKS);
   list.replaceChildren(...shown.map(bookRow));
   $("count").textContent = books.length ? `(${books.length})` : "";
@@ -177,6 +203,7 @@ function renderBooks() {
   else if (focused) {
     const target = document.querySelector(`[data-focus="${CSS.escape(focused)}"]`);
     if (target) target.focus();
+    else if (!document.activeElement || document.activeElement === document.body) $("search").focus();
   }
 }
 
@@ -220,6 +247,13 @@ let shownFor = null;
 let active = -1;
 let timer = null;
 let cutNote = ""; // said while the box holds text cut to QUERY_MAX, beside what the search finds
+let noteTimer = null;
+const NOTE_PAUSE_MS = 500; // what the search found is said once typing pauses, not at each key
+
+function searchNote(text) {
+  clearTimeout(noteTimer);
+  $("search-note").textContent = text;
+}
 
 function closeSuggestions() {
   $("suggestions").hidden = true;
@@ -235,10 +269,10 @@ function fmtCount(n) {
 }
 
 function bookFacts(book) {
-  const rating = book.avg_rating != null && book.num_ratings
-    ? `${book.avg_rating.toFixed(2)}★ from ${fmtCount(book.num_ratings)} ratings`
-    : "no Goodreads ratings";
-  return `${book.author || "author unknown"} · ${rating}`;
+  const author = `${book.author || "author unknown"} · `;
+  return book.avg_rating != null && book.num_ratings
+    ? [author, ...starRating(book.avg_rating, 2), ` from ${fmtCount(book.num_ratings)} ratings`]
+    : [`${author}no Goodreads ratings`];
 }
 
 function renderSuggestions(found, query) {
@@ -250,11 +284,15 @@ function renderSuggestions(found, query) {
     role: "option", id: `suggestion-${i}`, "data-testid": "suggestion", "aria-selected": "false",
     onmousedown: (event) => { event.preventDefault(); pick(i); },
   }, el("span", { class: "title", text: book.title }),
-  el("span", { class: "muted", text: bookFacts(book) }))));
+  el("span", { class: "muted" }, ...bookFacts(book)))));
   list.hidden = found.length === 0;
   $("search").setAttribute("aria-expanded", found.length ? "true" : "false");
   const none = found.length ? "" : `No book found for “${query}”; Enter keeps it as typed.`;
-  $("search-note").textContent = [cutNote, none].filter(Boolean).join(" ");
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(() => {
+    $("search-note").textContent = [cutNote, none].filter(Boolean).join(" ");
+    if (found.length) announce(`${found.length} ${found.length === 1 ? "book" : "books"} found: arrow keys to choose, Enter adds`);
+  }, NOTE_PAUSE_MS);
 }
 
 function pick(i) {
@@ -262,7 +300,7 @@ function pick(i) {
   if (!book) return;
   addBooks([book]);
   $("search").value = "";
-  $("search-note").textContent = `Added “${book.title}”.`;
+  searchNote(`Added “${book.title}”.`);
   closeSuggestions();
   $("search").focus();
 }
@@ -287,7 +325,7 @@ async function suggest() {
     closeSuggestions();
     shownFor = query;
     shown = [];
-    $("search-note").textContent = query ? "Type at least 2 letters to see suggestions." : "";
+    searchNote(query ? "Type at least 2 letters to see suggestions." : "");
     return;
   }
   try {
@@ -306,7 +344,7 @@ function onSearchInput() {
   if (box.value.length > QUERY_MAX) {
     box.value = box.value.slice(0, QUERY_MAX);
     cutNote = `Cut to the first ${QUERY_MAX} characters (no title is longer).`;
-    $("search-note").textContent = cutNote;
+    searchNote(cutNote);
   } else if (box.value.length < QUERY_MAX) {
     cutNote = ""; // edited below the limit: nothing cut any more
   }
@@ -328,7 +366,7 @@ async function onEnter() {
   // Not in the catalog's suggestions: keep the title as typed; matching happens when recommending.
   addBooks([{ title: query }]);
   $("search").value = "";
-  $("search-note").textContent = `Added “${query}” as typed; it is matched when you ask for recommendations.`;
+  searchNote(`Added “${query}” as typed; it is matched when you ask for recommendations.`);
   closeSuggestions();
 }
 
@@ -347,61 +385,73 @@ function card(item, index) {
     facts.append(el("span", { class: "badge series", "data-testid": "series", text: item.next_in_series }));
   }
   if (item.predicted_rating != null) {
-    facts.append(el("span", { class: "badge predicted", text: `for you ${item.predicted_rating.toFixed(1)}★` }));
+    facts.append(el("span", { class: "badge predicted" }, "for you ", ...starRating(item.predicted_rating, 1)));
   }
-  facts.append(el("span", {
-    class: "badge", text: `Goodreads ${item.avg_rating.toFixed(2)}★ (${fmtCount(item.num_ratings)} ratings)`,
-  }));
+  facts.append(el("span", { class: "badge" },
+    "Goodreads ", ...starRating(item.avg_rating, 2), ` (${fmtCount(item.num_ratings)} ratings)`));
+  // each book a heading: a screen reader jumps from book to book
   const li = el("li", { class: "result", "data-testid": "result" },
     el("span", { class: "rank", text: `${index}.` }),
-    el("div", { class: "heading" },
+    el("h3", { class: "heading" },
       el("span", { class: "title", text: item.title }),
       item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null),
     facts,
     item.reason_text ? el("p", { class: "because", "data-testid": "because", text: item.reason_text }) : null);
-  const add = el("button", {
-    type: "button", class: "link", text: "+ add to my books", "aria-label": `add ${item.title} to my books`,
-    onclick: () => addOnce(add, item, "✓ in your books"),
-  });
+  const add = el("button", { type: "button", class: "link", text: "+ add to my books",
+    "aria-label": spokenName("+ add to my books", `: ${item.title}`),
+    onclick: () => addOnce(add, item, "✓ in your books", `: ${item.title}`) });
   li.append(el("div", { class: "line card-actions" },
-    el("button", { type: "button", class: "link", text: "more like this", "aria-label": `more like ${item.title}`,
-      "aria-expanded": "false", onclick: (event) => moreLikeThis(item, li, event.currentTarget) }),
+    el("button", { type: "button", class: "link", text: "more like this",
+      "aria-label": `more like this: ${item.title}`, "aria-expanded": "false",
+      onclick: (event) => moreLikeThis(item, li, event.currentTarget) }),
     add));
   return li;
 }
 
 // A suggested book's "add" button, once pressed, says what is now true in its text and in the
 // name a screen reader reads (which otherwise still offers "add"), and adds nothing twice.
-function addOnce(button, item, done) {
+function addOnce(button, item, done, spoken) {
   if (button.getAttribute("aria-disabled") === "true") return;
-  addBooks([item]);
   button.textContent = done;
-  button.setAttribute("aria-label", `${item.title} is in your books`);
+  button.setAttribute("aria-label", spokenName(done, spoken));
   button.setAttribute("aria-disabled", "true");
+  addBooks([item]);
   announce(`Added ${item.title} to your books`);
 }
 
-async function moreLikeThis(book, anchor, button) {
+let panelsMade = 0;
+
+// `key`: the reader's book the panel hangs under (kept open across redraws of their list).
+async function moreLikeThis(book, anchor, button, key = null) {
   const old = anchor.querySelector(".similar");
-  if (old) { old.remove(); button.setAttribute("aria-expanded", "false"); return; }
-  const box = el("div", { class: "similar", "data-testid": "similar" });
+  if (old) {
+    old.remove();
+    if (key) panels.delete(key);
+    button.setAttribute("aria-expanded", "false");
+    button.removeAttribute("aria-controls");
+    return;
+  }
+  const box = el("div", { class: "similar", "data-testid": "similar", id: `similar-${++panelsMade}` });
   anchor.append(box);
+  if (key) panels.set(key, box);
+  button.setAttribute("aria-expanded", "true");
+  button.setAttribute("aria-controls", box.id);
   try {
     const exclude = [...books, ...wanted].filter((b) => b.book_id != null).map((b) => b.book_id);
     const answer = await postJson("/api/similar", { book_id: book.book_id, exclude, top_n: 5 });
     const list = el("ol", { "aria-label": `more like ${book.title}` });
     for (const item of answer.recommendations) {
       const add = el("button", { type: "button", class: "link", text: "+ add",
-        "aria-label": `add ${item.title} to my books`,
-        onclick: () => addOnce(add, item, "✓ added") });
+        "aria-label": spokenName("+ add", ` ${item.title} to my books`),
+        "data-focus": key ? `${key}#similar-${item.book_id}` : null,
+        onclick: () => addOnce(add, item, "✓ added", `: ${item.title}`) });
       list.append(el("li", {},
         el("span", { class: "title", text: item.title }),
         item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null,
-        el("span", { class: "muted", text: ` · ${item.avg_rating.toFixed(2)}★` }), add));
+        el("span", { class: "muted" }, " · Goodreads ", ...starRating(item.avg_rating, 2)), add));
     }
     if (!answer.recommendations.length) list.append(el("li", { class: "muted", text: "nothing close enough" }));
     box.append(list);
-    button.setAttribute("aria-expanded", "true");
   } catch (error) {
     box.append(el("p", { class: "field-error", role: "alert", text: error.message }));
   }
@@ -410,10 +460,10 @@ async function moreLikeThis(book, anchor, button) {
 // -- what became of the reader's books: matched / which one? / not found --------------------
 
 function candidateLabel(c) {
-  const parts = [c.author || "author unknown"];
-  if (c.avg_rating != null && c.num_ratings) parts.push(`${c.avg_rating.toFixed(2)}★, ${fmtCount(c.num_ratings)} ratings`);
-  else parts.push("no Goodreads ratings");
-  return parts.join(" · ");
+  const author = `${c.author || "author unknown"} · `;
+  return c.avg_rating != null && c.num_ratings
+    ? [author, ...starRating(c.avg_rating, 2), `, ${fmtCount(c.num_ratings)} ratings`]
+    : [`${author}no Goodreads ratings`];
 }
 
 // One question per ambiguous book; answering replaces it with what was done (focus stays there).
@@ -423,14 +473,13 @@ function question(m, onPick) {
   const done = (text) => {
     const note = el("p", { class: "answered", tabindex: "-1", "data-testid": "answered", text });
     item.replaceChildren(note);
-    note.focus();
-    announce(text);
+    note.focus(); // and so read: no announcement besides
   };
   const choices = el("div", { class: "choices", role: "group", "aria-label": `which book is ${said}?` });
   for (const c of m.candidates) {
     choices.append(el("button", { type: "button", class: "choice", "data-testid": "choice",
       onclick: () => { onPick(m, c); done(`✓ ${said}: added “${c.title}” by ${c.author || "author unknown"}.`); } },
-    el("span", { class: "title", text: c.title }), el("span", { class: "muted", text: candidateLabel(c) })));
+    el("span", { class: "title", text: c.title }), el("span", { class: "muted" }, ...candidateLabel(c))));
   }
   choices.append(el("button", { type: "button", class: "choice none", "data-testid": "none-of-these",
     text: "None of these", onclick: () => { done(`✓ ${said}: ${onPick(m, null) || "left out"}.`); } }));
@@ -438,15 +487,17 @@ function question(m, onPick) {
   return item;
 }
 
-function matchReport(title, matches, onPick) {
-  const box = el("div", {});
+// `lines`: the matches are a file's lines (an import), counted as such.
+function matchReport(title, matches, onPick, lines = false) {
+  const box = el("div", { "data-kind": lines ? "import" : "recommend" });
   const ambiguous = matches.filter((m) => m.status === "ambiguous");
   const missing = matches.filter((m) => m.status === "not_found");
   const matched = matches.filter((m) => m.status === "matched");
   const kept = matched.filter((m) => m.wanted).length;
-  box.append(el("h3", { id: "report-title", text: title }));
+  box.append(el("h3", { text: title }));
   box.append(el("p", { class: "summary", "data-testid": "match-summary",
-    text: `${matched.length} matched${kept ? ` (${kept} to read, kept apart)` : ""}, `
+    text: `${matched.length}${lines ? ` of ${matches.length} lines` : ""} matched`
+      + `${kept ? ` (${kept} to read, kept apart)` : ""}, `
       + `${ambiguous.length} to check, ${missing.length} not found` }));
   if (ambiguous.length) {
     box.append(el("p", { text: "Which book did you mean? (not used until you answer)" }),
@@ -470,15 +521,18 @@ function showReport(content, focus) {
   if (focus) report.focus({ preventScroll: true });
 }
 
-// A disabled button drops the focus to BODY: it comes back to the button when nothing else took it.
+// A busy button says so and ignores presses; it stays enabled, so the focus stays on it (a
+// disabled one drops the focus to BODY, and its "Thinking…" is never heard).
 function busy(button, on, label) {
-  button.disabled = on;
+  button.setAttribute("aria-disabled", on ? "true" : "false");
   button.setAttribute("aria-busy", on ? "true" : "false");
   if (label) button.textContent = label;
-  if (!on && (document.activeElement === document.body || document.activeElement === null)) button.focus();
 }
 
+const isBusy = (button) => button.getAttribute("aria-busy") === "true";
+
 async function recommend() {
+  if (isBusy($("recommend"))) return;
   showError("recommend", "");
   if (!books.length && !wanted.length) { showError("recommend", "Add at least one book first."); return; }
   const button = $("recommend");
@@ -505,7 +559,10 @@ async function recommend() {
       });
     }
     const open = answer.matches.filter((m) => m.status !== "matched");
-    $("report").replaceChildren();
+    // an import's questions not yet answered stay; the last list's report goes
+    const pending = [...$("report").children].filter((box) => box.dataset.kind === "import"
+      && box.querySelector("[data-testid=question]"));
+    $("report").replaceChildren(...pending);
     if (open.length) {
       $("report").append(matchReport("Some of your books need a look", answer.matches, (m, c) => {
         const typed = keyOf({ title: m.input.title, author: m.input.author });
@@ -533,6 +590,7 @@ async function recommend() {
 
 async function importExport(event) {
   event.preventDefault();
+  if (isBusy($("import-button"))) return;
   showError("import", "");
   const file = $("import-file").files[0];
   if (!file) { showError("import", "Choose your goodreads_library_export.csv (or a CSV of your books) first."); $("import-file").focus(); return; }
@@ -554,16 +612,17 @@ async function importExport(event) {
     const read = new Set(readLines.map((m) => m.book_id)).size;
     const twice = readLines.length - read;
     const again = twice
-      ? ` (${twice} more ${twice === 1 ? "line was a book" : "lines were books"} already counted: another edition)` : "";
+      ? ` (and ${twice} ${twice === 1 ? "line" : "lines"} for another edition of a book counted)` : "";
     const gaveUp = answer.counts.abandoned
       ? ` (${answer.counts.abandoned} unrated on a did-not-finish shelf, read as 1 star)` : "";
-    showReport(matchReport(`Imported ${file.name}: ${read} read${again}${gaveUp}, ${answer.counts.wanted} to read`, answer.matches, (m, c) => {
+    const heading = `Imported ${file.name}: ${read} ${read === 1 ? "book" : "books"} read${again}${gaveUp}, `
+      + `${answer.counts.wanted} to read`;
+    showReport(matchReport(heading, answer.matches, (m, c) => {
       if (c) addBooks([{ ...c, rating: m.rating }], m.wanted ? WANTED : STORE);
-    }), true);
+    }, true), true); // focused, and so read: no announcement besides
     // How long the server and the page each took (bench/web_import.py reports both).
     $("report").dataset.serverMs = Math.round(answered - started);
     $("report").dataset.pageMs = Math.round(performance.now() - answered);
-    announce(`Import done: ${matched.length} ${matched.length === 1 ? "book" : "books"} matched`);
   } catch (error) {
     showError("import", error.message);
   } finally {
