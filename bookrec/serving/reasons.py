@@ -315,6 +315,8 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
         little = _little_known(result, result.history_size + unrated)
         little = f"; {little}" if little else ""
         return f"Picked for you from the {rated} you rated{also}{apart}{little}{check}."
+    if result.mode == "similar" and not listed:  # "more like this" on one book (similar)
+        return "Close to this book and well rated."
     if result.mode == "similar":
         yours = (
             "Your book has no stars" if listed == 1 else f"None of your {listed} books has stars"

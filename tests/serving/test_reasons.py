@@ -175,6 +175,8 @@ def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
     )
     assert "to-read" in status_text(_result("baseline", [shelf], 0), {})
     assert "not picks for you" in status_text(_result("baseline", [lost], 0), {"not_found": 1})
+    # "more like this" lists no reader's books: it says what the list is, not "0 books"
+    assert status_text(_result("similar", [], 0), {}) == "Close to this book and well rated."
     for line in (text, status_text(_result("similar", [shelf], 0), {})):
         assert "alpha" not in line and "space" not in line
 
