@@ -38,6 +38,7 @@ def _markdown(result: EvalResult) -> str:
     lines = [
         "# Evaluation: rating prediction on hidden ratings",
         "",
+        *([f"Data: {result.data}.", ""] if result.data else []),
         f"Run `{result.run_id}`, seed {result.seed}. Users with at least "
         f"{result.config.min_ratings} ratings: {c['users_taking_part']}; "
         f"{result.config.hidden_share:.0%} of each one's ratings hidden. Settings tuned on "

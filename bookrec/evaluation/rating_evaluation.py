@@ -57,6 +57,7 @@ from bookrec.scoring.predictors import (
 )
 from bookrec.scoring.settings import save_scorer_settings
 from bookrec.warehouse.connection import table_exists
+from bookrec.warehouse.summary import data_label
 from bookrec.warehouse.tables import load_books, load_ratings
 
 log = logging.getLogger(__name__)
@@ -365,6 +366,7 @@ def evaluate_methods(con: duckdb.DuckDBPyConnection, config: EvalConfig, seed: i
         best_method=best_method,
         notes=notes,
         chosen_method=chosen_name,
+        data=data_label(con),
     )
 
 

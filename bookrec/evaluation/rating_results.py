@@ -108,10 +108,12 @@ class EvalResult:
     best_method: str
     notes: list[str] = field(default_factory=list)
     chosen_method: str = ""
+    data: str = ""  # what the warehouse was built from (bookrec.warehouse.summary.data_label)
 
     def as_dict(self) -> dict:
         return {
             "run_id": self.run_id,
+            "data": self.data,
             "seed": self.seed,
             "config": json.loads(to_json(self.config)),
             "counts": self.counts,

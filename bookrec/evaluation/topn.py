@@ -74,6 +74,7 @@ from bookrec.lists.settings import FEW_WEIGHTS, WEIGHTS
 from bookrec.lists.works import Works, load_works
 from bookrec.scoring.scorer import BlendScorer
 from bookrec.scoring.settings import load_scorer_settings
+from bookrec.warehouse.summary import data_label
 from bookrec.warehouse.tables import load_books, load_ratings
 
 log = logging.getLogger(__name__)
@@ -113,9 +114,11 @@ class TopNResult:
     # the re-rankers trained on the tuning readers, few-book and full-history (None: too few
     # to learn from, or ListConfig's depth for them 0), stored beside the weights
     rerankers: Rerankers = field(default_factory=Rerankers)
+    data: str = ""  # what the warehouse was built from (bookrec.warehouse.summary.data_label)
 
     def as_dict(self) -> dict:
         return {
+            "data": self.data,
             "seed": self.seed,
             "counts": self.counts,
             "chosen": {
@@ -811,4 +814,5 @@ def evaluate_topn(
         notes=notes,
         modes=modes,
         rerankers=rerankers,
+        data=data_label(con),
     )

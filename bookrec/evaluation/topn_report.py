@@ -45,6 +45,7 @@ def markdown(results: list[TopNResult]) -> str:
     lines = [
         "# Top-N evaluation: the lists themselves",
         "",
+        *([f"Data: {results[0].data}.", ""] if results and results[0].data else []),
         "For each report reader, every method ranks the candidates (books with a Goodreads "
         "average from at least 1,000 ratings, minus the reader's training books); relevant = the "
         "works of their hidden books rated 4-5, but for the works read through their training "

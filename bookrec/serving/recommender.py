@@ -60,7 +60,7 @@ from bookrec.serving.matching import (
     works_of_books,
 )
 from bookrec.serving.reader_input import ReaderBook
-from bookrec.serving.reasons import books_counted, reason_text
+from bookrec.serving.reasons import books_counted, read_books, reason_text
 from bookrec.serving.results import Mode, Reason, Recommendation, Recommendations
 from bookrec.serving.title_keys import catalog_keys
 from bookrec.warehouse.connection import table_exists
@@ -486,21 +486,9 @@ class Recommender:
         """recommend() for books already matched."""
         exclude = {i for m in matches for i in m.related_ids}
         exclude |= {m.book_id for m in matches if m.book_id is not None}
-        rated: dict[int, list[float]] = {}
-        unrated: list[int] = []
-        for m in matches:
-            # A to-read / currently-reading book is excluded above but is no part of the history.
-            if m.status != "matched" or m.book.wanted:
-                continue
-            if m.book.rating is None:
-                unrated.append(m.book_id)
-            else:
-                rated.setdefault(m.book_id, []).append(m.book.rating)
+        # A to-read / currently-reading book is excluded above but is no part of the history.
+        books = read_books(matches)
         conflicts = _conflicting_ratings(matches)
-        # plain sums: np.mean costs ~10 us a call, per listed book
-        books: dict[int, float | None] = {b: sum(r) / len(r) for b, r in rated.items()}
-        for b in unrated:
-            books.setdefault(b, None)
         answer = self._answer(matches, books, top_n, exclude, summarize(matches))
         if conflicts:
             log.info(conflicts)  # the reader's own input: said in the answer, not a warning

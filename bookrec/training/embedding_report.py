@@ -44,6 +44,7 @@ from bookrec.report_json import report_json
 from bookrec.scoring.predictors import BookAverage
 from bookrec.training.triplets import build_source, liked_disliked, sample_triplets
 from bookrec.warehouse.connection import require_tables, table_exists
+from bookrec.warehouse.summary import data_label
 from bookrec.warehouse.tables import load_books, load_ratings
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class EmbeddingReport:
     validation_users: int
     projector_config: dict
     notes: list[str]
+    data: str = ""  # what the warehouse was built from (bookrec.warehouse.summary.data_label)
 
     def as_dict(self) -> dict:
         """One object per space (keyed by space), each with the metrics of every subset."""
@@ -281,6 +283,7 @@ def build_report(
         validation_users=len(split.validation),
         projector_config=json.loads(to_json(config)),
         notes=notes,
+        data=data_label(con),
     )
 
 
@@ -298,6 +301,7 @@ def _markdown(report: EmbeddingReport) -> str:
     lines = [
         "# Embedding spaces: raw encoder vs trained projector",
         "",
+        *([f"Data: {report.data}.", ""] if report.data else []),
         f"Held-out test readers: {report.test_users} (never used for triplets or selection); "
         f"blend alpha chosen per space on {report.validation_users} validation readers. "
         "'Liked' = rated above the reader's own mean, 'disliked' = below.",

@@ -88,6 +88,20 @@ def summarize(db_path: Path, reports_dir: Path) -> Summary:
     return Summary(db_path, counts, result_tables, reports, _evaluation_headline(reports_dir))
 
 
+def data_label(con: duckdb.DuckDBPyConnection) -> str:
+    """What the warehouse was built from, for the first lines of a report ('' when it does not
+    say): a report of the synthetic demo catalog must not read as one of Goodreads readers."""
+    if not table_exists(con, "warehouse_info"):
+        return ""
+    row = run_sql(con, "meta/warehouse_info_read.sql").df().iloc[0]
+    if bool(row["synthetic"]):
+        return (
+            "the built-in SYNTHETIC demo catalog (made-up books and readers, not Goodreads "
+            "data): these numbers test the pipeline, they say nothing of real readers"
+        )
+    return str(row["data_source"])
+
+
 def holds_demo_catalog(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the warehouse holds bookrec's synthetic demo catalog (made-up books and
     readers; warehouse_info.synthetic) rather than Goodreads data; False when it does not say."""

@@ -133,7 +133,11 @@ def test_deployed_full_flow_builds_everything_then_a_rerun_skips_finished_work(
     summary = summarize(data.warehouse, tmp_path / "reports").as_dict()
     assert summary["synthetic"] is True
     assert summary["books_embedded"] == summary["books"] > 60
-    assert (tmp_path / "reports" / "evaluation.md").is_file()
+    # every report of a demo run says so first (README: "labelled as such ... in every report")
+    for report in ("evaluation.md", "embeddings.md", "topn.md"):
+        head = (tmp_path / "reports" / report).read_text().splitlines()[:3]
+        assert any(line.startswith("Data: the built-in SYNTHETIC demo catalog") for line in head)
+    assert "SYNTHETIC" in json.loads((tmp_path / "reports" / "evaluation.json").read_text())["data"]
     assert "book_avg_goodreads" in summary["spearman"]
     with connect(data.warehouse, read_only=True) as con:
         cached = con.execute("select count(*) from embedding_cache").fetchall()[0][0]

@@ -291,6 +291,10 @@ def test_status_line_says_when_nothing_but_titles_is_known() -> None:
     assert line("personal", [read], 1, [*theirs, *seen]) == (
         "Picked for you from the 1 book you rated."
     )
+    # one book listed twice, at 4 and 2 stars, is read as one at 3 (as the list reads it): it
+    # said "little is known here of it", reading a 4 as liked
+    twice = [_match(ReaderBook("Knight", rating=r), "matched", book_id=2) for r in (4, 2)]
+    assert line("personal", twice, 1, blind) == line("personal", [middling], 1, blind)
 
 
 def test_the_table_says_what_the_page_says_when_the_list_rests_on_little() -> None:
