@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar='"TITLE|AUTHOR|RATING"',
-        help="a book you read (repeatable); author and rating optional",
+        help='a book you read (repeatable); author and rating optional ("Dune||4" or '
+        '"Dune|4": a title and its rating)',
     )
     rec.add_argument(
         "--csv",

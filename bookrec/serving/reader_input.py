@@ -140,8 +140,19 @@ def _written_rating(text: str) -> float | None:
     return float(found["n"].replace(",", ".")) if found else None
 
 
+def _stars_only(text: str) -> bool:
+    """Whether a field holds only a rating of 1 to 5 stars ("5", "4.5", "4 stars", "★★★★"):
+    no author is named so."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = _written_rating(text)
+    return value is not None and 1.0 <= value <= 5.0
+
+
 def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:
-    """One `--book "Title|Author|Rating"` value (author and rating optional).
+    """One `--book "Title|Author|Rating"` value (author and rating optional; "Title|5" is a
+    title and its rating).
 
     Raises:
         DataError: no title, more than three fields, or a bad rating.
@@ -152,6 +163,8 @@ def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:
             f'{origin}: {quote(text)} has {len(parts)} fields; write "Title|Author|Rating" '
             "(a title holding '|' is not supported)"
         )
+    if len(parts) == 2 and _stars_only(parts[1]):
+        parts.insert(1, "")  # "The Hobbit|5": a rating where the author goes, not an author "5"
     parts += [""] * (3 - len(parts))
     title, author, rating = parts
     if not title:

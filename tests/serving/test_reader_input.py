@@ -38,6 +38,12 @@ EXPORT = FIXTURES / "goodreads_export" / "goodreads_library_export.csv"
         # a decimal comma, as a spreadsheet in most of Europe saves 4.5
         ("Dune||4,5", "Dune", None, 4.5),
         ("Dune||3,5 stars", "Dune", None, 3.5),
+        # two fields, the second a rating: the author left out ("The Hobbit|5" was a book by
+        # an author named "5"); a number off 1-5 stays an author
+        ("The Hobbit|5", "The Hobbit", None, 5.0),
+        ("Dune|4 stars", "Dune", None, 4.0),
+        ("Dune|★★★", "Dune", None, 3.0),
+        ("Animal Farm|1984", "Animal Farm", "1984", None),
     ],
 )
 def test_book_option_fields_are_optional(text, title, author, rating) -> None:
