@@ -725,6 +725,16 @@ class MatchConfig:
         "when the reader named an author the catalog lacks",
     )
     max_candidates: AtLeastOne = Field(5, description="candidates listed for an ambiguous book")
+    hint_author_min: FuzzyScore = Field(
+        75.0,
+        description="a book not found names the closest title of its author's that scores this "
+        "much, as a hint only, never a match ('Dnue' by Frank Herbert: 'Dune', 75)",
+    )
+    hint_title_min: FuzzyScore = Field(
+        85.0,
+        description="else the closest title of the whole catalog that scores this much, as a "
+        "hint only ('Gone Gril': 'Gone Girl', 89)",
+    )
     most_read_margin: float = Field(
         10.0,
         ge=1.0,

@@ -453,9 +453,35 @@ class CatalogMatcher:
                 self._by_series_words(book, keys)
                 or self._by_initials(book, keys)
                 or self._title_by_author(book)
-                or found
+                or self._with_hint(found, keys)
             )
         return found
+
+    def _with_hint(self, found: Match, keys) -> Match:
+        """A book not found, with the closest catalog title named as a hint where one comes
+        near: among its author's books (MatchConfig.hint_author_min), else over the catalog
+        (hint_title_min) where they gave no author. Only a hint: too far for a match ("Dnue"
+        could be another book), but a reader who typed "Gone Gril" learns what to type, as the
+        page's search shows it."""
+        scored: list[tuple[int, float]] = []
+        if keys.author_surname and keys.title_key:
+            rows = self.surname_index.get(keys.author_surname, [])
+            # the plain ratio too: a typo across words ("gone gril") sorts its words apart
+            scored = [
+                (r, max(self._fuzzy_score(keys, r), self._plain_score(keys, r)))
+                for r in rows
+                if self._relation(keys, r) == "same"
+            ]
+            scored = [(r, s) for r, s in scored if s >= self.config.hint_author_min]
+        elif keys.title_key and found.book.author is None:
+            # with an author given, a title of someone else's is a guess, not a hint ("The
+            # Croning" by Laird Barron came near "The Drowning")
+            scored = self._fuzzy_hits(keys.title_key, self.config.hint_title_min, 20)
+        if not scored:
+            return found
+        row = min(scored, key=lambda rs: (-rs[1], self.rank[rs[0]]))[0]
+        by = f" by {self.authors[row]}" if self.authors[row] else ""
+        return _noted(found, f"did you mean “{self.titles[row]}”{by}?")
 
     def _by_initials(self, book: ReaderBook, keys) -> Match | None:
         """The title with its first word read as the initials of a series or a title of two
@@ -960,6 +986,11 @@ class CatalogMatcher:
         if not reader or not catalog:
             return 0.0
         return max(fuzz.token_sort_ratio(a, b) for a in reader for b in catalog)
+
+    def _plain_score(self, keys, row: int) -> float:
+        """_fuzzy_score with fuzz.ratio: the words in the order typed."""
+        reader = [k for k in (keys.title_key, keys.bare_title_key) if k]
+        return max((fuzz.ratio(a, b) for a in reader for b in self.forms[row]), default=0.0)
 
     def _by_author_fuzzy(self, book: ReaderBook, keys) -> Match | None:
         if not keys.author_surname or not keys.title_key:

@@ -204,3 +204,31 @@ def test_a_title_the_catalog_has_as_typed_is_never_read_as_a_series_book() -> No
     )
     assert (dilemma.status, dilemma.book_id) == ("matched", 1)
     assert (trust.status, trust.book_id) == ("matched", 3)
+
+
+def test_a_book_not_found_names_the_closest_title_as_a_hint_only() -> None:
+    """ "Gone Gril" (89 to "Gone Girl", under every match cut-off) and "Dnue" by Frank Herbert
+    were "not found" with nothing more, where the page's search offers the book: they stay not
+    found (a hint is no match) and say what to type. A title typed with an author is hinted
+    only among that author's books ("The Croning" by Laird Barron came near "The Drowning")."""
+    from bookrec.serving.reader_input import ReaderBook
+
+    catalog = _catalog(
+        ["Gone Girl", "Sharp Objects", "Dune (Dune, #1)", "The Drowning (Patrik Hedström, #6)"],
+        ["Gillian Flynn", "Gillian Flynn", "Frank Herbert", None],
+        [4.1, 4.0, 4.2, 3.9],
+        [2_500_000, 900_000, 1_200_000, 30_000],
+    )
+    matcher = CatalogMatcher(catalog)
+    typed = [
+        ReaderBook("Gone Gril", "Gillian Flynn"),
+        ReaderBook("Gone Gril"),
+        ReaderBook("Dnue", "Frank Herbert"),
+        ReaderBook("The Croning", "Laird Barron"),
+        ReaderBook("Xyzzy Plugh"),
+    ]
+    by_author, alone, dune, croning, nothing = matcher.match(typed)
+    assert [m.status for m in (by_author, alone, dune, croning, nothing)] == ["not_found"] * 5
+    assert by_author.note == alone.note == "did you mean “Gone Girl” by Gillian Flynn?"
+    assert dune.note == "did you mean “Dune (Dune, #1)” by Frank Herbert?"
+    assert croning.note is None and nothing.note is None
