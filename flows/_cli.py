@@ -358,9 +358,7 @@ def quiet_library_logs() -> None:
 
 def require_built_warehouse(warehouse: Path | str) -> None:
     """Fail before Prefect starts when the warehouse was never built: one line, no run logs."""
-    require_warehouse_file(
-        Path(warehouse), "`python -m flows.full` (or `python -m flows.prepare_data`, embed, lists)"
-    )
+    require_warehouse_file(Path(warehouse))
 
 
 __all__ = [

@@ -264,9 +264,12 @@ def _delimiter(text: str) -> str:
 def _check_fields(path: Path | str, rows: list[tuple[int, dict]]) -> None:
     for line, row in rows:
         if None in row:  # DictReader files surplus fields under None
+            # most often a title holding a comma, unquoted ("The Lion, the Witch and the
+            # Wardrobe,C.S. Lewis,4"), in a file whose header is right
             raise DataError(
-                f"{path} line {line}: more fields than the header has; "
-                "is it a comma-separated file with a header row?"
+                f"{path} line {line}: more fields than the header has; a title or author "
+                'holding a comma needs quotes ("The Lion, the Witch and the Wardrobe",C.S. '
+                "Lewis,4), and the file needs a header row (title,author,rating)"
             )
 
 

@@ -194,9 +194,9 @@ def _train_epochs(
             }
         )
         log.info(
-            "epoch %d: loss %.4f, val Spearman %.4f (alpha %.1f; raw %.4f), triplet acc %.3f",
+            "epoch %d: %s, val Spearman %.4f (alpha %.1f; raw %.4f), triplet acc %.3f",
             epoch,
-            loss,
+            f"loss {loss:.4f}" if epoch else "untrained (no loss yet)",  # not "loss nan"
             scored.spearman,
             scored.alpha,
             raw_spearman,

@@ -227,7 +227,12 @@ def warehouse_kind(path: Path) -> str:
     return "file" if stat.S_ISREG(mode) else "other"
 
 
-def require_warehouse_file(path: Path, build_hint: str = "`python -m flows.prepare_data`") -> None:
+# What builds a warehouse a command can use: prepare_data alone leaves out the vectors and
+# lists that `bookrec recommend`, the page and most flows need next.
+BUILD_HINT = "`python -m flows.full` (or `python -m flows.prepare_data`, embed, lists)"
+
+
+def require_warehouse_file(path: Path, build_hint: str = BUILD_HINT) -> None:
     """Refuse, in one line, a warehouse that is missing, a folder or no file at all.
 
     One check for the flows (before Prefect starts) and for opening, so both say the same.

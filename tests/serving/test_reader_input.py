@@ -140,6 +140,12 @@ def test_csv_files_as_spreadsheets_save_them(tmp_path: Path, data: bytes) -> Non
         ("name,author\nDune,Frank Herbert\n", "no 'title' column"),
         ("title,author,rating\nDune,Frank Herbert,9\n", r"mine\.csv line 2: rating '9'"),
         ("title,rating\nDune,5,extra\n", "more fields than the header"),
+        # an unquoted comma in a title: the message says how to write it
+        (
+            "title,author,rating\nThe Lion, the Witch and the Wardrobe,C.S. Lewis,4\n",
+            "line 2: more fields than the header has; a title or author holding a comma needs "
+            "quotes",
+        ),
         ("", "empty file"),
         # not one "book" made of every line after the quote
         (
