@@ -17,9 +17,11 @@ BOOKS ?=
 	recommend_all all full test lint browser serve test_pipeline bench deploy clean clean-all
 
 $(VENV)/.installed: pyproject.toml
+	@echo "setup: creating $(VENV) and installing bookrec's pinned packages (torch, DuckDB, Prefect, ...: a few minutes the first time, quiet while pip works)"
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	@echo "setup: done ($(VENV))"
 	touch $@
 
 setup: $(VENV)/.installed  ## create .venv and install bookrec with its pinned dependencies
