@@ -34,6 +34,15 @@ VAGUE_GENRES = frozenset(
     {"fiction", "nonfiction", "audiobook", "books", "novels", "adult", "adult fiction",
      "literature", "kindle", "ebooks", "book club", "favorites", "to read", "owned", "default"}
 )  # fmt: skip
+# Goodreads' genre names and readers' shelf names as a sentence says them ("Like “Goodnight
+# Moon”: classics, childrens" read as a typo); shelves come hyphenated ("young-adult")
+GENRE_WORDS = {
+    "childrens": "children's",
+    "science fiction fantasy": "science fiction and fantasy",
+    "mystery thriller": "mystery and thriller",
+    "biography memoir": "biography and memoir",
+    "ya": "young adult",
+}
 _SERIES_NOTE = re.compile(r"\s*\([^()]*#[^()]*\)\s*$")  # "Dune (Dune Chronicles, #1)"
 _SERIES_NAME = re.compile(r"\(([^()#]*?),?\s*#[^()]*\)\s*$")  # -> "Dune Chronicles"
 
@@ -75,13 +84,20 @@ def _names(reasons: Sequence[Reason]) -> str:
 def _shared_genres(book_id: int, other_id: int, genres_of: GenresOf | None) -> list[str]:
     if genres_of is None:
         return []
-    theirs = {g.lower() for g in genres_of(other_id)}
+    theirs = {_genre_words(g) for g in genres_of(other_id)}
     chosen: list[str] = []
-    for genre in (g.lower() for g in genres_of(book_id)):
+    for genre in (_genre_words(g) for g in genres_of(book_id)):
         # "historical" adds nothing after "historical fiction"
         if genre in theirs and genre not in VAGUE_GENRES and not any(genre in c for c in chosen):
             chosen.append(genre)
     return chosen[:MAX_GENRES]
+
+
+def _genre_words(genre: str) -> str:
+    """A genre or shelf as a sentence says it: "young-adult" and "Young Adult" are "young
+    adult", "Childrens" is "children's" (GENRE_WORDS)."""
+    words = " ".join(genre.lower().replace("-", " ").replace("_", " ").split())
+    return GENRE_WORDS.get(words, words)
 
 
 # The Goodreads average from which a book without other evidence is "widely loved"

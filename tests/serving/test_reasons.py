@@ -101,6 +101,20 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     )
 
 
+def test_genres_read_as_words_a_sentence_says() -> None:
+    """Goodreads' "Childrens" and a reader's shelf "young-adult" read "children's" and "young
+    adult" ("Like “Goodnight Moon”: classics, childrens" read as a typo), and one genre spelled
+    both ways is shared."""
+    moon = _reason(7, "Goodnight Moon", None, 0.6, "genre")
+    genres = {
+        10: ("Childrens", "young-adult", "Classics"),
+        7: ("Classics", "Young Adult", "childrens"),
+    }
+    assert reason_text(_item(moon), "similar", genres.get) == (
+        "Like “Goodnight Moon”: children's, young adult"
+    )
+
+
 def test_next_in_series_names_the_readers_entry_it_follows() -> None:
     """The ranker says which of the reader's books an entry follows: named even when the
     evidence holds no entry of the series, or the series is spelled two ways."""
