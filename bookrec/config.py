@@ -732,8 +732,8 @@ class MatchConfig:
     )
     hint_title_min: FuzzyScore = Field(
         85.0,
-        description="else the closest title of the whole catalog that scores this much, as a "
-        "hint only ('Gone Gril': 'Gone Girl', 89)",
+        description="a book typed without an author names the closest title of the whole "
+        "catalog that scores this much, as a hint only ('Gone Gril': 'Gone Girl', 89)",
     )
     most_read_margin: float = Field(
         10.0,

@@ -141,13 +141,14 @@ def _written_rating(text: str) -> float | None:
 
 
 def _stars_only(text: str) -> bool:
-    """Whether a field holds only a rating of 1 to 5 stars ("5", "4.5", "4 stars", "★★★★"):
-    no author is named so."""
+    """Whether a field holds only a rating ("5", "4.5", "4 stars", "★★★★"; "0" and "6" too,
+    which parse_rating then refuses as off the stars): no author is named so. A number past
+    10 is no rating anyone meant ("Animal Farm|1984")."""
     try:
-        value = float(text)
+        value = float(text.replace(",", "."))
     except ValueError:
         value = _written_rating(text)
-    return value is not None and 1.0 <= value <= 5.0
+    return value is not None and 0.0 <= value <= 10.0
 
 
 def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:

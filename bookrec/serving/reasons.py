@@ -315,11 +315,9 @@ def _unsure(counts: Mapping[str, int]) -> int:
 
 
 def _unrated(result: Recommendations) -> int:
-    """Books read and listed without stars (they steer the list too: they count as liked)."""
-    return sum(
-        m.status == "matched" and not m.book.wanted and m.book.rating is None
-        for m in result.matches
-    )
+    """Books read and listed without stars (they steer the list too: they count as liked),
+    as the list counts them (read_books: a book also listed with a rating is a rated one)."""
+    return sum(r is None for r in read_books(result.matches).values())
 
 
 def personal_warning(result: Recommendations) -> bool:
@@ -348,8 +346,11 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
         little = _little_known(result, result.history_size + unrated)
         little = f"; {little}" if little else ""
         return f"Picked for you from the {rated} you rated{also}{apart}{little}{check}."
-    if result.mode == "similar" and not listed:  # "more like this" on one book (similar)
-        return "Close to this book and well rated."
+    if result.mode == "similar" and not listed:  # "more like this", a reader of unrated ids
+        given = counts.get("given", 1)
+        close = "Close to this book" if given == 1 else f"Close to these {given} books"
+        little = _little_known(result, given)
+        return f"{close}; {little}." if little else f"{close} and well rated."
     if result.mode == "similar":
         yours = (
             "Your book has no stars" if listed == 1 else f"None of your {listed} books has stars"

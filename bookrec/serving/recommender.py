@@ -447,7 +447,8 @@ class Recommender:
             ids = [int(b) for b in book_ids]
             ratings = [None] * len(ids) if ratings is None else list(ratings)
             history = {b: r for b, r in zip(ids, ratings, strict=True)}
-            requests.append(([], history, self.same_work_ids(ids), {}))
+            # no matches to count: how many books the reader gave (reasons.status_text)
+            requests.append(([], history, self.same_work_ids(ids), {"given": len(history)}))
         return self._answers(requests, top_n)
 
     def same_work_ids(self, book_ids: Sequence[int]) -> set[int]:

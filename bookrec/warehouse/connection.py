@@ -232,7 +232,7 @@ def warehouse_kind(path: Path) -> str:
 BUILD_HINT = "`python -m flows.full` (or `python -m flows.prepare_data`, embed, lists)"
 
 
-def require_warehouse_file(path: Path, build_hint: str = BUILD_HINT) -> None:
+def require_warehouse_file(path: Path) -> None:
     """Refuse, in one line, a warehouse that is missing, a folder or no file at all.
 
     One check for the flows (before Prefect starts) and for opening, so both say the same.
@@ -242,7 +242,7 @@ def require_warehouse_file(path: Path, build_hint: str = BUILD_HINT) -> None:
         # a relative path is relative to where the command runs: name the folder it looked in
         where = "" if path.is_absolute() else f" (in {Path.cwd()})"
         raise WarehouseError(
-            f"warehouse {path}{where} does not exist; build it with {build_hint}, or name "
+            f"warehouse {path}{where} does not exist; build it with {BUILD_HINT}, or name "
             "another with --warehouse"
         )
     if kind != "file":

@@ -91,15 +91,15 @@ def summarize(db_path: Path, reports_dir: Path) -> Summary:
 def data_label(con: duckdb.DuckDBPyConnection) -> str:
     """What the warehouse was built from, for the first lines of a report ('' when it does not
     say): a report of the synthetic demo catalog must not read as one of Goodreads readers."""
-    if not table_exists(con, "warehouse_info"):
-        return ""
-    row = run_sql(con, "meta/warehouse_info_read.sql").df().iloc[0]
-    if bool(row["synthetic"]):
+    if holds_demo_catalog(con):
         return (
             "the built-in SYNTHETIC demo catalog (made-up books and readers, not Goodreads "
             "data): these numbers test the pipeline, they say nothing of real readers"
         )
-    return str(row["data_source"])
+    if not table_exists(con, "warehouse_info"):
+        return ""
+    source = run_sql(con, "meta/warehouse_info_read.sql").df()["data_source"]
+    return "" if source.empty or source.isna().iloc[0] else str(source.iloc[0])
 
 
 def holds_demo_catalog(con: duckdb.DuckDBPyConnection) -> bool:

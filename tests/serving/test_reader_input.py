@@ -62,6 +62,8 @@ def test_book_option_fields_are_optional(text, title, author, rating) -> None:
         ("Dune|Frank Herbert|4,5,6", "not a rating"),
         ("Dune|Frank Herbert|4,", "not a rating"),
         ("|Frank Herbert|4", "no title"),
+        ("Dune|6", "outside 1 to 5 stars"),  # a rating off the stars, not an author "6"
+        ("Dune|0", "outside 1 to 5 stars"),
         ("Dune|Frank Herbert|4|extra", "4 fields"),
     ],
 )

@@ -191,6 +191,7 @@ def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
     assert "not picks for you" in status_text(_result("baseline", [lost], 0), {"not_found": 1})
     # "more like this" lists no reader's books: it says what the list is, not "0 books"
     assert status_text(_result("similar", [], 0), {}) == "Close to this book and well rated."
+    assert status_text(_result("similar", [], 0), {"given": 3}).startswith("Close to these 3")
     for line in (text, status_text(_result("similar", [shelf], 0), {})):
         assert "alpha" not in line and "space" not in line
 
@@ -291,6 +292,7 @@ def test_status_line_says_when_nothing_but_titles_is_known() -> None:
     )
     # only dislikes: well known books, rated low; nothing liked to go on, well-loved books
     low = _match(ReaderBook("Knight", rating=1), "matched", book_id=2)
+    plain = _match(ReaderBook("Squire"), "matched", book_id=3)
     assert line("personal", [low, plain], 1, blind) == (
         "Picked for you from the 1 book you rated and 1 without stars; you rated no book above "
         "2 stars, so there is nothing you liked to go on: these are well-loved books (their “for "
@@ -309,6 +311,9 @@ def test_status_line_says_when_nothing_but_titles_is_known() -> None:
     # said "little is known here of it", reading a 4 as liked
     twice = [_match(ReaderBook("Knight", rating=r), "matched", book_id=2) for r in (4, 2)]
     assert line("personal", twice, 1, blind) == line("personal", [middling], 1, blind)
+    # listed rated and unrated, one book: a rated one, not "1 rated and 1 without stars"
+    again = _match(ReaderBook("Knight"), "matched", book_id=2)
+    assert line("personal", [read, again], 1, seen) == "Picked for you from the 1 book you rated."
 
 
 def test_the_table_says_what_the_page_says_when_the_list_rests_on_little() -> None:

@@ -256,6 +256,7 @@ function searchNote(text) {
 }
 
 function closeSuggestions() {
+  clearTimeout(noteTimer); // "8 books found" is not said of a list already closed
   $("suggestions").hidden = true;
   $("search").setAttribute("aria-expanded", "false");
   $("search").removeAttribute("aria-activedescendant");
@@ -560,8 +561,9 @@ async function recommend() {
     }
     const open = answer.matches.filter((m) => m.status !== "matched");
     // an import's questions not yet answered stay; the last list's report goes
+    // an answered question keeps its item but no choices
     const pending = [...$("report").children].filter((box) => box.dataset.kind === "import"
-      && box.querySelector("[data-testid=question]"));
+      && box.querySelector("[data-testid=choice]"));
     $("report").replaceChildren(...pending);
     if (open.length) {
       $("report").append(matchReport("Some of your books need a look", answer.matches, (m, c) => {
