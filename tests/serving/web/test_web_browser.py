@@ -264,7 +264,7 @@ def test_stars_are_one_radio_group_that_keeps_the_focus(page, popular_books):
     assert page.evaluate("document.activeElement.id") == "recommend"
     # a rating off the stars kept in storage (an older page, edited storage) reads as unrated,
     # not as five filled stars that fail every Recommend in the API's words
-    odd = [{"book_id": None, "title": "Odd", "author": None, "rating": r} for r in (7, "4", 0)]
+    odd = [{"book_id": None, "title": f"Odd {r}", "author": None, "rating": r} for r in (7, "4", 0)]
     page.evaluate("(b) => localStorage.setItem('bookrec.books.v1', JSON.stringify(b))", odd)
     page.reload()
     page.get_by_test_id("my-book").first.wait_for()
@@ -306,6 +306,37 @@ def test_the_focus_stays_where_the_reader_works(page, popular_books):
     before = page.get_by_test_id("my-book").nth(1).locator(".title").inner_text()
     last.locator("button.remove").press("Enter")
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == f"remove {before}"
+    # Tab goes from "more like this" into its panel (✕ sat between them: Enter removed the book)
+    first = page.get_by_test_id("my-book").first
+    first.get_by_role("button", name="more like this").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.similar') !== null")
+    assert page.errors == []
+
+
+def test_one_row_a_book_and_an_add_undone_by_removal(page, popular_books):
+    """A typed title that Recommend finds to be a book already listed becomes that one row (two
+    rows of one book rated and removed each other), its rating kept; a suggestion added and
+    then removed from the list is offered again ("✓ in your books" stayed)."""
+    (book_id, title, author) = popular_books[0]
+    stored = [
+        {"book_id": book_id, "title": title, "author": author, "rating": None},
+        {"book_id": None, "title": title, "author": author, "rating": 3},
+    ]
+    page.evaluate("(b) => localStorage.setItem('bookrec.books.v1', JSON.stringify(b))", stored)
+    page.reload()
+    assert page.get_by_test_id("my-book").count() == 2  # a typed title is its own row till matched
+    page.click("#recommend")
+    page.get_by_test_id("result").first.wait_for()
+    page.wait_for_function("document.getElementById('recommend').ariaBusy === 'false'")
+    assert page.get_by_test_id("my-book").count() == 1
+    assert [(b["book_id"], b["rating"]) for b in _stored(page)] == [(book_id, 3)]
+    card = page.get_by_test_id("result").first
+    card_title = card.locator(".title").inner_text()
+    card.get_by_role("button", name=f"add to my books: {card_title}").click()
+    assert card.get_by_role("button", name=f"in your books: {card_title}").count() == 1
+    page.get_by_role("button", name=f"remove {card_title}").click()
+    assert card.get_by_role("button", name=f"add to my books: {card_title}").count() == 1
     assert page.errors == []
 
 
@@ -475,10 +506,11 @@ def test_import_of_1200_books_reports_at_the_top_and_resolves_choices(
     # the report sits at the top of the results and the view (and focus) moved to it
     top = page.evaluate("document.getElementById('report').getBoundingClientRect().top")
     assert -1 <= top < DESKTOP["height"] / 2
-    assert page.evaluate("document.activeElement.id") == "report"
+    focused = "[document.activeElement.tagName, document.activeElement.closest('#report') !== null]"
+    assert page.evaluate(focused) == ["H3", True]  # its heading: read as the report's title
     read = [r for r in rows[:12] if r["Exclusive Shelf"] == "read"]
     assert (
-        f": {len(read)} books read (and 1 line for another edition of a book counted), 3 to read"
+        f": {len(read)} books read (and 1 more line for a book already counted), 3 to read"
         in page.inner_text("#report h3")
     )
     # to-read books are kept apart: not among the reader's books

@@ -51,14 +51,30 @@ function readList(key) {
     if (!Array.isArray(list)) return [];
     // A title over the API's 500 characters, or a rating off the 1-5 stars (kept by an older
     // page, or edited storage), would fail every Recommend with the API's words: mend them.
-    return list.filter((b) => b && (b.book_id != null || b.title)).map((b) => ({
+    const mended = list.filter((b) => b && (b.book_id != null || b.title)).map((b) => ({
       ...b,
       ...(b.title && b.title.length > 500 ? { title: b.title.slice(0, 500) } : {}),
       ...("rating" in b ? { rating: starsOrNone(b.rating) } : {}),
     }));
+    return oneEach(mended);
   } catch {
     return [];
   }
+}
+
+// One entry per book: a typed title that Recommend (or an answer) finds to be a book already
+// listed becomes that book, and two rows of one book would rate and remove each other. The
+// first keeps its place; a rating given to either stays.
+function oneEach(list) {
+  const first = new Map();
+  const kept = [];
+  for (const book of list) {
+    const key = keyOf(book);
+    const at = first.get(key);
+    if (at === undefined) { first.set(key, kept.length); kept.push(book); }
+    else if (kept[at].rating == null && book.rating != null) kept[at].rating = book.rating;
+  }
+  return kept;
 }
 
 let books = readList(STORE);
@@ -68,7 +84,7 @@ let showAll = false;
 function change(key, apply) {
   const list = readList(key);
   apply(list);
-  localStorage.setItem(key, JSON.stringify(list));
+  localStorage.setItem(key, JSON.stringify(oneEach(list)));
   books = readList(STORE);
   wanted = readList(WANTED);
   renderBooks();
@@ -150,15 +166,7 @@ function bookRow(book) {
   const key = keyOf(book);
   const actions = el("span", { class: "actions" });
   const panel = panels.get(key);
-  if (book.book_id != null) {
-    actions.append(el("button", {
-      type: "button", class: "link", text: "more like this", "aria-label": `more like this: ${book.title}`,
-      "aria-expanded": panel ? "true" : "false", "aria-controls": panel ? panel.id : null,
-      "data-focus": `${key}#more`,
-      onclick: (event) => moreLikeThis(book, event.currentTarget.closest("li"), event.currentTarget, key),
-    }));
-  }
-  actions.append(el("button", {
+  const remove = el("button", {
     type: "button", class: "remove", text: "✕", "aria-label": `remove ${book.title}`,
     "data-focus": `${key}#remove`,
     onclick: () => {
@@ -169,11 +177,21 @@ function bookRow(book) {
       removeBook(key);
       announce(`Removed ${book.title}`);
     },
-  }));
+  });
+  if (book.book_id != null) {
+    actions.append(el("button", {
+      type: "button", class: "link", text: "more like this", "aria-label": `more like this: ${book.title}`,
+      "aria-expanded": panel ? "true" : "false", "aria-controls": panel ? panel.id : null,
+      "data-focus": `${key}#more`,
+      onclick: (event) => moreLikeThis(book, event.currentTarget.closest("li"), event.currentTarget, key),
+    }));
+  }
+  // ✕ on the title line, first: Tab goes from "more like this" on into its panel, not
+  // through ✕ (Enter there removed the book and the panel with it)
   return el("li", { class: "book", "data-testid": "my-book" },
     el("div", { class: "line" },
       el("span", { class: "title", text: book.title }),
-      book.author ? el("span", { class: "author", text: ` by ${book.author}` }) : null),
+      book.author ? el("span", { class: "author", text: ` by ${book.author}` }) : null, remove),
     el("div", { class: "line" }, stars(book, key), actions), panel);
 }
 
@@ -183,6 +201,9 @@ function renderBooks() {
   const list = $("books");
   const listed = new Set(books.map(keyOf));
   for (const key of panels.keys()) if (!listed.has(key)) panels.delete(key);
+  for (const added of document.querySelectorAll("button[data-added]")) {
+    if (!listed.has(added.dataset.added)) offerAgain(added);
+  }
   const shown = showAll ? books : books.slice(0, SHOWN_BOOKS);
   list.replaceChildren(...shown.map(bookRow));
   $("count").textContent = books.length ? `(${books.length})` : "";
@@ -309,6 +330,7 @@ function pick(i) {
 function highlight(i) {
   const items = $("suggestions").children;
   if (!items.length) return;
+  clearTimeout(noteTimer); // the option read now, not "8 books found" over it
   active = (i + items.length) % items.length;
   [...items].forEach((item, n) => item.setAttribute("aria-selected", n === active ? "true" : "false"));
   $("search").setAttribute("aria-activedescendant", `suggestion-${active}`);
@@ -326,7 +348,9 @@ async function suggest() {
     closeSuggestions();
     shownFor = query;
     shown = [];
-    searchNote(query ? "Type at least 2 letters to see suggestions." : "");
+    clearTimeout(noteTimer);
+    $("search-note").textContent = "";
+    if (query) noteTimer = setTimeout(() => searchNote("Type at least 2 letters to see suggestions."), NOTE_PAUSE_MS);
     return;
   }
   try {
@@ -411,13 +435,26 @@ function card(item, index) {
 
 // A suggested book's "add" button, once pressed, says what is now true in its text and in the
 // name a screen reader reads (which otherwise still offers "add"), and adds nothing twice.
-function addOnce(button, item, done, spoken) {
+// `quiet`: the button is redrawn with the list and the focus put back on it, which reads its
+// new name ("added: Dune"): no announcement besides.
+function addOnce(button, item, done, spoken, quiet = false) {
   if (button.getAttribute("aria-disabled") === "true") return;
+  button.dataset.offer = JSON.stringify([button.textContent, button.getAttribute("aria-label")]);
+  button.dataset.added = keyOf(entryOf(item));
   button.textContent = done;
   button.setAttribute("aria-label", spokenName(done, spoken));
   button.setAttribute("aria-disabled", "true");
   addBooks([item]);
-  announce(`Added ${item.title} to your books`);
+  if (!quiet) announce(`Added ${item.title} to your books`);
+}
+
+// A book added from a suggestion and then removed from the list may be added again.
+function offerAgain(button) {
+  const [text, label] = JSON.parse(button.dataset.offer);
+  button.textContent = text;
+  button.setAttribute("aria-label", label);
+  button.removeAttribute("aria-disabled");
+  delete button.dataset.added;
 }
 
 let panelsMade = 0;
@@ -445,7 +482,7 @@ async function moreLikeThis(book, anchor, button, key = null) {
       const add = el("button", { type: "button", class: "link", text: "+ add",
         "aria-label": spokenName("+ add", ` ${item.title} to my books`),
         "data-focus": key ? `${key}#similar-${item.book_id}` : null,
-        onclick: () => addOnce(add, item, "✓ added", `: ${item.title}`) });
+        onclick: () => addOnce(add, item, "✓ added", `: ${item.title}`, key != null) });
       list.append(el("li", {},
         el("span", { class: "title", text: item.title }),
         item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null,
@@ -515,11 +552,17 @@ function matchReport(title, matches, onPick, lines = false) {
   return box;
 }
 
+// The focus goes to the report's heading: read as its title ("Imported ...: 400 books read,
+// 23 to read"), not as every question in it.
 function showReport(content, focus) {
   const report = $("report");
   report.replaceChildren(content);
   report.scrollIntoView({ block: "start" });
-  if (focus) report.focus({ preventScroll: true });
+  const heading = content.querySelector("h3");
+  if (focus && heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
 }
 
 // A busy button says so and ignores presses; it stays enabled, so the focus stays on it (a
@@ -614,7 +657,7 @@ async function importExport(event) {
     const read = new Set(readLines.map((m) => m.book_id)).size;
     const twice = readLines.length - read;
     const again = twice
-      ? ` (and ${twice} ${twice === 1 ? "line" : "lines"} for another edition of a book counted)` : "";
+      ? ` (and ${twice} more ${twice === 1 ? "line" : "lines"} for a book already counted)` : "";
     const gaveUp = answer.counts.abandoned
       ? ` (${answer.counts.abandoned} unrated on a did-not-finish shelf, read as 1 star)` : "";
     const heading = `Imported ${file.name}: ${read} ${read === 1 ? "book" : "books"} read${again}${gaveUp}, `
