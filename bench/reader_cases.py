@@ -52,6 +52,17 @@ CASES = (
         (("Harry Potter and the Sorcerer's Stone", "J.K. Rowling", 1),),
     ),
     Case(
+        "Harry Potter #1 at 5, #2 at 1 (no sequel of a dislike)",
+        (
+            ("Harry Potter and the Sorcerer's Stone", "J.K. Rowling", 5),
+            ("Harry Potter and the Chamber of Secrets", "J.K. Rowling", 1),
+        ),
+    ),
+    Case(
+        "The Lord of the Rings, one volume, at 5 (none of the books it holds)",
+        (("The Lord of the Rings", "J.R.R. Tolkien", 5),),
+    ),
+    Case(
         "Fifty Shades of Grey 1 + Twilight 1",
         (("Fifty Shades of Grey", "E.L. James", 1), ("Twilight", "Stephenie Meyer", 1)),
     ),
