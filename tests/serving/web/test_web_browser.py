@@ -442,6 +442,19 @@ def test_suggestions_say_who_and_how_rated_and_keyboard_differs_from_hover(page,
     assert items.first.get_attribute("aria-selected") == "true" and selected != hovered
 
 
+def test_the_search_note_speaks_of_the_text_in_the_box(page, popular_books):
+    """A note for older text is not left standing: "Type at least 2 letters" stayed (it is the
+    box's description too) when a second letter brought suggestions and the arrows picked
+    one before the pause."""
+    (_, title, _) = popular_books[0]
+    page.type("#search", title[0], delay=0)
+    page.locator("#search-note").filter(has_text="at least 2 letters").wait_for()
+    page.type("#search", title[1:4], delay=0)
+    page.get_by_test_id("suggestion").first.wait_for()
+    page.keyboard.press("ArrowDown")
+    assert "at least 2 letters" not in page.inner_text("#search-note")
+
+
 def _export_rows(popular: list[tuple[int, str, str]], n_rows: int) -> list[dict]:
     """A Goodreads export of n_rows: demo books read and rated or on to-read, one title to check
     (no author, its last two letters wrong: a fuzzy title, ambiguous), then the real shared

@@ -201,7 +201,9 @@ function renderBooks() {
   const list = $("books");
   const listed = new Set(books.map(keyOf));
   for (const key of panels.keys()) if (!listed.has(key)) panels.delete(key);
-  for (const added of document.querySelectorAll("button[data-added]")) {
+  // the suggestions' buttons on the page and in panels kept but not drawn (past "Show all")
+  const addedButtons = [document, ...panels.values()].flatMap((root) => [...root.querySelectorAll("button[data-added]")]);
+  for (const added of new Set(addedButtons)) {
     if (!listed.has(added.dataset.added)) offerAgain(added);
   }
   const shown = showAll ? books : books.slice(0, SHOWN_BOOKS);
@@ -331,6 +333,7 @@ function highlight(i) {
   const items = $("suggestions").children;
   if (!items.length) return;
   clearTimeout(noteTimer); // the option read now, not "8 books found" over it
+  $("search-note").textContent = cutNote; // no "no book found" while there are options
   active = (i + items.length) % items.length;
   [...items].forEach((item, n) => item.setAttribute("aria-selected", n === active ? "true" : "false"));
   $("search").setAttribute("aria-activedescendant", `suggestion-${active}`);
@@ -375,6 +378,7 @@ function onSearchInput() {
   }
   shownFor = null; // what is on screen answers older text now
   active = -1;
+  clearTimeout(noteTimer); // a note pending for the text before this key is stale
   clearTimeout(timer);
   timer = setTimeout(suggest, 120);
 }
@@ -482,7 +486,8 @@ async function moreLikeThis(book, anchor, button, key = null) {
       const add = el("button", { type: "button", class: "link", text: "+ add",
         "aria-label": spokenName("+ add", ` ${item.title} to my books`),
         "data-focus": key ? `${key}#similar-${item.book_id}` : null,
-        onclick: () => addOnce(add, item, "✓ added", `: ${item.title}`, key != null) });
+        // focused, it is put back after the redraw and read again: no announcement besides
+        onclick: () => addOnce(add, item, "✓ added", `: ${item.title}`, key != null && document.activeElement === add) });
       list.append(el("li", {},
         el("span", { class: "title", text: item.title }),
         item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null,
