@@ -317,7 +317,8 @@ def test_the_focus_stays_where_the_reader_works(page, popular_books):
 def test_one_row_a_book_and_an_add_undone_by_removal(page, popular_books):
     """A typed title that Recommend finds to be a book already listed becomes that one row (two
     rows of one book rated and removed each other), its rating kept; a suggestion added and
-    then removed from the list is offered again ("✓ in your books" stayed)."""
+    then removed from the list is offered again ("✓ in your books" stayed), and one added
+    from the search box says it is in the list."""
     (book_id, title, author) = popular_books[0]
     stored = [
         {"book_id": book_id, "title": title, "author": author, "rating": None},
@@ -337,6 +338,9 @@ def test_one_row_a_book_and_an_add_undone_by_removal(page, popular_books):
     assert card.get_by_role("button", name=f"in your books: {card_title}").count() == 1
     page.get_by_role("button", name=f"remove {card_title}").click()
     assert card.get_by_role("button", name=f"add to my books: {card_title}").count() == 1
+    # added another way (the search box), the card says so too
+    _add(page, card_title, card_title, None)
+    assert card.get_by_role("button", name=f"in your books: {card_title}").count() == 1
     assert page.errors == []
 
 

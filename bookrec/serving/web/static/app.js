@@ -201,11 +201,10 @@ function renderBooks() {
   const list = $("books");
   const listed = new Set(books.map(keyOf));
   for (const key of panels.keys()) if (!listed.has(key)) panels.delete(key);
-  // the suggestions' buttons on the page and in panels kept but not drawn (past "Show all")
-  const addedButtons = [document, ...panels.values()].flatMap((root) => [...root.querySelectorAll("button[data-added]")]);
-  for (const added of new Set(addedButtons)) {
-    if (!listed.has(added.dataset.added)) offerAgain(added);
-  }
+  // every "+ add" says whether its book is in the list now, however it got there or left:
+  // on the page and in panels kept but not drawn (past "Show all")
+  const adds = [document, ...panels.values()].flatMap((root) => [...root.querySelectorAll("button[data-book]")]);
+  for (const add of new Set(adds)) showAdded(add, listed.has(add.dataset.book));
   const shown = showAll ? books : books.slice(0, SHOWN_BOOKS);
   list.replaceChildren(...shown.map(bookRow));
   $("count").textContent = books.length ? `(${books.length})` : "";
@@ -426,9 +425,7 @@ function card(item, index) {
       item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null),
     facts,
     item.reason_text ? el("p", { class: "because", "data-testid": "because", text: item.reason_text }) : null);
-  const add = el("button", { type: "button", class: "link", text: "+ add to my books",
-    "aria-label": spokenName("+ add to my books", `: ${item.title}`),
-    onclick: () => addOnce(add, item, "✓ in your books", `: ${item.title}`) });
+  const add = addButton(item, ["+ add to my books", `: ${item.title}`], ["✓ in your books", `: ${item.title}`]);
   li.append(el("div", { class: "line card-actions" },
     el("button", { type: "button", class: "link", text: "more like this",
       "aria-label": `more like this: ${item.title}`, "aria-expanded": "false",
@@ -437,28 +434,32 @@ function card(item, index) {
   return li;
 }
 
-// A suggested book's "add" button, once pressed, says what is now true in its text and in the
-// name a screen reader reads (which otherwise still offers "add"), and adds nothing twice.
-// `quiet`: the button is redrawn with the list and the focus put back on it, which reads its
-// new name ("added: Dune"): no announcement besides.
-function addOnce(button, item, done, spoken, quiet = false) {
-  if (button.getAttribute("aria-disabled") === "true") return;
-  button.dataset.offer = JSON.stringify([button.textContent, button.getAttribute("aria-label")]);
-  button.dataset.added = keyOf(entryOf(item));
-  button.textContent = done;
-  button.setAttribute("aria-label", spokenName(done, spoken));
-  button.setAttribute("aria-disabled", "true");
-  addBooks([item]);
-  if (!quiet) announce(`Added ${item.title} to your books`);
+// A suggested book's "add" button: [visible words, the rest of its name] while it offers the
+// book, and once the book is in the reader's list (pressed here or added any other way), what
+// is then true, in its text and in the name a screen reader reads; it adds nothing twice, and
+// offers the book again once it leaves the list (renderBooks).
+// `quietWhen()`: the button is redrawn with the list and the focus put back on it, which
+// reads its new name ("added: Dune"): no announcement besides.
+function addButton(item, offer, done, quietWhen = () => false, attrs = {}) {
+  const add = el("button", { type: "button", class: "link", ...attrs, "data-book": keyOf(entryOf(item)),
+    "data-offer": JSON.stringify(offer), "data-done": JSON.stringify(done),
+    onclick: () => {
+      if (add.getAttribute("aria-disabled") === "true") return;
+      const quiet = quietWhen(add);
+      showAdded(add, true);
+      addBooks([item]);
+      if (!quiet) announce(`Added ${item.title} to your books`);
+    } });
+  showAdded(add, books.some((b) => keyOf(b) === add.dataset.book));
+  return add;
 }
 
-// A book added from a suggestion and then removed from the list may be added again.
-function offerAgain(button) {
-  const [text, label] = JSON.parse(button.dataset.offer);
+function showAdded(button, added) {
+  const [text, rest] = JSON.parse(added ? button.dataset.done : button.dataset.offer);
   button.textContent = text;
-  button.setAttribute("aria-label", label);
-  button.removeAttribute("aria-disabled");
-  delete button.dataset.added;
+  button.setAttribute("aria-label", spokenName(text, rest));
+  if (added) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
 }
 
 let panelsMade = 0;
@@ -483,11 +484,11 @@ async function moreLikeThis(book, anchor, button, key = null) {
     const answer = await postJson("/api/similar", { book_id: book.book_id, exclude, top_n: 5 });
     const list = el("ol", { "aria-label": `more like ${book.title}` });
     for (const item of answer.recommendations) {
-      const add = el("button", { type: "button", class: "link", text: "+ add",
-        "aria-label": spokenName("+ add", ` ${item.title} to my books`),
-        "data-focus": key ? `${key}#similar-${item.book_id}` : null,
-        // focused, it is put back after the redraw and read again: no announcement besides
-        onclick: () => addOnce(add, item, "✓ added", `: ${item.title}`, key != null && document.activeElement === add) });
+      // under one of the reader's books, a focused button is put back after the redraw and
+      // read again: no announcement besides
+      const add = addButton(item, ["+ add", ` ${item.title} to my books`], ["✓ added", `: ${item.title}`],
+        (button) => key != null && document.activeElement === button,
+        { "data-focus": key ? `${key}#similar-${item.book_id}` : null });
       list.append(el("li", {},
         el("span", { class: "title", text: item.title }),
         item.author ? el("span", { class: "author", text: ` by ${item.author}` }) : null,
