@@ -446,6 +446,26 @@ def test_suggestions_say_who_and_how_rated_and_keyboard_differs_from_hover(page,
     assert items.first.get_attribute("aria-selected") == "true" and selected != hovered
 
 
+def test_a_browser_that_will_not_store_says_so(page, popular_books):
+    """Storage full or blocked: adding a book threw in the click handler (nothing said, the
+    list as before); now the reader is told beside the search box, and once storing works
+    again the message goes."""
+    (_, first, _), (_, second, _) = popular_books[:2]
+    page.evaluate(
+        "() => { window.keep = Storage.prototype.setItem; Storage.prototype.setItem = () => {"
+        " throw new DOMException('full', 'QuotaExceededError'); }; }"
+    )
+    page.type("#search", first, delay=0)
+    page.get_by_test_id("suggestion").filter(has_text=first).first.click()
+    assert "would not keep your books" in page.inner_text("#search-error")
+    assert page.get_by_test_id("my-book").count() == 0
+    page.evaluate("() => { Storage.prototype.setItem = window.keep; }")
+    _add(page, second, second, None)
+    assert page.get_by_test_id("my-book").count() == 1
+    assert page.locator("#search-error").is_hidden()
+    assert page.errors == []
+
+
 def test_the_search_note_speaks_of_the_text_in_the_box(page, popular_books):
     """A note for older text is not left standing: "Type at least 2 letters" stayed (it is the
     box's description too) when a second letter brought suggestions and the arrows picked

@@ -81,10 +81,20 @@ let books = readList(STORE);
 let wanted = readList(WANTED);
 let showAll = false;
 
+// The browser may refuse to store (its storage full, or blocked for this page): the reader is
+// told next to the search box, and the list stays as stored, not as it seemed for a moment.
+const NOT_KEPT = "This browser would not keep your books (its storage is full, or blocked for "
+  + "this page), so that change is lost: free some storage or allow it for this page, then try again.";
+
 function change(key, apply) {
   const list = readList(key);
   apply(list);
-  localStorage.setItem(key, JSON.stringify(oneEach(list)));
+  try {
+    localStorage.setItem(key, JSON.stringify(oneEach(list)));
+    if ($("search-error").textContent === NOT_KEPT) showError("search", "");
+  } catch {
+    showError("search", NOT_KEPT);
+  }
   books = readList(STORE);
   wanted = readList(WANTED);
   renderBooks();
