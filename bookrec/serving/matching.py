@@ -466,9 +466,8 @@ class CatalogMatcher:
         scored: list[tuple[int, float]] = []
         if keys.author_surname and keys.title_key:
             rows = self.surname_index.get(keys.author_surname, [])
-            # the plain ratio too: a typo across words ("gone gril") sorts its words apart
             scored = [
-                (r, max(self._fuzzy_score(keys, r), self._plain_score(keys, r)))
+                (r, max(self._fuzzy_score(keys, r), self._fuzzy_score(keys, r, fuzz.ratio)))
                 for r in rows
                 if self._relation(keys, r) == "same"
             ]
@@ -980,17 +979,14 @@ class CatalogMatcher:
         theirs = volume_numbers(self.title_keys[row])
         return bool(theirs) and typed.isdisjoint(theirs)
 
-    def _fuzzy_score(self, keys, row: int) -> float:
+    def _fuzzy_score(self, keys, row: int, scorer=fuzz.token_sort_ratio) -> float:
+        """The best `scorer` ratio of the reader's title forms to the catalog row's (the hint
+        also takes fuzz.ratio: a typo across words, "gone gril", sorts its words apart)."""
         reader = [k for k in (keys.title_key, keys.bare_title_key) if k]
         catalog = list(self.forms[row])
         if not reader or not catalog:
             return 0.0
-        return max(fuzz.token_sort_ratio(a, b) for a in reader for b in catalog)
-
-    def _plain_score(self, keys, row: int) -> float:
-        """_fuzzy_score with fuzz.ratio: the words in the order typed."""
-        reader = [k for k in (keys.title_key, keys.bare_title_key) if k]
-        return max((fuzz.ratio(a, b) for a in reader for b in self.forms[row]), default=0.0)
+        return max(scorer(a, b) for a in reader for b in catalog)
 
     def _by_author_fuzzy(self, book: ReaderBook, keys) -> Match | None:
         if not keys.author_surname or not keys.title_key:

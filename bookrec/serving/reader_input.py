@@ -108,15 +108,12 @@ def parse_rating(text: str | float | int | None, origin: str) -> float | None:
         text = text.strip()
         if not text:
             return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = _written_rating(text)
-        if value is None:
-            raise DataError(
-                f"{origin}: rating {quote(text)} is not a rating; use 1 to 5 (or words like "
-                '"4 stars" or "really liked it")'
-            ) from None
+    value = _rating_value(text)
+    if value is None:
+        raise DataError(
+            f"{origin}: rating {quote(text)} is not a rating; use 1 to 5 (or words like "
+            '"4 stars" or "really liked it")'
+        )
     if math.isnan(value) or not 1.0 <= value <= 5.0:
         raise DataError(f"{origin}: rating {quote(text)} is outside 1 to 5 stars")
     return value
@@ -127,6 +124,14 @@ def parse_rating(text: str | float | int | None, origin: str) -> float | None:
 _STARS_WRITTEN = re.compile(
     r"^(?P<n>[0-9]+(?:[.,][0-9]+)?)\s*(?:stars?|★|\*|/\s*5)?$", re.IGNORECASE
 )
+
+
+def _rating_value(text: str | float | int) -> float | None:
+    """The number of stars a rating field says, in range or not; None: not a rating."""
+    try:
+        return float(text)
+    except ValueError:
+        return _written_rating(text)
 
 
 def _written_rating(text: str) -> float | None:
@@ -144,10 +149,7 @@ def _stars_only(text: str) -> bool:
     """Whether a field holds only a rating ("5", "4.5", "4 stars", "★★★★"; "0" and "6" too,
     which parse_rating then refuses as off the stars): no author is named so. A number past
     10 is no rating anyone meant ("Animal Farm|1984")."""
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        value = _written_rating(text)
+    value = _rating_value(text)
     return value is not None and 0.0 <= value <= 10.0
 
 
