@@ -155,10 +155,10 @@ def _next_in_series(
 def _next_after(series: str | None, after: str) -> str:
     """ "Next in Dune Chronicles after “Dune Messiah”"; the series left unnamed where its name
     is the title's ("Next in Ender's Shadow after “Ender's Shadow”" said it twice)."""
-    if not series or series.casefold() == short_title(after).casefold():
-        return (
-            f"Next after {named(after)} in its series" if series else f"Next after {named(after)}"
-        )
+    if not series:
+        return f"Next after {named(after)}"
+    if series.casefold() == short_title(after).casefold():
+        return f"Next after {named(after)} in its series"
     return f"Next in {series} after {named(after)}"
 
 
@@ -293,6 +293,17 @@ def read_books(matches: Sequence[Match]) -> dict[int, float | None]:
     where it was never rated. What the list rests on (Recommender.recommend_matches) and what
     the line above it says of the ratings (Dune 4 + Dune 2 said "little is known here of it"
     where it was a 3) are read here alike."""
+    rated, unrated = listed_ratings(matches)
+    # plain sums: np.mean costs ~10 us a call, per listed book
+    books: dict[int, float | None] = {b: sum(r) / len(r) for b, r in rated.items()}
+    for b in unrated:
+        books.setdefault(b, None)
+    return books
+
+
+def listed_ratings(matches: Sequence[Match]) -> tuple[dict[int, list[float]], list[int]]:
+    """The reader's matched books read (not to-read): each rated book's ratings as listed (a
+    book listed twice has two), and the books listed without a rating, in the order given."""
     rated: dict[int, list[float]] = {}
     unrated: list[int] = []
     for m in matches:
@@ -302,11 +313,7 @@ def read_books(matches: Sequence[Match]) -> dict[int, float | None]:
             unrated.append(m.book_id)
         else:
             rated.setdefault(m.book_id, []).append(m.book.rating)
-    # plain sums: np.mean costs ~10 us a call, per listed book
-    books: dict[int, float | None] = {b: sum(r) / len(r) for b, r in rated.items()}
-    for b in unrated:
-        books.setdefault(b, None)
-    return books
+    return rated, unrated
 
 
 def _unsure(counts: Mapping[str, int]) -> int:

@@ -60,7 +60,7 @@ from bookrec.serving.matching import (
     works_of_books,
 )
 from bookrec.serving.reader_input import ReaderBook
-from bookrec.serving.reasons import books_counted, read_books, reason_text
+from bookrec.serving.reasons import books_counted, listed_ratings, read_books, reason_text
 from bookrec.serving.results import Mode, Reason, Recommendation, Recommendations
 from bookrec.serving.title_keys import catalog_keys
 from bookrec.warehouse.connection import table_exists
@@ -623,12 +623,8 @@ def _mode(n_rated: int, n_books: int) -> Mode:
 def _conflicting_ratings(matches: Sequence[Match]) -> str:
     """A note naming each book listed more than once with different ratings ('' when none):
     their mean is used, which the reader should know rather than find out."""
-    ratings: dict[int, list[float]] = {}
-    titles: dict[int, str] = {}
-    for m in matches:
-        if m.status == "matched" and m.book.rating is not None:
-            ratings.setdefault(m.book_id, []).append(m.book.rating)
-            titles[m.book_id] = m.book.title
+    ratings, _ = listed_ratings(matches)
+    titles = {m.book_id: m.book.title for m in matches if m.book.rating is not None}
     parts = [
         f"{titles[b]} ({', '.join(f'{r:g}' for r in rs)}: {float(np.mean(rs)):g} used)"
         for b, rs in ratings.items()
