@@ -287,6 +287,12 @@ function searchNote(text) {
   $("search-note").textContent = text;
 }
 
+// what to say once typing pauses, in place of anything pending
+function noteAfterPause(say) {
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(say, NOTE_PAUSE_MS);
+}
+
 function closeSuggestions() {
   clearTimeout(noteTimer); // "8 books found" is not said of a list already closed
   $("suggestions").hidden = true;
@@ -321,11 +327,10 @@ function renderSuggestions(found, query) {
   list.hidden = found.length === 0;
   $("search").setAttribute("aria-expanded", found.length ? "true" : "false");
   const none = found.length ? "" : `No book found for “${query}”; Enter keeps it as typed.`;
-  clearTimeout(noteTimer);
-  noteTimer = setTimeout(() => {
+  noteAfterPause(() => {
     $("search-note").textContent = [cutNote, none].filter(Boolean).join(" ");
     if (found.length) announce(`${found.length} ${found.length === 1 ? "book" : "books"} found: arrow keys to choose, Enter adds`);
-  }, NOTE_PAUSE_MS);
+  });
 }
 
 function pick(i) {
@@ -341,8 +346,8 @@ function pick(i) {
 function highlight(i) {
   const items = $("suggestions").children;
   if (!items.length) return;
-  clearTimeout(noteTimer); // the option read now, not "8 books found" over it
-  $("search-note").textContent = cutNote; // no "no book found" while there are options
+  // the option read now, not "8 books found" over it; no "no book found" while there are options
+  searchNote(cutNote);
   active = (i + items.length) % items.length;
   [...items].forEach((item, n) => item.setAttribute("aria-selected", n === active ? "true" : "false"));
   $("search").setAttribute("aria-activedescendant", `suggestion-${active}`);
@@ -360,9 +365,8 @@ async function suggest() {
     closeSuggestions();
     shownFor = query;
     shown = [];
-    clearTimeout(noteTimer);
-    $("search-note").textContent = "";
-    if (query) noteTimer = setTimeout(() => searchNote("Type at least 2 letters to see suggestions."), NOTE_PAUSE_MS);
+    searchNote("");
+    if (query) noteAfterPause(() => searchNote("Type at least 2 letters to see suggestions."));
     return;
   }
   try {
