@@ -118,7 +118,12 @@ def targets(runs: list[TopNResult]) -> list[dict]:
         0.0,
         at_most=True,
     )
-    add("full histories: already-read rate", [o.already_read for o in ours], 0.02, True)
+    add(
+        "full histories: already-read rate",
+        [o.already_read for o in ours],
+        TARGET_ALREADY_READ,
+        True,
+    )
     add(
         "full histories: NDCG@10 / best CF peer",
         [x["full:over_best_peer"] for x in ratios],
@@ -259,13 +264,6 @@ def _shown(row: dict) -> dict:
             out[key] = f"{value:.2%}" if share else f"{value:.2f}x"
     out["bar"] = f"<= {float(row['bar'][3:]):.1%}" if share else row["bar"] + "x"
     return out
-
-
-def render(json_path: Path) -> str:
-    """The Markdown report again from a run's JSON (no re-run)."""
-    import json
-
-    return markdown(json.loads(json_path.read_text()))
 
 
 def markdown(payload: dict, image: str = "bench_topn.png") -> str:

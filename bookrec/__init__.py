@@ -10,7 +10,8 @@ Packages in layers; each imports only from the layers below it (tests/test_layer
   `demo` (the synthetic catalog, written in the warehouse's file layouts);
 - `warehouse` (DuckDB and the input files);
 - the modules every layer shares: `holdout` (the per-user holdout), `config` (settings),
-  `errors` (the errors a user sees), `report_json`.
+  `errors` (the errors a user sees), `report_json`, `sorted_ids` (ids looked up by
+  binary search).
 """
 
 __version__ = "0.1.0"

@@ -297,12 +297,10 @@ class MergeConfig:
 # ---------------------------------------------------------------------------------------------
 # Encoding: the pretrained text encoder, and where chunked work runs.
 
-Distance = Literal["cosine", "euclidean"]
 Device = Literal["auto", "cpu", "cuda"]
 # How the encoder computes: transformers on torch (fp32, CPU or GPU), or the same model exported
 # to ONNX and run by ONNX Runtime on the CPU, in fp32 or with int8 MatMul weights.
 Runtime = Literal["auto", "torch", "onnx", "onnx-int8"]
-RUNTIMES = ("auto", "torch", "onnx", "onnx-int8")
 
 
 def default_model() -> str:
@@ -414,7 +412,8 @@ class ClusterConfig:
 # Scoring: the similarity blend (bookrec.scoring.blend).
 
 Space = Literal["raw", "trained"]
-Centering = Literal["plain", "user"]
+# the centerings projector training selects on (bookrec.scoring.blend.Centering adds "book")
+SelectionCentering = Literal["plain", "user"]
 
 
 @settings
@@ -633,7 +632,7 @@ class SelectionConfig:
     )
     temperature: Positive = Field(0.05, description="softmax temperature of the blend")
     top_k: int | None = Field(20, ge=1, description="history books that vote (None: all)")
-    centering: Centering = Field(
+    centering: SelectionCentering = Field(
         "plain",
         description="plain (the scorer's default) or user (reader-mean deviations)",
     )
@@ -650,15 +649,6 @@ class ProjectorConfig(
     def from_json(cls, text: str) -> ProjectorConfig:
         """The config written by to_json (lists back to tuples)."""
         return cls(**json.loads(text))
-
-
-PROJECTOR_CONCERNS = (
-    NetworkConfig,
-    TripletConfig,
-    TrainingLoopConfig,
-    HoldoutConfig,
-    SelectionConfig,
-)
 
 
 def check_top(top: int, name: str = "top", most: int | None = None) -> int:
@@ -1024,10 +1014,15 @@ class ListConfig:
     )
     grid_few_text: tuple[float, ...] = Field((1.0, 2.0, 3.0), description="few_w_text values tuned")
 
+    def is_few(self, n_books: int) -> bool:
+        """Whether a reader who gave n_books books is ranked as a few-book reader (up to
+        few_books): the one test behind every *_for setting below."""
+        return n_books <= self.few_books
+
     def weights_for(self, n_books: int) -> ListWeights:
         """The weights that rank a reader who gave n_books books (the few-book ones up to
         few_books)."""
-        if n_books <= self.few_books:
+        if self.is_few(n_books):
             return ListWeights(
                 self.few_w_pop, self.few_w_text, self.few_w_corating, self.few_w_rating
             )
@@ -1036,26 +1031,26 @@ class ListConfig:
     def genre_for(self, n_books: int) -> float:
         """The weight of closeness in genres for a reader who gave n_books books (few_w_genre
         up to few_books, as weights_for)."""
-        return self.few_w_genre if n_books <= self.few_books else self.w_genre
+        return self.few_w_genre if self.is_few(n_books) else self.w_genre
 
     def closest_for(self, n_books: int) -> int:
         """How many nearest liked (or disliked) books a reader's closeness is the mean over
         (few_closest up to few_books books, as weights_for)."""
-        return self.few_closest if n_books <= self.few_books else self.closest
+        return self.few_closest if self.is_few(n_books) else self.closest
 
     def sequels_first_for(self, n_books: int) -> int:
         """How many next-in-series books lead the list of a reader who gave n_books books
         (sequels_first up to few_books, as weights_for; none after)."""
-        return self.sequels_first if n_books <= self.few_books else 0
+        return self.sequels_first if self.is_few(n_books) else 0
 
     def rerank_depth_for(self, n_books: int) -> int:
         """How many best candidates a re-ranker re-orders for a reader who gave n_books books
         (few_rerank_depth up to few_books, as weights_for; full_rerank_depth after)."""
-        return self.few_rerank_depth if n_books <= self.few_books else self.full_rerank_depth
+        return self.few_rerank_depth if self.is_few(n_books) else self.full_rerank_depth
 
     def corating_feature_for(self, n_books: int) -> str:
         """The co-rating feature of a reader who gave n_books books (as weights_for)."""
-        return self.few_corating_feature if n_books <= self.few_books else self.corating_feature
+        return self.few_corating_feature if self.is_few(n_books) else self.corating_feature
 
     @model_validator(mode="after")
     def _dislike_below_like(self) -> ListConfig:
@@ -1076,13 +1071,11 @@ __all__ = [
     "DEFAULT_READERS_PER_CHUNK",
     "DEFAULT_REPORTS",
     "DEFAULT_WAREHOUSE",
-    "PROJECTOR_CONCERNS",
     "ClusterConfig",
     "ConfigError",
     "CoratingConfig",
     "DataConfig",
     "Device",
-    "Distance",
     "EncoderConfig",
     "EvalConfig",
     "HoldoutConfig",

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"bookrec.warehouse"},
     {"bookrec.holdout"},
     {"bookrec.config"},
-    {"bookrec.errors", "bookrec.report_json"},
+    {"bookrec.errors", "bookrec.report_json", "bookrec.sorted_ids"},
     {"bookrec"},  # the package's own __init__
 ]
 RANK = {unit: depth for depth, units in enumerate(LAYERS) for unit in units}

@@ -273,8 +273,3 @@ def cached_encoder(config: EncoderConfig) -> Encoder:
     chunk and reuses it for every later one (loading costs seconds, a chunk fractions of that).
     """
     return Encoder.load(config)
-
-
-def encode_texts(texts: list[str], config: EncoderConfig | None = None) -> np.ndarray:
-    """Encode arbitrary texts (loads the encoder each call: keep an Encoder for many calls)."""
-    return Encoder.load(config).encode(texts)

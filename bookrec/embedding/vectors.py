@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from bookrec.errors import WarehouseError
+from bookrec.sorted_ids import positions
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import (
     require_tables,
@@ -47,16 +48,7 @@ class BookVectors:
 
     def index_of(self, book_ids) -> np.ndarray:
         """Row positions of the given book ids, -1 where a book has no vector."""
-        book_ids = np.asarray(book_ids, dtype=np.int64)
-        positions = np.searchsorted(self.book_ids, book_ids)
-        positions = np.clip(positions, 0, max(len(self.book_ids) - 1, 0))
-        found = len(self.book_ids) > 0
-        hit = (
-            found & (self.book_ids[positions] == book_ids)
-            if found
-            else np.zeros(len(book_ids), bool)
-        )
-        return np.where(hit, positions, -1)
+        return positions(self.book_ids, book_ids)
 
 
 def book_matrix(table: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from bookrec.config import ProjectorConfig
+from bookrec.config import ProjectorConfig, SelectionCentering
 from bookrec.embedding.vectors import BookVectors
 from bookrec.evaluation.metrics import mean_defined, spearman
 from bookrec.scoring.blend import blend_deviation, centred_targets
@@ -25,7 +25,6 @@ from bookrec.scoring.predictors import BookAverage
 # Which hidden books count: all, or only those with / without a description.
 Subset = Literal["all", "with_description", "without_description"]
 SUBSETS: tuple[Subset, ...] = ("all", "with_description", "without_description")
-TaskCentering = Literal["plain", "user"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class BlendGrid:
     alphas: tuple[float, ...]
     temperature: float
     top_k: int | None
-    centering: TaskCentering = "plain"
+    centering: SelectionCentering = "plain"
 
     @classmethod
     def of(cls, config: ProjectorConfig) -> BlendGrid:
@@ -70,7 +69,11 @@ class HeldOutReader:
         raise ValueError(f"unknown subset {subset!r}")
 
     def deviation(
-        self, matrix: np.ndarray, temperature: float, top_k: int | None, centering: TaskCentering
+        self,
+        matrix: np.ndarray,
+        temperature: float,
+        top_k: int | None,
+        centering: SelectionCentering,
     ) -> np.ndarray:
         """The blend's personal part at alpha = 1 (prediction - book mean) per hidden book;
         0 where the book has no vector or the reader no usable history. The "user" centre is

@@ -4,6 +4,7 @@ and the issue's target ratios (bench/topn.py prints them per seed)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -73,16 +74,8 @@ def markdown(results: list[TopNResult]) -> str:
             f"co-rating {r.chosen.few_w_corating}, predicted rating {r.chosen.few_w_rating} "
             f"(tuned on the tuning readers' books cut to few, NDCG@10 {r.few_tune_ndcg:.3f}).",
             "",
-            "| method | " + " | ".join(METRICS) + " |",
-            "|" + "---|" * (len(METRICS) + 1),
+            *_method_table(r.methods, METRICS),
         ]
-        for name, row in r.methods.items():
-            values = row.model_dump(mode="json")
-            cells = [
-                f"{values[m]:.1f}" if m == "novelty_rank" else f"{values[m]:.3f}" for m in METRICS
-            ]
-            label = f"**{name}**" if name == "bookrec_list" else name
-            lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines += ["", *margins(r), ""]
         lines += mode_tables(r)
     lines += ["![NDCG@10 per method](topn.png)", ""]
@@ -137,18 +130,22 @@ def mode_tables(result: TopNResult) -> list[str]:
             "",
             mode_title(mode) + ".",
             "",
-            "| method | " + " | ".join(MODE_METRICS) + " |",
-            "|" + "---|" * (len(MODE_METRICS) + 1),
+            *_method_table(rows, MODE_METRICS),
         ]
-        for name, row in rows.items():
-            values = row.model_dump(mode="json")
-            cells = [_cell(m, values[m]) for m in MODE_METRICS]
-            label = f"**{name}**" if name == "bookrec_list" else name
-            lines.append(f"| {label} | " + " | ".join(cells) + " |")
         mine = {k: v for k, v in ratios.items() if k.startswith(f"{mode}:")}
         if mine:
             lines += ["", "; ".join(f"{k.split(':')[1]} {v:.2f}x" for k, v in mine.items())]
         lines.append("")
+    return lines
+
+
+def _method_table(rows: dict, metrics: Sequence[str]) -> list[str]:
+    """A Markdown table of each method's metrics, bookrec's list in bold."""
+    lines = ["| method | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 1)]
+    for name, row in rows.items():
+        values = row.model_dump(mode="json")
+        label = f"**{name}**" if name == "bookrec_list" else name
+        lines.append(f"| {label} | " + " | ".join(_cell(m, values[m]) for m in metrics) + " |")
     return lines
 
 

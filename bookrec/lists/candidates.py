@@ -2,8 +2,8 @@
 order, with what ranking needs of each: author, popularity (Candidates.popularity_z:
 z(z(log Goodreads ratings) + z(log readers here who liked it)), bookrec.lists.popularity),
 unit text and co-rating vectors, ALS's factors and the solve that turns a reader's books into
-ALS's user vector, EASE's columns; zscore, the scale every term of the list's score is taken
-in; and in_sorted, membership by binary search.
+ALS's user vector, EASE's columns; and zscore, the scale every term of the list's score is
+taken in.
 
 A reader's books (reader_roles): liked = rated >= liked_rating, or >= their own mean when they
 rated at least mean_liked_min_ratings books; a book rated <= disliked_rating is a dislike, never
@@ -223,11 +223,3 @@ def reader_roles(ratings, config: ListConfig) -> tuple[np.ndarray, np.ndarray]:
         liked |= rated & (ratings >= ratings[rated].mean())
     liked = (liked | ~rated) & ~disliked
     return liked, disliked
-
-
-def in_sorted(sorted_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """np.isin(values, sorted_keys) by binary search: no sort or hash of the (large) keys."""
-    if len(sorted_keys) == 0:
-        return np.zeros(len(values), bool)
-    at = np.clip(np.searchsorted(sorted_keys, values), 0, len(sorted_keys) - 1)
-    return sorted_keys[at] == values

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from bookrec.lists.sorted_ids import positions
+from bookrec.sorted_ids import positions
 from bookrec.warehouse.connection import run_sql, table_exists
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from bookrec.config import CoratingConfig
 from bookrec.embedding.vectors import book_matrix
 from bookrec.errors import WarehouseError
-from bookrec.lists.sorted_ids import positions
+from bookrec.sorted_ids import positions
 from bookrec.warehouse import lineage
 from bookrec.warehouse.connection import run_sql, sql_relation, table_exists
 
@@ -93,14 +93,6 @@ class Ease:
         weights = ease_weights(sp.csc_matrix(matrix)[:, keep], reg)
         version = f"ease-reg{reg:g}-min{min_readers}-n{len(keep)}"
         return cls(np.asarray(book_ids, np.int64)[keep], weights, version)
-
-    def reader_scores(self, history_ids: np.ndarray) -> np.ndarray:
-        """x B over EASE's own books (in book_ids order), x = the history's ones."""
-        rows = self.index_of(history_ids)
-        rows = rows[rows >= 0]
-        if not len(rows):
-            return np.zeros(len(self.book_ids), np.float32)
-        return self.weights[rows].sum(axis=0, dtype=np.float32)
 
     def scores(self, history_ids, book_ids: np.ndarray) -> np.ndarray:
         """x B at book_ids (-inf for a book outside EASE's items), x = the history's ones."""

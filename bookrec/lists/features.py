@@ -572,7 +572,7 @@ def _rows_of(present: np.ndarray, chosen: np.ndarray) -> np.ndarray:
 # against 109 ms). The cosines are the same bit for bit either way (each is the same ordered
 # sum over the 384 dimensions; checked on the real vectors at 5 to 800 books, and
 # tests/serving/test_recommend_block.py compares one reader with blocks of every size).
-FEW_BOOKS = 64
+TRANSPOSED_BELOW_ROWS = 64
 
 
 def _block_product(
@@ -584,7 +584,7 @@ def _block_product(
     if len(every) == 0:
         return np.zeros((0, len(cand_vectors)), np.float32)
     books = vectors[every]
-    if len(every) < FEW_BOOKS:
+    if len(every) < TRANSPOSED_BELOW_ROWS:
         return np.ascontiguousarray((cand_vectors @ books.T).T)
     return books @ cand_vectors.T
 

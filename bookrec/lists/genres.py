@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import scipy.sparse as sp
 
-from bookrec.lists.sorted_ids import positions
+from bookrec.sorted_ids import positions
 from bookrec.warehouse.connection import run_sql
 
 # the genres of a book that count: as many as its text names (sql/embed/01_feat_book_texts.sql)

@@ -431,4 +431,4 @@ class Rerankers:
         linear order; its depth, ListConfig.rerank_depth_for, is 0 or none was trained)."""
         if n_books < 1 or not config.rerank_depth_for(n_books):
             return None
-        return self.few if n_books <= config.few_books else self.full
+        return self.few if config.is_few(n_books) else self.full

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from bookrec.config import ListConfig
-from bookrec.lists.candidates import Candidates, in_sorted, reader_roles
+from bookrec.lists.candidates import Candidates, reader_roles
 from bookrec.lists.works import Works
+from bookrec.sorted_ids import in_sorted, positions
 
 
 @dataclass(frozen=True)
@@ -172,8 +173,8 @@ class SeriesLayout:
         """values (aligned with book_ids) of each history book; `default` where unknown."""
         if len(self.book_ids) == 0:
             return default
-        at = np.clip(np.searchsorted(self.book_ids, history), 0, len(self.book_ids) - 1)
-        return np.where(self.book_ids[at] == history, values[at], default)
+        at = positions(self.book_ids, history)
+        return np.where(at >= 0, values[at], default)
 
     def entry_before(self, history: np.ndarray, candidate: int) -> int | None:
         """The reader's book (of `history`) that the series entry at candidate position

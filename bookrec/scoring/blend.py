@@ -198,7 +198,9 @@ def blend_predict(
         dtype: of the weights.
 
     Returns:
-        (n_candidates,) float64 predictions on the 1..5 scale.
+        (n_candidates,) float64 predictions: on the 1..5 scale under "plain" (a mean of
+        ratings blended with m_b); "user" and "book" add a deviation to m_b, unclipped, so a
+        prediction may leave the scale (ranking and Spearman read only the order).
     """
     if not 0.0 <= alpha <= 1.0:
         raise ConfigError(f"alpha must lie in [0, 1]; got {alpha!r}")

@@ -197,18 +197,12 @@ class BlendPredictor:
             raise RuntimeError(f"{self.name}: call fit() before predict()")
         base = self.baseline.predict(pairs)
         prediction = base["prediction"].to_numpy().copy()
-        users = pairs["user_id"].to_numpy()
         books = pairs["book_id"].to_numpy(np.int64)
         # Not personalised: a book without a vector, a user without history, or alpha = 0
         # (a cold book without any average is still personalised by the similarity part).
         fallback = (self.vectors.index_of(books) < 0) | (self.config.alpha == 0.0)
-        order = np.argsort(users, kind="stable")
-        sorted_users = users[order]
-        starts = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1]])
-        ends = np.r_[starts[1:], len(order)]
-        for s, e in zip(starts, ends, strict=True):
-            rows = order[s:e]
-            history = self.histories.get(int(sorted_users[s]))
+        for user, rows in self._user_groups(pairs):
+            history = self.histories.get(user)
             if history is None:
                 fallback[rows] = True
                 continue

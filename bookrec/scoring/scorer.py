@@ -33,6 +33,7 @@ from bookrec.scoring.blend import (
     centred_targets,
     history_deviation,
 )
+from bookrec.sorted_ids import positions
 
 # What every setting of one reader's scoring shares: (similarity, targets, usable history mask).
 BlendParts = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -78,12 +79,10 @@ class BlendScorer:
 
     def means_of(self, book_ids) -> np.ndarray:
         """m_b of each book id (default_mean where unknown)."""
-        book_ids = np.asarray(book_ids, dtype=np.int64)
-        if len(self._mean_ids) == 0:
-            return np.full(len(book_ids), self.default_mean)
-        pos = np.clip(np.searchsorted(self._mean_ids, book_ids), 0, len(self._mean_ids) - 1)
-        hit = self._mean_ids[pos] == book_ids
-        return np.where(hit, self._mean_values[pos], self.default_mean)
+        at = positions(self._mean_ids, book_ids)
+        if not len(self._mean_ids):
+            return np.full(len(at), self.default_mean)
+        return np.where(at >= 0, self._mean_values[at], self.default_mean)
 
     def _history(self, history_book_ids, history_ratings) -> tuple[np.ndarray, np.ndarray]:
         ids = np.asarray(history_book_ids, dtype=np.int64)
@@ -154,12 +153,18 @@ class BlendScorer:
         history targets of the "plain" centering (bookrec.scoring.blend.history_deviation)."""
         config = self.config
         if self.centering == "plain":
-            targets = ratings[usable]
-        elif self.centering == "user":
-            # the user's habit comes from all their ratings, with a vector or not
-            targets = ratings[usable] - float(ratings.mean())
+            targets = ratings[usable]  # m_b comes off after the sum, one row per candidate
         else:
-            targets = ratings[usable] - self.means_of(history_ids[usable])
+            # the user's habit comes from all their ratings, with a vector or not
+            targets = centred_targets(
+                self.centering,
+                ratings[usable],
+                candidate_means,
+                user_mean=float(ratings.mean()),
+                history_means=(
+                    self.means_of(history_ids[usable]) if self.centering == "book" else None
+                ),
+            )
         deviation = history_deviation(similarity_rows, targets, config.temperature, config.top_k)
         if self.centering == "plain":
             deviation -= np.asarray(candidate_means, np.float64)

@@ -224,9 +224,10 @@ class CatalogMatcher:
             if self.subtitle_keys[row]:
                 self.subtitle_index[self.subtitle_keys[row]].append(row)
         self._same_work_of: dict[int, frozenset[int]] = {}
+        self._same_work_ids_of: dict[int, frozenset[int]] = {}
         works = works or {}
         self._work = [works.get(int(b)) for b in self.book_ids]
-        row_of = {int(b): r for r, b in enumerate(self.book_ids)} if main_editions else {}
+        row_of = self.row_of if main_editions else {}
         self._main_edition_row = {
             row_of[book]: row_of[main]
             for book, main in (main_editions or {}).items()
@@ -336,6 +337,16 @@ class CatalogMatcher:
         found = self._same_work_of.get(row)
         if found is None:  # the catalog never changes: each row is worked out once
             found = self._same_work_of[row] = self._same_work(row)
+        return found
+
+    def same_work_ids(self, book_id: int) -> frozenset[int]:
+        """same_work() of a catalog book, as book ids (none for a book not in the catalog):
+        what a listed book's Match.related_ids holds, never suggested either."""
+        found = self._same_work_ids_of.get(book_id)
+        if found is None:  # kept per book: a batch run meets a book in many readers' histories
+            row = self.row_of.get(book_id)
+            same = () if row is None else self.same_work(row)
+            found = self._same_work_ids_of[book_id] = frozenset(int(self.book_ids[r]) for r in same)
         return found
 
     def _same_work(self, row: int) -> frozenset[int]:
@@ -563,14 +574,15 @@ class CatalogMatcher:
         the reader's spelling of it ("Rowlings read as J.K. Rowling")."""
         if found.status != "matched" or not keys.author_key or found.book_id is None:
             return found
-        row = self._row_of_id[found.book_id]
+        row = self.row_of[found.book_id]
         if self._named_relation(keys, row) != "different":
             return found
         return _noted(found, f"{found.book.author} read as {self.authors[row]}")
 
     @functools.cached_property
-    def _row_of_id(self) -> dict[int, int]:
-        """book_id -> its catalog row, built on first use."""
+    def row_of(self) -> dict[int, int]:
+        """book_id -> its catalog row (the rows of every per-book list here), built on first
+        use."""
         return {int(b): r for r, b in enumerate(self.book_ids)}
 
     def _authors_named(self, matches: list[Match]) -> list[Match]:
@@ -612,9 +624,9 @@ class CatalogMatcher:
         ambiguous match offers ("Tolkien" is J.R.R. Tolkien, not one of two books about him)."""
         most = max(self.num[r] or 0 for r in rows)
         return all(
-            most > (self.num[self._row_of_id[c.book_id]] or 0)
+            most > (self.num[self.row_of[c.book_id]] or 0)
             for c in ambiguous.candidates
-            if c.book_id in self._row_of_id
+            if c.book_id in self.row_of
         )
 
     def _name_ends(self, key) -> list[int]:
@@ -670,7 +682,7 @@ class CatalogMatcher:
             match = self._match_keys(book, keys)
             if match.status != "matched":
                 continue
-            by_them = self._relation(keys, self._row_of_id[match.book_id]) == "same"
+            by_them = self._relation(keys, self.row_of[match.book_id]) == "same"
             if by_them or title == first:  # the author first: only a book of theirs
                 found.append((0 if by_them else 2, _noted(match, f"read as “{title}” by {author}")))
         entry = self._by_series_reading(book, keyed[-1]) if dash else None

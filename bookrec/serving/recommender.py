@@ -170,8 +170,6 @@ class Recommender:
         # without them the list cannot tell another edition, a box set or a sequel from a book
         # of its own: every answer says so (a warehouse built without flows.lists)
         self.without_works = works is None or corating is None
-        self._matcher_rows: dict[int, int] | None = None  # book_id -> matcher row, on first use
-        self._same_work: dict[int, frozenset[int]] = {}  # book_id -> same_work_ids, on use
         log.info(
             "recommender: %d candidates of %d books (space %s, >= %d ratings)",
             len(self.cand_ids),
@@ -454,21 +452,9 @@ class Recommender:
     def same_work_ids(self, book_ids: Sequence[int]) -> set[int]:
         """The catalog ids the matcher counts as these books again (other editions, titles,
         split volumes), as a listed book's Match.related_ids: never suggested either."""
-        if self._matcher_rows is None:
-            self._matcher_rows = {int(b): r for r, b in enumerate(self.matcher.book_ids)}
         found: set[int] = set()
         for book in book_ids:
-            book = int(book)
-            same = self._same_work.get(book)
-            if same is None:
-                # kept per book: a batch run meets the same books in many readers' histories
-                row = self._matcher_rows.get(book)
-                known = self.matcher.book_ids
-                same = frozenset(
-                    () if row is None else (int(known[r]) for r in self.matcher.same_work(row))
-                )
-                self._same_work[book] = same
-            found |= same
+            found |= self.matcher.same_work_ids(int(book))
         return found
 
     # -- a reader's books --------------------------------------------------------------------

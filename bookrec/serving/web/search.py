@@ -97,7 +97,6 @@ class SearchIndex:
         )
         self._title_sorted = [k for k, _ in by_title]
         self._title_rows = np.array([r for _, r in by_title], dtype=np.int64)
-        self.row_of = {int(b): r for r, b in enumerate(self.book_ids)}
 
     def __len__(self) -> int:
         return len(self.book_ids)

@@ -55,7 +55,7 @@ class Loaded:
 
     def matcher_row(self, book_id: int | None) -> int | None:
         """The matcher's row of a catalog book_id (None when unknown)."""
-        return None if book_id is None else self.search.row_of.get(book_id)
+        return None if book_id is None else self.recommender.matcher.row_of.get(book_id)
 
 
 class ReaderService:
@@ -194,9 +194,7 @@ class ReaderService:
         if row is None:
             raise DataError(f"book_id {book_id} is not in the catalog")
         # Never the book again: not its other editions either.
-        same = loaded.recommender.matcher.same_work(row)
-        ids = loaded.recommender.matcher.book_ids
-        skip = list(exclude) + [int(ids[r]) for r in same]
+        skip = [*exclude, *loaded.recommender.matcher.same_work_ids(book_id)]
         recommender = loaded.recommender
         book = loaded.search.suggestion(row)
         return book, Recommendations(
@@ -233,7 +231,7 @@ class ReaderService:
 def _picked(loaded: Loaded, book: ReaderBook, row: int) -> Match:
     """A Match for a book the reader picked from the suggestions (its id is certain)."""
     matcher = loaded.recommender.matcher
-    related = sorted(int(matcher.book_ids[r]) for r in matcher.same_work(row))
+    related = sorted(matcher.same_work_ids(int(matcher.book_ids[row])))
     return Match(
         book=book,
         status="matched",
