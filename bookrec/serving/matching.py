@@ -101,7 +101,7 @@ from bookrec.serving.title_keys import (
     volume_numbers,
     with_titles,
 )
-from bookrec.warehouse.connection import require_tables, run_sql, table_exists
+from bookrec.warehouse.connection import require_columns, require_tables, run_sql, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ _OPTIONAL_COLUMNS = ("goodreads_id", "isbn")  # absent from warehouses of an old
 def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every book with what matching and recommending need (ids, title, author, ratings)."""
     require_tables(con, ["books"])
+    require_columns(con, "books", _CATALOG_COLUMNS)
     frame = run_sql(con, "recommend/02_catalog.sql").df()
     for column in _OPTIONAL_COLUMNS:
         if column not in frame:

@@ -396,10 +396,42 @@ def parse_books_csv(data: bytes, name: str) -> list[ReaderBook]:
     return _books_of(header, rows, name, name)
 
 
-# A plain CSV's rating column: "rating", the export's "My Rating" in a file that lacks the
-# export's other columns (a trimmed export keeps its ratings), or what else readers head it
-# ("Stars" was read as no rating at all: every book unrated, without a word).
-_RATING_COLUMNS = ("rating", "my rating", "stars", "my stars", "your rating", "score")
+# A plain CSV's columns by their headings as readers write them, compared by letters alone
+# ("My Rating", "my_rating", "Rating (1-5)" are one heading): "Stars", "ratings" or "writer"
+# were read as no rating or no author at all, every book unrated, without a word. The
+# rating's includes the export's "My Rating" in a file that lacks the export's other columns
+# (a trimmed export keeps its ratings).
+_TITLE_HEADINGS = ("title", "booktitle", "titles")
+_AUTHOR_HEADINGS = ("author", "authors", "writer", "authorname", "by")
+_RATING_HEADINGS = (
+    "rating",
+    "ratings",
+    "myrating",
+    "stars",
+    "mystars",
+    "yourrating",
+    "score",
+    "rate",
+    "myrate",
+)
+
+
+# Words of a heading that may hold ratings under another name (_no_unread_ratings).
+_RATING_WORDS = ("rating", "star", "score", "grade")
+
+
+def _heading(name: str) -> str:
+    """A column heading by its letters alone, lower case: 'Rating (1-5)' -> 'rating'."""
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def _column(header: list[str], headings: Sequence[str]) -> str | None:
+    """The first column of the header (lower case, trimmed: the rows' keys) headed as one of
+    `headings` reads (_heading), in their order; None: none is."""
+    by_heading = {}
+    for name in header:
+        by_heading.setdefault(_heading(name), name.strip().lower())
+    return next((by_heading[h] for h in headings if h in by_heading), None)
 
 
 def _books_of(
@@ -409,19 +441,22 @@ def _books_of(
     names the file in errors, `short` in origins."""
     if is_goodreads_export(header):
         return _export_books(header, rows, path, short)
-    by_lower = {h.lower(): h for h in header}
-    if "title" not in by_lower:
+    title_column = _column(header, _TITLE_HEADINGS)
+    if title_column is None:
         raise DataError(
             f"{path}: no 'title' column (found {shorten(', '.join(header))}); "
             "expected a header like title,author,rating"
         )
-    rating_column = next((c for c in _RATING_COLUMNS if c in by_lower), "rating")
+    author_column = _column(header, _AUTHOR_HEADINGS)
+    rating_column = _column(header, _RATING_HEADINGS)
     _check_fields(path, rows)
+    rows = [(line, {k.strip().lower(): v for k, v in row.items() if k}) for line, row in rows]
+    if rating_column is None:
+        _no_unread_ratings(header, rows, path, {title_column, author_column})
     books = []
     for line, row in rows:
-        row = {k.strip().lower(): v for k, v in row.items() if k is not None}
         origin = f"{short} line {line}"
-        title = _cell(row, "title")
+        title = _cell(row, title_column)
         if not title:
             if not any(_cell(row, k) for k in row):
                 continue  # a row of empty cells, as spreadsheets leave at the end
@@ -429,12 +464,39 @@ def _books_of(
         books.append(
             ReaderBook(
                 title=title,
-                author=_cell(row, "author") or None,
-                rating=_rating_or_unrated(_cell(row, rating_column), origin),
+                author=(_cell(row, author_column) if author_column else "") or None,
+                rating=_rating_or_unrated(
+                    _cell(row, rating_column) if rating_column else "", origin
+                ),
                 origin=origin,
             )
         )
     return books
+
+
+def _no_unread_ratings(
+    header: list[str], rows: list[tuple[int, dict[str, str]]], path: str, read: set[str | None]
+) -> None:
+    """Raise where a file without a rating column holds one under another heading: a column
+    headed with a word of ratings ("Grade", "Overall rating", "Average Rating") whose every
+    filled cell is 0 to 5 stars would leave every book unrated without a word, or, read as
+    the reader's, give them Goodreads' average.
+
+    Raises:
+        DataError: names the column and the headings that are read as ratings.
+    """
+    for name in header:
+        key = name.strip().lower()
+        if key in read or not any(w in _heading(name) for w in _RATING_WORDS):
+            continue
+        filled = [c for c in (_cell(row, key) for _, row in rows) if c]
+        values = [_rating_value(c) for c in filled]
+        if filled and all(v is not None and 0 <= v <= 5 for v in values):
+            raise DataError(
+                f"{path}: the column {quote(name.strip())} looks like ratings, but only a "
+                "column headed rating (or stars, score, my rating) is read as one; rename it, "
+                "or remove it to list the books without ratings"
+            )
 
 
 def _rating_or_unrated(text: str, origin: str) -> float | None:

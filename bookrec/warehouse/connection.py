@@ -249,6 +249,11 @@ def require_warehouse_file(path: Path) -> None:
         raise WarehouseError(_not_a_file(str(path), kind))
     if other := _other_file(path):
         raise WarehouseError(other)
+    if path.stat().st_size == 0:  # DuckDB reads it as no database at all
+        raise WarehouseError(
+            f"warehouse {path} is an empty file, no warehouse yet; build it with {BUILD_HINT}, "
+            "or name another with --warehouse"
+        )
 
 
 def _unreachable(path: Path, exc: OSError) -> str:
@@ -282,8 +287,8 @@ def _other_file(path: Path) -> str | None:
             head = f.read(12)
     except OSError:
         return None  # unreadable: opening it says why
-    if len(head) < 12 or head[8:12] == DUCKDB_MAGIC:
-        return None
+    if not head or head[8:12] == DUCKDB_MAGIC:
+        return None  # an empty file becomes a warehouse when written (read: require_warehouse_file)
     return (
         f"{path} is not a DuckDB file; check --warehouse: it names the file the flows build "
         f"(default {DEFAULT_WAREHOUSE})"
@@ -409,6 +414,23 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     # fetchall, not fetchone: DuckDB 2 refuses further work while a result is unfinished.
     rows = run_sql(con, "meta/table_exists.sql", {"table": table}).fetchall()
     return bool(rows[0][0])
+
+
+def require_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]) -> None:
+    """Raise a WarehouseError where a table lacks columns bookrec reads from it: a DuckDB file
+    of another program with a table of the same name, not a query error deep in a step.
+
+    Raises:
+        WarehouseError: names the columns missing and how to build a warehouse.
+    """
+    present = {row[0] for row in run_sql(con, "meta/table_columns.sql", {"table": table}).fetchall()}
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise WarehouseError(
+            f"the warehouse's table {table} has no column {', '.join(missing)}: not a table "
+            f"bookrec built; build the warehouse with {BUILD_HINT}, or name another with "
+            "--warehouse"
+        )
 
 
 def require_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:

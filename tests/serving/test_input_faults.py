@@ -1,19 +1,23 @@
-"""A reader's files that once gave tracebacks: odd Book Ids, devices named as exports."""
+"""A reader's files that once gave tracebacks: odd Book Ids, devices named as exports, another
+program's DuckDB file named as the warehouse."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+import duckdb
 import pytest
 
-from bookrec.errors import DataError
+from bookrec.errors import DataError, WarehouseError
+from bookrec.serving.matching import load_catalog
 from bookrec.serving.reader_input import (
     EXPORT_COLUMNS,
     parse_book_option,
     parse_books_csv,
     read_goodreads_export,
 )
+from bookrec.warehouse.connection import connect
 
 
 def export_bytes(book_ids: list[str]) -> bytes:
@@ -44,3 +48,13 @@ def test_a_long_book_option_is_quoted_short() -> None:
     with pytest.raises(DataError) as caught:
         parse_book_option("x|y|z|" + "w" * 1_000_000)
     assert len(str(caught.value)) < 400 and "1,000,006 characters" in str(caught.value)
+
+
+def test_another_programs_duckdb_file_is_one_line(tmp_path) -> None:
+    # a table named books without bookrec's columns was a BinderException's traceback
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("create table books (x integer)")
+    missing = "table books has no column book_id, title"
+    with pytest.raises(WarehouseError, match=missing), connect(other, read_only=True) as con:
+        load_catalog(con)

@@ -110,9 +110,30 @@ def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Pa
     assert read_books_csv(only_titles)[0].author is None
     # a rating column headed as readers head it (a "Stars" column was dropped without a word),
     # with a decimal comma as a European spreadsheet saves it
-    for heading in ("Stars", "My Rating", "Score", "Your rating"):
+    for heading in ("Stars", "My Rating", "Score", "Your rating", "ratings", "my_rating"):
         path.write_text(f"Title;Author;{heading}\nDune;Frank Herbert;4,5\n", encoding="utf-8")
         assert read_books_csv(path)[0].rating == 4.5, heading
+    # headings compared by their letters: "Rating (1-5)" and an author headed "Writer" were
+    # read as no rating and no author, every book unrated without a word
+    path.write_text("Book Title,Writer,Rating (1-5)\nDune,Frank Herbert,5\n", encoding="utf-8")
+    assert [(b.title, b.author, b.rating) for b in read_books_csv(path)] == [
+        ("Dune", "Frank Herbert", 5.0)
+    ]
+
+
+def test_a_column_of_ratings_under_another_heading_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "mine.csv"
+    # read as no rating at all, "Grade" would leave Gone Girl (1 star) a book the reader liked
+    path.write_text("title,author,grade\nDune,Frank Herbert,5\nGone Girl,,1\n", encoding="utf-8")
+    with pytest.raises(DataError, match="the column 'grade' looks like ratings"):
+        read_books_csv(path)
+    # Goodreads' average is no rating of the reader's
+    path.write_text("title,author,Average Rating\nDune,Frank Herbert,4.28\n", encoding="utf-8")
+    with pytest.raises(DataError, match="'Average Rating' looks like ratings"):
+        read_books_csv(path)
+    # other columns are no ratings: a year, a grade that is no number of stars
+    path.write_text("title,author,year,grade\nDune,Frank Herbert,1965,A\n", encoding="utf-8")
+    assert read_books_csv(path)[0].rating is None
 
 
 @pytest.mark.parametrize(

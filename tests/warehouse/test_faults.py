@@ -173,8 +173,20 @@ def test_empty_text_or_folder_warehouse_is_damaged_not_locked(tmp_path, content)
     with pytest.raises(WarehouseError) as caught:
         with connect(target, read_only=True):
             pass
-    said = "is a folder" if content is None else "damaged"
-    assert said in str(caught.value) and "another" not in str(caught.value).lower()
+    said = {None: "is a folder", b"": "is an empty file, no warehouse yet"}.get(content, "damaged")
+    assert said in str(caught.value) and "another process" not in str(caught.value).lower()
+
+
+@pytest.mark.parametrize("name", ["w.duckdb", "empty.csv", "tiny.txt"])
+def test_an_empty_or_tiny_file_named_as_the_warehouse_is_one_line(tmp_path, name):
+    # an empty file of any name read "Cannot launch in-memory database in read-only mode!"
+    target = tmp_path / name
+    target.write_bytes(b"" if name != "tiny.txt" else b"a,b\n")
+    with pytest.raises(WarehouseError) as caught:
+        with connect(target, read_only=True):
+            pass
+    said = "not a DuckDB file" if name == "tiny.txt" else "is an empty file, no warehouse yet"
+    assert said in str(caught.value)
 
 
 SLOW = pytest.mark.slow
