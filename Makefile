@@ -90,7 +90,9 @@ test_pipeline: setup  ## the whole job on a tiny demo catalog in a throwaway war
 	rm -rf /tmp/bookrec-test-pipeline
 	$(PYTHON) -m flows.full --demo --demo-books 300 --demo-users 80 \
 		--warehouse /tmp/bookrec-test-pipeline/bookrec.duckdb \
-		--reports-dir /tmp/bookrec-test-pipeline/reports $(ARGS)
+		--reports-dir /tmp/bookrec-test-pipeline/reports \
+		--artifacts-dir /tmp/bookrec-test-pipeline/artifacts \
+		--demo-dir /tmp/bookrec-test-pipeline/demo $(ARGS)
 
 bench: setup  ## quality and speed benchmarks on ../shared/data (reports/bench_*.md)
 	$(PYTHON) bench/quality.py

@@ -19,7 +19,6 @@ from flows._cli import run_flow_cli
 
 if TYPE_CHECKING:  # imported in the tasks: scipy and torch take seconds; --help needs none
     from bookrec.evaluation import rating_evaluation as evaluation
-    from bookrec.evaluation.topn import TopNResult
 
 
 @task
@@ -41,20 +40,22 @@ def store_result(db_path: Path, result: evaluation.EvalResult) -> int:
 
 
 @task
-def evaluate_lists(db_path: Path, config: EvalConfig, seed: int, run_id: str) -> TopNResult | None:
+def evaluate_lists(
+    db_path: Path, config: EvalConfig, seed: int, run_id: str
+) -> tuple[int, list[Path]]:
     """Top-N lists of every method on the same split; stores the tuned list weights and the
-    re-rankers (bookrec.lists.learned)."""
+    re-rankers (bookrec.lists.learned). Returns (eval_runs rows written, the reports)."""
     with connect(db_path, read_only=True) as con:
         if not table_exists(con, "book_works"):
             get_run_logger().info("top-N skipped: no works tables (run `python -m flows.lists`)")
-            return None
+            return 0, []
         from bookrec.evaluation.topn import evaluate_topn
         from bookrec.evaluation.topn_report import store_topn, write_topn_reports
 
         result = evaluate_topn(con, config, seed)
     with connect(db_path) as con:
-        store_topn(con, run_id, result)
-    write_topn_reports([result], config.reports_dir)
+        rows = store_topn(con, run_id, result)
+    paths = write_topn_reports([result], config.reports_dir)
     for name, row in result.methods.items():
         get_run_logger().info(
             "top-N %-22s ndcg@10 %.3f  recall@10 %.3f  coverage %.3f  already-read %.3f",
@@ -64,7 +65,7 @@ def evaluate_lists(db_path: Path, config: EvalConfig, seed: int, run_id: str) ->
             row.coverage,
             row.already_read,
         )
-    return result
+    return rows, paths
 
 
 @task
@@ -111,7 +112,8 @@ def evaluate(
     for note in result.notes:
         logger.info(note)
     if topn:
-        evaluate_lists(db_path, config, seed, result.run_id)
+        topn_rows, topn_paths = evaluate_lists(db_path, config, seed, result.run_id)
+        rows, paths = rows + topn_rows, [*paths, *topn_paths]
     logger.info(
         "best variant %s; saved settings %s; %d eval_runs rows; reports: %s",
         result.best_method,

@@ -10,7 +10,7 @@ alone), by one loop of tasks: on this process's threads (one per core), each han
 a worker process forked from this one once the catalog is loaded (Linux), or on Dask workers
 (each loads the catalog and vectors once and returns rows); this process then replaces the
 table in one transaction, so the table always holds one whole run. Inspect it with SQL, e.g.
-  select * from recommendations where user_id = 42 order by rank;
+  select * from recommendations order by user_id, rank limit 20;
 Each row carries its run id and the scorer settings (JSON); recommend_all_runs logs every run.
 """
 

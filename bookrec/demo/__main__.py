@@ -12,6 +12,14 @@ from bookrec.demo.world import DEFAULT_RATINGS_PER_USER
 from bookrec.errors import exit_code_of
 
 
+class _DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+    """Each option's default after its help, but for one whose help says it in words (a
+    default of None: "(default: None)" beside "by default 20 180" contradicted it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = DataConfig()
     low, high = DEFAULT_RATINGS_PER_USER
@@ -19,8 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bookrec.demo",
         description="Write the synthetic demo catalog: made-up books and ratings in the exact "
         "layouts of the Kaggle Goodreads files (Best Books Ever, book*.csv shards, "
-        "user_rating_*.csv), ready for `python -m flows.prepare_data --data-dir DIR`.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "user_rating_*.csv), ready for `python -m flows.prepare_data --data-dir DIR` (which "
+        "reads them as the demo, labelled synthetic).",
+        formatter_class=_DefaultsShown,
     )
     parser.add_argument("--out", type=Path, required=True, help="folder to write (new or empty)")
     parser.add_argument(
@@ -41,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=2,
         metavar=("LOW", "HIGH"),
         default=None,
-        help=f"bounds of each user's number of ratings (default {low} {high}, capped at books / 2)",
+        help=f"bounds of each user's number of ratings (by default {low} {high}, capped at "
+        "books / 2)",
     )
     return parser
 

@@ -18,8 +18,9 @@ from bookrec.demo.vocabulary import FIRST_NAMES, FORMATS, GENRES, PUBLISHERS, SU
 from bookrec.demo.world import Catalog, World
 from bookrec.errors import ConfigError
 from bookrec.warehouse.layouts import NO_RATING_TEXT, RATING_TEXTS
+from bookrec.warehouse.sources import SYNTHETIC_MARKER
 
-MARKER = "README_SYNTHETIC.txt"
+MARKER = SYNTHETIC_MARKER
 USERS_PER_FILE = 1000  # like the originals: user_rating_0_to_1000.csv, 1000_to_2000, ...
 
 

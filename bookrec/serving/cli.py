@@ -98,7 +98,8 @@ def add_catalog_options(parser: argparse.ArgumentParser) -> None:
         "--min-num-ratings",
         type=int,
         default=RecommendConfig().min_num_ratings,
-        help="suggest only books whose Goodreads average comes from at least this many ratings",
+        help="suggest only books whose Goodreads average comes from at least this many ratings "
+        f"(default {RecommendConfig().min_num_ratings})",
     )
 
 
@@ -158,7 +159,7 @@ examples:
   bookrec sql "show tables"
   bookrec sql "select table_name, comment from duckdb_tables() order by 1"   (what each holds)
   bookrec sql "select title, avg_rating, num_ratings from books order by num_ratings desc limit 10"
-  bookrec sql "select * from recommendations where user_id = 42 order by rank"
+  bookrec sql "select * from recommendations order by user_id, rank limit 20"
   bookrec sql --csv "select * from ratings" > ratings.csv
   bookrec sql < my_query.sql                     (the query from standard input)
 

@@ -91,6 +91,9 @@ def choose_sources(config: DataConfig) -> ChosenSources | DemoWanted:
     found = find_source_files(folders)
     where = ", ".join(str(f) for f in folders)
     if found.usable:
+        if found.synthetic:  # bookrec's demo, generated apart (python -m bookrec.demo --out)
+            label = f"the synthetic demo catalog in {where} ({found.summary()})"
+            return ChosenSources(found, label, True)
         return ChosenSources(found, f"real files in {where} ({found.summary()})", False)
     if found.files:
         raise DataError(

@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 # Book layouts: at least one of them must be present next to the ratings.
 BOOK_LAYOUTS = ("best_books_ever", "book_shards", "best_books_10k", "goodbooks_books")
+# The file bookrec's demo generator (bookrec.demo) writes beside its made-up files: files
+# beside it are synthetic, wherever they are read from (a --data-dir too).
+SYNTHETIC_MARKER = "README_SYNTHETIC.txt"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,12 @@ class SourceFiles:
     @property
     def usable(self) -> bool:
         return self.has_ratings and self.has_books
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether any file found is bookrec's demo (SYNTHETIC_MARKER in its folder)."""
+        folders = {path.parent for paths in self.files.values() for path in paths}
+        return any((folder / SYNTHETIC_MARKER).is_file() for folder in folders)
 
     def summary(self) -> str:
         parts = [f"{name}: {len(paths)} file(s)" for name, paths in self.files.items() if paths]

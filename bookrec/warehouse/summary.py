@@ -13,7 +13,14 @@ from bookrec.warehouse.connection import connect, require_tables, run_sql, table
 
 # Tables a finished run leaves behind, each with the flow that builds it.
 # The reports a full run writes (reports/ may hold others, e.g. the benchmarks').
-JOB_REPORTS = ("embeddings.md", "evaluation.md", "embeddings.json", "evaluation.json")
+JOB_REPORTS = (
+    "embeddings.md",
+    "evaluation.md",
+    "topn.md",
+    "embeddings.json",
+    "evaluation.json",
+    "topn.json",
+)
 RESULT_TABLES = ("feat_book_projections", "projector_runs", "eval_runs", "scorer_settings")
 
 

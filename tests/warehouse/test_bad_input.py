@@ -13,6 +13,7 @@ from bookrec.config import DataConfig
 from bookrec.errors import DataError
 from bookrec.warehouse import prepare
 from bookrec.warehouse.connection import connect, run_sql
+from bookrec.warehouse.sources import SYNTHETIC_MARKER
 from tests.conftest import FIXTURES
 from tests.warehouse.test_prepare import build, query
 
@@ -81,6 +82,15 @@ def test_header_only_file_gives_no_rows_and_no_error(data_dir, tmp_path):
 def test_empty_data_dir_is_an_error_listing_what_is_needed(tmp_path):
     with pytest.raises(DataError, match="no Goodreads files in .*user_rating_"):
         prepare.choose_sources(DataConfig(data_dir=tmp_path))
+
+
+def test_the_demo_read_from_a_data_dir_is_labelled_synthetic(data_dir):
+    """`python -m bookrec.demo --out DIR` then `prepare_data --data-dir DIR` was recorded as
+    real files: every report of it would have read as Goodreads readers'."""
+    assert not prepare.choose_sources(DataConfig(data_dir=data_dir)).synthetic
+    (data_dir / "all_books_dataset" / SYNTHETIC_MARKER).write_text("made up\n")
+    chosen = prepare.choose_sources(DataConfig(data_dir=data_dir))
+    assert chosen.synthetic and chosen.label.startswith("the synthetic demo catalog in ")
 
 
 @pytest.mark.parametrize("synthetic", [False, True])
