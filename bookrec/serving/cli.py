@@ -49,7 +49,8 @@ rye") or added, a number may be typed in digits or words ("100 years of solitude
 series' name, or words of the names of one author's series, stands for
 its first book ("harry potter", "percy jackson"), or with a number for that entry ("harry
 potter 3", "dune book 2"), and initials stand for a series or title ("LOTR", "hp and the
-chamber of secrets"); a title may carry its author: "Dune by Frank Herbert". An author may
+chamber of secrets"); a title may carry its author and rating: "Dune by Frank Herbert",
+"Dune, Frank Herbert, 5". An author may
 be spelled another way ("War and Peace|Tolstoi", "Conan Doyle"). An author's name alone is not
 a book: the output names their most read ones. Build the warehouse first with `python -m
 flows.full` (or `python -m flows.prepare_data`, `python -m flows.embed` and `python -m

@@ -593,20 +593,31 @@ class CatalogMatcher:
         part of its title before a subtitle ("J.K. Rowling" -> "J. K. Rowling: The Wizard
         Behind Harry Potter", "Jane Austen: The World of Her Novels") is the author too, and a
         surname alone or with more of the name where it found nothing or more than one book
-        ("Tolkien", "Conan Doyle": _name_ends)."""
+        ("Tolkien", "Conan Doyle": _name_ends). So is a name typed as both title and author
+        ("J.K. Rowling|J.K. Rowling" found that biography and rated it), and a title not found
+        that is a name, whatever the author field holds ("Frank Herbert|Dune": the two
+        swapped)."""
         lost = [
             i
             for i, m in enumerate(matches)
-            if not m.book.author
-            and (
-                m.status == "not_found"
-                or (m.score < 95.0 and (m.method == "main_title" or m.status == "ambiguous"))
-            )
+            if m.status == "not_found"
+            or (m.score < 95.0 and (m.method == "main_title" or m.status == "ambiguous"))
         ]
         if not lost:
             return matches
-        keys = key_maker().keys([None] * len(lost), [matches[i].book.title for i in lost])
-        for i, key in zip(lost, keys, strict=True):
+        # each title and each author given, keyed as authors' names, in one query
+        names = [matches[i].book.title for i in lost] + [matches[i].book.author for i in lost]
+        keyed = key_maker().keys([None] * len(names), names)
+        as_author = dict(zip(lost, keyed[: len(lost)], strict=True))
+        given = dict(zip(lost, keyed[len(lost) :], strict=True))
+        lost = [
+            i
+            for i in lost
+            if not matches[i].book.author
+            or matches[i].status == "not_found"
+            or (as_author[i].author_key and as_author[i].author_key == given[i].author_key)
+        ]
+        for i, key in ((i, as_author[i]) for i in lost):
             match = matches[i]
             rows = self._rows_by_author.get(key.author_key or "")
             if not rows and match.status != "matched":
@@ -658,21 +669,23 @@ class CatalogMatcher:
         return rows
 
     def _title_by_author(self, book: ReaderBook) -> Match | None:
-        """A title without an author, typed as "Dune by Frank Herbert" or "1984 - George
-        Orwell": matched as that title by that author (a sure match only; a note says how it
-        was read). The last " by " splits, so "Death by Chocolate by Joanne Fluke" is
-        Fluke's "Death by Chocolate"; a catalog title holding " by " matched before this.
+        """A title without an author, typed as "Dune by Frank Herbert", "1984 - George
+        Orwell" or "Dune, Frank Herbert": matched as that title by that author (a sure match
+        only; a note says how it was read). The last " by " splits, so "Death by Chocolate
+        by Joanne Fluke" is Fluke's "Death by Chocolate"; a catalog title holding " by "
+        matched before this.
         Around a dash the author may come first too, where the book so found is theirs
         ("Tolkien - The Hobbit", as a file of one's books often names them, was not found;
         "J.R.R. Tolkien - The Hobbit" was "J.R.R. Tolkien: Author of the Century" by "The
         Hobbit"), or a series may come before one of its books ("Harry Potter - Goblet of
-        Fire", read as "Harry Potter: Goblet of Fire", _by_series_reading). A book by the
+        Fire", read as "Harry Potter: Goblet of Fire", _by_series_reading); a comma reads as
+        a dash (a title holding one, "Love, Rosie", matched before this). A book by the
         author so read wins, then a series' book, then what the first reading found."""
         split = _TITLE_BY_AUTHOR.match(book.title) if book.author is None else None
         if split is None:
             return None
         first, second = split["title"].strip(), split["author"].strip()
-        dash = split["separator"].lower() != "by"
+        dash = (split["separator"] or ",").lower() != "by"  # a comma reads as a dash does
         readings = [(first, second), (second, first)] if dash else [(first, second)]
         # the readings and, around a dash, "series: book", keyed in one query (a spelling the
         # catalog lacks runs the macros)
@@ -1086,7 +1099,8 @@ _LOOSE_TITLES = 3
 # "Dune by Frank Herbert", "1984 - George Orwell": a title and its author in one text (greedy:
 # the last separator splits)
 _TITLE_BY_AUTHOR = re.compile(
-    r"^(?P<title>.+)\s+(?P<separator>by|-|–|—)\s+(?P<author>\S.*)$", re.IGNORECASE
+    r"^(?P<title>.+)(?:\s+(?P<separator>by|-|–|—)|(?P<comma>,))\s+(?P<author>\S.*)$",
+    re.IGNORECASE,
 )
 
 

@@ -153,14 +153,35 @@ def _stars_only(text: str) -> bool:
     return value is not None and 0.0 <= value <= 10.0
 
 
+# "Dune, 5", "Dune - Frank Herbert - 5", "Dune; 4 stars": a rating after a comma, dash or
+# semicolon where no "|" splits the fields (the title before it may hold its author: matching
+# reads "Dune, Frank Herbert" as it reads "Dune by Frank Herbert"); "Harry Potter - 3" stays
+# a title (_series_number)
+_RATING_AFTER_TITLE = re.compile(
+    r"^(?P<title>.+)\s*(?:[,;]|(?P<dash>\s[-–—]))\s*(?P<rating>[^,;]+)$"
+)
+_DASH = re.compile(r"\s[-–—]\s")
+
+
+def _series_number(typed: re.Match) -> bool:
+    """Whether a number after a dash may be a series entry's, not stars: "Harry Potter - 3"
+    is the third book; "Dune - Frank Herbert - 5" and "Dune - 4 stars" are ratings."""
+    bare = typed["rating"].strip().isdigit()
+    return bool(typed["dash"]) and bare and not _DASH.search(typed["title"])
+
+
 def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:
     """One `--book "Title|Author|Rating"` value (author and rating optional; "Title|5" is a
-    title and its rating).
+    title and its rating; without "|", a rating after a last comma or dash is one: "Dune,
+    Frank Herbert, 5").
 
     Raises:
         DataError: no title, more than three fields, or a bad rating.
     """
     parts = [p.strip() for p in text.split("|")]
+    typed = _RATING_AFTER_TITLE.match(text) if len(parts) == 1 else None
+    if typed and _stars_only(typed["rating"]) and not _series_number(typed):
+        parts = [typed["title"].strip(), "", typed["rating"].strip()]  # it was lost
     if len(parts) > 3:
         raise DataError(
             f'{origin}: {quote(text)} has {len(parts)} fields; write "Title|Author|Rating" '

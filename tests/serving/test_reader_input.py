@@ -44,6 +44,16 @@ EXPORT = FIXTURES / "goodreads_export" / "goodreads_library_export.csv"
         ("Dune|4 stars", "Dune", None, 4.0),
         ("Dune|★★★", "Dune", None, 3.0),
         ("Animal Farm|1984", "Animal Farm", "1984", None),
+        # no "|": a rating after a last comma, semicolon or dash (the 5 of "Dune, Frank
+        # Herbert, 5" was lost and the book not found); the title keeps its author for the
+        # matcher, and a bare number after a lone dash may be a series entry's
+        ("Dune, Frank Herbert, 5", "Dune, Frank Herbert", None, 5.0),
+        ("Dune - Frank Herbert - 5", "Dune - Frank Herbert", None, 5.0),
+        ("Dune; 4 stars", "Dune", None, 4.0),
+        ("Me Before You — 4.5", "Me Before You", None, 4.5),
+        ("Harry Potter - 3", "Harry Potter - 3", None, None),
+        ("Love, Rosie", "Love, Rosie", None, None),
+        ("Catch - 22", "Catch - 22", None, None),
     ],
 )
 def test_book_option_fields_are_optional(text, title, author, rating) -> None:

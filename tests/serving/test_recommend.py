@@ -537,6 +537,14 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
         # about Tolkien "by The Hobbit")
         "Tolkien - The Hobbit": ("The Hobbit (The Lord of the Rings, #0)", "exact"),
         "J.R.R. Tolkien - The Hobbit": ("The Hobbit (The Lord of the Rings, #0)", "exact"),
+        # ... a comma as the dash (was not found); a title holding one matches first
+        "Dune, Frank Herbert": ("Dune (Dune, #1)", "exact"),
+        "Tolkien, The Hobbit": ("The Hobbit (The Lord of the Rings, #0)", "exact"),
+        "Love, Rosie": ("Love, Rosie", "exact"),
+        "The Lion, the Witch and the Wardrobe, C.S. Lewis": (
+            "The Lion, the Witch and the Wardrobe (Chronicles of Narnia, #1)",
+            "exact",
+        ),
     }
     for (title, (want, method)), m in zip(
         typed.items(), matcher.match([ReaderBook(title=t) for t in typed]), strict=True
@@ -620,6 +628,14 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     for name in ("J.K. Rowling", "Jane Austen"):
         author = matcher.match([ReaderBook(title=name)])[0]
         assert author.status == "not_found" and author.note.startswith(f"{name} is an author")
+    # ... also typed as both title and author ("J.K. Rowling|J.K. Rowling|5" rated that
+    # biography 5 stars; "Stephen King|Stephen King" was not found without a word)
+    for name in ("J.K. Rowling", "Stephen King"):
+        author = matcher.match([ReaderBook(title=name, author=name, rating=5.0)])[0]
+        assert author.status == "not_found" and author.note.startswith(f"{name} is an author")
+    # ... and typed where the title goes, the title where the author goes
+    swapped = matcher.match([ReaderBook(title="Frank Herbert", author="Dune", rating=5.0)])[0]
+    assert swapped.status == "not_found" and "“Dune”" in swapped.note
     # ... and a surname alone, or with more of the name, is the most read author so named
     # ("Tolkien" was two books about him, "Christie" Stephen King's "Christine", "Conan Doyle"
     # nothing at all)
