@@ -12,7 +12,9 @@ Tables (every decision with its reason; `work_decisions` gathers them):
   "A, B, C" of one author, "The Complete Novels", an omnibus titled as its series).
 - derivative_works(book_id, work_id, reason): guides, critical editions, adaptations (graphic
   novels, manga), companions and books about a work or series ("The World of X", movie
-  companions, tribute guides).
+  companions, tribute guides, short books set in a series' world).
+- book_credits(book_id, name, surname): every name a book's records credit (books.author holds
+  the first only), read by derivative_works.
 """
 
 from __future__ import annotations
@@ -26,12 +28,25 @@ import numpy as np
 import pandas as pd
 
 from bookrec.warehouse import lineage
-from bookrec.warehouse.connection import SQL_DIR, require_tables, run_sql, table_exists
+from bookrec.warehouse.connection import (
+    SQL_DIR,
+    require_tables,
+    run_sql,
+    table_columns,
+    table_exists,
+)
 
 log = logging.getLogger(__name__)
 
 WORK_STEPS = sorted(p.relative_to(SQL_DIR).as_posix() for p in (SQL_DIR / "works").glob("0*.sql"))
-GOODREADS_WORKS_STEP = "works/00_goodreads_works.sql"
+# Steps that read what only prepare_data writes, each with its stand-in for a warehouse not
+# built by it (by hand, another pipeline, an older bookrec): (the step, the table or
+# "table.column" it needs, the stand-in).
+STAND_INS = [
+    ("works/00_goodreads_works.sql", "clean_goodbooks", "works/no_goodreads_works.sql"),
+    ("works/00_book_credits.sql", "merge_book_groups", "works/no_book_credits.sql"),
+    ("works/00_book_pages.sql", "books.pages", "works/no_book_pages.sql"),
+]
 WORK_TABLES = ["book_series", "book_works", "collection_works", "derivative_works"]
 
 
@@ -40,10 +55,14 @@ def build_works(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     require_tables(con, ["books"])
     run_sql(con, "clean/00_macros.sql")  # fold_text, title_key, ...: the same as cleaning's
     steps = WORK_STEPS
-    if not table_exists(con, "clean_goodbooks"):
-        # a warehouse not built by prepare_data (by hand, another pipeline): no goodbooks work ids
-        run_sql(con, "works/no_goodreads_works.sql")
-        steps = [s for s in steps if s != GOODREADS_WORKS_STEP]
+    for step, needed, stand_in in STAND_INS:
+        table, _, column = needed.partition(".")
+        present = table_exists(con, table)
+        if present and column:
+            present = column in table_columns(con, table)
+        if not present:  # no goodbooks work ids, only first authors, no page counts
+            run_sql(con, stand_in)
+            steps = [s for s in steps if s != step]
     for step in steps:
         run_sql(con, step)
     for table in WORK_TABLES:

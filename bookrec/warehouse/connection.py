@@ -416,6 +416,11 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(rows[0][0])
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of a table or view in the main schema (none where it does not exist)."""
+    return {row[0] for row in run_sql(con, "meta/table_columns.sql", {"table": table}).fetchall()}
+
+
 def require_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]) -> None:
     """Raise a WarehouseError where a table lacks columns bookrec reads from it: a DuckDB file
     of another program with a table of the same name, not a query error deep in a step.
@@ -423,7 +428,7 @@ def require_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Sequenc
     Raises:
         WarehouseError: names the columns missing and how to build a warehouse.
     """
-    present = {row[0] for row in run_sql(con, "meta/table_columns.sql", {"table": table}).fetchall()}
+    present = table_columns(con, table)
     missing = [c for c in columns if c not in present]
     if missing:
         raise WarehouseError(

@@ -2,7 +2,7 @@
 -- series by another author (study guides, critical editions, summaries, graphic or abridged
 -- adaptations, "The World of X", movie companions, tribute guides), with the rule that linked
 -- them.
--- Reads: books, book_series, book_works. Parameters: none.
+-- Reads: books, book_series, book_works, book_credits, book_pages. Parameters: none.
 -- A derivative names the work's title or its series' name (two words or more, whole words; a
 -- one-word name only at the start of the title; a series by a name in its entries' titles or of
 -- three words or more), is by another author (or says it is a companion, a film book or drawn),
@@ -25,7 +25,15 @@
 -- work of three words or more is too ("Practicing the Power of Now: ... Exercises from the
 -- Power of Now"). A derivative of a series' first entry is one of each of its main entries: a
 -- companion of "A Game of Thrones" is the series' ("The World of Ice & Fire" after "A Clash of
--- Kings"), and whoever read a later entry has read the first.
+-- Kings"), and whoever read a later entry has read the first. A short book (under 200 pages)
+-- of no series, credited to a series' author (book_credits: under another name first, as
+-- Fantastic Beasts is), whose description shares two or more of the series' own names is set
+-- in its world: a companion of every main entry ("The Tales of Beedle the Bard": Dumbledore,
+-- Hogwarts, Muggles). A name here is a capitalised word of four letters or more in at most 30
+-- descriptions, in lower case in at most 2 ("Tree", "Beginner" are words), and neither a word of
+-- the book's own title nor of a credited name that has other books (a name credited once, as
+-- "Albus Dumbledore" is, is the world's): longer books so linked were the author's novels of one
+-- place, a spin-off readers of the first want, The Silmarillion after The Lord of the Rings.
 create or replace table derivative_works as
 with marker_books as (
     select
@@ -295,6 +303,119 @@ retold_parts as (
     )
 ),
 
+described_names as (
+    -- each description's names of people and places: capitalised words of four letters or
+    -- more, rare, and never words in lower case (see the header)
+    select d.book_id, d.word
+    from (
+        select
+            book_id,
+            unnest(list_distinct(regexp_extract_all(description, '\b[A-Z][a-z]{3,}\b'))) as word
+        from books
+        where description is not null
+    ) as d
+    join (
+        select word, count(*) as books
+        from (
+            select
+                book_id,
+                unnest(list_distinct(regexp_extract_all(description, '\b[A-Z][a-z]{3,}\b')))
+                    as word
+            from books
+            where description is not null
+        )
+        group by word
+    ) as capitalised using (word)
+    left join (
+        select word, count(*) as books
+        from (
+            select
+                book_id,
+                unnest(list_distinct(regexp_extract_all(description, '\b[a-z]{4,}\b'))) as word
+            from books
+            where description is not null
+        )
+        group by word
+    ) as plain on plain.word = lower(d.word)
+    where capitalised.books <= 30 and coalesce(plain.books, 0) <= 2
+),
+
+main_entries as (
+    -- each series' main entries (whole positions, no collections) and their works
+    select w.series_id, w.work_id, w.surname, coalesce(b.num_ratings, 0) as num_ratings
+    from book_works as w
+    join book_series as s using (book_id)
+    join books as b using (book_id)
+    where w.series_id is not null and w.position >= 1 and w.position = floor(w.position)
+        and not s.is_collection
+),
+
+series_authors as (
+    select series_id, mode(surname) as surname, max(num_ratings) as num_ratings
+    from main_entries
+    where surname is not null
+    group by series_id
+),
+
+series_names as (
+    -- the names every book of a series' descriptions holds (its editions' too)
+    select distinct w.series_id, n.word
+    from book_works as w
+    join described_names as n using (book_id)
+    where w.series_id is not null
+),
+
+short_books as (
+    -- books of no series, under 200 pages, with a description
+    select b.book_id, b.title, coalesce(b.num_ratings, 0) as num_ratings
+    from books as b
+    join book_works as w using (book_id)
+    join book_pages as p using (book_id)
+    where w.series_id is null and p.pages < 200 and b.description is not null
+),
+
+own_words as (
+    -- what a short book's own title and its credited authors' names say: no name of a world
+    select book_id, unnest(regexp_extract_all(title, '[A-Za-z]+')) as word
+    from short_books
+    union
+    select c.book_id, unnest(regexp_extract_all(c.name, '[A-Za-z]+'))
+    from book_credits as c
+    join short_books using (book_id)
+    where c.name in (
+        select name from book_credits group by name having count(distinct book_id) >= 2
+    )
+),
+
+in_world_series as (
+    select
+        k.book_id,
+        a.series_id,
+        string_agg(n.word, ', ' order by n.word) as shared
+    from short_books as k
+    join book_credits as c using (book_id)
+    join series_authors as a on a.surname = c.surname and k.num_ratings < a.num_ratings
+    join described_names as n on n.book_id = k.book_id
+    join series_names as sn on sn.series_id = a.series_id and sn.word = n.word
+    where lower(n.word) <> a.surname
+        and not exists (
+            select 1 from own_words as o where o.book_id = k.book_id and o.word = n.word
+        )
+    group by k.book_id, a.series_id
+    having count(distinct n.word) >= 2
+),
+
+in_world as (
+    select
+        i.book_id,
+        e.work_id,
+        false as bare,
+        'set in the world of "' || i.series_id || '" by its author (names ' || i.shared || ')'
+            as reason
+    from in_world_series as i
+    join main_entries as e using (series_id)
+),
+
 found as (
     select * from linked
     union all
@@ -307,6 +428,8 @@ found as (
     select * from drawn_series
     union all
     select * from unnumbered
+    union all
+    select * from in_world
 ),
 
 series_firsts as (

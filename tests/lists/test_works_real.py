@@ -83,6 +83,41 @@ def test_the_hunger_games_and_harry_potter_block_their_companions(real):
     } <= potter
 
 
+def test_a_short_book_set_in_a_series_world_is_its_companion(real):
+    """Nothing in their titles names Harry Potter: a short book of no series credited to its
+    author (Fantastic Beasts first to "Newt Scamander") sharing its names (Dumbledore,
+    Hogwarts, Muggles). "The Tales of Beedle the Bard" was #9 for Harry Potter #1 at 5 stars."""
+    con, works = real
+    for entry in (
+        "Harry Potter and the Sorcerer's Stone (Harry Potter, #1)",
+        "Harry Potter and the Deathly Hallows (Harry Potter, #7)",
+    ):
+        blocked = _blocked(con, works, entry, "J.K. Rowling")
+        assert {
+            "The Tales of Beedle the Bard",
+            "Fantastic Beasts and Where to Find Them",
+            "Quidditch Through the Ages",
+        } <= blocked, entry
+    reasons = dict(
+        con.execute(
+            "select b.title, d.reason from derivative_works d join books b using (book_id) "
+            "where b.title = 'Fantastic Beasts and Where to Find Them'"
+        ).fetchall()
+    )
+    assert reasons["Fantastic Beasts and Where to Find Them"].startswith(
+        'set in the world of "harry potter (rowling)" by its author (names Albus, Dumbledore'
+    )
+    # books of their own in a series' world, and novels of one author's one place, stay apart
+    lotr = _blocked(
+        con, works, "The Fellowship of the Ring (The Lord of the Rings, #1)", "J.R.R. Tolkien"
+    )
+    assert "The Silmarillion" not in lotr and "The Children of Húrin" not in lotr
+    academy = _blocked(con, works, "Vampire Academy (Vampire Academy, #1)", "Richelle Mead")
+    assert "Bloodlines (Bloodlines, #1)" not in academy
+    in_world = "select count(*) from derivative_works where reason like 'set in the world of %'"
+    assert con.execute(in_world).fetchone()[0] < 40  # 31: five books, their series' entries
+
+
 def test_a_companion_may_name_a_work_without_its_article(real):
     con, works = real
     blocked = _blocked(
