@@ -115,7 +115,8 @@ def parse_rating(text: str | float | int | None, origin: str) -> float | None:
             '"4 stars" or "really liked it")'
         )
     if math.isnan(value) or not 1.0 <= value <= 5.0:
-        raise DataError(f"{origin}: rating {quote(text)} is outside 1 to 5 stars")
+        unrated = "; leave it out for a book you have not rated" if value == 0 else ""
+        raise DataError(f"{origin}: rating {quote(text)} is outside 1 to 5 stars{unrated}")
     return value
 
 
@@ -227,7 +228,11 @@ def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, d
     """Header and (line number, row) pairs of CSV bytes (a file's or an upload's) named `name`."""
     text = _text_of(data, name)
     if "\x00" in text:
-        raise DataError(f"{name}: not a text CSV file")
+        # most often a spreadsheet saved in its own format (.xlsx, .ods, .numbers)
+        raise DataError(
+            f"{name}: not a text CSV file; in a spreadsheet, save it as CSV (File > Save as > "
+            "CSV) and give that file"
+        )
     delimiter = _delimiter(text)
     try:
         # a line after the file's own: read as a row of its own unless a quote that opened a

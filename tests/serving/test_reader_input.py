@@ -73,7 +73,7 @@ def test_book_option_fields_are_optional(text, title, author, rating) -> None:
         ("Dune|Frank Herbert|4,", "not a rating"),
         ("|Frank Herbert|4", "no title"),
         ("Dune|6", "outside 1 to 5 stars"),  # a rating off the stars, not an author "6"
-        ("Dune|0", "outside 1 to 5 stars"),
+        ("Dune|0", "outside 1 to 5 stars; leave it out for a book you have not rated"),
         ("Dune|Frank Herbert|4|extra", "4 fields"),
     ],
 )
@@ -205,6 +205,11 @@ def test_unreadable_files_raise_data_error(tmp_path: Path) -> None:
         read_goodreads_export(binary)
     with pytest.raises(DataError, match="no such file"):
         read_books_csv(tmp_path / "missing.csv")
+    # a spreadsheet's own format (an .xlsx is a zip: PK, then NUL bytes) says how to save it
+    sheet = tmp_path / "books.xlsx"
+    sheet.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40)
+    with pytest.raises(DataError, match=r"not a text CSV file; .*save it as CSV"):
+        read_books_csv(sheet)
 
 
 def test_export_missing_columns_and_bad_ratings(tmp_path: Path) -> None:
