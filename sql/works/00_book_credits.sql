@@ -6,28 +6,24 @@
 -- Reads: books, merge_book_groups, raw_best_books_ever, raw_book_shards, raw_best_books_10k,
 -- raw_goodbooks_books. Parameters: none.
 create or replace table book_credits as
-with credit_strings as (
-    -- as read: a name garbled as UTF-8 read as cp1252 (cleaning mends the first author with a
-    -- Python function the lists step lacks) matches no author, so links nothing
-    select g.book_key, r.author as credits
-    from merge_book_groups as g
-    join raw_best_books_ever as r using (source_file, source_row)
-    where g.source = 'best_books_ever'
+with raw_credits as (
+    -- each layout's credits as read; a name garbled as UTF-8 read as cp1252 (cleaning mends
+    -- the first author with a Python function the lists step lacks) matches no author
+    select 'best_books_ever' as source, source_file, source_row, author as credits
+    from raw_best_books_ever
     union all
-    select g.book_key, r.Authors
-    from merge_book_groups as g
-    join raw_book_shards as r using (source_file, source_row)
-    where g.source = 'book_shards'
+    select 'book_shards', source_file, source_row, Authors from raw_book_shards
     union all
-    select g.book_key, r.Author
-    from merge_book_groups as g
-    join raw_best_books_10k as r using (source_file, source_row)
-    where g.source = 'best_books_10k'
+    select 'best_books_10k', source_file, source_row, Author from raw_best_books_10k
     union all
-    select g.book_key, r.authors
+    select 'goodbooks_10k', source_file, source_row, authors from raw_goodbooks_books
+),
+
+credit_strings as (
+    -- the credits of every record a book was merged from
+    select g.book_key, r.credits
     from merge_book_groups as g
-    join raw_goodbooks_books as r using (source_file, source_row)
-    where g.source = 'goodbooks_10k'
+    join raw_credits as r using (source, source_file, source_row)
 ),
 
 names as (
