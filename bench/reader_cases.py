@@ -48,6 +48,10 @@ class Case:
 CASES = (
     Case("The Hobbit at 5 stars", (("The Hobbit", "J.R.R. Tolkien", 5),)),
     Case(
+        "Harry Potter #1 at 5 stars (none of its companions)",
+        (("Harry Potter and the Philosopher's Stone", "J.K. Rowling", 5),),
+    ),
+    Case(
         "Harry Potter #1 at 1 star",
         (("Harry Potter and the Sorcerer's Stone", "J.K. Rowling", 1),),
     ),
@@ -92,6 +96,11 @@ CASES = (
     Case("more like this: The Hobbit", (("The Hobbit", "J.R.R. Tolkien", None),), True),
     Case(
         "more like this: Pride and Prejudice", (("Pride and Prejudice", "Jane Austen", None),), True
+    ),
+    Case(
+        "more like this: Harry Potter and the Chamber of Secrets",
+        (("Harry Potter and the Chamber of Secrets", "J.K. Rowling", None),),
+        True,
     ),
     Case(
         "more like this: The Way of Kings",

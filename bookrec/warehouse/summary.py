@@ -11,7 +11,6 @@ import duckdb
 
 from bookrec.warehouse.connection import connect, require_tables, run_sql, table_exists
 
-# Tables a finished run leaves behind, each with the flow that builds it.
 # The reports a full run writes (reports/ may hold others, e.g. the benchmarks').
 JOB_REPORTS = (
     "embeddings.md",
@@ -21,6 +20,7 @@ JOB_REPORTS = (
     "evaluation.json",
     "topn.json",
 )
+# Tables a finished run leaves behind.
 RESULT_TABLES = ("feat_book_projections", "projector_runs", "eval_runs", "scorer_settings")
 
 
