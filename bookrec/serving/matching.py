@@ -474,7 +474,13 @@ class CatalogMatcher:
         near: among its author's books (MatchConfig.hint_author_min), else over the catalog
         (hint_title_min) where they gave no author. Only a hint: too far for a match ("Dnue"
         could be another book), but a reader who typed "Gone Gril" learns what to type, as the
-        page's search shows it."""
+        page's search shows it. A title ending in a number of stars after a comma or dash
+        ("Dune, 5", a number bookrec keeps in the title: it may be a series entry's) says how
+        to type a rating instead."""
+        stars = _STARS_AFTER.match(found.book.title)
+        if stars:
+            number = stars["stars"]  # the page has a rating of its own, the CLI "Title|5"
+            return _noted(found, f"if {number} is your rating, give it apart from the title")
         scored: list[tuple[int, float]] = []
         if keys.author_surname and keys.title_key:
             rows = self.surname_index.get(keys.author_surname, [])
@@ -595,8 +601,10 @@ class CatalogMatcher:
         surname alone or with more of the name where it found nothing or more than one book
         ("Tolkien", "Conan Doyle": _name_ends). So is a name typed as both title and author
         ("J.K. Rowling|J.K. Rowling" found that biography and rated it), and a title not found
-        that is a name, whatever the author field holds ("Frank Herbert|Dune": the two
-        swapped)."""
+        that is a name where the author field holds one of that author's titles: the two
+        swapped ("Frank Herbert|Dune"; "Dickens|Peter Ackroyd" is a biography not here). A
+        title with a comma is a name only as "Surname, Given names" ("Tolkien, J.R.R.";
+        "Love, Hate & Other Filters" is no book of Zack Love's)."""
         lost = [
             i
             for i, m in enumerate(matches)
@@ -605,17 +613,24 @@ class CatalogMatcher:
         ]
         if not lost:
             return matches
-        # each title and each author given, keyed as authors' names, in one query
-        names = [matches[i].book.title for i in lost] + [matches[i].book.author for i in lost]
-        keyed = key_maker().keys([None] * len(names), names)
-        as_author = dict(zip(lost, keyed[: len(lost)], strict=True))
-        given = dict(zip(lost, keyed[len(lost) :], strict=True))
+        # each title and each author given keyed as authors' names, and each author given
+        # as a title (the two swapped), in one query
+        n = len(lost)
+        titles = [matches[i].book.title for i in lost]
+        authors = [matches[i].book.author for i in lost]
+        keyed = key_maker().keys([None] * 2 * n + authors, titles + authors + [None] * n)
+        as_author = dict(zip(lost, keyed[:n], strict=True))
+        given = dict(zip(lost, keyed[n : 2 * n], strict=True))
+        as_title = dict(zip(lost, keyed[2 * n :], strict=True))
         lost = [
             i
             for i in lost
-            if not matches[i].book.author
-            or matches[i].status == "not_found"
-            or (as_author[i].author_key and as_author[i].author_key == given[i].author_key)
+            if _may_be_a_name(matches[i].book.title)
+            and (
+                not matches[i].book.author
+                or (as_author[i].author_key and as_author[i].author_key == given[i].author_key)
+                or (matches[i].status == "not_found" and self._swapped(as_author[i], as_title[i]))
+            )
         ]
         for i, key in ((i, as_author[i]) for i in lost):
             match = matches[i]
@@ -630,6 +645,14 @@ class CatalogMatcher:
                 note = f"{author} is an author: give a title of theirs, e.g. {titles}"
                 matches[i] = Match(book=matches[i].book, status="not_found", note=note)
         return matches
+
+    def _swapped(self, title_as_author, author_as_title) -> bool:
+        """Whether a typed title names an author (whole, or by the end of their name:
+        _name_ends) and the typed author one of their titles: "Frank Herbert|Dune"."""
+        rows = self._rows_by_author.get(title_as_author.author_key or "")
+        rows = rows or self._name_ends(title_as_author)
+        titled = self.exact_index.get(author_as_title.title_key or "", [])
+        return bool(set(rows) & set(titled))
 
     def _read_more_than(self, rows: list[int], ambiguous: Match) -> bool:
         """Whether the author's most read book has more Goodreads ratings than each book an
@@ -678,14 +701,21 @@ class CatalogMatcher:
         ("Tolkien - The Hobbit", as a file of one's books often names them, was not found;
         "J.R.R. Tolkien - The Hobbit" was "J.R.R. Tolkien: Author of the Century" by "The
         Hobbit"), or a series may come before one of its books ("Harry Potter - Goblet of
-        Fire", read as "Harry Potter: Goblet of Fire", _by_series_reading); a comma reads as
-        a dash (a title holding one, "Love, Rosie", matched before this). A book by the
-        author so read wins, then a series' book, then what the first reading found."""
-        split = _TITLE_BY_AUTHOR.match(book.title) if book.author is None else None
+        Fire", read as "Harry Potter: Goblet of Fire", _by_series_reading). Where no " by "
+        or dash splits it, the last comma does, as a dash but for a book of the author so
+        read only: "Love, Hate & Other Filters" is no book "Love", and an author written
+        "Herbert, Frank" after a dash or " by " stays whole. A book by the author so read
+        wins, then a series' book, then what the first reading found."""
+        if book.author is not None:
+            return None
+        split = _TITLE_BY_AUTHOR.match(book.title)
+        comma = split is None
+        if comma:
+            split = _TITLE_COMMA_AUTHOR.match(book.title)
         if split is None:
             return None
         first, second = split["title"].strip(), split["author"].strip()
-        dash = (split["separator"] or ",").lower() != "by"  # a comma reads as a dash does
+        dash = comma or split["separator"].lower() != "by"
         readings = [(first, second), (second, first)] if dash else [(first, second)]
         # the readings and, around a dash, "series: book", keyed in one query (a spelling the
         # catalog lacks runs the macros)
@@ -697,7 +727,8 @@ class CatalogMatcher:
             if match.status != "matched":
                 continue
             by_them = self._relation(keys, self.row_of[match.book_id]) == "same"
-            if by_them or title == first:  # the author first: only a book of theirs
+            # the author first, or a comma: only a book of theirs
+            if by_them or (title == first and not comma):
                 found.append((0 if by_them else 2, _noted(match, f"read as “{title}” by {author}")))
         entry = self._by_series_reading(book, keyed[-1]) if dash else None
         if entry is not None:  # its note says how the title was read
@@ -1099,9 +1130,24 @@ _LOOSE_TITLES = 3
 # "Dune by Frank Herbert", "1984 - George Orwell": a title and its author in one text (greedy:
 # the last separator splits)
 _TITLE_BY_AUTHOR = re.compile(
-    r"^(?P<title>.+)(?:\s+(?P<separator>by|-|–|—)|(?P<comma>,))\s+(?P<author>\S.*)$",
-    re.IGNORECASE,
+    r"^(?P<title>.+)\s+(?P<separator>by|-|–|—)\s+(?P<author>\S.*)$", re.IGNORECASE
 )
+# ... and, where neither splits it, the last comma ("Dune, Frank Herbert")
+_TITLE_COMMA_AUTHOR = re.compile(r"^(?P<title>.+),\s+(?P<author>\S.*)$")
+
+
+# A title ending in a whole number of stars after a comma or a dash ("Dune, 5", "Dune - 5")
+_STARS_AFTER = re.compile(r"^.+?\s*(?:[,;]\s*|\s[-–—]\s*)(?P<stars>[1-5])$")
+# What may follow the comma of a name written "Surname, Given names": up to three capitalised
+# words or initials ("Tolkien, J.R.R.", "Doyle, Arthur Conan")
+_GIVEN_NAMES = re.compile(r"^[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}$")
+
+
+def _may_be_a_name(title: str) -> bool:
+    """Whether a typed title may be an author's name: without a comma, or as "Surname, Given
+    names" (the author keys read a comma so)."""
+    _, comma, after = title.partition(",")
+    return not comma or bool(_GIVEN_NAMES.match(after.strip()))
 
 
 def _noted(match: Match, note: str) -> Match:

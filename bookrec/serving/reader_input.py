@@ -154,35 +154,47 @@ def _stars_only(text: str) -> bool:
     return value is not None and 0.0 <= value <= 10.0
 
 
-# "Dune, 5", "Dune - Frank Herbert - 5", "Dune; 4 stars": a rating after a comma, dash or
-# semicolon where no "|" splits the fields (the title before it may hold its author: matching
-# reads "Dune, Frank Herbert" as it reads "Dune by Frank Herbert"); "Harry Potter - 3" stays
-# a title (_series_number)
+# A rating typed after the title (and its author) where no "|" splits the fields: after ", ",
+# "; " or a spaced dash, as stars alone: a digit, a decimal one ("4.5", "4,5"), "4 stars",
+# "4/5", "★★★★☆". The title before it may hold its author: matching reads "Dune, Frank
+# Herbert" as it reads "Dune by Frank Herbert".
 _RATING_AFTER_TITLE = re.compile(
-    r"^(?P<title>.+)\s*(?:[,;]|(?P<dash>\s[-–—]))\s*(?P<rating>[^,;]+)$"
+    r"^(?P<title>.+?)\s*(?:[,;]\s+|\s[-–—]\s*)"
+    r"(?P<rating>[0-9](?:[.,][0-9])?(?:\s*(?:stars?|★|/\s*5))?|[★☆]+)$",
+    re.IGNORECASE,
 )
-_DASH = re.compile(r"\s[-–—]\s")
+# What splits a title from its author in one text ("Dune, Frank Herbert", "Dune - Frank
+# Herbert", "Dune by Frank Herbert")
+_AUTHOR_SPLIT = re.compile(r"[,;]\s|\s[-–—]\s|\sby\s", re.IGNORECASE)
 
 
-def _series_number(typed: re.Match) -> bool:
-    """Whether a number after a dash may be a series entry's, not stars: "Harry Potter - 3"
-    is the third book; "Dune - Frank Herbert - 5" and "Dune - 4 stars" are ratings."""
-    bare = typed["rating"].strip().isdigit()
-    return bool(typed["dash"]) and bare and not _DASH.search(typed["title"])
+def _rating_after_title(text: str) -> tuple[str, str] | None:
+    """(title, rating) of a --book typed "Dune, Frank Herbert, 5", "Dune - 4 stars" or
+    "Dune; 4.5" (None: no rating there). A bare whole number counts only after an author
+    ("Dune, Frank Herbert, 5"): after a title alone it may be the series entry's ("Harry
+    Potter, 3", "Harry Potter - 3": the third book) or the title's own ("Vernon Subutex, 2"),
+    and stays in the title."""
+    typed = _RATING_AFTER_TITLE.match(text)
+    if typed is None:
+        return None
+    title, rating = typed["title"].strip(), typed["rating"].strip()
+    if rating.isdigit() and not _AUTHOR_SPLIT.search(title):
+        return None
+    return title, rating
 
 
 def parse_book_option(text: str, origin: str = "--book") -> ReaderBook:
     """One `--book "Title|Author|Rating"` value (author and rating optional; "Title|5" is a
-    title and its rating; without "|", a rating after a last comma or dash is one: "Dune,
-    Frank Herbert, 5").
+    title and its rating; without "|", stars after a comma or dash are one: "Dune, Frank
+    Herbert, 5", "Dune - 4 stars": _rating_after_title).
 
     Raises:
         DataError: no title, more than three fields, or a bad rating.
     """
     parts = [p.strip() for p in text.split("|")]
-    typed = _RATING_AFTER_TITLE.match(text) if len(parts) == 1 else None
-    if typed and _stars_only(typed["rating"]) and not _series_number(typed):
-        parts = [typed["title"].strip(), "", typed["rating"].strip()]  # it was lost
+    typed = _rating_after_title(text) if len(parts) == 1 else None
+    if typed:  # "Dune, Frank Herbert, 5" lost its 5 and was not found
+        parts = [typed[0], "", typed[1]]
     if len(parts) > 3:
         raise DataError(
             f'{origin}: {quote(text)} has {len(parts)} fields; write "Title|Author|Rating" '
@@ -422,28 +434,28 @@ def parse_books_csv(data: bytes, name: str) -> list[ReaderBook]:
     return _books_of(header, rows, name, name)
 
 
-# A plain CSV's columns by their headings as readers write them, compared by letters alone
-# ("My Rating", "my_rating", "Rating (1-5)" are one heading): "Stars", "ratings" or "writer"
-# were read as no rating or no author at all, every book unrated, without a word. The
-# rating's includes the export's "My Rating" in a file that lacks the export's other columns
-# (a trimmed export keeps its ratings).
-_TITLE_HEADINGS = ("title", "booktitle", "titles")
-_AUTHOR_HEADINGS = ("author", "authors", "writer", "authorname", "by")
+# A plain CSV's columns by their headings as readers write them: as written first, then by
+# their letters alone ("My Rating", "my_rating", "Rating (1-5)" are one heading): "Stars",
+# "my_rating" or "writer" were read as no rating or no author at all, every book unrated,
+# without a word. The rating's includes the export's "My Rating" in a file that lacks the
+# export's other columns (a trimmed export keeps its ratings); "Ratings" is left to
+# _no_unread_ratings (a count of Goodreads ratings as often as the reader's stars).
+_TITLE_HEADINGS = ("title", "book title", "titles")
+_AUTHOR_HEADINGS = ("author", "authors", "writer", "author name", "by")
 _RATING_HEADINGS = (
     "rating",
-    "ratings",
-    "myrating",
+    "my rating",
     "stars",
-    "mystars",
-    "yourrating",
+    "my stars",
+    "your rating",
     "score",
     "rate",
-    "myrate",
+    "my rate",
 )
 
 
 # Words of a heading that may hold ratings under another name (_no_unread_ratings).
-_RATING_WORDS = ("rating", "star", "score", "grade")
+_RATING_WORDS = ("rating", "star", "score")
 
 
 def _heading(name: str) -> str:
@@ -452,12 +464,17 @@ def _heading(name: str) -> str:
 
 
 def _column(header: list[str], headings: Sequence[str]) -> str | None:
-    """The first column of the header (lower case, trimmed: the rows' keys) headed as one of
-    `headings` reads (_heading), in their order; None: none is."""
-    by_heading = {}
-    for name in header:
-        by_heading.setdefault(_heading(name), name.strip().lower())
-    return next((by_heading[h] for h in headings if h in by_heading), None)
+    """The column of the header (lower case, trimmed: the rows' keys) headed as one of
+    `headings`, in their order: one headed exactly so first ("Author" before "Author 2"),
+    then one whose letters read so (_heading); None: none is."""
+    names = [name.strip().lower() for name in header]
+    by_letters: dict[str, str] = {}
+    for name in names:
+        by_letters.setdefault(_heading(name), name)
+    exact = next((h for h in headings if h in names), None)
+    if exact is not None:
+        return exact
+    return next((by_letters[_heading(h)] for h in headings if _heading(h) in by_letters), None)
 
 
 def _books_of(
@@ -504,9 +521,10 @@ def _no_unread_ratings(
     header: list[str], rows: list[tuple[int, dict[str, str]]], path: str, read: set[str | None]
 ) -> None:
     """Raise where a file without a rating column holds one under another heading: a column
-    headed with a word of ratings ("Grade", "Overall rating", "Average Rating") whose every
-    filled cell is 0 to 5 stars would leave every book unrated without a word, or, read as
-    the reader's, give them Goodreads' average.
+    headed with a word of ratings ("Ratings", "Overall rating", "Rating (out of 10)",
+    "Average Rating") whose every filled cell is a rating of 0 to 10 would leave every book
+    unrated without a word, or, read as the reader's, give them Goodreads' average. (A count
+    of ratings, "Ratings": 1234567, is none.)
 
     Raises:
         DataError: names the column and the headings that are read as ratings.
@@ -517,7 +535,7 @@ def _no_unread_ratings(
             continue
         filled = [c for c in (_cell(row, key) for _, row in rows) if c]
         values = [_rating_value(c) for c in filled]
-        if filled and all(v is not None and 0 <= v <= 5 for v in values):
+        if filled and all(v is not None and 0 <= v <= 10 for v in values):
             raise DataError(
                 f"{path}: the column {quote(name.strip())} looks like ratings, but only a "
                 "column headed rating (or stars, score, my rating) is read as one; rename it, "

@@ -44,8 +44,15 @@ class SourceFiles:
 
     @property
     def synthetic(self) -> bool:
-        """Whether any file found is bookrec's demo (SYNTHETIC_MARKER in its folder)."""
-        folders = {path.parent for paths in self.files.values() for path in paths}
+        """Whether any file found is bookrec's demo: SYNTHETIC_MARKER in its folder or the one
+        above (the generator writes it at the top of --out, its files one folder down, in
+        best_books_dataset/ and all_books_dataset/ as the Kaggle files come)."""
+        folders = {
+            folder
+            for paths in self.files.values()
+            for path in paths
+            for folder in (path.parent, path.parent.parent)
+        }
         return any((folder / SYNTHETIC_MARKER).is_file() for folder in folders)
 
     def summary(self) -> str:

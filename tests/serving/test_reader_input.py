@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -44,14 +45,22 @@ EXPORT = FIXTURES / "goodreads_export" / "goodreads_library_export.csv"
         ("Dune|4 stars", "Dune", None, 4.0),
         ("Dune|★★★", "Dune", None, 3.0),
         ("Animal Farm|1984", "Animal Farm", "1984", None),
-        # no "|": a rating after a last comma, semicolon or dash (the 5 of "Dune, Frank
-        # Herbert, 5" was lost and the book not found); the title keeps its author for the
-        # matcher, and a bare number after a lone dash may be a series entry's
+        # no "|": stars after a comma, semicolon or dash (the 5 of "Dune, Frank Herbert, 5"
+        # was lost and the book not found); the title keeps its author for the matcher
         ("Dune, Frank Herbert, 5", "Dune, Frank Herbert", None, 5.0),
         ("Dune - Frank Herbert - 5", "Dune - Frank Herbert", None, 5.0),
         ("Dune; 4 stars", "Dune", None, 4.0),
         ("Me Before You — 4.5", "Me Before You", None, 4.5),
+        ("Dune by Frank Herbert, 5", "Dune by Frank Herbert", None, 5.0),
+        ("Dune, 4,5", "Dune", None, 4.5),  # a decimal comma
+        ("Dune, 4/5", "Dune", None, 4.0),
+        # ... a bare number after a title alone stays in it: a series entry's ("Harry Potter,
+        # 3" is the third book), the title's own ("Vernon Subutex, 2"), or a thousand
         ("Harry Potter - 3", "Harry Potter - 3", None, None),
+        ("Harry Potter, 3", "Harry Potter, 3", None, None),
+        ("Vernon Subutex, 2", "Vernon Subutex, 2", None, None),
+        ("One Thousand and One Nights, 1,001", "One Thousand and One Nights, 1,001", None, None),
+        ("Turned $100,000 into $100,000,000", "Turned $100,000 into $100,000,000", None, None),
         ("Love, Rosie", "Love, Rosie", None, None),
         ("Catch - 22", "Catch - 22", None, None),
     ],
@@ -120,7 +129,7 @@ def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Pa
     assert read_books_csv(only_titles)[0].author is None
     # a rating column headed as readers head it (a "Stars" column was dropped without a word),
     # with a decimal comma as a European spreadsheet saves it
-    for heading in ("Stars", "My Rating", "Score", "Your rating", "ratings", "my_rating"):
+    for heading in ("Stars", "My Rating", "Score", "Your rating", "my_rating"):
         path.write_text(f"Title;Author;{heading}\nDune;Frank Herbert;4,5\n", encoding="utf-8")
         assert read_books_csv(path)[0].rating == 4.5, heading
     # headings compared by their letters: "Rating (1-5)" and an author headed "Writer" were
@@ -133,10 +142,15 @@ def test_plain_csv_headers_are_case_insensitive_and_rating_optional(tmp_path: Pa
 
 def test_a_column_of_ratings_under_another_heading_is_named(tmp_path: Path) -> None:
     path = tmp_path / "mine.csv"
-    # read as no rating at all, "Grade" would leave Gone Girl (1 star) a book the reader liked
-    path.write_text("title,author,grade\nDune,Frank Herbert,5\nGone Girl,,1\n", encoding="utf-8")
-    with pytest.raises(DataError, match="the column 'grade' looks like ratings"):
-        read_books_csv(path)
+    # read as no rating at all, "ratings" left Gone Girl (1 star) a book the reader liked
+    for heading in ("ratings", "Overall rating", "Rating (out of 10)"):
+        path.write_text(f"title,author,{heading}\nDune,Frank Herbert,5\nGone Girl,,1\n")
+        with pytest.raises(DataError, match=f"the column '{re.escape(heading)}' looks like"):
+            read_books_csv(path)
+    # a count of Goodreads ratings is no rating; a column headed "Author" exactly is the
+    # author, before one whose letters read so ("Author 2")
+    path.write_text("Title,Author 2,Author,Ratings\nDune,Brian Herbert,Frank Herbert,1234567\n")
+    assert [(b.author, b.rating) for b in read_books_csv(path)] == [("Frank Herbert", None)]
     # Goodreads' average is no rating of the reader's
     path.write_text("title,author,Average Rating\nDune,Frank Herbert,4.28\n", encoding="utf-8")
     with pytest.raises(DataError, match="'Average Rating' looks like ratings"):

@@ -537,8 +537,11 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
         # about Tolkien "by The Hobbit")
         "Tolkien - The Hobbit": ("The Hobbit (The Lord of the Rings, #0)", "exact"),
         "J.R.R. Tolkien - The Hobbit": ("The Hobbit (The Lord of the Rings, #0)", "exact"),
-        # ... a comma as the dash (was not found); a title holding one matches first
+        # ... a comma as the dash (was not found) where no dash or "by" splits, so an author
+        # written "Herbert, Frank" stays whole; a title holding one matches first
         "Dune, Frank Herbert": ("Dune (Dune, #1)", "exact"),
+        "Dune - Herbert, Frank": ("Dune (Dune, #1)", "exact"),
+        "The Hobbit by Tolkien, J.R.R.": ("The Hobbit (The Lord of the Rings, #0)", "exact"),
         "Tolkien, The Hobbit": ("The Hobbit (The Lord of the Rings, #0)", "exact"),
         "Love, Rosie": ("Love, Rosie", "exact"),
         "The Lion, the Witch and the Wardrobe, C.S. Lewis": (
@@ -551,6 +554,12 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     ):
         assert m.status == "matched" and m.title == want, (title, m)
         assert method is None or m.method == method, (title, m.method)
+    # a number of stars kept in a title not found says how to give the rating
+    stars = matcher.match([ReaderBook(title="Dune, 5")])[0]
+    assert stars.status == "not_found" and "if 5 is your rating, give it apart" in stars.note
+    # a title with a comma that the catalog lacks is no book of the words before it by anyone
+    for title in ("Love, Hate & Other Filters", "Sorry, Not Sorry"):
+        assert matcher.match([ReaderBook(title=title)])[0].status != "matched", title
     # the reader is told how initials were read; three letters alone are no initials
     # ("abc" was "American Born Chinese")
     lotr = matcher.match([ReaderBook(title="LOTR")])[0]
@@ -633,9 +642,13 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     for name in ("J.K. Rowling", "Stephen King"):
         author = matcher.match([ReaderBook(title=name, author=name, rating=5.0)])[0]
         assert author.status == "not_found" and author.note.startswith(f"{name} is an author")
-    # ... and typed where the title goes, the title where the author goes
+    # ... and typed where the title goes, one of their titles where the author goes; a
+    # subject's name with a biographer, or a title with a comma, is no such name
     swapped = matcher.match([ReaderBook(title="Frank Herbert", author="Dune", rating=5.0)])[0]
     assert swapped.status == "not_found" and "“Dune”" in swapped.note
+    for title, author in (("Dickens", "Peter Ackroyd"), ("Love, Hate & Other Filters", None)):
+        found = matcher.match([ReaderBook(title=title, author=author)])[0]
+        assert "is an author" not in (found.note or ""), (title, found.note)
     # ... and a surname alone, or with more of the name, is the most read author so named
     # ("Tolkien" was two books about him, "Christie" Stephen King's "Christine", "Conan Doyle"
     # nothing at all)

@@ -84,12 +84,16 @@ def test_empty_data_dir_is_an_error_listing_what_is_needed(tmp_path):
         prepare.choose_sources(DataConfig(data_dir=tmp_path))
 
 
-def test_the_demo_read_from_a_data_dir_is_labelled_synthetic(data_dir):
+def test_the_demo_read_from_a_data_dir_is_labelled_synthetic(data_dir, tmp_path):
     """`python -m bookrec.demo --out DIR` then `prepare_data --data-dir DIR` was recorded as
     real files: every report of it would have read as Goodreads readers'."""
+    from bookrec.demo.generator import write_demo_dataset
+
     assert not prepare.choose_sources(DataConfig(data_dir=data_dir)).synthetic
-    (data_dir / "all_books_dataset" / SYNTHETIC_MARKER).write_text("made up\n")
-    chosen = prepare.choose_sources(DataConfig(data_dir=data_dir))
+    demo = tmp_path / "demo"
+    write_demo_dataset(demo, n_books=60, n_users=12, seed=3)
+    assert (demo / SYNTHETIC_MARKER).is_file()  # at the top, the files a folder down
+    chosen = prepare.choose_sources(DataConfig(data_dir=demo))
     assert chosen.synthetic and chosen.label.startswith("the synthetic demo catalog in ")
 
 

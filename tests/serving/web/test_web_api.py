@@ -86,15 +86,18 @@ def test_titles_come_back_verbatim_and_the_page_holds_no_catalog_text(client) ->
 def test_a_demo_catalog_says_so_on_the_page_the_api_and_the_command_line(
     client, web_warehouse, popular_books, tmp_path
 ) -> None:
-    """Built from the demo's files read like real ones, this warehouse is not the demo; the
-    same marked synthetic (as prepare_data marks the demo catalog) says so everywhere a
-    reader asks it for books, so "The Hobbit" not found there is no surprise."""
-    assert "demo-note" not in client.get("/").text
-    assert client.get("/api/health").json()["demo_catalog"] is False
-    demo = tmp_path / "demo.duckdb"
-    shutil.copy(web_warehouse, demo)
-    with connect(demo) as con:
-        con.execute("update warehouse_info set synthetic = true")
+    """Built from the demo's files read through --data-dir, this warehouse is the demo
+    (prepare_data finds the generator's marker: it was once recorded as real files) and says
+    so everywhere a reader asks it for books, so "The Hobbit" not found there is no
+    surprise; the same marked real does not."""
+    real = tmp_path / "real.duckdb"
+    shutil.copy(web_warehouse, real)
+    with connect(real) as con:
+        con.execute("update warehouse_info set synthetic = false")
+    with TestClient(create_app(real, recommend_config=EVERYONE)) as unmarked:
+        assert "demo-note" not in unmarked.get("/").text
+        assert unmarked.get("/api/health").json()["demo_catalog"] is False
+    demo = web_warehouse
     with TestClient(create_app(demo, recommend_config=EVERYONE)) as marked:
         assert f'<p class="demo-note">{DEMO_CATALOG}</p>' in marked.get("/").text
         assert marked.get("/api/health").json()["demo_catalog"] is True
