@@ -29,7 +29,7 @@
 -- of no series, credited to a series' author (book_credits: under another name first, as
 -- Fantastic Beasts is), whose description shares two or more of the series' own names is set
 -- in its world: a companion of every main entry ("The Tales of Beedle the Bard": Dumbledore,
--- Hogwarts, Muggles). A name here is a capitalised word of four letters or more in at most 30
+-- Hogwarts, Muggles), unless another rule linked it already. A name here is a capitalised word of four letters or more in at most 30
 -- descriptions, in lower case in at most 2 ("Tree", "Beginner" are words), and neither a word of
 -- the book's own title nor of a credited name that has other books (a name credited once, as
 -- "Albus Dumbledore" is, is the world's): longer books so linked were the author's novels of one
@@ -416,7 +416,7 @@ in_world as (
     join main_entries as e using (series_id)
 ),
 
-found as (
+by_other_rules as (
     select * from linked
     union all
     select * from adaptations
@@ -428,8 +428,14 @@ found as (
     select * from drawn_series
     union all
     select * from unnumbered
+),
+
+found as (
+    select * from by_other_rules
     union all
-    select * from in_world
+    -- a book another rule linked already is that work's, not every entry's of its series
+    -- ("The Hobbit: Graphic Novel" adapts The Hobbit, not The Lord of the Rings' volumes)
+    select * from in_world where book_id not in (select book_id from by_other_rules)
 ),
 
 series_firsts as (
