@@ -71,6 +71,7 @@ The Long Halloween" beside "Batman: Hush").
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -602,7 +603,8 @@ class CatalogMatcher:
         ("Tolkien", "Conan Doyle": _name_ends). So is a name typed as both title and author
         ("J.K. Rowling|J.K. Rowling" found that biography and rated it), and a title not found
         that is a name where the author field holds one of that author's titles: the two
-        swapped ("Frank Herbert|Dune"; "Dickens|Peter Ackroyd" is a biography not here). A
+        swapped, read so ("Frank Herbert|Dune|5" is Dune at 5 stars, with a note; "Dickens|Peter
+        Ackroyd" is a biography not here). A
         title with a comma is a name only as "Surname, Given names" ("Tolkien, J.R.R.";
         "Love, Hate & Other Filters" is no book of Zack Love's)."""
         lost = [
@@ -622,6 +624,15 @@ class CatalogMatcher:
         as_author = dict(zip(lost, keyed[:n], strict=True))
         given = dict(zip(lost, keyed[n : 2 * n], strict=True))
         as_title = dict(zip(lost, keyed[2 * n :], strict=True))
+        swapped = {
+            i
+            for i in lost
+            if matches[i].book.author
+            and _may_be_a_name(matches[i].book.title)
+            and self._swapped(as_author[i], as_title[i])
+        }
+        for i in swapped:
+            matches[i] = self._read_swapped(matches[i])
         lost = [
             i
             for i in lost
@@ -629,7 +640,7 @@ class CatalogMatcher:
             and (
                 not matches[i].book.author
                 or (as_author[i].author_key and as_author[i].author_key == given[i].author_key)
-                or (matches[i].status == "not_found" and self._swapped(as_author[i], as_title[i]))
+                or (i in swapped and matches[i].status == "not_found")
             )
         ]
         for i, key in ((i, as_author[i]) for i in lost):
@@ -645,6 +656,18 @@ class CatalogMatcher:
                 note = f"{author} is an author: give a title of theirs, e.g. {titles}"
                 matches[i] = Match(book=matches[i].book, status="not_found", note=note)
         return matches
+
+    def _read_swapped(self, found: Match) -> Match:
+        """The book of a reader who typed its author where the title goes and the title where
+        the author goes, matched the other way round (the rating theirs), with a note; as it
+        was where that finds nothing sure."""
+        book = found.book
+        turned = dataclasses.replace(book, title=book.author, author=book.title)
+        match = self._match_one(turned, self.keys([turned])[0])
+        if match.status != "matched":
+            return found
+        note = f"read as “{turned.title}” by {turned.author}: title and author swapped"
+        return _noted(match.model_copy(update={"book": book}), note)
 
     def _swapped(self, title_as_author, author_as_title) -> bool:
         """Whether a typed title names an author (whole, or by the end of their name:

@@ -645,7 +645,11 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     # ... and typed where the title goes, one of their titles where the author goes; a
     # subject's name with a biographer, or a title with a comma, is no such name
     swapped = matcher.match([ReaderBook(title="Frank Herbert", author="Dune", rating=5.0)])[0]
-    assert swapped.status == "not_found" and "“Dune”" in swapped.note
+    assert (swapped.status, swapped.title, swapped.book.rating) == ("matched", "Dune (Dune, #1)", 5)
+    assert "title and author swapped" in swapped.note
+    # ... also where the name is a biography's title ("J.R.R. Tolkien: Author of the Century")
+    hobbit = matcher.match([ReaderBook(title="J.R.R. Tolkien", author="The Hobbit")])[0]
+    assert hobbit.title == "The Hobbit (The Lord of the Rings, #0)"
     for title, author in (("Dickens", "Peter Ackroyd"), ("Love, Hate & Other Filters", None)):
         found = matcher.match([ReaderBook(title=title, author=author)])[0]
         assert "is an author" not in (found.note or ""), (title, found.note)
