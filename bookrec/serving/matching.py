@@ -82,6 +82,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bookrec.config import MatchConfig
 from bookrec.serving.authors import AuthorRelation, author_relation, author_spelled_alike
@@ -484,11 +485,17 @@ class CatalogMatcher:
             return _noted(found, f"if {number} is your rating, give it apart from the title")
         scored: list[tuple[int, float]] = []
         if keys.author_surname and keys.title_key:
-            rows = self.surname_index.get(keys.author_surname, [])
+            rows = [
+                r
+                for r in self.surname_index.get(keys.author_surname, [])
+                if self._relation(keys, r) == "same"
+            ]
+            # an author misspelt too ("The Hobitt" by "Tolkein"): their books by a surname
+            # spelled alike
+            rows = rows or self._spelled_alike_rows(keys)
             scored = [
                 (r, max(self._fuzzy_score(keys, r), self._fuzzy_score(keys, r, fuzz.ratio)))
                 for r in rows
-                if self._relation(keys, r) == "same"
             ]
             scored = [(r, s) for r, s in scored if s >= self.config.hint_author_min]
         elif keys.title_key and found.book.author is None:
@@ -500,6 +507,30 @@ class CatalogMatcher:
         row = min(scored, key=lambda rs: (-rs[1], self.rank[rs[0]]))[0]
         by = f" by {self.authors[row]}" if self.authors[row] else ""
         return _noted(found, f"did you mean “{self.titles[row]}”{by}?")
+
+    def _spelled_alike_rows(self, keys) -> list[int]:
+        """The books of the authors whose names the reader may have spelled so (surnames one
+        edit apart: authors.author_spelled_alike), for a hint."""
+        near = process.extract(
+            keys.author_surname,
+            self._surnames,
+            scorer=OSA.distance,
+            score_cutoff=1,
+            limit=None,
+        )
+        return [
+            r
+            for surname, _, _ in near
+            for r in self.surname_index[surname]
+            if author_spelled_alike(
+                keys.author_key, keys.author_surname, self.author_keys[r], surname
+            )
+        ]
+
+    @functools.cached_property
+    def _surnames(self) -> list[str]:
+        """Every surname of the catalog's authors, built on first use."""
+        return list(self.surname_index)
 
     def _by_initials(self, book: ReaderBook, keys) -> Match | None:
         """The title with its first word read as the initials of a series or a title of two

@@ -226,9 +226,13 @@ def test_a_book_not_found_names_the_closest_title_as_a_hint_only() -> None:
         ReaderBook("Dnue", "Frank Herbert"),
         ReaderBook("The Croning", "Laird Barron"),
         ReaderBook("Xyzzy Plugh"),
+        # the author misspelt too: among the books of a surname spelled alike (was no hint)
+        ReaderBook("Dnue", "Frank Herbet"),
     ]
-    by_author, alone, dune, croning, nothing = matcher.match(typed)
-    assert [m.status for m in (by_author, alone, dune, croning, nothing)] == ["not_found"] * 5
+    by_author, alone, dune, croning, nothing, misspelt = matcher.match(typed)
+    found = (by_author, alone, dune, croning, nothing, misspelt)
+    assert [m.status for m in found] == ["not_found"] * 6
     assert by_author.note == alone.note == "did you mean “Gone Girl” by Gillian Flynn?"
+    assert misspelt.note == "did you mean “Dune (Dune, #1)” by Frank Herbert?"
     assert dune.note == "did you mean “Dune (Dune, #1)” by Frank Herbert?"
     assert croning.note is None and nothing.note is None
