@@ -57,9 +57,7 @@ def build_works(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     steps = WORK_STEPS
     for step, needed, stand_in in STAND_INS:
         table, _, column = needed.partition(".")
-        present = table_exists(con, table)
-        if present and column:
-            present = column in table_columns(con, table)
+        present = column in table_columns(con, table) if column else table_exists(con, table)
         if not present:  # no goodbooks work ids, only first authors, no page counts
             run_sql(con, stand_in)
             steps = [s for s in steps if s != step]

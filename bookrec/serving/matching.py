@@ -676,9 +676,7 @@ class CatalogMatcher:
         ]
         for i, key in ((i, as_author[i]) for i in lost):
             match = matches[i]
-            rows = self._rows_by_author.get(key.author_key or "")
-            if not rows and match.status != "matched":
-                rows = self._name_ends(key)
+            rows = self._author_rows(key, by_name_end=match.status != "matched")
             if rows and (match.status != "ambiguous" or self._read_more_than(rows, match)):
                 rows = sorted(rows, key=lambda r: self.rank[r])
                 # editions and translations share a title: each named once
@@ -703,10 +701,15 @@ class CatalogMatcher:
     def _swapped(self, title_as_author, author_as_title) -> bool:
         """Whether a typed title names an author (whole, or by the end of their name:
         _name_ends) and the typed author one of their titles: "Frank Herbert|Dune"."""
-        rows = self._rows_by_author.get(title_as_author.author_key or "")
-        rows = rows or self._name_ends(title_as_author)
+        rows = self._author_rows(title_as_author)
         titled = self.exact_index.get(author_as_title.title_key or "", [])
         return bool(set(rows) & set(titled))
+
+    def _author_rows(self, key, by_name_end: bool = True) -> list[int]:
+        """The books of the author a typed name keys to: whole, else (by_name_end) by the end
+        of their name (_name_ends: "Tolkien", "Conan Doyle")."""
+        rows = self._rows_by_author.get(key.author_key or "", [])
+        return rows or (self._name_ends(key) if by_name_end else [])
 
     def _read_more_than(self, rows: list[int], ambiguous: Match) -> bool:
         """Whether the author's most read book has more Goodreads ratings than each book an

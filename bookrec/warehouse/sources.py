@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 
 # Book layouts: at least one of them must be present next to the ratings.
 BOOK_LAYOUTS = ("best_books_ever", "book_shards", "best_books_10k", "goodbooks_books")
-# The file bookrec's demo generator (bookrec.demo) writes beside its made-up files: files
-# beside it are synthetic, wherever they are read from (a --data-dir too).
+# The file bookrec's demo generator (bookrec.demo) writes at the top of its made-up files:
+# files beside it or a folder below are synthetic, wherever they are read from (a --data-dir
+# too).
 SYNTHETIC_MARKER = "README_SYNTHETIC.txt"
 
 

@@ -303,41 +303,38 @@ retold_parts as (
     )
 ),
 
-described_names as (
-    -- each description's names of people and places: capitalised words of four letters or
-    -- more, rare, and never words in lower case (see the header)
-    select d.book_id, d.word
+capitalised_words as (
+    -- each description's capitalised words of four letters or more, once per book
+    select
+        book_id,
+        unnest(list_distinct(regexp_extract_all(description, '\b[A-Z][a-z]{3,}\b'))) as word
+    from books
+    where description is not null
+),
+
+plain_words as (
+    -- how many descriptions use each word of four letters or more in lower case
+    select word, count(*) as books
     from (
         select
             book_id,
-            unnest(list_distinct(regexp_extract_all(description, '\b[A-Z][a-z]{3,}\b'))) as word
+            unnest(list_distinct(regexp_extract_all(description, '\b[a-z]{4,}\b'))) as word
         from books
         where description is not null
-    ) as d
+    )
+    group by word
+),
+
+described_names as (
+    -- each description's names of people and places: capitalised words in at most 30
+    -- descriptions, in lower case in at most 2 (see the header)
+    select c.book_id, c.word
+    from capitalised_words as c
     join (
-        select word, count(*) as books
-        from (
-            select
-                book_id,
-                unnest(list_distinct(regexp_extract_all(description, '\b[A-Z][a-z]{3,}\b')))
-                    as word
-            from books
-            where description is not null
-        )
-        group by word
-    ) as capitalised using (word)
-    left join (
-        select word, count(*) as books
-        from (
-            select
-                book_id,
-                unnest(list_distinct(regexp_extract_all(description, '\b[a-z]{4,}\b'))) as word
-            from books
-            where description is not null
-        )
-        group by word
-    ) as plain on plain.word = lower(d.word)
-    where capitalised.books <= 30 and coalesce(plain.books, 0) <= 2
+        select word from capitalised_words group by word having count(*) <= 30
+    ) as rare using (word)
+    left join plain_words as plain on plain.word = lower(c.word)
+    where coalesce(plain.books, 0) <= 2
 ),
 
 main_entries as (
