@@ -30,10 +30,12 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
         for k, v in sorted(result.counts.items())
         if k.startswith("matched_")
     )
+    to_read = result.counts.get("not_found_to_read", 0)
     lines.append(
         f"Your books: {len(matches)} listed, {len(groups['matched'])} matched"
         + (f" ({methods})" if methods else "")
         + f", {len(groups['ambiguous'])} ambiguous, {len(groups['not_found'])} not found"
+        + (f" ({to_read} of them to read)" if to_read else "")
     )
     if groups["matched"] and (show_matches or len(groups["matched"]) <= 20):
         lines.append("")
@@ -59,10 +61,19 @@ def format_result(result: Recommendations, show_matches: bool = False) -> str:
             lines.append(f"  {m.book.title} ({m.book.author or 'no author'}): could be")
             for c in m.candidates:
                 lines.append(f"      {c.title} ({c.author or 'author unknown'})  [{c.score:.0f}]")
-    if groups["not_found"]:
-        lines.append("")
-        lines.append("Not found in the catalog:")
-        for m in groups["not_found"]:
+    read_missing = [m for m in groups["not_found"] if not m.book.wanted]
+    to_read_missing = [m for m in groups["not_found"] if m.book.wanted]
+    for heading, missing in (
+        ("Not found in the catalog:", read_missing),
+        (
+            "To read, not in the catalog either (nothing to do: never suggested anyway):",
+            to_read_missing,
+        ),
+    ):
+        if missing:
+            lines.append("")
+            lines.append(heading)
+        for m in missing:
             note = f"  ({m.note})" if m.note else ""
             lines.append(f"  {m.book.title} ({m.book.author or 'no author'}){note}")
     lines.append("")

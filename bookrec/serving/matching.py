@@ -1213,12 +1213,16 @@ def _noted(match: Match, note: str) -> Match:
 
 
 def summarize(matches: Sequence[Match]) -> dict[str, int]:
-    """Counts by status and, for matches, by method."""
+    """Counts by status and, for matches, by method; "not_found_to_read": the books not found
+    that are on a to-read shelf (counted in "not_found" too), which change nothing: they could
+    not have been suggested anyway."""
     counts: dict[str, int] = defaultdict(int)
     for m in matches:
         counts[m.status] += 1
         if m.status == "matched":
             counts[f"matched_{m.method}"] += 1
+        elif m.status == "not_found" and m.book.wanted:
+            counts["not_found_to_read"] += 1
     return dict(counts)
 
 

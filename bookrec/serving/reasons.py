@@ -317,8 +317,10 @@ def listed_ratings(matches: Sequence[Match]) -> tuple[dict[int, list[float]], li
 
 
 def _unsure(counts: Mapping[str, int]) -> int:
-    """How many of the reader's books need a look (ambiguous or not found)."""
-    return counts.get("ambiguous", 0) + counts.get("not_found", 0)
+    """How many of the reader's books need a look: ambiguous, or read and not found (a book
+    to read that is not in the catalog changes nothing)."""
+    not_found = counts.get("not_found", 0) - counts.get("not_found_to_read", 0)
+    return counts.get("ambiguous", 0) + not_found
 
 
 def _unrated(result: Recommendations) -> int:

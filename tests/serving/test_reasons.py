@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bookrec.config import ScorerConfig
 from bookrec.serving.formatting import format_result
+from bookrec.serving.matching import summarize
 from bookrec.serving.reader_input import ReaderBook
 from bookrec.serving.reasons import (
     evidence_text,
@@ -194,6 +195,30 @@ def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
     assert status_text(_result("similar", [], 0), {"given": 3}).startswith("Close to these 3")
     for line in (text, status_text(_result("similar", [shelf], 0), {})):
         assert "alpha" not in line and "space" not in line
+
+
+def test_books_to_read_not_in_the_catalog_need_no_look() -> None:
+    """A book on a to-read shelf that is not in the catalog changes nothing (it could not be
+    suggested anyway): shown apart, not among the books that need a look (the shared export
+    has 11 of them among its 75 not found)."""
+    read = _match(ReaderBook("Dune", rating=5), "matched", book_id=2)
+    lost = _match(ReaderBook("Nope", shelf="read", rating=4), "not_found")
+    later = _match(ReaderBook("Someday", author="A. Writer", shelf="to-read"), "not_found")
+    result = _result("personal", [read, lost, later], 1).model_copy(
+        update={"counts": summarize([read, lost, later])}
+    )
+    assert result.counts["not_found"] == 2 and result.counts["not_found_to_read"] == 1
+    assert status_text(result).endswith("; 1 of your books needs a look (above).")
+    lines = format_result(result).splitlines()
+    assert lines[0].endswith("2 not found (1 of them to read)")
+    read_missing = lines.index("Not found in the catalog:")
+    to_read = next(i for i, line in enumerate(lines) if line.startswith("To read, not in"))
+    assert lines[read_missing + 1] == "  Nope (no author)"
+    assert lines[to_read + 1] == "  Someday (A. Writer)"
+    only_later = _result("personal", [read, later], 1).model_copy(
+        update={"counts": summarize([read, later])}
+    )
+    assert "need a look" not in status_text(only_later)
 
 
 def test_only_unrated_to_read_books_are_wanted() -> None:

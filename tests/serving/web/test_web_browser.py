@@ -497,8 +497,10 @@ def _export_rows(popular: list[tuple[int, str, str]], n_rows: int) -> list[dict]
         with REAL_EXPORT.open(encoding="utf-8") as f:
             real = [{c: r[c] for c in ("Title", "Author", "My Rating", "Exclusive Shelf")}
                     for r in csv.DictReader(f)]  # fmt: skip
-    real = real or [{"Title": f"Unwritten Book {i}", "Author": "Nobody", "My Rating": "3",
-                     "Exclusive Shelf": "read"} for i in range(500)]  # fmt: skip
+    real = real or [{"Title": f"Unwritten Book {i}", "Author": "Nobody",
+                     "My Rating": "0" if i % 10 == 0 else "3",
+                     "Exclusive Shelf": "to-read" if i % 10 == 0 else "read"}
+                    for i in range(500)]  # fmt: skip
     i = 0
     while len(rows) < n_rows:
         rows.append({"Book Id": str(100_000 + i), **real[i % len(real)]})
@@ -545,6 +547,11 @@ def test_import_of_1200_books_reports_at_the_top_and_resolves_choices(
     assert -1 <= top < DESKTOP["height"] / 2
     focused = "[document.activeElement.tagName, document.activeElement.closest('#report') !== null]"
     assert page.evaluate(focused) == ["H3", True]  # its heading: read as the report's title
+    # the books to read that are not in the catalog are listed apart: they need no look
+    to_read = sum(r["Exclusive Shelf"] == "to-read" and r["My Rating"] == "0" for r in rows[13:])
+    apart = page.locator("#report details summary", has_text="To read, not in the catalog")
+    assert to_read and apart.inner_text().endswith(f"({to_read})")
+    assert f"(and {to_read} to read, not in the catalog)" in summary.inner_text()
     read = [r for r in rows[:12] if r["Exclusive Shelf"] == "read"]
     assert (
         f": {len(read)} books read (and 1 more line for a book already counted), 3 to read"

@@ -549,25 +549,30 @@ function question(m, onPick) {
 function matchReport(title, matches, onPick, lines = false) {
   const box = el("div", { "data-kind": lines ? "import" : "recommend" });
   const ambiguous = matches.filter((m) => m.status === "ambiguous");
-  const missing = matches.filter((m) => m.status === "not_found");
+  // A book to read that is not in the catalog changes nothing (never suggested anyway): apart.
+  const missing = matches.filter((m) => m.status === "not_found" && !m.wanted);
+  const missingToRead = matches.filter((m) => m.status === "not_found" && m.wanted);
   const matched = matches.filter((m) => m.status === "matched");
   const kept = matched.filter((m) => m.wanted).length;
   box.append(el("h3", { text: title }));
   box.append(el("p", { class: "summary", "data-testid": "match-summary",
     text: `${matched.length}${lines ? ` of ${matches.length} lines` : ""} matched`
       + `${kept ? ` (${kept} to read, kept apart)` : ""}, `
-      + `${ambiguous.length} to check, ${missing.length} not found` }));
+      + `${ambiguous.length} to check, ${missing.length} not found`
+      + `${missingToRead.length ? ` (and ${missingToRead.length} to read, not in the catalog)` : ""}` }));
   if (ambiguous.length) {
     box.append(el("p", { text: "Which book did you mean? (not used until you answer)" }),
       el("ul", { class: "questions" }, ...ambiguous.map((m) => question(m, onPick))));
   }
-  if (missing.length) {
+  const listed = [[missing, "Not found in the catalog"],
+    [missingToRead, "To read, not in the catalog either: nothing to do"]];
+  for (const [some, heading] of listed.filter(([some]) => some.length)) {
     const list = el("ul", { class: "missing" });
-    for (const m of missing.slice(0, 50)) {
+    for (const m of some.slice(0, 50)) {
       list.append(el("li", { text: `${m.input.title}${m.input.author ? ` (${m.input.author})` : ""}${m.note ? `: ${m.note}` : ""}` }));
     }
-    if (missing.length > 50) list.append(el("li", { class: "muted", text: `and ${missing.length - 50} more` }));
-    box.append(el("details", {}, el("summary", { text: `Not found in the catalog (${missing.length})` }), list));
+    if (some.length > 50) list.append(el("li", { class: "muted", text: `and ${some.length - 50} more` }));
+    box.append(el("details", {}, el("summary", { text: `${heading} (${some.length})` }), list));
   }
   return box;
 }
