@@ -387,6 +387,21 @@ def test_enter_picks_a_suggestion_of_the_current_text_only(page, popular_books, 
         "rating": None,
     }
     assert "as typed" in page.inner_text("#search-note")
+    # nothing highlighted: the suggestion the text names (article and case aside), never a
+    # guess: an author's name, a typo, whatever the search ranks first, stays as typed
+    (third_id, third, _) = next(
+        b for b in popular_books[1:] if b[1].lower().startswith("the ") and b[1] != other
+    )
+    author = popular_books[0][2]
+    typo = title[:2] + title[3] + title[2] + title[4:] if title[2] != title[3] else title + "x"
+    for n, typed in enumerate((third[4:].lower(), author, typo), start=3):
+        page.type("#search", typed, delay=0)
+        page.get_by_test_id("suggestion").first.wait_for()
+        page.keyboard.press("Enter")
+        page.get_by_test_id("my-book").nth(n).wait_for()
+    assert [(b["book_id"], b["title"]) for b in _stored(page)[3:]] == [
+        (third_id, third), (None, author), (None, typo)
+    ]  # fmt: skip
 
 
 def test_long_text_is_cut_with_a_note_and_errors_sit_by_their_control(page, tmp_path):

@@ -329,7 +329,7 @@ function renderSuggestions(found, query) {
   const none = found.length ? "" : `No book found for “${query}”; Enter keeps it as typed.`;
   noteAfterPause(() => {
     $("search-note").textContent = [cutNote, none].filter(Boolean).join(" ");
-    if (found.length) announce(`${found.length} ${found.length === 1 ? "book" : "books"} found: arrow keys to choose, Enter adds`);
+    if (found.length) announce(`${found.length} ${found.length === 1 ? "book" : "books"} found: arrow keys to choose, Enter adds the one chosen`);
   });
 }
 
@@ -396,6 +396,20 @@ function onSearchInput() {
   timer = setTimeout(suggest, 120);
 }
 
+// A title's words for comparing (case, accents, punctuation and a leading article aside).
+function titleKey(text) {
+  const words = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  return (["the", "a", "an"].includes(words[0]) ? words.slice(1) : words).join(" ");
+}
+
+// Whether the typed text is this title, or its part before a subtitle or series ("Dune" for
+// "Dune (Dune, #1)", "sapiens" for "Sapiens: A Brief History of Humankind").
+function namesTitle(query, title) {
+  const typed = titleKey(query);
+  return Boolean(typed) && [title, title.split(/:| \(/)[0]].some((t) => titleKey(t) === typed);
+}
+
 async function onEnter() {
   const query = currentQuery();
   if (!query) return;
@@ -404,8 +418,14 @@ async function onEnter() {
     await suggest();
     if (currentQuery() !== query) return; // typed on meanwhile: that text decides
   }
-  if (shown.length && shownFor === query) { pick(active >= 0 ? active : 0); return; }
-  // Not in the catalog's suggestions: keep the title as typed; matching happens when recommending.
+  if (shown.length && shownFor === query) {
+    // Nothing highlighted: the suggestion this text names, never a guess ("dnue" suggests
+    // "Getting Things Done" first, "Stephen King" his most read book).
+    const named = active >= 0 ? active : shown.findIndex((book) => namesTitle(query, book.title));
+    if (named >= 0) { pick(named); return; }
+  }
+  // Not one of the suggestions: kept as typed; the matcher (typos, series names, an author
+  // typed alone) reads it when recommending.
   addBooks([{ title: query }]);
   $("search").value = "";
   searchNote(`Added “${query}” as typed; it is matched when you ask for recommendations.`);
