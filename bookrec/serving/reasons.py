@@ -361,10 +361,14 @@ def status_text(result: Recommendations, counts: Mapping[str, int] | None = None
         little = _little_known(result, given)
         return f"{close}; {little}." if little else f"{close} and well rated."
     if result.mode == "similar":
-        yours = (
-            "Your book has no stars" if listed == 1 else f"None of your {listed} books has stars"
-        )
-        little = _little_known(result, max(listed, 1))
+        # the books it rests on: those found and read (a rated book not found for sure is
+        # among those that need a look, not "without stars")
+        found = sum(m.status == "matched" and not m.book.wanted for m in result.matches)
+        if found == 1:
+            yours = "The one book found has no stars" if unsure else "Your book has no stars"
+        else:
+            yours = f"None of your {found} books{' found' if unsure else ''} has stars"
+        little = _little_known(result, max(found, 1))
         about = f"and {little}" if little else "so these are close to yours and well rated"
         return f"{yours} yet, {about}; rate a few for picks made for you{check}."
     if wanted:

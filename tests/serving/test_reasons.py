@@ -197,6 +197,22 @@ def test_status_line_says_what_the_list_rests_on_without_jargon() -> None:
         assert "alpha" not in line and "space" not in line
 
 
+def test_a_list_of_unrated_books_counts_the_books_found_only() -> None:
+    """Rated books not found for sure need a look; the books found have no stars (the page
+    said "None of your 9 books has stars" of 7 found and 2 rated ones not found)."""
+    found = [_match(ReaderBook(t), "matched", book_id=i) for i, t in enumerate("ABC", start=1)]
+    rated = _match(ReaderBook("The Hungr Gmes", rating=4), "not_found")
+    unsure = _match(ReaderBook("Dune", author="Jane Austen", rating=2), "ambiguous")
+    matches = [*found, rated, unsure]
+    result = _result("similar", matches, 0)
+    text = status_text(result, summarize(matches))
+    assert text.startswith("None of your 3 books found has stars yet")
+    assert text.endswith("; 2 of your books need a look (above).")
+    one = status_text(_result("similar", [found[0], rated], 0), summarize([found[0], rated]))
+    assert one.startswith("The one book found has no stars yet")
+    assert status_text(_result("similar", found, 0), {}).startswith("None of your 3 books has")
+
+
 def test_books_to_read_not_in_the_catalog_need_no_look() -> None:
     """A book on a to-read shelf that is not in the catalog changes nothing (it could not be
     suggested anyway): shown apart, not among the books that need a look (the shared export
