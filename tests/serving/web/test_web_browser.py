@@ -617,6 +617,24 @@ def test_no_serious_accessibility_violations(context, popular_books, viewport):
     assert problems == [], "\n".join(problems)
 
 
+def test_a_narrow_phone_holds_long_words_and_stars_a_finger_can_hit(context, popular_books):
+    page = context.new_page()
+    page.set_viewport_size({"width": 320, "height": 700})
+    page.goto("/")
+    _add(page, popular_books[0][1], popular_books[0][1], 4)
+    long_word = "Obrist: " + "dontstop" * 6  # kept as typed: no suggestion names it
+    page.type("#search", long_word, delay=0)
+    page.keyboard.press("Enter")
+    page.get_by_test_id("my-book").nth(1).wait_for()
+    sideways = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(sideways) <= 0
+    # each star at least 24 px across and high (WCAG 2.5.8)
+    sizes = page.locator(".star").evaluate_all(
+        "stars => stars.map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])"
+    )
+    assert sizes and min(min(w, h) for w, h in sizes) >= 24
+
+
 def test_docs_work_offline_and_the_favicon_is_served(context, server):
     page = context.new_page()
     for path, ready in (("/docs", ".swagger-ui .info"), ("/redoc", "[role=search], .api-content")):
