@@ -200,6 +200,18 @@ def test_a_reader_builds_a_list_and_gets_recommendations(page, popular_books, tm
     assert page.locator(".badge.predicted").count() == results.count()
     shown = page.locator("#results .title").all_inner_texts()
     assert not {first, second, third, HOSTILE_TITLE} & set(shown)  # listed books never return
+    # Recommend again with the same line above the list: the live region is emptied first,
+    # so a screen reader reads it again (the same text set twice is not announced)
+    line = page.inner_text("#message")
+    page.evaluate(
+        """() => { window.said = []; new MutationObserver(() => window.said.push(
+        document.getElementById('message').textContent)).observe(
+        document.getElementById('message'), { childList: true, characterData: true,
+        subtree: true }); }"""
+    )
+    page.click("#recommend")
+    page.wait_for_function(f"window.said.at(-1) === {json.dumps(line)}")
+    assert page.evaluate("window.said")[0] == ""
 
     results.first.get_by_role("button", name=f"more like this: {shown[0]}").click()
     similar = page.get_by_test_id("similar")
@@ -288,6 +300,12 @@ def test_the_focus_stays_where_the_reader_works(page, popular_books):
     assert first.get_by_role("button", name="more like this").get_attribute("aria-expanded") == (
         "true"
     )
+    # the focus stayed on the button: a screen reader hears what came and where
+    n = panel.locator("li button").count()
+    page.wait_for_function(
+        f"document.getElementById('announce').textContent.startsWith('{n} books like ')"
+    )
+    assert "next after this button" in page.inner_text("#announce")
     panel.locator("li button").first.focus()
     page.keyboard.press("Enter")
     assert page.get_by_test_id("my-book").count() == 4

@@ -530,6 +530,10 @@ async function moreLikeThis(book, anchor, button, key = null) {
     }
     if (!answer.recommendations.length) list.append(el("li", { class: "muted", text: "nothing close enough" }));
     box.append(list);
+    // the focus stays on the button: say what came, and where (the panel follows it)
+    const n = answer.recommendations.length;
+    announce(n ? `${n} ${n === 1 ? "book" : "books"} like ${book.title}, next after this button`
+      : `Nothing close enough to ${book.title}`);
   } catch (error) {
     box.append(el("p", { class: "field-error", role: "alert", text: error.message }));
   }
@@ -661,7 +665,15 @@ async function recommend() {
         return null;
       }));
     }
-    $("message").textContent = answer.summary;
+    // the same line again (a rating changed) is not read again by screen readers unless the
+    // live region is emptied first: a reader would hear nothing of the new list
+    const message = $("message");
+    if (message.textContent === answer.summary) {
+      message.textContent = "";
+      setTimeout(() => { message.textContent = answer.summary; }, 30);
+    } else {
+      message.textContent = answer.summary;
+    }
     $("results").replaceChildren(...answer.recommendations.map((item, i) => card(item, i + 1)));
     if (!answer.recommendations.length) {
       $("results").append(el("li", { class: "muted", "data-testid": "no-results",
