@@ -584,6 +584,9 @@ def test_import_of_1200_books_reports_at_the_top_and_resolves_choices(
     to_read = sum(r["Exclusive Shelf"] == "to-read" and r["My Rating"] == "0" for r in rows[13:])
     apart = page.locator("#report details summary", has_text="To read, not in the catalog")
     assert to_read and apart.inner_text().endswith(f"({to_read})")
+    missing = page.locator("#report details summary", has_text="Not found in the catalog")
+    n_missing = int(missing.inner_text().rsplit("(", 1)[1].rstrip(")"))
+    assert page.locator("#report details ul.missing").first.locator("li").count() == n_missing
     assert f"(and {to_read} to read, not in the catalog)" in summary.inner_text()
     read = [r for r in rows[:12] if r["Exclusive Shelf"] == "read"]
     assert (
