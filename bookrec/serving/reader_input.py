@@ -236,15 +236,31 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
     return _rows_of_bytes(data, str(path))
 
 
+# How common files that are not text begin, and what to call them to a reader who picked one.
+_NOT_TEXT = (
+    (b"\x89PNG", "a picture (PNG)"),
+    (b"\xff\xd8\xff", "a picture (JPEG)"),
+    (b"GIF8", "a picture (GIF)"),
+    (b"%PDF", "a PDF"),
+)
+_SAVE_AS_CSV = (
+    "not a text CSV file; in a spreadsheet, save it as CSV (File > Save as > CSV) and give that "
+    "file"
+)
+
+
 def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (line number, row) pairs of CSV bytes (a file's or an upload's) named `name`."""
+    kind = next((kind for start, kind in _NOT_TEXT if data.startswith(start)), None)
+    if kind:
+        raise DataError(
+            f"{name}: {kind}, not a CSV file of books; give the CSV of your books (Goodreads: "
+            "My Books > Import and export > Export library)"
+        )
     text = _text_of(data, name)
     if "\x00" in text:
         # most often a spreadsheet saved in its own format (.xlsx, .ods, .numbers)
-        raise DataError(
-            f"{name}: not a text CSV file; in a spreadsheet, save it as CSV (File > Save as > "
-            "CSV) and give that file"
-        )
+        raise DataError(f"{name}: {_SAVE_AS_CSV}")
     delimiter = _delimiter(text)
     try:
         # a line after the file's own: read as a row of its own unless a quote that opened a
@@ -289,7 +305,7 @@ def _text_of(data: bytes, name: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{name}: not UTF-8 text (nor UTF-16 or Windows-1252); save it as a UTF-8 CSV")
+    raise DataError(f"{name}: {_SAVE_AS_CSV} (CSV UTF-8 where it asks)")
 
 
 # What a spreadsheet puts between fields: commas, or semicolons where the comma is the decimal

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bookrec.config import RecommendConfig, WebConfig
 from bookrec.errors import BookrecError
 from bookrec.serving.reasons import DEMO_CATALOG
-from bookrec.serving.web.api import UploadTooLarge, router
+from bookrec.serving.web.api import UploadTooLarge, file_too_large, router
 from bookrec.serving.web.service import NotReady, ReaderService
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,11 @@ class BodyTooLarge(StarletteHTTPException):
     """Raised from the counting `receive` once a body passes the limit. An HTTPException, so
     FastAPI passes it on as it is instead of calling it "an error parsing the body" (400)."""
 
-    def __init__(self, limit: int) -> None:
-        message = f"the request is larger than the {limit // (1024 * 1024)} MB limit"
+    def __init__(self, limit: int, path: str = "") -> None:
+        if path.endswith("/import/goodreads"):  # a reader's file: what its size means
+            message = file_too_large(limit)
+        else:
+            message = f"the request is larger than the {limit // (1024 * 1024)} MB limit"
         # Connection: close makes the server drop the connection instead of reading the rest.
         super().__init__(413, message, headers={"Connection": "close"})
 
@@ -72,7 +75,7 @@ class BodyLimit:
         if not length.isdigit():
             refusal = JSONResponse({"error": "invalid Content-Length header"}, 400)
         elif int(length) > self.limit:
-            refusal = JSONResponse({"error": BodyTooLarge(self.limit).detail}, 413)
+            refusal = JSONResponse({"error": BodyTooLarge(self.limit, scope["path"]).detail}, 413)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -85,7 +88,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                    raise BodyTooLarge(self.limit, scope["path"])
             return message
 
         async def watching_send(message: Message) -> None:
@@ -111,10 +114,16 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict]]:
     for error in exc.errors():
         message = error.get("msg", "invalid")
         field = _field(tuple(error.get("loc", ())))
-        if error.get("type") == "extra_forbidden":
+        kind = error.get("type")
+        if kind == "extra_forbidden":
             message = "unknown field (see /docs for the fields this call takes)"
-        elif error.get("type") == "json_invalid":
+        elif kind == "json_invalid":
             field, message = "body", "not valid JSON"
+        elif kind in ("dict_type", "model_attributes_type") and field == "request":
+            # a body that is not a JSON object: most often sent without its Content-Type
+            message = "send a JSON object (Content-Type: application/json); /docs shows its fields"
+        elif kind == "value_error":
+            message = message.removeprefix("Value error, ")  # pydantic's prefix to our words
         details.append({"field": field, "message": message})
     shown = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
     more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""

@@ -192,7 +192,10 @@ class ReaderService:
         self._check_top_n(top_n)
         row = loaded.matcher_row(book_id)
         if row is None:
-            raise DataError(f"book_id {book_id} is not in the catalog")
+            raise DataError(
+                f"book_id {book_id} is not in the catalog (rebuilt since the book was added?); "
+                "remove the book and add it again"
+            )
         # Never the book again: not its other editions either.
         skip = [*exclude, *loaded.recommender.matcher.same_work_ids(book_id)]
         recommender = loaded.recommender

@@ -219,6 +219,7 @@ def test_more_like_this_skips_the_book_and_the_excluded(client, popular_books) -
     assert ids[0] not in [i["book_id"] for i in again["recommendations"]]
     unknown = client.post("/api/similar", json={"book_id": 42})
     assert unknown.status_code == 400 and "42" in unknown.json()["error"]
+    assert "remove the book and add it again" in unknown.json()["error"]  # what to do
 
 
 @pytest.mark.parametrize(
@@ -230,7 +231,7 @@ def test_more_like_this_skips_the_book_and_the_excluded(client, popular_books) -
         ({"books": [{"title": "Dune"}], "colour": "red"}, 422, "colour: unknown field"),
         ({"books": [{"title": "Dune", "stars": 5}]}, 422, "books.0.stars: unknown field"),
         ({"books": []}, 422, "books"),
-        ({"books": [{"author": "Frank Herbert"}]}, 422, "book_id or a title"),
+        ({"books": [{"author": "Frank Herbert"}]}, 422, "books.0: give a book_id or a title"),
         ({"books": [{"title": "Dune"}], "top_n": 0}, 422, "top_n"),
         ({"books": [{"title": "Dune"}], "top_n": 5000}, 422, "top_n"),
         ({"books": [{"title": f"Book {i}"} for i in range(10_000)]}, 400, "at most 5000"),
@@ -247,6 +248,10 @@ def test_malformed_requests_and_unknown_parameters(client) -> None:
         "/api/recommend", content=b"{nope", headers={"content-type": "application/json"}
     )
     assert bad_json.status_code == 422 and "not valid JSON" in bad_json.json()["error"]
+    # JSON sent as plain text arrives as a string, not an object: the header is what is wrong
+    as_text = client.post("/api/recommend", content=b'{"books": [{"title": "Dune"}]}')
+    assert as_text.status_code == 422
+    assert "send a JSON object (Content-Type: application/json)" in as_text.json()["error"]
     unknown = client.get("/api/books?q=the&sort=title")
     assert unknown.status_code == 422 and "sort: unknown field" in unknown.json()["error"]
     assert client.get("/api/books?q=the&limit=0").status_code == 422
@@ -362,12 +367,15 @@ def test_ambiguous_candidates_carry_what_tells_them_apart(client, popular_books)
     ("content", "status", "says"),
     [
         (b"", 400, "empty file"),
-        (bytes(range(256)) * 40, 400, "not UTF-8 text (nor UTF-16 or Windows-1252)"),
+        (bytes(range(256)) * 40, 400, "not a text CSV file; in a spreadsheet, save it as CSV"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), 400, "a picture (PNG), not a CSV file of books"),
+        (b"%PDF-1.7\n" + bytes(range(256)), 400, "a PDF, not a CSV file of books"),
         (b"Title,Author\x00\nDune,Frank Herbert\n", 400, "not a text CSV"),
         (b"name,author\nDune,Frank Herbert\n", 400, "no 'title' column"),
         (b"Title,Author,My Rating,Exclusive Shelf\nDune,Herbert,9,read\n", 400, "outside 1 to 5"),
-        (b"x" * (6 * 1024 * 1024), 413, "5 MB"),  # refused by its Content-Length
-        (b"x" * (5 * 1024 * 1024 + 10), 413, "5 MB"),  # within the allowance: read, then refused
+        # refused by its Content-Length, then within the allowance: read, then refused
+        (b"x" * (6 * 1024 * 1024), 413, "the file is larger than the 5 MB bookrec takes"),
+        (b"x" * (5 * 1024 * 1024 + 10), 413, "the file is larger than the 5 MB"),
     ],
 )
 def test_bad_uploads_get_a_4xx_json_error(client, content, status, says) -> None:

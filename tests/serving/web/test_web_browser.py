@@ -651,7 +651,7 @@ def test_a_narrow_phone_holds_long_words_and_stars_a_finger_can_hit(context, pop
     assert page.evaluate(sideways) <= 0
     # each star at least 24 px across and high (WCAG 2.5.8)
     sizes = page.locator(".star").evaluate_all(
-        "stars => stars.map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])"
+        "stars => stars.map(s => s.getBoundingClientRect()).map(r => [r.width, r.height])"
     )
     assert sizes and min(min(w, h) for w, h in sizes) >= 24
 

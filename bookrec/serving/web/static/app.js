@@ -257,7 +257,9 @@ async function api(path, options = {}) {
   let body = null;
   try { body = await response.json(); } catch { body = null; }
   if (!response.ok) {
-    throw new Error((body && body.error) || `the server answered ${response.status}`);
+    throw new Error((body && body.error) || (response.status >= 500
+      ? `Something went wrong on the server (error ${response.status}); try again, and if it stays, its log says why.`
+      : `The server refused this (error ${response.status}); reload the page and try again.`));
   }
   return body;
 }
