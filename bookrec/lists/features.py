@@ -229,12 +229,15 @@ BLOCK_CELLS = 1 << 24
 class Shortlisting:
     """What ranks a block's readers on shortlists (ListConfig.shortlist): how many candidates
     each reader's shortlist holds, the fixed uniform sample of candidate positions (sorted)
-    that stands for the rest in their costly features' z-scores, and per reader the
-    candidates their list may not hold (blocked_mask: never shortlisted)."""
+    that stands for the rest in their costly features' z-scores, per reader the candidates
+    their list may not hold (blocked_mask: never shortlisted) and those it must be able to
+    hold whatever their cheap score (`kept`: the next entries of the reader's series, which
+    lead a few-book list; None: none)."""
 
     size: int
     sample: np.ndarray
     blocked: Sequence[np.ndarray]
+    kept: Sequence[np.ndarray] | None = None
 
     @staticmethod
     def sample_of(n_candidates: int, size: int) -> np.ndarray:
@@ -360,7 +363,8 @@ def block_features(
                 quality=quality,
                 genre=genre,
             )
-            positions, weights = _shortlist(cheap, shortlisting, shortlisting.blocked[r])
+            kept = None if shortlisting.kept is None else shortlisting.kept[r]
+            positions, weights = _shortlist(cheap, shortlisting, shortlisting.blocked[r], kept)
             own = _block_product(cands.text[positions], text.vectors, [history_rows[r]])
             pop, corating_z = pop[positions], corating_z[positions]
             if co_raw is not None:
@@ -532,11 +536,14 @@ def _centroid_cosines(
 
 
 def _shortlist(
-    cheap: np.ndarray, shortlisting: Shortlisting, blocked: np.ndarray
+    cheap: np.ndarray,
+    shortlisting: Shortlisting,
+    blocked: np.ndarray,
+    kept: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(the sorted candidate positions a reader's costly features cover: the shortlisting.size
-    unblocked ones best by the cheap score, and the sample; how many candidates each stands
-    for in the z-scores).
+    unblocked ones best by the cheap score, the `kept` ones, and the sample; how many
+    candidates each stands for in the z-scores).
 
     The z-scores stand in for those over every candidate by strata: a shortlisted candidate
     stands for itself, a sampled one outside the shortlist for its share of the candidates
@@ -550,6 +557,9 @@ def _shortlist(
     # the union as a mask over the candidates: np.union1d's hashing took ~0.2 ms a reader
     is_best = np.zeros(len(cheap), bool)
     is_best[best] = True
+    if kept is not None and len(kept):  # shortlisted whatever their cheap score
+        is_best[kept] = True
+        best = np.flatnonzero(is_best)
     covered = is_best.copy()
     covered[shortlisting.sample] = True
     positions = np.flatnonzero(covered)

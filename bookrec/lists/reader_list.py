@@ -163,14 +163,22 @@ class ListRanker:
         readers: list[tuple[np.ndarray, np.ndarray]],
         blocked: list[np.ndarray] | None = None,
         top_n: int = 10,
+        next_up: list[set[int]] | None = None,
     ) -> Iterator[Features]:
         """The readers' features; with their blocked masks, over their shortlists when the
-        catalog calls for them (ListConfig.shortlist, at least as deep as a top_n list ranks),
-        else over every candidate."""
+        catalog calls for them (ListConfig.shortlist, at least as deep as a top_n list ranks,
+        holding the next entries of their series that may lead their lists: _leads), else
+        over every candidate."""
         shortlisting = None
         size = self._shortlist_size(top_n)
         if blocked is not None and size is not None:
-            shortlisting = Shortlisting(size, self._sample, blocked)
+            kept = None
+            if next_up is not None:
+                kept = [
+                    np.fromiter(self._leads(ids, ratings, up), np.int64)
+                    for (ids, ratings), up in zip(readers, next_up, strict=True)
+                ]
+            shortlisting = Shortlisting(size, self._sample, blocked, kept)
         return block_features(
             self.cands, self.text, self.corating, readers, self.config, self.authors, shortlisting
         )
@@ -306,7 +314,10 @@ class ListRanker:
                 self._rules(read[i].ruled_ids, read[i].ruled_ratings, excludes[i]) for i in block
             ]
             features = self._block_features(
-                [checked[i] for i in block], [blocked for blocked, _ in rules], top_n
+                [checked[i] for i in block],
+                [blocked for blocked, _ in rules],
+                top_n,
+                [next_up for _, next_up in rules],
             )
             for i, feats, (blocked, next_up) in zip(block, features, rules, strict=True):
                 ids, ratings = checked[i]
@@ -349,6 +360,16 @@ class ListRanker:
                     blocked[self.layout.already_read(excluded[other])] = True
         return blocked, next_up
 
+    def _leads(self, ids: np.ndarray, ratings: np.ndarray, next_up: set[int]) -> set[int]:
+        """The next-in-series positions that may lead this reader's list
+        (ListConfig.sequels_first_for): in "more like this", its seed's next entry; else those
+        after a book rated and liked (_after_a_rated_like)."""
+        if not next_up or not self.config.sequels_first_for(len(ids)):
+            return set()
+        if self._like_this is self:  # its seed is unrated
+            return next_up
+        return self._after_a_rated_like(ids, ratings, next_up)
+
     def _after_a_rated_like(
         self, ids: np.ndarray, ratings: np.ndarray, next_up: set[int]
     ) -> set[int]:
@@ -382,13 +403,14 @@ class ListRanker:
             order = rank(score, blocked, rank_depth(top_n))
         if feats.positions is not None:
             order = feats.positions[order]
-        lead = cfg.sequels_first_for(len(ids))
-        if lead and next_up:
-            if self._like_this is self:  # "more like this": its seed's next entry, unrated
-                leading = next_up
-            else:
-                leading = self._after_a_rated_like(ids, ratings, next_up)
-            order = sequels_first(order, leading, lead)
+        leading = self._leads(ids, ratings, next_up)
+        if leading:
+            # wherever it ranked: The Giver's next, Gathering Blue (few readers here), came
+            # past a list of 10's first 50 and led a list of 15 while missing from the 10
+            missing = np.setdiff1d(np.fromiter(leading, np.int64), order)
+            missing = missing[np.argsort(-score[feats.columns_of(missing)], kind="stable")]
+            order = np.concatenate([order, missing])
+            order = sequels_first(order, leading, cfg.sequels_first_for(len(ids)))
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         evidence = list_evidence(
             self.cands,
@@ -437,7 +459,7 @@ class ListRanker:
         (bookrec.evaluation.topn.train_reranker)."""
         read = self.books_read(*_checked(book_ids, ratings))
         blocked, next_up = self._rules(read.ruled_ids, read.ruled_ratings, ())
-        feats = next(self._block_features([(read.ids, read.ratings)], [blocked]))
+        feats = next(self._block_features([(read.ids, read.ratings)], [blocked], 10, [next_up]))
         score, rating, _, blocked = self._linear(read.ids, read.ratings, feats, blocked)
         top, rows = self._rerank_rows(read.ids, feats, score, rating, blocked, next_up)
         return (top if feats.positions is None else feats.positions[top]), rows

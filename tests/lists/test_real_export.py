@@ -357,3 +357,23 @@ def test_genres_shared_with_a_book_read_for_the_seed_are_not_the_seeds(
     shown = recommender.similar(jade, top_n=10)
     assert {reason.book_id for r in shown for reason in r.because} == {jade}
     assert not [r.title for r in shown for e in r.because if e.kind == "genre"], shown
+
+
+def test_a_loved_series_opener_is_followed_by_its_next_entry_in_a_list_of_10(recommender):
+    """A reader of one series' first book at 5 stars: wherever its next entry ranks, it leads
+    the list (ListConfig.sequels_first). It came past a list of 10's first 50 for 16 of the 78
+    most read series openers (The Giver's Gathering Blue, few readers here) and led the list
+    of 15 while missing from the list of 10."""
+    ranker = recommender.ranker
+    layout, cands = ranker.layout, ranker.cands
+    openers = np.flatnonzero((layout.code >= 0) & (layout.position == 1.0))
+    openers = openers[np.argsort(-cands.popularity[openers], kind="stable")][:60]
+    checked = []
+    for book_id in cands.book_ids[openers].tolist():
+        deep = recommender.recommend_ids([book_id], [5.0], top_n=100).items
+        if not any(item.next_in_series for item in deep):
+            continue  # no next entry among the candidates
+        top = recommender.recommend_ids([book_id], [5.0], top_n=10).items
+        checked.append((book_id, top[0].next_in_series is not None))
+    assert len(checked) >= 30, "too few series openers with a next entry to check"
+    assert [b for b, led in checked if not led] == []
