@@ -19,14 +19,12 @@ from typing import NamedTuple
 import numpy as np
 
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.candidates import Candidates
+from bookrec.lists.candidates import Candidates, names_an_author
 from bookrec.lists.works import Works
 
 # Books that say more a title-only book without co-reading is read with (BookReader.read):
 # entries of its series, else its author's most-read books.
 STAND_INS = 2
-# Names the catalog gives where no author is known: their books share no author to stand in.
-NOT_AN_AUTHOR = frozenset({"anonymous", "unknown", "various", "various authors"})
 
 
 class BooksRead(NamedTuple):
@@ -214,9 +212,7 @@ class BookReader:
         seen: set[int] = set()
         for at in np.argsort(-cands.popularity, kind="stable").tolist():
             book, author = int(cands.book_ids[at]), cands.authors[at]
-            if not known[at] or not author or book in works.is_collection:
-                continue
-            if author.lower() in NOT_AN_AUTHOR:  # "Anonymous" wrote the Bible and Lazarillo
+            if not known[at] or not names_an_author(author) or book in works.is_collection:
                 continue
             chosen = found.setdefault(author, [])
             if len(chosen) <= STAND_INS and works.work(book) not in seen:

@@ -28,6 +28,16 @@ from bookrec.lists.genres import BookGenres, GenreEntries
 from bookrec.lists.popularity import LIKED_MIN_STD
 from bookrec.lists.works import Works
 
+# Names the catalog gives where no author is known ("Anonymous" wrote the Bible and Lazarillo de
+# Tormes): their books share no author, to stand in, to reason by, to favour or push down.
+NOT_AN_AUTHOR = frozenset({"anonymous", "unknown", "various", "various authors"})
+
+
+def names_an_author(name: str | None) -> bool:
+    """Whether an author name names someone (not empty, not NOT_AN_AUTHOR)."""
+    return bool(name) and name.strip().lower() not in NOT_AN_AUTHOR
+
+
 # the ridge of ALS's own user solve, so a reader's user vector is the one ALS would fit
 CORATING_REG = CoratingConfig().regularization
 

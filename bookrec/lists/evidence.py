@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.candidates import Candidates
+from bookrec.lists.candidates import Candidates, names_an_author
 from bookrec.lists.features import Features
 from bookrec.lists.works import Works
 
@@ -128,7 +128,7 @@ def _by_their_author(
     real readers cut to 3 books: 35 of 4,670 items, such as John Grisham's "The Pelican
     Brief" for a reader of "The Firm")."""
     bare = {cands.authors[pos] for pos, found in zip(chosen, evidence, strict=True) if not found}
-    bare.discard("")
+    bare = {a for a in bare if names_an_author(a)}  # not "More by Anonymous"
     if not bare or not len(liked_ids):
         return evidence
     stars = dict(zip(ids.tolist(), np.nan_to_num(ratings, nan=0.0).tolist(), strict=True))

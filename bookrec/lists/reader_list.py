@@ -22,7 +22,7 @@ from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists import learned
 from bookrec.lists.books_read import BookReader, BooksRead
-from bookrec.lists.candidates import Candidates, reader_roles, zscore
+from bookrec.lists.candidates import Candidates, names_an_author, reader_roles, zscore
 from bookrec.lists.evidence import Evidence, list_evidence
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
 from bookrec.lists.learned import Rerankers
@@ -481,6 +481,7 @@ class ListRanker:
         if rating is not None:
             rating_z = zscore(rating, weights=feats.weights)
         authors = Counter(self._author_of.get(int(b)) for b in feats.liked_ids.tolist())
+        authors = Counter({a: n for a, n in authors.items() if names_an_author(a)})
         co_read = np.zeros(0, np.int64)
         if self.cands.co_readers is not None:
             co_read = self.cands.co_readers.columns_of_books(self.works, ids)

@@ -48,9 +48,10 @@ def _vectors(described: bool) -> BookVectors:
     return BookVectors(ids, np.stack(rows).astype(np.float32), "raw", "test", described=flags)
 
 
-def _candidates(text: BookVectors) -> Candidates:
+def _candidates(text: BookVectors, renamed: dict[str, str] | None = None) -> Candidates:
     ids = text.book_ids
     authors = [BOOKS[int(b)][0] for b in ids]
+    authors = [(renamed or {}).get(a, a) for a in authors]
     return Candidates.build(ids, authors, np.full(len(ids), 1000.0), text, None, None)
 
 
@@ -87,6 +88,21 @@ def test_no_story_and_style_reason_from_a_title_alone():
     # a disliked book's author is no reason
     disliked = ranker.recommend([1], [1.0], top_n=6, because_count=2)
     assert all(e.kind != "author" for item in disliked for e in item.evidence)
+
+
+@pytest.mark.parametrize("nobody", ["Anonymous", "Unknown", "various authors"])
+def test_anonymous_is_no_author_to_reason_by(nobody):
+    """The Holy Bible by "Anonymous" at 5 stars listed a study Bible first, "More by
+    Anonymous, author of The Holy Bible": books credited to no one share no author."""
+    text = _vectors(described=True)
+    ranker = ListRanker(_candidates(text, {"Kimberly Derting": nobody}), text, None, None, CONFIG)
+    items = ranker.recommend([1], [5.0], top_n=6, because_count=2)
+    assert all(e.kind != "author" for item in items for e in item.evidence)
+    # nor a closeness of their own: the title-only book 5 is no nearer than the median
+    feats = ranker.features([1], [5.0])
+    at = {int(b): i for i, b in enumerate(ranker.cands.book_ids)}
+    told = np.median([feats.text[at[b]] for b in (1, 3, 4, 6, 7)])
+    assert feats.text[at[5]] == pytest.approx(told)
 
 
 def _item(items, book_id: int):
