@@ -8,7 +8,10 @@
 -- "The Sign of the Four (Sherlock Holmes, #2)"; "A Storm of Swords: Steel and Snow (#3: Part 1
 -- of 2)" is part of #3; not where two Goodreads works of titles sharing no word clash at one
 -- position: position_clashes), or (c) the Goodreads id, or the Goodreads work that goodbooks-10k
--- names for it (its work_id; both the book's id and its work's best edition id map to it). Books
+-- names for it (its work_id; both the book's id and its work's best edition id map to it), or
+-- (d) the author and the Goodreads totals (ratings, at least 1,000, and average: Goodreads
+-- counts them over a work's editions), or (e) the title of a work's record by another author
+-- and an author another record of the work credits (round6, credited_elsewhere). Books
 -- known only from the rating files have no author: they take the surname of the one author the
 -- catalog has for their title (unless they name a series that author's editions of it are not
 -- in) or series entry, if only one; two left without one share a title group only where their
@@ -39,6 +42,7 @@ with spelled as (
         b.goodreads_id,
         b.title,
         b.num_ratings,
+        b.avg_rating,
         author_surname(b.author) as surname,
         s.series_key,
         s.position,
@@ -136,6 +140,12 @@ keyed as (
         b.goodreads_id,
         g.goodreads_work_id,
         coalesce(b.num_ratings, 0) as num_ratings,
+        -- Goodreads counts a work's ratings over all its editions: one author's records with
+        -- the same count (of at least 1,000) and average are one work's (round6)
+        case
+            when b.surname is not null and b.num_ratings >= 1000 and b.avg_rating is not null
+                then b.surname || '|' || b.num_ratings || '|' || b.avg_rating
+        end as ratings_key,
         nullif(number_words(coalesce(work_title_key(b.title), '')), '')
             || coalesce(' #' || b.title_number, '') as work_title,
         b.surname,
@@ -345,7 +355,43 @@ round4 as (
 
 round5 as (
     -- the rest of a title group follows an edition that the Goodreads id moved
-    select *, min(m4) over (partition by m3) as work_id from round4
+    select *, min(m4) over (partition by m3) as m5 from round4
+),
+
+round6 as (
+    -- one author's records with one work's Goodreads totals (ratings_key): "Invisible Monsters
+    -- Remix" and "Invisible Monsters" (137,638 ratings at 4.00), "Una Historia de Ayer" and "A
+    -- Story of Yesterday". Between different authors such pairs are chance (12 at 8,000 to
+    -- 21,000 ratings: "Frederica" and "The Crown Conspiracy").
+    select *, min(m6_of_record) over (partition by m5) as m6  -- the rest of the work follows
+    from (
+        select
+            *,
+            case when ratings_key is null then m5
+                else min(m5) over (partition by ratings_key) end as m6_of_record
+        from round5
+    )
+),
+
+credited_elsewhere as (
+    -- a work's title under another author's record, by an author another record of the work
+    -- credits: Best Books 10k's "The Firm" credits its Penguin Readers adapter Robin
+    -- Waterfield, the Penguin edition (the same Goodreads id) John Grisham, so a record of
+    -- "The Firm" by John Grisham (6,962 ratings) is that work (pairs of works, both ways)
+    select distinct x.m6 as a, t.m6 as b
+    from round6 as x
+    join round6 as t on t.work_title = x.work_title and t.m6 <> x.m6 and t.surname <> x.surname
+    join round6 as s on s.m6 = t.m6 and s.surname = x.surname
+),
+
+round7 as (
+    select r.*, coalesce(j.joined, r.m6) as work_id
+    from round6 as r
+    left join (
+        select a as m6, least(a, min(b)) as joined
+        from (select a, b from credited_elsewhere union all select b, a from credited_elsewhere)
+        group by a
+    ) as j using (m6)
 ),
 
 final as (
@@ -370,6 +416,9 @@ final as (
             when m2 < m1 and m2 = work_id and split_part
                 then 'split edition: a part of the series entry #' || position::int
             when m2 < m1 and m2 = work_id then 'same series position and author'
+            when work_id < m5 and work_id = m6 then 'same author and Goodreads ratings'
+            when work_id < m6
+                then 'same title as another record of the work, by an author it credits'
             when work_id < m3 and goodreads_work_id is not null
                 then 'same Goodreads work (goodbooks-10k work_id)'
             when work_id < m3 then 'same Goodreads id'
@@ -380,7 +429,7 @@ final as (
         row_number() over (
             partition by work_id order by num_ratings desc, book_id
         ) = 1 as is_main_edition
-    from round5
+    from round7
 )
 
 select * from final order by book_id

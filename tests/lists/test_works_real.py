@@ -378,6 +378,32 @@ def test_an_alternative_title_is_the_same_work(real):
     assert keys == ("truth or dare", "sink or swim")
 
 
+def test_records_goodreads_counts_as_one_work_are_one_work(real):
+    """One author's records with the same Goodreads totals (ratings and average over all of a
+    work's editions) are one work: "Invisible Monsters Remix" was suggested to a reader of
+    "Invisible Monsters". And a work's title under another author's record is the work, by an
+    author another record of it credits: a reader of "The Firm" by John Grisham was offered
+    "The Firm" by Robin Waterfield (Best Books 10k credits the Penguin Readers adapter; the
+    Penguin edition, the same Goodreads id, credits Grisham)."""
+    con, works = real
+    assert works.work(_book(con, "Invisible Monsters Remix", "Chuck Palahniuk")) == works.work(
+        _book(con, "Invisible Monsters", "Chuck Palahniuk")
+    )
+    assert works.work(_book(con, "A Story of Yesterday", "Sergio Cobo")) == works.work(
+        _book(con, "Una Historia de Ayer", "Sergio Cobo")
+    )
+    grisham = _book(con, "The Firm", "John Grisham")
+    assert works.work(grisham) == works.work(_book(con, "The Firm", "Robin Waterfield"))
+    # other authors' books with equal totals are chance
+    assert works.work(_book(con, "Frederica", "Georgette Heyer")) != works.work(
+        _book(con, "The Crown Conspiracy (The Riyria Revelations, #1)", "Michael J. Sullivan")
+    )
+    # and one author's franchise books keep apart (their titles share "Batman" alone)
+    assert works.work(_book(con, "Batman: Hush", "Jeph Loeb")) != works.work(
+        _book(con, "Batman: The Long Halloween", "Jeph Loeb")
+    )
+
+
 def test_look_alikes_stay_apart(real):
     """What the new rules must not catch: a first book named like its series, a shared main
     title, a subject that is also a series' name, a series' own first entry."""
