@@ -20,7 +20,9 @@ steps; the first that decides wins:
    "author_spelling"). Only books whose author is unknown, and the author given wrote one the
    reader's title names before its subtitle: theirs (step 4's same-author match, score 95:
    "Trust" by Cristiane Serruya is her "Trust: A New Beginning", not the rating files'
-   authorless "Trust (Waverly Beach Cozy Mystery, #1)"). Every later step takes such an
+   authorless "Trust (Waverly Beach Cozy Mystery, #1)"), and so is one they wrote whose title
+   is spelled nearly so (step 5 at fuzzy_title_sure: "The Colour of Magic" by Terry Pratchett
+   is his "The Color of Magic"). Every later step takes such an
    author as unknown, not as another's ("harry potter 3|Rowlings"), and every match so found
    says how the author was read.
 3. series name: the title is a series' name ("harry potter"), by a compatible author: the
@@ -817,6 +819,16 @@ class CatalogMatcher:
             if theirs:
                 return self._matched(book, "main_title", 95.0, self._best(theirs), theirs)
             if len(exact) == 1:
+                # by nobody known, while the author given wrote a book spelled nearly so:
+                # theirs ("The Colour of Magic" by Terry Pratchett is his "The Color of Magic",
+                # not the rating files' authorless title)
+                near = self._by_author_fuzzy(book, keys) if keys.author_key else None
+                if (
+                    near is not None
+                    and near.status == "matched"
+                    and near.score >= self.config.fuzzy_title_sure
+                ):
+                    return near
                 return self._matched(book, "exact", 100.0, exact[0], exact)
             most_read = None if keys.author_key else self._most_read(book, exact)
             return most_read or self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)

@@ -206,6 +206,30 @@ def test_a_title_the_catalog_has_as_typed_is_never_read_as_a_series_book() -> No
     assert (trust.status, trust.book_id) == ("matched", 3)
 
 
+def test_an_authorless_exact_title_yields_to_the_authors_book_spelled_nearly_so() -> None:
+    """ "The Colour of Magic" by Terry Pratchett matched the rating files' authorless "The
+    Colour of Magic" exactly (no vector worth the name, no Discworld in the list), not his
+    "The Color of Magic". Without the author, the exact title still wins; a title of the
+    author's only roughly alike does not take over."""
+    from bookrec.serving.reader_input import ReaderBook
+
+    catalog = _catalog(
+        ["The Colour of Magic", "The Color of Magic (Discworld, #1; Rincewind, #1)",
+         "Mort (Discworld, #4; Death, #1)"],
+        [None, "Terry Pratchett", "Terry Pratchett"],
+        [None, 4.0, 4.2],
+        [None, 367_000, 160_000],
+    )  # fmt: skip
+    matcher = CatalogMatcher(catalog)
+    by_him, alone, other = matcher.match(
+        [ReaderBook("The Colour of Magic", "Terry Pratchett"), ReaderBook("The Colour of Magic"),
+         ReaderBook("Mortal", "Terry Pratchett")]
+    )  # fmt: skip
+    assert (by_him.status, by_him.book_id, by_him.method) == ("matched", 2, "fuzzy_author")
+    assert (alone.status, alone.book_id, alone.method) == ("matched", 1, "exact")
+    assert other.book_id != 3
+
+
 def test_a_book_not_found_names_the_closest_title_as_a_hint_only() -> None:
     """ "Gone Gril" (89 to "Gone Girl", under every match cut-off) and "Dnue" by Frank Herbert
     were "not found" with nothing more, where the page's search offers the book: they stay not
