@@ -982,6 +982,19 @@ class ListConfig:
         description="next-in-series books after a rated like that lead a few-book reader's "
         "list (0: off)",
     )
+    # A few-book reader's list leans on popularity, which is what such readers go on to read
+    # here; but a list of ten books read by everyone, none tied to the books given ("Widely
+    # loved" each: "The Purpose Driven Life" at 5 stars met To Kill a Mockingbird, Harry
+    # Potter, The Hunger Games, ...), tells the reader nothing. Beyond this many in a list of
+    # 10 (scaled for longer lists), such books give way to the best-ranked ones with a reason
+    # (The Shack, Blue Like Jazz). It cost 3 / 5 rated books 0.002 / 0.001 NDCG@10 (3 seeds;
+    # docs/evaluation.md, "A reader's audit of the lists").
+    few_max_unexplained: int = Field(
+        3,
+        ge=0,
+        description="books with no reason but popularity in a few-book reader's top 10 (10: "
+        "no limit)",
+    )
     # A list's costly features (text closeness: every history book against every candidate;
     # closeness to disliked books; the blend's predicted rating) are computed on a shortlist:
     # the `shortlist` unblocked candidates best by the cheap part of the score (popularity,
@@ -1042,6 +1055,13 @@ class ListConfig:
         """How many next-in-series books lead the list of a reader who gave n_books books
         (sequels_first up to few_books, as weights_for; none after)."""
         return self.sequels_first if self.is_few(n_books) else 0
+
+    def unexplained_for(self, n_books: int, top_n: int) -> int | None:
+        """How many books with no reason but popularity a top_n list of a reader who gave
+        n_books books may hold (few_max_unexplained per 10, up to few_books; None: any)."""
+        if not self.is_few(n_books) or self.few_max_unexplained >= 10:
+            return None
+        return -(-self.few_max_unexplained * top_n // 10)  # rounded up
 
     def rerank_depth_for(self, n_books: int) -> int:
         """How many best candidates a re-ranker re-orders for a reader who gave n_books books

@@ -29,7 +29,9 @@ from bookrec.lists.popularity import LIKED_MIN_STD
 from bookrec.lists.works import Works
 
 # Names the catalog gives where no author is known ("Anonymous" wrote the Bible and Lazarillo de
-# Tormes): their books share no author, to stand in, to reason by, to favour or push down.
+# Tormes): their books share no author to stand in or to name in a reason ("More by Anonymous").
+# The score still reads them as one author's: readers of one anonymous classic read others
+# (without it, seed 2's full histories lost 0.004 NDCG@10).
 NOT_AN_AUTHOR = frozenset({"anonymous", "unknown", "various", "various authors"})
 
 

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 
 from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
-from bookrec.lists.candidates import Candidates, names_an_author, reader_roles, zscore
+from bookrec.lists.candidates import Candidates, reader_roles, zscore
 
 # Up to this many nearest books, top_mean keeps a running top-k with elementwise max/min over
 # the rows (2k - 1 vector operations a book, over every candidate at once); beyond it a
@@ -467,7 +467,7 @@ def _by_authors_of(
         names = {cands.authors[i] for i in np.flatnonzero(np.isin(cands.book_ids, ids))}
     else:
         names = {authors.get(int(b)) for b in ids}
-    names = {a for a in names if names_an_author(a)}
+    names = {a for a in names if a}
     return cands.author_mask(names) if names else None
 
 

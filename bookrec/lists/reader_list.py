@@ -22,7 +22,7 @@ from bookrec.config import ListConfig
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists import learned
 from bookrec.lists.books_read import BookReader, BooksRead
-from bookrec.lists.candidates import Candidates, names_an_author, reader_roles, zscore
+from bookrec.lists.candidates import Candidates, reader_roles, zscore
 from bookrec.lists.evidence import Evidence, list_evidence
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
 from bookrec.lists.learned import Rerankers
@@ -395,12 +395,16 @@ class ListRanker:
         cfg = self.config
         score, rating, pushed, blocked = self._linear(ids, ratings, feats, blocked)
         model = self.rerankers.for_reader(cfg, len(ids))
+        # a list that holds few books with no reason is picked from deeper: such books fill
+        # the best-ranked places of a few-book reader's list (_explained_first)
+        most = cfg.unexplained_for(len(ids), top_n)
+        depth = rank_depth(top_n) if most is None else cfg.rerank_depth_for(len(ids))
         if model is not None:
             top, rows = self._rerank_rows(ids, feats, score, rating, blocked, next_up)
             pushed_top = None if pushed is None else pushed[top]
-            order = learned.reranked(model, rows, top, pushed_top)[: rank_depth(top_n)]
+            order = learned.reranked(model, rows, top, pushed_top)[:depth]
         else:
-            order = rank(score, blocked, rank_depth(top_n))
+            order = rank(score, blocked, depth)
         if feats.positions is not None:
             order = feats.positions[order]
         leading = self._leads(ids, ratings, next_up)
@@ -411,18 +415,10 @@ class ListRanker:
             missing = missing[np.argsort(-score[feats.columns_of(missing)], kind="stable")]
             order = np.concatenate([order, missing])
             order = sequels_first(order, leading, cfg.sequels_first_for(len(ids)))
+        if most is not None:
+            order = self._explained_first(ids, ratings, feats, order, most, because_count)
         chosen = pick(order, self.cands, self.works, top_n, cfg)
-        evidence = list_evidence(
-            self.cands,
-            self.text,
-            self.works,
-            self._author_of,
-            feats,
-            ids,
-            ratings,
-            chosen,
-            because_count,
-        )
+        evidence = self._evidence(ids, ratings, feats, chosen, because_count)
         columns = feats.columns_of(chosen).tolist()
         return [
             ListItem(
@@ -435,6 +431,43 @@ class ListRanker:
             )
             for pos, col, found in zip(chosen, columns, evidence, strict=True)
         ]
+
+    def _evidence(
+        self,
+        ids: np.ndarray,
+        ratings: np.ndarray,
+        feats: Features,
+        chosen: list[int],
+        because_count: int,
+    ) -> list[tuple[Evidence, ...]]:
+        """The reader's books behind each chosen candidate (bookrec.lists.evidence)."""
+        return list_evidence(
+            self.cands,
+            self.text,
+            self.works,
+            self._author_of,
+            feats,
+            ids,
+            ratings,
+            chosen,
+            because_count,
+        )
+
+    def _explained_first(
+        self,
+        ids: np.ndarray,
+        ratings: np.ndarray,
+        feats: Features,
+        order: np.ndarray,
+        most: int,
+        because_count: int,
+    ) -> np.ndarray:
+        """`order` with its books that have no reason but popularity (list_evidence finds
+        none) after the rest, but for the first `most` of them: a list picks them last."""
+        found = self._evidence(ids, ratings, feats, order.tolist(), max(because_count, 1))
+        bare = np.fromiter((not f for f in found), bool, len(order))
+        late = bare & (np.cumsum(bare) > most)
+        return np.concatenate([order[~late], order[late]])
 
     def _linear(
         self, ids: np.ndarray, ratings: np.ndarray, feats: Features, blocked: np.ndarray
@@ -481,7 +514,6 @@ class ListRanker:
         if rating is not None:
             rating_z = zscore(rating, weights=feats.weights)
         authors = Counter(self._author_of.get(int(b)) for b in feats.liked_ids.tolist())
-        authors = Counter({a: n for a, n in authors.items() if names_an_author(a)})
         co_read = np.zeros(0, np.int64)
         if self.cands.co_readers is not None:
             co_read = self.cands.co_readers.columns_of_books(self.works, ids)

@@ -454,8 +454,14 @@ def test_a_book_predicted_below_three_stars_comes_after_every_other(setup):
     works, cands, text, corating = setup
     # the predicted rating enters through the rule alone (its score weight is 0 here); no caps,
     # so the whole list can be asked for
+    # (and no limit on books with no reason: they would come last too)
     config = dataclasses.replace(
-        ListConfig(), w_rating=0.0, few_w_rating=0.0, max_per_author=99, max_per_series=99
+        ListConfig(),
+        w_rating=0.0,
+        few_w_rating=0.0,
+        max_per_author=99,
+        max_per_series=99,
+        few_max_unexplained=10,
     )
     reader = ([_id("To Kill a Mockingbird")], [5.0])
     every = len(cands.book_ids)
@@ -723,7 +729,8 @@ def test_more_like_this_weighs_the_seeds_genres(setup):
         cands, genres=genres, genre_rows=genres.rows_of(cands.book_ids)
     )
     pos = {int(b): i for i, b in enumerate(cands.book_ids)}
-    config = ListConfig(like_this_genre=1.0, few_w_genre=0.0)
+    # (every place by the score: no limit on books with no reason, which would come last)
+    config = ListConfig(like_this_genre=1.0, few_w_genre=0.0, few_max_unexplained=10)
     ranker = ListRanker(with_genres, text, corating, works, config)
     feats = ranker.like_this().features([dune], [None])
     assert feats.genre is not None

@@ -14,6 +14,7 @@ texts and model id loads them, after re-encoding a sample that must give the sam
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from pathlib import Path
@@ -377,3 +378,26 @@ def test_a_loved_series_opener_is_followed_by_its_next_entry_in_a_list_of_10(rec
         checked.append((book_id, top[0].next_in_series is not None))
     assert len(checked) >= 30, "too few series openers with a next entry to check"
     assert [b for b, led in checked if not led] == []
+
+
+def test_a_few_book_list_holds_few_books_with_no_reason(recommender, real_lists_warehouse):
+    """ "The Purpose Driven Life" at 5 stars listed ten books read by everyone, each "Widely
+    loved" (To Kill a Mockingbird, Harry Potter, ...): beyond ListConfig.few_max_unexplained
+    such books give way to the best-ranked ones with a reason (The Shack, Blue Like Jazz)."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        book = _book(con, "The Purpose Driven Life: What on Earth Am I Here for?", "Rick Warren")
+    # the few-book weights `evaluate` chose on each seed of the shared data
+    tuned = dataclasses.replace(
+        recommender.ranker.config, few_w_pop=4.0, few_w_text=1.0, few_w_corating=0.5
+    )
+    ranker = recommender.ranker.with_config(tuned)
+    most = tuned.few_max_unexplained
+    unlimited = ranker.with_config(dataclasses.replace(tuned, few_max_unexplained=10))
+
+    def unexplained(r) -> int:
+        return sum(not item.evidence for item in r.recommend([book], [5.0], top_n=10))
+
+    assert unexplained(unlimited) > most, "the case no longer arises"
+    assert unexplained(ranker) <= most
+    # a list of 20 holds twice as many at most
+    assert sum(not i.evidence for i in ranker.recommend([book], [5.0], top_n=20)) <= 2 * most

@@ -220,10 +220,11 @@ def works_connection() -> duckdb.DuckDBPyConnection:
     run_sql(con, "clean/00_macros.sql")
     con.execute(
         "create table books (book_id bigint, title varchar, author varchar, "
-        "num_ratings bigint, goodreads_id bigint, genres varchar[], description varchar)"
+        "num_ratings bigint, goodreads_id bigint, genres varchar[], description varchar, "
+        "avg_rating double)"
     )
     con.executemany(
-        "insert into books values (?, ?, ?, ?, ?, ?, null)",
+        "insert into books values (?, ?, ?, ?, ?, ?, null, null)",
         [(i + 1, *row, GENRES.get(row[0], [])) for i, row in enumerate(BOOKS)],
     )
     con.execute(
@@ -505,7 +506,7 @@ def test_a_range_collection_contains_its_entries_under_every_spelling_of_the_ser
     con = works_connection()
     ultimate = len(BOOKS) + 1
     con.execute(
-        "insert into books values (?, ?, ?, ?, ?, [], null)",
+        "insert into books values (?, ?, ?, ?, ?, [], null, null)",
         [
             ultimate,
             "The Ultimate Hitchhiker's Guide to the Galaxy "

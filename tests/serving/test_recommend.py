@@ -782,6 +782,7 @@ def test_a_reader_of_few_books_is_ranked_with_the_few_book_weights(recommender) 
         few_w_corating=0.0,
         few_w_rating=0.0,
         few_w_genre=0.0,
+        few_max_unexplained=10,  # the weights alone: no books with a reason first
     )
     popular_all = dataclasses.replace(
         base, few_books=0, w_pop=1.0, w_text=0.0, w_corating=0.0, w_rating=0.0
