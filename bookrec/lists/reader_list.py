@@ -398,6 +398,8 @@ class ListRanker:
         # a list that holds few books with no reason is picked from deeper: such books fill
         # the best-ranked places of a few-book reader's list (_explained_first)
         most = cfg.unexplained_for(len(ids), top_n)
+        if not len(feats.liked_ids):  # nothing liked, nothing to give a reason by
+            most = None
         depth = rank_depth(top_n) if most is None else cfg.rerank_depth_for(len(ids))
         if model is not None:
             top, rows = self._rerank_rows(ids, feats, score, rating, blocked, next_up)
@@ -416,7 +418,10 @@ class ListRanker:
             order = np.concatenate([order, missing])
             order = sequels_first(order, leading, cfg.sequels_first_for(len(ids)))
         if most is not None:
-            order = self._explained_first(ids, ratings, feats, order, most, because_count)
+            # twice the list before the books put last: room for the caps' and rules' skips
+            order = self._explained_first(
+                ids, ratings, feats, order, most, because_count, 2 * top_n
+            )
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         evidence = self._evidence(ids, ratings, feats, chosen, because_count)
         columns = feats.columns_of(chosen).tolist()
@@ -461,13 +466,28 @@ class ListRanker:
         order: np.ndarray,
         most: int,
         because_count: int,
+        enough: int,
     ) -> np.ndarray:
         """`order` with its books that have no reason but popularity (list_evidence finds
-        none) after the rest, but for the first `most` of them: a list picks them last."""
-        found = self._evidence(ids, ratings, feats, order.tolist(), max(because_count, 1))
-        bare = np.fromiter((not f for f in found), bool, len(order))
-        late = bare & (np.cumsum(bare) > most)
-        return np.concatenate([order[~late], order[late]])
+        none) after the rest, but for the first `most` of them: a list picks them last. The
+        reasons are looked for a block at a time, until `enough` books come before those
+        (most lists need one block; a request paid ~3.5 ms for all 300 at once)."""
+        early: list[np.ndarray] = []
+        late: list[np.ndarray] = []
+        kept = seen_bare = 0
+        for start in range(0, len(order), EVIDENCE_BLOCK):
+            block = order[start : start + EVIDENCE_BLOCK]
+            found = self._evidence(ids, ratings, feats, block.tolist(), max(because_count, 1))
+            bare = np.fromiter((not f for f in found), bool, len(block))
+            after = bare & (seen_bare + np.cumsum(bare) > most)
+            seen_bare += int(bare.sum())
+            early.append(block[~after])
+            late.append(block[after])
+            kept += int((~after).sum())
+            if kept >= enough:  # the rest keep their order, before the books put last
+                early.append(order[start + EVIDENCE_BLOCK :])
+                break
+        return np.concatenate([*early, *late])
 
     def _linear(
         self, ids: np.ndarray, ratings: np.ndarray, feats: Features, blocked: np.ndarray
@@ -544,6 +564,10 @@ def _as_given(listed: list[ListItem], stands_for: dict[int, int]) -> list[ListIt
         )
         out.append(dataclasses.replace(item, evidence=tuple(evidence), follows=follows))
     return out
+
+
+# Candidates whose reasons _explained_first looks for at a time.
+EVIDENCE_BLOCK = 50
 
 
 def rank_depth(top_n: int) -> int:
