@@ -358,6 +358,8 @@ class ListRanker:
                 )
                 if other.any():
                     blocked[self.layout.already_read(excluded[other])] = True
+            # an excluded book is never "next in series" (it would lead the list: _with_leads)
+            next_up = {p for p in next_up if not blocked[p]}
         return blocked, next_up
 
     def _leads(self, ids: np.ndarray, ratings: np.ndarray, next_up: set[int]) -> set[int]:
@@ -397,10 +399,12 @@ class ListRanker:
         model = self.rerankers.for_reader(cfg, len(ids))
         # a list that holds few books with no reason is picked from deeper: such books fill
         # the best-ranked places of a few-book reader's list (_explained_first)
-        most = cfg.unexplained_for(len(ids), top_n)
+        max_unexplained = cfg.unexplained_for(len(ids), top_n)
         if not len(feats.liked_ids):  # nothing liked, nothing to give a reason by
-            most = None
-        depth = rank_depth(top_n) if most is None else cfg.rerank_depth_for(len(ids))
+            max_unexplained = None
+        depth = rank_depth(top_n)
+        if max_unexplained is not None:
+            depth = max(depth, cfg.rerank_depth_for(len(ids)))
         if model is not None:
             top, rows = self._rerank_rows(ids, feats, score, rating, blocked, next_up)
             pushed_top = None if pushed is None else pushed[top]
@@ -409,18 +413,11 @@ class ListRanker:
             order = rank(score, blocked, depth)
         if feats.positions is not None:
             order = feats.positions[order]
-        leading = self._leads(ids, ratings, next_up)
-        if leading:
-            # wherever it ranked: The Giver's next, Gathering Blue (few readers here), came
-            # past a list of 10's first 50 and led a list of 15 while missing from the 10
-            missing = np.setdiff1d(np.fromiter(leading, np.int64), order)
-            missing = missing[np.argsort(-score[feats.columns_of(missing)], kind="stable")]
-            order = np.concatenate([order, missing])
-            order = sequels_first(order, leading, cfg.sequels_first_for(len(ids)))
-        if most is not None:
+        order = self._with_leads(ids, ratings, feats, score, order, next_up)
+        if max_unexplained is not None and len(order):
             # twice the list before the books put last: room for the caps' and rules' skips
             order = self._explained_first(
-                ids, ratings, feats, order, most, because_count, 2 * top_n
+                ids, ratings, feats, order, max_unexplained, because_count, 2 * top_n
             )
         chosen = pick(order, self.cands, self.works, top_n, cfg)
         evidence = self._evidence(ids, ratings, feats, chosen, because_count)
@@ -436,6 +433,26 @@ class ListRanker:
             )
             for pos, col, found in zip(chosen, columns, evidence, strict=True)
         ]
+
+    def _with_leads(
+        self,
+        ids: np.ndarray,
+        ratings: np.ndarray,
+        feats: Features,
+        score: np.ndarray,
+        order: np.ndarray,
+        next_up: set[int],
+    ) -> np.ndarray:
+        """`order` led by the next-in-series books that may lead this reader's list (_leads),
+        wherever they ranked: The Giver's next, Gathering Blue (few readers here), came past a
+        list of 10's first 50 and led a list of 15 while missing from the 10."""
+        leading = self._leads(ids, ratings, next_up)
+        if not leading:
+            return order
+        missing = np.setdiff1d(np.fromiter(leading, np.int64), order)
+        missing = missing[np.argsort(-score[feats.columns_of(missing)], kind="stable")]
+        order = np.concatenate([order, missing])
+        return sequels_first(order, leading, self.config.sequels_first_for(len(ids)))
 
     def _evidence(
         self,
@@ -464,27 +481,28 @@ class ListRanker:
         ratings: np.ndarray,
         feats: Features,
         order: np.ndarray,
-        most: int,
+        max_unexplained: int,
         because_count: int,
         enough: int,
     ) -> np.ndarray:
-        """`order` with its books that have no reason but popularity (list_evidence finds
-        none) after the rest, but for the first `most` of them: a list picks them last. The
+        """`order` (not empty) with its books that have no reason but popularity
+        (list_evidence finds none) after the rest, but for the first `max_unexplained` of
+        them: a list picks them last. The
         reasons are looked for a block at a time, until `enough` books come before those
         (most lists need one block; a request paid ~3.5 ms for all 300 at once)."""
         early: list[np.ndarray] = []
         late: list[np.ndarray] = []
-        kept = seen_bare = 0
+        first = seen_bare = 0  # books before those put last; books with no reason met
         for start in range(0, len(order), EVIDENCE_BLOCK):
             block = order[start : start + EVIDENCE_BLOCK]
             found = self._evidence(ids, ratings, feats, block.tolist(), max(because_count, 1))
             bare = np.fromiter((not f for f in found), bool, len(block))
-            after = bare & (seen_bare + np.cumsum(bare) > most)
+            after = bare & (seen_bare + np.cumsum(bare) > max_unexplained)
             seen_bare += int(bare.sum())
             early.append(block[~after])
             late.append(block[after])
-            kept += int((~after).sum())
-            if kept >= enough:  # the rest keep their order, before the books put last
+            first += int((~after).sum())
+            if first >= enough:  # the rest keep their order, before the books put last
                 early.append(order[start + EVIDENCE_BLOCK :])
                 break
         return np.concatenate([*early, *late])

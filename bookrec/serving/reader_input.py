@@ -243,10 +243,6 @@ _NOT_TEXT = (
     (b"GIF8", "a picture (GIF)"),
     (b"%PDF", "a PDF"),
 )
-_SAVE_AS_CSV = (
-    "not a text CSV file; in a spreadsheet, save it as CSV (File > Save as > CSV) and give that "
-    "file"
-)
 
 
 def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -260,7 +256,10 @@ def _rows_of_bytes(data: bytes, name: str) -> tuple[list[str], list[tuple[int, d
     text = _text_of(data, name)
     if "\x00" in text:
         # most often a spreadsheet saved in its own format (.xlsx, .ods, .numbers)
-        raise DataError(f"{name}: {_SAVE_AS_CSV}")
+        raise DataError(
+            f"{name}: not a text CSV file; in a spreadsheet, save it as CSV (File > Save as > "
+            "CSV) and give that file"
+        )
     delimiter = _delimiter(text)
     try:
         # a line after the file's own: read as a row of its own unless a quote that opened a
@@ -305,7 +304,10 @@ def _text_of(data: bytes, name: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{name}: {_SAVE_AS_CSV} (CSV UTF-8 where it asks)")
+    raise DataError(
+        f"{name}: text in an encoding this does not read (it reads UTF-8, UTF-16 and "
+        "Windows-1252); in a spreadsheet, save it as CSV UTF-8 and give that file"
+    )
 
 
 # What a spreadsheet puts between fields: commas, or semicolons where the comma is the decimal

@@ -11,7 +11,8 @@
 -- names for it (its work_id; both the book's id and its work's best edition id map to it), or
 -- (d) the author and the Goodreads totals (ratings, at least 1,000, and average: Goodreads
 -- counts them over a work's editions), or (e) the title of a work's record by another author
--- and an author another record of the work credits (round6, credited_elsewhere). Books
+-- and an author another record of the work credits (round6, credited_elsewhere; one hop each,
+-- as the rounds below: a chain of such links would stay split, which only under-groups). Books
 -- known only from the rating files have no author: they take the surname of the one author the
 -- catalog has for their title (unless they name a series that author's editions of it are not
 -- in) or series entry, if only one; two left without one share a title group only where their

@@ -207,6 +207,21 @@ def test_dislikes_push_down_their_author_and_neighbours(setup):
     assert not feats.liked_ids.size and not np.any(feats.corating)
 
 
+def test_a_few_book_list_is_whole_whatever_the_re_rank_depth(setup):
+    """The limit on books with no reason picks from the re-ranker's depth: with no re-rank
+    depth (0), or one shorter than the list, the list is still as long as asked (it held 1
+    book, or failed); and a reader with no candidate left gets an empty list."""
+    works, cands, text, corating = setup
+    kings = _id("The Way of Kings (The Stormlight Archive, #1)")
+    for depth in (0, 5):
+        config = ListConfig(few_rerank_depth=depth, few_max_unexplained=1)
+        ranker = ListRanker(cands, text, corating, works, config)
+        assert len(ranker.recommend([kings], [5.0], top_n=20)) == 20
+    ranker = ListRanker(cands, text, corating, works, ListConfig(few_max_unexplained=1))
+    every = [int(b) for b in cands.book_ids if b != kings]
+    assert ranker.recommend([kings], [5.0], top_n=10, exclude=every) == []
+
+
 def test_the_next_entry_of_a_liked_series_leads_the_list(setup):
     """ "The Lightning Thief" at 5 stars had "The Sea of Monsters" tenth on the real data,
     behind nine books everyone here read. The next entry of a liked series now leads the
@@ -224,6 +239,11 @@ def test_the_next_entry_of_a_liked_series_leads_the_list(setup):
     assert [i.book_id for i in items[1:]] == [b for b in by_score if b != radiance][:9]
     disliked = [i.book_id for i in ranker.recommend([kings], [1.0], top_n=10)]
     assert radiance not in disliked
+    # excluded (on the reader's to-read shelf, or their list behind "more like this"), it is
+    # never listed, however it would lead
+    for rating in (5.0, None):
+        shown = ranker.recommend([kings], [rating], top_n=10, exclude=[radiance])
+        assert radiance not in [i.book_id for i in shown] and len(shown) == 10
     # given alone without a rating it asks for books like it (ListRanker.like_this): the
     # next entry leads as well
     assert ranker.recommend([kings], [None], top_n=10)[0].book_id == radiance

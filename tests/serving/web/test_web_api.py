@@ -367,7 +367,7 @@ def test_ambiguous_candidates_carry_what_tells_them_apart(client, popular_books)
     ("content", "status", "says"),
     [
         (b"", 400, "empty file"),
-        (bytes(range(256)) * 40, 400, "not a text CSV file; in a spreadsheet, save it as CSV"),
+        (bytes(range(256)) * 40, 400, "an encoding this does not read"),
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), 400, "a picture (PNG), not a CSV file of books"),
         (b"%PDF-1.7\n" + bytes(range(256)), 400, "a PDF, not a CSV file of books"),
         (b"Title,Author\x00\nDune,Frank Herbert\n", 400, "not a text CSV"),

@@ -653,7 +653,8 @@ async function recommend() {
         }
       });
     }
-    const open = answer.matches.filter((m) => m.status !== "matched");
+    // (a book to read that is not in the catalog needs no look: matchReport lists it apart)
+    const open = answer.matches.filter((m) => m.status !== "matched" && !(m.wanted && m.status === "not_found"));
     // an import's questions not yet answered stay; the last list's report goes
     // an answered question keeps its item but no choices
     const pending = [...$("report").children].filter((box) => box.dataset.kind === "import"
