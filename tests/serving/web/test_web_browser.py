@@ -658,6 +658,10 @@ def test_a_narrow_phone_holds_long_words_and_stars_a_finger_can_hit(context, pop
 
 def test_docs_work_offline_and_the_favicon_is_served(context, server):
     page = context.new_page()
+    # the page's link opens them beside it: going back lost the reader's list of suggestions
+    page.goto("/")
+    link = page.get_by_role("link", name="For developers: the JSON API")
+    assert link.get_attribute("target") == "_blank" and "new tab" in link.inner_text()
     for path, ready in (("/docs", ".swagger-ui .info"), ("/redoc", "[role=search], .api-content")):
         page.goto(path)
         page.locator(ready).first.wait_for()
