@@ -557,15 +557,14 @@ def _shortlist(
     # the union as a mask over the candidates: np.union1d's hashing took ~0.2 ms a reader
     is_best = np.zeros(len(cheap), bool)
     is_best[best] = True
-    if kept is not None and len(kept):  # shortlisted whatever their cheap score
+    if kept is not None:  # shortlisted whatever their cheap score
         is_best[kept] = True
-        best = np.flatnonzero(is_best)
     covered = is_best.copy()
     covered[shortlisting.sample] = True
     positions = np.flatnonzero(covered)
     shortlisted = is_best[positions]
     outside = max(int((~shortlisted).sum()), 1)
-    weights = np.where(shortlisted, 1.0, (len(cheap) - len(best)) / outside)
+    weights = np.where(shortlisted, 1.0, (len(cheap) - int(is_best.sum())) / outside)
     return positions, weights
 
 

@@ -163,21 +163,16 @@ class ListRanker:
         readers: list[tuple[np.ndarray, np.ndarray]],
         blocked: list[np.ndarray] | None = None,
         top_n: int = 10,
-        next_up: list[set[int]] | None = None,
+        leads: list[set[int]] | None = None,
     ) -> Iterator[Features]:
         """The readers' features; with their blocked masks, over their shortlists when the
         catalog calls for them (ListConfig.shortlist, at least as deep as a top_n list ranks,
-        holding the next entries of their series that may lead their lists: _leads), else
-        over every candidate."""
+        holding the next entries of their series that may lead their lists: `leads`, _leads),
+        else over every candidate."""
         shortlisting = None
         size = self._shortlist_size(top_n)
         if blocked is not None and size is not None:
-            kept = None
-            if next_up is not None:
-                kept = [
-                    np.fromiter(self._leads(ids, ratings, up), np.int64)
-                    for (ids, ratings), up in zip(readers, next_up, strict=True)
-                ]
+            kept = None if leads is None else [np.fromiter(up, np.int64) for up in leads]
             shortlisting = Shortlisting(size, self._sample, blocked, kept)
         return block_features(
             self.cands, self.text, self.corating, readers, self.config, self.authors, shortlisting
@@ -313,15 +308,20 @@ class ListRanker:
             rules = [
                 self._rules(read[i].ruled_ids, read[i].ruled_ratings, excludes[i]) for i in block
             ]
+            leads = [
+                self._leads(*checked[i], next_up)
+                for i, (_, next_up) in zip(block, rules, strict=True)
+            ]
             features = self._block_features(
-                [checked[i] for i in block],
-                [blocked for blocked, _ in rules],
-                top_n,
-                [next_up for _, next_up in rules],
+                [checked[i] for i in block], [blocked for blocked, _ in rules], top_n, leads
             )
-            for i, feats, (blocked, next_up) in zip(block, features, rules, strict=True):
+            for i, feats, (blocked, next_up), leading in zip(
+                block, features, rules, leads, strict=True
+            ):
                 ids, ratings = checked[i]
-                listed = self._list(ids, ratings, feats, blocked, next_up, top_n, because_count)
+                listed = self._list(
+                    ids, ratings, feats, blocked, next_up, leading, top_n, because_count
+                )
                 stands_for = read[i].stands_for
                 lists.append(_as_given(listed, stands_for) if stands_for else listed)
         return lists
@@ -389,6 +389,7 @@ class ListRanker:
         feats: Features,
         blocked: np.ndarray,
         next_up: set[int],
+        leading: set[int],
         top_n: int,
         because_count: int,
     ) -> list[ListItem]:
@@ -413,7 +414,7 @@ class ListRanker:
             order = rank(score, blocked, depth)
         if feats.positions is not None:
             order = feats.positions[order]
-        order = self._with_leads(ids, ratings, feats, score, order, next_up)
+        order = self._with_leads(len(ids), feats, score, order, leading)
         if max_unexplained is not None and len(order):
             # twice the list before the books put last: room for the caps' and rules' skips
             order = self._explained_first(
@@ -436,23 +437,22 @@ class ListRanker:
 
     def _with_leads(
         self,
-        ids: np.ndarray,
-        ratings: np.ndarray,
+        n_books: int,
         feats: Features,
         score: np.ndarray,
         order: np.ndarray,
-        next_up: set[int],
+        leading: set[int],
     ) -> np.ndarray:
-        """`order` led by the next-in-series books that may lead this reader's list (_leads),
-        wherever they ranked: The Giver's next, Gathering Blue (few readers here), came past a
-        list of 10's first 50 and led a list of 15 while missing from the 10."""
-        leading = self._leads(ids, ratings, next_up)
+        """`order` led by the next-in-series books that may lead the list of a reader of
+        n_books books (_leads), wherever they ranked: The Giver's next, Gathering Blue (few
+        readers here), came past a list of 10's first 50 and led a list of 15 while missing
+        from the 10."""
         if not leading:
             return order
         missing = np.setdiff1d(np.fromiter(leading, np.int64), order)
         missing = missing[np.argsort(-score[feats.columns_of(missing)], kind="stable")]
         order = np.concatenate([order, missing])
-        return sequels_first(order, leading, self.config.sequels_first_for(len(ids)))
+        return sequels_first(order, leading, self.config.sequels_first_for(n_books))
 
     def _evidence(
         self,
@@ -487,9 +487,9 @@ class ListRanker:
     ) -> np.ndarray:
         """`order` (not empty) with its books that have no reason but popularity
         (list_evidence finds none) after the rest, but for the first `max_unexplained` of
-        them: a list picks them last. The
-        reasons are looked for a block at a time, until `enough` books come before those
-        (most lists need one block; a request paid ~3.5 ms for all 300 at once)."""
+        them: a list picks them last. The reasons are looked for a block at a time, until
+        `enough` books come before those (most lists need one block; a request paid ~3.5 ms
+        for all 300 at once)."""
         early: list[np.ndarray] = []
         late: list[np.ndarray] = []
         first = seen_bare = 0  # books before those put last; books with no reason met
@@ -530,7 +530,8 @@ class ListRanker:
         (bookrec.evaluation.topn.train_reranker)."""
         read = self.books_read(*_checked(book_ids, ratings))
         blocked, next_up = self._rules(read.ruled_ids, read.ruled_ratings, ())
-        feats = next(self._block_features([(read.ids, read.ratings)], [blocked], 10, [next_up]))
+        leads = [self._leads(read.ids, read.ratings, next_up)]
+        feats = next(self._block_features([(read.ids, read.ratings)], [blocked], 10, leads))
         score, rating, _, blocked = self._linear(read.ids, read.ratings, feats, blocked)
         top, rows = self._rerank_rows(read.ids, feats, score, rating, blocked, next_up)
         return (top if feats.positions is None else feats.positions[top]), rows

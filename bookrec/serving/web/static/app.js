@@ -571,13 +571,16 @@ function question(m, onPick) {
   return item;
 }
 
+// A book to read that is not in the catalog changes nothing (never suggested anyway): it needs
+// no look, and the report lists it apart.
+const toReadNotFound = (m) => m.status === "not_found" && m.wanted;
+
 // `lines`: the matches are a file's lines (an import), counted as such.
 function matchReport(title, matches, onPick, lines = false) {
   const box = el("div", { "data-kind": lines ? "import" : "recommend" });
   const ambiguous = matches.filter((m) => m.status === "ambiguous");
-  // A book to read that is not in the catalog changes nothing (never suggested anyway): apart.
-  const missing = matches.filter((m) => m.status === "not_found" && !m.wanted);
-  const missingToRead = matches.filter((m) => m.status === "not_found" && m.wanted);
+  const missing = matches.filter((m) => m.status === "not_found" && !toReadNotFound(m));
+  const missingToRead = matches.filter(toReadNotFound);
   const matched = matches.filter((m) => m.status === "matched");
   const kept = matched.filter((m) => m.wanted).length;
   box.append(el("h3", { text: title }));
@@ -653,8 +656,7 @@ async function recommend() {
         }
       });
     }
-    // (a book to read that is not in the catalog needs no look: matchReport lists it apart)
-    const open = answer.matches.filter((m) => m.status !== "matched" && !(m.wanted && m.status === "not_found"));
+    const open = answer.matches.filter((m) => m.status !== "matched" && !toReadNotFound(m));
     // an import's questions not yet answered stay; the last list's report goes
     // an answered question keeps its item but no choices
     const pending = [...$("report").children].filter((box) => box.dataset.kind === "import"
