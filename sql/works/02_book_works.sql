@@ -3,7 +3,8 @@
 -- Reads: books, book_series, goodreads_works. Parameters: none.
 -- Editions of one work share (a) the title before any subtitle or alternative title
 -- (work_title_key: "Moby-Dick or, the Whale" is "Moby-Dick"), number words as digits ("The 5
--- Love Languages: ..." = "The Five Love Languages: ..."), and the author's surname, or (b) a
+-- Love Languages: ..." = "The Five Love Languages: ..."), spaces and hyphens inside words aside
+-- ("The Yellow Wall-Paper" = "The Yellow Wallpaper"), and the author's surname, or (b) a
 -- series and a single position and the surname ("The Sign of Four (Sherlock Holmes, #2)" =
 -- "The Sign of the Four (Sherlock Holmes, #2)"; "A Storm of Swords: Steel and Snow (#3: Part 1
 -- of 2)" is part of #3; not where two Goodreads works of titles sharing no word clash at one
@@ -134,7 +135,7 @@ series_names as (
     group by series_key
 ),
 
-keyed as (
+keyed_titles as (
     select
         b.book_id,
         b.title,
@@ -167,16 +168,32 @@ keyed as (
     left join goodreads_works as g using (goodreads_id)
 ),
 
+keyed as (
+    -- a title spelled with or without a space or hyphen is one title ("The Yellow Wall-Paper"
+    -- / "The Yellow Wallpaper", "Good Night Moon" / "Goodnight Moon") where one spelling has
+    -- three words or more: of two, one is too often another book ("Commonwealth" / "Common
+    -- Wealth: Economics for a Crowded Planet", "Hourglass" / "Hour Glass"). Titles are grouped
+    -- by spelled_alike; work_title keeps each record's spelling, for the collections' rules.
+    select
+        * exclude (joined),
+        case
+            when max(len(string_split(work_title, ' '))) over (partition by joined) >= 3
+                then joined
+            else work_title
+        end as spelled_alike
+    from (select *, replace(work_title, ' ', '') as joined from keyed_titles)
+),
+
 title_authors as (
     -- the surname of a title when the catalog knows exactly one author for it, and the series
     -- that author's editions of it belong to
     select
-        work_title,
+        spelled_alike,
         any_value(surname) as only_surname,
         list(distinct series_key) filter (where series_key is not null) as title_series
     from keyed
-    where surname is not null and work_title is not null
-    group by work_title
+    where surname is not null and spelled_alike is not null
+    group by spelled_alike
     having count(distinct surname) = 1
 ),
 
@@ -195,7 +212,7 @@ title_surnames as (
     -- "Trust: A New Beginning (Trust Trilogy, #1)"
     select k.book_id, t.only_surname
     from keyed as k
-    join title_authors as t using (work_title)
+    join title_authors as t using (spelled_alike)
     where k.surname is null
         -- (list() over no series is null, not [])
         and (k.series_key is null or t.title_series is null
@@ -218,7 +235,7 @@ subtitle_series as (
     -- Diagrams: Stories of the Xeelee Sequence" is "Vacuum Diagrams (Xeelee Sequence, #5)"
     select x.book_id, min(y.series_key) as named_series
     from filled as x
-    join filled as y using (work_title)
+    join filled as y using (spelled_alike)
     where x.surname is null and y.surname is null
         and x.series_key is null and y.series_key is not null
         and list_has_all(
@@ -233,13 +250,13 @@ positions as (
     -- (Conqueror, #1)", "Genghis: Lords of the Bow (Conqueror, #2)") is several works
     select
         *,
-        count(distinct position) over (partition by work_title, surname) > 1 as split_title,
+        count(distinct position) over (partition by spelled_alike, surname) > 1 as split_title,
         -- one author's books under one title before the subtitle that Goodreads counts as
         -- three works or more (goodbooks-10k's work ids: "Batman: Hush", "Batman: The Long
         -- Halloween", "Batman: Dark Victory") are a franchise's books, not editions: keys
         -- group them by their whole title. Two are left alone: a same-author play or guide of
         -- a book ("Men at Arms: The Play") is one of those pairs.
-        count(distinct goodreads_work_id) over (partition by work_title, surname) >= 3
+        count(distinct goodreads_work_id) over (partition by spelled_alike, surname) >= 3
             as franchise_title
     from filled
 ),
@@ -254,9 +271,9 @@ keys as (
                     regexp_replace(number_words(coalesce(title_key(title), '')), ' \d+$', ''),
                     ''
                 ),
-                work_title
+                spelled_alike
             )
-            else work_title
+            else spelled_alike
         end
         || '|' || coalesce(surname, '')
         || case when split_title then '|#' || coalesce(position::varchar, '') else '' end
@@ -381,7 +398,7 @@ credited_elsewhere as (
     -- "The Firm" by John Grisham (6,962 ratings) is that work (pairs of works, both ways)
     select distinct x.m6 as a, t.m6 as b
     from round6 as x
-    join round6 as t on t.work_title = x.work_title and t.m6 <> x.m6 and t.surname <> x.surname
+    join round6 as t on t.spelled_alike = x.spelled_alike and t.m6 <> x.m6 and t.surname <> x.surname
     join round6 as s on s.m6 = t.m6 and s.surname = x.surname
 ),
 

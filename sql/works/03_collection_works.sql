@@ -18,7 +18,9 @@
 -- or parts ("The Memoirs of Sherlock Holmes (Sherlock Holmes, #4)" holds "Silver Blaze (The
 -- Memoirs of Sherlock Holmes, #1)"). (h) "<a work> and Other Stories" (or "and Selected ...",
 -- "and Three Other ...") by its author holds that work ("Heart of Darkness and Selected Short
--- Fiction").
+-- Fiction"; "The Yellow Wallpaper and Other Stories" holds "The Yellow Wall-Paper"). (i) "<a
+-- work> and <a work>" of one author. (j) A work's title in the plural by its author holds it
+-- ("The Jungle Books": Kipling's two Jungle Books in one).
 create or replace table collection_works as
 with collections as (
     select
@@ -287,7 +289,24 @@ and_others as (
         and e.work_id <> o.work_id
         -- one word will do ("Pygmalion and Three Other Plays"), unless a short one
         and (e.work_title like '% %' or length(e.work_title) >= 5)
-        and starts_with(o.key, e.work_title || ' ')
+        and (
+            starts_with(o.key, e.work_title || ' ')
+            -- the work spelled with a space or hyphen more or less ("Wall-Paper")
+            or replace(regexp_replace(o.key, ' and (\w+ )?(other|selected) .*$', ''), ' ', '')
+                = replace(e.work_title, ' ', '')
+        )
+),
+
+plural_title as (
+    -- (j): "The Jungle Books" by Kipling holds "The Jungle Book" (the only such pair on the
+    -- shared data); a title of two words or more: one word and an "s" is too often another book
+    select o.book_id, e.work_id, 'titled as "' || e.work_title || '" in the plural' as reason
+    from book_works as o
+    join entries as e
+        on e.surname = o.surname
+        and o.work_title = e.work_title || 's'
+        and e.work_title like '% %'
+        and e.work_id <> o.work_id
 ),
 
 two_works as (
@@ -352,6 +371,8 @@ linked as (
     select * from and_others
     union all
     select * from two_works
+    union all
+    select * from plural_title
 )
 
 select book_id as collection_id, work_id, min(reason) as reason

@@ -404,6 +404,37 @@ def test_records_goodreads_counts_as_one_work_are_one_work(real):
     )
 
 
+def test_a_title_spelled_with_a_space_or_hyphen_more_is_the_same_work(real):
+    """ "The Yellow Wall-Paper" and "The Yellow Wallpaper" were two works (a reader of one could
+    be offered the other), and the rating files' "Good Night, Moon" (no author) was not
+    Margaret Wise Brown's "Goodnight Moon". Where the spelling of most words has two, one is
+    too often another book: Patchett's "Commonwealth" is not "Common Wealth: Economics for a
+    Crowded Planet". "The Jungle Books" by Kipling holds "The Jungle Book"."""
+    con, works = real
+
+    def untitled(title: str) -> int:
+        (row,) = con.execute(
+            "select book_id from books where title = ? and author is null", [title]
+        ).fetchall()
+        return int(row[0])
+
+    gilman = works.work(_book(con, "The Yellow Wall-Paper", "Charlotte Perkins Gilman"))
+    assert works.work(untitled("The Yellow Wallpaper")) == gilman
+    stories = _book(con, "The Yellow Wallpaper and Other Stories", "Charlotte Perkins Gilman")
+    assert gilman in works.contains[stories]
+    assert works.work(untitled("Good Night, Moon")) == works.work(
+        _book(con, "Goodnight Moon", "Margaret Wise Brown")
+    )
+    assert works.work(untitled("Common Wealth: Economics for a Crowded Planet")) != works.work(
+        _book(con, "Commonwealth", "Ann Patchett")
+    )
+    assert works.work(untitled("Hourglass: Time, Memory, Marriage")) != works.work(
+        untitled("Hour Glass: A Novel of Calamity Jane")
+    )
+    jungle = works.work(_book(con, "The Jungle Book", "Rudyard Kipling"))
+    assert jungle in works.contains[_book(con, "The Jungle Books", "Rudyard Kipling")]
+
+
 def test_look_alikes_stay_apart(real):
     """What the new rules must not catch: a first book named like its series, a shared main
     title, a subject that is also a series' name, a series' own first entry."""
