@@ -59,12 +59,15 @@ def author_spelled_alike(
     """Whether an author author_relation calls "different" may still be the reader's own
     spelling of the catalog's (then no evidence against the book, and the book's when the
     title is the catalog's exactly): the reader's name is the end of the catalog's ("Conan
-    Doyle" for "Arthur Conan Doyle"), a name typed alone is one of its words ("Cervantes"
+    Doyle" for "Arthur Conan Doyle") or its start ("Miguel de Cervantes" for "Miguel de
+    Cervantes Saavedra"), a name typed alone is one of its words ("Cervantes"
     for "Miguel de Cervantes Saavedra"), or the surnames are one edit apart
     (transliterations, typos), typed alone or with the same initial."""
     if not reader_key or not catalog_key or not reader_surname or not catalog_surname:
         return False
-    if len(reader_key) >= SPELLED_ALIKE_MIN and catalog_key.endswith(reader_key):
+    if len(reader_key) >= SPELLED_ALIKE_MIN and (
+        catalog_key.endswith(reader_key) or catalog_key.startswith(reader_key)
+    ):
         return True
     alone = reader_key == reader_surname
     if alone and len(reader_key) >= SPELLED_ALIKE_MIN and reader_key in catalog_key:

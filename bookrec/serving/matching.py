@@ -508,7 +508,11 @@ class CatalogMatcher:
             return found
         row = min(scored, key=lambda rs: (-rs[1], self.rank[rs[0]]))[0]
         by = f" by {self.authors[row]}" if self.authors[row] else ""
-        return _noted(found, f"did you mean “{self.titles[row]}”{by}?")
+        # the book hinted at is likely the reader's: never suggested back to them, as an
+        # ambiguous book's candidates ("Count of Monte Christo" came back as #2)
+        related = {*found.related_ids, *(int(self.book_ids[r]) for r in self.same_work(row))}
+        hinted = found.model_copy(update={"related_ids": tuple(sorted(related))})
+        return _noted(hinted, f"did you mean “{self.titles[row]}”{by}?")
 
     def _spelled_alike_rows(self, keys) -> list[int]:
         """The books of the authors whose names the reader may have spelled so (surnames one
@@ -870,9 +874,24 @@ class CatalogMatcher:
         Film Wizardry" and two other companions whose titles start so."""
         if not keys.title_key:
             return None
+        if self._titled_volume(keys):
+            return None
         name, number = series_number(keys.title_key)
         rows = self.series_index.get(f"{name} #{number}", [])
         return self._series_entry(book, keys, rows, number)
+
+    def _titled_volume(self, keys) -> bool:
+        """Whether the reader typed a volume that a catalog book is titled before its
+        subtitle, as typed or but for articles, numbers and "vol" / "volume" (_loose_forms):
+        that book, not a series' entry ("The Walking Dead, Volume 1" is "The Walking Dead, Vol.
+        01: Days Gone Bye", not the series' #1, the novel "Rise of the Governor")."""
+        if not volume_numbers(keys.title_key):
+            return False
+        return any(
+            self.main_keys[r] == form.title_key
+            for form in (keys, *self._loose_forms(keys))
+            for r in self._form_rows(form)
+        )
 
     def _by_series_reading(self, book: ReaderBook, keys) -> Match | None:
         """The title read as a series book named the way readers name them, as typed or with

@@ -121,8 +121,11 @@ def without_articles(key: str) -> str:
 
 def loose_key(key: str) -> str:
     """A title key as _loose_forms compares it: numbers in digits, then without articles (so
-    "a thousand" is 1000 before its "a" goes)."""
-    return without_articles(numbers_as_digits(key))
+    "a thousand" is 1000 before its "a" goes), "volume" as "vol"."""
+    return _VOLUME_WORD.sub("vol", without_articles(numbers_as_digits(key)))
+
+
+_VOLUME_WORD = re.compile(r"\bvolume\b")
 
 
 def content_words(key: str) -> list[str]:

@@ -11,13 +11,14 @@ create or replace macro strip_series(t) as
     trim(regexp_replace(t, '\s*\([^()]*#\s*[0-9][^()]*\)\s*$', ''));
 
 -- Title key: folded, series suffix removed, '&' read as 'and', apostrophes dropped
--- ("philosopher's" = "philosophers"), every other punctuation run read as a space.
+-- ("philosopher's" = "philosophers"), every other punctuation run read as a space, a number's
+-- leading zeros dropped ("The Walking Dead, Vol. 01" = "The Walking Dead, Vol. 1").
 create or replace macro title_key(t) as
-    nullif(trim(regexp_replace(
+    nullif(trim(regexp_replace(regexp_replace(
         regexp_replace(
             replace(fold_text(strip_series(t)), '&', ' and '),
             '[''’‘`´]', '', 'g'),
-        '[^\p{L}\p{N}]+', ' ', 'g')), '');
+        '[^\p{L}\p{N}]+', ' ', 'g'), '\b0+([0-9])', '\1', 'g')), '');
 
 -- The title before its subtitle: "Siddhartha: An Indian Tale" -> "siddhartha".
 create or replace macro main_title_key(t) as

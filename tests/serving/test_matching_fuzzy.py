@@ -206,6 +206,32 @@ def test_a_title_the_catalog_has_as_typed_is_never_read_as_a_series_book() -> No
     assert (trust.status, trust.book_id) == ("matched", 3)
 
 
+def test_a_volume_typed_as_titled_is_that_volume_not_the_series_first_book() -> None:
+    """ "The Walking Dead, Vol. 1" by Robert Kirkman was read as the series' #1, the novel
+    "Rise of the Governor (The Walking Dead #1)", not the comic "Vol. 01: Days Gone Bye" (a
+    number's leading zeros are dropped from title keys). A series' name and a number with no
+    volume so titled is still its entry."""
+    from bookrec.serving.reader_input import ReaderBook
+
+    catalog = _catalog(
+        ["The Walking Dead, Vol. 01: Days Gone Bye", "Rise of the Governor (The Walking Dead #1)",
+         "The Fall of the Governor (The Walking Dead #3)",
+         "Harry Potter and the Prisoner of Azkaban (Harry Potter, #3)"],
+        ["Robert Kirkman", "Robert Kirkman", "Robert Kirkman", "J.K. Rowling"],
+        [4.3, 3.9, 3.9, 4.6],
+        [164_000, 13_000, 5_000, 3_000_000],
+    )  # fmt: skip
+    vol, plain, third, potter = CatalogMatcher(catalog).match(
+        [ReaderBook("The Walking Dead, Vol. 1", "Robert Kirkman"),
+         ReaderBook("The Walking Dead Volume 1"), ReaderBook("The Walking Dead 3"),
+         ReaderBook("harry potter 3")]
+    )  # fmt: skip
+    assert (vol.status, vol.book_id) == ("matched", 1)
+    assert (plain.status, plain.book_id) == ("matched", 1)
+    assert (third.status, third.book_id, third.method) == ("matched", 3, "series_entry")
+    assert (potter.status, potter.book_id, potter.method) == ("matched", 4, "series_entry")
+
+
 def test_an_authorless_exact_title_yields_to_the_authors_book_spelled_nearly_so() -> None:
     """ "The Colour of Magic" by Terry Pratchett matched the rating files' authorless "The
     Colour of Magic" exactly (no vector worth the name, no Discworld in the list), not his
@@ -260,3 +286,7 @@ def test_a_book_not_found_names_the_closest_title_as_a_hint_only() -> None:
     assert misspelt.note == "did you mean “Dune (Dune, #1)” by Frank Herbert?"
     assert dune.note == "did you mean “Dune (Dune, #1)” by Frank Herbert?"
     assert croning.note is None and nothing.note is None
+    # the book hinted at is never suggested back ("Count of Monte Christo" came back as #2)
+    assert by_author.related_ids == alone.related_ids == (1,)
+    assert dune.related_ids == misspelt.related_ids == (3,)
+    assert croning.related_ids == nothing.related_ids == ()
