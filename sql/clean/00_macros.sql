@@ -20,6 +20,11 @@ create or replace macro title_key(t) as
             '[''’‘`´]', '', 'g'),
         '[^\p{L}\p{N}]+', ' ', 'g'), '\b0+([0-9])', '\1', 'g')), '');
 
+-- The name of the first series a title's Goodreads series note names, keyed: "Snuff
+-- (Discworld, #39; City Watch #8)" -> "discworld"; null without one.
+create or replace macro series_note_name(t) as
+    title_key(regexp_extract(t, '\(([^()]*?),?\s*#\s*[0-9][^()]*\)\s*$', 1));
+
 -- The title before its subtitle: "Siddhartha: An Indian Tale" -> "siddhartha".
 create or replace macro main_title_key(t) as
     title_key(split_part(strip_series(t), ':', 1));

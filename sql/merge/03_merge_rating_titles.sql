@@ -1,9 +1,11 @@
 -- Builds `merge_rating_titles`: each distinct title of the rating files and the book it names.
 -- Reads: clean_ratings, merge_catalog_books. Parameters: none.
 -- Rating files name a book by title only. Matching, in order: the title key names one catalog
--- book ('title'); it names several, the most rated is taken ('title, ambiguous'); the title
--- before its subtitle names one book ('main title'); else the title becomes a book of its own,
--- known by its title only ('title only'), so its ratings stay usable.
+-- book ('title'); it names several: the one whose series note names the rating title's series
+-- ('title and series': "Snuff (Discworld, #39; City Watch #8)" is Pratchett's, not Palahniuk's
+-- more rated "Snuff"), else the most rated ('title, ambiguous'); the title before its subtitle
+-- names one book ('main title'); else the title becomes a book of its own, known by its title
+-- only ('title only'), so its ratings stay usable.
 create or replace table merge_rating_titles as
 with rating_titles as (
     select
@@ -21,13 +23,27 @@ with rating_titles as (
     group by title_key
 ),
 
+catalog_series as (
+    -- each catalog book with the first series its title's note names
+    select *, series_note_name(title) as series_name from merge_catalog_books
+),
+
 by_title as (
     select
-        title_key,
+        c.title_key,
         count(*) as n_books,
-        arg_max(book_key, (coalesce(num_ratings, -1), book_key)) as book_key
-    from merge_catalog_books
-    group by title_key
+        bool_or(coalesce(c.series_name = series_note_name(r.title), false)) as series_agree,
+        arg_max(
+            c.book_key,
+            (
+                coalesce(c.series_name = series_note_name(r.title), false),
+                coalesce(c.num_ratings, -1),
+                c.book_key
+            )
+        ) as book_key
+    from catalog_series as c
+    join rating_titles as r using (title_key)
+    group by c.title_key
 ),
 
 by_main_title as (
@@ -45,6 +61,7 @@ final as (
         coalesce(t.book_key, m.book_key, r.title_key || '|') as book_key,
         case
             when t.n_books = 1 then 'title'
+            when t.n_books > 1 and t.series_agree then 'title and series'
             when t.n_books > 1 then 'title, ambiguous'
             when m.book_key is not null then 'main title'
             else 'title only'

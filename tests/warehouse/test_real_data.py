@@ -65,3 +65,26 @@ def test_known_books_merge_across_layouts(real_warehouse):
         "where title_key = 'the hunger games' and author_key = 'suzannecollins'",
     )
     assert rows == [(["best_books_10k", "goodbooks_10k"], True, True)]
+
+
+def test_a_rating_title_with_a_series_note_is_the_book_of_that_series(real_warehouse):
+    """The rating files' "Snuff (Discworld, #39; City Watch #8)" was Chuck Palahniuk's "Snuff"
+    (the most rated of the two so titled), so Pratchett's readers made Palahniuk "read by
+    readers of Mort"; "Dawn (Xenogenesis, #1)" was Erin Hunter's. Without a series note the
+    most rated book so titled is still taken."""
+    rows = query(
+        real_warehouse,
+        "select r.title_key, c.author, r.match_type from merge_rating_titles as r "
+        "join merge_catalog_books as c using (book_key) "
+        "where r.title_key in ('snuff', 'dawn', 'the crossing') order by r.title_key",
+    )
+    assert rows == [
+        ("dawn", "Octavia E. Butler", "title and series"),
+        ("snuff", "Terry Pratchett", "title and series"),
+        ("the crossing", "Michael Connelly", "title and series"),
+    ]
+    (ambiguous,) = query(
+        real_warehouse,
+        "select count(*) from merge_rating_titles where match_type = 'title, ambiguous'",
+    )[0]
+    assert ambiguous > 0  # titles without a series note: the most rated
