@@ -4,7 +4,10 @@
 -- Goodreads writes the series as a suffix: "A Clash of Kings (A Song of Ice and Fire, #2)",
 -- "(Little House, #1-9)", "(A Song of Ice and Fire #5, Part 2 of 2)"; a few titles carry it
 -- inline: "... Book One", "..., Volume 2", or are the name of a series their author numbers
--- and a number: "Maus II: And Here My Troubles Began" (Maus #2).
+-- and a number: "Maus II: And Here My Troubles Began" (Maus #2). A suffix may name a second
+-- series: "Guards! Guards! (Discworld, #8; City Watch, #1)". The book is then read in the
+-- narrower of the two, the one with fewer numbered entries in the catalog (City Watch: its
+-- next entry is Men at Arms, not Discworld #9, Eric, of the Rincewind books).
 create or replace table book_series as
 with titled as (
     select
@@ -15,6 +18,12 @@ with titled as (
             title, '\(([^()]*?),?\s*#\s*([0-9]+(?:\.[0-9]+)?)\s*(?:-\s*([0-9]+(?:\.[0-9]+)?))?[^()]*\)\s*$',
             ['name', 'lo', 'hi']
         ) as suffix,
+        -- the second series of a suffix that names two or more: "(Discworld, #8; City Watch,
+        -- #1)", "(Harry Bosch, #20; Mickey Haller, #7; Harry Bosch Universe, #25)"
+        regexp_extract(
+            title, '\(\s*[^()]*?#\s*[0-9.]+\s*;\s*([^;()]*?),?\s*#\s*([0-9]+(?:\.[0-9]+)?)\s*(?:;[^()]*)?\)\s*$',
+            ['name', 'pos']
+        ) as second,
         -- a range without parentheses ends the title: "The Dark Tower #1-3"
         regexp_extract(
             title, '^([^()#]+?)\s+#\s*([0-9]+)\s*-\s*([0-9]+)\s*$', ['name', 'lo', 'hi']
@@ -26,11 +35,41 @@ with titled as (
     from books
 ),
 
+noted_entries as (
+    -- every numbered entry a suffix names, first series or second: how many each series has
+    select name, count(distinct pos) as entries
+    from (
+        select title_key(suffix.name) as name, suffix.lo as pos from titled where suffix.name <> ''
+        union all
+        select title_key(second.name), second.pos from titled where second.name <> ''
+    )
+    where name is not null and not contains(pos, '.')
+    group by name
+),
+
+narrowed as (
+    -- a suffix's second series where it has fewer entries than the first: read the book there
+    select t.* replace (
+        case
+            when t.second.name <> '' and s.entries < f.entries
+                then {'name': t.second.name, 'lo': t.second.pos, 'hi': ''}
+            else t.suffix
+        end as suffix
+    ),
+    t.second.name <> '' and s.entries < f.entries as in_second,
+    t.suffix as first_note
+    from titled as t
+    left join noted_entries as f on f.name = title_key(t.suffix.name)
+    left join noted_entries as s on s.name = title_key(t.second.name)
+),
+
 parsed as (
     select
         book_id,
         title,
         folded,
+        in_second,
+        first_note,
         case
             when suffix.name <> '' then suffix.name
             when bare_range.name <> '' then bare_range.name
@@ -51,11 +90,12 @@ parsed as (
                 then bare_range.hi::double
         end as position_hi,
         case
+            when in_second then 'the narrower of two series in the suffix'
             when suffix.name <> '' then 'series suffix'
             when bare_range.name <> '' then 'series range in title'
             when inline.name <> '' then 'book/volume number in title'
         end as series_rule
-    from titled
+    from narrowed
 ),
 
 marked as (
@@ -123,7 +163,11 @@ select
     coalesce(m.series_rule, case when n.book_id is not null then 'series name and number' end)
         as series_rule,
     m.collection_rule is not null as is_collection,
-    m.collection_rule
+    m.collection_rule,
+    -- a book read in its suffix's second series: the first, where editions that note only it
+    -- are found ("Gevatter Tod (Discworld, #4)" is "Mort (Discworld, #4; Death, #1)")
+    case when m.in_second then nullif(title_key(m.first_note.name), '') end as first_series_key,
+    case when m.in_second then m.first_note.lo::double end as first_position
 from marked as m
 left join named_and_numbered as n using (book_id)
 order by m.book_id

@@ -8,7 +8,9 @@
 -- series and a single position and the surname ("The Sign of Four (Sherlock Holmes, #2)" =
 -- "The Sign of the Four (Sherlock Holmes, #2)"; "A Storm of Swords: Steel and Snow (#3: Part 1
 -- of 2)" is part of #3; not where two Goodreads works of titles sharing no word clash at one
--- position: position_clashes), or (c) the Goodreads id, or the Goodreads work that goodbooks-10k
+-- position: position_clashes; a book read in the second series of its suffix also by its place
+-- in the first: first_group, "Gevatter Tod (Discworld, #4)" = "Mort (Discworld, #4; Death,
+-- #1)"), or (c) the Goodreads id, or the Goodreads work that goodbooks-10k
 -- names for it (its work_id; both the book's id and its work's best edition id map to it), or
 -- (d) the author and the Goodreads totals (ratings, at least 1,000, and average: Goodreads
 -- counts them over a work's editions), or (e) the title of a work's record by another author
@@ -48,6 +50,8 @@ with spelled as (
         author_surname(b.author) as surname,
         s.series_key,
         s.position,
+        s.first_series_key,
+        s.first_position,
         s.title_number,
         s.is_collection,
         nullif(regexp_replace(
@@ -153,6 +157,8 @@ keyed_titles as (
         b.surname,
         coalesce(n.series_name, b.series_key) as series_key,
         b.series_key as title_series_key,
+        coalesce(f.series_name, b.first_series_key) as first_series_key,
+        b.first_position,
         -- a split edition ("Part 1" of #1: #1.1) fills its whole-numbered entry's slot
         case
             when b.position <> floor(b.position)
@@ -165,6 +171,7 @@ keyed_titles as (
         b.is_collection
     from spelled as b
     left join series_names as n using (series_key)
+    left join series_names as f on f.series_key = b.first_series_key
     left join goodreads_works as g using (goodreads_id)
 ),
 
@@ -198,9 +205,15 @@ title_authors as (
 ),
 
 series_authors as (
-    -- the surname of a series entry when the catalog knows exactly one author for it
+    -- the surname of a series entry when the catalog knows exactly one author for it (in
+    -- the first series of a title too: "Gevatter Tod (Discworld, #4)" has no author, "Mort
+    -- (Discworld, #4; Death, #1)" is read in Death)
     select series_key, position, any_value(surname) as series_surname
-    from keyed
+    from (
+        select series_key, position, surname from keyed
+        union all
+        select first_series_key, first_position, surname from keyed
+    )
     where surname is not null and series_key is not null and position is not null
     group by series_key, position
     having count(distinct surname) = 1
@@ -288,7 +301,13 @@ keys as (
         case
             when series_key is not null and position is not null and not is_collection
                 then series_key || '#' || position || '|' || coalesce(surname, '')
-        end as series_group
+        end as series_group,
+        -- a book read in its suffix's second series at its place in the first too
+        case
+            when series_key is not null and position is not null and not is_collection
+                then coalesce(first_series_key, series_key) || '#'
+                    || coalesce(first_position, position) || '|' || coalesce(surname, '')
+        end as first_group
     from positions
     left join subtitle_series using (book_id)
 ),
@@ -333,13 +352,27 @@ clash_sides as (
     group by x.book_id
 ),
 
+first_clashes as (
+    -- first_group joins no books that position_clashes would keep apart: "The Crossing
+    -- (Harry Bosch, #20; Mickey Haller, #7; ...)" is not "Two Kinds of Truth (Harry Bosch, #20)"
+    select distinct a.first_group
+    from keys as a
+    join keys as b on a.first_group = b.first_group and a.book_id < b.book_id
+    where a.goodreads_work_id <> b.goodreads_work_id
+        and not list_has_any(title_words(a.title), title_words(b.title))
+),
+
 grouped as (
     select k.* replace (
         case
             when k.series_group in (select series_group from position_clashes)
                 then k.series_group || '|' || coalesce(s.side::varchar, '?')
             else k.series_group
-        end as series_group
+        end as series_group,
+        case
+            when k.first_group in (select first_group from first_clashes) then null
+            else k.first_group
+        end as first_group
     )
     from keys as k
     left join clash_sides as s using (book_id)
@@ -357,8 +390,18 @@ round2 as (
     from round1
 ),
 
+round2b as (
+    -- the first of two series in a suffix: "Gevatter Tod (Discworld, #4)" and "Mort (Discworld,
+    -- #4; Death, #1)", read in Death
+    select
+        *,
+        case when first_group is null then m2
+            else min(m2) over (partition by first_group) end as m2b
+    from round2
+),
+
 round3 as (
-    select *, min(m2) over (partition by title_group) as m3 from round2
+    select *, min(m2b) over (partition by title_group) as m3 from round2b
 ),
 
 round4 as (
@@ -434,6 +477,8 @@ final as (
             when m2 < m1 and m2 = work_id and split_part
                 then 'split edition: a part of the series entry #' || position::int
             when m2 < m1 and m2 = work_id then 'same series position and author'
+            when m2b < m2 and m2b = work_id
+                then 'same position in the first series of its title and author'
             when work_id < m5 and work_id = m6 then 'same author and Goodreads ratings'
             when work_id < m6
                 then 'same title as another record of the work, by an author it credits'

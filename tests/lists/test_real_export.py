@@ -381,6 +381,24 @@ def test_a_loved_series_opener_is_followed_by_its_next_entry_in_a_list_of_10(rec
     assert [b for b, led in checked if not led] == []
 
 
+def test_next_in_series_is_the_next_of_the_narrower_series(recommender, real_lists_warehouse):
+    """Discworld's books name a second series: "The Wee Free Men" at 5 stars was followed by
+    Monstrous Regiment (Discworld #31), not A Hat Full of Sky (Tiffany Aching #2)."""
+    expected = {
+        ("The Wee Free Men (Discworld, #30; Tiffany Aching, #1)", "Terry Pratchett"):
+            "A Hat Full of Sky (Discworld, #32; Tiffany Aching, #2)",
+        ("Guards! Guards! (Discworld, #8; City Watch, #1)", "Terry Pratchett"):
+            "Men at Arms (Discworld, #15; City Watch #2)",
+        ("Mort (Discworld, #4; Death, #1)", "Terry Pratchett"):
+            "Reaper Man (Discworld, #11; Death, #2)",
+    }  # fmt: skip
+    with connect(real_lists_warehouse, read_only=True) as con:
+        books = {_book(con, *book): nxt for book, nxt in expected.items()}
+    for book_id, nxt in books.items():
+        top = recommender.recommend_ids([book_id], [5.0], top_n=10).items
+        assert (top[0].title, top[0].next_in_series is not None) == (nxt, True)
+
+
 def test_a_few_book_list_holds_few_books_with_no_reason(recommender, real_lists_warehouse):
     """ "The Purpose Driven Life" at 5 stars listed ten books read by everyone, each "Widely
     loved" (To Kill a Mockingbird, Harry Potter, ...): beyond ListConfig.few_max_unexplained

@@ -435,6 +435,40 @@ def test_a_title_spelled_with_a_space_or_hyphen_more_is_the_same_work(real):
     assert jungle in works.contains[_book(con, "The Jungle Books", "Rudyard Kipling")]
 
 
+def test_a_book_in_two_series_is_read_in_the_narrower(real):
+    """ "Guards! Guards! (Discworld, #8; City Watch, #1)" was Discworld #8 alone, so its "next
+    in series" was Eric (Discworld #9, a Rincewind book), not Men at Arms (City Watch #2). A
+    book whose suffix names two series is read in the one with fewer entries; an edition that
+    notes only the first is still the same work (the German "Gevatter Tod (Discworld, #4)" is
+    "Mort (Discworld, #4; Death, #1)"), and Discworld books without a second series stay in
+    Discworld."""
+    con, works = real
+    guards = _book(con, "Guards! Guards! (Discworld, #8; City Watch, #1)", "Terry Pratchett")
+    arms = _book(con, "Men at Arms (Discworld, #15; City Watch #2)", "Terry Pratchett")
+    assert _series(
+        con, works, "Guards! Guards! (Discworld, #8; City Watch, #1)", "Terry Pratchett"
+    ) == ("city watch")
+    assert (works.position_of[guards], works.position_of[arms]) == (1.0, 2.0)
+    assert works.series_of[arms] == "city watch"
+    assert _series(con, works, "Small Gods (Discworld, #13)", "Terry Pratchett") == "discworld"
+    mort = _book(con, "Mort (Discworld, #4; Death, #1)", "Terry Pratchett")
+    (tod,) = con.execute(
+        "select book_id from books where title = 'Gevatter Tod (Discworld, #4)'"
+    ).fetchone()
+    assert works.work(mort) == works.work(int(tod))
+    # a series of more entries than the first stays second: the Lincoln Lawyer books are not
+    # read in the Harry Bosch Universe
+    assert (
+        _series(
+            con,
+            works,
+            "The Lincoln Lawyer (The Lincoln Lawyer, #1; Harry Bosch Universe, #15)",
+            "Michael Connelly",
+        )
+        == "the lincoln lawyer"
+    )
+
+
 def test_look_alikes_stay_apart(real):
     """What the new rules must not catch: a first book named like its series, a shared main
     title, a subject that is also a series' name, a series' own first entry."""
