@@ -115,6 +115,8 @@ marked as (
             when regexp_matches(folded, '\bbox(ed)? ?set\b|\b[0-9]+[- ]book set\b')
                 then 'box set'
             when regexp_matches(folded, '\bomnibus\b') then 'omnibus'
+            -- "The Walking Dead, Compendium 1" (volumes 1-8 in one)
+            when regexp_matches(folded, ', compendium( [0-9]+)?$') then 'compendium'
             when regexp_matches(
                 folded, '\b(complete|collected) (novels|stories|works|tales|series|poems|fictions?)\b'
             )
