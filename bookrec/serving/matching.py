@@ -1179,6 +1179,15 @@ class CatalogMatcher:
     def _by_title_fuzzy(self, book: ReaderBook, keys) -> Match | None:
         if not keys.title_key:
             return None
+        if keys.author_surname and any(
+            self._relation(keys, r) == "same"
+            for r in self.surname_index.get(keys.author_surname, [])
+        ):
+            # the catalog has the author named, whose books _by_author_fuzzy searched: a title
+            # near a book of nobody known or of another author is another book ("Alice in
+            # Wonderland" by Lewis Carroll was offered only "Malice in Wonderland"); not
+            # found, a hint names the author's nearest title
+            return None
         # A title alone is weaker evidence when the reader named an author the catalog lacks.
         cutoff = (
             self.config.fuzzy_title_min if book.author is None else self.config.fuzzy_title_sure

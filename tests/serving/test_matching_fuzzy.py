@@ -232,6 +232,29 @@ def test_a_volume_typed_as_titled_is_that_volume_not_the_series_first_book() -> 
     assert (potter.status, potter.book_id, potter.method) == ("matched", 4, "series_entry")
 
 
+def test_a_title_by_a_known_author_is_never_another_book_spelled_alike() -> None:
+    """ "Alice in Wonderland" by Lewis Carroll was ambiguous with one candidate, the rating
+    files' authorless "Malice in Wonderland" (97 to the title): with the author in the
+    catalog, their own books are the ones searched; not found, the hint names theirs."""
+    from bookrec.serving.reader_input import ReaderBook
+
+    catalog = _catalog(
+        ["Malice in Wonderland (Dulcie O'Neil, #5)",
+         "Alice's Adventures in Wonderland (Alice's Adventures in Wonderland, #1)"],
+        [None, "Lewis Carroll"],
+        [None, 4.0],
+        [None, 400_000],
+    )  # fmt: skip
+    by_him, alone = CatalogMatcher(catalog).match(
+        [ReaderBook("Alice in Wonderland", "Lewis Carroll"), ReaderBook("Alice in Wonderland")]
+    )
+    assert (by_him.status, by_him.candidates) == ("not_found", ())
+    assert "did you mean “Alice's Adventures in Wonderland" in by_him.note
+    assert by_him.related_ids == (2,)
+    # with no author the near title is still offered as a candidate
+    assert alone.status == "ambiguous" and alone.candidates[0].book_id == 1
+
+
 def test_an_authorless_exact_title_yields_to_the_authors_book_spelled_nearly_so() -> None:
     """ "The Colour of Magic" by Terry Pratchett matched the rating files' authorless "The
     Colour of Magic" exactly (no vector worth the name, no Discworld in the list), not his
