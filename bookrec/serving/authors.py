@@ -65,8 +65,15 @@ def author_spelled_alike(
     (transliterations, typos), typed alone or with the same initial."""
     if not reader_key or not catalog_key or not reader_surname or not catalog_surname:
         return False
-    if len(reader_key) >= SPELLED_ALIKE_MIN and (
-        catalog_key.endswith(reader_key) or catalog_key.startswith(reader_key)
+    if len(reader_key) >= SPELLED_ALIKE_MIN and catalog_key.endswith(reader_key):
+        return True
+    # the start of the catalog's name, the rest whole names ending in its surname: not
+    # "Richard Bach" for "Richard Bachman"
+    rest = catalog_key.removeprefix(reader_key)
+    if (
+        len(reader_key) >= SPELLED_ALIKE_MIN
+        and rest != catalog_key
+        and rest.endswith(catalog_surname)
     ):
         return True
     alone = reader_key == reader_surname

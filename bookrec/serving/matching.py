@@ -28,7 +28,8 @@ steps; the first that decides wins:
 3. series name: the title is a series' name ("harry potter"), by a compatible author: the
    series' first book, the most read of its #1 editions (score 95, method "series_first");
    with an entry's number after the name ("harry potter 3", "dune book 2"), that entry
-   (method "series_entry").
+   (method "series_entry"); not a volume a book is titled as ("The Walking Dead, Vol. 1" is
+   "... Vol. 01: Days Gone Bye", step 4, not the series' #1: _titled_volume).
 4. main title: any of the reader's title forms (full, before the subtitle, without a trailing
    "(...)" note) equals one of the catalog book's. Same author: a match (score 95). Unknown
    author: a match when the forms differ by a trailing note and one book qualifies (score
@@ -39,8 +40,10 @@ steps; the first that decides wins:
 5. fuzzy, same author: rapidfuzz token_sort_ratio of the keys among the author's books,
    at least fuzzy_author_min and clear of the runner-up by fuzzy_margin: a match (its score).
 6. fuzzy title only (ratio >= fuzzy_title_min over the whole catalog, >= fuzzy_title_sure when
-   the reader named an author): without an author on
-   either side a near-identical title cannot be told from a sequel or a namesake, so these are
+   the reader named an author the catalog lacks; none when it has them: step 5 searched their
+   books, and "Alice in Wonderland" by Lewis Carroll is no "Malice in Wonderland"): without
+   an author on either side a near-identical title cannot be told from a sequel or a namesake,
+   so these are
    shown as ambiguous candidates, except a reader who gave no author and a single clear
    winner >= fuzzy_title_sure with a known average rating (a typo).
 The thresholds are bookrec.config.MatchConfig's. A book these steps leave unmatched goes
@@ -68,7 +71,9 @@ Every match also carries `related_ids`: catalog books that are the same work by 
 author (same title key, another title in the same series slot, a split volume; see
 CatalogMatcher.same_work), which recommend never suggests; a book that shares only the title
 before the subtitle is one of them unless the works tables put it in another work ("Batman:
-The Long Halloween" beside "Batman: Hush").
+The Long Halloween" beside "Batman: Hush"). A book not found with a hint ("did you mean ...?")
+carries the hinted book's: the reader most likely read it (one who meant another misses one
+suggestion; "Count of Monte Christo" got "The Count of Monte Cristo" back as #2).
 """
 
 from __future__ import annotations

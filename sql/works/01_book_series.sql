@@ -5,9 +5,10 @@
 -- "(Little House, #1-9)", "(A Song of Ice and Fire #5, Part 2 of 2)"; a few titles carry it
 -- inline: "... Book One", "..., Volume 2", or are the name of a series their author numbers
 -- and a number: "Maus II: And Here My Troubles Began" (Maus #2). A suffix may name a second
--- series: "Guards! Guards! (Discworld, #8; City Watch, #1)". The book is then read in the
--- narrower of the two, the one with fewer numbered entries in the catalog (City Watch: its
--- next entry is Men at Arms, not Discworld #9, Eric, of the Rincewind books).
+-- series: "Guards! Guards! (Discworld, #8; City Watch, #1)". Where the first is an umbrella of
+-- such series (umbrellas), the book is read in the second if it has fewer numbered entries in
+-- the catalog (City Watch: its next entry is Men at Arms, not Discworld #9, Eric, of the
+-- Rincewind books).
 create or replace table book_series as
 with titled as (
     select
@@ -47,20 +48,37 @@ noted_entries as (
     group by name
 ),
 
+umbrellas as (
+    -- a series at least half of whose entries name a narrower second series: Discworld (City
+    -- Watch, Death, Witches, ...), not Pendergast (three of its books are also Diogenes') nor
+    -- Harry Bosch (a few are Mickey Haller's or Terry McCaleb's): their readers go on in it
+    select title_key(t.suffix.name) as name
+    from titled as t
+    join noted_entries as f on f.name = title_key(t.suffix.name)
+    left join noted_entries as s on s.name = title_key(t.second.name)
+    where t.suffix.name <> ''
+    group by 1
+    having 2 * count(distinct t.suffix.lo) filter (where s.entries < f.entries)
+        >= max(f.entries)
+),
+
 narrowed as (
-    -- a suffix's second series where it has fewer entries than the first: read the book there
+    -- a suffix's second series where it has fewer entries than an umbrella first: read the
+    -- book there
     select t.* replace (
         case
-            when t.second.name <> '' and s.entries < f.entries
+            when t.second.name <> '' and s.entries < f.entries and u.name is not null
                 then {'name': t.second.name, 'lo': t.second.pos, 'hi': ''}
             else t.suffix
         end as suffix
     ),
-    t.second.name <> '' and s.entries < f.entries as in_second,
+    coalesce(t.second.name <> '' and s.entries < f.entries and u.name is not null, false)
+        as in_second,
     t.suffix as first_note
     from titled as t
     left join noted_entries as f on f.name = title_key(t.suffix.name)
     left join noted_entries as s on s.name = title_key(t.second.name)
+    left join umbrellas as u on u.name = title_key(t.suffix.name)
 ),
 
 parsed as (
@@ -115,8 +133,6 @@ marked as (
             when regexp_matches(folded, '\bbox(ed)? ?set\b|\b[0-9]+[- ]book set\b')
                 then 'box set'
             when regexp_matches(folded, '\bomnibus\b') then 'omnibus'
-            -- "The Walking Dead, Compendium 1" (volumes 1-8 in one)
-            when regexp_matches(folded, ', compendium( [0-9]+)?$') then 'compendium'
             when regexp_matches(
                 folded, '\b(complete|collected) (novels|stories|works|tales|series|poems|fictions?)\b'
             )

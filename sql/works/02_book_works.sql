@@ -353,8 +353,9 @@ clash_sides as (
 ),
 
 first_clashes as (
-    -- first_group joins no books that position_clashes would keep apart: "The Crossing
-    -- (Harry Bosch, #20; Mickey Haller, #7; ...)" is not "Two Kinds of Truth (Harry Bosch, #20)"
+    -- first_group joins no books that position_clashes would keep apart (two goodbooks-10k
+    -- works whose titles share no word; a book without a Goodreads work is no clash: the
+    -- translation "Gevatter Tod")
     select distinct a.first_group
     from keys as a
     join keys as b on a.first_group = b.first_group and a.book_id < b.book_id

@@ -469,16 +469,6 @@ def test_a_book_in_two_series_is_read_in_the_narrower(real):
     )
 
 
-def test_a_compendium_holds_its_series(real):
-    """ "The Walking Dead, Compendium 1" (volumes 1-8) was a work of its own, offered at #6 to
-    a reader of Vol. 1."""
-    con, works = real
-    volume = _book(con, "The Walking Dead, Vol. 01: Days Gone Bye", "Robert Kirkman")
-    compendium = _book(con, "The Walking Dead, Compendium 1", "Robert Kirkman")
-    assert works.work(volume) in works.contains[compendium]
-    assert compendium in works.already_read([volume])
-
-
 def test_look_alikes_stay_apart(real):
     """What the new rules must not catch: a first book named like its series, a shared main
     title, a subject that is also a series' name, a series' own first entry."""

@@ -164,6 +164,9 @@ def test_author_spelled_alike() -> None:
     assert author_spelled_alike(
         "migueldecervantes", "cervantes", "migueldecervantessaavedra", "saavedra"
     )
+    # ... but not a name running on into a longer surname ("Thinner|Richard Bach" was
+    # Bachman's, Stephen King's pen name)
+    assert not author_spelled_alike("richardbach", "bach", "richardbachman", "bachman")
     assert not author_spelled_alike("king", "king", "owenkong", "kong")  # too short to tell
     assert not author_spelled_alike("stephenking", "king", "owenking", "king")
     assert not author_spelled_alike("annvale", "vale", "bomarsh", "marsh")
