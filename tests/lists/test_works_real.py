@@ -30,6 +30,14 @@ def _book(con, title: str, author: str) -> int:
     return int(rows[0][0])
 
 
+def _untitled(con, title: str) -> int:
+    """The book of the rating files (no author) so titled."""
+    (row,) = con.execute(
+        "select book_id from books where title = ? and author is null", [title]
+    ).fetchall()
+    return int(row[0])
+
+
 def _series(con, works: Works, title: str, author: str) -> str:
     """The series a reader goes through with this book (Works.series_of)."""
     return works.series_of[_book(con, title, author)]
@@ -357,19 +365,15 @@ def test_an_alternative_title_is_the_same_work(real):
     offered Melville's as a new book; "X, or Y" and "X; or, Y" are X."""
     con, works = real
 
-    def untitled(title: str) -> int:
-        (row,) = con.execute(
-            "select book_id from books where title = ? and author is null", [title]
-        ).fetchall()
-        return int(row[0])
-
     melville = _book(con, "Moby-Dick or, the Whale", "Herman Melville")
-    assert works.work(melville) == works.work(untitled("Moby-Dick"))
-    assert works.work(melville) == works.work(untitled("Moby Dick; or, the White Whale"))
+    assert works.work(melville) == works.work(_untitled(con, "Moby-Dick"))
+    assert works.work(melville) == works.work(_untitled(con, "Moby Dick; or, the White Whale"))
     mccarthy = _book(con, "Blood Meridian, or, the Evening Redness in the West", "Cormac McCarthy")
-    assert works.work(mccarthy) == works.work(untitled("Blood Meridian"))
+    assert works.work(mccarthy) == works.work(_untitled(con, "Blood Meridian"))
     vonnegut = _book(con, "Slaughterhouse-Five", "Kurt Vonnegut Jr.")
-    crusade = untitled("Slaughterhouse-Five, or The Children's Crusade: A Duty-Dance with Death")
+    crusade = _untitled(
+        con, "Slaughterhouse-Five, or The Children's Crusade: A Duty-Dance with Death"
+    )
     assert works.work(vonnegut) == works.work(crusade)
     # an "or" with no comma beside it is part of the title
     keys = con.execute(
@@ -412,24 +416,17 @@ def test_a_title_spelled_with_a_space_or_hyphen_more_is_the_same_work(real):
     Crowded Planet". "The Jungle Books" by Kipling holds "The Jungle Book"."""
     con, works = real
 
-    def untitled(title: str) -> int:
-        (row,) = con.execute(
-            "select book_id from books where title = ? and author is null", [title]
-        ).fetchall()
-        return int(row[0])
-
     gilman = works.work(_book(con, "The Yellow Wall-Paper", "Charlotte Perkins Gilman"))
-    assert works.work(untitled("The Yellow Wallpaper")) == gilman
+    assert works.work(_untitled(con, "The Yellow Wallpaper")) == gilman
     stories = _book(con, "The Yellow Wallpaper and Other Stories", "Charlotte Perkins Gilman")
     assert gilman in works.contains[stories]
-    assert works.work(untitled("Good Night, Moon")) == works.work(
+    assert works.work(_untitled(con, "Good Night, Moon")) == works.work(
         _book(con, "Goodnight Moon", "Margaret Wise Brown")
     )
-    assert works.work(untitled("Common Wealth: Economics for a Crowded Planet")) != works.work(
-        _book(con, "Commonwealth", "Ann Patchett")
-    )
-    assert works.work(untitled("Hourglass: Time, Memory, Marriage")) != works.work(
-        untitled("Hour Glass: A Novel of Calamity Jane")
+    sachs = _untitled(con, "Common Wealth: Economics for a Crowded Planet")
+    assert works.work(sachs) != works.work(_book(con, "Commonwealth", "Ann Patchett"))
+    assert works.work(_untitled(con, "Hourglass: Time, Memory, Marriage")) != works.work(
+        _untitled(con, "Hour Glass: A Novel of Calamity Jane")
     )
     jungle = works.work(_book(con, "The Jungle Book", "Rudyard Kipling"))
     assert jungle in works.contains[_book(con, "The Jungle Books", "Rudyard Kipling")]
