@@ -492,11 +492,7 @@ class CatalogMatcher:
             return _noted(found, f"if {number} is your rating, give it apart from the title")
         scored: list[tuple[int, float]] = []
         if keys.author_surname and keys.title_key:
-            rows = [
-                r
-                for r in self.surname_index.get(keys.author_surname, [])
-                if self._relation(keys, r) == "same"
-            ]
+            rows = self._their_rows(keys)
             # an author misspelt too ("The Hobitt" by "Tolkein"): their books by a surname
             # spelled alike
             rows = rows or self._spelled_alike_rows(keys)
@@ -1141,11 +1137,7 @@ class CatalogMatcher:
     def _by_author_fuzzy(self, book: ReaderBook, keys) -> Match | None:
         if not keys.author_surname or not keys.title_key:
             return None
-        rows = [
-            r
-            for r in self.surname_index.get(keys.author_surname, [])
-            if self._relation(keys, r) == "same"
-        ]
+        rows = self._their_rows(keys)
         scored = [(r, self._fuzzy_score(keys, r)) for r in rows if not self._other_volume(keys, r)]
         scored = [(r, s) for r, s in scored if s >= self.config.fuzzy_author_min]
         if not scored:
@@ -1161,6 +1153,14 @@ class CatalogMatcher:
         if rivals:
             return self._ambiguous(book, "fuzzy_author", scored, [])
         return self._matched(book, "fuzzy_author", best, best_row, [])
+
+    def _their_rows(self, keys) -> list[int]:
+        """The catalog rows of the author the reader named (none without a surname)."""
+        return [
+            r
+            for r in self.surname_index.get(keys.author_surname, [])
+            if self._relation(keys, r) == "same"
+        ]
 
     def _fuzzy_hits(self, key: str, cutoff: float, limit: int) -> list[tuple[int, float]]:
         """(row, fuzz.ratio) of the catalog keys scoring at least `cutoff`, best first (ties
@@ -1184,10 +1184,7 @@ class CatalogMatcher:
     def _by_title_fuzzy(self, book: ReaderBook, keys) -> Match | None:
         if not keys.title_key:
             return None
-        if keys.author_surname and any(
-            self._relation(keys, r) == "same"
-            for r in self.surname_index.get(keys.author_surname, [])
-        ):
+        if self._their_rows(keys):
             # the catalog has the author named, whose books _by_author_fuzzy searched: a title
             # near a book of nobody known or of another author is another book ("Alice in
             # Wonderland" by Lewis Carroll was offered only "Malice in Wonderland"); not
