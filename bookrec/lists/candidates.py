@@ -97,9 +97,10 @@ class Candidates:
         co_readers: CoReaders | None = None,
         genres: BookGenres | None = None,
     ) -> Candidates:
-        """Candidates restricted to one edition per work and to books with a text vector
-        (avg_rating, one per book_id, feeds the "well-liked" term; None: not used; ease: the
-        "ease" co-rating feature's weights, None: that feature falls back to ALS's; liked_by,
+        """Candidates restricted to books with a text vector, one per work (its main
+        edition, else its most-rated such book) (avg_rating, one per book_id, feeds the
+        "well-liked" term; None: not used; ease: the "ease" co-rating feature's weights,
+        None: that feature falls back to ALS's; liked_by,
         one per book_id: how many of the warehouse's readers liked its work, in any edition
         (bookrec.lists.popularity.counts_for), None: popularity is Goodreads' alone;
         co_readers: who read what here, by work (None: not known); genres: every book's
@@ -109,9 +110,14 @@ class Candidates:
         if works is not None:
             best: dict[int, int] = {}
             kept, ids_list = keep.tolist(), book_ids.tolist()  # Python ints: ~5x faster here
+            main = works.main_edition
             for i in np.argsort(-np.asarray(num_ratings, np.float64), kind="stable").tolist():
                 if kept[i]:
-                    best.setdefault(works.work(ids_list[i]), i)
+                    work = works.work(ids_list[i])
+                    # the main edition takes its work's place from a more-rated one: Stephen
+                    # Briggs' "The Truth: Stage Adaptation" does not stand for Pratchett's
+                    if main.get(work) == ids_list[i] or work not in best:
+                        best[work] = i
             keep = np.zeros(len(book_ids), bool)
             keep[list(best.values())] = True
         idx = np.flatnonzero(keep)

@@ -76,7 +76,8 @@ class Works:
     work_of, series_of, position_of: book_id -> work_id / series key / position.
     last_position_of: collection book_id -> the last position its series range covers
     ("The Foundation Trilogy (Foundation, #1-3)": 3.0).
-    main_edition: work_id -> its most-rated book_id.
+    main_edition: work_id -> its main edition (its most-rated book; where its records credit
+        several authors, one by the author with the most works here).
     contains: collection book_id -> work_ids it contains.
     derived_from: derivative book_id -> work_ids it is about or adapted from.
     collections_of / derivatives_of: work_id -> book_ids (the reverse links).

@@ -490,10 +490,25 @@ final as (
         end
         || case when surname_from_title then ' (author taken from the title or series entry)' else '' end
             as reason,
+        -- the most-rated edition; where a work's records credit several authors, one by the
+        -- author with the most works here: Pratchett's "The Truth", not Stephen Briggs' "The
+        -- Truth: Stage Adaptation" (goodbooks-10k's work, more ratings); Grisham's "The Firm",
+        -- not the Penguin Readers adapter's
         row_number() over (
-            partition by work_id order by num_ratings desc, book_id
+            partition by work_id
+            order by
+                case when authors_in_work > 1 then coalesce(author_works, 0) end desc nulls last,
+                num_ratings desc,
+                book_id
         ) = 1 as is_main_edition
-    from round7
+    from (
+        select
+            *,
+            count(distinct surname) over (partition by work_id) as authors_in_work,
+            case when surname is not null
+                then count(distinct work_id) over (partition by surname) end as author_works
+        from round7
+    )
 )
 
 select * from final order by book_id

@@ -408,6 +408,28 @@ def test_records_goodreads_counts_as_one_work_are_one_work(real):
     )
 
 
+def test_a_work_credited_to_several_authors_stands_as_its_authors_book(real):
+    """Where a work's records credit several authors, its main edition (the one a list
+    shows) is by the author with the most works here: Pratchett's "The Truth", not Stephen
+    Briggs' "The Truth: Stage Adaptation" (goodbooks-10k's work, more ratings); Grisham's "The
+    Firm", not the Penguin Readers adapter Robin Waterfield's (611k ratings)."""
+    con, works = real
+    truth = _book(con, "The Truth (Discworld, #25; Industrial Revolution, #2)", "Terry Pratchett")
+    briggs = _book(con, "The Truth: Stage Adaptation", "Stephen Briggs")
+    assert works.work(truth) == works.work(briggs)
+    assert works.main_edition[works.work(truth)] == truth
+    firm = _book(con, "The Firm (Penguin Readers, Level 5)", "John Grisham")
+    assert works.main_edition[works.work(firm)] == firm
+    # one author's work keeps its most-rated edition
+    hobbit = works.work(_book(con, "The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien"))
+    (most_rated,) = con.execute(
+        "select book_id from book_works join books using (book_id) where work_id = ? "
+        "order by num_ratings desc nulls last, book_id limit 1",
+        [hobbit],
+    ).fetchone()
+    assert works.main_edition[hobbit] == most_rated
+
+
 def test_a_title_spelled_with_a_space_or_hyphen_more_is_the_same_work(real):
     """ "The Yellow Wall-Paper" and "The Yellow Wallpaper" were two works (a reader of one could
     be offered the other), and the rating files' "Good Night, Moon" (no author) was not
