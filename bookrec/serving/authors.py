@@ -18,6 +18,10 @@ from bookrec.config import MatchConfig
 
 AuthorRelation = Literal["same", "unknown", "different"]
 
+# a family named before its surname, as author_key writes it ("The Brothers Grimm":
+# "thebrothersgrimm")
+_FAMILIES = ("brothers", "thebrothers", "sisters", "thesisters")
+
 
 def author_relation(
     reader_key: str | None,
@@ -31,14 +35,19 @@ def author_relation(
     Same: equal keys, keys at least same_author_min similar ("alanwwatts" / "alanwatts"), the
     same surname with the same first letter ("jrrtolkien" / "johnronaldreueltolkien"), or the
     same surname where either side gives the surname alone ("tolkien" / "jrrtolkien": readers
-    often type only that).
+    often type only that) or the reader names a family by it ("Brothers Grimm" / "Jacob
+    Grimm": the catalog credits one of them).
     """
     if not reader_key or not catalog_key:
         return "unknown"
     if reader_key == catalog_key or fuzz.ratio(reader_key, catalog_key) >= same_author_min:
         return "same"
     if reader_surname and reader_surname == catalog_surname:
-        surname_alone = reader_key == reader_surname or catalog_key == catalog_surname
+        surname_alone = (
+            reader_key == reader_surname
+            or catalog_key == catalog_surname
+            or any(reader_key == family + reader_surname for family in _FAMILIES)
+        )
         if surname_alone or reader_key[0] == catalog_key[0]:
             return "same"
     return "different"

@@ -100,6 +100,10 @@ def test_author_relation() -> None:
     assert author_relation("austen", "austen", "janeausten", "austen") == "same"
     assert author_relation("austen", "austen", "paulauster", "auster") == "different"
     assert author_relation(None, None, "owenking", "king") == "unknown"
+    # a family named by its surname names each of them: the catalog credits Jacob Grimm
+    assert author_relation("brothersgrimm", "grimm", "jacobgrimm", "grimm") == "same"
+    assert author_relation("thebrothersgrimm", "grimm", "jacobgrimm", "grimm") == "same"
+    assert author_relation("brotherskaramazov", "karamazov", "jacobgrimm", "grimm") == "different"
 
 
 def test_an_author_given_takes_their_book_over_an_authorless_exact_title() -> None:
@@ -608,6 +612,13 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
             "Yuval Noah Harari",
         ),
     }
+    # a family named by its surname (the catalog credits Jacob Grimm): was not found
+    grimm = matcher.match([ReaderBook(title="Grimm's Fairy Tales", author="Brothers Grimm")])[0]
+    assert (grimm.status, grimm.title, grimm.author) == (
+        "matched",
+        "Grimm's Fairy Tales",
+        "Jacob Grimm",
+    ), grimm
     books = [ReaderBook(title=t, author=a) for t, a in spelled]
     for book, want, m in zip(books, spelled.values(), matcher.match(books), strict=True):
         assert (m.status, m.method, m.title, m.author) == ("matched", *want), m
