@@ -44,7 +44,8 @@ GENRE_WORDS = {
     "ya": "young adult",
 }
 _SERIES_NOTE = re.compile(r"\s*\([^()]*#[^()]*\)\s*$")  # "Dune (Dune Chronicles, #1)"
-_SERIES_NAME = re.compile(r"\(([^()#]*?),?\s*#[^()]*\)\s*$")  # -> "Dune Chronicles"
+# a title's series note: "(Discworld, #25; Industrial Revolution, #2)"
+_SERIES_NOTE = re.compile(r"\(([^()]*#[^()]*)\)\s*$")
 
 GenresOf = Callable[[int], Sequence[str]]
 
@@ -132,21 +133,37 @@ def _like(item: Recommendation, reason: Reason, genres_of: GenresOf | None) -> s
     return f"Close in story and style to {title}"
 
 
-def _series_name(title: str) -> str | None:
-    found = _SERIES_NAME.search(title)
-    return found.group(1).strip() if found else None
+def _series_name(title: str, key: str | None = None) -> str | None:
+    """The series a title's note names ("Dune Chronicles"); where it names several, the one
+    whose name is `key` (the works' series, bookrec.lists.works: "industrial revolution" for
+    "The Truth (Discworld, #25; Industrial Revolution, #2)"), else the first."""
+    found = _SERIES_NOTE.search(title)
+    if not found:
+        return None
+    names = [part.split("#")[0].strip().rstrip(",").strip() for part in found.group(1).split(";")]
+    names = [name for name in names if name]
+    wanted = _squashed(key) if key else None
+    return next((n for n in names if _squashed(n) == wanted), names[0] if names else None)
+
+
+def _squashed(name: str) -> str:
+    return re.sub(r"\W+", "", name.casefold().removeprefix("the "))
 
 
 def _next_in_series(
-    item: Recommendation, reasons: Sequence[Reason], series_after: str | None = None
+    item: Recommendation,
+    reasons: Sequence[Reason],
+    series_after: str | None = None,
+    series_key: str | None = None,
 ) -> str:
     """'Next in The Kingkiller Chronicle after “The Name of the Wind”': after series_after (the
     reader's entry it follows) when known, else after a reason that is an entry of the same
-    series (the evidence may name other books first), else without names."""
-    series = _series_name(item.title)
+    series (the evidence may name other books first), else without names. series_key: the
+    works' name of the series (which of two a title names: _series_name)."""
+    series = _series_name(item.title, series_key)
     if series_after:
-        return _next_after(series or _series_name(series_after), series_after)
-    earlier = [r for r in reasons if series and _series_name(r.title) == series]
+        return _next_after(series or _series_name(series_after, series_key), series_after)
+    earlier = [r for r in reasons if series and _series_name(r.title, series_key) == series]
     if earlier:
         return _next_after(series, earlier[0].title)
     return "Next in a series you liked"
@@ -167,6 +184,7 @@ def reason_text(
     mode: str,
     genres_of: GenresOf | None = None,
     series_after: str | None = None,
+    series_key: str | None = None,
 ) -> str:
     """One short sentence saying why `item` is suggested, naming at most two reader's books.
 
@@ -177,10 +195,12 @@ def reason_text(
             share; None: the reason names the book without genres.
         series_after: the title of the reader's book a "next in series" item follows (None:
             found among the reasons, if there).
+        series_key: the works' name of the series a "next in series" item is next in (its
+            title may name two: "Next in Industrial Revolution", not Discworld).
     """
     reasons = list(item.because)
     if item.next_in_series:
-        return _next_in_series(item, reasons, series_after)
+        return _next_in_series(item, reasons, series_after, series_key)
     if not reasons:
         if mode == "baseline":
             return f"One of the best-rated books: {_popularity(item)}"

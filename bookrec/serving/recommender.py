@@ -314,7 +314,11 @@ class Recommender:
             "next_in_series": "next in series" if next_in_series else None,
         }
         after = None if follows is None else self._titles.get(follows)
-        text = reason_text(Recommendation(**fields), mode, self.genres_of, series_after=after)
+        works = self.ranker.works
+        series = works.series_of.get(fields["book_id"]) if next_in_series and works else None
+        text = reason_text(
+            Recommendation(**fields), mode, self.genres_of, series_after=after, series_key=series
+        )
         return Recommendation(**fields, reason_text=text)
 
     def rank_books(

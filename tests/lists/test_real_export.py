@@ -384,7 +384,8 @@ def test_a_loved_series_opener_is_followed_by_its_next_entry_in_a_list_of_10(rec
 
 def test_next_in_series_is_the_next_of_the_narrower_series(recommender, real_lists_warehouse):
     """Discworld's books name a second series: "The Wee Free Men" at 5 stars was followed by
-    Monstrous Regiment (Discworld #31), not A Hat Full of Sky (Tiffany Aching #2)."""
+    Monstrous Regiment (Discworld #31), not A Hat Full of Sky (Tiffany Aching #2); and the
+    reason names the narrower series ("Next in Tiffany Aching after ...", not Discworld)."""
     expected = {
         ("The Wee Free Men (Discworld, #30; Tiffany Aching, #1)", "Terry Pratchett"):
             "A Hat Full of Sky (Discworld, #32; Tiffany Aching, #2)",
@@ -398,6 +399,8 @@ def test_next_in_series_is_the_next_of_the_narrower_series(recommender, real_lis
     for book_id, nxt in books.items():
         top = recommender.recommend_ids([book_id], [5.0], top_n=10).items
         assert (top[0].title, top[0].next_in_series is not None) == (nxt, True)
+        series = nxt.split("; ")[1].split("#")[0].strip(" ,")
+        assert top[0].reason_text.startswith(f"Next in {series} after"), top[0].reason_text
 
 
 def test_a_few_book_list_holds_few_books_with_no_reason(recommender, real_lists_warehouse):

@@ -148,6 +148,17 @@ def test_next_in_series_names_the_readers_entry_it_follows() -> None:
         )
         == "Next after “Ender's Shadow”"
     )
+    # a title naming two series: the one the works read it in (was "Next in Discworld")
+    regiment = _item(series="next in series").model_copy(
+        update={"title": "Monstrous Regiment (Discworld, #31; Industrial Revolution, #3)"}
+    )
+    truth = "The Truth (Discworld, #25; Industrial Revolution, #2)"
+    assert reason_text(
+        regiment, "personal", series_after=truth, series_key="industrial revolution"
+    ) == ("Next in Industrial Revolution after “The Truth”")
+    assert reason_text(regiment, "personal", series_after=truth) == (
+        "Next in Discworld after “The Truth”"
+    )
 
 
 def test_a_book_without_evidence_still_gets_a_reason() -> None:
