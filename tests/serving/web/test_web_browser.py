@@ -285,6 +285,19 @@ def test_stars_are_one_radio_group_that_keeps_the_focus(page, popular_books):
         page.locator("#books [role=radio][aria-checked=true]").all_inner_texts()
         == ["no rating"] * 3
     )
+    # a rating between the stars (4.5 from an import) is said as it is, not as 5 stars: no
+    # star checked, four filled, the group named with it and the fourth star its tab stop
+    half = [{"book_id": None, "title": "Half", "author": None, "rating": 4.5}]
+    page.evaluate("(b) => localStorage.setItem('bookrec.books.v1', JSON.stringify(b))", half)
+    page.reload()
+    book = page.get_by_test_id("my-book").first
+    book.wait_for()
+    assert book.get_by_role("radiogroup", name="your rating of Half: 4.5 stars").count() == 1
+    radios = book.get_by_role("radio")
+    assert [r.get_attribute("aria-checked") for r in radios.all()] == ["false"] * 6
+    assert [r.get_attribute("tabindex") for r in radios.all()] == ["-1"] * 3 + ["0"] + ["-1"] * 2
+    assert book.locator(".star.on").count() == 4
+    assert _stored(page)[0]["rating"] == 4.5  # kept as given until the reader picks a star
 
 
 def test_the_focus_stays_where_the_reader_works(page, popular_books):

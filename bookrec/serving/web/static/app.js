@@ -137,18 +137,23 @@ function removeBook(key) {
 
 function stars(book, key) {
   const title = book.title;
-  const group = el("div", { class: "stars", role: "radiogroup", "aria-label": `your rating of ${title}` });
+  // a rating between the stars (4.5 from an import) is kept and said as it is: no star is
+  // checked, the stars below it are filled, and the tab stop is the last of those
+  const rating = book.rating ?? null;
+  const between = rating != null && !Number.isInteger(rating);
+  const label = `your rating of ${title}${between ? `: ${rating} stars` : ""}`;
+  const group = el("div", { class: "stars", role: "radiogroup", "aria-label": label });
   const choices = [1, 2, 3, 4, 5, null];
-  const checked = book.rating == null ? null : Math.round(book.rating);
+  const stop = between ? Math.floor(rating) : rating;
   const set = (value) => { updateBook(key, (b) => { b.rating = value; }); };
   choices.forEach((n, i) => {
-    const isChecked = n === checked;
-    const filled = n != null && checked != null && n <= checked;
+    const isChecked = n === rating;
+    const filled = n != null && rating != null && n <= rating;
     group.append(el("button", {
       type: "button", role: "radio", class: n == null ? "norating" : (filled ? "star on" : "star"),
       text: n == null ? "no rating" : (filled ? "★" : "☆"),
       "aria-label": n == null ? "no rating" : `${n} star${n > 1 ? "s" : ""}`,
-      "aria-checked": isChecked ? "true" : "false", tabindex: isChecked ? "0" : "-1",
+      "aria-checked": isChecked ? "true" : "false", tabindex: n === stop ? "0" : "-1",
       "data-testid": n == null ? "no-rating" : `star-${n}`, "data-focus": `${key}#${n ?? 0}`,
       onclick: () => set(n),
       onkeydown: (event) => {
@@ -164,6 +169,9 @@ function stars(book, key) {
       },
     }));
   });
+  if (between) {  // shown beside the stars, before "no rating"; the group's name says it
+    group.insertBefore(el("span", { class: "between", "aria-hidden": "true", text: String(rating) }), group.lastChild);
+  }
   return group;
 }
 
