@@ -834,6 +834,19 @@ class CatalogMatcher:
                     and near.score >= self.config.fuzzy_title_sure
                 ):
                     return near
+                if not keys.author_key and self.num[exact[0]] is not None:
+                    # with no author, a book titled so before its subtitle that is far more
+                    # read: "Blink" is Gladwell's "Blink: The Power of Thinking Without
+                    # Thinking" (570k ratings), not Ted Dekker's "Blink" (12k), with a note
+                    # (not where the exact one is known only from the rating files, read here)
+                    rivals = [
+                        r
+                        for r in self.form_index.get(keys.title_key, [])
+                        if r not in exact and not self._other_volume(keys, r)
+                    ]
+                    most = self._most_read(book, exact + rivals) if rivals else None
+                    if most is not None and most.book_id != int(self.book_ids[exact[0]]):
+                        return most
                 return self._matched(book, "exact", 100.0, exact[0], exact)
             most_read = None if keys.author_key else self._most_read(book, exact)
             return most_read or self._ambiguous(book, "exact", [(r, 100.0) for r in exact], exact)

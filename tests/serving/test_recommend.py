@@ -619,6 +619,18 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
         "Grimm's Fairy Tales",
         "Jacob Grimm",
     ), grimm
+    # a title typed alone that a far more read book has before its subtitle: that book, with
+    # a note (was Ted Dekker's "Blink", silently); with the author, the one named
+    blink, dekker = matcher.match(
+        [ReaderBook(title="Blink"), ReaderBook(title="Blink", author="Ted Dekker")]
+    )
+    assert (blink.status, blink.method, blink.author) == (
+        "matched",
+        "most_read",
+        "Malcolm Gladwell",
+    )
+    assert "Blink by Ted Dekker" in blink.note, blink.note
+    assert (dekker.status, dekker.title, dekker.author) == ("matched", "Blink", "Ted Dekker")
     books = [ReaderBook(title=t, author=a) for t, a in spelled]
     for book, want, m in zip(books, spelled.values(), matcher.match(books), strict=True):
         assert (m.status, m.method, m.title, m.author) == ("matched", *want), m
