@@ -46,6 +46,11 @@ STAND_INS = [
     ("works/00_goodreads_works.sql", "clean_goodbooks", "works/no_goodreads_works.sql"),
     ("works/00_book_credits.sql", "merge_book_groups", "works/no_book_credits.sql"),
     ("works/00_book_pages.sql", "books.pages", "works/no_book_pages.sql"),
+    (
+        "works/00_original_titles.sql",
+        "clean_goodbooks.original_title",
+        "works/no_original_titles.sql",
+    ),
 ]
 WORK_TABLES = ["book_series", "book_works", "collection_works", "derivative_works"]
 

@@ -33,6 +33,8 @@ typed as (
         trim(b.goodreads_book_id) as source_id,
         try_cast(b.goodreads_book_id as bigint) as goodreads_id,
         trim(b.title) as title,
+        -- the title it was first published under ("Le Petit Prince"): sql/works reads it
+        nullif(trim(b.original_title), '') as original_title,
         clean_author(b.authors) as author,
         d.description,
         coalesce(list_unique(g.genres), []) as genres,

@@ -1,6 +1,6 @@
 -- Builds `book_works`: every book with the work it is an edition of (work_id = the smallest
 -- book_id of the work) and the rule that grouped it.
--- Reads: books, book_series, goodreads_works. Parameters: none.
+-- Reads: books, book_series, goodreads_works, original_titles. Parameters: none.
 -- Editions of one work share (a) the title before any subtitle or alternative title
 -- (work_title_key: "Moby-Dick or, the Whale" is "Moby-Dick"), number words as digits ("The 5
 -- Love Languages: ..." = "The Five Love Languages: ..."), spaces and hyphens inside words aside
@@ -456,15 +456,57 @@ round7 as (
     ) as j using (m6)
 ),
 
+first_published as (
+    -- a work of the rating files' records alone (no Goodreads count) titled as a goodbooks-10k
+    -- book was first published, and that book's work: one work ("Le Petit Prince" and "The
+    -- Little Prince", whose reader was offered it; pairs both ways, one hop as
+    -- credited_elsewhere). Not a title with a series note: "Crown of Shadows (The Coldfire
+    -- Trilogy, #3)" is not "Locke & Key, Vol. 3: Crown of Shadows", nor "Rumor Has It (Animal
+    -- Magnetism, #4)" Jill Mansell's "Rumour Has It". Nor a counted book's work: goodbooks
+    -- gives a novella the collection it was first published in ("The Body": "Different
+    -- Seasons") and a few titles in error (Sheldon's "The Sands of Time")
+    select distinct r.work_id as a, t.work_id as b
+    from round7 as r
+    join books as rb on rb.book_id = r.book_id
+        and r.work_id not in (
+            select x.work_id from round7 as x join books as xb using (book_id)
+            where xb.num_ratings is not null
+        )
+    join book_series as s on s.book_id = r.book_id and s.series_name is null
+    join original_titles as o on o.title_key = title_key(rb.title)
+    join books as gb on gb.goodreads_id = o.goodreads_id
+    join round7 as t on t.book_id = gb.book_id
+    where r.work_id <> t.work_id and (r.surname is null or r.surname = t.surname)
+),
+
+round8 as (
+    select
+        r.*,
+        -- round7's work_id stays (the reasons below read it); joined_work_id is the work's
+        r.work_id in (select a from first_published) as first_published_title,
+        r.work_id in (select b from first_published) as published_as_other,
+        coalesce(j.joined, r.work_id) as joined_work_id
+    from round7 as r
+    left join (
+        select a as work_id, least(a, min(b)) as joined
+        from (select a, b from first_published union all select b, a from first_published)
+        group by a
+    ) as j using (work_id)
+),
+
 final as (
     select
         book_id,
-        work_id,
+        joined_work_id as work_id,
         work_title,
         surname,
         series_key,
-        -- the series a reader goes through: series_key, or per author where two number alike
+        -- the series a reader goes through: series_key, or per author where two number alike;
+        -- none for an umbrella's own entries (Discworld's Pyramids, Small Gods: its other
+        -- books are read in their narrower series, City Watch, Death, ...), which are read in
+        -- any order: not "none before the earliest one read", nor only the first one left
         case
+            when series_key in (select first_series_key from keyed) then null
             when surname is not null and series_key in (select series_key from shared_numbers)
                 then series_key || ' (' || surname || ')'
             else series_key
@@ -472,7 +514,11 @@ final as (
         title_series_key,
         position,
         case
-            when work_id = book_id and count(*) over (partition by work_id) = 1
+            when work_id = book_id and first_published_title
+                then 'titled as a goodbooks-10k book of the work was first published'
+            when work_id = book_id and published_as_other
+                then 'a goodbooks-10k book first published under another record''s title'
+            when work_id = book_id and count(*) over (partition by joined_work_id) = 1
                 then 'a work of its own'
             when m1 <> book_id and m1 = work_id then 'same title and author'
             when m2 < m1 and m2 = work_id and split_part
@@ -495,7 +541,7 @@ final as (
         -- Truth: Stage Adaptation" (goodbooks-10k's work, more ratings); Grisham's "The Firm",
         -- not the Penguin Readers adapter's
         row_number() over (
-            partition by work_id
+            partition by joined_work_id
             order by
                 case when authors_in_work > 1 then coalesce(author_works, 0) end desc nulls last,
                 num_ratings desc,
@@ -504,10 +550,11 @@ final as (
     from (
         select
             *,
-            count(distinct surname) over (partition by work_id) as authors_in_work,
+            count(distinct surname) over (partition by joined_work_id) as authors_in_work,
             case when surname is not null
-                then count(distinct work_id) over (partition by surname) end as author_works
-        from round7
+                then count(distinct joined_work_id) over (partition by surname) end
+                as author_works
+        from round8
     )
 )
 

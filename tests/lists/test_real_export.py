@@ -30,9 +30,10 @@ from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.corating import load_corating
 from bookrec.lists.ease import load_ease
 from bookrec.lists.genres import load_genres
+from bookrec.lists.rules import blocked_mask
 from bookrec.lists.works import load_works
 from bookrec.serving.matching import CatalogMatcher, load_catalog
-from bookrec.serving.reader_input import read_goodreads_export
+from bookrec.serving.reader_input import ReaderBook, read_goodreads_export
 from bookrec.serving.recommender import Recommender
 from bookrec.warehouse.connection import connect
 from tests.lists.test_works_real import _book
@@ -401,6 +402,37 @@ def test_next_in_series_is_the_next_of_the_narrower_series(recommender, real_lis
         assert (top[0].title, top[0].next_in_series is not None) == (nxt, True)
         series = nxt.split("; ")[1].split("#")[0].strip(" ,")
         assert top[0].reason_text.startswith(f"Next in {series} after"), top[0].reason_text
+    # Discworld's own entries (no second series) are read in any order: none blocked after
+    # another, nor "next" after one
+    ranker = recommender.ranker
+    with connect(real_lists_warehouse, read_only=True) as con:
+        maurice, pyramids, gods = (
+            _book(con, title, "Terry Pratchett")
+            for title in (
+                "The Amazing Maurice and His Educated Rodents (Discworld, #28)",
+                "Pyramids (Discworld, #7)",
+                "Small Gods (Discworld, #13)",
+            )
+        )
+    blocked, next_up = blocked_mask(
+        ranker.cands, ranker.works, [maurice], [5.0], ranker.config, ranker.layout
+    )
+    at = {int(b): p for p, b in enumerate(ranker.cands.book_ids)}
+    assert not blocked[[at[pyramids], at[gods]]].any()
+    assert not next_up
+
+
+def test_a_book_typed_by_its_original_title_is_not_suggested_back(recommender):
+    """ "Le Petit Prince" and "Cien años de soledad" (as the rating files title them) at 5
+    stars: The Little Prince and One Hundred Years of Solitude were #9 and #10 of the list."""
+    books = [
+        ReaderBook(title="Le Petit Prince", author="Antoine de Saint-Exupéry", rating=5.0),
+        ReaderBook(title="Cien años de soledad", author="Gabriel García Márquez", rating=5.0),
+    ]
+    answer = recommender.recommend(books, top_n=30)
+    assert [m.status for m in answer.matches] == ["matched", "matched"]
+    titles = {item.title for item in answer.items}
+    assert not titles & {"The Little Prince", "One Hundred Years of Solitude"}, titles
 
 
 def test_a_few_book_list_holds_few_books_with_no_reason(recommender, real_lists_warehouse):

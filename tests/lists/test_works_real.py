@@ -430,6 +430,28 @@ def test_a_work_credited_to_several_authors_stands_as_its_authors_book(real):
     assert works.main_edition[hobbit] == most_rated
 
 
+def test_a_title_a_book_was_first_published_under_is_its_work(real):
+    """The rating files title some books as first published, with no author: "Le Petit
+    Prince", "Cien años de soledad". goodbooks-10k gives each book's original title: such a
+    record is that book's work (a reader who typed "Le Petit Prince" was offered "The Little
+    Prince"). Not where the record names a series of its own, nor a counted book's title
+    (goodbooks gives a novella the collection it was first published in)."""
+    con, works = real
+    for original, title, author in (
+        ("Le Petit Prince", "The Little Prince", "Antoine de Saint-Exupéry"),
+        ("Cien años de soledad", "One Hundred Years of Solitude", "Gabriel García Márquez"),
+        ("Der Vorleser", "The Reader", "Bernhard Schlink"),
+    ):
+        assert works.work(_untitled(con, original)) == works.work(_book(con, title, author))
+    assert works.work(_untitled(con, "Crown of Shadows (The Coldfire Trilogy, #3)")) != (
+        works.work(_book(con, "Locke & Key, Vol. 3: Crown of Shadows", "Joe Hill"))
+    )
+    (decision,) = con.execute(
+        "select reason from book_works where book_id = ?", [_untitled(con, "Der Vorleser")]
+    ).fetchone()
+    assert decision == "titled as a goodbooks-10k book of the work was first published"
+
+
 def test_a_title_spelled_with_a_space_or_hyphen_more_is_the_same_work(real):
     """ "The Yellow Wall-Paper" and "The Yellow Wallpaper" were two works (a reader of one could
     be offered the other), and the rating files' "Good Night, Moon" (no author) was not
@@ -459,8 +481,9 @@ def test_a_book_in_two_series_is_read_in_the_narrower(real):
     in series" was Eric (Discworld #9, a Rincewind book), not Men at Arms (City Watch #2). A
     book whose suffix names two series is read in the one with fewer entries; an edition that
     notes only the first is still the same work (the German "Gevatter Tod (Discworld, #4)" is
-    "Mort (Discworld, #4; Death, #1)"), and Discworld books without a second series stay in
-    Discworld."""
+    "Mort (Discworld, #4; Death, #1)"), and Discworld's books without a second series are read
+    in any order (no series to go through: Pyramids was blocked for a reader of The Amazing
+    Maurice, Discworld #28, as "before the earliest one read")."""
     con, works = real
     guards = _book(con, "Guards! Guards! (Discworld, #8; City Watch, #1)", "Terry Pratchett")
     arms = _book(con, "Men at Arms (Discworld, #15; City Watch #2)", "Terry Pratchett")
@@ -469,7 +492,8 @@ def test_a_book_in_two_series_is_read_in_the_narrower(real):
     ) == ("city watch")
     assert (works.position_of[guards], works.position_of[arms]) == (1.0, 2.0)
     assert works.series_of[arms] == "city watch"
-    assert _series(con, works, "Small Gods (Discworld, #13)", "Terry Pratchett") == "discworld"
+    for standalone in ("Small Gods (Discworld, #13)", "Pyramids (Discworld, #7)"):
+        assert _book(con, standalone, "Terry Pratchett") not in works.series_of, standalone
     mort = _book(con, "Mort (Discworld, #4; Death, #1)", "Terry Pratchett")
     (tod,) = con.execute(
         "select book_id from books where title = 'Gevatter Tod (Discworld, #4)'"

@@ -1,0 +1,13 @@
+-- Builds `original_titles`: the title a goodbooks-10k book was first published under where it
+-- is not the catalog's ("Le Petit Prince" for "The Little Prince", "Cien años de soledad"), by
+-- Goodreads id: the rating files title some books so, with no author (book_works joins them
+-- to the work). Titles of one word are left out ("Genesis", the UK title of Karin Slaughter's
+-- "Undone", is many books').
+-- Reads: clean_goodbooks. Parameters: none.
+create or replace table original_titles as
+select distinct goodreads_id, title_key(original_title) as title_key
+from clean_goodbooks
+where goodreads_id is not null
+    and title_key(original_title) <> title_key(title)
+    and contains(title_key(original_title), ' ')
+order by goodreads_id, title_key
