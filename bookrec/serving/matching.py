@@ -147,6 +147,17 @@ def works_of_books(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
     return dict(run_sql(con, "recommend/06_book_works.sql").fetchall())
 
 
+def co_authors(con: duckdb.DuckDBPyConnection) -> dict[int, list[tuple[str, str]]]:
+    """book_id -> (author_key, author_surname) of each name its records credit beyond the
+    first (sql/recommend/07_co_authors.sql); empty before the works are built."""
+    if not table_exists(con, "book_credits"):
+        return {}
+    found: dict[int, list[tuple[str, str]]] = {}
+    for book, key, surname in run_sql(con, "recommend/07_co_authors.sql").fetchall():
+        found.setdefault(int(book), []).append((key, surname))
+    return found
+
+
 def _isbn_key(value) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -176,6 +187,7 @@ class CatalogMatcher:
         keys: pd.DataFrame | None = None,
         main_editions: dict[int, int] | None = None,
         works: dict[int, int] | None = None,
+        co_authors: dict[int, list[tuple[str, str]]] | None = None,
     ) -> None:
         self.config = config or MatchConfig()
         catalog = catalog.reset_index(drop=True)
@@ -204,6 +216,13 @@ class CatalogMatcher:
         self.subtitle_keys = keys["subtitle_key"].tolist()
         self.author_keys = keys["author_key"].tolist()
         self.surnames = keys["author_surname"].tolist()
+        # by row: the other names a book's records credit (co_authors), each as good as the first
+        row_of_id = {int(b): r for r, b in enumerate(self.book_ids.tolist())}
+        self._co_authors = {
+            row_of_id[book]: names
+            for book, names in (co_authors or {}).items()
+            if book in row_of_id
+        }
         self.has_average = catalog["avg_rating"].notna().to_numpy()
         popularity = pd.to_numeric(catalog["num_ratings"], errors="coerce").fillna(-1)
         # Plain floats and ints (None where unknown), as a Candidate shows them.
@@ -273,6 +292,7 @@ class CatalogMatcher:
             keys=catalog_keys(con, catalog),
             main_editions=main_editions(con),
             works=works_of_books(con),
+            co_authors=co_authors(con),
         )
 
     def match(self, books: Sequence[ReaderBook]) -> list[Match]:
@@ -313,13 +333,23 @@ class CatalogMatcher:
         return relation
 
     def _named_relation(self, keys, row: int) -> AuthorRelation:
-        return author_relation(
+        """author_relation to the book's first author, or "same" to another it credits (Jay
+        Kristoff's "Illuminae", credited to Amie Kaufman first)."""
+        relation = author_relation(
             keys.author_key,
             keys.author_surname,
             self.author_keys[row],
             self.surnames[row],
             self.config.same_author_min,
         )
+        if relation == "different":
+            cutoff = self.config.same_author_min
+            for key, surname in self._co_authors.get(row, ()):
+                if author_relation(keys.author_key, keys.author_surname, key, surname, cutoff) == (
+                    "same"
+                ):
+                    return "same"
+        return relation
 
     def _spelled_alike(self, keys, row: int) -> bool:
         return author_spelled_alike(

@@ -54,6 +54,7 @@ from bookrec.scoring.settings import load_scorer_settings
 from bookrec.serving.matching import (
     CatalogMatcher,
     Match,
+    co_authors,
     load_catalog,
     main_editions,
     summarize,
@@ -242,7 +243,7 @@ class Recommender:
         # the interpreter lock): side by side, with EASE's 256 MB read on a cursor of its
         # own, they take about the longest of the three, not the sum.
         keys = catalog_keys(con, catalog)
-        editions, work_ids = main_editions(con), works_of_books(con)
+        editions, work_ids, credits = main_editions(con), works_of_books(con), co_authors(con)
         with ThreadPoolExecutor(2, thread_name_prefix="load") as pool:
             # each in the caller's context: a flow's run, which its log lines name (Prefect
             # warned of lines from a thread outside it)
@@ -254,6 +255,7 @@ class Recommender:
                 keys,
                 editions,
                 work_ids,
+                credits,
             )
             ease = pool.submit(contextvars.copy_context().run, _on_own_cursor, load_ease, con)
             vectors = load_book_vectors(con, scorer_config.space)

@@ -482,7 +482,8 @@ first_published as (
 round8 as (
     select
         r.*,
-        -- round7's work_id stays (the reasons below read it); joined_work_id is the work's
+        -- round7's work_id stays (the reasons below read it); joined_work_id is the work the
+        -- book ends in (its smallest book_id, as every work's)
         r.work_id in (select a from first_published) as first_published_title,
         r.work_id in (select b from first_published) as published_as_other,
         coalesce(j.joined, r.work_id) as joined_work_id
