@@ -98,7 +98,8 @@ class Candidates:
         genres: BookGenres | None = None,
     ) -> Candidates:
         """Candidates restricted to books with a text vector, one per work (its main
-        edition, else its most-rated such book) (avg_rating, one per book_id, feeds the
+        edition where it has co-reading here as the most-rated such book has, else that one)
+        (avg_rating, one per book_id, feeds the
         "well-liked" term; None: not used; ease: the "ease" co-rating feature's weights,
         None: that feature falls back to ALS's; liked_by,
         one per book_id: how many of the warehouse's readers liked its work, in any edition
@@ -111,12 +112,22 @@ class Candidates:
             best: dict[int, int] = {}
             kept, ids_list = keep.tolist(), book_ids.tolist()  # Python ints: ~5x faster here
             main = works.main_edition
+            read_here = (
+                (corating.index_of(book_ids) >= 0).tolist()
+                if corating is not None
+                else [False] * len(ids_list)
+            )
             for i in np.argsort(-np.asarray(num_ratings, np.float64), kind="stable").tolist():
                 if kept[i]:
                     work = works.work(ids_list[i])
-                    # the main edition takes its work's place from a more-rated one: Stephen
-                    # Briggs' "The Truth: Stage Adaptation" does not stand for Pratchett's
-                    if main.get(work) == ids_list[i] or work not in best:
+                    at = best.get(work)
+                    # the main edition takes its work's place from a more-rated one (Stephen
+                    # Briggs' "The Truth: Stage Adaptation" does not stand for Pratchett's),
+                    # unless only that one has co-reading here (the Penguin Readers record of
+                    # "The Firm" would lose every co-reading input)
+                    if at is None or (
+                        main.get(work) == ids_list[i] and read_here[i] >= read_here[at]
+                    ):
                         best[work] = i
             keep = np.zeros(len(book_ids), bool)
             keep[list(best.values())] = True

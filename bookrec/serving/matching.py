@@ -864,11 +864,12 @@ class CatalogMatcher:
                     and near.score >= self.config.fuzzy_title_sure
                 ):
                     return near
-                if not keys.author_key and self.num[exact[0]] is not None:
+                if not (keys.author_key or keys.series_key) and self.num[exact[0]] is not None:
                     # with no author, a book titled so before its subtitle that is far more
                     # read: "Blink" is Gladwell's "Blink: The Power of Thinking Without
                     # Thinking" (570k ratings), not Ted Dekker's "Blink" (12k), with a note
-                    # (not where the exact one is known only from the rating files, read here)
+                    # (not where the exact one is known only from the rating files, read here,
+                    # nor where the reader typed its series note: "Bad Blood (Virgil Flowers, #4)")
                     rivals = [
                         r
                         for r in self.form_index.get(keys.title_key, [])

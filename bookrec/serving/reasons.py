@@ -44,8 +44,8 @@ GENRE_WORDS = {
     "ya": "young adult",
 }
 _SERIES_NOTE = re.compile(r"\s*\([^()]*#[^()]*\)\s*$")  # "Dune (Dune Chronicles, #1)"
-# a title's series note: "(Discworld, #25; Industrial Revolution, #2)"
-_SERIES_NOTE = re.compile(r"\(([^()]*#[^()]*)\)\s*$")
+# the series a title's note names: "(Discworld, #25; Industrial Revolution, #2)"
+_NOTED_SERIES = re.compile(r"\(([^()]*#[^()]*)\)\s*$")
 
 GenresOf = Callable[[int], Sequence[str]]
 
@@ -137,7 +137,7 @@ def _series_name(title: str, key: str | None = None) -> str | None:
     """The series a title's note names ("Dune Chronicles"); where it names several, the one
     whose name is `key` (the works' series, bookrec.lists.works: "industrial revolution" for
     "The Truth (Discworld, #25; Industrial Revolution, #2)"), else the first."""
-    found = _SERIES_NOTE.search(title)
+    found = _NOTED_SERIES.search(title)
     if not found:
         return None
     names = [part.split("#")[0].strip().rstrip(",").strip() for part in found.group(1).split(";")]

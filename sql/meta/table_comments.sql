@@ -92,7 +92,7 @@ select * from (values
     ('book_works', null, 'Every book with the work it is an edition of (work_id: the smallest book_id of the work) and the rule that grouped it.'),
     ('original_titles', null, 'The title a goodbooks-10k book was first published under where it is not the catalog''s ("Le Petit Prince"), by Goodreads id: how the rating files'' books so titled join their work. Built by lists.'),
     ('book_works', 'series_id', 'the series a reader goes through: series_key, per author where two authors number one name alike ("inheritance (paolini)")'),
-    ('book_works', 'is_main_edition', 'whether it is its work''s main edition: its most-rated, one by the author with the most works here where the records credit several'),
+    ('book_works', 'is_main_edition', 'whether it is its work''s main edition: its most-rated, one by the author (surname) with the most works here where the records credit several'),
     ('collection_works', null, 'For every book that holds other works (a marked collection, a title listing works, "The Complete Works", an omnibus, ...), the works it contains, with the rule that linked them.'),
     ('book_credits', null, 'Every name a book''s records credit (books.author is the first only), with its surname: how a book credited to a character first is known as its author''s. Built by lists.'),
     ('book_credits', 'name', 'a credited name, its role in parentheses dropped'),

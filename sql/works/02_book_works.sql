@@ -507,7 +507,11 @@ final as (
         -- books are read in their narrower series, City Watch, Death, ...), which are read in
         -- any order: not "none before the earliest one read", nor only the first one left
         case
-            when series_key in (select first_series_key from keyed) then null
+            when series_key in (select first_series_key from keyed)
+                -- unless the note numbers it twice, a comma for the semicolon: "Raising Steam
+                -- (Discworld, #40, Moist von Lipwig #3 )" stays after Making Money
+                and length(title) - length(replace(title, '#', '')) < 2
+                then null
             when surname is not null and series_key in (select series_key from shared_numbers)
                 then series_key || ' (' || surname || ')'
             else series_key
@@ -538,7 +542,7 @@ final as (
         || case when surname_from_title then ' (author taken from the title or series entry)' else '' end
             as reason,
         -- the most-rated edition; where a work's records credit several authors, one by the
-        -- author with the most works here: Pratchett's "The Truth", not Stephen Briggs' "The
+        -- author (surname) with the most works here: Pratchett's "The Truth", not Stephen Briggs' "The
         -- Truth: Stage Adaptation" (goodbooks-10k's work, more ratings); Grisham's "The Firm",
         -- not the Penguin Readers adapter's
         row_number() over (

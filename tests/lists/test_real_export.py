@@ -420,6 +420,14 @@ def test_next_in_series_is_the_next_of_the_narrower_series(recommender, real_lis
     at = {int(b): p for p, b in enumerate(ranker.cands.book_ids)}
     assert not blocked[[at[pyramids], at[gods]]].any()
     assert not next_up
+    # The Truth stands in lists as Pratchett's, not as Stephen Briggs' more rated Stage
+    # Adaptation (one goodbooks-10k work): its main edition, with co-reading here
+    with connect(real_lists_warehouse, read_only=True) as con:
+        truth = _book(
+            con, "The Truth (Discworld, #25; Industrial Revolution, #2)", "Terry Pratchett"
+        )
+        briggs = _book(con, "The Truth: Stage Adaptation", "Stephen Briggs")
+    assert truth in at and briggs not in at
 
 
 def test_a_book_typed_by_its_original_title_is_not_suggested_back(recommender):

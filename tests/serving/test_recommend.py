@@ -644,6 +644,9 @@ def test_real_titles_typed_without_their_article_or_as_a_series(real_lists_wareh
     )
     assert "Blink by Ted Dekker" in blink.note, blink.note
     assert (dekker.status, dekker.title, dekker.author) == ("matched", "Blink", "Ted Dekker")
+    # nor where the reader typed the book's series note (not Carreyrou's "Bad Blood")
+    (flowers,) = matcher.match([ReaderBook(title="Bad Blood (Virgil Flowers, #4)")])
+    assert (flowers.status, flowers.author) == ("matched", "John Sandford"), flowers
     books = [ReaderBook(title=t, author=a) for t, a in spelled]
     for book, want, m in zip(books, spelled.values(), matcher.match(books), strict=True):
         assert (m.status, m.method, m.title, m.author) == ("matched", *want), m
