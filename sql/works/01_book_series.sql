@@ -8,7 +8,8 @@
 -- series: "Guards! Guards! (Discworld, #8; City Watch, #1)". Where the first is an umbrella of
 -- such series (umbrellas), the book is read in the second if it has fewer numbered entries in
 -- the catalog (City Watch: its next entry is Men at Arms, not Discworld #9, Eric, of the
--- Rincewind books).
+-- Rincewind books). A suffix naming only a broader series that other suffixes name second is
+-- read where they number it ("The Black Echo (Harry Bosch Universe, #1)" is Harry Bosch #1).
 create or replace table book_series as
 with titled as (
     select
@@ -81,6 +82,36 @@ narrowed as (
     left join umbrellas as u on u.name = title_key(t.suffix.name)
 ),
 
+broader_numbers as (
+    -- a position of a broader series that suffixes name second, after the series the book is
+    -- read in, with one entry there: "(Harry Bosch, #1; Harry Bosch Universe, #1)" is Harry
+    -- Bosch #1
+    select
+        title_key(second.name) as broad_key,
+        second.pos as broad_pos,
+        any_value(suffix.name) as name,
+        any_value(suffix.lo) as lo
+    from narrowed
+    where second.name <> '' and suffix.name <> '' and not in_second
+    group by all
+    having count(distinct (title_key(suffix.name), suffix.lo)) = 1
+),
+
+renumbered as (
+    -- a suffix that names only such a broader series is read where the others are: "The Black
+    -- Echo (Harry Bosch Universe, #1)", the most read record, goes on to The Black Ice (Harry
+    -- Bosch, #2)
+    select n.* replace (
+        case when b.name is not null then {'name': b.name, 'lo': b.lo, 'hi': ''} else n.suffix end
+            as suffix
+    ),
+    b.name is not null as renumbered
+    from narrowed as n
+    left join broader_numbers as b
+        on n.second.name = '' and n.suffix.hi = ''
+        and b.broad_key = title_key(n.suffix.name) and b.broad_pos = n.suffix.lo
+),
+
 parsed as (
     select
         book_id,
@@ -109,11 +140,12 @@ parsed as (
         end as position_hi,
         case
             when in_second then 'the narrower of two series in the suffix'
+            when renumbered then 'numbered in a broader series that other suffixes name second'
             when suffix.name <> '' then 'series suffix'
             when bare_range.name <> '' then 'series range in title'
             when inline.name <> '' then 'book/volume number in title'
         end as series_rule
-    from narrowed
+    from renumbered
 ),
 
 marked as (

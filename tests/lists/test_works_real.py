@@ -512,6 +512,15 @@ def test_a_book_in_two_series_is_read_in_the_narrower(real):
         )
         == "the lincoln lawyer"
     )
+    # a note naming only the broader series is read where notes naming both number it: "The
+    # Black Echo (Harry Bosch Universe, #1)", the most read record, had no next entry (the
+    # Universe's #2, The Black Ice, is read as Harry Bosch #2)
+    echo = _book(con, "The Black Echo (Harry Bosch Universe, #1)", "Michael Connelly")
+    ice = _book(con, "The Black Ice (Harry Bosch, #2; Harry Bosch Universe, #2)", "Michael Connelly")
+    assert (works.series_of[echo], works.position_of[echo]) == ("harry bosch", 1.0)
+    assert (works.series_of[ice], works.position_of[ice]) == ("harry bosch", 2.0)
+    eco = _untitled(con, "El eco negro (Harry Bosch, #1; Harry Bosch Universe, #1)")
+    assert works.work(eco) == works.work(echo)
 
 
 def test_look_alikes_stay_apart(real):
