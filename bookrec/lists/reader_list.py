@@ -26,7 +26,14 @@ from bookrec.lists.candidates import Candidates, reader_roles, zscore
 from bookrec.lists.evidence import Evidence, list_evidence
 from bookrec.lists.features import BLOCK_CELLS, Features, Shortlisting, block_features
 from bookrec.lists.learned import Rerankers
-from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank, sequels_first
+from bookrec.lists.rules import (
+    SeriesLayout,
+    blocked_mask,
+    pick,
+    rank,
+    sequels_before_their_authors,
+    sequels_first,
+)
 from bookrec.lists.works import Works
 
 if TYPE_CHECKING:
@@ -415,6 +422,10 @@ class ListRanker:
         if feats.positions is not None:
             order = feats.positions[order]
         order = self._with_leads(len(ids), feats, score, order, leading)
+        if cfg.sequels_first_for(len(ids)):
+            # a few-book reader's other next entries (after an unrated or a lone book) come
+            # first among their author's books, where the author cap would leave them out
+            order = sequels_before_their_authors(order, next_up, self.cands.authors)
         if max_unexplained is not None and len(order):
             # twice the list before the books put last: room for the caps' and rules' skips
             order = self._explained_first(

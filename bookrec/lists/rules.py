@@ -372,6 +372,30 @@ def sequels_first(order: np.ndarray, next_up: set[int], count: int) -> np.ndarra
     return np.concatenate([order[lead], order[rest]])
 
 
+def sequels_before_their_authors(
+    order: np.ndarray, next_up: set[int], authors: list[str]
+) -> np.ndarray:
+    """`order` with each author's next-in-series entries in the first of that author's places
+    (those ranked past `order` joining it): the per-author cap (pick) then keeps the series
+    the reader is in ("Guards! Guards!" listed unrated beside rated books: Men at Arms, City
+    Watch #2, ranked past The Color of Magic and Small Gods, which took Pratchett's two
+    places). The other authors' books keep theirs."""
+    if not next_up:
+        return order
+    nexts = np.fromiter(next_up, np.int64, len(next_up))
+    order = np.concatenate([order, np.setdiff1d(nexts, order)])
+    places: dict[str, list[int]] = {}
+    for at, pos in enumerate(order.tolist()):
+        if authors[pos]:
+            places.setdefault(authors[pos], []).append(at)
+    for at_list in places.values():
+        books = order[at_list]
+        first = np.isin(books, nexts)
+        if first.any() and not first[: first.sum()].all():
+            order[at_list] = np.concatenate([books[first], books[~first]])
+    return order
+
+
 def rank(score: np.ndarray, blocked: np.ndarray, depth: int) -> np.ndarray:
     """Positions of the `depth` best unblocked candidates, best first."""
     score = np.where(blocked, -np.inf, score)

@@ -17,7 +17,13 @@ from bookrec.lists.features import reader_features
 from bookrec.lists.genres import BookGenres
 from bookrec.lists.learned import FEATURES
 from bookrec.lists.reader_list import ListRanker
-from bookrec.lists.rules import SeriesLayout, blocked_mask, pick, rank
+from bookrec.lists.rules import (
+    SeriesLayout,
+    blocked_mask,
+    pick,
+    rank,
+    sequels_before_their_authors,
+)
 from bookrec.lists.works import load_works
 from tests.lists.test_works import BOOKS, works_connection
 
@@ -801,3 +807,19 @@ def test_more_like_this_weighs_the_seeds_genres(setup):
             unknown_genres.recommend([dune], [None], top_n=len(cands.book_ids))
         )
     }
+
+
+def test_an_authors_next_in_series_takes_the_first_of_that_authors_places():
+    """Positions 0-5 by authors a, b, a, c, a, b; 4 (author a) is next in series: it moves to
+    a's first place and a's other books down one of a's places; b's and c's stay. One next
+    in series past the order (7, by a) joins it; one of an author not in it (6) joins at the
+    end."""
+    authors = ["a", "b", "a", "c", "a", "b", "d", "a"]
+    order = np.array([0, 1, 2, 3, 4, 5])
+    assert sequels_before_their_authors(order, {4}, authors).tolist() == [4, 1, 0, 3, 2, 5]
+    assert sequels_before_their_authors(order, {4, 7, 6}, authors).tolist() == [
+        4, 1, 7, 3, 0, 5, 6, 2
+    ]  # fmt: skip
+    # already first among its author's books, or no next: the same order
+    assert sequels_before_their_authors(order, {0}, authors).tolist() == order.tolist()
+    assert sequels_before_their_authors(order, set(), authors) is order

@@ -430,6 +430,22 @@ def test_next_in_series_is_the_next_of_the_narrower_series(recommender, real_lis
     assert truth in at and briggs not in at
 
 
+def test_a_series_book_listed_unrated_keeps_its_authors_place_for_the_next_entry(
+    recommender, real_lists_warehouse
+):
+    """ "Guards! Guards!" listed without a rating beside The Hobbit (5) and Dune (4): its next
+    entry does not lead the list (only a rated like's does), and Pratchett's two places went
+    to The Color of Magic and Small Gods, ranked above Men at Arms. The next entry takes the
+    first of its author's places (rules.sequels_before_their_authors)."""
+    with connect(real_lists_warehouse, read_only=True) as con:
+        guards = _book(con, "Guards! Guards! (Discworld, #8; City Watch, #1)", "Terry Pratchett")
+        hobbit = _book(con, "The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien")
+        dune = _book(con, "Dune (Dune, #1)", "Frank Herbert")
+    top = recommender.recommend_ids([guards, hobbit, dune], [None, 5.0, 4.0], top_n=10).items
+    pratchett = [item.title for item in top if item.author == "Terry Pratchett"]
+    assert pratchett[:1] == ["Men at Arms (Discworld, #15; City Watch #2)"], pratchett
+
+
 def test_a_book_typed_by_its_original_title_is_not_suggested_back(recommender):
     """ "Le Petit Prince" and "Cien años de soledad" (as the rating files title them) at 5
     stars: The Little Prince and One Hundred Years of Solitude were #9 and #10 of the list."""

@@ -516,7 +516,9 @@ def test_a_book_in_two_series_is_read_in_the_narrower(real):
     # Black Echo (Harry Bosch Universe, #1)", the most read record, had no next entry (the
     # Universe's #2, The Black Ice, is read as Harry Bosch #2)
     echo = _book(con, "The Black Echo (Harry Bosch Universe, #1)", "Michael Connelly")
-    ice = _book(con, "The Black Ice (Harry Bosch, #2; Harry Bosch Universe, #2)", "Michael Connelly")
+    ice = _book(
+        con, "The Black Ice (Harry Bosch, #2; Harry Bosch Universe, #2)", "Michael Connelly"
+    )
     assert (works.series_of[echo], works.position_of[echo]) == ("harry bosch", 1.0)
     assert (works.series_of[ice], works.position_of[ice]) == ("harry bosch", 2.0)
     eco = _untitled(con, "El eco negro (Harry Bosch, #1; Harry Bosch Universe, #1)")
