@@ -73,10 +73,19 @@ def named(title: str) -> str:
     return f"“{short_title(title)}”"
 
 
+def named_reason(reason: Reason) -> str:
+    """The book a reason rests on, named: with its author where it is not the reader's but
+    stands in for a book of theirs by that author ("Ted Dekker's “Red”" for a reader of his
+    "Blink", which nobody here read: "Readers who loved “Red”" named a book they never gave)."""
+    if reason.stands_in_by:
+        return f"{reason.stands_in_by}'s {named(reason.title)}"
+    return named(reason.title)
+
+
 def _names(reasons: Sequence[Reason]) -> str:
     titles: list[str] = []
     for r in reasons:
-        title = named(r.title)
+        title = named_reason(r)
         if title not in titles:
             titles.append(title)
     return " and ".join(titles[:MAX_NAMED])
@@ -127,7 +136,7 @@ def _widely(item: Recommendation) -> str:
 
 def _like(item: Recommendation, reason: Reason, genres_of: GenresOf | None) -> str:
     genres = _shared_genres(item.book_id, reason.book_id, genres_of)
-    title = named(reason.title)
+    title = named_reason(reason)
     if genres:
         return f"Like {title}: {', '.join(genres)}"
     return f"Close in story and style to {title}"
@@ -210,14 +219,14 @@ def reason_text(
         return f"More by {item.author}, author of {named(first.title)}"
     if first.kind == "co_read":  # read by most readers here of a book the reader gave
         share = round(100 * first.weight)
-        return f"{share}% of the readers here who read {named(first.title)} read it too"
+        return f"{share}% of the readers here who read {named_reason(first)} read it too"
     if first.kind == "corating":
         fellows = [r for r in reasons if r.kind == "corating"]
         return f"Readers who loved {_names(fellows)} also loved this"
     if first.kind == "genre":  # shares that book's genres, and nothing else to say
         genres = _shared_genres(item.book_id, first.book_id, genres_of)
         if genres:
-            return f"Like {named(first.title)}: {', '.join(genres)}"
+            return f"Like {named_reason(first)}: {', '.join(genres)}"
         return _widely(item)  # only shelves that say nothing in common ("fiction")
     return _like(item, first, genres_of)
 

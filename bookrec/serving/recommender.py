@@ -289,6 +289,11 @@ class Recommender:
 
     # -- the one ranking path ---------------------------------------------------------------
 
+    def _author_of(self, book_id: int) -> str | None:
+        """A candidate's author (None: not a candidate, or no author)."""
+        pos = self._cand_pos.get(book_id)
+        return None if pos is None else self.cand_authors[pos]
+
     def _item(
         self,
         pos: int,
@@ -412,6 +417,8 @@ class Recommender:
                     rating=given.get(e.book_id),
                     weight=float(e.similarity),
                     kind=e.kind,
+                    # not a book of theirs: read in place of one by its author (books_read)
+                    stands_in_by=None if e.book_id in given else self._author_of(e.book_id),
                 )
                 for e in item.evidence
             )

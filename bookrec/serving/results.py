@@ -50,6 +50,12 @@ class Reason(Result):
         "readers here who read this book, and nothing else to tell) or genre (its Goodreads "
         "genres close to this book's, a cosine of at least 0.5, and nothing else to tell)",
     )
+    stands_in_by: str | None = Field(
+        None,
+        description="set where the book is not one of the reader's: read in place of a book of "
+        "theirs by this author that nothing here says much of (their best-known book); the "
+        "reason names it with its author",
+    )
 
     @field_serializer("weight")
     def _four_places(self, weight: float) -> float:

@@ -446,6 +446,35 @@ def test_a_series_book_listed_unrated_keeps_its_authors_place_for_the_next_entry
     assert pratchett[:1] == ["Men at Arms (Discworld, #15; City Watch #2)"], pratchett
 
 
+def test_a_book_read_in_place_of_the_readers_names_its_author(recommender, real_lists_warehouse):
+    """A book known by its title alone, with no co-reading here (Ted Dekker's "Blink" on the
+    benchmark's warehouse), is read through its author's best-known books: every reason
+    resting on one names it with the author's name, never as a book the reader gave
+    ("Readers who loved “Red”")."""
+    reader = recommender.ranker.book_reader
+    with connect(real_lists_warehouse, read_only=True) as con:
+        ids = np.array(
+            [b for (b,) in con.execute("select book_id from books where author is not null")
+             .fetchall()], np.int64,
+        )  # fmt: skip
+    stood_for = {
+        book: entries
+        for book, entries in reader._stand_ins(ids).items()
+        if entries and not any(named_as_given for _, named_as_given in entries)
+    }
+    assert len(stood_for) >= 20, "too few books read through their author's others"
+    named = 0
+    for book in sorted(stood_for)[:20]:
+        author = recommender.ranker._author_of[book]
+        for item in recommender.recommend_ids([book], [5.0], top_n=10).items:
+            others = [r for r in item.because if r.book_id != book]
+            assert {r.stands_in_by for r in others} <= {author}, (book, item.because)
+            if others and others[0] is item.because[0] and not item.next_in_series:
+                assert f"{author}'s “" in item.reason_text, item.reason_text
+                named += 1
+    assert named, "no reason rested on a book read in place of the reader's"
+
+
 def test_a_book_typed_by_its_original_title_is_not_suggested_back(recommender):
     """ "Le Petit Prince" and "Cien años de soledad" (as the rating files title them) at 5
     stars: The Little Prince and One Hundred Years of Solitude were #9 and #10 of the list."""

@@ -102,6 +102,26 @@ def test_each_kind_of_evidence_reads_as_one_short_sentence() -> None:
     )
 
 
+def test_a_book_read_in_place_of_the_readers_is_named_with_its_author() -> None:
+    """A reader of Ted Dekker's "Blink", which nobody here read, gets a list read through his
+    best-known "Red": "Readers who loved “Red”" named a book they never gave."""
+    red = Reason(
+        book_id=7, title="Red: The Heroic Rescue (The Circle, #2)", rating=None, weight=0.45,
+        kind="corating", stands_in_by="Ted Dekker",
+    )  # fmt: skip
+    assert reason_text(_item(red), "personal") == (
+        "Readers who loved Ted Dekker's “Red” also loved this"
+    )
+    shared = red.model_copy(update={"kind": "co_read", "weight": 0.5})
+    assert reason_text(_item(shared), "personal") == (
+        "50% of the readers here who read Ted Dekker's “Red” read it too"
+    )
+    close = red.model_copy(update={"kind": "text", "weight": 0.6})
+    assert reason_text(_item(close), "personal") == (
+        "Close in story and style to Ted Dekker's “Red”"
+    )
+
+
 def test_genres_read_as_words_a_sentence_says() -> None:
     """Goodreads' "Childrens" and a reader's shelf "young-adult" read "children's" and "young
     adult" ("Like “Goodnight Moon”: classics, childrens" read as a typo), and one genre spelled
