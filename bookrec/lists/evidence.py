@@ -27,6 +27,10 @@ MIN_CORATING = 0.3
 # (a share of 3 readers says little)
 MIN_CO_READ_SHARE = 0.4
 MIN_CO_READERS = 10
+# "corating" evidence ("Readers who loved X also loved this") rests on a book at least this
+# many readers here read: ALS gives a book one reader read that reader's taste, and "readers
+# who loved Blink" was one reader's other books (Mansfield Park, Circe, Yes Please)
+MIN_CORATING_READERS = 5
 # "genre" evidence: the cosine of two books' genre rows (bookrec.lists.genres: up to 8 genres
 # each, unit rows: k shared of n and m is k / sqrt(n m)) at least this, half of them shared
 # where both have as many, as "The Chronicles of Narnia" and "The Hobbit" (fantasy, classics,
@@ -70,7 +74,12 @@ def list_evidence(
     if cands.described is not None:
         told = np.outer(cands.described[chosen], text.described_of(feats.liked_ids))
     evidence = _closest(
-        feats, chosen, because_count, told, cands.book_ids[chosen] if chosen else None
+        feats,
+        chosen,
+        because_count,
+        told,
+        cands.book_ids[chosen] if chosen else None,
+        _read_by_enough(cands, works, feats.liked_ids),
     )
     if because_count > 0:
         evidence = _by_their_author(
@@ -81,18 +90,35 @@ def list_evidence(
     return evidence
 
 
+def _read_by_enough(
+    cands: Candidates, works: Works | None, liked_ids: np.ndarray
+) -> np.ndarray | None:
+    """Per liked book, whether at least MIN_CORATING_READERS readers here read its work (None:
+    no ratings to count, every book)."""
+    readers = cands.co_readers
+    if readers is None or not len(liked_ids):
+        return None
+    columns = readers.columns_of_books(works, liked_ids)
+    enough = np.zeros(len(columns), bool)
+    enough[columns >= 0] = readers.readers_of[columns[columns >= 0]] >= MIN_CORATING_READERS
+    return enough
+
+
 def _closest(
     feats: Features,
     chosen: list[int],
     count: int,
     told: np.ndarray | None = None,
     chosen_ids: np.ndarray | None = None,
+    read_by_enough: np.ndarray | None = None,
 ) -> list[tuple[Evidence, ...]]:
     """Per chosen candidate, the `count` liked books closest to it in each space (co-rating
     first), those above the space's floor; in the text space only pairs whose texts both say
     more than title and author (told: chosen x liked books; None: every pair), since a title
-    alone says nothing of story and style. Never the candidate itself (chosen_ids: their book
-    ids), which a book read in for the features only (bookrec.lists.books_read) may be."""
+    alone says nothing of story and style; in the co-rating space only liked books enough
+    readers here read (read_by_enough: per liked book; None: all). Never the candidate itself
+    (chosen_ids: their book ids), which a book read in for the features only
+    (bookrec.lists.books_read) may be."""
     found: list[list[Evidence]] = [[] for _ in chosen]
     itself = None
     if chosen_ids is not None:
@@ -103,6 +129,8 @@ def _closest(
         rows = feats.liked_cosines(kind, chosen)
         if kind == "text" and told is not None:
             rows = np.where(told, rows, -np.inf)
+        if kind == "corating" and read_by_enough is not None:
+            rows = np.where(read_by_enough[None, :], rows, -np.inf)
         if itself is not None and itself.any():
             rows = np.where(itself, -np.inf, rows)
         best = np.argsort(-rows, axis=1, kind="stable")[:, :count]

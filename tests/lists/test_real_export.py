@@ -28,7 +28,9 @@ from bookrec.embedding.onnx_model import default_cache_dir
 from bookrec.embedding.store import plan_embedding
 from bookrec.embedding.vectors import BookVectors
 from bookrec.lists.corating import load_corating
+from bookrec.lists.coreaders import co_readers
 from bookrec.lists.ease import load_ease
+from bookrec.lists.evidence import MIN_CORATING_READERS
 from bookrec.lists.genres import load_genres
 from bookrec.lists.rules import blocked_mask
 from bookrec.lists.works import load_works
@@ -55,6 +57,7 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
         catalog = load_catalog(con)
         works, corating, ease = load_works(con), load_corating(con), load_ease(con)
         genres = load_genres(con)  # the score's genre term and reasons, as served
+        readers = co_readers(con, works, ListConfig().liked_rating)  # reasons' counts, as served
         texts = con.execute(
             "select book_id, text, described from feat_book_texts order by book_id"
         ).df()
@@ -82,6 +85,7 @@ def recommender(real_lists_warehouse: Path, export_books) -> Recommender:
         matcher=matcher,
         ease=ease,  # as served: EASE's score is the full histories' co-reading feature
         genres=genres,
+        co_readers=readers,
     )
 
 
@@ -473,6 +477,26 @@ def test_a_book_read_in_place_of_the_readers_names_its_author(recommender, real_
                 assert f"{author}'s “" in item.reason_text, item.reason_text
                 named += 1
     assert named, "no reason rested on a book read in place of the reader's"
+
+
+def test_readers_who_loved_a_book_are_more_than_one_or_two(recommender, real_lists_warehouse):
+    """ "Readers who loved “Shatter Me” also loved this" rested on the two readers here who
+    read it (ALS gives such a book their taste): a book fewer than MIN_CORATING_READERS
+    readers here read is named by its genres, its text or its author instead."""
+    ranker = recommender.ranker
+    with connect(real_lists_warehouse, read_only=True) as con:
+        shatter = _book(con, "Shatter Me (Shatter Me, #1)", "Tahereh Mafi")
+        hunger = _book(con, "The Hunger Games (The Hunger Games, #1)", "Suzanne Collins")
+    readers = ranker.cands.co_readers
+    (few,) = readers.readers_of[readers.columns_of_books(ranker.works, [shatter])]
+    assert 0 < few < MIN_CORATING_READERS
+    assert ranker.cands.book_ids.tolist().count(hunger) == 1
+    items = recommender.recommend_ids([shatter], [5.0], top_n=20).items
+    kinds = {r.kind for item in items for r in item.because if r.book_id == shatter}
+    assert kinds and "corating" not in kinds, kinds
+    # a book enough readers read still is: The Hunger Games' readers here
+    items = recommender.recommend_ids([hunger], [5.0], top_n=10).items
+    assert any(r.kind == "corating" for item in items for r in item.because)
 
 
 def test_a_book_typed_by_its_original_title_is_not_suggested_back(recommender):
