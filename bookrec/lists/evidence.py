@@ -28,8 +28,9 @@ MIN_CORATING = 0.3
 MIN_CO_READ_SHARE = 0.4
 MIN_CO_READERS = 10
 # "corating" evidence ("Readers who loved X also loved this") rests on a book at least this
-# many readers here read: ALS gives a book one reader read that reader's taste, and "readers
-# who loved Blink" was one reader's other books (Mansfield Park, Circe, Yes Please)
+# many readers here read (fewer than co_read's, which names their share): ALS gives a book
+# one reader read that reader's taste, and "readers who loved Blink" was one reader's other
+# books (Mansfield Park, Circe, Yes Please)
 MIN_CORATING_READERS = 5
 # "genre" evidence: the cosine of two books' genre rows (bookrec.lists.genres: up to 8 genres
 # each, unit rows: k shared of n and m is k / sqrt(n m)) at least this, half of them shared
@@ -95,13 +96,22 @@ def _read_by_enough(
 ) -> np.ndarray | None:
     """Per liked book, whether at least MIN_CORATING_READERS readers here read its work (None:
     no ratings to count, every book)."""
+    columns = _columns_read_by(cands, works, liked_ids, MIN_CORATING_READERS)
+    return None if columns is None else columns >= 0
+
+
+def _columns_read_by(
+    cands: Candidates, works: Works | None, liked_ids: np.ndarray, at_least: int
+) -> np.ndarray | None:
+    """Per liked book, its work's column among the readers here, -1 where fewer than at_least
+    of them read it (None: no readers to count, or no liked book)."""
     readers = cands.co_readers
     if readers is None or not len(liked_ids):
         return None
     columns = readers.columns_of_books(works, liked_ids)
     enough = np.zeros(len(columns), bool)
-    enough[columns >= 0] = readers.readers_of[columns[columns >= 0]] >= MIN_CORATING_READERS
-    return enough
+    enough[columns >= 0] = readers.readers_of[columns[columns >= 0]] >= at_least
+    return np.where(enough, columns, -1)
 
 
 def _closest(
@@ -188,12 +198,9 @@ def read_by_their_readers(
     here who read “The Hobbit” read it too")."""
     readers = cands.co_readers
     bare = [i for i, found in enumerate(evidence) if not found]
-    if readers is None or not bare or not len(liked_ids):
+    given = _columns_read_by(cands, works, liked_ids, MIN_CO_READERS)
+    if readers is None or given is None or not bare:
         return evidence
-    given = readers.columns_of_books(works, liked_ids)
-    enough = np.zeros(len(given), bool)  # -1 (nobody here read it) stays out
-    enough[given >= 0] = readers.readers_of[given[given >= 0]] >= MIN_CO_READERS
-    given = np.where(enough, given, -1)
     items = cands.co_reader_cols[np.asarray(chosen, np.int64)[bare]]
     shares = readers.shares(given, items)  # liked books x bare items
     best = shares.argmax(axis=0)

@@ -124,9 +124,22 @@ class Features:
     weights: np.ndarray | None = None
 
     def columns_of(self, positions: Sequence[int]) -> np.ndarray:
-        """The columns of these candidate positions in the per-candidate arrays."""
+        """The columns of these candidate positions in the per-candidate arrays.
+
+        Raises:
+            ValueError: a position outside the reader's shortlist (a column found by search
+                would be another candidate's).
+        """
         positions = np.asarray(positions, np.int64)
-        return positions if self.positions is None else np.searchsorted(self.positions, positions)
+        if self.positions is None:
+            return positions
+        columns = np.searchsorted(self.positions, positions)
+        if len(columns) and (
+            columns.max() >= len(self.positions)
+            or not np.array_equal(self.positions[columns], positions)
+        ):
+            raise ValueError("candidate positions outside the reader's shortlist")
+        return columns
 
     def liked_cosines(self, kind: str, positions: Sequence[int]) -> np.ndarray:
         """(len(positions), liked books): the cosines of those candidates to each liked book in
@@ -232,7 +245,7 @@ class Shortlisting:
     that stands for the rest in their costly features' z-scores, per reader the candidates
     their list may not hold (blocked_mask: never shortlisted) and those it must be able to
     hold whatever their cheap score (`kept`: the next entries of the reader's series, which
-    lead a few-book list; None: none)."""
+    lead a few-book list or come first among their author's books; None: none)."""
 
     size: int
     sample: np.ndarray

@@ -170,17 +170,17 @@ class ListRanker:
         readers: list[tuple[np.ndarray, np.ndarray]],
         blocked: list[np.ndarray] | None = None,
         top_n: int = 10,
-        leads: list[set[int]] | None = None,
+        kept: list[set[int]] | None = None,
     ) -> Iterator[Features]:
         """The readers' features; with their blocked masks, over their shortlists when the
         catalog calls for them (ListConfig.shortlist, at least as deep as a top_n list ranks,
-        holding the next entries of their series that may lead their lists: `leads`, _leads),
+        holding the next entries of their series their lists may move up: `kept`, _kept),
         else over every candidate."""
         shortlisting = None
         size = self._shortlist_size(top_n)
         if blocked is not None and size is not None:
-            kept = None if leads is None else [np.fromiter(up, np.int64) for up in leads]
-            shortlisting = Shortlisting(size, self._sample, blocked, kept)
+            held = None if kept is None else [np.fromiter(up, np.int64) for up in kept]
+            shortlisting = Shortlisting(size, self._sample, blocked, held)
         return block_features(
             self.cands, self.text, self.corating, readers, self.config, self.authors, shortlisting
         )
@@ -319,8 +319,12 @@ class ListRanker:
                 self._leads(*checked[i], next_up)
                 for i, (_, next_up) in zip(block, rules, strict=True)
             ]
+            kept = [
+                self._kept(len(checked[i][0]), next_up, lead)
+                for i, (_, next_up), lead in zip(block, rules, leads, strict=True)
+            ]
             features = self._block_features(
-                [checked[i] for i in block], [blocked for blocked, _ in rules], top_n, leads
+                [checked[i] for i in block], [blocked for blocked, _ in rules], top_n, kept
             )
             for i, feats, (blocked, next_up), leading in zip(
                 block, features, rules, leads, strict=True
@@ -368,6 +372,12 @@ class ListRanker:
             # an excluded book is never "next in series" (it would lead the list: _with_leads)
             next_up = {p for p in next_up if not blocked[p]}
         return blocked, next_up
+
+    def _kept(self, n_books: int, next_up: set[int], leads: set[int]) -> set[int]:
+        """The next entries a reader's shortlist holds whatever their cheap score: those that
+        lead the list (_leads) and, for a reader of few books, every other, which comes first
+        among its author's books (rules.sequels_before_their_authors)."""
+        return leads | next_up if self.config.sequels_first_for(n_books) else leads
 
     def _leads(self, ids: np.ndarray, ratings: np.ndarray, next_up: set[int]) -> set[int]:
         """The next-in-series positions that may lead this reader's list
@@ -541,8 +551,9 @@ class ListRanker:
         (bookrec.evaluation.topn.train_reranker)."""
         read = self.books_read(*_checked(book_ids, ratings))
         blocked, next_up = self._rules(read.ruled_ids, read.ruled_ratings, ())
-        leads = [self._leads(read.ids, read.ratings, next_up)]
-        feats = next(self._block_features([(read.ids, read.ratings)], [blocked], 10, leads))
+        leads = self._leads(read.ids, read.ratings, next_up)
+        kept = [self._kept(len(read.ids), next_up, leads)]
+        feats = next(self._block_features([(read.ids, read.ratings)], [blocked], 10, kept))
         score, rating, _, blocked = self._linear(read.ids, read.ratings, feats, blocked)
         top, rows = self._rerank_rows(read.ids, feats, score, rating, blocked, next_up)
         return (top if feats.positions is None else feats.positions[top]), rows

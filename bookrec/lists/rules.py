@@ -376,7 +376,8 @@ def sequels_before_their_authors(
     order: np.ndarray, next_up: set[int], authors: list[str]
 ) -> np.ndarray:
     """`order` with each author's next-in-series entries in the first of that author's places
-    (those ranked past `order` joining it): the per-author cap (pick) then keeps the series
+    (those ranked past `order` joining it, at its end; the reader's shortlist holds them:
+    ListRanker._kept): the per-author cap (pick) then keeps the series
     the reader is in ("Guards! Guards!" listed unrated beside rated books: Men at Arms, City
     Watch #2, ranked past The Color of Magic and Small Gods, which took Pratchett's two
     places). The other authors' books keep theirs."""
@@ -384,9 +385,10 @@ def sequels_before_their_authors(
         return order
     nexts = np.fromiter(next_up, np.int64, len(next_up))
     order = np.concatenate([order, np.setdiff1d(nexts, order)])
+    theirs = {authors[p] for p in next_up} - {""}
     places: dict[str, list[int]] = {}
     for at, pos in enumerate(order.tolist()):
-        if authors[pos]:
+        if authors[pos] in theirs:
             places.setdefault(authors[pos], []).append(at)
     for at_list in places.values():
         books = order[at_list]

@@ -216,6 +216,8 @@ def reason_text(
         return _widely(item)
     first = reasons[0]
     if first.kind == "author":  # by the author of a book the reader gave, nothing else to say
+        if first.stands_in_by:  # not the reader's book: the author is what they gave
+            return f"More by {item.author}"
         return f"More by {item.author}, author of {named(first.title)}"
     if first.kind == "co_read":  # read by most readers here of a book the reader gave
         share = round(100 * first.weight)

@@ -85,7 +85,10 @@ narrowed as (
 broader_numbers as (
     -- a position of a broader series that suffixes name second, after the series the book is
     -- read in, with one entry there: "(Harry Bosch, #1; Harry Bosch Universe, #1)" is Harry
-    -- Bosch #1
+    -- Bosch #1. Broader by its name ("Harry Bosch Universe" after "Harry Bosch"): a second
+    -- series of another name may be narrower ("Blood Work (Harry Bosch Universe, #8; Terry
+    -- McCaleb #1)") or another author's (an anthology's novella: "Bite (Anita Blake, #8.5;
+    -- Sookie Stackhouse, #5.1)"); whole numbers only
     select
         title_key(second.name) as broad_key,
         second.pos as broad_pos,
@@ -93,6 +96,8 @@ broader_numbers as (
         any_value(suffix.lo) as lo
     from narrowed
     where second.name <> '' and suffix.name <> '' and not in_second
+        and starts_with(title_key(second.name), title_key(suffix.name) || ' ')
+        and not contains(second.pos, '.') and not contains(suffix.lo, '.')
     group by all
     having count(distinct (title_key(suffix.name), suffix.lo)) = 1
 ),

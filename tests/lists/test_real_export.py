@@ -36,6 +36,7 @@ from bookrec.lists.rules import blocked_mask
 from bookrec.lists.works import load_works
 from bookrec.serving.matching import CatalogMatcher, load_catalog
 from bookrec.serving.reader_input import ReaderBook, read_goodreads_export
+from bookrec.serving.reasons import short_title
 from bookrec.serving.recommender import Recommender
 from bookrec.warehouse.connection import connect
 from tests.lists.test_works_real import _book
@@ -452,9 +453,9 @@ def test_a_series_book_listed_unrated_keeps_its_authors_place_for_the_next_entry
 
 def test_a_book_read_in_place_of_the_readers_names_its_author(recommender, real_lists_warehouse):
     """A book known by its title alone, with no co-reading here (Ted Dekker's "Blink" on the
-    benchmark's warehouse), is read through its author's best-known books: every reason
-    resting on one names it with the author's name, never as a book the reader gave
-    ("Readers who loved “Red”")."""
+    benchmark's warehouse), is read through its author's best-known books: a reason resting
+    on one names it with the author's name, never as a book the reader gave ("Readers who
+    loved “Red”")."""
     reader = recommender.ranker.book_reader
     with connect(real_lists_warehouse, read_only=True) as con:
         ids = np.array(
@@ -470,12 +471,16 @@ def test_a_book_read_in_place_of_the_readers_names_its_author(recommender, real_
     named = 0
     for book in sorted(stood_for)[:20]:
         author = recommender.ranker._author_of[book]
-        for item in recommender.recommend_ids([book], [5.0], top_n=10).items:
-            others = [r for r in item.because if r.book_id != book]
-            assert {r.stands_in_by for r in others} <= {author}, (book, item.because)
-            if others and others[0] is item.because[0] and not item.next_in_series:
-                assert f"{author}'s “" in item.reason_text, item.reason_text
-                named += 1
+        items = recommender.recommend_ids([book], [5.0], top_n=10).items
+        for item in items:
+            for reason in item.because:
+                if reason.book_id == book:
+                    continue
+                assert reason.stands_in_by == author, (book, reason)
+                quoted = f"“{short_title(reason.title)}”"
+                if quoted in item.reason_text:
+                    assert f"{author}'s {quoted}" in item.reason_text, item.reason_text
+                    named += 1
     assert named, "no reason rested on a book read in place of the reader's"
 
 
@@ -497,6 +502,34 @@ def test_readers_who_loved_a_book_are_more_than_one_or_two(recommender, real_lis
     # a book enough readers read still is: The Hunger Games' readers here
     items = recommender.recommend_ids([hunger], [5.0], top_n=10).items
     assert any(r.kind == "corating" for item in items for r in item.because)
+
+
+def test_every_next_entry_of_a_few_book_reader_is_shortlisted(recommender, real_lists_warehouse):
+    """A series opener listed unrated beside The Hobbit (5) and Dune (4): its next entry may
+    move up to its author's first place in the list (rules.sequels_before_their_authors), so
+    the reader's shortlist must hold it. Past the shortlist, its column was another
+    candidate's, or one past the end ("Forest of Secrets" unrated beside "Firestar's Quest"
+    at 5: IndexError)."""
+    ranker = recommender.ranker
+    layout, cands = ranker.layout, ranker.cands
+    with connect(real_lists_warehouse, read_only=True) as con:
+        hobbit = _book(con, "The Hobbit (The Lord of the Rings, #0)", "J.R.R. Tolkien")
+        dune = _book(con, "Dune (Dune, #1)", "Frank Herbert")
+    openers = np.flatnonzero((layout.code >= 0) & (layout.position == 1.0))
+    openers = openers[np.argsort(-cands.popularity[openers], kind="stable")][:80]
+    past_the_cheap_shortlist = 0
+    for opener in cands.book_ids[openers].tolist():
+        ids = np.array([opener, hobbit, dune], np.int64)
+        ratings = np.array([np.nan, 5.0, 4.0])
+        blocked, next_up = ranker._rules(ids, ratings, ())
+        leads = ranker._leads(ids, ratings, next_up)
+        feats = next(ranker._block_features([(ids, ratings)], [blocked], 10, [leads]))
+        past_the_cheap_shortlist += len(next_up - set(feats.positions.tolist()))
+        kept = ranker._kept(len(ids), next_up, leads)
+        feats = next(ranker._block_features([(ids, ratings)], [blocked], 10, [kept]))
+        assert next_up <= set(feats.positions.tolist()), opener
+        recommender.recommend_ids(ids.tolist(), [None, 5.0, 4.0], top_n=10)
+    assert past_the_cheap_shortlist, "no next entry past the cheap shortlist: nothing checked"
 
 
 def test_a_book_typed_by_its_original_title_is_not_suggested_back(recommender):

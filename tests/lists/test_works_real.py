@@ -523,6 +523,15 @@ def test_a_book_in_two_series_is_read_in_the_narrower(real):
     assert (works.series_of[ice], works.position_of[ice]) == ("harry bosch", 2.0)
     eco = _untitled(con, "El eco negro (Harry Bosch, #1; Harry Bosch Universe, #1)")
     assert works.work(eco) == works.work(echo)
+    # only into a series whose name the broader one's begins with: not Terry McCaleb #1 into
+    # the Harry Bosch Universe, nor an anthology's novella into another author's series
+    renumbered = con.execute(
+        "select b.title, s.series_key from book_series as s join books as b using (book_id) "
+        "where s.series_rule like 'numbered in a broader%'"
+    ).fetchall()
+    assert ("The Black Echo (Harry Bosch Universe, #1)", "harry bosch") in renumbered
+    for title, key in renumbered:
+        assert f"({key} " in title.lower(), (title, key)
 
 
 def test_look_alikes_stay_apart(real):

@@ -120,6 +120,9 @@ def test_a_book_read_in_place_of_the_readers_is_named_with_its_author() -> None:
     assert reason_text(_item(close), "personal") == (
         "Close in story and style to Ted Dekker's “Red”"
     )
+    # by the author of a book they gave: the author, not a title they did not give
+    by = red.model_copy(update={"kind": "author", "weight": 1.0})
+    assert reason_text(_item(by), "personal") == "More by Ann Vale"
 
 
 def test_genres_read_as_words_a_sentence_says() -> None:
