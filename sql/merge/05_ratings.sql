@@ -6,7 +6,13 @@ create or replace table ratings as
 with valid as (
     select r.user_id, b.book_id, r.rating, r.source_file, r.source_row
     from clean_ratings as r
-    join merge_rating_titles as t using (title_key)
+    join merge_rating_titles as t
+        on t.title_key = r.title_key
+        -- a key matched per series: the rating's own (rating_series)
+        and (
+            t.rating_series is null
+            or t.rating_series = coalesce(series_note_name(r.title), '')
+        )
     join books as b on b.book_key = t.book_key
     where r.reject_reason is null
 ),

@@ -42,7 +42,12 @@ duplicate_ratings as (
                 partition by r.user_id, b.book_id order by r.source_file, r.source_row
             ) as nth
         from clean_ratings as r
-        join merge_rating_titles as t using (title_key)
+        join merge_rating_titles as t
+            on t.title_key = r.title_key
+            and (
+                t.rating_series is null
+                or t.rating_series = coalesce(series_note_name(r.title), '')
+            )
         join books as b on b.book_key = t.book_key
         where r.reject_reason is null
     )

@@ -64,6 +64,7 @@ select * from (values
     ('merge_book_groups', null, 'Each usable book record with the key of the book it belongs to.'),
     ('merge_catalog_books', null, 'One row per book a metadata file describes, each field from its best record that has it (avg_rating from the most-rated record, num_ratings the largest).'),
     ('merge_rating_titles', null, 'Each distinct title of the rating files and the book it names, with how it was matched.'),
+    ('merge_rating_titles', 'rating_series', 'where the catalog books of one title key are matched per series: the series the rating titles'' note names ('''' for no note); null where all its titles go to one book'),
     ('book_match_keys', null, 'Every book''s title and author keys, as the title matcher of `bookrec recommend` and the page reads them.'),
     ('book_match_keys', 'key_macros', 'the version of the key macros that made the keys (keys of another version are made anew)'),
     ('book_match_keys', 'title_key', 'the title as matching compares it (books.title_key)'),

@@ -71,18 +71,33 @@ def test_a_rating_title_with_a_series_note_is_the_book_of_that_series(real_wareh
     """The rating files' "Snuff (Discworld, #39; City Watch #8)" was Chuck Palahniuk's "Snuff"
     (the most rated of the two so titled), so Pratchett's readers made Palahniuk "read by
     readers of Mort"; "Dawn (Xenogenesis, #1)" was Erin Hunter's. Without a series note the
-    most rated book so titled is still taken."""
+    most rated book so titled is still taken. Each series a key's rating titles name is matched
+    apart: "Night Watch (Watch #1)" was Pratchett's, "City of Bones (Harry Bosch, #8; ...)"
+    Cassandra Clare's, "The Crossing (The Border Trilogy, #2)" Connelly's."""
     rows = query(
         real_warehouse,
-        "select r.title_key, c.author, r.match_type from merge_rating_titles as r "
-        "join merge_catalog_books as c using (book_key) "
-        "where r.title_key in ('snuff', 'dawn', 'the crossing') order by r.title_key",
+        "select r.title_key, r.rating_series, c.author, r.match_type "
+        "from merge_rating_titles as r join merge_catalog_books as c using (book_key) "
+        "where r.title_key in ('snuff', 'dawn', 'the crossing', 'city of bones') order by all",
     )
     assert rows == [
-        ("dawn", "Octavia E. Butler", "title and series"),
-        ("snuff", "Terry Pratchett", "title and series"),
-        ("the crossing", "Michael Connelly", "title and series"),
+        ("city of bones", "harry bosch", "Michael Connelly", "title and series"),
+        ("city of bones", "the mortal instruments", "Cassandra Clare", "title and series"),
+        ("dawn", "", "Erin Hunter", "title, ambiguous"),
+        ("dawn", "xenogenesis", "Octavia E. Butler", "title and series"),
+        ("snuff", "", "Chuck Palahniuk", "title, ambiguous"),
+        ("snuff", "discworld", "Terry Pratchett", "title and series"),
+        ("the crossing", "", "Cormac McCarthy", "title, ambiguous"),
+        ("the crossing", "harry bosch", "Michael Connelly", "title and series"),
+        ("the crossing", "the border trilogy", "Cormac McCarthy", "title and series"),
     ]
+    # the ratings follow: Lukyanenko's Night Watch has its readers' 5
+    watch = query(
+        real_warehouse,
+        "select b.author, count(*) from ratings join books as b using (book_id) "
+        "where b.title = 'Night Watch (Watch, #1)' group by all",
+    )
+    assert watch == [("Sergei Lukyanenko", 5)]
     # every title so matched went to a book whose own series note names its series
     disagree = query(
         real_warehouse,
