@@ -25,6 +25,10 @@ create or replace macro title_key(t) as
 create or replace macro series_note_name(t) as
     title_key(regexp_extract(t, '\(([^()]*?),?\s*#\s*[0-9][^()]*\)\s*$', 1));
 
+-- A rating title's series, where the titles of its key are matched per series
+-- (merge_rating_titles.rating_series): its note's series, '' without one.
+create or replace macro rating_series_of(t) as coalesce(series_note_name(t), '');
+
 -- The title before its subtitle: "Siddhartha: An Indian Tale" -> "siddhartha".
 create or replace macro main_title_key(t) as
     title_key(split_part(strip_series(t), ':', 1));

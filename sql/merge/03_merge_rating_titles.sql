@@ -10,7 +10,7 @@
 -- apart (rating_series: the note's series, '' for the titles without a note; null where the
 -- key's titles are matched together): "City of Bones (Harry Bosch, #8; ...)" is Connelly's,
 -- "City of Bones (The Mortal Instruments, #1)" Cassandra Clare's, and "Night Watch (Watch
--- #1)" Lukyanenko's (88 ratings of 49 such titles went to the key's other book).
+-- #1)" Lukyanenko's (85 ratings of 47 such titles went to a book of another series).
 create or replace table merge_rating_titles as
 with titled as (
     select title_key, main_title_key, title, count(*) as n
@@ -28,14 +28,14 @@ split_keys as (
         select title_key from merge_catalog_books group by title_key having count(*) > 1
     )
     group by title_key
-    having count(distinct coalesce(series_note_name(title), '')) > 1
+    having count(distinct rating_series_of(title)) > 1
 ),
 
 rating_titles as (
     select
         t.title_key,
         case
-            when s.title_key is not null then coalesce(series_note_name(t.title), '')
+            when s.title_key is not null then rating_series_of(t.title)
         end as rating_series,
         arg_max(t.main_title_key, (t.n, t.title)) as main_title_key,
         -- display title: the spelling used most, ties broken alphabetically

@@ -11,7 +11,7 @@ with valid as (
         -- a key matched per series: the rating's own (rating_series)
         and (
             t.rating_series is null
-            or t.rating_series = coalesce(series_note_name(r.title), '')
+            or t.rating_series = rating_series_of(r.title)
         )
     join books as b on b.book_key = t.book_key
     where r.reject_reason is null

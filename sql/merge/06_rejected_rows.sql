@@ -46,7 +46,7 @@ duplicate_ratings as (
             on t.title_key = r.title_key
             and (
                 t.rating_series is null
-                or t.rating_series = coalesce(series_note_name(r.title), '')
+                or t.rating_series = rating_series_of(r.title)
             )
         join books as b on b.book_key = t.book_key
         where r.reject_reason is null
