@@ -289,11 +289,6 @@ class Recommender:
 
     # -- the one ranking path ---------------------------------------------------------------
 
-    def _author_of(self, book_id: int) -> str | None:
-        """A candidate's author (None: not a candidate, or no author)."""
-        pos = self._cand_pos.get(book_id)
-        return None if pos is None else self.cand_authors[pos]
-
     def _item(
         self,
         pos: int,
@@ -409,6 +404,7 @@ class Recommender:
                 predictions += cfg.alpha * BlendScorer.combine(parts, cfg.temperature, cfg.top_k)
         predicted = [None] * len(listed) if predictions is None else predictions.tolist()
         items = []
+        authors = self.ranker.authors  # every catalog book's ("" without one)
         for n, (item, pos) in enumerate(zip(listed, positions.tolist(), strict=True)):
             because = tuple(
                 Reason(
@@ -418,7 +414,7 @@ class Recommender:
                     weight=float(e.similarity),
                     kind=e.kind,
                     # not a book of theirs: read in place of one by its author (books_read)
-                    stands_in_by=None if e.book_id in given else self._author_of(e.book_id),
+                    stands_in_by=None if e.book_id in given else authors.get(e.book_id) or None,
                 )
                 for e in item.evidence
             )

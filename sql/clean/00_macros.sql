@@ -29,6 +29,11 @@ create or replace macro series_note_name(t) as
 -- (merge_rating_titles.rating_series): its note's series, '' without one.
 create or replace macro rating_series_of(t) as coalesce(series_note_name(t), '');
 
+-- Whether a rating titled t belongs to a merge_rating_titles row of its key: the key's only
+-- row (rating_series null), or the row of its note's series.
+create or replace macro in_rating_series(rating_series, t) as
+    rating_series is null or rating_series = rating_series_of(t);
+
 -- The title before its subtitle: "Siddhartha: An Indian Tale" -> "siddhartha".
 create or replace macro main_title_key(t) as
     title_key(split_part(strip_series(t), ':', 1));

@@ -9,10 +9,7 @@ with valid as (
     join merge_rating_titles as t
         on t.title_key = r.title_key
         -- a key matched per series: the rating's own (rating_series)
-        and (
-            t.rating_series is null
-            or t.rating_series = rating_series_of(r.title)
-        )
+        and in_rating_series(t.rating_series, r.title)
     join books as b on b.book_key = t.book_key
     where r.reject_reason is null
 ),

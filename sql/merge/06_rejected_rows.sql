@@ -44,10 +44,7 @@ duplicate_ratings as (
         from clean_ratings as r
         join merge_rating_titles as t
             on t.title_key = r.title_key
-            and (
-                t.rating_series is null
-                or t.rating_series = rating_series_of(r.title)
-            )
+            and in_rating_series(t.rating_series, r.title)
         join books as b on b.book_key = t.book_key
         where r.reject_reason is null
     )
