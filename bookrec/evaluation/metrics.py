@@ -151,6 +151,19 @@ def mean_spearman(hidden: pd.DataFrame, prediction: np.ndarray) -> float:
     return float(values.mean()) if len(values) else float("nan")
 
 
+def paired_gain(new: np.ndarray, old: np.ndarray) -> tuple[float, float, float]:
+    """(new's mean, old's mean, standard error of the mean paired gain) of two per-user
+    figures of the same users in the same order, over the users defined in both (NaN means
+    where none is; NaN standard error under two)."""
+    new, old = np.asarray(new, np.float64), np.asarray(old, np.float64)
+    both = np.isfinite(new) & np.isfinite(old)
+    gains = new[both] - old[both]
+    gain_se = float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else float("nan")
+    if not both.any():
+        return float("nan"), float("nan"), gain_se
+    return float(new[both].mean()), float(old[both].mean()), gain_se
+
+
 def triplet_accuracy(matrix: np.ndarray, triplets: np.ndarray) -> float:
     """Share of (anchor, positive, negative) row triplets of unit vectors whose anchor is more
     similar to the positive than to the negative (NaN without triplets)."""

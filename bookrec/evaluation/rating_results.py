@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from bookrec.config import EvalConfig, ScorerConfig, to_json
@@ -82,6 +83,9 @@ class BlendTuning:
     config: ScorerConfig
     tune_spearman: float
     grid: list[dict] = field(default_factory=list)
+    # the chosen setting's Spearman of each tuning user (metrics.grouped_spearman's order, the
+    # same for every variant of one split; NaN: undefined), to compare two variants paired
+    tune_per_user: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def alpha_curve(self) -> list[dict]:
         """Tuning Spearman per alpha at the chosen temperature and top_k."""

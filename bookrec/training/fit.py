@@ -32,7 +32,7 @@ from bookrec.embedding.projector_runs import ProjectorRun, selected_as_default
 from bookrec.embedding.vectors import BookVectors
 from bookrec.evaluation.grid_choice import best_alpha
 from bookrec.evaluation.heldout_blend import BlendGrid, BlendTask
-from bookrec.evaluation.metrics import triplet_accuracy
+from bookrec.evaluation.metrics import paired_gain, triplet_accuracy
 from bookrec.holdout import UserSplit, hide_ratings, split_users
 from bookrec.scoring.predictors import BookAverage
 from bookrec.training.inputs import TrainingData, projector_version
@@ -223,29 +223,19 @@ def _confirm(
     raw_alpha: float,
 ) -> tuple[float, float, float]:
     """(trained, raw, standard error of the paired gain) on the confirmation readers, each
-    space at its own selected alpha; readers undefined in either space are left out."""
+    space at its own selected alpha; readers undefined in either space are left out
+    (bookrec.evaluation.metrics.paired_gain)."""
     grid, confirm = BlendGrid.of(config), validation.confirm
     trained_users = confirm.per_user_spearman(trained, grid.at(alpha))[alpha]
     raw_users = confirm.per_user_spearman(validation.raw, grid.at(raw_alpha))[raw_alpha]
-    both = np.isfinite(trained_users) & np.isfinite(raw_users)
-    gains = trained_users[both] - raw_users[both]
-    gain_se = float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else float("nan")
-    # no reader defined in both (a tiny warehouse): nan, without numpy's empty-mean warning
-    trained_mean, raw_mean = (
-        (float(np.nanmean(trained_users)), float(np.nanmean(raw_users)))
-        if both.any()
-        else (float("nan"), float("nan"))
-    )
+    trained_mean, raw_mean, gain_se = paired_gain(trained_users, raw_users)
     log.info(
-        "confirmation readers (%d): trained %.4f vs raw %.4f (gain %.4f, se %.4f)",
-        int(both.sum()),
+        "confirmation readers: trained %.4f vs raw %.4f (gain %.4f, se %.4f)",
         trained_mean,
         raw_mean,
-        float(gains.mean()) if len(gains) else float("nan"),
+        trained_mean - raw_mean,
         gain_se,
     )
-    if not both.any():
-        return float("nan"), float("nan"), gain_se
     return trained_mean, raw_mean, gain_se
 
 

@@ -12,15 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bookrec.config import EvalConfig, ProjectorConfig
+from bookrec.config import EvalConfig, ProjectorConfig, ScorerConfig
 from bookrec.errors import ConfigError, DataError
 from bookrec.evaluation.metrics import grouped_spearman, per_user_metrics
 from bookrec.evaluation.rating_evaluation import (
+    SpaceChoice,
+    _served_choice,
     evaluate_methods,
     run_evaluation,
     tune_scorer_settings,
 )
+from bookrec.evaluation.rating_results import BlendTuning
 from bookrec.holdout import hidden_mask, hide_ratings, split_ratings, split_users
+from bookrec.scoring.blend import DEFAULT_CENTERING
 from bookrec.scoring.predictors import BookAverage
 from bookrec.scoring.settings import load_scorer_settings
 from bookrec.warehouse.connection import connect
@@ -190,6 +194,37 @@ def test_evaluation_is_deterministic_per_seed(tiny_copy: Path) -> None:
     assert first.chosen == second.chosen
     assert strip(first.methods) != strip(other.methods)
     assert alone == {2: first.chosen, 9: other.chosen}
+
+
+def _tuning(space: str, per_user) -> BlendTuning:
+    per_user = np.asarray(per_user, np.float64)
+    config = ScorerConfig(space=space, alpha=0.3, temperature=0.2, top_k=None)
+    return BlendTuning(space, DEFAULT_CENTERING, config, float(np.nanmean(per_user)), [], per_user)
+
+
+def test_the_trained_space_is_served_only_when_clearly_ahead() -> None:
+    rng = np.random.default_rng(3)
+    raw = rng.uniform(-0.2, 0.6, 200)
+    noise = rng.normal(0.0, 0.15, 200)  # the paired gain's standard error is ~0.011
+    tunings = {
+        "blend_raw": _tuning("raw", raw - 0.01),
+        "blend_raw_damped": _tuning("raw", raw),
+        "blend_trained": _tuning("trained", raw + 0.005 + noise),  # ahead, within noise
+        "blend_raw_user": BlendTuning("raw", "user", ScorerConfig(), 0.9, [], raw + 0.9),
+    }
+    choice = SpaceChoice.of(tunings)
+    assert (choice.raw, choice.trained) == ("blend_raw_damped", "blend_trained")
+    assert 0 < choice.trained_spearman - choice.raw_spearman < choice.gain_se
+    # a better tuning mean is not enough; another centering is never served
+    assert _served_choice(tunings) == "blend_raw_damped"
+    assert "served: blend_raw_damped" in choice.note()
+
+    tunings["blend_trained_damped"] = _tuning("trained", raw + 0.05 + noise)
+    assert _served_choice(tunings) == "blend_trained_damped"
+    # one space only: its best default-centred blend
+    only_raw = {n: t for n, t in tunings.items() if t.space == "raw"}
+    assert SpaceChoice.of(only_raw) is None
+    assert _served_choice(only_raw) == "blend_raw_damped"
 
 
 def test_cli_missing_warehouse_is_one_line(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from bookrec.evaluation.metrics import (
     grouped_spearman,
     mean_defined,
     mean_spearman,
+    paired_gain,
     per_user_metrics,
     spearman,
     triplet_accuracy,
@@ -65,6 +66,19 @@ def test_mean_defined() -> None:
     assert mean_defined([np.nan, 1.0, 3.0]) == 2.0
     assert math.isnan(mean_defined([np.nan, np.nan]))
     assert math.isnan(mean_defined([]))
+
+
+def test_paired_gain_by_hand() -> None:
+    # readers 2 and 4 are undefined in one of the two: left out of both means
+    new = np.array([0.5, 0.2, np.nan, 0.4, 0.1])
+    old = np.array([0.3, 0.2, 0.9, 0.1, np.nan])
+    new_mean, old_mean, gain_se = paired_gain(new, old)
+    # gains (0.2, 0.0, 0.3): mean 0.1667, sample sd sqrt(0.0233) over sqrt(3)
+    assert new_mean == pytest.approx(1.1 / 3)
+    assert old_mean == pytest.approx(0.6 / 3)
+    assert gain_se == pytest.approx(np.sqrt(0.07 / 3 / 3))
+    assert all(map(math.isnan, paired_gain(np.array([np.nan]), np.array([0.2]))))
+    assert math.isnan(paired_gain(np.array([0.3]), np.array([0.2]))[2])  # one reader: no se
 
 
 def test_triplet_accuracy_by_hand() -> None:
