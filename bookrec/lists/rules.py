@@ -238,10 +238,11 @@ def blocked_mask(
     Blocked: every edition, collection, derivative and companion of a work the reader has
     (rated or listed); every fractional series entry (#1.1, #0.5) and box set where the series
     has whole single entries; in a series the reader has read, every entry before the earliest
-    one they have (after #3, neither #1 nor #2); in every series, all but its first main entry
-    left, and that one too unless the reader liked the series and disliked none of it (then it
-    is "next in series"); in a series the reader has not read, that entry too when it comes
-    after the series' start (SeriesLayout.start: "#2" whose #1 is no candidate); and a
+    one they have (after #3, neither #1 nor #2); in a series the reader liked and disliked
+    none of, every entry left but those directly after one they gave (#3, #5 and #7 after #2,
+    #4 and #6: "next in series"); in every other series, all but its first main entry left, and
+    that one too where they read the series, or, where they did not, when it comes after the
+    series' start (SeriesLayout.start: "#2" whose #1 is no candidate); and a
     derivative or companion of a work blocked so (SeriesLayout.derivatives_of_blocked).
     ratings: NaN for a book listed without a rating (it counts as liked). `layout`
     (SeriesLayout.build) saves its per-call cost when the same candidates serve many readers.
@@ -284,38 +285,50 @@ def blocked_mask(
         return blocked, set()
     codes = layout.code[open_members]
     first = np.r_[True, codes[1:] != codes[:-1]]
-    blocked[open_members[~first]] = True  # past a series' first open entry
+    liked_open = np.isin(codes, liked_series)
+    # past a series' first open entry; in a series the reader liked, every open entry may be
+    # next (those that directly follow one they gave, below): a reader of #1, #2, #4 and #6
+    # is offered #3, #5 and #7, two of them at most (ListConfig.max_per_series), where only
+    # #3 was before (full histories, 3 seeds: docs/evaluation.md, "The gaps of a series")
+    blocked[open_members[~first & ~liked_open]] = True
     firsts = open_members[first]
     read = np.isin(codes[first], read_series)
-    liked_first = np.isin(codes[first], liked_series)
+    liked_first = liked_open[first]
     blocked[firsts[read & ~liked_first]] = True  # a series the reader read but did not like
     # a series the reader has not read is entered at its start only: not at "#2" where #1 is
     # no candidate (no text, too few ratings, another spelling of the series)
     past_start = layout.position[firsts] > layout.start[codes[first]]
     blocked[firsts[~read & past_start]] = True
-    nexts = firsts[read & liked_first]
+    nexts = open_members[liked_open]
     if len(nexts):
         # "next in series" follows an entry the reader gave directly (#2 after #1, #4 after a
         # #1-3 box set): not #3 where the catalog holds no #2 under any spelling
         reach = layout.lookup(history, layout.book_reach, np.full(len(history), np.nan))
-        skips = [
-            c
-            for c in nexts.tolist()
-            if layout.position[c] > np.floor(_reach_before(series, at, reach, layout, c)) + 1
-        ]
-        blocked[skips] = True
-        nexts = nexts[~np.isin(nexts, skips)]
+        follows = _follows_a_given_entry(series, at, reach, layout, nexts)
+        blocked[nexts[~follows]] = True
+        nexts = nexts[follows]
     blocked[layout.derivatives_of_blocked(blocked)] = True
     return blocked, set(nexts.tolist())
 
 
-def _reach_before(
-    series: np.ndarray, at: np.ndarray, reach: np.ndarray, layout: SeriesLayout, candidate: int
-) -> float:
-    """How far into the candidate's series the reader's books before it go (a box set to its
-    range's end); the candidate's own position when none comes before it."""
-    mine = (series == layout.code[candidate]) & (at < layout.position[candidate])
-    return float(reach[mine].max()) if mine.any() else float(layout.position[candidate])
+def _follows_a_given_entry(
+    series: np.ndarray, at: np.ndarray, reach: np.ndarray, layout: SeriesLayout, entries
+) -> np.ndarray:
+    """Whether each series entry (candidate positions) comes at most one place after how far
+    the reader's books of its series before it go (a box set to its range's end); true where
+    none of theirs comes before it."""
+    follows = np.ones(len(entries), bool)
+    entry_codes = layout.code[entries]
+    for code in np.unique(entry_codes).tolist():
+        given = np.flatnonzero(series == code)
+        order = given[np.argsort(at[given], kind="stable")]
+        furthest = np.maximum.accumulate(reach[order])  # over the given entries up to each
+        mine = np.flatnonzero(entry_codes == code)
+        wanted = layout.position[entries[mine]]
+        before = np.searchsorted(at[order], wanted, side="left")  # given entries before it
+        reached = np.where(before > 0, furthest[np.maximum(before - 1, 0)], wanted)
+        follows[mine] = wanted <= np.floor(reached) + 1
+    return follows
 
 
 def pick(

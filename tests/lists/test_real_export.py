@@ -435,6 +435,49 @@ def test_next_in_series_is_the_next_of_the_narrower_series(recommender, real_lis
     assert truth in at and briggs not in at
 
 
+def test_a_reader_part_way_through_a_series_is_offered_its_gaps_and_its_next(
+    recommender, real_lists_warehouse
+):
+    """A reader of Harry Potter #1, #2, #4 and #6 may be offered #3, #5 and #7, each "next"
+    after the book of theirs before it (only #3 was, the first entry left; full histories'
+    hidden books are such gaps); two of them at most in a list. A dislike in the series
+    shuts all three."""
+    titles = {
+        n: f"Harry Potter and the {name} (Harry Potter, #{n})"
+        for n, name in (
+            (1, "Philosopher’s Stone"),
+            (2, "Chamber of Secrets"),
+            (3, "Prisoner of Azkaban"),
+            (4, "Goblet of Fire"),
+            (5, "Order of the Phoenix"),
+            (6, "Half-Blood Prince"),
+            (7, "Deathly Hallows"),
+        )
+    }
+    with connect(real_lists_warehouse, read_only=True) as con:
+        book = {n: _book(con, title, "J.K. Rowling") for n, title in titles.items()}
+    ranker = recommender.ranker
+    at = {int(b): p for p, b in enumerate(ranker.cands.book_ids)}
+    given = [book[n] for n in (1, 2, 4, 6)]
+    blocked, next_up = blocked_mask(
+        ranker.cands, ranker.works, given, [5.0] * 4, ranker.config, ranker.layout
+    )
+    assert {at[book[n]] for n in (3, 5, 7)} <= next_up
+    assert not blocked[[at[book[n]] for n in (3, 5, 7)]].any()
+    top = recommender.recommend_ids(given, [5.0] * 4, top_n=10).items
+    potter = [item for item in top if item.title.startswith("Harry Potter and the")]
+    assert len(potter) == 2
+    for item in potter:
+        n = int(item.title.rsplit("#", 1)[1].rstrip(")"))
+        assert n in (3, 5, 7) and item.next_in_series is not None
+        assert short_title(titles[n - 1]) in item.reason_text, item.reason_text
+    blocked, next_up = blocked_mask(
+        ranker.cands, ranker.works, given, [5.0, 5.0, 1.0, 5.0], ranker.config, ranker.layout
+    )
+    assert not {at[book[n]] for n in (3, 5, 7)} & next_up
+    assert blocked[[at[book[n]] for n in (3, 5, 7)]].all()
+
+
 def test_a_series_book_listed_unrated_keeps_its_authors_place_for_the_next_entry(
     recommender, real_lists_warehouse
 ):
