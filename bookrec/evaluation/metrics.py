@@ -156,6 +156,8 @@ def paired_gain(new: np.ndarray, old: np.ndarray) -> tuple[float, float, float]:
     figures of the same users in the same order, over the users defined in both (NaN means
     where none is; NaN standard error under two)."""
     new, old = np.asarray(new, np.float64), np.asarray(old, np.float64)
+    if new.shape != old.shape:
+        raise ValueError(f"paired_gain needs the same users: {new.shape} against {old.shape}")
     both = np.isfinite(new) & np.isfinite(old)
     gains = new[both] - old[both]
     gain_se = float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else float("nan")

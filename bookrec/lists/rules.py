@@ -3,11 +3,11 @@
 
 Constraints, in order: nothing already read in any form (bookrec.lists.works.Works.already_read:
 editions, containing collections, derivatives and companions); one edition per work (the
-most-rated candidate); in a series the reader has read, only the next main entry (the first
-whole-numbered one not read after the earliest they have: #4 after #3, #2 after #1 and #3,
-never #1 after #3, a #1.1 split or a #0.5 novella; and one that follows a book they have
-directly: #4 after a #1-3 box set, never #3 after #1 where no #2 is a candidate), and only if
-they liked the series and disliked none of it ("next in series"); in another series, only its
+most-rated candidate); in a series the reader has read, only the main entries that directly
+follow one they have (whole-numbered, not read, after the earliest they have: #4 after #3, #2
+and #4 after #1 and #3, #4 after a #1-3 box set; never #1 after #3, a #1.1 split, a #0.5
+novella, or #3 after #1 where no #2 is a candidate), and only if they liked the series and
+disliked none of it ("next in series"); in another series, only its
 first main entry among the candidates, and only if that is where the series starts (#1, or its
 earliest entry the works know: never #2 of a series whose #1 is no candidate); no derivative or
 companion of a work these rules keep out (not Chuck Dixon's graphic novel of The Hobbit where
@@ -314,20 +314,24 @@ def blocked_mask(
 def _follows_a_given_entry(
     series: np.ndarray, at: np.ndarray, reach: np.ndarray, layout: SeriesLayout, entries
 ) -> np.ndarray:
-    """Whether each series entry (candidate positions) comes at most one place after how far
-    the reader's books of its series before it go (a box set to its range's end); true where
-    none of theirs comes before it."""
+    """Whether each series entry (candidate positions) comes one place after how far the
+    reader's books of its series before it go (a box set to its range's end: #4 after #1-3,
+    not #2 or #3 inside its range); true where none of theirs comes before it."""
     follows = np.ones(len(entries), bool)
     entry_codes = layout.code[entries]
     for code in np.unique(entry_codes).tolist():
         given = np.flatnonzero(series == code)
+        if not len(given):
+            continue
         order = given[np.argsort(at[given], kind="stable")]
         furthest = np.maximum.accumulate(reach[order])  # over the given entries up to each
         mine = np.flatnonzero(entry_codes == code)
         wanted = layout.position[entries[mine]]
         before = np.searchsorted(at[order], wanted, side="left")  # given entries before it
         reached = np.where(before > 0, furthest[np.maximum(before - 1, 0)], wanted)
-        follows[mine] = wanted <= np.floor(reached) + 1
+        follows[mine] = (before == 0) | (
+            (wanted > np.floor(reached)) & (wanted <= np.floor(reached) + 1)
+        )
     return follows
 
 

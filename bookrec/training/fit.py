@@ -230,7 +230,8 @@ def _confirm(
     raw_users = confirm.per_user_spearman(validation.raw, grid.at(raw_alpha))[raw_alpha]
     trained_mean, raw_mean, gain_se = paired_gain(trained_users, raw_users)
     log.info(
-        "confirmation readers: trained %.4f vs raw %.4f (gain %.4f, se %.4f)",
+        "confirmation readers (%d): trained %.4f vs raw %.4f (gain %.4f, se %.4f)",
+        int((np.isfinite(trained_users) & np.isfinite(raw_users)).sum()),
         trained_mean,
         raw_mean,
         trained_mean - raw_mean,

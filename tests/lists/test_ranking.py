@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from bookrec.lists.learned import FEATURES
 from bookrec.lists.reader_list import ListRanker
 from bookrec.lists.rules import (
     SeriesLayout,
+    _follows_a_given_entry,
     blocked_mask,
     pick,
     rank,
@@ -356,6 +358,21 @@ def test_next_in_series_follows_an_entry_given_directly(setup):
     assert works.last_position_of[box] == 2.0
     blocked, next_up = blocked_mask(no_clash, works, [box], [5.0], ListConfig())
     assert next_up == {pos[storm]}
+
+
+def test_an_entry_is_next_where_it_directly_follows_one_given() -> None:
+    """Series 0: the reader gave #1, #2, #4 and #6 (unsorted): #3, #5 and #7 follow one of
+    theirs, #8 does not. Series 1: a #1-3 box set (reach 3): #4 follows it, #2 and #3 inside
+    its range do not, #5 skips one. Series 2: nothing given, #2 has none before it."""
+    layout = SimpleNamespace(
+        code=np.array([0, 0, 0, 0, 1, 1, 1, 1, 2]),
+        position=np.array([3.0, 5.0, 7.0, 8.0, 2.0, 3.0, 4.0, 5.0, 2.0]),
+    )
+    series = np.array([0, 0, 0, 0, 1, -1])
+    at = np.array([4.0, 1.0, 6.0, 2.0, 1.0, np.nan])
+    reach = np.array([4.0, 1.0, 6.0, 2.0, 3.0, np.nan])
+    follows = _follows_a_given_entry(series, at, reach, layout, np.arange(9))
+    assert follows.tolist() == [True, True, True, False, False, False, True, False, True]
 
 
 def test_next_in_series_never_goes_back_before_the_first_entry_given(setup):
