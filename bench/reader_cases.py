@@ -93,6 +93,15 @@ CASES = (
         ),
     ),
     Case("Sapiens alone, unrated", (("Sapiens", "Yuval Noah Harari", None),)),
+    Case(
+        "Harry Potter #1, #2, #4 and #6 at 5 stars (a reader part-way through a series)",
+        (
+            ("Harry Potter and the Philosopher's Stone", "J.K. Rowling", 5),
+            ("Harry Potter and the Chamber of Secrets", "J.K. Rowling", 5),
+            ("Harry Potter and the Goblet of Fire", "J.K. Rowling", 5),
+            ("Harry Potter and the Half-Blood Prince", "J.K. Rowling", 5),
+        ),
+    ),
     Case("more like this: The Hobbit", (("The Hobbit", "J.R.R. Tolkien", None),), True),
     Case(
         "more like this: Pride and Prejudice", (("Pride and Prejudice", "Jane Austen", None),), True
